@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh Debian machine; a second run changes nothing.
+#   - servers from Debian packages: redis-server, MariaDB, Prometheus (+promtool),
+#     Debian's Jolokia 1.7.1 core, and the exporters the benchmarks compare against;
+#   - the Jolokia 2.x JVM agent from Maven Central (by coordinates, through mvn),
+#     checked against a pinned sha256 and copied into the ignored .cache/ folder.
+# The Debian packages' own services are stopped: tests start their own servers on
+# free loopback ports and never touch the system ones.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEBIAN_PACKAGES=(
+  redis-server
+  mariadb-server
+  prometheus
+  libjolokia-core-java
+  prometheus-redis-exporter
+  prometheus-mysqld-exporter
+  openssl
+)
+JOLOKIA_AGENT_VERSION=2.4.2
+JOLOKIA_AGENT_SHA256=2d8d153c402e102c50def8068ac4cfcac92a279f43b8a503daf98db692fa4fbc
+
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+command -v java >/dev/null && command -v javac >/dev/null || missing+=(default-jdk-headless)
+command -v mvn >/dev/null || missing+=(maven)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # --no-install-recommends keeps Prometheus from pulling in its web UI build chain.
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The packages start their system services where an init system runs; the tests do not use them.
+for svc in redis-server mariadb prometheus prometheus-redis-exporter prometheus-mysqld-exporter; do
+  if command -v service >/dev/null && service "$svc" status >/dev/null 2>&1; then
+    service "$svc" stop >/dev/null 2>&1 || true
+  fi
+done
+
+agent_dir=.cache/jolokia
+agent_jar=$agent_dir/jolokia-agent-jvm-$JOLOKIA_AGENT_VERSION-javaagent.jar
+if ! echo "$JOLOKIA_AGENT_SHA256  $agent_jar" | sha256sum -c --status 2>/dev/null; then
+  echo "install-deps: fetching org.jolokia:jolokia-agent-jvm:$JOLOKIA_AGENT_VERSION (javaagent)"
+  mvn -q -B dependency:get -Dtransitive=false \
+    -Dartifact=org.jolokia:jolokia-agent-jvm:$JOLOKIA_AGENT_VERSION:jar:javaagent
+  mkdir -p "$agent_dir"
+  cp "$HOME/.m2/repository/org/jolokia/jolokia-agent-jvm/$JOLOKIA_AGENT_VERSION/jolokia-agent-jvm-$JOLOKIA_AGENT_VERSION-javaagent.jar" "$agent_jar"
+  echo "$JOLOKIA_AGENT_SHA256  $agent_jar" | sha256sum -c --quiet
+fi
+echo "install-deps: ok"
