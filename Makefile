@@ -11,7 +11,7 @@ GENERATED := cmd/otelcol receiver grafana/dashboards
 
 ## build: the collector binary ./otelcol
 build:
-	$(GO) build -o otelcol ./cmd/otelcol
+	$(GO) build -ldflags="-s -w" -o otelcol ./cmd/otelcol
 
 ## run: the collector with the default pipeline
 run: build

@@ -1,0 +1,222 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/moalog/platform-collector/internal/testenv"
+)
+
+// collector is the built ./otelcol binary running one config, with its own
+// endpoints moved to free loopback ports so tests never collide.
+type collector struct {
+	cmd         *exec.Cmd
+	metricsAddr string
+	healthAddr  string
+	log         *syncBuffer
+	exited      chan struct{}
+}
+
+// binary is the collector under test: $OTELCOL_BIN (set by `make test`) or ./otelcol.
+func binary(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("OTELCOL_BIN")
+	if bin == "" {
+		bin = filepath.Join(testenv.RepoRoot(), "otelcol")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("collector binary %s not found: run `make build` first (or `make test`, which builds it)", bin)
+	}
+	return bin
+}
+
+// startCollector runs the binary with configPath plus --set overrides, moving the
+// Prometheus exporter, health check and self-telemetry to free ports.
+func startCollector(t *testing.T, configPath string, sets ...string) *collector {
+	t.Helper()
+	c := &collector{
+		metricsAddr: testenv.Addr(testenv.FreePort(t)),
+		healthAddr:  testenv.Addr(testenv.FreePort(t)),
+		log:         &syncBuffer{},
+		exited:      make(chan struct{}),
+	}
+	args := []string{"--config", configPath,
+		"--set=exporters::prometheus::endpoint=" + c.metricsAddr,
+		"--set=extensions::health_check::endpoint=" + c.healthAddr,
+		// Lists cannot be patched with --set; a second config source replaces the readers list.
+		fmt.Sprintf("--config=yaml:service::telemetry::metrics::readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: %d}}}}]", testenv.FreePort(t)),
+	}
+	for _, s := range sets {
+		args = append(args, "--set="+s)
+	}
+	c.cmd = exec.Command(binary(t), args...)
+	c.cmd.Stdout = c.log
+	c.cmd.Stderr = c.log
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := c.cmd.Start(); err != nil {
+		t.Fatalf("start collector: %v", err)
+	}
+	go func() { _ = c.cmd.Wait(); close(c.exited) }()
+	t.Cleanup(func() {
+		c.stop()
+		if t.Failed() {
+			t.Logf("--- collector log ---\n%s", c.log.String())
+		}
+	})
+	c.waitHealthy(t, 30*time.Second)
+	return c
+}
+
+func (c *collector) stop() {
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.exited:
+	case <-time.After(15 * time.Second):
+		_ = c.cmd.Process.Kill()
+		<-c.exited
+	}
+}
+
+func (c *collector) running() bool {
+	select {
+	case <-c.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+func (c *collector) waitHealthy(t *testing.T, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if !c.running() {
+			t.Fatalf("collector exited during start-up:\n%s", c.log.String())
+		}
+		if status, _ := httpGet("http://" + c.healthAddr + "/"); status == http.StatusOK {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("collector not healthy on %s after %s:\n%s", c.healthAddr, timeout, c.log.String())
+}
+
+// families scrapes the collector's Prometheus endpoint once.
+func (c *collector) families(t *testing.T) map[string]*dto.MetricFamily {
+	t.Helper()
+	status, body := httpGet("http://" + c.metricsAddr + "/metrics")
+	if status != http.StatusOK {
+		t.Fatalf("GET %s/metrics: status %d: %s", c.metricsAddr, status, body)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("parse /metrics: %v\n%s", err, body)
+	}
+	return families
+}
+
+// waitForSample polls /metrics until a sample of name whose labels include
+// want has the value accept()s, and returns that value.
+func (c *collector) waitForSample(t *testing.T, name string, want map[string]string, accept func(float64) bool, timeout time.Duration) float64 {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var seen []string
+	for time.Now().Before(deadline) {
+		seen = seen[:0]
+		if family, ok := c.families(t)[name]; ok {
+			for _, m := range family.GetMetric() {
+				v := sampleValue(m)
+				seen = append(seen, fmt.Sprintf("%v=%g", labelMap(m), v))
+				if hasLabels(m, want) && accept(v) {
+					return v
+				}
+			}
+		}
+		if !c.running() {
+			t.Fatalf("collector exited:\n%s", c.log.String())
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("no sample %s%v with an accepted value after %s; last seen: %v", name, want, timeout, seen)
+	return 0
+}
+
+func sampleValue(m *dto.Metric) float64 {
+	switch {
+	case m.Gauge != nil:
+		return m.GetGauge().GetValue()
+	case m.Counter != nil:
+		return m.GetCounter().GetValue()
+	case m.Untyped != nil:
+		return m.GetUntyped().GetValue()
+	case m.Histogram != nil:
+		return float64(m.GetHistogram().GetSampleCount())
+	case m.Summary != nil:
+		return float64(m.GetSummary().GetSampleCount())
+	}
+	return 0
+}
+
+func labelMap(m *dto.Metric) map[string]string {
+	labels := map[string]string{}
+	for _, l := range m.GetLabel() {
+		labels[l.GetName()] = l.GetValue()
+	}
+	return labels
+}
+
+func hasLabels(m *dto.Metric, want map[string]string) bool {
+	got := labelMap(m)
+	for k, v := range want {
+		if got[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func equals(want float64) func(float64) bool { return func(v float64) bool { return v == want } }
+
+func httpGet(url string) (int, string) {
+	client := http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// syncBuffer collects the collector's log; the process writes while tests read.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,121 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/moalog/platform-collector/internal/testenv"
+)
+
+func defaultConfig() string { return filepath.Join(testenv.RepoRoot(), "otelcol.yaml") }
+
+// The default pipeline must start and keep serving when none of its targets exist.
+func TestDefaultConfigRunsWithoutTargets(t *testing.T) {
+	unused := testenv.Addr(testenv.FreePort(t))
+	c := startCollector(t, defaultConfig(),
+		"receivers::prometheus/moalog::config::scrape_configs=[{job_name: moalog-server, scrape_interval: 1s, static_configs: [{targets: ["+unused+"]}]}]")
+	// The Prometheus receiver reports the missing moalog-server as down.
+	c.waitForSample(t, "up", map[string]string{"job": "moalog-server", "instance": unused}, equals(0), 20*time.Second)
+	time.Sleep(2 * time.Second)
+	assert.True(t, c.running(), "collector must keep running with every target down")
+	status, _ := httpGet("http://" + c.healthAddr + "/")
+	assert.Equal(t, 200, status)
+}
+
+func TestValidateDefaultConfig(t *testing.T) {
+	out, err := exec.Command(binary(t), "validate", "--config", defaultConfig()).CombinedOutput()
+	require.NoError(t, err, string(out))
+}
+
+// Every component the README promises is in the binary, and nothing else.
+func TestComponentsListed(t *testing.T) {
+	out, err := exec.Command(binary(t), "components").Output()
+	require.NoError(t, err, string(out))
+	type named struct {
+		Name   string `yaml:"name"`
+		Scheme string `yaml:"scheme"`
+	}
+	var listed struct {
+		Receivers  []named `yaml:"receivers"`
+		Processors []named `yaml:"processors"`
+		Exporters  []named `yaml:"exporters"`
+		Connectors []named `yaml:"connectors"`
+		Extensions []named `yaml:"extensions"`
+		Providers  []named `yaml:"providers"`
+	}
+	require.NoError(t, yaml.Unmarshal(out, &listed))
+	names := map[string][]string{}
+	for kind, components := range map[string][]named{
+		"receivers": listed.Receivers, "processors": listed.Processors, "exporters": listed.Exporters,
+		"connectors": listed.Connectors, "extensions": listed.Extensions, "providers": listed.Providers,
+	} {
+		for _, c := range components {
+			names[kind] = append(names[kind], c.Name+c.Scheme)
+		}
+	}
+	want := map[string][]string{
+		"receivers":  {"otlp", "prometheus"},
+		"processors": {"batch", "memory_limiter", "resource"},
+		"exporters":  {"prometheus", "prometheus_remote_write", "otlp_grpc", "otlp_http", "debug"},
+		"extensions": {"health_check", "pprof", "zpages"},
+		"providers":  {"env", "file", "http", "yaml"},
+		"connectors": nil,
+	}
+	for kind, components := range want {
+		assert.ElementsMatch(t, components, names[kind], kind)
+	}
+}
+
+// A pipeline change takes effect on SIGHUP, without a restart.
+func TestReloadOnSIGHUP(t *testing.T) {
+	down1 := testenv.Addr(testenv.FreePort(t))
+	down2 := testenv.Addr(testenv.FreePort(t))
+	config := filepath.Join(t.TempDir(), "otelcol.yaml")
+	writeScrapeConfig(t, config, "before-reload", down1)
+	c := startCollector(t, config)
+	c.waitForSample(t, "up", map[string]string{"job": "before-reload"}, equals(0), 20*time.Second)
+	pid := c.cmd.Process.Pid
+
+	writeScrapeConfig(t, config, "after-reload", down2)
+	require.NoError(t, c.cmd.Process.Signal(syscall.SIGHUP))
+	c.waitForSample(t, "up", map[string]string{"job": "after-reload", "instance": down2}, equals(0), 20*time.Second)
+	assert.True(t, c.running())
+	assert.Equal(t, pid, c.cmd.Process.Pid, "reload must not restart the process")
+	assert.Contains(t, c.log.String(), `"signal": "hangup"`)
+}
+
+func writeScrapeConfig(t *testing.T, path, job, target string) {
+	t.Helper()
+	config := strings.NewReplacer("JOB", job, "TARGET", target).Replace(`
+receivers:
+  prometheus:
+    config:
+      scrape_configs:
+        - job_name: JOB
+          scrape_interval: 1s
+          static_configs: [{targets: [TARGET]}]
+exporters:
+  prometheus:
+    endpoint: 127.0.0.1:9090
+extensions:
+  health_check:
+    endpoint: 127.0.0.1:13133
+service:
+  extensions: [health_check]
+  telemetry:
+    metrics:
+      readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: 8888}}}}]
+  pipelines:
+    metrics: {receivers: [prometheus], exporters: [prometheus]}
+`)
+	require.NoError(t, os.WriteFile(path, []byte(config), 0o600))
+}
