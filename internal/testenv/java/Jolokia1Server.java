@@ -1,0 +1,154 @@
+import com.sun.net.httpserver.BasicAuthenticator;
+import com.sun.net.httpserver.HttpContext;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.management.RuntimeMBeanException;
+import org.jolokia.backend.BackendManager;
+import org.jolokia.config.ConfigKey;
+import org.jolokia.config.Configuration;
+import org.jolokia.http.HttpRequestHandler;
+import org.jolokia.restrictor.AllowAllRestrictor;
+import org.jolokia.util.LogHandler;
+import org.json.simple.JSONAware;
+import org.json.simple.JSONStreamAware;
+
+/**
+ * Serves Debian's jolokia-core 1.7.1 (protocol 7.x) over the JDK HttpServer at
+ * http://127.0.0.1:PORT/jolokia/, the way Jolokia 1.x's JVM agent does
+ * (org.jolokia.jvmagent.handler.JolokiaHttpHandler): GET and POST, HTTP 200
+ * with the status inside the JSON, text/plain, streamed (chunked) responses,
+ * optional basic auth (realm "jolokia"). Debian ships no 1.x agent jar.
+ *
+ * Usage: Jolokia1Server PORT [USER PASSWORD]
+ */
+public final class Jolokia1Server {
+    private static final String CONTEXT = "/jolokia";
+    private static final Pattern CONTENT_TYPE_CHARSET = Pattern.compile(".*;\\s*charset=([^;,]+)\\s*.*");
+
+    private Jolokia1Server() {}
+
+    public static void main(String[] args) throws Exception {
+        int port = Integer.parseInt(args[0]);
+        final String user = args.length > 2 ? args[1] : null;
+        final String password = args.length > 2 ? args[2] : null;
+
+        MBeanTestApp.register();
+
+        LogHandler log = new LogHandler.StdoutLogHandler(false);
+        Configuration config = new Configuration(
+                ConfigKey.AGENT_ID, "moalog-test-1.7.1",
+                ConfigKey.DISCOVERY_ENABLED, "false");
+        BackendManager backend = new BackendManager(config, log, new AllowAllRestrictor());
+        HttpRequestHandler handler = new HttpRequestHandler(config, backend, log);
+
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 10);
+        HttpContext context = server.createContext(CONTEXT, exchange -> handle(handler, exchange));
+        if (user != null) {
+            context.setAuthenticator(new BasicAuthenticator("jolokia") {
+                @Override
+                public boolean checkCredentials(String u, String p) {
+                    return user.equals(u) && password.equals(p);
+                }
+            });
+        }
+        // The 1.x agent's default executor ("single"): one daemon request thread.
+        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "jolokia-1.7.1");
+            t.setDaemon(true);
+            return t;
+        }));
+        server.start();
+        System.out.println("Jolokia1Server ready on 127.0.0.1:" + port + CONTEXT);
+        Thread.currentThread().join();
+    }
+
+    private static void handle(HttpRequestHandler handler, HttpExchange exchange) throws IOException {
+        JSONAware json = null;
+        try {
+            URI uri = exchange.getRequestURI();
+            InetSocketAddress remote = exchange.getRemoteAddress();
+            handler.checkAccess(remote.getHostString(), remote.getAddress().getHostAddress(),
+                    exchange.getRequestHeaders().getFirst("Origin"));
+            Map<String, String[]> params = parseQuery(uri.getRawQuery());
+            String method = exchange.getRequestMethod();
+            if ("GET".equalsIgnoreCase(method)) {
+                json = handler.handleGetRequest(uri.toString(), pathInfo(uri), params);
+            } else if ("POST".equalsIgnoreCase(method)) {
+                String encoding = null;
+                String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+                if (contentType != null) {
+                    Matcher m = CONTENT_TYPE_CHARSET.matcher(contentType);
+                    if (m.matches()) {
+                        encoding = m.group(1);
+                    }
+                }
+                json = handler.handlePostRequest(uri.toString(), exchange.getRequestBody(), encoding, params);
+            } else {
+                throw new IllegalArgumentException("HTTP Method " + method + " is not supported.");
+            }
+        } catch (Throwable e) {
+            json = handler.handleThrowable(e instanceof RuntimeMBeanException
+                    ? ((RuntimeMBeanException) e).getTargetException() : e);
+        } finally {
+            send(exchange, json);
+        }
+    }
+
+    private static void send(HttpExchange exchange, JSONAware json) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+        exchange.sendResponseHeaders(200, 0); // chunked, like the agent's streaming mode
+        try (OutputStream out = exchange.getResponseBody();
+             Writer writer = new OutputStreamWriter(out, StandardCharsets.UTF_8)) {
+            if (json instanceof JSONStreamAware) {
+                ((JSONStreamAware) json).writeJSONString(writer);
+            } else if (json != null) {
+                writer.write(json.toJSONString());
+            }
+        }
+    }
+
+    private static String pathInfo(URI uri) {
+        String path = uri.getPath();
+        if (path.startsWith(CONTEXT)) {
+            path = path.substring(CONTEXT.length());
+        }
+        while (path.startsWith("/") && path.length() > 1) {
+            path = path.substring(1);
+        }
+        return path;
+    }
+
+    private static Map<String, String[]> parseQuery(String query) {
+        Map<String, List<String>> values = new HashMap<>();
+        if (query != null) {
+            for (String pair : query.split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                values.computeIfAbsent(key, k -> new ArrayList<>()).add(value);
+            }
+        }
+        Map<String, String[]> params = new HashMap<>();
+        values.forEach((k, v) -> params.put(k, v.toArray(new String[0])));
+        return params;
+    }
+}

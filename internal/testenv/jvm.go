@@ -1,0 +1,268 @@
+package testenv
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+//go:embed java/*.java
+var javaSources embed.FS
+
+// JolokiaAgent selects the Jolokia implementation the test JVM serves.
+type JolokiaAgent int
+
+const (
+	// JolokiaAgent2 is Maven Central org.jolokia:jolokia-agent-jvm 2.4.2 as
+	// -javaagent (protocol 8.x).
+	JolokiaAgent2 JolokiaAgent = iota
+	// JolokiaCore1 is Debian's libjolokia-core-java 1.7.1 served by
+	// java/Jolokia1Server.java over the JDK HttpServer (protocol 7.x).
+	JolokiaCore1
+)
+
+// JolokiaAgents lists every agent, for tests that run against each.
+var JolokiaAgents = []JolokiaAgent{JolokiaAgent2, JolokiaCore1}
+
+func (a JolokiaAgent) String() string {
+	switch a {
+	case JolokiaAgent2:
+		return "jolokia-2.4.2-agent"
+	case JolokiaCore1:
+		return "jolokia-1.7.1-core"
+	}
+	return "jolokia-agent(" + strconv.Itoa(int(a)) + ")"
+}
+
+// Jar paths. The 2.x agent jar is fetched by scripts/install-deps.sh; the 1.x
+// jars come from the Debian packages libjolokia-core-java and libjson-simple-java.
+const (
+	jolokia2AgentJarName = "jolokia-agent-jvm-2.4.2-javaagent.jar"
+	jolokia1CoreJar      = "/usr/share/java/jolokia-core.jar"
+	jsonSimpleJar        = "/usr/share/java/json-simple.jar"
+)
+
+// Jolokia2AgentJar is the pinned Jolokia 2.x JVM agent jar.
+func Jolokia2AgentJar() string {
+	return filepath.Join(CacheDir(), "jolokia", jolokia2AgentJarName)
+}
+
+// DefaultJVMArgs are the JVM flags every test JVM starts with; ExtraArgs come
+// after them and may override them. sun.net.httpserver.nodelay stays at the
+// JDK default (false) so latency is measured against the real default.
+var DefaultJVMArgs = []string{"-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"}
+
+// JVMOptions configures StartJVM.
+type JVMOptions struct {
+	Agent JolokiaAgent
+	// User and Password turn on HTTP basic auth when User is set.
+	User, Password string
+	// ExtraArgs are extra JVM flags (e.g. "-Dmoalog.benchItems=1000").
+	ExtraArgs []string
+}
+
+// JVM is a running test JVM (java/MBeanTestApp.java) with a Jolokia endpoint.
+type JVM struct {
+	// Endpoint is http://127.0.0.1:<port>/jolokia
+	Endpoint string
+	Port     int
+	Process  *Process
+
+	opts JVMOptions
+}
+
+// startTimeout bounds how long a JVM may take to answer its first request.
+const startTimeout = 30 * time.Second
+
+// StartJVM compiles the test app once (cached in .cache/java/<hash>/), starts
+// it on a free loopback port with the chosen Jolokia agent, waits until the
+// endpoint answers a version request and the test MBeans are registered, and
+// stops it at the test's cleanup.
+func StartJVM(t testing.TB, opts JVMOptions) *JVM {
+	t.Helper()
+	java := Binary(t, "java")
+	classes := CompileJava(t)
+	port := FreePort(t)
+
+	args := append([]string{}, DefaultJVMArgs...)
+	args = append(args, opts.ExtraArgs...)
+	switch opts.Agent {
+	case JolokiaAgent2:
+		jar := requireFile(t, Jolokia2AgentJar())
+		agentOpts := []string{"port=" + strconv.Itoa(port), "host=127.0.0.1", "discoveryEnabled=false"}
+		if opts.User != "" {
+			agentOpts = append(agentOpts, "user="+opts.User, "password="+opts.Password)
+		}
+		args = append(args, "-javaagent:"+jar+"="+strings.Join(agentOpts, ","), "-cp", classes, "MBeanTestApp")
+	case JolokiaCore1:
+		cp := strings.Join([]string{classes, requireFile(t, jolokia1CoreJar), requireFile(t, jsonSimpleJar)}, string(os.PathListSeparator))
+		args = append(args, "-cp", cp, "Jolokia1Server", strconv.Itoa(port))
+		if opts.User != "" {
+			args = append(args, opts.User, opts.Password)
+		}
+	default:
+		t.Fatalf("StartJVM: unknown agent %d", int(opts.Agent))
+	}
+
+	p := NewProcess(t, "jvm-"+opts.Agent.String(), java, args...)
+	p.Start(t)
+	j := &JVM{
+		Endpoint: "http://" + Addr(port) + "/jolokia",
+		Port:     port,
+		Process:  p,
+		opts:     opts,
+	}
+	j.WaitReady(t)
+	return j
+}
+
+// readyRequest asks for the version and reads the MBean MBeanTestApp registers
+// last, so "ready" means every test MBean is there.
+const readyRequest = `[{"type":"version"},{"type":"read","mbean":"com.moalog.test:type=Dynamic","attribute":"Writable"}]`
+
+// WaitReady waits until the JVM answers (after StartJVM or Process.Restart),
+// failing the test with the JVM's log after 30s.
+func (j *JVM) WaitReady(t testing.TB) {
+	t.Helper()
+	deadline := time.Now().Add(startTimeout)
+	var lastErr error
+	for time.Now().Before(deadline) {
+		if !j.Process.Running() {
+			lastErr = errors.New("the JVM exited")
+			break
+		}
+		lastErr = j.ready()
+		if lastErr == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s at %s is not ready: %v\n--- JVM log ---\n%s", j.opts.Agent, j.Endpoint, lastErr, tail(j.Process.Log(), 4000))
+}
+
+func (j *JVM) ready() error {
+	status, body, err := j.Post(readyRequest)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("HTTP %d: %s", status, tail(string(body), 500))
+	}
+	var entries []struct {
+		Status int `json:"status"`
+	}
+	if err := json.Unmarshal(body, &entries); err != nil {
+		return fmt.Errorf("decode %q: %w", tail(string(body), 500), err)
+	}
+	if len(entries) != 2 || entries[0].Status != 200 || entries[1].Status != 200 {
+		return fmt.Errorf("not ready yet: %s", tail(string(body), 500))
+	}
+	return nil
+}
+
+// Post sends body to the endpoint (with the JVM's credentials, if any) and
+// returns the HTTP status and the raw response.
+func (j *JVM) Post(body string) (int, []byte, error) {
+	req, err := http.NewRequest(http.MethodPost, j.Endpoint, strings.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if j.opts.User != "" {
+		req.SetBasicAuth(j.opts.User, j.opts.Password)
+	}
+	client := http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+// CompileJava compiles java/*.java once per content into
+// .cache/java/<hash>/ and returns that class folder. Two test binaries may
+// compile at the same time: each compiles into its own temporary folder and
+// renames it into place; the loser of the race uses the winner's classes.
+func CompileJava(t testing.TB) string {
+	t.Helper()
+	javac := Binary(t, "javac")
+	classpath := strings.Join([]string{requireFile(t, jolokia1CoreJar), requireFile(t, jsonSimpleJar)}, string(os.PathListSeparator))
+
+	names, err := fs.Glob(javaSources, "java/*.java")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("testenv: no embedded Java sources: %v", err)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	fmt.Fprintf(h, "classpath=%s\n", classpath)
+	for _, name := range names {
+		b, err := javaSources.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(h, "%s %d\n", name, len(b))
+		h.Write(b)
+	}
+	root := filepath.Join(CacheDir(), "java")
+	final := filepath.Join(root, hex.EncodeToString(h.Sum(nil))[:16])
+	if _, err := os.Stat(filepath.Join(final, "MBeanTestApp.class")); err == nil {
+		return final
+	}
+
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tmp, err := os.MkdirTemp(root, "tmp-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	src := filepath.Join(tmp, "src")
+	out := filepath.Join(tmp, "classes")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-nowarn", "-encoding", "UTF-8", "-cp", classpath, "-d", out}
+	for _, name := range names {
+		b, _ := javaSources.ReadFile(name)
+		dst := filepath.Join(src, filepath.Base(name))
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, dst)
+	}
+	if output, err := Run(javac, args...); err != nil {
+		t.Fatalf("javac: %v\n%s", err, output)
+	}
+	if err := os.Rename(out, final); err != nil {
+		if _, statErr := os.Stat(filepath.Join(final, "MBeanTestApp.class")); statErr == nil {
+			return final // another test binary won the race
+		}
+		t.Fatalf("testenv: install compiled classes: %v", err)
+	}
+	return final
+}
+
+// requireFile fails the test with the install command when path is missing.
+func requireFile(t testing.TB, path string) string {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("%s is missing: run `make test-deps` (scripts/install-deps.sh) first", path)
+	}
+	return path
+}
