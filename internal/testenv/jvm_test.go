@@ -1,19 +1,149 @@
 package testenv
 
 import (
+	"bytes"
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 )
 
-func TestStartJVM(t *testing.T) {
+// contractReads is one bulk request reading one MBean of each kind the test app
+// registers, with the exact value every agent must answer.
+var contractReads = []struct {
+	name    string
+	request string
+	value   string // the entry's "value", as JSON
+}{
+	{"payments card", `{"type":"read","mbean":"com.moalog.test:type=Payments,name=card"}`,
+		`{"TotalPayments":42,"Amount":12.5,"Enabled":true,"Status":"OK"}`},
+	{"payments wildcard", `{"type":"read","mbean":"com.moalog.test:type=Payments,name=*","attribute":"TotalPayments"}`,
+		`{"com.moalog.test:name=card,type=Payments":{"TotalPayments":42},"com.moalog.test:name=bank,type=Payments":{"TotalPayments":7}}`},
+	{"pool", `{"type":"read","mbean":"com.moalog.test:type=Pool,name=main"}`,
+		`{"Usage":{"used":300,"committed":500,"max":1000,"init":100},"Limits":{"max":-1},
+		  "ByRegion":{"eu":{"region":"eu","value":3},"us":{"region":"us","value":5}}}`},
+	{"pool path", `{"type":"read","mbean":"com.moalog.test:type=Pool,name=main","attribute":"Usage","path":"used"}`, `300`},
+	{"pool tabular path", `{"type":"read","mbean":"com.moalog.test:type=Pool,name=main","attribute":"ByRegion","path":"*/value"}`, `{"eu":3,"us":5}`},
+	{"counters", `{"type":"read","mbean":"com.moalog.test:type=Counters","attribute":["Big","Huge","Negative","Unlimited","Text","Nothing"]}`,
+		`{"Big":9007199254740993,"Huge":9223372036854775807,"Negative":-5,"Unlimited":-1,"Text":"12.75","Nothing":null}`},
+	{"quoted", `{"type":"read","mbean":"com.moalog.test:type=Quoted,name=\"a,b\"","attribute":"Value"}`, `5`},
+	{"dynamic writable", `{"type":"read","mbean":"com.moalog.test:type=Dynamic","attribute":"Writable"}`, `0`},
+}
+
+type entry struct {
+	Status    int             `json:"status"`
+	Value     json.RawMessage `json:"value"`
+	ErrorType string          `json:"error_type"`
+}
+
+func TestJVMContract(t *testing.T) {
 	for _, agent := range JolokiaAgents {
 		t.Run(agent.String(), func(t *testing.T) {
 			t.Parallel()
-			jvm := StartJVM(t, JVMOptions{Agent: agent})
-			status, body, err := jvm.Post(`{"type":"version"}`)
-			if err != nil || status != 200 || !strings.Contains(string(body), `"status":200`) {
-				t.Fatalf("version: %d %v %s", status, err, body)
+			jvm := StartJVM(t, JVMOptions{Agent: agent, User: "monitor", Password: "s3cret"})
+
+			reqs := make([]string, 0, len(contractReads)+3)
+			for _, r := range contractReads {
+				reqs = append(reqs, r.request)
+			}
+			reqs = append(reqs,
+				`{"type":"read","mbean":"com.moalog.test:type=Counters","attribute":"Ratio"}`,
+				`{"type":"read","mbean":"com.moalog.test:type=Counters","attribute":"Inf"}`,
+				`{"type":"read","mbean":"com.moalog.test:type=Dynamic","attribute":"Ticks"}`)
+			entries := postBulk(t, jvm, "["+strings.Join(reqs, ",")+"]", len(reqs))
+
+			for i, r := range contractReads {
+				e := entries[i]
+				if e.Status != 200 {
+					t.Errorf("%s: status %d (%s)", r.name, e.Status, e.ErrorType)
+					continue
+				}
+				if got, want := normalize(t, e.Value), normalize(t, []byte(r.value)); got != want {
+					t.Errorf("%s:\n got %s\nwant %s", r.name, got, want)
+				}
+			}
+
+			// NaN and +Infinity: 1.7.1 answers null, 2.4.2 fails the entry.
+			for _, e := range entries[len(contractReads) : len(contractReads)+2] {
+				switch agent {
+				case JolokiaCore1:
+					if e.Status != 200 || string(e.Value) != "null" {
+						t.Errorf("NaN/Inf on 1.7.1: want status 200 value null, got %d %s", e.Status, e.Value)
+					}
+				case JolokiaAgent2:
+					if e.Status != 400 || e.ErrorType != "java.lang.NumberFormatException" {
+						t.Errorf("NaN/Inf on 2.4.2: want status 400 NumberFormatException, got %d %s", e.Status, e.ErrorType)
+					}
+				}
+			}
+			if ticks := entries[len(reqs)-1]; ticks.Status != 200 {
+				t.Errorf("Ticks: status %d", ticks.Status)
+			}
+
+			// Without credentials: 401.
+			resp, err := http.Post(jvm.Endpoint, "application/json", strings.NewReader(`{"type":"version"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("without credentials: HTTP %d, want 401", resp.StatusCode)
 			}
 		})
 	}
+}
+
+func TestJVMRestartKeepsPort(t *testing.T) {
+	t.Parallel()
+	jvm := StartJVM(t, JVMOptions{Agent: JolokiaCore1})
+	jvm.Process.Kill()
+	if _, _, err := jvm.Post(`{"type":"version"}`); err == nil {
+		t.Fatal("the killed JVM still answers")
+	}
+	jvm.Process.Restart(t)
+	jvm.WaitReady(t)
+	postBulk(t, jvm, `[{"type":"version"}]`, 1)
+}
+
+func TestJVMBenchItems(t *testing.T) {
+	t.Parallel()
+	jvm := StartJVM(t, JVMOptions{Agent: JolokiaAgent2, ExtraArgs: []string{"-Dmoalog.benchItems=20"}})
+	entries := postBulk(t, jvm, `[{"type":"search","mbean":"com.moalog.bench:type=Item,*"},
+		{"type":"read","mbean":"com.moalog.bench:type=Item,name=9"}]`, 2)
+	var names []string
+	if err := json.Unmarshal(entries[0].Value, &names); err != nil || len(names) != 20 {
+		t.Errorf("search: %d names (%v): %s", len(names), err, entries[0].Value)
+	}
+	if got, want := normalize(t, entries[1].Value), normalize(t, []byte(`{"Count":9000,"Latency":2.25,"Size":9,"Errors":2}`)); got != want {
+		t.Errorf("item 9: got %s want %s", got, want)
+	}
+}
+
+func postBulk(t *testing.T, jvm *JVM, body string, n int) []entry {
+	t.Helper()
+	status, resp, err := jvm.Post(body)
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("POST: HTTP %d %v: %s", status, err, resp)
+	}
+	var entries []entry
+	if err := json.Unmarshal(resp, &entries); err != nil || len(entries) != n {
+		t.Fatalf("want %d entries (%v): %s", n, err, resp)
+	}
+	return entries
+}
+
+// normalize re-encodes JSON with sorted keys, keeping numbers exact.
+func normalize(t *testing.T, b []byte) string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
 }
