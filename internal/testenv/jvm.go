@@ -19,7 +19,7 @@ import (
 	"time"
 )
 
-//go:embed java/*.java
+//go:embed java/*.java java/pool/*.java
 var javaSources embed.FS
 
 // JolokiaAgent selects the Jolokia implementation the test JVM serves.
@@ -53,7 +53,14 @@ const (
 	jolokia2AgentJarName = "jolokia-agent-jvm-2.4.2-javaagent.jar"
 	jolokia1CoreJar      = "/usr/share/java/jolokia-core.jar"
 	jsonSimpleJar        = "/usr/share/java/json-simple.jar"
+	commonsPool2JarName  = "commons-pool2-2.12.1.jar"
 )
+
+// CommonsPool2Jar is org.apache.commons:commons-pool2:2.12.1, copied into
+// .cache/commons-pool2/ by scripts/install-deps.sh.
+func CommonsPool2Jar() string {
+	return filepath.Join(CacheDir(), "commons-pool2", commonsPool2JarName)
+}
 
 // Jolokia2AgentJar is the pinned Jolokia 2.x JVM agent jar.
 func Jolokia2AgentJar() string {
@@ -72,6 +79,10 @@ type JVMOptions struct {
 	User, Password string
 	// ExtraArgs are extra JVM flags (e.g. "-Dmoalog.benchItems=1000").
 	ExtraArgs []string
+	// CommonsPool2 also runs java/pool/CommonsPool2App.java: a real
+	// commons-pool2 GenericObjectPool registered as
+	// org.apache.commons.pool2:type=GenericObjectPool,name=redis-pool.
+	CommonsPool2 bool
 }
 
 // JVM is a running test JVM (java/MBeanTestApp.java) with a Jolokia endpoint.
@@ -98,6 +109,11 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 	port := FreePort(t)
 
 	args := append([]string{}, DefaultJVMArgs...)
+	if opts.CommonsPool2 {
+		jar := requireFile(t, CommonsPool2Jar())
+		classes = joinPath(classes, compileSources(t, "java/pool/*.java", []string{jar}, "CommonsPool2App.class"), jar)
+		args = append(args, "-Dmoalog.commonsPool2=true")
+	}
 	args = append(args, opts.ExtraArgs...)
 	switch opts.Agent {
 	case JolokiaAgent2:
@@ -108,7 +124,7 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 		}
 		args = append(args, "-javaagent:"+jar+"="+strings.Join(agentOpts, ","), "-cp", classes, "MBeanTestApp")
 	case JolokiaCore1:
-		cp := strings.Join([]string{classes, requireFile(t, jolokia1CoreJar), requireFile(t, jsonSimpleJar)}, string(os.PathListSeparator))
+		cp := joinPath(classes, requireFile(t, jolokia1CoreJar), requireFile(t, jsonSimpleJar))
 		args = append(args, "-cp", cp, "Jolokia1Server", strconv.Itoa(port))
 		if opts.User != "" {
 			args = append(args, opts.User, opts.Password)
@@ -194,22 +210,30 @@ func (j *JVM) Post(body string) (int, []byte, error) {
 	return resp.StatusCode, b, err
 }
 
-// CompileJava compiles java/*.java once per content into
-// .cache/java/<hash>/ and returns that class folder. Two test binaries may
-// compile at the same time: each compiles into its own temporary folder and
-// renames it into place; the loser of the race uses the winner's classes.
+// CompileJava compiles java/*.java (the test app and Jolokia1Server) once per
+// content into .cache/java/<hash>/ and returns that class folder.
 func CompileJava(t testing.TB) string {
 	t.Helper()
-	javac := Binary(t, "javac")
-	classpath := strings.Join([]string{requireFile(t, jolokia1CoreJar), requireFile(t, jsonSimpleJar)}, string(os.PathListSeparator))
+	return compileSources(t, "java/*.java", []string{requireFile(t, jolokia1CoreJar), requireFile(t, jsonSimpleJar)}, "MBeanTestApp.class")
+}
 
-	names, err := fs.Glob(javaSources, "java/*.java")
+// compileSources compiles the embedded sources matching glob against
+// classpath into .cache/java/<hash of sources and classpath>/, once. Two test
+// binaries may compile at the same time: each compiles into its own temporary
+// folder and renames it into place; the loser of the race uses the winner's
+// classes. probe is a class file whose presence means "compiled".
+func compileSources(t testing.TB, glob string, classpath []string, probe string) string {
+	t.Helper()
+	javac := Binary(t, "javac")
+	cp := joinPath(classpath...)
+
+	names, err := fs.Glob(javaSources, glob)
 	if err != nil || len(names) == 0 {
-		t.Fatalf("testenv: no embedded Java sources: %v", err)
+		t.Fatalf("testenv: no embedded Java sources match %s: %v", glob, err)
 	}
 	sort.Strings(names)
 	h := sha256.New()
-	fmt.Fprintf(h, "classpath=%s\n", classpath)
+	fmt.Fprintf(h, "classpath=%s\n", cp)
 	for _, name := range names {
 		b, err := javaSources.ReadFile(name)
 		if err != nil {
@@ -220,7 +244,7 @@ func CompileJava(t testing.TB) string {
 	}
 	root := filepath.Join(CacheDir(), "java")
 	final := filepath.Join(root, hex.EncodeToString(h.Sum(nil))[:16])
-	if _, err := os.Stat(filepath.Join(final, "MBeanTestApp.class")); err == nil {
+	if _, err := os.Stat(filepath.Join(final, probe)); err == nil {
 		return final
 	}
 
@@ -237,7 +261,7 @@ func CompileJava(t testing.TB) string {
 	if err := os.MkdirAll(src, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"-nowarn", "-encoding", "UTF-8", "-cp", classpath, "-d", out}
+	args := []string{"-nowarn", "-encoding", "UTF-8", "-cp", cp, "-d", out}
 	for _, name := range names {
 		b, _ := javaSources.ReadFile(name)
 		dst := filepath.Join(src, filepath.Base(name))
@@ -250,13 +274,15 @@ func CompileJava(t testing.TB) string {
 		t.Fatalf("javac: %v\n%s", err, output)
 	}
 	if err := os.Rename(out, final); err != nil {
-		if _, statErr := os.Stat(filepath.Join(final, "MBeanTestApp.class")); statErr == nil {
+		if _, statErr := os.Stat(filepath.Join(final, probe)); statErr == nil {
 			return final // another test binary won the race
 		}
 		t.Fatalf("testenv: install compiled classes: %v", err)
 	}
 	return final
 }
+
+func joinPath(parts ...string) string { return strings.Join(parts, string(os.PathListSeparator)) }
 
 // requireFile fails the test with the install command when path is missing.
 func requireFile(t testing.TB, path string) string {

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -23,7 +23,7 @@ func recordedDir() string {
 type fixture struct {
 	name    string
 	request []any // bulk request entries
-	args    []string
+	opts    JVMOptions
 }
 
 func read(mbean string, attrs ...string) map[string]any {
@@ -107,7 +107,13 @@ var fixtures = []fixture{
 		read("not an object name"),
 	}},
 	{name: "bench-1000", request: []any{read("com.moalog.bench:type=Item,name=*")},
-		args: []string{"-Dmoalog.benchItems=1000"}},
+		opts: JVMOptions{ExtraArgs: []string{"-Dmoalog.benchItems=1000"}}},
+	// A real commons-pool2 2.12.1 GenericObjectPool (java/pool/CommonsPool2App.java).
+	{name: "commons-pool2", request: []any{
+		read("org.apache.commons.pool2:type=GenericObjectPool,name=*"),
+		read("org.apache.commons.pool2:type=GenericObjectPool,name=redis-pool",
+			"NumActive", "NumIdle", "MaxTotal", "CreatedCount", "BorrowedCount", "ReturnedCount", "DestroyedCount"),
+	}, opts: JVMOptions{CommonsPool2: true}},
 }
 
 // TestRecordFixtures records the receiver's unit-test fixtures from both agents:
@@ -125,10 +131,12 @@ func TestRecordFixtures(t *testing.T) {
 			}
 			jvms := map[string]*JVM{}
 			for _, f := range fixtures {
-				key := strings.Join(f.args, " ")
+				opts := f.opts
+				opts.Agent = agent
+				key := fmt.Sprint(opts)
 				jvm := jvms[key]
 				if jvm == nil {
-					jvm = StartJVM(t, JVMOptions{Agent: agent, ExtraArgs: f.args})
+					jvm = StartJVM(t, opts)
 					jvms[key] = jvm
 				}
 				recordOne(t, jvm, dir, f.name, f.request)

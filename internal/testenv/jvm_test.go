@@ -147,3 +147,18 @@ func normalize(t *testing.T, b []byte) string {
 	}
 	return string(out)
 }
+
+func TestJVMCommonsPool2(t *testing.T) {
+	for _, agent := range JolokiaAgents {
+		t.Run(agent.String(), func(t *testing.T) {
+			t.Parallel()
+			jvm := StartJVM(t, JVMOptions{Agent: agent, CommonsPool2: true})
+			entries := postBulk(t, jvm, `[{"type":"read","mbean":"org.apache.commons.pool2:type=GenericObjectPool,name=redis-pool",
+				"attribute":["NumActive","NumIdle","CreatedCount","BorrowedCount","ReturnedCount","DestroyedCount","MaxTotal","Closed"]}]`, 1)
+			want := `{"NumActive":3,"NumIdle":2,"CreatedCount":5,"BorrowedCount":4,"ReturnedCount":1,"DestroyedCount":0,"MaxTotal":8,"Closed":false}`
+			if entries[0].Status != 200 || normalize(t, entries[0].Value) != normalize(t, []byte(want)) {
+				t.Errorf("redis-pool: status %d %s %s, want %s", entries[0].Status, entries[0].ErrorType, entries[0].Value, want)
+			}
+		})
+	}
+}

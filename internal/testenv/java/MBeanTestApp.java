@@ -21,7 +21,9 @@ import javax.management.openmbean.TabularType;
  * Jolokia1Server calls register() and serves Jolokia 1.7.1 itself.
  *
  * System properties:
- *   moalog.benchItems=N  also registers com.moalog.bench:type=Item,name=0..N-1
+ *   moalog.benchItems=N       also registers com.moalog.bench:type=Item,name=0..N-1
+ *   moalog.commonsPool2=true  also runs CommonsPool2App.register() (java/pool/, needs
+ *                             commons-pool2 on the class path)
  */
 public final class MBeanTestApp {
     private MBeanTestApp() {}
@@ -49,6 +51,10 @@ public final class MBeanTestApp {
         for (int i = 0; i < benchItems; i++) {
             server.registerMBean(new StandardMBean(new Item(i), ItemMBean.class),
                     new ObjectName("com.moalog.bench:type=Item,name=" + i));
+        }
+        if (Boolean.getBoolean("moalog.commonsPool2")) {
+            // Loaded by name: it is compiled separately, against the commons-pool2 jar.
+            Class.forName("CommonsPool2App").getMethod("register").invoke(null);
         }
         server.registerMBean(new StandardMBean(new Dynamic(), DynamicMBean.class),
                 new ObjectName("com.moalog.test:type=Dynamic"));
