@@ -75,7 +75,8 @@ var DefaultJVMArgs = []string{"-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLe
 // JVMOptions configures StartJVM.
 type JVMOptions struct {
 	Agent JolokiaAgent
-	// User and Password turn on HTTP basic auth when User is set.
+	// User and Password turn on HTTP basic auth when User is set. The 2.x
+	// agent takes them as -javaagent options: no ',' or '=' in either.
 	User, Password string
 	// ExtraArgs are extra JVM flags (e.g. "-Dmoalog.benchItems=1000").
 	ExtraArgs []string

@@ -94,15 +94,19 @@ func TestJVMContract(t *testing.T) {
 }
 
 func TestJVMRestartKeepsPort(t *testing.T) {
-	t.Parallel()
-	jvm := StartJVM(t, JVMOptions{Agent: JolokiaCore1})
-	jvm.Process.Kill()
-	if _, _, err := jvm.Post(`{"type":"version"}`); err == nil {
-		t.Fatal("the killed JVM still answers")
+	for _, agent := range JolokiaAgents {
+		t.Run(agent.String(), func(t *testing.T) {
+			t.Parallel()
+			jvm := StartJVM(t, JVMOptions{Agent: agent})
+			jvm.Process.Kill()
+			if _, _, err := jvm.Post(`{"type":"version"}`); err == nil {
+				t.Fatal("the killed JVM still answers")
+			}
+			jvm.Process.Restart(t)
+			jvm.WaitReady(t)
+			postBulk(t, jvm, `[{"type":"version"}]`, 1)
+		})
 	}
-	jvm.Process.Restart(t)
-	jvm.WaitReady(t)
-	postBulk(t, jvm, `[{"type":"version"}]`, 1)
 }
 
 func TestJVMBenchItems(t *testing.T) {
