@@ -14,6 +14,7 @@ DEBIAN_PACKAGES=(
   mariadb-server
   prometheus
   libjolokia-core-java
+  libjson-simple-java
   prometheus-redis-exporter
   prometheus-mysqld-exporter
   openssl
@@ -51,5 +52,14 @@ if ! echo "$JOLOKIA_AGENT_SHA256  $agent_jar" | sha256sum -c --status 2>/dev/nul
   mkdir -p "$agent_dir"
   cp "$HOME/.m2/repository/org/jolokia/jolokia-agent-jvm/$JOLOKIA_AGENT_VERSION/jolokia-agent-jvm-$JOLOKIA_AGENT_VERSION-javaagent.jar" "$agent_jar"
   echo "$JOLOKIA_AGENT_SHA256  $agent_jar" | sha256sum -c --quiet
+fi
+# Libraries the test JVMs run (commons-pool2, ...), pinned in internal/testenv/java/pom.xml.
+deps_dir=.cache/java-deps
+deps_stamp=$deps_dir/.pom.sha256
+if ! sha256sum -c --status "$deps_stamp" 2>/dev/null; then
+  echo "install-deps: fetching the test JVMs' libraries (internal/testenv/java/pom.xml)"
+  rm -rf "$deps_dir"
+  mvn -q -B -f internal/testenv/java/pom.xml dependency:copy-dependencies -DoutputDirectory="$PWD/$deps_dir"
+  sha256sum internal/testenv/java/pom.xml > "$deps_stamp"
 fi
 echo "install-deps: ok"

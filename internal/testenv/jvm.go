@@ -56,11 +56,14 @@ const (
 	commonsPool2JarName  = "commons-pool2-2.12.1.jar"
 )
 
-// CommonsPool2Jar is org.apache.commons:commons-pool2:2.12.1, copied into
-// .cache/commons-pool2/ by scripts/install-deps.sh.
-func CommonsPool2Jar() string {
-	return filepath.Join(CacheDir(), "commons-pool2", commonsPool2JarName)
+// JavaDep is a library jar of the test JVMs, pinned in java/pom.xml and copied
+// into .cache/java-deps/ by scripts/install-deps.sh.
+func JavaDep(jarName string) string {
+	return filepath.Join(CacheDir(), "java-deps", jarName)
 }
+
+// CommonsPool2Jar is org.apache.commons:commons-pool2:2.12.1.
+func CommonsPool2Jar() string { return JavaDep(commonsPool2JarName) }
 
 // Jolokia2AgentJar is the pinned Jolokia 2.x JVM agent jar.
 func Jolokia2AgentJar() string {
