@@ -1,0 +1,133 @@
+package jolokiareceiver
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"go.opentelemetry.io/collector/config/configopaque"
+)
+
+// client sends the bulk read of one target: one POST per scrape.
+type client struct {
+	http     *http.Client
+	endpoint string
+	username string
+	password configopaque.String
+	headers  map[string]configopaque.String
+	maxBytes int64
+	buf      bytes.Buffer // reused between scrapes; a target is scraped by one goroutine at a time
+}
+
+// newTransport returns the HTTP transport shared by the targets of a receiver.
+// Its connections re-arm TCP_QUICKACK before every read (quickack_linux.go):
+// the JDK HttpServer behind the Jolokia JVM agent leaves Nagle on, and
+// requests sent back to back on a kept-alive connection would otherwise wait
+// ~40 ms each for our delayed ACK.
+func newTransport(cfg *Config, tlsCfg *tls.Config) (*http.Transport, error) {
+	proxy := http.ProxyFromEnvironment
+	if cfg.ProxyURL != "" {
+		u, err := url.ParseRequestURI(cfg.ProxyURL)
+		if err != nil {
+			return nil, fmt.Errorf("`proxy_url`: %w", err)
+		}
+		proxy = http.ProxyURL(u)
+	}
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy: proxy,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return withQuickAck(conn), nil
+		},
+		TLSClientConfig:     tlsCfg,
+		TLSHandshakeTimeout: 10 * time.Second,
+		MaxIdleConnsPerHost: 2,
+		// Below the JDK HttpServer's default idle timeout (30 s), so a
+		// kept-alive connection is not reused just as the agent closes it.
+		IdleConnTimeout: 25 * time.Second,
+	}, nil
+}
+
+// post sends body and returns the response body, read under maxBytes. The
+// returned slice is valid until the next call.
+func (c *client) post(ctx context.Context, body []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	// A Jolokia read is idempotent: a nil Idempotency-Key (not sent) lets the
+	// transport retry once on a kept-alive connection the agent just closed.
+	req.Header["Idempotency-Key"] = nil
+	for k, v := range c.headers {
+		req.Header.Set(k, string(v))
+	}
+	if c.username != "" {
+		req.SetBasicAuth(c.username, string(c.password))
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, describeTransportError(err, ctx)
+	}
+	defer resp.Body.Close()
+	c.buf.Reset()
+	n, err := c.buf.ReadFrom(io.LimitReader(resp.Body, c.maxBytes+1))
+	if resp.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		return nil, describeStatus(resp.StatusCode)
+	}
+	if n > c.maxBytes {
+		return nil, fmt.Errorf("response is larger than max_response_bytes (%d bytes): raise `max_response_bytes` or read fewer MBeans", c.maxBytes)
+	}
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, errors.New("response body is cut short (connection closed before Content-Length bytes): check for a proxy or a crashed agent")
+		}
+		return nil, fmt.Errorf("reading the response: %w", err)
+	}
+	return c.buf.Bytes(), nil
+}
+
+func describeStatus(code int) error {
+	switch code {
+	case http.StatusUnauthorized:
+		return errors.New("HTTP 401 Unauthorized: set `username` and `password` to the agent's credentials")
+	case http.StatusForbidden:
+		return errors.New("HTTP 403 Forbidden: the agent's access policy (jolokia-access.xml) or user roles refuse this client; allow `read` from this host")
+	case http.StatusNotFound:
+		return errors.New("HTTP 404 Not Found: no Jolokia agent at this path; the endpoint usually ends in /jolokia")
+	case http.StatusMethodNotAllowed:
+		return errors.New("HTTP 405 Method Not Allowed: the agent refuses POST; allow POST in its configuration")
+	}
+	return fmt.Errorf("HTTP %d %s from the agent: check the agent's log", code, http.StatusText(code))
+}
+
+func describeTransportError(err error, ctx context.Context) error {
+	var netErr net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
+		return errors.New("no response before the scrape `timeout`: check that the agent is alive, or raise `timeout`")
+	case errors.Is(err, context.Canceled):
+		return errors.New("scrape canceled (collector shutting down)")
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return fmt.Errorf("cannot connect: %v: check that the JVM runs with the Jolokia agent and that `endpoint` has the right host and port", opErr.Err)
+	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		err = urlErr.Err
+	}
+	return fmt.Errorf("request failed: %v", err)
+}

@@ -1,0 +1,239 @@
+package jolokiareceiver
+
+import (
+	"fmt"
+	"strconv"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+)
+
+// entryResult is what happened to one entry of the bulk read.
+type entryResult struct {
+	status int
+	err    string // empty when the entry was read
+}
+
+// converter turns decoded response entries into data points of one target.
+type converter struct {
+	plan    *plan
+	sm      pmetric.ScopeMetrics
+	metrics []pmetric.Metric
+	created []bool
+	now     pcommon.Timestamp
+	start   pcommon.Timestamp
+	// captured holds the keys matched by "*" path segments while walking.
+	captured []string
+	points   int
+}
+
+func newConverter(p *plan, sm pmetric.ScopeMetrics, start, now pcommon.Timestamp) *converter {
+	return &converter{
+		plan:    p,
+		sm:      sm,
+		metrics: make([]pmetric.Metric, len(p.metrics)),
+		created: make([]bool, len(p.metrics)),
+		now:     now,
+		start:   start,
+	}
+}
+
+// convert records every data point of the entries, and reports per entry
+// whether it was read. entries[i] answers plan.requests[i].
+func (c *converter) convert(entries []responseEntry) []entryResult {
+	results := make([]entryResult, len(entries))
+	for i := range entries {
+		e := &entries[i]
+		req := &c.plan.requests[i]
+		results[i].status = e.Status
+		if e.Status != 200 {
+			results[i].err = fmt.Sprintf("status %d: %s", e.Status, firstLine(e.Error))
+			continue
+		}
+		if !req.pattern {
+			attrs, ok := e.Value.(map[string]any)
+			if !ok {
+				results[i].err = fmt.Sprintf("value is a %s, not a map of attributes", kindOf(e.Value))
+				continue
+			}
+			c.mbean(req, req.name, attrs)
+			continue
+		}
+		byName, ok := e.Value.(map[string]any)
+		if !ok {
+			if e.Value != nil {
+				results[i].err = fmt.Sprintf("value is a %s, not a map of MBeans", kindOf(e.Value))
+			}
+			continue
+		}
+		for _, name := range sortedKeys(byName) {
+			attrs, ok := byName[name].(map[string]any)
+			if !ok {
+				continue
+			}
+			on, err := parseObjectName(name)
+			if err != nil {
+				results[i].err = fmt.Sprintf("agent returned an unparsable MBean name %q: %v", name, err)
+				continue
+			}
+			c.mbean(req, on, attrs)
+		}
+	}
+	return results
+}
+
+func (c *converter) mbean(req *planRequest, on objectName, attrs map[string]any) {
+	for xi := range req.extracts {
+		x := &req.extracts[xi]
+		v, ok := attrs[x.attribute]
+		if !ok {
+			continue
+		}
+		c.captured = c.captured[:0]
+		c.walk(x, on, attrs, v, 0)
+	}
+}
+
+// walk follows x.path into v; "*" segments branch over every key or element.
+func (c *converter) walk(x *extract, on objectName, attrs map[string]any, v any, depth int) {
+	if depth == len(x.path) {
+		c.point(x, on, attrs, v)
+		return
+	}
+	seg := x.path[depth]
+	switch node := v.(type) {
+	case map[string]any:
+		if seg != "*" {
+			if child, ok := node[seg]; ok {
+				c.walk(x, on, attrs, child, depth+1)
+			}
+			return
+		}
+		for _, k := range sortedKeys(node) {
+			c.captured = append(c.captured[:c.wildcardsBefore(x, depth)], k)
+			c.walk(x, on, attrs, node[k], depth+1)
+		}
+	case []any:
+		if seg != "*" {
+			if i, err := strconv.Atoi(seg); err == nil && i >= 0 && i < len(node) {
+				c.walk(x, on, attrs, node[i], depth+1)
+			}
+			return
+		}
+		for i, child := range node {
+			c.captured = append(c.captured[:c.wildcardsBefore(x, depth)], strconv.Itoa(i))
+			c.walk(x, on, attrs, child, depth+1)
+		}
+	}
+}
+
+func (c *converter) wildcardsBefore(x *extract, depth int) int {
+	n := 0
+	for _, s := range x.path[:depth] {
+		if s == "*" {
+			n++
+		}
+	}
+	return n
+}
+
+func (c *converter) point(x *extract, on objectName, attrs map[string]any, v any) {
+	n, ok := toNumber(v)
+	if !ok {
+		return
+	}
+	if x.minus != "" {
+		m, ok := toNumber(attrs[x.minus])
+		if !ok {
+			return
+		}
+		if n.isInt && m.isInt {
+			n.i -= m.i
+		} else {
+			n = number{f: n.float() - m.float()}
+		}
+	}
+	if x.dropNegative && n.float() < 0 {
+		return
+	}
+	dp := c.dataPoint(x.metric)
+	switch {
+	case x.scale != 1:
+		dp.SetDoubleValue(n.float() * x.scale)
+	case n.isInt:
+		dp.SetIntValue(n.i)
+	default:
+		dp.SetDoubleValue(n.f)
+	}
+	a := dp.Attributes()
+	for _, l := range x.keyLabels {
+		if val, ok := on.Value(l.key); ok {
+			a.PutStr(l.label, val)
+		}
+	}
+	for _, l := range x.staticLabels {
+		a.PutStr(l.label, l.key)
+	}
+	for i, label := range x.pathLabels {
+		if i < len(c.captured) {
+			a.PutStr(label, c.captured[i])
+		}
+	}
+	for _, l := range x.attrLabels {
+		raw, ok := attrs[l.attribute]
+		if !ok || raw == nil {
+			continue
+		}
+		s := fmt.Sprint(raw)
+		if mapped, ok := l.mapping[s]; ok {
+			s = mapped
+		}
+		a.PutStr(l.label, s)
+	}
+}
+
+func (c *converter) dataPoint(mi int) pmetric.NumberDataPoint {
+	if !c.created[mi] {
+		c.created[mi] = true
+		info := c.plan.metrics[mi]
+		m := c.sm.Metrics().AppendEmpty()
+		m.SetName(info.name)
+		m.SetUnit(info.unit)
+		m.SetDescription(info.description)
+		switch info.typ {
+		case typeSum, typeUpDownCounter:
+			s := m.SetEmptySum()
+			s.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+			s.SetIsMonotonic(info.typ == typeSum)
+		default:
+			m.SetEmptyGauge()
+		}
+		c.metrics[mi] = m
+	}
+	m := c.metrics[mi]
+	var dp pmetric.NumberDataPoint
+	if m.Type() == pmetric.MetricTypeSum {
+		dp = m.Sum().DataPoints().AppendEmpty()
+		dp.SetStartTimestamp(c.start)
+	} else {
+		dp = m.Gauge().DataPoints().AppendEmpty()
+	}
+	dp.SetTimestamp(c.now)
+	c.points++
+	return dp
+}
+
+func kindOf(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case map[string]any:
+		return "map"
+	case []any:
+		return "list"
+	case string:
+		return "string"
+	default:
+		return "number"
+	}
+}

@@ -1,0 +1,181 @@
+package jolokiareceiver
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// plan is compiled once from the configuration: the bulk request body sent to
+// every target, and for response entry i, what to take out of it.
+type plan struct {
+	body     []byte
+	requests []planRequest
+	metrics  []metricInfo
+}
+
+// planRequest is one entry of the bulk read: one MBean (or pattern) with
+// every attribute that any metric needs from it.
+type planRequest struct {
+	mbean      string
+	name       objectName
+	pattern    bool
+	attributes []string
+	extracts   []extract
+}
+
+type metricInfo struct {
+	name, unit, description, typ string
+}
+
+// extract turns one attribute value of one MBean into data points.
+type extract struct {
+	metric       int
+	attribute    string
+	path         []string
+	scale        float64
+	keyLabels    []keyLabel
+	staticLabels []keyLabel
+	pathLabels   []string
+	attrLabels   []attrLabel
+	minus        string
+	dropNegative bool
+}
+
+type keyLabel struct{ label, key string }
+
+type attrLabel struct {
+	label     string
+	attribute string
+	mapping   map[string]string
+}
+
+type readRequest struct {
+	Type      string         `json:"type"`
+	MBean     string         `json:"mbean"`
+	Attribute []string       `json:"attribute"`
+	Config    map[string]any `json:"config,omitempty"`
+}
+
+// compilePlan validates the definitions together and builds the plan.
+// Definitions reading the same MBean (whatever the key order) share one entry.
+func compilePlan(defs []metricDef) (*plan, error) {
+	p := &plan{}
+	var errs []string
+	byMBean := map[string]int{}
+	byMetric := map[string]int{}
+	for _, d := range defs {
+		if err := d.validate(); err != nil {
+			errs = append(errs, fmt.Sprintf("%s (%s): %v", d.origin, d.Name, err))
+			continue
+		}
+		mi, ok := byMetric[d.Name]
+		if !ok {
+			mi = len(p.metrics)
+			byMetric[d.Name] = mi
+			p.metrics = append(p.metrics, metricInfo{name: d.Name, unit: d.Unit, description: d.Description, typ: d.metricType()})
+		} else {
+			m := &p.metrics[mi]
+			if m.typ != d.metricType() || m.unit != d.Unit {
+				errs = append(errs, fmt.Sprintf("%s: metric %q is defined twice with different `type`/`unit` (%s %q and %s %q): give one of them another `name`",
+					d.origin, d.Name, m.typ, m.unit, d.metricType(), d.Unit))
+				continue
+			}
+			if m.description == "" {
+				m.description = d.Description
+			}
+		}
+		on, _ := parseObjectName(d.MBean)
+		key := on.Canonical()
+		ri, ok := byMBean[key]
+		if !ok {
+			ri = len(p.requests)
+			byMBean[key] = ri
+			p.requests = append(p.requests, planRequest{mbean: key, name: on, pattern: on.IsPattern()})
+		}
+		r := &p.requests[ri]
+		x := extract{
+			metric:       mi,
+			attribute:    d.Attribute,
+			path:         splitPath(d.Path),
+			scale:        d.scale(),
+			pathLabels:   d.PathLabels,
+			minus:        d.MinusAttribute,
+			dropNegative: d.DropNegative,
+		}
+		r.addAttribute(d.Attribute)
+		if d.MinusAttribute != "" {
+			r.addAttribute(d.MinusAttribute)
+		}
+		for _, label := range sortedKeys(d.Labels) {
+			x.keyLabels = append(x.keyLabels, keyLabel{label: label, key: d.Labels[label]})
+		}
+		for _, label := range sortedKeys(d.StaticLabels) {
+			x.staticLabels = append(x.staticLabels, keyLabel{label: label, key: d.StaticLabels[label]})
+		}
+		for _, label := range sortedKeys(d.LabelsFromAttributes) {
+			from := d.LabelsFromAttributes[label]
+			x.attrLabels = append(x.attrLabels, attrLabel{label: label, attribute: from.Attribute, mapping: from.Map})
+			r.addAttribute(from.Attribute)
+		}
+		r.extracts = append(r.extracts, x)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("invalid metric definitions:\n  %s", strings.Join(errs, "\n  "))
+	}
+	reqs := make([]readRequest, len(p.requests))
+	for i, r := range p.requests {
+		// ignoreErrors: one missing attribute (e.g. a JVM without
+		// OpenFileDescriptorCount) must not fail the others of the MBean.
+		reqs[i] = readRequest{Type: "read", MBean: r.mbean, Attribute: r.attributes, Config: map[string]any{"ignoreErrors": true}}
+	}
+	body, err := json.Marshal(reqs)
+	if err != nil {
+		return nil, err
+	}
+	p.body = body
+	return p, nil
+}
+
+func (r *planRequest) addAttribute(a string) {
+	for _, have := range r.attributes {
+		if have == a {
+			return
+		}
+	}
+	r.attributes = append(r.attributes, a)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// splitPath splits a Jolokia path: "/" separates, "!/" is a literal slash and
+// "!!" a literal "!". "*" matches every key of a map or element of a list.
+func splitPath(path string) []string {
+	if path == "" {
+		return nil
+	}
+	var segs []string
+	var cur strings.Builder
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		switch {
+		case c == '!' && i+1 < len(path):
+			i++
+			cur.WriteByte(path[i])
+		case c == '/':
+			segs = append(segs, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	return append(segs, cur.String())
+}

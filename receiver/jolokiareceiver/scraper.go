@@ -1,0 +1,253 @@
+package jolokiareceiver
+
+import (
+	"context"
+
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver"
+	"go.uber.org/zap"
+
+	"github.com/moalog/platform-collector/internal/targetstate"
+)
+
+const scopeName = "github.com/moalog/platform-collector/receiver/jolokiareceiver"
+
+// Self-observability metrics, one set per target.
+const (
+	metricUp         = "jolokia.up"
+	metricDuration   = "jolokia.scrape.duration"
+	metricReadErrors = "jolokia.read.errors"
+	attrReadStatus   = "jolokia.read.status"
+)
+
+type jolokiaScraper struct {
+	cfg       *Config
+	settings  receiver.Settings
+	logger    *zap.Logger
+	plan      *plan
+	targets   []*targetScraper
+	tracker   *targetstate.Tracker
+	transport *http.Transport
+}
+
+// targetScraper holds what one target keeps between scrapes.
+type targetScraper struct {
+	target     Target
+	instanceID string
+	client     *client
+	// start is the start time of cumulative sums: when the target was first
+	// seen up, reset when it comes back after being down (a restarted JVM).
+	start pcommon.Timestamp
+	up    bool
+	// entryErrors is the last error of each bulk entry, to log changes only.
+	entryErrors []string
+}
+
+func newScraper(cfg *Config, settings receiver.Settings) (*jolokiaScraper, error) {
+	defs, err := cfg.metricDefinitions()
+	if err != nil {
+		return nil, err
+	}
+	p, err := compilePlan(defs)
+	if err != nil {
+		return nil, err
+	}
+	s := &jolokiaScraper{
+		cfg:      cfg,
+		settings: settings,
+		logger:   settings.Logger,
+		plan:     p,
+		tracker:  targetstate.New(settings.Logger),
+	}
+	defaultService := settings.ID.Name()
+	if defaultService == "" {
+		defaultService = settings.ID.Type().String()
+	}
+	for _, t := range cfg.targets() {
+		if t.ServiceName == "" {
+			t.ServiceName = defaultService
+		}
+		s.targets = append(s.targets, &targetScraper{
+			target:      t,
+			instanceID:  instanceID(t.Endpoint),
+			entryErrors: make([]string, len(p.requests)),
+		})
+	}
+	return s, nil
+}
+
+// instanceID is host:port of the endpoint, with the scheme's default port.
+func instanceID(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return endpoint
+	}
+	if u.Port() != "" {
+		return u.Host
+	}
+	port := "80"
+	if u.Scheme == "https" {
+		port = "443"
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
+func (s *jolokiaScraper) start(ctx context.Context, _ component.Host) error {
+	tlsCfg, err := s.cfg.TLS.LoadTLSConfig(ctx)
+	if err != nil {
+		return fmt.Errorf("jolokia: `tls`: %w", err)
+	}
+	s.transport, err = newTransport(s.cfg, tlsCfg)
+	if err != nil {
+		return err
+	}
+	httpClient := &http.Client{Transport: s.transport, Timeout: s.cfg.Timeout}
+	for _, t := range s.targets {
+		t.client = &client{
+			http:     httpClient,
+			endpoint: t.target.Endpoint,
+			username: t.target.Username,
+			password: t.target.Password,
+			headers:  s.cfg.Headers,
+			maxBytes: s.cfg.MaxResponseBytes,
+		}
+	}
+	return nil
+}
+
+func (s *jolokiaScraper) shutdown(context.Context) error {
+	if s.transport != nil {
+		s.transport.CloseIdleConnections()
+	}
+	return nil
+}
+
+// scrape reads every target concurrently (at most max_concurrency at once).
+// A failed target is reported through its jolokia.up, never as an error.
+func (s *jolokiaScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
+	results := make([]pmetric.Metrics, len(s.targets))
+	sem := make(chan struct{}, s.cfg.MaxConcurrency)
+	var wg sync.WaitGroup
+	for i, t := range s.targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i] = s.scrapeTarget(ctx, t)
+		}()
+	}
+	wg.Wait()
+	out := pmetric.NewMetrics()
+	for _, r := range results {
+		r.ResourceMetrics().MoveAndAppendTo(out.ResourceMetrics())
+	}
+	return out, nil
+}
+
+func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pmetric.Metrics {
+	began := time.Now()
+	md := pmetric.NewMetrics()
+	rm := md.ResourceMetrics().AppendEmpty()
+	res := rm.Resource().Attributes()
+	for _, k := range sortedKeys(t.target.ResourceAttributes) {
+		res.PutStr(k, t.target.ResourceAttributes[k])
+	}
+	res.PutStr("service.name", t.target.ServiceName)
+	res.PutStr("service.instance.id", t.instanceID)
+	sm := rm.ScopeMetrics().AppendEmpty()
+	sm.Scope().SetName(scopeName)
+	self := sm.Metrics().AppendEmpty()
+
+	var results []entryResult
+	body, err := t.client.post(ctx, s.plan.body)
+	var entries []responseEntry
+	if err == nil {
+		entries, err = decodeResponse(body, len(s.plan.requests))
+	}
+	now := pcommon.NewTimestampFromTime(time.Now())
+	if err == nil {
+		if !t.up {
+			t.start = pcommon.NewTimestampFromTime(began)
+		}
+		results = newConverter(s.plan, sm, t.start, now).convert(entries)
+	}
+	t.up = err == nil
+	if err != nil {
+		err = fmt.Errorf("jolokia %s: %w", t.target.Endpoint, err)
+	}
+	s.tracker.Observe(t.target.Endpoint, err)
+
+	upValue := int64(0)
+	if t.up {
+		upValue = 1
+	}
+	self.SetName(metricUp)
+	self.SetUnit("1")
+	self.SetDescription("1 when the last scrape of the target got a valid Jolokia response, 0 otherwise.")
+	dp := self.SetEmptyGauge().DataPoints().AppendEmpty()
+	dp.SetTimestamp(now)
+	dp.SetIntValue(upValue)
+
+	dur := sm.Metrics().AppendEmpty()
+	dur.SetName(metricDuration)
+	dur.SetUnit("s")
+	dur.SetDescription("Time the last scrape of the target took.")
+	dp = dur.SetEmptyGauge().DataPoints().AppendEmpty()
+	dp.SetTimestamp(now)
+	dp.SetDoubleValue(time.Since(began).Seconds())
+
+	if t.up {
+		s.recordEntryResults(t, sm, results, now)
+	}
+	return md
+}
+
+// recordEntryResults counts failed MBean reads and logs entry errors once per
+// change. 404 (MBean not registered) is normal for optional MBeans: debug only.
+func (s *jolokiaScraper) recordEntryResults(t *targetScraper, sm pmetric.ScopeMetrics, results []entryResult, now pcommon.Timestamp) {
+	var notFound, failed int64
+	for i, r := range results {
+		mbean := s.plan.requests[i].mbean
+		switch {
+		case r.err == "":
+			if t.entryErrors[i] != "" {
+				s.logger.Info("MBean read works again", zap.String("target", t.target.Endpoint), zap.String("mbean", mbean))
+			}
+			t.entryErrors[i] = ""
+		case r.status == http.StatusNotFound:
+			notFound++
+			s.logger.Debug("MBean not registered", zap.String("target", t.target.Endpoint), zap.String("mbean", mbean), zap.String("error", r.err))
+		default:
+			failed++
+			if t.entryErrors[i] != r.err {
+				s.logger.Warn("MBean read failed; logging again only when this changes",
+					zap.Error(fmt.Errorf("jolokia %s: read %s: %s", t.target.Endpoint, mbean, r.err)))
+			}
+			t.entryErrors[i] = r.err
+		}
+	}
+	m := sm.Metrics().AppendEmpty()
+	m.SetName(metricReadErrors)
+	m.SetUnit("{read}")
+	m.SetDescription("MBean reads of the last scrape that failed, by reason: not_found (MBean not registered) or error.")
+	dps := m.SetEmptyGauge().DataPoints()
+	for _, c := range []struct {
+		reason string
+		n      int64
+	}{{"not_found", notFound}, {"error", failed}} {
+		dp := dps.AppendEmpty()
+		dp.SetTimestamp(now)
+		dp.SetIntValue(c.n)
+		dp.Attributes().PutStr(attrReadStatus, c.reason)
+	}
+}
