@@ -1,0 +1,196 @@
+package testenv
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// RedisOptions selects how StartRedis configures Debian's redis-server.
+// The zero value is a plain server on a free loopback port, no password,
+// no persistence.
+type RedisOptions struct {
+	// Password sets `requirepass` (the password of the `default` user).
+	Password string
+	// ACLUsers are ACL rules, one user each, written as `user <rule>` lines
+	// of redis.conf, e.g. "monitor on >secret -@all +info +ping".
+	ACLUsers []string
+	// UnixSocket also listens on a unix socket (Redis.SocketPath).
+	UnixSocket bool
+	// TLS also listens with TLS on Redis.TLSPort, with a CA and server
+	// certificate generated for this test (Redis.TLS). Clients need not
+	// present a certificate (tls-auth-clients optional).
+	TLS bool
+	// ReplicaOf starts the server as a replica of that primary (using the
+	// primary's password as masterauth).
+	ReplicaOf *Redis
+	// Cluster sets `cluster-enabled yes` (a single node; slots unassigned
+	// until the test assigns them, e.g. with CLUSTER ADDSLOTSRANGE).
+	Cluster bool
+	// Config holds extra redis.conf lines.
+	Config []string
+}
+
+// Redis is a redis-server started for a test, killed at the test's cleanup.
+type Redis struct {
+	Addr       string // 127.0.0.1:Port
+	Port       int
+	TLSAddr    string // 127.0.0.1:TLSPort when RedisOptions.TLS
+	TLSPort    int
+	SocketPath string // when RedisOptions.UnixSocket
+	Password   string
+	TLS        *TestPKI // when RedisOptions.TLS
+	Dir        string   // working directory holding redis.conf
+	Process    *Process
+}
+
+// StartRedis starts redis-server with opts and waits until it accepts
+// connections (and, for a replica, until it is in sync with its primary).
+func StartRedis(t testing.TB, opts RedisOptions) *Redis {
+	t.Helper()
+	bin := Binary(t, "redis-server")
+	// Unix socket paths are limited to 107 bytes: t.TempDir() under a long
+	// test name can exceed that, so the socket lives in a short temp dir.
+	dir, err := os.MkdirTemp("", "redis")
+	if err != nil {
+		t.Fatalf("redis temp dir: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+
+	r := &Redis{Port: FreePort(t), Password: opts.Password, Dir: dir}
+	r.Addr = Addr(r.Port)
+	conf := []string{
+		"bind 127.0.0.1",
+		"port " + strconv.Itoa(r.Port),
+		"protected-mode no",
+		"dir " + dir,
+		`save ""`,
+		"appendonly no",
+		"daemonize no",
+		"loglevel notice",
+	}
+	if opts.Password != "" {
+		conf = append(conf, "requirepass "+quoteConf(opts.Password))
+	}
+	for _, u := range opts.ACLUsers {
+		conf = append(conf, "user "+u)
+	}
+	if opts.UnixSocket {
+		r.SocketPath = filepath.Join(dir, "redis.sock")
+		conf = append(conf, "unixsocket "+r.SocketPath, "unixsocketperm 700")
+	}
+	if opts.TLS {
+		r.TLS = NewTestPKI(t, dir, "127.0.0.1", "localhost")
+		r.TLSPort = FreePort(t)
+		r.TLSAddr = Addr(r.TLSPort)
+		conf = append(conf,
+			"tls-port "+strconv.Itoa(r.TLSPort),
+			"tls-cert-file "+r.TLS.ServerCert,
+			"tls-key-file "+r.TLS.ServerKey,
+			"tls-ca-cert-file "+r.TLS.CACert,
+			"tls-auth-clients optional",
+		)
+	}
+	if p := opts.ReplicaOf; p != nil {
+		conf = append(conf, fmt.Sprintf("replicaof 127.0.0.1 %d", p.Port))
+		if p.Password != "" {
+			conf = append(conf, "masterauth "+quoteConf(p.Password))
+		}
+	}
+	if opts.Cluster {
+		conf = append(conf, "cluster-enabled yes", "cluster-config-file "+filepath.Join(dir, "nodes.conf"))
+	}
+	conf = append(conf, opts.Config...)
+	confPath := filepath.Join(dir, "redis.conf")
+	if err := os.WriteFile(confPath, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
+		t.Fatalf("write redis.conf: %v", err)
+	}
+
+	r.Process = NewProcess(t, "redis-server", bin, confPath)
+	r.Process.Dir = dir
+	r.Process.Start(t)
+	r.Process.WaitTCP(t, r.Addr, 15*time.Second)
+	if opts.ReplicaOf != nil {
+		r.WaitReplicaInSync(t, 15*time.Second)
+	}
+	return r
+}
+
+// Kill kills the server (SIGKILL): the "target crashed" case.
+func (r *Redis) Kill() { r.Process.Kill() }
+
+// Restart starts a killed server again with the same configuration and
+// waits until it accepts connections.
+func (r *Redis) Restart(t testing.TB) {
+	t.Helper()
+	r.Process.Restart(t)
+	r.Process.WaitTCP(t, r.Addr, 15*time.Second)
+}
+
+// CLI runs one command through redis-cli against the plain TCP port,
+// authenticated as the default user, and returns its trimmed output. It
+// fails the test when redis-cli fails or the reply is an error.
+func (r *Redis) CLI(t testing.TB, args ...string) string {
+	t.Helper()
+	out, err := r.cli(args...)
+	if err != nil {
+		t.Fatalf("redis-cli %s: %v", strings.Join(args, " "), err)
+	}
+	return out
+}
+
+func (r *Redis) cli(args ...string) (string, error) {
+	cliArgs := []string{"-h", "127.0.0.1", "-p", strconv.Itoa(r.Port), "--no-auth-warning", "--no-raw"}
+	if r.Password != "" {
+		cliArgs = append(cliArgs, "-a", r.Password)
+	}
+	cmd := exec.Command("redis-cli", append(cliArgs, args...)...)
+	out, err := cmd.CombinedOutput()
+	text := strings.TrimSpace(string(out))
+	if err != nil {
+		return text, fmt.Errorf("%w: %s", err, text)
+	}
+	if strings.HasPrefix(text, "(error)") {
+		return text, fmt.Errorf("%s", text)
+	}
+	return text, nil
+}
+
+// Info returns the raw INFO text of the given sections (all defaults when
+// none), as redis-cli prints it with --raw.
+func (r *Redis) Info(t testing.TB, sections ...string) string {
+	t.Helper()
+	cliArgs := []string{"-h", "127.0.0.1", "-p", strconv.Itoa(r.Port), "--no-auth-warning", "--raw"}
+	if r.Password != "" {
+		cliArgs = append(cliArgs, "-a", r.Password)
+	}
+	out, err := exec.Command("redis-cli", append(append(cliArgs, "INFO"), sections...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("redis-cli INFO: %v: %s", err, out)
+	}
+	return string(out)
+}
+
+// WaitReplicaInSync waits until this server is a replica whose link to the
+// primary is up and whose initial sync finished.
+func (r *Redis) WaitReplicaInSync(t testing.TB, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var info string
+	for time.Now().Before(deadline) {
+		info, _ = r.cli("INFO", "replication")
+		if strings.Contains(info, "master_link_status:up") && strings.Contains(info, "master_sync_in_progress:0") {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("redis replica %s not in sync after %s:\n%s\n--- log ---\n%s", r.Addr, timeout, info, tail(r.Process.Log(), 4000))
+}
+
+// quoteConf quotes a redis.conf argument so spaces and quotes survive.
+func quoteConf(s string) string { return strconv.Quote(s) }
