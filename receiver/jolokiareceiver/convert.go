@@ -38,48 +38,79 @@ func newConverter(p *plan, sm pmetric.ScopeMetrics, start, now pcommon.Timestamp
 	}
 }
 
-// convert records every data point of the entries, and reports per entry
-// whether it was read. entries[i] answers plan.requests[i].
-func (c *converter) convert(entries []responseEntry) []entryResult {
+// convert records every data point of the entries and reports, per entry,
+// whether it was read. entries[i] answers slots[i]; the slots of one split
+// request are merged back into one value before conversion.
+func (c *converter) convert(entries []responseEntry, slots []slot) []entryResult {
 	results := make([]entryResult, len(entries))
-	for i := range entries {
-		e := &entries[i]
-		req := &c.plan.requests[i]
-		results[i].status = e.Status
-		if e.Status != 200 {
-			results[i].err = fmt.Sprintf("status %d: %s", e.Status, firstLine(e.Error))
+	for i := 0; i < len(entries); {
+		req := &c.plan.requests[slots[i].req]
+		end := i + 1
+		for end < len(entries) && slots[end].req == slots[i].req {
+			end++
+		}
+		var merged map[string]any
+		for j := i; j < end; j++ {
+			e := &entries[j]
+			results[j].status = e.Status
+			if e.Status != 200 {
+				results[j].err = fmt.Sprintf("status %d: %s", e.Status, firstLine(e.Error))
+				continue
+			}
+			value, ok := e.Value.(map[string]any)
+			if !ok {
+				if e.Value != nil || !req.pattern {
+					results[j].err = fmt.Sprintf("value is a %s, not a map", kindOf(e.Value))
+				}
+				continue
+			}
+			merged = mergeValues(merged, value, req.pattern)
+		}
+		i = end
+		if merged == nil {
 			continue
 		}
 		if !req.pattern {
-			attrs, ok := e.Value.(map[string]any)
-			if !ok {
-				results[i].err = fmt.Sprintf("value is a %s, not a map of attributes", kindOf(e.Value))
-				continue
-			}
-			c.mbean(req, req.name, attrs)
+			c.mbean(req, req.name, merged)
 			continue
 		}
-		byName, ok := e.Value.(map[string]any)
-		if !ok {
-			if e.Value != nil {
-				results[i].err = fmt.Sprintf("value is a %s, not a map of MBeans", kindOf(e.Value))
-			}
-			continue
-		}
-		for _, name := range sortedKeys(byName) {
-			attrs, ok := byName[name].(map[string]any)
+		for _, name := range sortedKeys(merged) {
+			attrs, ok := merged[name].(map[string]any)
 			if !ok {
 				continue
 			}
 			on, err := parseObjectName(name)
 			if err != nil {
-				results[i].err = fmt.Sprintf("agent returned an unparsable MBean name %q: %v", name, err)
 				continue
 			}
 			c.mbean(req, on, attrs)
 		}
 	}
 	return results
+}
+
+// mergeValues merges the value of one more entry of a split request: the
+// attributes of an MBean, or (pattern) the attributes per MBean name.
+func mergeValues(into, value map[string]any, pattern bool) map[string]any {
+	if into == nil {
+		return value
+	}
+	for k, v := range value {
+		if !pattern {
+			into[k] = v
+			continue
+		}
+		have, ok := into[k].(map[string]any)
+		add, ok2 := v.(map[string]any)
+		if !ok || !ok2 {
+			into[k] = v
+			continue
+		}
+		for ak, av := range add {
+			have[ak] = av
+		}
+	}
+	return into
 }
 
 func (c *converter) mbean(req *planRequest, on objectName, attrs map[string]any) {

@@ -10,9 +10,18 @@ import (
 // plan is compiled once from the configuration: the bulk request body sent to
 // every target, and for response entry i, what to take out of it.
 type plan struct {
-	body     []byte
 	requests []planRequest
 	metrics  []metricInfo
+	// body and slots are the bulk read with every MBean in one entry.
+	body  []byte
+	slots []slot
+}
+
+// slot is one entry of a bulk read: the attributes of one planRequest, all
+// of them or (once split) one.
+type slot struct {
+	req   int
+	attrs []string
 }
 
 // planRequest is one entry of the bulk read: one MBean (or pattern) with
@@ -105,9 +114,6 @@ func compilePlan(defs []metricDef) (*plan, error) {
 			dropNegative: d.DropNegative,
 		}
 		r.addAttribute(d.Attribute)
-		if d.MinusAttribute != "" {
-			r.addAttribute(d.MinusAttribute)
-		}
 		for _, label := range sortedKeys(d.Labels) {
 			x.keyLabels = append(x.keyLabels, keyLabel{label: label, key: d.Labels[label]})
 		}
@@ -117,25 +123,55 @@ func compilePlan(defs []metricDef) (*plan, error) {
 		for _, label := range sortedKeys(d.LabelsFromAttributes) {
 			from := d.LabelsFromAttributes[label]
 			x.attrLabels = append(x.attrLabels, attrLabel{label: label, attribute: from.Attribute, mapping: from.Map})
-			r.addAttribute(from.Attribute)
 		}
 		r.extracts = append(r.extracts, x)
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid metric definitions:\n  %s", strings.Join(errs, "\n  "))
 	}
-	reqs := make([]readRequest, len(p.requests))
+	// The attributes that only label or adjust a value come after the values.
+	for i := range p.requests {
+		r := &p.requests[i]
+		for _, x := range r.extracts {
+			if x.minus != "" {
+				r.addAttribute(x.minus)
+			}
+			for _, l := range x.attrLabels {
+				r.addAttribute(l.attribute)
+			}
+		}
+	}
+	p.body, p.slots = p.layout(nil)
+	return p, nil
+}
+
+// layout builds the bulk read. split[i] sends request i as one entry per
+// attribute: on Jolokia 2.x one NaN or infinite double fails the whole entry
+// (even with ignoreErrors), so a target whose merged entry failed that way
+// reads that MBean attribute by attribute from the next scrape on.
+func (p *plan) layout(split []bool) ([]byte, []slot) {
+	var slots []slot
 	for i, r := range p.requests {
-		// ignoreErrors: one missing attribute (e.g. a JVM without
-		// OpenFileDescriptorCount) must not fail the others of the MBean.
-		reqs[i] = readRequest{Type: "read", MBean: r.mbean, Attribute: r.attributes, Config: map[string]any{"ignoreErrors": true}}
+		if i < len(split) && split[i] && len(r.attributes) > 1 {
+			for _, a := range r.attributes {
+				slots = append(slots, slot{req: i, attrs: []string{a}})
+			}
+			continue
+		}
+		slots = append(slots, slot{req: i, attrs: r.attributes})
+	}
+	// ignoreErrors: one missing attribute (e.g. a JVM without
+	// OpenFileDescriptorCount) must not fail the others of the MBean.
+	config := map[string]any{"ignoreErrors": true}
+	reqs := make([]readRequest, len(slots))
+	for i, s := range slots {
+		reqs[i] = readRequest{Type: "read", MBean: p.requests[s.req].mbean, Attribute: s.attrs, Config: config}
 	}
 	body, err := json.Marshal(reqs)
 	if err != nil {
-		return nil, err
+		panic(err) // strings and bools only: cannot fail
 	}
-	p.body = body
-	return p, nil
+	return body, slots
 }
 
 func (r *planRequest) addAttribute(a string) {

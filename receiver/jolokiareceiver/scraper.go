@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,8 +49,13 @@ type targetScraper struct {
 	// seen up, reset when it comes back after being down (a restarted JVM).
 	start pcommon.Timestamp
 	up    bool
-	// entryErrors is the last error of each bulk entry, to log changes only.
-	entryErrors []string
+	// body and slots are this target's bulk read: the plan's, with the
+	// requests in split read attribute by attribute (see plan.layout).
+	body  []byte
+	slots []slot
+	split []bool
+	// entryErrors is the last error per request and attribute list, to log changes only.
+	entryErrors map[string]string
 }
 
 func newScraper(cfg *Config, settings receiver.Settings) (*jolokiaScraper, error) {
@@ -79,7 +85,10 @@ func newScraper(cfg *Config, settings receiver.Settings) (*jolokiaScraper, error
 		s.targets = append(s.targets, &targetScraper{
 			target:      t,
 			instanceID:  instanceID(t.Endpoint),
-			entryErrors: make([]string, len(p.requests)),
+			body:        p.body,
+			slots:       p.slots,
+			split:       make([]bool, len(p.requests)),
+			entryErrors: map[string]string{},
 		})
 	}
 	return s, nil
@@ -169,17 +178,17 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 	self := sm.Metrics().AppendEmpty()
 
 	var results []entryResult
-	body, err := t.client.post(ctx, s.plan.body)
+	body, err := t.client.post(ctx, t.body)
 	var entries []responseEntry
 	if err == nil {
-		entries, err = decodeResponse(body, len(s.plan.requests))
+		entries, err = decodeResponse(body, len(t.slots))
 	}
 	now := pcommon.NewTimestampFromTime(time.Now())
 	if err == nil {
 		if !t.up {
 			t.start = pcommon.NewTimestampFromTime(began)
 		}
-		results = newConverter(s.plan, sm, t.start, now).convert(entries)
+		results = newConverter(s.plan, sm, t.start, now).convert(entries, t.slots)
 	}
 	t.up = err == nil
 	if err != nil {
@@ -214,27 +223,38 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 
 // recordEntryResults counts failed MBean reads and logs entry errors once per
 // change. 404 (MBean not registered) is normal for optional MBeans: debug only.
+// A merged entry that failed otherwise is split for the next scrapes.
 func (s *jolokiaScraper) recordEntryResults(t *targetScraper, sm pmetric.ScopeMetrics, results []entryResult, now pcommon.Timestamp) {
 	var notFound, failed int64
+	resplit := false
 	for i, r := range results {
-		mbean := s.plan.requests[i].mbean
+		sl := t.slots[i]
+		mbean := s.plan.requests[sl.req].mbean
+		key := mbean + " " + strings.Join(sl.attrs, ",")
 		switch {
 		case r.err == "":
-			if t.entryErrors[i] != "" {
-				s.logger.Info("MBean read works again", zap.String("target", t.target.Endpoint), zap.String("mbean", mbean))
+			if _, had := t.entryErrors[key]; had {
+				s.logger.Info("MBean read works again", zap.String("target", t.target.Endpoint), zap.String("mbean", mbean), zap.Strings("attributes", sl.attrs))
+				delete(t.entryErrors, key)
 			}
-			t.entryErrors[i] = ""
 		case r.status == http.StatusNotFound:
 			notFound++
 			s.logger.Debug("MBean not registered", zap.String("target", t.target.Endpoint), zap.String("mbean", mbean), zap.String("error", r.err))
 		default:
 			failed++
-			if t.entryErrors[i] != r.err {
+			if t.entryErrors[key] != r.err {
 				s.logger.Warn("MBean read failed; logging again only when this changes",
-					zap.Error(fmt.Errorf("jolokia %s: read %s: %s", t.target.Endpoint, mbean, r.err)))
+					zap.Error(fmt.Errorf("jolokia %s: read %s %v: %s", t.target.Endpoint, mbean, sl.attrs, r.err)))
 			}
-			t.entryErrors[i] = r.err
+			t.entryErrors[key] = r.err
+			if len(sl.attrs) > 1 && !t.split[sl.req] {
+				t.split[sl.req] = true
+				resplit = true
+			}
 		}
+	}
+	if resplit {
+		t.body, t.slots = s.plan.layout(t.split)
 	}
 	m := sm.Metrics().AppendEmpty()
 	m.SetName(metricReadErrors)

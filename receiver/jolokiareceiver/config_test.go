@@ -1,0 +1,143 @@
+package jolokiareceiver
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+)
+
+func loadConfig(t *testing.T, id string) *Config {
+	t.Helper()
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	sub, err := cm.Sub(id)
+	require.NoError(t, err)
+	cfg := createDefaultConfig()
+	require.NoError(t, sub.Unmarshal(cfg))
+	return cfg
+}
+
+func TestLoadConfig(t *testing.T) {
+	def := loadConfig(t, "jolokia")
+	require.NoError(t, confmap.Validate(def))
+	assert.Equal(t, 15*time.Second, def.CollectionInterval)
+	assert.Equal(t, 5*time.Second, def.Timeout)
+	assert.Equal(t, int64(16<<20), def.MaxResponseBytes)
+	assert.Equal(t, []string{"jvm"}, def.Presets)
+
+	fp := loadConfig(t, "jolokia/fluxpay")
+	require.NoError(t, confmap.Validate(fp))
+	assert.Equal(t, "http://fluxpay-engine:8778/jolokia", fp.Endpoint)
+	assert.Equal(t, "monitor", fp.Username)
+	assert.Equal(t, "s3cret", string(fp.Password))
+	assert.True(t, fp.TLS.InsecureSkipVerify)
+	assert.Equal(t, "payments", string(fp.Headers["X-Team"]))
+	assert.Equal(t, int64(1048576), fp.MaxResponseBytes)
+	assert.Equal(t, "fluxpay-engine", fp.ServiceName)
+	assert.Equal(t, map[string]string{"deployment.environment.name": "prod"}, fp.ResourceAttributes)
+	require.Len(t, fp.Metrics, 3)
+	assert.Equal(t, MetricConfig{Name: "fluxpay.payments", MBean: "com.fluxpay:type=Payments,name=*", Attribute: "TotalPayments",
+		Type: "sum", Unit: "{payment}", Description: "Payments processed", Labels: map[string]string{"payment.kind": "name"}}, fp.Metrics[0])
+	assert.Equal(t, 0.001, fp.Metrics[2].Scale)
+
+	fleet := loadConfig(t, "jolokia/fleet")
+	require.NoError(t, confmap.Validate(fleet))
+	assert.Empty(t, fleet.Presets, "presets: [] turns presets off")
+	targets := fleet.targets()
+	require.Len(t, targets, 2)
+	assert.Equal(t, Target{Endpoint: "http://10.0.0.5:8778/jolokia", ServiceName: "rate-limiter", Username: "fleet", Password: "fleetpw"}, targets[0])
+	assert.Equal(t, Target{Endpoint: "http://10.0.0.6:8778/jolokia", ServiceName: "rate-limiter", Username: "other", Password: "otherpw"}, targets[1])
+}
+
+func TestValidateErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		mod  func(c *Config)
+		errs []string // every one must appear in the message
+	}{
+		{"no endpoint", func(c *Config) { c.Endpoint = "" },
+			[]string{"`endpoint` or `targets` is required: set `endpoint: http://<host>:8778/jolokia`"}},
+		{"both endpoint and targets", func(c *Config) { c.Targets = []Target{{Endpoint: "http://b:8778/jolokia"}} },
+			[]string{"`endpoint` and `targets` are mutually exclusive: move the endpoint into `targets`"}},
+		{"endpoint without scheme", func(c *Config) { c.Endpoint = "localhost:8778/jolokia" },
+			[]string{"`endpoint`: \"localhost:8778/jolokia\" must start with http:// or https:// (e.g. http://localhost:8778/jolokia)"}},
+		{"credentials in the URL", func(c *Config) { c.Endpoint = "http://u:secret@h:8778/jolokia" },
+			[]string{"`endpoint`: \"http://h:8778/jolokia\" carries credentials: use `username` and `password` instead"}},
+		{"duplicate target", func(c *Config) {
+			c.Endpoint = ""
+			c.Targets = []Target{{Endpoint: "http://a:8778/jolokia"}, {Endpoint: "http://a:8778/jolokia"}}
+		}, []string{"`targets[1].endpoint`: http://a:8778/jolokia is listed twice"}},
+		{"unknown preset", func(c *Config) { c.Presets = []string{"jvm", "tomcat"} },
+			[]string{"`presets`: unknown preset \"tomcat\" (known: jvm)"}},
+		{"bad ObjectName", func(c *Config) {
+			c.Metrics = []MetricConfig{{Name: "app.x", MBean: "com.app:type", Attribute: "Count"}}
+		}, []string{"metrics[0] (app.x): `mbean` \"com.app:type\" is not a valid ObjectName: key property \"type\" has no \"=\""}},
+		{"unknown type", func(c *Config) {
+			c.Metrics = []MetricConfig{{Name: "app.x", MBean: "com.app:type=X", Attribute: "Count", Type: "counter"}}
+		}, []string{"metrics[0] (app.x): `type` \"counter\" is unknown: use gauge, sum or updowncounter"}},
+		{"missing keys", func(c *Config) { c.Metrics = []MetricConfig{{}} },
+			[]string{"metrics[0] (): `name` is required", "`mbean` is required", "`attribute` is required"}},
+		{"same name, other unit", func(c *Config) {
+			c.Metrics = []MetricConfig{
+				{Name: "app.x", MBean: "com.app:type=X", Attribute: "Count", Unit: "ms"},
+				{Name: "app.x", MBean: "com.app:type=Y", Attribute: "Count", Unit: "s"},
+			}
+		}, []string{"metrics[1]: metric \"app.x\" is defined twice with different `type`/`unit` (gauge \"ms\" and gauge \"s\"): give one of them another `name`"}},
+		{"clash with the preset", func(c *Config) {
+			c.Metrics = []MetricConfig{{Name: "jvm.memory.used", MBean: "com.app:type=X", Attribute: "Used", Unit: "MiB"}}
+		}, []string{"metrics[0]: metric \"jvm.memory.used\" is defined twice with different `type`/`unit` (updowncounter \"By\" and gauge \"MiB\")"}},
+		{"path labels without wildcards", func(c *Config) {
+			c.Metrics = []MetricConfig{{Name: "app.x", MBean: "com.app:type=X", Attribute: "ByRegion", Path: "eu/value", PathLabels: []string{"region"}}}
+		}, []string{"`path_labels` names 1 segments but `path` \"eu/value\" has 0 \"*\""}},
+		{"attribute with a slash", func(c *Config) {
+			c.Metrics = []MetricConfig{{Name: "app.x", MBean: "com.app:type=X", Attribute: "Usage/used"}}
+		}, []string{"`attribute` \"Usage/used\" must be one attribute name, without \"*\" or \"/\" (use `path` to go inside it)"}},
+		{"max_response_bytes", func(c *Config) { c.MaxResponseBytes = 0 },
+			[]string{"`max_response_bytes` must be positive, got 0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := createDefaultConfig()
+			cfg.Endpoint = "http://localhost:8778/jolokia"
+			tt.mod(cfg)
+			err := confmap.Validate(cfg)
+			require.Error(t, err)
+			for _, want := range tt.errs {
+				assert.Contains(t, err.Error(), want)
+			}
+		})
+	}
+}
+
+func TestPasswordNeverPrinted(t *testing.T) {
+	cfg := createDefaultConfig()
+	cfg.Endpoint = "http://localhost:8778/jolokia"
+	cfg.Password = "hunter2"
+	conf := confmap.New()
+	require.NoError(t, conf.Marshal(cfg))
+	assert.NotContains(t, strings.Join(flatten(conf.ToStringMap()), " "), "hunter2")
+}
+
+func flatten(m map[string]any) []string {
+	var out []string
+	for k, v := range m {
+		switch x := v.(type) {
+		case map[string]any:
+			out = append(out, flatten(x)...)
+		default:
+			out = append(out, k+"="+toString(x))
+		}
+	}
+	return out
+}
+
+func toString(v any) string {
+	s, _ := v.(string)
+	return s
+}

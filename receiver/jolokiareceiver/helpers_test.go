@@ -1,0 +1,120 @@
+package jolokiareceiver
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
+)
+
+// point is one data point flattened for assertions: "name{k=v,...}" -> value
+// (int64 or float64).
+type points map[string]any
+
+func pointKey(name string, attrs pcommon.Map) string {
+	var kv []string
+	for k, v := range attrs.All() {
+		kv = append(kv, k+"="+v.AsString())
+	}
+	sort.Strings(kv)
+	return name + "{" + strings.Join(kv, ",") + "}"
+}
+
+// flattenMetrics returns the points of every resource, keyed by
+// service.instance.id then point key.
+func flattenMetrics(md pmetric.Metrics) map[string]points {
+	out := map[string]points{}
+	for _, rm := range md.ResourceMetrics().All() {
+		inst, _ := rm.Resource().Attributes().Get("service.instance.id")
+		ps := out[inst.AsString()]
+		if ps == nil {
+			ps = points{}
+			out[inst.AsString()] = ps
+		}
+		for _, sm := range rm.ScopeMetrics().All() {
+			for _, m := range sm.Metrics().All() {
+				var dps pmetric.NumberDataPointSlice
+				switch m.Type() {
+				case pmetric.MetricTypeGauge:
+					dps = m.Gauge().DataPoints()
+				case pmetric.MetricTypeSum:
+					dps = m.Sum().DataPoints()
+				default:
+					panic(fmt.Sprintf("unexpected metric type %v", m.Type()))
+				}
+				for _, dp := range dps.All() {
+					key := pointKey(m.Name(), dp.Attributes())
+					if _, dup := ps[key]; dup {
+						panic("duplicate data point " + key)
+					}
+					if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
+						ps[key] = dp.IntValue()
+					} else {
+						ps[key] = dp.DoubleValue()
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// onlyResource returns the points of a single-resource result.
+func onlyResource(t *testing.T, md pmetric.Metrics) points {
+	t.Helper()
+	all := flattenMetrics(md)
+	require.Len(t, all, 1)
+	for _, ps := range all {
+		return ps
+	}
+	return nil
+}
+
+// metricInfoOf returns "type unit" of every metric by name.
+func metricShapes(md pmetric.Metrics) map[string]string {
+	out := map[string]string{}
+	for _, rm := range md.ResourceMetrics().All() {
+		for _, sm := range rm.ScopeMetrics().All() {
+			for _, m := range sm.Metrics().All() {
+				typ := "gauge"
+				if m.Type() == pmetric.MetricTypeSum {
+					typ = "updowncounter"
+					if m.Sum().IsMonotonic() {
+						typ = "sum"
+					}
+				}
+				out[m.Name()] = typ + " " + m.Unit()
+			}
+		}
+	}
+	return out
+}
+
+func newTestScraper(t *testing.T, cfg *Config, logger *zap.Logger) *jolokiaScraper {
+	t.Helper()
+	set := receivertest.NewNopSettings(componentType)
+	set.ID = component.MustNewIDWithName("jolokia", "test")
+	if logger != nil {
+		set.Logger = logger
+	}
+	s, err := newScraper(cfg, set)
+	require.NoError(t, err)
+	require.NoError(t, s.start(context.Background(), nil))
+	t.Cleanup(func() { _ = s.shutdown(context.Background()) })
+	return s
+}
+
+func scrapeOnce(t *testing.T, s *jolokiaScraper) pmetric.Metrics {
+	t.Helper()
+	md, err := s.scrape(context.Background())
+	require.NoError(t, err, "a scraper never returns errors: failed targets are reported through jolokia.up")
+	return md
+}

@@ -1,0 +1,246 @@
+package jolokiareceiver
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/moalog/platform-collector/internal/testenv"
+)
+
+var record = flag.Bool("record", false, "record the receiver's own bulk reads into testdata/recorded/<agent>/receiver-*.json")
+
+// recordingProxy forwards to a Jolokia agent and keeps every request body,
+// to prove the receiver only ever sends read, search, list and version.
+type recordingProxy struct {
+	*httptest.Server
+	mu     sync.Mutex
+	bodies [][]byte
+	last   []byte // last response body
+}
+
+func newRecordingProxy(t *testing.T, target string) *recordingProxy {
+	t.Helper()
+	u, err := url.Parse(target)
+	require.NoError(t, err)
+	p := &recordingProxy{}
+	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: u.Scheme, Host: u.Host})
+	rp.ModifyResponse = func(resp *http.Response) error {
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		p.mu.Lock()
+		p.last = b
+		p.mu.Unlock()
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		return nil
+	}
+	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		p.mu.Lock()
+		p.bodies = append(p.bodies, b)
+		p.mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(p.Close)
+	return p
+}
+
+func (p *recordingProxy) endpoint() string { return p.URL + "/jolokia" }
+
+// assertOnlyReads checks every request the receiver sent.
+func (p *recordingProxy) assertOnlyReads(t *testing.T) {
+	t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	require.NotEmpty(t, p.bodies)
+	for _, b := range p.bodies {
+		var reqs []map[string]any
+		require.NoError(t, json.Unmarshal(b, &reqs), "every request is a bulk list: %s", b)
+		for _, r := range reqs {
+			assert.Contains(t, []any{"read", "search", "list", "version"}, r["type"], "request %v", r)
+		}
+	}
+}
+
+func (p *recordingProxy) requests() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.bodies)
+}
+
+func (p *recordingProxy) save(t *testing.T, agent testenv.JolokiaAgent, name string) {
+	t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	dir := filepath.Join("testdata", "recorded", agent.String())
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name+".request.json"), append(p.bodies[len(p.bodies)-1], '\n'), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name+".json"), append(p.last, '\n'), 0o644))
+}
+
+func TestIntegrationTestMBeans(t *testing.T) {
+	for _, agent := range testenv.JolokiaAgents {
+		t.Run(agent.String(), func(t *testing.T) {
+			jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: agent})
+			proxy := newRecordingProxy(t, jvm.Endpoint)
+			cfg := createDefaultConfig()
+			cfg.Endpoint = proxy.endpoint()
+			cfg.Presets = nil
+			cfg.Metrics = testMBeanMetrics
+			core, logs := observer.New(zap.DebugLevel)
+			s := newTestScraper(t, cfg, zap.New(core))
+
+			md := scrapeOnce(t, s)
+			if *record {
+				proxy.save(t, agent, "receiver-test-mbeans")
+			}
+			got := onlyResource(t, md)
+			if agent == testenv.JolokiaAgent2 {
+				// 2.x fails the whole Counters entry on NaN/Infinity: the
+				// first scrape has no counters, and the next reads them one by one.
+				assert.Equal(t, int64(1), got["jolokia.read.errors{jolokia.read.status=error}"])
+				warn := logs.FilterMessage("MBean read failed; logging again only when this changes").All()
+				require.Len(t, warn, 1)
+				assert.Contains(t, warn[0].ContextMap()["error"], "jolokia "+proxy.endpoint()+": read com.moalog.test:type=Counters [Big Huge Negative Ratio Inf Unlimited Text Nothing]: status 400: java.lang.NumberFormatException")
+				md = scrapeOnce(t, s)
+				if *record {
+					proxy.save(t, agent, "receiver-test-mbeans-split")
+				}
+				got = onlyResource(t, md)
+				assert.Equal(t, int64(2), got["jolokia.read.errors{jolokia.read.status=error}"], "Ratio and Inf alone")
+			} else {
+				assert.Equal(t, int64(0), got["jolokia.read.errors{jolokia.read.status=error}"])
+			}
+			assert.Equal(t, int64(1), got["jolokia.up{}"])
+			assert.Equal(t, int64(1), got["jolokia.read.errors{jolokia.read.status=not_found}"], "type=Missing")
+			assert.NotEmpty(t, logs.FilterMessage("MBean not registered").All(), "404s are logged at debug")
+			for key, want := range wantTestMBeanPoints {
+				assert.Equal(t, want, got[key], key)
+			}
+			for key := range got {
+				if strings.HasPrefix(key, "test.") {
+					assert.Contains(t, wantTestMBeanPoints, key, "unexpected point")
+				}
+			}
+			proxy.assertOnlyReads(t)
+			assert.Equal(t, map[string]string{"test.payments": "sum {payment}", "test.pool.used": "updowncounter By", "test.quoted": "gauge "},
+				pick(metricShapes(md), "test.payments", "test.pool.used", "test.quoted"))
+		})
+	}
+}
+
+func pick(m map[string]string, keys ...string) map[string]string {
+	out := map[string]string{}
+	for _, k := range keys {
+		out[k] = m[k]
+	}
+	return out
+}
+
+// TestIntegrationJVMPreset checks the jvm preset against both agents: every
+// metric, its type, unit and attributes, and values that must hold on any JVM.
+func TestIntegrationJVMPreset(t *testing.T) {
+	for _, agent := range testenv.JolokiaAgents {
+		t.Run(agent.String(), func(t *testing.T) {
+			jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: agent})
+			proxy := newRecordingProxy(t, jvm.Endpoint)
+			cfg := createDefaultConfig()
+			cfg.Endpoint = proxy.endpoint()
+			s := newTestScraper(t, cfg, nil)
+			md := scrapeOnce(t, s)
+			if *record {
+				proxy.save(t, agent, "receiver-jvm-preset")
+			}
+			got := onlyResource(t, md)
+			assert.Equal(t, int64(1), got["jolokia.up{}"])
+			assert.Equal(t, int64(0), got["jolokia.read.errors{jolokia.read.status=error}"])
+			assert.Equal(t, int64(0), got["jolokia.read.errors{jolokia.read.status=not_found}"])
+			checkJVMPreset(t, md)
+			assert.Equal(t, 1, proxy.requests(), "one bulk request per scrape")
+			proxy.assertOnlyReads(t)
+		})
+	}
+}
+
+// checkJVMPreset asserts what the jvm preset yields on the test JVMs
+// (Java 17, -XX:+UseSerialGC, Linux).
+func checkJVMPreset(t *testing.T, md pmetric.Metrics) {
+	t.Helper()
+	got := onlyResource(t, md)
+	assert.Equal(t, map[string]string{
+		"jvm.memory.used":               "updowncounter By",
+		"jvm.memory.committed":          "updowncounter By",
+		"jvm.memory.limit":              "updowncounter By",
+		"jvm.memory.used_after_last_gc": "updowncounter By",
+		"jvm.gc.collections.count":      "sum {collection}",
+		"jvm.gc.collections.elapsed":    "sum s",
+		"jvm.thread.count":              "updowncounter {thread}",
+		"jvm.class.loaded":              "sum {class}",
+		"jvm.class.unloaded":            "sum {class}",
+		"jvm.class.count":               "updowncounter {class}",
+		"jvm.cpu.time":                  "sum s",
+		"jvm.cpu.count":                 "updowncounter {cpu}",
+		"jvm.cpu.recent_utilization":    "gauge 1",
+		"jvm.system.cpu.utilization":    "gauge 1",
+		"jvm.system.cpu.load_1m":        "gauge {run_queue_item}",
+		"jvm.file_descriptor.count":     "updowncounter {file_descriptor}",
+		"jvm.file_descriptor.limit":     "updowncounter {file_descriptor}",
+		"jvm.buffer.memory.used":        "updowncounter By",
+		"jvm.buffer.memory.limit":       "updowncounter By",
+		"jvm.buffer.count":              "updowncounter {buffer}",
+		"process.uptime":                "gauge s",
+		"jolokia.up":                    "gauge 1",
+		"jolokia.scrape.duration":       "gauge s",
+		"jolokia.read.errors":           "gauge {read}",
+	}, metricShapes(md))
+	// SerialGC pools and collectors.
+	for _, key := range []string{
+		"jvm.memory.used{jvm.memory.pool.name=Eden Space,jvm.memory.type=heap}",
+		"jvm.memory.used{jvm.memory.pool.name=Tenured Gen,jvm.memory.type=heap}",
+		"jvm.memory.used{jvm.memory.pool.name=Metaspace,jvm.memory.type=non_heap}",
+		"jvm.memory.committed{jvm.memory.pool.name=Eden Space,jvm.memory.type=heap}",
+		"jvm.memory.limit{jvm.memory.pool.name=Tenured Gen,jvm.memory.type=heap}",
+		"jvm.memory.used_after_last_gc{jvm.memory.pool.name=Eden Space,jvm.memory.type=heap}",
+		"jvm.gc.collections.count{jvm.gc.name=Copy}",
+		"jvm.gc.collections.count{jvm.gc.name=MarkSweepCompact}",
+		"jvm.gc.collections.elapsed{jvm.gc.name=Copy}",
+		"jvm.thread.count{jvm.thread.daemon=true}",
+		"jvm.thread.count{jvm.thread.daemon=false}",
+		"jvm.buffer.count{jvm.buffer.pool.name=direct}",
+		"jvm.buffer.memory.used{jvm.buffer.pool.name=mapped}",
+		"jvm.class.count{}", "jvm.class.loaded{}", "jvm.class.unloaded{}",
+		"jvm.cpu.time{}", "jvm.cpu.count{}", "jvm.file_descriptor.count{}", "jvm.file_descriptor.limit{}", "process.uptime{}",
+	} {
+		assert.Contains(t, got, key)
+	}
+	// Metaspace has no limit (-1): no jvm.memory.limit point.
+	assert.NotContains(t, got, "jvm.memory.limit{jvm.memory.pool.name=Metaspace,jvm.memory.type=non_heap}")
+	assert.Greater(t, got["jvm.class.count{}"], int64(100))
+	assert.Greater(t, got["jvm.thread.count{jvm.thread.daemon=true}"], int64(0))
+	assert.Greater(t, got["jvm.thread.count{jvm.thread.daemon=false}"], int64(0))
+	assert.Greater(t, got["jvm.cpu.count{}"], int64(0))
+	assert.Greater(t, got["jvm.cpu.time{}"], 0.0)
+	assert.Greater(t, got["process.uptime{}"], 0.0)
+	assert.Less(t, got["process.uptime{}"], 600.0, "seconds, not milliseconds")
+	assert.Equal(t, int64(64<<20), got["jvm.memory.limit{jvm.memory.pool.name=Tenured Gen,jvm.memory.type=heap}"].(int64)+
+		got["jvm.memory.limit{jvm.memory.pool.name=Eden Space,jvm.memory.type=heap}"].(int64)+
+		2*got["jvm.memory.limit{jvm.memory.pool.name=Survivor Space,jvm.memory.type=heap}"].(int64), "-Xmx64m")
+}
