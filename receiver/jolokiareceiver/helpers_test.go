@@ -2,6 +2,7 @@ package jolokiareceiver
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -33,11 +34,14 @@ func pointKey(name string, attrs pcommon.Map) string {
 func flattenMetrics(md pmetric.Metrics) map[string]points {
 	out := map[string]points{}
 	for _, rm := range md.ResourceMetrics().All() {
-		inst, _ := rm.Resource().Attributes().Get("service.instance.id")
-		ps := out[inst.AsString()]
+		instance := ""
+		if v, ok := rm.Resource().Attributes().Get("service.instance.id"); ok {
+			instance = v.AsString()
+		}
+		ps := out[instance]
 		if ps == nil {
 			ps = points{}
-			out[inst.AsString()] = ps
+			out[instance] = ps
 		}
 		for _, sm := range rm.ScopeMetrics().All() {
 			for _, m := range sm.Metrics().All() {
@@ -118,3 +122,5 @@ func scrapeOnce(t *testing.T, s *jolokiaScraper) pmetric.Metrics {
 	require.NoError(t, err, "a scraper never returns errors: failed targets are reported through jolokia.up")
 	return md
 }
+
+func jsonNumber(s string) any { return json.Number(s) }

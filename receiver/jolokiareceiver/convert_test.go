@@ -1,0 +1,225 @@
+package jolokiareceiver
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+)
+
+const (
+	agent2 = "jolokia-2.4.2-agent"
+	core1  = "jolokia-1.7.1-core"
+)
+
+// readRecorded returns a recorded request body and its response
+// (testdata/recorded/<agent>/<name>.json; see testdata/recorded/README.md).
+func readRecorded(t testing.TB, agent, name string) (request, response []byte) {
+	t.Helper()
+	dir := filepath.Join("testdata", "recorded", agent)
+	req, err := os.ReadFile(filepath.Join(dir, name+".request.json"))
+	require.NoError(t, err)
+	resp, err := os.ReadFile(filepath.Join(dir, name+".json"))
+	require.NoError(t, err)
+	return bytes.TrimSpace(req), resp
+}
+
+func mustPlan(t testing.TB, presets []string, metrics []MetricConfig) *plan {
+	t.Helper()
+	cfg := &Config{Presets: presets, Metrics: metrics}
+	defs, err := cfg.metricDefinitions()
+	require.NoError(t, err)
+	p, err := compilePlan(defs)
+	require.NoError(t, err)
+	return p
+}
+
+// convertResponse decodes and converts a response the way a scrape does,
+// into a single-resource pmetric.Metrics.
+func convertResponse(t testing.TB, p *plan, slots []slot, body []byte) (pmetric.Metrics, []entryResult) {
+	t.Helper()
+	entries, err := decodeResponse(body, len(slots))
+	require.NoError(t, err)
+	md := pmetric.NewMetrics()
+	sm := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty()
+	now := pcommon.NewTimestampFromTime(time.Unix(1796070858, 0))
+	return md, newConverter(p, sm, now, now).convert(entries, slots)
+}
+
+func statuses(results []entryResult) []int {
+	out := make([]int, len(results))
+	for i, r := range results {
+		out[i] = r.status
+	}
+	return out
+}
+
+// TestConvertRecordedTestMBeans converts the receiver's own bulk read of the
+// test MBeans as both agents answered it (recorded by TestIntegrationTestMBeans -record).
+func TestConvertRecordedTestMBeans(t *testing.T) {
+	p := mustPlan(t, nil, testMBeanMetrics)
+	split := make([]bool, len(p.requests))
+	split[2] = true // com.moalog.test:type=Counters, after 2.x failed it on NaN
+	splitBody, splitSlots := p.layout(split)
+	tests := []struct {
+		agent, name string
+		body        []byte
+		slots       []slot
+		statuses    []int
+		want        points
+	}{
+		{core1, "receiver-test-mbeans", p.body, p.slots, []int{200, 200, 200, 200, 404}, wantTestMBeanPoints},
+		{agent2, "receiver-test-mbeans-split", splitBody, splitSlots,
+			[]int{200, 200, 200, 200, 200, 400, 400, 200, 200, 200, 200, 404}, wantTestMBeanPoints},
+		// Without the split, 2.x loses every attribute of type=Counters.
+		{agent2, "receiver-test-mbeans", p.body, p.slots, []int{200, 200, 400, 200, 404}, withoutPrefix(wantTestMBeanPoints, "test.counters.")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.agent+"/"+tt.name, func(t *testing.T) {
+			req, resp := readRecorded(t, tt.agent, tt.name)
+			require.JSONEq(t, string(tt.body), string(req), "the fixture was recorded with this plan")
+			md, results := convertResponse(t, p, tt.slots, resp)
+			assert.Equal(t, tt.statuses, statuses(results))
+			assert.Equal(t, tt.want, onlyResource(t, md))
+		})
+	}
+}
+
+func withoutPrefix(ps points, prefix string) points {
+	out := points{}
+	for k, v := range ps {
+		if len(k) < len(prefix) || k[:len(prefix)] != prefix {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func TestConvertRecordedJVMPreset(t *testing.T) {
+	p := mustPlan(t, []string{"jvm"}, nil)
+	for _, agent := range []string{agent2, core1} {
+		t.Run(agent, func(t *testing.T) {
+			req, resp := readRecorded(t, agent, "receiver-jvm-preset")
+			require.JSONEq(t, string(p.body), string(req), "the fixture was recorded with this plan")
+			md, results := convertResponse(t, p, p.slots, resp)
+			for _, r := range results {
+				assert.Empty(t, r.err)
+			}
+			// checkJVMPreset expects the self metrics the scraper adds.
+			addSelfMetricsForShape(md)
+			checkJVMPreset(t, md)
+		})
+	}
+}
+
+func addSelfMetricsForShape(md pmetric.Metrics) {
+	ms := md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics()
+	for _, m := range []struct{ name, unit string }{{metricUp, "1"}, {metricDuration, "s"}, {metricReadErrors, "{read}"}} {
+		x := ms.AppendEmpty()
+		x.SetName(m.name)
+		x.SetUnit(m.unit)
+		x.SetEmptyGauge()
+	}
+}
+
+func TestPlanMergesSameMBean(t *testing.T) {
+	p := mustPlan(t, nil, []MetricConfig{
+		{Name: "a", MBean: "com.moalog.test:type=Payments,name=card", Attribute: "TotalPayments"},
+		{Name: "b", MBean: "com.moalog.test:name=card,type=Payments", Attribute: "Amount"},
+		{Name: "c", MBean: "com.moalog.test:type=Payments,name=card", Attribute: "TotalPayments", Scale: 2},
+		{Name: "d", MBean: "java.lang:type=Threading", Attribute: "ThreadCount", MinusAttribute: "DaemonThreadCount",
+			LabelsFromAttributes: map[string]AttributeLabel{"x": {Attribute: "Name"}}},
+	})
+	assert.JSONEq(t, `[
+		{"type":"read","mbean":"com.moalog.test:name=card,type=Payments","attribute":["TotalPayments","Amount"],"config":{"ignoreErrors":true}},
+		{"type":"read","mbean":"java.lang:type=Threading","attribute":["ThreadCount","DaemonThreadCount","Name"],"config":{"ignoreErrors":true}}
+	]`, string(p.body))
+	body, slots := p.layout([]bool{true, false})
+	assert.JSONEq(t, `[
+		{"type":"read","mbean":"com.moalog.test:name=card,type=Payments","attribute":["TotalPayments"],"config":{"ignoreErrors":true}},
+		{"type":"read","mbean":"com.moalog.test:name=card,type=Payments","attribute":["Amount"],"config":{"ignoreErrors":true}},
+		{"type":"read","mbean":"java.lang:type=Threading","attribute":["ThreadCount","DaemonThreadCount","Name"],"config":{"ignoreErrors":true}}
+	]`, string(body))
+	assert.Equal(t, []slot{{0, []string{"TotalPayments"}}, {0, []string{"Amount"}}, {1, []string{"ThreadCount", "DaemonThreadCount", "Name"}}}, slots)
+}
+
+// TestDecodeRecordedErrors uses the Java side's recordings of error answers.
+func TestDecodeRecordedErrors(t *testing.T) {
+	for _, agent := range []string{agent2, core1} {
+		t.Run(agent, func(t *testing.T) {
+			_, resp := readRecorded(t, agent, "errors")
+			entries, err := decodeResponse(resp, 7)
+			require.NoError(t, err)
+			var got []int
+			for _, e := range entries {
+				got = append(got, e.Status)
+			}
+			assert.Equal(t, []int{404, 404, 404, 404, 400, 200, 200}, got)
+			assert.Equal(t, "javax.management.InstanceNotFoundException", entries[0].ErrorType)
+
+			_, err = decodeResponse(resp, 8)
+			assert.EqualError(t, err, "bulk response has 7 entries for 8 requests: the agent or a proxy in between cut it short")
+
+			_, resp = readRecorded(t, agent, "errors-bad-objectname")
+			_, err = decodeResponse(resp, 2)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "agent refused the bulk read with status 400: ")
+			assert.Contains(t, err.Error(), "Invalid object name")
+		})
+	}
+}
+
+func TestDecodeFaults(t *testing.T) {
+	tests := []struct {
+		name, body, err string
+	}{
+		{"empty", "", "empty response body: check that the endpoint is a Jolokia agent (URL ends in /jolokia)"},
+		{"html", "<html><body>Login</body></html>", `response is not JSON (it starts with "<html><body>Login</body></html>"): check that the endpoint is a Jolokia agent (URL ends in /jolokia)`},
+		{"2.x unparsable request", "400 (Bad Request)\n\nInvalid JSON request", `response is not JSON (it starts with "400 (Bad Request)\n\nInvalid JSON request"): check that the endpoint is a Jolokia agent (URL ends in /jolokia)`},
+		{"truncated", `[{"request":{"type":"read"},"value":{"A":1},"status":200},{"requ`, "response body is cut short (incomplete JSON): check for a proxy or a crashed agent"},
+		{"fewer entries", `[{"value":{"A":1},"status":200}]`, "bulk response has 1 entries for 2 requests: the agent or a proxy in between cut it short"},
+		{"object ok", `{"status":200,"value":{}}`, "agent answered the bulk read with a single object, not a list: check that the endpoint is a Jolokia agent"},
+		{"trailing garbage", `[{"status":200},{"status":200}] x`, `response is not a Jolokia bulk response: data after the JSON value`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := decodeResponse([]byte(tt.body), 2)
+			assert.EqualError(t, err, tt.err)
+		})
+	}
+}
+
+func TestToNumber(t *testing.T) {
+	tests := []struct {
+		in   any
+		want number
+		ok   bool
+	}{
+		{jsonNumber("9007199254740993"), number{i: 9007199254740993, isInt: true}, true},
+		{jsonNumber("9223372036854775807"), number{i: 9223372036854775807, isInt: true}, true},
+		{jsonNumber("18446744073709551615"), number{f: 18446744073709551615}, true},
+		{jsonNumber("-5"), number{i: -5, isInt: true}, true},
+		{jsonNumber("12.5"), number{f: 12.5}, true},
+		{jsonNumber("1e3"), number{f: 1000}, true},
+		{"9007199254740993", number{i: 9007199254740993, isInt: true}, true}, // serializeLong=string
+		{"12.75", number{f: 12.75}, true},
+		{true, number{i: 1, isInt: true}, true},
+		{false, number{i: 0, isInt: true}, true},
+		{"OK", number{}, false},
+		{"NaN", number{}, false},
+		{"Infinity", number{}, false},
+		{nil, number{}, false},
+		{map[string]any{}, number{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := toNumber(tt.in)
+		assert.Equal(t, tt.ok, ok, "%v", tt.in)
+		assert.Equal(t, tt.want, got, "%v", tt.in)
+	}
+}
