@@ -1,0 +1,220 @@
+package testenv
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// PrometheusOptions configures StartPrometheus. The zero value scrapes every
+// target each second as job "targets" and keeps Prometheus' own job/instance.
+type PrometheusOptions struct {
+	// Job is the scrape job's name (default "targets").
+	Job string
+	// HonorLabels keeps the job and instance labels the target sets, as the
+	// compose stack does for the collector.
+	HonorLabels bool
+	// ScrapeInterval defaults to 1s; evaluation runs at the same interval.
+	ScrapeInterval time.Duration
+	// RuleFiles are alerting/recording rule files to load (absolute paths).
+	RuleFiles []string
+}
+
+// Prometheus is a running Prometheus server with fresh storage.
+type Prometheus struct {
+	// URL is http://127.0.0.1:<port>
+	URL     string
+	Process *Process
+}
+
+// StartPrometheus starts Debian's prometheus on a free loopback port, scraping
+// scrapeTargets ("127.0.0.1:9090") at /metrics, with storage in a temporary
+// folder. It is stopped when the test ends.
+func StartPrometheus(t testing.TB, scrapeTargets []string, opts PrometheusOptions) *Prometheus {
+	t.Helper()
+	bin := Binary(t, "prometheus")
+	if opts.Job == "" {
+		opts.Job = "targets"
+	}
+	if opts.ScrapeInterval == 0 {
+		opts.ScrapeInterval = time.Second
+	}
+	dir := t.TempDir()
+	config := renderPrometheusConfig(scrapeTargets, opts)
+	configPath := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
+		t.Fatalf("prometheus config: %v", err)
+	}
+	port := FreePort(t)
+	addr := Addr(port)
+	p := NewProcess(t, "prometheus", bin,
+		"--config.file="+configPath,
+		"--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--storage.tsdb.retention.time=1h",
+		"--web.listen-address="+addr,
+		"--log.level=warn",
+	)
+	p.Start(t)
+	p.WaitTCP(t, addr, 30*time.Second)
+	prom := &Prometheus{URL: "http://" + addr, Process: p}
+	// Ready means the TSDB is open and the first config is applied.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(prom.URL + "/-/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prometheus not ready after 30s\n--- log ---\n%s", tail(p.Log(), 4000))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return prom
+}
+
+func renderPrometheusConfig(targets []string, opts PrometheusOptions) string {
+	var b strings.Builder
+	interval := opts.ScrapeInterval.String()
+	fmt.Fprintf(&b, "global:\n  scrape_interval: %s\n  scrape_timeout: %s\n  evaluation_interval: %s\n", interval, interval, interval)
+	if len(opts.RuleFiles) > 0 {
+		b.WriteString("rule_files:\n")
+		for _, f := range opts.RuleFiles {
+			fmt.Fprintf(&b, "  - %s\n", strconv.Quote(f))
+		}
+	}
+	fmt.Fprintf(&b, "scrape_configs:\n  - job_name: %s\n    honor_labels: %t\n    static_configs:\n      - targets:\n", strconv.Quote(opts.Job), opts.HonorLabels)
+	for _, target := range targets {
+		fmt.Fprintf(&b, "          - %s\n", strconv.Quote(target))
+	}
+	return b.String()
+}
+
+// Sample is one series of an instant query's result.
+type Sample struct {
+	Labels map[string]string
+	Value  string
+}
+
+// Query runs an instant PromQL query and returns the series of its result
+// (a scalar or string result counts as one series). A query error fails the test.
+func (p *Prometheus) Query(t testing.TB, promql string) []Sample {
+	t.Helper()
+	samples, err := p.QueryErr(promql)
+	if err != nil {
+		t.Fatalf("prometheus query %q: %v", promql, err)
+	}
+	return samples
+}
+
+// QueryErr is Query returning the error instead of failing the test.
+func (p *Prometheus) QueryErr(promql string) ([]Sample, error) {
+	var body struct {
+		Status    string `json:"status"`
+		Error     string `json:"error"`
+		ErrorType string `json:"errorType"`
+		Data      struct {
+			ResultType string          `json:"resultType"`
+			Result     json.RawMessage `json:"result"`
+		} `json:"data"`
+	}
+	if err := p.get("/api/v1/query?query="+url.QueryEscape(promql), &body); err != nil {
+		return nil, err
+	}
+	if body.Status != "success" {
+		return nil, fmt.Errorf("%s: %s", body.ErrorType, body.Error)
+	}
+	switch body.Data.ResultType {
+	case "vector":
+		var series []struct {
+			Metric map[string]string `json:"metric"`
+			Value  [2]any            `json:"value"`
+		}
+		if err := json.Unmarshal(body.Data.Result, &series); err != nil {
+			return nil, err
+		}
+		out := make([]Sample, 0, len(series))
+		for _, s := range series {
+			v, _ := s.Value[1].(string)
+			out = append(out, Sample{Labels: s.Metric, Value: v})
+		}
+		return out, nil
+	case "matrix":
+		var series []struct {
+			Metric map[string]string `json:"metric"`
+		}
+		if err := json.Unmarshal(body.Data.Result, &series); err != nil {
+			return nil, err
+		}
+		out := make([]Sample, 0, len(series))
+		for _, s := range series {
+			out = append(out, Sample{Labels: s.Metric})
+		}
+		return out, nil
+	default: // scalar, string
+		var v [2]any
+		if err := json.Unmarshal(body.Data.Result, &v); err != nil {
+			return nil, err
+		}
+		s, _ := v[1].(string)
+		return []Sample{{Value: s}}, nil
+	}
+}
+
+// MetricNames returns every metric name Prometheus holds.
+func (p *Prometheus) MetricNames(t testing.TB) []string {
+	t.Helper()
+	var body struct {
+		Status string   `json:"status"`
+		Data   []string `json:"data"`
+	}
+	if err := p.get("/api/v1/label/__name__/values", &body); err != nil {
+		t.Fatalf("prometheus metric names: %v", err)
+	}
+	sort.Strings(body.Data)
+	return body.Data
+}
+
+// WaitFor polls an instant query until it returns at least one series.
+func (p *Prometheus) WaitFor(t testing.TB, promql string, timeout time.Duration) []Sample {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		samples, err := p.QueryErr(promql)
+		if err == nil && len(samples) > 0 {
+			return samples
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prometheus: %q returned no series within %s (last error: %v)\n--- log ---\n%s", promql, timeout, err, tail(p.Process.Log(), 4000))
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func (p *Prometheus) get(path string, into any) error {
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Get(p.URL + path)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, into); err != nil {
+		return fmt.Errorf("%s: HTTP %d: %s", path, resp.StatusCode, tail(string(b), 500))
+	}
+	return nil
+}
