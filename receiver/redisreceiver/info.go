@@ -1,6 +1,7 @@
 package redisreceiver // import "github.com/moalog/platform-collector/receiver/redisreceiver"
 
 import (
+	"math"
 	"strconv"
 	"strings"
 )
@@ -89,7 +90,8 @@ func parseInt(v string) (int64, bool) {
 	return n, err == nil
 }
 
+// parseFloat rejects NaN and infinities, which no INFO field means.
 func parseFloat(v string) (float64, bool) {
 	f, err := strconv.ParseFloat(v, 64)
-	return f, err == nil
+	return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
 }
