@@ -83,10 +83,10 @@ func TestRecordInfoFixtures(t *testing.T) {
 		{
 			name: "INFO all: per-command calls, usec and latency percentiles in seconds", info: "info_all.txt", version: "7.0.15",
 			want: map[string]float64{
-				"redis.cmd.calls{cmd=get}":                   2,
-				"redis.cmd.usec{cmd=get}":                    9,
-				"redis.cmd.calls{cmd=info}":                  1,
-				"redis.cmd.usec{cmd=psync}":                  48,
+				"redis.cmd.calls{cmd=get}":                    2,
+				"redis.cmd.usec{cmd=get}":                     9,
+				"redis.cmd.calls{cmd=info}":                   1,
+				"redis.cmd.usec{cmd=psync}":                   48,
 				"redis.cmd.latency{cmd=get,percentile=p50}":   4.015e-6,
 				"redis.cmd.latency{cmd=get,percentile=p99}":   5.023e-6,
 				"redis.cmd.latency{cmd=get,percentile=p99.9}": 5.023e-6,
