@@ -1,0 +1,190 @@
+// Package stackcheck proves the monitoring stack against live data: the
+// generated Grafana dashboards' queries, run against a real Prometheus that
+// scrapes the collector (or, for moalog-server, the contract program).
+package stackcheck
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moalog/platform-collector/internal/dashboards"
+	"github.com/moalog/platform-collector/internal/testenv"
+)
+
+// PanelResult is what one panel's queries returned.
+type PanelResult struct {
+	Title  string
+	Series int      // series returned by all the panel's queries together
+	Empty  []string // queries (after substitution) that returned no series
+	Errors []string // queries that Prometheus refused
+}
+
+// DashboardResult is one dashboard's panels and template variables.
+type DashboardResult struct {
+	File      string
+	Panels    []PanelResult
+	Variables []PanelResult // Title is the variable's name
+	Missing   []string      // metric names the dashboard reads that Prometheus does not hold
+}
+
+// Report is the per-dashboard table CheckDashboardsLive returns.
+type Report []DashboardResult
+
+// String renders the report as Markdown tables (panel title -> series count).
+func (r Report) String() string {
+	var b strings.Builder
+	for _, d := range r {
+		fmt.Fprintf(&b, "\n### %s\n\n| panel | series |\n|---|---|\n", d.File)
+		for _, v := range d.Variables {
+			fmt.Fprintf(&b, "| variable `$%s` | %d |\n", v.Title, v.Series)
+		}
+		for _, p := range d.Panels {
+			fmt.Fprintf(&b, "| %s | %d |\n", p.Title, p.Series)
+		}
+		if len(d.Missing) > 0 {
+			fmt.Fprintf(&b, "\nmissing metric names: %s\n", strings.Join(d.Missing, ", "))
+		}
+	}
+	return b.String()
+}
+
+func (d DashboardResult) failures() []string {
+	var out []string
+	for _, m := range d.Missing {
+		out = append(out, fmt.Sprintf("%s: metric %s is not in Prometheus", d.File, m))
+	}
+	for _, group := range [][]PanelResult{d.Variables, d.Panels} {
+		for _, p := range group {
+			for _, e := range p.Errors {
+				out = append(out, fmt.Sprintf("%s: %q: query error: %s", d.File, p.Title, e))
+			}
+			for _, e := range p.Empty {
+				out = append(out, fmt.Sprintf("%s: %q: no series: %s", d.File, p.Title, e))
+			}
+		}
+	}
+	return out
+}
+
+// Options tunes CheckDashboardsLive.
+type Options struct {
+	// Files limits the check to these dashboard files (e.g. "moalog-server.json"); empty means all.
+	Files []string
+	// Timeout is how long to wait for every query to return data (rates need
+	// two scrapes inside the substituted 1m window). Default 90s.
+	Timeout time.Duration
+}
+
+// CheckDashboardsLive asserts, against the Prometheus at promURL, that every
+// metric name any panel reads exists in Prometheus and that every query of
+// every panel and template variable returns at least one series. Template
+// variables become ".*", $__rate_interval 1m and $__range 5m. It retries until
+// all pass or the timeout ends, then reports each failure with t.Errorf and
+// returns the per-dashboard table (panel title -> series count).
+func CheckDashboardsLive(t testing.TB, promURL, dashboardsDir string, opts Options) Report {
+	t.Helper()
+	if opts.Timeout == 0 {
+		opts.Timeout = 90 * time.Second
+	}
+	files := opts.Files
+	if len(files) == 0 {
+		paths, err := filepath.Glob(filepath.Join(dashboardsDir, "*.json"))
+		if err != nil || len(paths) == 0 {
+			t.Fatalf("no dashboards in %s: %v", dashboardsDir, err)
+		}
+		for _, p := range paths {
+			files = append(files, filepath.Base(p))
+		}
+	}
+	prom := &testenv.Prometheus{URL: promURL}
+
+	deadline := time.Now().Add(opts.Timeout)
+	for {
+		report, failures := checkOnce(t, prom, dashboardsDir, files)
+		if len(failures) == 0 {
+			return report
+		}
+		if time.Now().After(deadline) {
+			for _, f := range failures {
+				t.Errorf("%s", f)
+			}
+			t.Logf("live dashboard check:\n%s", report)
+			return report
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+
+func checkOnce(t testing.TB, prom *testenv.Prometheus, dir string, files []string) (Report, []string) {
+	t.Helper()
+	have := map[string]bool{}
+	for _, n := range prom.MetricNames(t) {
+		have[n] = true
+	}
+	var report Report
+	var failures []string
+	for _, file := range files {
+		raw, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatalf("read dashboard: %v", err)
+		}
+		d, err := dashboards.Load(raw)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		panels, err := dashboards.Queries(d)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		vars, err := dashboards.Variables(d)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		res := DashboardResult{File: file}
+		missing := map[string]bool{}
+		for _, v := range vars {
+			res.Variables = append(res.Variables, run(prom, v.Name, []string{v.Selector}, have, missing))
+		}
+		for _, p := range panels {
+			res.Panels = append(res.Panels, run(prom, p.Title, p.Exprs, have, missing))
+		}
+		for m := range missing {
+			res.Missing = append(res.Missing, m)
+		}
+		sort.Strings(res.Missing)
+		report = append(report, res)
+		failures = append(failures, res.failures()...)
+	}
+	return report, failures
+}
+
+func run(prom *testenv.Prometheus, title string, exprs []string, have, missing map[string]bool) PanelResult {
+	r := PanelResult{Title: title}
+	for _, e := range exprs {
+		names, err := dashboards.MetricNames(e)
+		if err != nil {
+			r.Errors = append(r.Errors, fmt.Sprintf("%s: %v", e, err))
+			continue
+		}
+		for _, n := range names {
+			if !have[n] {
+				missing[n] = true
+			}
+		}
+		q := dashboards.Substitute(e)
+		samples, err := prom.QueryErr(q)
+		switch {
+		case err != nil:
+			r.Errors = append(r.Errors, fmt.Sprintf("%s: %v", q, err))
+		case len(samples) == 0:
+			r.Empty = append(r.Empty, q)
+		}
+		r.Series += len(samples)
+	}
+	return r
+}

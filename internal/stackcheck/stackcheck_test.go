@@ -1,0 +1,171 @@
+package stackcheck
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/moalog/platform-collector/internal/dashboards"
+	"github.com/moalog/platform-collector/internal/moalogcontract"
+	"github.com/moalog/platform-collector/internal/testenv"
+)
+
+func promDir() string { return filepath.Join(testenv.RepoRoot(), "compose", "prometheus") }
+
+func promtool(t *testing.T, args ...string) string {
+	t.Helper()
+	bin := testenv.Binary(t, "promtool")
+	out, err := testenv.Run(bin, args...)
+	require.NoError(t, err, out)
+	return out
+}
+
+// TestPromtoolCheckConfig: compose/prometheus/prometheus.yml is valid and finds its rule file.
+func TestPromtoolCheckConfig(t *testing.T) {
+	out := promtool(t, "check", "config", filepath.Join(promDir(), "prometheus.yml"))
+	require.Contains(t, out, "SUCCESS: 1 rule files found")
+}
+
+// TestPromtoolCheckRules: every rule file is valid.
+func TestPromtoolCheckRules(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(promDir(), "rules", "*.yml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	promtool(t, append([]string{"check", "rules"}, files...)...)
+}
+
+// TestPromtoolTestRules: the alerts' unit tests pass.
+func TestPromtoolTestRules(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(promDir(), "tests", "*.yml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	out := promtool(t, append([]string{"test", "rules"}, files...)...)
+	require.Contains(t, out, "SUCCESS")
+}
+
+type ruleFile struct {
+	Groups []struct {
+		Rules []struct {
+			Alert string `yaml:"alert"`
+			Expr  string `yaml:"expr"`
+		} `yaml:"rules"`
+	} `yaml:"groups"`
+}
+
+type ruleTestFile struct {
+	Tests []struct {
+		AlertRuleTest []struct {
+			Alertname string `yaml:"alertname"`
+			ExpAlerts []any  `yaml:"exp_alerts"`
+		} `yaml:"alert_rule_test"`
+	} `yaml:"tests"`
+}
+
+// TestEveryAlertIsTestedAndUsesKnownNames: each alert reads only names from
+// internal/dashboards/names.go, and the unit tests check it both firing and
+// not firing. The operators' list of alerts is all there.
+func TestEveryAlertIsTestedAndUsesKnownNames(t *testing.T) {
+	known := map[string]bool{}
+	for _, n := range dashboards.Known {
+		known[n] = true
+	}
+	firing, quiet := map[string]bool{}, map[string]bool{}
+	testFiles, _ := filepath.Glob(filepath.Join(promDir(), "tests", "*.yml"))
+	for _, f := range testFiles {
+		var tf ruleTestFile
+		raw, err := os.ReadFile(f)
+		require.NoError(t, err)
+		require.NoError(t, yaml.Unmarshal(raw, &tf))
+		for _, tc := range tf.Tests {
+			for _, a := range tc.AlertRuleTest {
+				if len(a.ExpAlerts) > 0 {
+					firing[a.Alertname] = true
+				} else {
+					quiet[a.Alertname] = true
+				}
+			}
+		}
+	}
+	var alerts []string
+	ruleFiles, _ := filepath.Glob(filepath.Join(promDir(), "rules", "*.yml"))
+	for _, f := range ruleFiles {
+		var rf ruleFile
+		raw, err := os.ReadFile(f)
+		require.NoError(t, err)
+		require.NoError(t, yaml.Unmarshal(raw, &rf))
+		for _, g := range rf.Groups {
+			for _, r := range g.Rules {
+				names, err := dashboards.MetricNames(r.Expr)
+				require.NoError(t, err, r.Alert)
+				for _, n := range names {
+					require.True(t, known[n], "alert %s reads %s, which names.go does not list", r.Alert, n)
+				}
+				require.True(t, firing[r.Alert], "alert %s has no firing unit test", r.Alert)
+				require.True(t, quiet[r.Alert], "alert %s has no not-firing unit test", r.Alert)
+				alerts = append(alerts, r.Alert)
+			}
+		}
+	}
+	require.ElementsMatch(t, []string{
+		"ServiceDown", "RedisDown", "HighErrorRatio", "HighLatencyP95", "JVMHeapHigh",
+		"MySQLSlowQueries", "MySQLConnectionsHigh", "RedisMemoryHigh",
+	}, alerts)
+}
+
+// TestMoalogDashboardLive: a real Prometheus scrapes the moalog contract
+// program (as job moalog-server, like the collector labels it); every panel and
+// variable of the moalog-server dashboard returns data.
+func TestMoalogDashboardLive(t *testing.T) {
+	contract := httptest.NewServer(moalogcontract.New())
+	defer contract.Close()
+	prom := testenv.StartPrometheus(t, []string{strings.TrimPrefix(contract.URL, "http://")},
+		testenv.PrometheusOptions{Job: dashboards.JobMoalog})
+	prom.WaitFor(t, dashboards.HTTPRequests, 30*time.Second)
+
+	report := CheckDashboardsLive(t, prom.URL, filepath.Join(testenv.RepoRoot(), "grafana", "dashboards"),
+		Options{Files: []string{"moalog-server.json"}})
+	t.Logf("live dashboard check:%s", report)
+	require.Len(t, report, 1)
+	require.NotEmpty(t, report[0].Panels)
+	for _, p := range report[0].Panels {
+		require.Positive(t, p.Series, p.Title)
+	}
+}
+
+// TestCheckDashboardsLiveReportsEmptyPanels: against a Prometheus with no
+// JVM data, the JVM dashboard's panels are reported, not silently passed.
+func TestCheckDashboardsLiveReportsEmptyPanels(t *testing.T) {
+	contract := httptest.NewServer(moalogcontract.New())
+	defer contract.Close()
+	prom := testenv.StartPrometheus(t, []string{strings.TrimPrefix(contract.URL, "http://")},
+		testenv.PrometheusOptions{Job: dashboards.JobMoalog})
+	prom.WaitFor(t, dashboards.HTTPRequests, 30*time.Second)
+
+	ft := &fakeT{TB: t}
+	report := CheckDashboardsLive(ft, prom.URL, filepath.Join(testenv.RepoRoot(), "grafana", "dashboards"),
+		Options{Files: []string{"jvm-services.json"}, Timeout: time.Second})
+	require.NotEmpty(t, ft.errors, "an empty dashboard must fail the check")
+	require.Contains(t, strings.Join(ft.errors, "\n"), "metric jvm_memory_used_bytes is not in Prometheus")
+	require.Len(t, report, 1)
+}
+
+// fakeT records Errorf instead of failing the test.
+type fakeT struct {
+	testing.TB
+	errors []string
+}
+
+func (f *fakeT) Errorf(format string, args ...any) {
+	f.errors = append(f.errors, strings.TrimSpace(sprintf(format, args...)))
+}
+func (f *fakeT) Logf(string, ...any) {}
+func (f *fakeT) Helper()             {}
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
