@@ -1,0 +1,98 @@
+package redisreceiver
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/config/confignet"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/confmap"
+
+	"github.com/moalog/platform-collector/receiver/redisreceiver/internal/metadata"
+)
+
+func loadConfig(t *testing.T, id string) *Config {
+	t.Helper()
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
+	sub, err := cm.Sub(id)
+	require.NoError(t, err)
+	require.NoError(t, sub.Unmarshal(cfg))
+	require.NoError(t, confmap.Validate(cfg))
+	return cfg
+}
+
+func TestLoadConfig(t *testing.T) {
+	def := loadConfig(t, "redis")
+	assert.Equal(t, "localhost:6379", def.Endpoint)
+	assert.Equal(t, confignet.TransportTypeTCP, def.Transport)
+	assert.Equal(t, 10*time.Second, def.CollectionInterval)
+	assert.True(t, def.TLS.Insecure, "TLS is off unless configured, as in contrib")
+	assert.Equal(t, metadata.DefaultMetricsBuilderConfig(), def.MetricsBuilderConfig)
+
+	all := loadConfig(t, "redis/all_keys")
+	assert.Equal(t, "redis.internal:6380", all.Endpoint)
+	assert.Equal(t, "monitor", all.Username)
+	assert.Equal(t, "s3cret", string(all.Password))
+	assert.Equal(t, 30*time.Second, all.CollectionInterval)
+	assert.Equal(t, 2*time.Second, all.InitialDelay)
+	assert.Equal(t, 5*time.Second, all.Timeout)
+	assert.False(t, all.TLS.Insecure)
+	assert.Equal(t, "/etc/ssl/redis-ca.pem", all.TLS.CAFile)
+	assert.True(t, all.Metrics.RedisMaxmemory.Enabled)
+	assert.False(t, all.Metrics.RedisUptime.Enabled)
+	assert.True(t, all.Metrics.RedisMemoryUsed.Enabled)
+	assert.False(t, all.ResourceAttributes.ServerAddress.Enabled)
+
+	unix := loadConfig(t, "redis/unix")
+	assert.Equal(t, confignet.TransportTypeUnix, unix.Transport)
+}
+
+func TestDefaultsMatchTheIssue(t *testing.T) {
+	m := metadata.DefaultMetricsBuilderConfig()
+	for name, enabled := range map[string]bool{
+		"redis.maxmemory": m.Metrics.RedisMaxmemory.Enabled, "redis.role": m.Metrics.RedisRole.Enabled,
+		"redis.cmd.calls": m.Metrics.RedisCmdCalls.Enabled, "redis.cmd.usec": m.Metrics.RedisCmdUsec.Enabled,
+		"redis.cmd.latency": m.Metrics.RedisCmdLatency.Enabled, "redis.replication.replica_offset": m.Metrics.RedisReplicationReplicaOffset.Enabled,
+	} {
+		assert.False(t, enabled, "%s is off by default, like contrib", name)
+	}
+	assert.True(t, m.Metrics.RedisUp.Enabled)
+	assert.True(t, m.Metrics.RedisDbKeys.Enabled)
+	r := m.ResourceAttributes
+	assert.True(t, r.RedisVersion.Enabled && r.ServerAddress.Enabled && r.ServerPort.Enabled && r.ServiceName.Enabled && r.ServiceInstanceID.Enabled)
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name      string
+		endpoint  string
+		transport confignet.TransportType
+		wantErr   string
+	}{
+		{"host and port", "localhost:6379", "tcp", ""},
+		{"ipv6", "[::1]:6379", "tcp6", ""},
+		{"unix socket", "/run/redis.sock", "unix", ""},
+		{"no endpoint", "", "tcp", "`endpoint` must be set: host:port such as localhost:6379, or a socket path with `transport: unix`"},
+		{"no port", "localhost", "tcp", "`endpoint` \"localhost\" is not host:port"},
+		{"socket path without transport unix", "/run/redis.sock", "tcp", "set `transport: unix` for a socket path"},
+		{"udp", "localhost:6379", "udp", "`transport` \"udp\" is not supported for redis localhost:6379: use tcp or unix"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := createDefaultConfig().(*Config)
+			cfg.Endpoint, cfg.Transport = tt.endpoint, tt.transport
+			err := confmap.Validate(cfg)
+			if tt.wantErr == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.wantErr)
+		})
+	}
+}
