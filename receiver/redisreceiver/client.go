@@ -101,7 +101,8 @@ func (c *respClient) connect(ctx context.Context) error {
 	}
 	if c.tlsConfig != nil {
 		tlsConn := tls.Client(conn, c.tlsConfig)
-		if err := tlsConn.SetDeadline(deadline(ctx)); err == nil {
+		err := tlsConn.SetDeadline(deadline(ctx))
+		if err == nil {
 			err = tlsConn.HandshakeContext(ctx)
 		}
 		if err != nil {

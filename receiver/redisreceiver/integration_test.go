@@ -1,0 +1,342 @@
+package redisreceiver
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/config/confignet"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/moalog/platform-collector/internal/testenv"
+	"github.com/moalog/platform-collector/receiver/redisreceiver/internal/metadata"
+)
+
+// Integration tests run against Debian's redis-server, started on free
+// loopback ports by internal/testenv and killed at cleanup.
+
+// defaultMetricNames are the metrics on by default that every non-cluster
+// server reports.
+var defaultMetricNames = []string{
+	"redis.up", "redis.uptime", "redis.cpu.time", "redis.clients.connected", "redis.clients.blocked",
+	"redis.clients.max_input_buffer", "redis.clients.max_output_buffer", "redis.keys.expired",
+	"redis.keys.evicted", "redis.connections.received", "redis.connections.rejected",
+	"redis.memory.used", "redis.memory.peak", "redis.memory.rss", "redis.memory.lua",
+	"redis.memory.fragmentation_ratio", "redis.rdb.changes_since_last_save", "redis.commands",
+	"redis.commands.processed", "redis.net.input", "redis.net.output", "redis.keyspace.hits",
+	"redis.keyspace.misses", "redis.latest_fork", "redis.slaves.connected",
+	"redis.replication.backlog_first_byte_offset", "redis.replication.offset",
+	"redis.db.keys", "redis.db.expires", "redis.db.avg_ttl",
+}
+
+type testTarget struct {
+	s    *redisScraper
+	logs *observer.ObservedLogs
+}
+
+// startScraper starts the scraper the receiver runs, for cfg, with its logs
+// observed.
+func startScraper(t *testing.T, cfg *Config) *testTarget {
+	t.Helper()
+	require.NoError(t, cfg.Validate())
+	core, logs := observer.New(zapcore.InfoLevel)
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.Logger = zap.New(core)
+	s := newScraper(cfg, set)
+	require.NoError(t, s.start(context.Background(), nil))
+	t.Cleanup(func() { require.NoError(t, s.shutdown(context.Background())) })
+	return &testTarget{s: s, logs: logs}
+}
+
+func (tt *testTarget) scrape(t *testing.T) (map[string]float64, pmetric.Metrics) {
+	t.Helper()
+	timeout := tt.s.cfg.Timeout // scraperhelper applies `timeout` to the scrape context
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	md, err := tt.s.scrape(ctx)
+	require.NoError(t, err, "a failed target is reported through redis.up, not an error")
+	return points(md), md
+}
+
+func configFor(endpoint string) *Config {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Endpoint = endpoint
+	return cfg
+}
+
+func metricNames(got map[string]float64) map[string]bool {
+	names := map[string]bool{}
+	for k := range got {
+		if i := strings.IndexByte(k, '{'); i >= 0 {
+			k = k[:i]
+		}
+		names[k] = true
+	}
+	return names
+}
+
+func TestIntegrationDefaultMetricsAndKeyspace(t *testing.T) {
+	t.Parallel()
+	srv := testenv.StartRedis(t, testenv.RedisOptions{})
+	srv.CLI(t, "MSET", "a", "1", "b", "2", "c", "3")
+	srv.CLI(t, "-n", "2", "SET", "session", "x", "EX", "3600")
+	srv.CLI(t, "-n", "2", "SET", "plain", "y")
+	srv.CLI(t, "-n", "5", "SET", "only", "z")
+
+	target := startScraper(t, configFor(srv.Addr))
+	got, md := target.scrape(t)
+
+	names := metricNames(got)
+	for _, name := range defaultMetricNames {
+		assert.True(t, names[name], "default metric %s missing", name)
+	}
+	assert.Equal(t, 1.0, got["redis.up"])
+	for k, want := range map[string]float64{
+		"redis.db.keys{db=0}": 3, "redis.db.keys{db=2}": 2, "redis.db.keys{db=5}": 1,
+		"redis.db.expires{db=0}": 0, "redis.db.expires{db=2}": 1, "redis.db.expires{db=5}": 0,
+		"redis.slaves.connected": 0,
+	} {
+		assert.Equal(t, want, got[k], k)
+	}
+	assert.NotContains(t, names, "redis.maxmemory", "off by default, like contrib")
+	assert.NotContains(t, names, "redis.cluster.state", "only in cluster mode")
+
+	res := resourceAttrs(t, md)
+	assert.Equal(t, "redis", res["service.name"])
+	assert.Equal(t, srv.Addr, res["service.instance.id"])
+	assert.Equal(t, "127.0.0.1", res["server.address"])
+	assert.Equal(t, strconv.Itoa(srv.Port), res["server.port"])
+	assert.True(t, strings.HasPrefix(res["redis.version"].(string), "7."), "redis.version %v", res["redis.version"])
+	assert.Zero(t, target.logs.Len(), "a healthy target logs nothing")
+}
+
+func TestIntegrationReplica(t *testing.T) {
+	t.Parallel()
+	primary := testenv.StartRedis(t, testenv.RedisOptions{Password: "primary-pass"})
+	replica := testenv.StartRedis(t, testenv.RedisOptions{ReplicaOf: primary})
+	primary.CLI(t, "MSET", "k1", "v", "k2", "v", "k3", "v", "k4", "v")
+	// Wait until the replica has the keys, so its offsets and keyspace are real.
+	deadline := time.Now().Add(10 * time.Second)
+	for replica.CLI(t, "DBSIZE") != "(integer) 4" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	enableReplication := func(cfg *Config) *Config {
+		cfg.Metrics.RedisRole.Enabled = true
+		cfg.Metrics.RedisReplicationReplicaOffset.Enabled = true
+		return cfg
+	}
+	pcfg := enableReplication(configFor(primary.Addr))
+	pcfg.Password = "primary-pass"
+	p, _ := startScraper(t, pcfg).scrape(t)
+	r, _ := startScraper(t, enableReplication(configFor(replica.Addr))).scrape(t)
+
+	assert.Equal(t, 1.0, p["redis.role{role=primary}"])
+	assert.Equal(t, 1.0, p["redis.slaves.connected"])
+	assert.Positive(t, p["redis.replication.offset"])
+	assert.Equal(t, 1.0, r["redis.role{role=replica}"])
+	assert.Equal(t, 0.0, r["redis.slaves.connected"])
+	assert.Equal(t, 4.0, r["redis.db.keys{db=0}"], "keys written on the primary, read on the replica")
+	assert.Positive(t, r["redis.replication.replica_offset"])
+	assert.Equal(t, r["redis.replication.offset"], r["redis.replication.replica_offset"])
+	assert.LessOrEqual(t, r["redis.replication.replica_offset"], p["redis.replication.offset"])
+}
+
+// The least-privilege ACL of the README: a user that may run only what the
+// scraper sends scrapes every metric (default and optional), which proves
+// the receiver sends no write command.
+const readmeACL = "otel on >otel-pass -@all +info +ping +cluster|info +latency +hello +client|setname"
+
+func TestIntegrationAuth(t *testing.T) {
+	t.Parallel()
+	srv := testenv.StartRedis(t, testenv.RedisOptions{
+		Password: "default-pass",
+		ACLUsers: []string{readmeACL, "pingonly on >ping-pass -@all +ping"},
+	})
+	srv.CLI(t, "SET", "k", "v")
+	tests := []struct {
+		name     string
+		username string
+		password string
+		wantUp   float64
+		wantLog  string
+	}{
+		{name: "requirepass", password: "default-pass", wantUp: 1},
+		{name: "least-privilege ACL user", username: "otel", password: "otel-pass", wantUp: 1},
+		{name: "wrong password", password: "not-the-password", wantLog: "WRONGPASS invalid username-password pair or user is disabled.: check `username` and `password`"},
+		{name: "wrong ACL password", username: "otel", password: "wrong-otel-pass", wantLog: "check `username` and `password`"},
+		{name: "no password", wantLog: "NOAUTH Authentication required.: the server requires authentication: set `password` (and `username` for an ACL user)"},
+		{name: "ACL user without INFO", username: "pingonly", password: "ping-pass", wantLog: "NOPERM this user has no permissions to run the 'info' command: the ACL user may not run INFO: grant it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := configFor(srv.Addr)
+			cfg.Username, cfg.Password = tt.username, configopaque.String(tt.password)
+			mbc := allMetrics()
+			cfg.MetricsBuilderConfig = mbc
+			target := startScraper(t, cfg)
+			got, _ := target.scrape(t)
+			got2, _ := target.scrape(t)
+			assert.Equal(t, tt.wantUp, got["redis.up"])
+			assert.Equal(t, tt.wantUp, got2["redis.up"])
+			if tt.wantUp == 1 {
+				names := metricNames(got)
+				for _, name := range append(defaultMetricNames, "redis.cmd.calls", "redis.cmd.usec", "redis.cmd.latency", "redis.maxmemory", "redis.role") {
+					assert.True(t, names[name], "metric %s missing", name)
+				}
+				assert.Zero(t, target.logs.Len())
+				return
+			}
+			assert.Len(t, got, 1, "a failed scrape reports only redis.up: %v", got)
+			entries := target.logs.All()
+			require.Len(t, entries, 1, "logged once per change of state, not per scrape")
+			msg := fmt.Sprint(entries[0].ContextMap()["error"])
+			t.Log(msg)
+			assert.Contains(t, msg, "redis "+srv.Addr+": INFO: ")
+			assert.Contains(t, msg, tt.wantLog)
+			if tt.password != "" {
+				assert.NotContains(t, msg, tt.password)
+			}
+		})
+	}
+}
+
+func TestIntegrationUnixSocket(t *testing.T) {
+	t.Parallel()
+	srv := testenv.StartRedis(t, testenv.RedisOptions{UnixSocket: true})
+	srv.CLI(t, "SET", "k", "v")
+	cfg := configFor(srv.SocketPath)
+	cfg.Transport = confignet.TransportTypeUnix
+	got, md := startScraper(t, cfg).scrape(t)
+	assert.Equal(t, 1.0, got["redis.up"])
+	assert.Equal(t, 1.0, got["redis.db.keys{db=0}"])
+	res := resourceAttrs(t, md)
+	assert.Equal(t, srv.SocketPath, res["server.address"])
+	assert.Equal(t, srv.SocketPath, res["service.instance.id"])
+	assert.NotContains(t, res, "server.port")
+}
+
+func TestIntegrationTLS(t *testing.T) {
+	t.Parallel()
+	srv := testenv.StartRedis(t, testenv.RedisOptions{TLS: true})
+	otherCA := testenv.NewTestPKI(t, t.TempDir(), "127.0.0.1")
+	tests := []struct {
+		name     string
+		endpoint string
+		tls      bool
+		caFile   string
+		wantLog  string
+	}{
+		{name: "TLS port with the test CA", endpoint: srv.TLSAddr, tls: true, caFile: srv.TLS.CACert},
+		{name: "TLS port, TLS not configured", endpoint: srv.TLSAddr, wantLog: "set `tls::insecure: false` and `tls::ca_file`"},
+		{name: "TLS port, other CA", endpoint: srv.TLSAddr, tls: true, caFile: otherCA.CACert, wantLog: "certificate is not trusted: check `tls::ca_file`"},
+		{name: "plain port, TLS configured", endpoint: srv.Addr, tls: true, caFile: srv.TLS.CACert, wantLog: "TLS failed: check that `endpoint` is the server's TLS port"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := configFor(tt.endpoint)
+			cfg.Timeout = 2 * time.Second
+			if tt.tls {
+				cfg.TLS.Insecure = false
+				cfg.TLS.CAFile = tt.caFile
+			}
+			target := startScraper(t, cfg)
+			got, _ := target.scrape(t)
+			if tt.wantLog == "" {
+				assert.Equal(t, 1.0, got["redis.up"])
+				assert.Contains(t, got, "redis.memory.used")
+				return
+			}
+			assert.Equal(t, 0.0, got["redis.up"])
+			require.Equal(t, 1, target.logs.Len())
+			msg := fmt.Sprint(target.logs.All()[0].ContextMap()["error"])
+			t.Log(msg)
+			assert.Contains(t, msg, "redis "+tt.endpoint+": INFO: ")
+			assert.Contains(t, msg, tt.wantLog)
+		})
+	}
+}
+
+func TestIntegrationKillAndRestart(t *testing.T) {
+	t.Parallel()
+	srv := testenv.StartRedis(t, testenv.RedisOptions{})
+	srv.CLI(t, "SET", "k", "v")
+	target := startScraper(t, configFor(srv.Addr))
+
+	got, _ := target.scrape(t)
+	require.Equal(t, 1.0, got["redis.up"])
+
+	srv.Kill()
+	for i := 0; i < 3; i++ {
+		got, md := target.scrape(t)
+		assert.Equal(t, map[string]float64{"redis.up": 0}, got, "scrape %d while down", i)
+		assert.Equal(t, srv.Addr, resourceAttrs(t, md)["service.instance.id"], "redis.up 0 keeps the instance label")
+	}
+	down := target.logs.FilterMessage("target scrape failed; reporting it as down until it recovers").All()
+	require.Len(t, down, 1, "logged once, not per scrape")
+	msg := fmt.Sprint(down[0].ContextMap()["error"])
+	assert.Contains(t, msg, "redis "+srv.Addr+": INFO: ")
+	assert.Contains(t, msg, "nothing listens there: is the server running, and is `endpoint` right?")
+
+	srv.Restart(t)
+	got, _ = target.scrape(t)
+	assert.Equal(t, 1.0, got["redis.up"], "the same receiver instance recovers")
+	assert.Contains(t, got, "redis.uptime")
+	assert.Equal(t, 1, target.logs.FilterMessage("target is reachable again").Len())
+}
+
+// A server restarted between two scrapes leaves the kept connection dead;
+// the next scrape redials and succeeds.
+func TestIntegrationRestartBetweenScrapes(t *testing.T) {
+	t.Parallel()
+	srv := testenv.StartRedis(t, testenv.RedisOptions{})
+	target := startScraper(t, configFor(srv.Addr))
+	got, _ := target.scrape(t)
+	require.Equal(t, 1.0, got["redis.up"])
+	srv.Kill()
+	srv.Restart(t)
+	got, _ = target.scrape(t)
+	assert.Equal(t, 1.0, got["redis.up"])
+	assert.Zero(t, target.logs.Len())
+}
+
+func TestIntegrationCluster(t *testing.T) {
+	t.Parallel()
+	srv := testenv.StartRedis(t, testenv.RedisOptions{
+		Cluster:  true,
+		ACLUsers: []string{readmeACL},
+	})
+	srv.CLI(t, "CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(srv.CLI(t, "CLUSTER", "INFO"), "cluster_state:ok") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cfg := configFor(srv.Addr)
+	cfg.Username, cfg.Password = "otel", "otel-pass"
+	got, _ := startScraper(t, cfg).scrape(t)
+	for k, want := range map[string]float64{
+		"redis.up":                              1,
+		"redis.cluster.state{cluster_state=ok}": 1,
+		"redis.cluster.slots_assigned":          16384,
+		"redis.cluster.slots_ok":                16384,
+		"redis.cluster.slots_pfail":             0,
+		"redis.cluster.slots_fail":              0,
+		"redis.cluster.known_nodes":             1,
+		"redis.cluster.node.count":              1,
+	} {
+		assert.Equal(t, want, got[k], k)
+	}
+}
