@@ -2,6 +2,8 @@ package testenv
 
 import (
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"embed"
 	"encoding/hex"
 	"encoding/json"
@@ -75,12 +77,40 @@ func Jolokia2AgentJar() string {
 // JDK default (false) so latency is measured against the real default.
 var DefaultJVMArgs = []string{"-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"}
 
+// ReadOnlyPolicy is a Jolokia policy (jolokia-access.xml) that allows only the
+// request types the receiver sends: read, list, search and version. Both
+// agents then answer exec and write entries with status 403 (inside an
+// HTTP 200 response) and leave the MBeans unchanged.
+const ReadOnlyPolicy = `<?xml version="1.0" encoding="utf-8"?>
+<restrict>
+  <commands>
+    <command>read</command>
+    <command>list</command>
+    <command>search</command>
+    <command>version</command>
+  </commands>
+</restrict>
+`
+
 // JVMOptions configures StartJVM.
 type JVMOptions struct {
 	Agent JolokiaAgent
-	// User and Password turn on HTTP basic auth when User is set. The 2.x
-	// agent takes them as -javaagent options: no ',' or '=' in either.
+	// User and Password turn on HTTP basic auth when User is set. Any
+	// characters work: the 2.x agent reads them from a properties file.
 	User, Password string
+	// TLS serves the endpoint over HTTPS with TLS.ServerCert/ServerKey
+	// (make it with NewTestPKI(t, dir, "127.0.0.1")). The endpoint is then
+	// https://; JVM.Post and JVM.HTTPClient trust TLS.CACert.
+	TLS *TestPKI
+	// ClientAuth (with TLS) requires a client certificate signed by
+	// TLS.CACert; JVM.Post presents TLS.ClientCert. Without one, 2.4.2
+	// completes the handshake and answers HTTP 403 (empty body); 1.7.1 (like
+	// the 1.x agent) fails the TLS handshake. With User set, both agents
+	// require the certificate and the password.
+	ClientAuth bool
+	// Policy is the content of a jolokia-access.xml restrictor policy, e.g.
+	// ReadOnlyPolicy; empty allows everything.
+	Policy string
 	// ExtraArgs are extra JVM flags (e.g. "-Dmoalog.benchItems=1000").
 	ExtraArgs []string
 	// CommonsPool2 also runs java/pool/CommonsPool2App.java: a real
@@ -91,12 +121,13 @@ type JVMOptions struct {
 
 // JVM is a running test JVM (java/MBeanTestApp.java) with a Jolokia endpoint.
 type JVM struct {
-	// Endpoint is http://127.0.0.1:<port>/jolokia
+	// Endpoint is http://127.0.0.1:<port>/jolokia (https:// with TLS)
 	Endpoint string
 	Port     int
 	Process  *Process
 
-	opts JVMOptions
+	opts   JVMOptions
+	client *http.Client
 }
 
 // startTimeout bounds how long a JVM may take to answer its first request.
@@ -119,16 +150,53 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 		args = append(args, "-Dmoalog.commonsPool2=true")
 	}
 	args = append(args, opts.ExtraArgs...)
+	dir := t.TempDir()
+	policyFile := ""
+	if opts.Policy != "" {
+		policyFile = writeFile(t, filepath.Join(dir, "jolokia-access.xml"), opts.Policy)
+	}
+	if opts.ClientAuth && opts.TLS == nil {
+		t.Fatal("StartJVM: ClientAuth needs TLS")
+	}
 	switch opts.Agent {
 	case JolokiaAgent2:
 		jar := requireFile(t, Jolokia2AgentJar())
-		agentOpts := []string{"port=" + strconv.Itoa(port), "host=127.0.0.1", "discoveryEnabled=false"}
+		// Every agent option goes through a properties file (config=FILE), so
+		// values may hold ',' and '=' which the -javaagent option string cannot.
+		props := [][2]string{{"port", strconv.Itoa(port)}, {"host", "127.0.0.1"}, {"discoveryEnabled", "false"}}
 		if opts.User != "" {
-			agentOpts = append(agentOpts, "user="+opts.User, "password="+opts.Password)
+			props = append(props, [2]string{"user", opts.User}, [2]string{"password", opts.Password})
 		}
-		args = append(args, "-javaagent:"+jar+"="+strings.Join(agentOpts, ","), "-cp", classes, "MBeanTestApp")
+		if policyFile != "" {
+			props = append(props, [2]string{"policyLocation", "file://" + policyFile})
+		}
+		if opts.TLS != nil {
+			props = append(props, [2]string{"protocol", "https"}, [2]string{"caCert", opts.TLS.CACert},
+				[2]string{"serverCert", opts.TLS.ServerCert}, [2]string{"serverKey", opts.TLS.ServerKey},
+				[2]string{"serverKeyAlgorithm", "EC"})
+			if opts.ClientAuth {
+				// The 2.x agent takes a client certificate as one way to
+				// authenticate; authMatch=all requires it and the password.
+				props = append(props, [2]string{"useSslClientAuthentication", "true"}, [2]string{"authMatch", "all"})
+			}
+		}
+		config := writeFile(t, filepath.Join(dir, "jolokia-agent.properties"), javaProperties(props))
+		if strings.ContainsAny(config, ",=") {
+			t.Fatalf("StartJVM: the temporary folder %s holds ',' or '=': the agent option cannot name it", dir)
+		}
+		args = append(args, "-javaagent:"+jar+"=config="+config, "-cp", classes, "MBeanTestApp")
 	case JolokiaCore1:
 		cp := joinPath(classes, requireFile(t, jolokia1CoreJar), requireFile(t, jsonSimpleJar))
+		if policyFile != "" {
+			args = append(args, "-Dmoalog.policy="+policyFile)
+		}
+		if opts.TLS != nil {
+			args = append(args, "-Dmoalog.tls.cert="+opts.TLS.ServerCert, "-Dmoalog.tls.key="+opts.TLS.ServerKey,
+				"-Dmoalog.tls.ca="+opts.TLS.CACert)
+			if opts.ClientAuth {
+				args = append(args, "-Dmoalog.tls.clientAuth=true")
+			}
+		}
 		args = append(args, "-cp", cp, "Jolokia1Server", strconv.Itoa(port))
 		if opts.User != "" {
 			args = append(args, opts.User, opts.Password)
@@ -139,14 +207,71 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 
 	p := NewProcess(t, "jvm-"+opts.Agent.String(), java, args...)
 	p.Start(t)
+	scheme := "http"
+	if opts.TLS != nil {
+		scheme = "https"
+	}
 	j := &JVM{
-		Endpoint: "http://" + Addr(port) + "/jolokia",
+		Endpoint: scheme + "://" + Addr(port) + "/jolokia",
 		Port:     port,
 		Process:  p,
 		opts:     opts,
+		client:   jvmHTTPClient(t, opts),
 	}
 	j.WaitReady(t)
 	return j
+}
+
+// HTTPClient is the client JVM.Post uses: it trusts the test CA and presents
+// the client certificate when the JVM runs with TLS. It sends no credentials.
+func (j *JVM) HTTPClient() *http.Client { return j.client }
+
+func jvmHTTPClient(t testing.TB, opts JVMOptions) *http.Client {
+	t.Helper()
+	client := &http.Client{Timeout: 5 * time.Second}
+	if opts.TLS == nil {
+		return client
+	}
+	ca, err := os.ReadFile(opts.TLS.CACert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(ca) {
+		t.Fatalf("StartJVM: no certificate in %s", opts.TLS.CACert)
+	}
+	cfg := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	if opts.ClientAuth {
+		cert, err := tls.LoadX509KeyPair(opts.TLS.ClientCert, opts.TLS.ClientKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	client.Transport = &http.Transport{TLSClientConfig: cfg}
+	return client
+}
+
+// javaProperties renders key=value lines in java.util.Properties syntax.
+func javaProperties(props [][2]string) string {
+	esc := strings.NewReplacer(`\`, `\\`, "\n", `\n`, "\r", `\r`, "\t", `\t`, "=", `\=`, ":", `\:`, "#", `\#`, "!", `\!`)
+	var b strings.Builder
+	for _, kv := range props {
+		v := esc.Replace(kv[1])
+		if strings.HasPrefix(v, " ") {
+			v = `\` + v
+		}
+		fmt.Fprintf(&b, "%s=%s\n", kv[0], v)
+	}
+	return b.String()
+}
+
+func writeFile(t testing.TB, path, content string) string {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // readyRequest asks for the version and reads the MBean MBeanTestApp registers
@@ -204,8 +329,7 @@ func (j *JVM) Post(body string) (int, []byte, error) {
 	if j.opts.User != "" {
 		req.SetBasicAuth(j.opts.User, j.opts.Password)
 	}
-	client := http.Client{Timeout: 5 * time.Second}
-	resp, err := client.Do(req)
+	resp, err := j.client.Do(req)
 	if err != nil {
 		return 0, nil, err
 	}

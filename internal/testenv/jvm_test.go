@@ -166,3 +166,87 @@ func TestJVMCommonsPool2(t *testing.T) {
 		})
 	}
 }
+
+// TestJVMTLS: HTTPS with a test CA, a required client certificate and
+// credentials holding every character the 2.x agent's option string cannot.
+func TestJVMTLS(t *testing.T) {
+	for _, agent := range JolokiaAgents {
+		t.Run(agent.String(), func(t *testing.T) {
+			t.Parallel()
+			pki := NewTestPKI(t, t.TempDir(), "127.0.0.1")
+			jvm := StartJVM(t, JVMOptions{Agent: agent, TLS: pki, ClientAuth: true,
+				User: "mon,it=or", Password: `p=a,ss:w\rd #!x `})
+			if !strings.HasPrefix(jvm.Endpoint, "https://") {
+				t.Fatalf("endpoint %s", jvm.Endpoint)
+			}
+			postBulk(t, jvm, `[{"type":"version"}]`, 1)
+
+			// The test CA and a client certificate, but no credentials: 401.
+			resp, err := jvm.HTTPClient().Post(jvm.Endpoint, "application/json", strings.NewReader(`{"type":"version"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("without credentials: HTTP %d, want 401", resp.StatusCode)
+			}
+			// A client that does not trust the test CA: certificate error.
+			if _, err := http.Post(jvm.Endpoint, "application/json", strings.NewReader(`{"type":"version"}`)); err == nil ||
+				!strings.Contains(err.Error(), "certificate") {
+				t.Errorf("untrusted server certificate: err %v", err)
+			}
+			// Plain HTTP to the HTTPS port: no valid HTTP answer.
+			if resp, err := http.Post("http://"+Addr(jvm.Port)+"/jolokia", "application/json", strings.NewReader(`{"type":"version"}`)); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					t.Errorf("plain HTTP to the HTTPS port answered 200")
+				}
+			}
+			// Trusting the CA but without a client certificate: the handshake fails.
+			noCert := &http.Client{Transport: &http.Transport{TLSClientConfig: jvm.HTTPClient().Transport.(*http.Transport).TLSClientConfig.Clone()}}
+			noCert.Transport.(*http.Transport).TLSClientConfig.Certificates = nil
+			req, _ := http.NewRequest(http.MethodPost, jvm.Endpoint, strings.NewReader(`{"type":"version"}`))
+			req.SetBasicAuth("mon,it=or", `p=a,ss:w\rd #!x `)
+			resp, err = noCert.Do(req)
+			switch agent {
+			case JolokiaAgent2: // handshake accepted, then HTTP 403
+				if err != nil || resp.StatusCode != http.StatusForbidden {
+					t.Errorf("2.4.2 without a client certificate: %v %v, want HTTP 403", resp, err)
+				}
+			case JolokiaCore1: // the handshake fails
+				if err == nil {
+					t.Errorf("1.7.1 without a client certificate: HTTP %d, want a TLS error", resp.StatusCode)
+				}
+			}
+			if err == nil {
+				resp.Body.Close()
+			}
+		})
+	}
+}
+
+// TestJVMReadOnlyPolicy: with ReadOnlyPolicy both agents refuse exec and
+// write per entry (status 403, HTTP 200) and the MBean stays unchanged.
+func TestJVMReadOnlyPolicy(t *testing.T) {
+	for _, agent := range JolokiaAgents {
+		t.Run(agent.String(), func(t *testing.T) {
+			t.Parallel()
+			jvm := StartJVM(t, JVMOptions{Agent: agent, Policy: ReadOnlyPolicy})
+			entries := postBulk(t, jvm, `[
+				{"type":"write","mbean":"com.moalog.test:type=Dynamic","attribute":"Writable","value":7},
+				{"type":"exec","mbean":"com.moalog.test:type=Dynamic","operation":"reset()"},
+				{"type":"read","mbean":"com.moalog.test:type=Dynamic","attribute":"Writable"},
+				{"type":"search","mbean":"com.moalog.test:type=Payments,*"},
+				{"type":"list","path":"com.moalog.test/type=Quoted,name=\"a,b\""},
+				{"type":"version"}]`, 6)
+			for i, want := range []int{403, 403, 200, 200, 200, 200} {
+				if entries[i].Status != want {
+					t.Errorf("entry %d: status %d (%s), want %d", i, entries[i].Status, entries[i].ErrorType, want)
+				}
+			}
+			if string(entries[2].Value) != "0" {
+				t.Errorf("Writable = %s after a refused write, want 0", entries[2].Value)
+			}
+		})
+	}
+}

@@ -2,6 +2,25 @@ import com.sun.net.httpserver.BasicAuthenticator;
 import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.FileInputStream;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import java.util.Collection;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -23,6 +42,8 @@ import org.jolokia.config.ConfigKey;
 import org.jolokia.config.Configuration;
 import org.jolokia.http.HttpRequestHandler;
 import org.jolokia.restrictor.AllowAllRestrictor;
+import org.jolokia.restrictor.PolicyRestrictor;
+import org.jolokia.restrictor.Restrictor;
 import org.jolokia.util.LogHandler;
 import org.json.simple.JSONAware;
 import org.json.simple.JSONStreamAware;
@@ -35,6 +56,13 @@ import org.json.simple.JSONStreamAware;
  * optional basic auth (realm "jolokia"). Debian ships no 1.x agent jar.
  *
  * Usage: Jolokia1Server PORT [USER PASSWORD]
+ *
+ * System properties (the 1.x agent's options of the same meaning in brackets):
+ *   moalog.policy=FILE        a jolokia-access.xml policy (policyLocation)
+ *   moalog.tls.cert=FILE      serve HTTPS with this PEM certificate (protocol=https, serverCert)
+ *   moalog.tls.key=FILE       its PKCS#8 PEM private key, EC or RSA (serverKey)
+ *   moalog.tls.ca=FILE        PEM CA certificate that client certificates must chain to (caCert)
+ *   moalog.tls.clientAuth=true  require a client certificate (useSslClientAuthentication)
  */
 public final class Jolokia1Server {
     private static final String CONTEXT = "/jolokia";
@@ -53,10 +81,20 @@ public final class Jolokia1Server {
         Configuration config = new Configuration(
                 ConfigKey.AGENT_ID, "moalog-test-1.7.1",
                 ConfigKey.DISCOVERY_ENABLED, "false");
-        BackendManager backend = new BackendManager(config, log, new AllowAllRestrictor());
+        BackendManager backend = new BackendManager(config, log, restrictor());
         HttpRequestHandler handler = new HttpRequestHandler(config, backend, log);
 
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 10);
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
+        HttpServer server;
+        String cert = System.getProperty("moalog.tls.cert");
+        if (cert != null) {
+            HttpsServer https = HttpsServer.create(address, 10);
+            https.setHttpsConfigurator(httpsConfigurator(cert, System.getProperty("moalog.tls.key"),
+                    System.getProperty("moalog.tls.ca"), Boolean.getBoolean("moalog.tls.clientAuth")));
+            server = https;
+        } else {
+            server = HttpServer.create(address, 10);
+        }
         HttpContext context = server.createContext(CONTEXT, exchange -> handle(handler, exchange));
         if (user != null) {
             context.setAuthenticator(new BasicAuthenticator("jolokia") {
@@ -73,8 +111,68 @@ public final class Jolokia1Server {
             return t;
         }));
         server.start();
-        System.out.println("Jolokia1Server ready on 127.0.0.1:" + port + CONTEXT);
+        System.out.println("Jolokia1Server ready on " + (cert != null ? "https" : "http") + "://127.0.0.1:" + port + CONTEXT);
         Thread.currentThread().join();
+    }
+
+    private static Restrictor restrictor() throws IOException {
+        String policy = System.getProperty("moalog.policy");
+        if (policy == null) {
+            return new AllowAllRestrictor();
+        }
+        try (InputStream in = new FileInputStream(policy)) {
+            return new PolicyRestrictor(in);
+        }
+    }
+
+    /** TLS from PEM files, like the 1.x agent's serverCert/serverKey/caCert options. */
+    private static HttpsConfigurator httpsConfigurator(String certFile, String keyFile, String caFile,
+            boolean clientAuth) throws Exception {
+        CertificateFactory x509 = CertificateFactory.getInstance("X.509");
+        Collection<? extends Certificate> chain;
+        try (InputStream in = new FileInputStream(certFile)) {
+            chain = x509.generateCertificates(in);
+        }
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("server", privateKey(keyFile), new char[0], chain.toArray(new Certificate[0]));
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, new char[0]);
+
+        TrustManagerFactory tmf = null;
+        if (caFile != null) {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            int i = 0;
+            try (InputStream in = new FileInputStream(caFile)) {
+                for (Certificate c : x509.generateCertificates(in)) {
+                    trust.setCertificateEntry("ca" + i++, c);
+                }
+            }
+            tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+        }
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
+        return new HttpsConfigurator(context) {
+            @Override
+            public void configure(HttpsParameters params) {
+                SSLParameters ssl = context.getDefaultSSLParameters();
+                ssl.setNeedClientAuth(clientAuth);
+                params.setSSLParameters(ssl);
+            }
+        };
+    }
+
+    private static PrivateKey privateKey(String file) throws Exception {
+        String pem = new String(Files.readAllBytes(Paths.get(file)), StandardCharsets.US_ASCII);
+        String base64 = pem.replaceAll("-----(BEGIN|END) PRIVATE KEY-----", "").replaceAll("\\s", "");
+        PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64));
+        try {
+            return KeyFactory.getInstance("EC").generatePrivate(spec);
+        } catch (java.security.spec.InvalidKeySpecException e) {
+            return KeyFactory.getInstance("RSA").generatePrivate(spec);
+        }
     }
 
     private static void handle(HttpRequestHandler handler, HttpExchange exchange) throws IOException {
