@@ -61,7 +61,11 @@ func startCollector(t *testing.T, configPath string, sets ...string) *collector 
 		fmt.Sprintf("--config=yaml:service::telemetry::metrics::readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: %d}}}}]", testenv.FreePort(t)),
 	}
 	for _, s := range sets {
-		args = append(args, "--set="+s)
+		if strings.HasPrefix(s, "file:") {
+			args = append(args, "--config="+s) // an extra config layer
+		} else {
+			args = append(args, "--set="+s)
+		}
 	}
 	c.cmd = exec.Command(binary(t), args...)
 	c.cmd.Stdout = c.log
