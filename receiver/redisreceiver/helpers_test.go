@@ -9,6 +9,7 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/moalog/platform-collector/receiver/redisreceiver/internal/metadata"
@@ -37,8 +38,10 @@ func allMetrics() metadata.MetricsBuilderConfig {
 	return cfg
 }
 
+func newTestSettings() receiver.Settings { return receivertest.NewNopSettings(metadata.Type) }
+
 func newTestBuilder(cfg metadata.MetricsBuilderConfig) *metadata.MetricsBuilder {
-	return metadata.NewMetricsBuilder(cfg, receivertest.NewNopSettings(metadata.Type))
+	return metadata.NewMetricsBuilder(cfg, newTestSettings())
 }
 
 // points flattens metrics into "name{attr=value,...}" -> value, the form the

@@ -13,13 +13,11 @@ import (
 	"go.opentelemetry.io/collector/config/confignet"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/moalog/platform-collector/internal/testenv"
-	"github.com/moalog/platform-collector/receiver/redisreceiver/internal/metadata"
 )
 
 // Integration tests run against Debian's redis-server, started on free
@@ -50,7 +48,7 @@ func startScraper(t *testing.T, cfg *Config) *testTarget {
 	t.Helper()
 	require.NoError(t, cfg.Validate())
 	core, logs := observer.New(zapcore.InfoLevel)
-	set := receivertest.NewNopSettings(metadata.Type)
+	set := newTestSettings()
 	set.Logger = zap.New(core)
 	s := newScraper(cfg, set)
 	require.NoError(t, s.start(context.Background(), nil))

@@ -1,0 +1,56 @@
+package redisreceiver
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/moalog/platform-collector/internal/testenv"
+)
+
+// Two receivers built by the factory and run by scraperhelper, one on a
+// healthy server and one on a port where nothing listens: the healthy one is
+// unaffected, the other reports redis.up 0 at every interval, and the
+// failure is logged once, not at every interval.
+func TestReceiversRunIndependently(t *testing.T) {
+	t.Parallel()
+	srv := testenv.StartRedis(t, testenv.RedisOptions{})
+	down := testenv.Addr(testenv.FreePort(t))
+
+	core, logs := observer.New(zapcore.InfoLevel)
+	run := func(endpoint string) *consumertest.MetricsSink {
+		cfg := createDefaultConfig().(*Config)
+		cfg.Endpoint = endpoint
+		cfg.CollectionInterval = 50 * time.Millisecond
+		cfg.InitialDelay = 0
+		set := newTestSettings()
+		set.Logger = zap.New(core)
+		sink := new(consumertest.MetricsSink)
+		rcv, err := NewFactory().CreateMetrics(context.Background(), set, cfg, sink)
+		require.NoError(t, err)
+		require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+		t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })
+		return sink
+	}
+	up, failing := run(srv.Addr), run(down)
+
+	require.Eventually(t, func() bool {
+		return len(up.AllMetrics()) >= 5 && len(failing.AllMetrics()) >= 5
+	}, 10*time.Second, 20*time.Millisecond)
+	for i, md := range up.AllMetrics()[:5] {
+		assert.Equal(t, 1.0, points(md)["redis.up"], "healthy receiver, scrape %d", i)
+	}
+	for i, md := range failing.AllMetrics()[:5] {
+		assert.Equal(t, map[string]float64{"redis.up": 0}, points(md), "failing receiver, scrape %d", i)
+	}
+	assert.Equal(t, 1, logs.FilterMessage("target scrape failed; reporting it as down until it recovers").Len())
+	assert.Zero(t, logs.FilterLevelExact(zapcore.ErrorLevel).Len(), "scraperhelper logs no error: %v", logs.All())
+}
