@@ -1,0 +1,111 @@
+package composecheck
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/moalog/platform-collector/internal/testenv"
+)
+
+// pendingInRoot are receivers compose/otelcol.yaml already runs while the root
+// otelcol.yaml does not have them yet (the receivers are being integrated).
+// Once the root config has one, it is compared like every other block.
+var pendingInRoot = []string{"jolokia/rate-limiter", "jolokia/fluxpay", "redis", "mysql"}
+
+// address matches host:port, [v6]:port and URLs with a host.
+var address = regexp.MustCompile(`^([a-z]+://)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.\-]+)(:\d+)?(/\S*)?$`)
+
+// addressKeys hold addresses whatever their value looks like.
+var addressKeys = map[string]bool{"endpoint": true, "host": true, "targets": true}
+
+// normalize replaces every address with "<address>" so two configs that differ
+// only in where they connect or listen compare equal.
+func normalize(v any, key string) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, val := range x {
+			out[k] = normalize(val, k)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, val := range x {
+			out[i] = normalize(val, key)
+		}
+		return out
+	case string:
+		if addressKeys[key] && (address.MatchString(x) || x == "") {
+			return "<address>"
+		}
+		if key == "endpoint" || key == "targets" {
+			return "<address>"
+		}
+		return x
+	}
+	return v
+}
+
+func loadYAML(t *testing.T, path string) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, yaml.Unmarshal(raw, &m), path)
+	return m
+}
+
+// TestComposeCollectorConfigDiffersOnlyInAddresses: compose/otelcol.yaml is the
+// root otelcol.yaml with other addresses. Receivers the root does not have yet
+// (pendingInRoot) are reported, not failed.
+func TestComposeCollectorConfigDiffersOnlyInAddresses(t *testing.T) {
+	root := normalize(loadYAML(t, filepath.Join(testenv.RepoRoot(), "otelcol.yaml")), "").(map[string]any)
+	comp := normalize(loadYAML(t, filepath.Join(composeDir(), "otelcol.yaml")), "").(map[string]any)
+
+	rootReceivers, _ := root["receivers"].(map[string]any)
+	compReceivers, _ := comp["receivers"].(map[string]any)
+	var pending []string
+	for name := range compReceivers {
+		if _, ok := rootReceivers[name]; ok {
+			continue
+		}
+		require.Contains(t, pendingInRoot, name, "compose/otelcol.yaml has receiver %s that the root otelcol.yaml lacks", name)
+		pending = append(pending, name)
+		delete(compReceivers, name)
+	}
+	sort.Strings(pending)
+	if len(pending) > 0 {
+		t.Logf("receivers in compose/otelcol.yaml, not yet in otelcol.yaml (not compared): %v", pending)
+		for _, pipeline := range comp["service"].(map[string]any)["pipelines"].(map[string]any) {
+			p := pipeline.(map[string]any)
+			list, _ := p["receivers"].([]any)
+			p["receivers"] = slices.DeleteFunc(slices.Clone(list), func(r any) bool {
+				s, _ := r.(string)
+				return slices.Contains(pending, s)
+			})
+		}
+	}
+	require.Equal(t, root, comp, "compose/otelcol.yaml must equal otelcol.yaml except for addresses")
+}
+
+// TestNormalize: the comparison ignores addresses and nothing else.
+func TestNormalize(t *testing.T) {
+	a := map[string]any{"endpoint": "127.0.0.1:9090", "x": []any{"localhost:8080"}, "host": "127.0.0.1", "limit_mib": 256}
+	b := map[string]any{"endpoint": "0.0.0.0:9090", "x": []any{"localhost:8080"}, "host": "0.0.0.0", "limit_mib": 256}
+	require.Equal(t, normalize(a, ""), normalize(b, ""))
+	c := map[string]any{"endpoint": "0.0.0.0:9090", "x": []any{"localhost:8080"}, "host": "0.0.0.0", "limit_mib": 512}
+	require.NotEqual(t, normalize(a, ""), normalize(c, ""))
+	require.Equal(t,
+		normalize(map[string]any{"targets": []any{"localhost:8080"}}, ""),
+		normalize(map[string]any{"targets": []any{"moalog-server:8080"}}, ""))
+	require.Equal(t,
+		normalize(map[string]any{"endpoint": "http://localhost:8778/jolokia"}, ""),
+		normalize(map[string]any{"endpoint": "http://rate-limiter:8778/jolokia"}, ""))
+}
