@@ -11,12 +11,8 @@ import (
 // are skipped; so is a trailing "\r". Nothing is allocated.
 func forEachField(text string, fn func(key, value string)) {
 	for len(text) > 0 {
-		line := text
-		if i := strings.IndexByte(text, '\n'); i >= 0 {
-			line, text = text[:i], text[i+1:]
-		} else {
-			text = ""
-		}
+		var line string
+		line, text = cut(text, '\n')
 		line = strings.TrimSuffix(line, "\r")
 		if line == "" || line[0] == '#' {
 			continue
@@ -33,16 +29,20 @@ func forEachField(text string, fn func(key, value string)) {
 // such as "keys=4,expires=1,avg_ttl=0" or "p50=4.015,p99=5.023".
 func forEachPair(value string, fn func(k, v string)) {
 	for len(value) > 0 {
-		item := value
-		if i := strings.IndexByte(value, ','); i >= 0 {
-			item, value = value[:i], value[i+1:]
-		} else {
-			value = ""
-		}
+		var item string
+		item, value = cut(value, ',')
 		if i := strings.IndexByte(item, '='); i > 0 {
 			fn(item[:i], item[i+1:])
 		}
 	}
+}
+
+// cut splits s at the first sep; rest is empty when there is none.
+func cut(s string, sep byte) (item, rest string) {
+	if i := strings.IndexByte(s, sep); i >= 0 {
+		return s[:i], s[i+1:]
+	}
+	return s, ""
 }
 
 // keyspace is one "dbN:keys=..,expires=..,avg_ttl=.." line; a field
