@@ -2390,7 +2390,7 @@ type metricRedisUp struct {
 func (m *metricRedisUp) init() {
 	m.data.SetName("redis.up")
 	m.data.SetDescription("Whether the last scrape of the server succeeded (1) or not (0) (ours, like redis_exporter's redis_up).")
-	m.data.SetUnit("1")
+	m.data.SetUnit("{status}")
 	m.data.SetEmptyGauge()
 }
 
