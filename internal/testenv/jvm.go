@@ -52,10 +52,11 @@ func (a JolokiaAgent) String() string {
 // Jar paths. The 2.x agent jar is fetched by scripts/install-deps.sh; the 1.x
 // jars come from the Debian packages libjolokia-core-java and libjson-simple-java.
 const (
-	jolokia2AgentJarName = "jolokia-agent-jvm-2.4.2-javaagent.jar"
-	jolokia1CoreJar      = "/usr/share/java/jolokia-core.jar"
-	jsonSimpleJar        = "/usr/share/java/json-simple.jar"
-	commonsPool2JarName  = "commons-pool2-2.12.1.jar"
+	jolokia2AgentJarName  = "jolokia-agent-jvm-2.4.2-javaagent.jar"
+	jolokia1CoreJar       = "/usr/share/java/jolokia-core.jar"
+	jsonSimpleJar         = "/usr/share/java/json-simple.jar"
+	commonsPool2JarName   = "commons-pool2-2.12.1.jar"
+	jolokia1JSR160JarName = "jolokia-jsr160-1.7.1.jar"
 )
 
 // JavaDep is a library jar of the test JVMs, pinned in java/pom.xml and copied
@@ -111,6 +112,16 @@ type JVMOptions struct {
 	// Policy is the content of a jolokia-access.xml restrictor policy, e.g.
 	// ReadOnlyPolicy; empty allows everything.
 	Policy string
+	// JSR160Proxy lets the agent forward requests that carry a
+	// "target":{"url":"service:jmx:rmi:///jndi/rmi://..."} to a remote JMX
+	// server (StartJMXJVM). The 2.4.2 agent always has it; 1.7.1 gets
+	// Maven Central's jolokia-jsr160 1.7.1 dispatcher only with this set
+	// (without it, a proxy request fails with a 403 entry).
+	JSR160Proxy bool
+	// ProxyAllowedTargets are regular expressions; when set, the agent
+	// proxies only to target URLs matching one of them (the agents'
+	// jsr160ProxyAllowedTargets file) and refuses others with a 403 entry.
+	ProxyAllowedTargets []string
 	// ExtraArgs are extra JVM flags (e.g. "-Dmoalog.benchItems=1000").
 	ExtraArgs []string
 	// CommonsPool2 also runs java/pool/CommonsPool2App.java: a real
@@ -158,6 +169,10 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 	if opts.ClientAuth && opts.TLS == nil {
 		t.Fatal("StartJVM: ClientAuth needs TLS")
 	}
+	allowedTargets := ""
+	if len(opts.ProxyAllowedTargets) > 0 {
+		allowedTargets = writeFile(t, filepath.Join(dir, "jsr160-allowed-targets.txt"), strings.Join(opts.ProxyAllowedTargets, "\n")+"\n")
+	}
 	switch opts.Agent {
 	case JolokiaAgent2:
 		jar := requireFile(t, Jolokia2AgentJar())
@@ -180,6 +195,9 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 				props = append(props, [2]string{"useSslClientAuthentication", "true"}, [2]string{"authMatch", "all"})
 			}
 		}
+		if allowedTargets != "" {
+			args = append(args, "-Djolokia.jsr160ProxyAllowedTargets="+allowedTargets)
+		}
 		config := writeFile(t, filepath.Join(dir, "jolokia-agent.properties"), javaProperties(props))
 		if strings.ContainsAny(config, ",=") {
 			t.Fatalf("StartJVM: the temporary folder %s holds ',' or '=': the agent option cannot name it", dir)
@@ -187,6 +205,13 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 		args = append(args, "-javaagent:"+jar+"=config="+config, "-cp", classes, "MBeanTestApp")
 	case JolokiaCore1:
 		cp := joinPath(classes, requireFile(t, jolokia1CoreJar), requireFile(t, jsonSimpleJar))
+		if opts.JSR160Proxy {
+			cp = joinPath(cp, requireFile(t, JavaDep(jolokia1JSR160JarName)))
+			args = append(args, "-Dmoalog.jsr160=true")
+		}
+		if allowedTargets != "" {
+			args = append(args, "-Dorg.jolokia.jsr160ProxyAllowedTargets="+allowedTargets)
+		}
 		if policyFile != "" {
 			args = append(args, "-Dmoalog.policy="+policyFile)
 		}

@@ -8,10 +8,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 )
 
-var record = flag.Bool("record", false, "record Jolokia responses into receiver/jolokiareceiver/testdata/recorded")
+var (
+	record     = flag.Bool("record", false, "record Jolokia responses into receiver/jolokiareceiver/testdata/recorded")
+	recordOnly = flag.String("record-only", "", "with -record: record only the fixtures whose name matches this regular expression")
+)
 
 // recordedDir is where TestRecordFixtures writes <agent>/<name>.json and
 // <name>.request.json.
@@ -24,6 +28,10 @@ type fixture struct {
 	name    string
 	request []any // bulk request entries
 	opts    JVMOptions
+	// proxy: every entry gets "target" set to a JMX JVM (StartJMXJVM), with
+	// these keys: "jmx" (the JVM, with credentials), "jmx-wrong-password",
+	// "unreachable" (allowed, nothing listens), "not-allowed".
+	proxy []string
 }
 
 func read(mbean string, attrs ...string) map[string]any {
@@ -114,7 +122,29 @@ var fixtures = []fixture{
 		read("org.apache.commons.pool2:type=GenericObjectPool,name=redis-pool",
 			"NumActive", "NumIdle", "MaxTotal", "CreatedCount", "BorrowedCount", "ReturnedCount", "DestroyedCount"),
 	}, opts: JVMOptions{CommonsPool2: true}},
+	// JSR-160 proxy mode: the agent forwards each entry to a JVM with only
+	// remote JMX (RMI). The echoed target sits in request.target (1.x) or
+	// request.options.target (2.x).
+	{name: "proxy", request: []any{
+		map[string]any{"type": "version"},
+		read("com.moalog.test:type=Payments,name=card", "TotalPayments"),
+		read("com.moalog.test:type=Payments,name=*", "TotalPayments"),
+		readPath("com.moalog.test:type=Pool,name=main", "Usage", "used"),
+		read("java.lang:type=Memory", "HeapMemoryUsage"),
+		read("com.moalog.test:type=Missing"),
+	}, proxy: []string{"jmx", "jmx", "jmx", "jmx", "jmx", "jmx"}, opts: JVMOptions{JSR160Proxy: true}},
+	{name: "proxy-errors", request: []any{
+		read("com.moalog.test:type=Payments,name=card", "TotalPayments"),
+		read("com.moalog.test:type=Payments,name=card", "TotalPayments"),
+		read("com.moalog.test:type=Payments,name=card", "TotalPayments"),
+		read("com.moalog.test:type=Payments,name=card", "TotalPayments"),
+	}, proxy: []string{"jmx-wrong-password", "unreachable", "not-allowed", "jmx"}, opts: JVMOptions{JSR160Proxy: true}},
 }
+
+const (
+	proxyUser     = "jmxmon"
+	proxyPassword = "jmx-s3cret"
+)
 
 // TestRecordFixtures records the receiver's unit-test fixtures from both agents:
 //
@@ -122,6 +152,24 @@ var fixtures = []fixture{
 func TestRecordFixtures(t *testing.T) {
 	if !*record {
 		t.Skip("records fixtures only with -record")
+	}
+	only, err := regexp.Compile(*recordOnly)
+	if err != nil {
+		t.Fatalf("-record-only: %v", err)
+	}
+	var jmx *JMXJVM
+	targets := map[string]map[string]any{}
+	for _, f := range fixtures {
+		if only.MatchString(f.name) && len(f.proxy) > 0 && jmx == nil {
+			jmx = StartJMXJVM(t, JMXOptions{User: proxyUser, Password: proxyPassword})
+			dead := fmt.Sprintf("service:jmx:rmi:///jndi/rmi://%s/jmxrmi", Addr(FreePort(t)))
+			targets = map[string]map[string]any{
+				"jmx":                {"url": jmx.ServiceURL, "user": proxyUser, "password": proxyPassword},
+				"jmx-wrong-password": {"url": jmx.ServiceURL, "user": proxyUser, "password": "wrong"},
+				"unreachable":        {"url": dead},
+				"not-allowed":        {"url": "service:jmx:rmi:///jndi/rmi://127.0.0.1:1/jmxrmi"},
+			}
+		}
 	}
 	for _, agent := range JolokiaAgents {
 		t.Run(agent.String(), func(t *testing.T) {
@@ -131,18 +179,43 @@ func TestRecordFixtures(t *testing.T) {
 			}
 			jvms := map[string]*JVM{}
 			for _, f := range fixtures {
+				if !only.MatchString(f.name) {
+					continue
+				}
 				opts := f.opts
 				opts.Agent = agent
+				request := f.request
+				if len(f.proxy) > 0 {
+					opts.ProxyAllowedTargets = []string{
+						regexp.QuoteMeta(targets["jmx"]["url"].(string)),
+						regexp.QuoteMeta(targets["unreachable"]["url"].(string)),
+					}
+					request = withTargets(f.request, f.proxy, targets)
+				}
 				key := fmt.Sprint(opts)
 				jvm := jvms[key]
 				if jvm == nil {
 					jvm = StartJVM(t, opts)
 					jvms[key] = jvm
 				}
-				recordOne(t, jvm, dir, f.name, f.request)
+				recordOne(t, jvm, dir, f.name, request)
 			}
 		})
 	}
+}
+
+// withTargets copies the request entries, adding "target" to entry i from targets[names[i]].
+func withTargets(request []any, names []string, targets map[string]map[string]any) []any {
+	out := make([]any, len(request))
+	for i, r := range request {
+		e := map[string]any{}
+		for k, v := range r.(map[string]any) {
+			e[k] = v
+		}
+		e["target"] = targets[names[i]]
+		out[i] = e
+	}
+	return out
 }
 
 func recordOne(t *testing.T, jvm *JVM, dir, name string, request []any) {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -249,4 +251,58 @@ func TestJVMReadOnlyPolicy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestJVMJSR160Proxy: each agent forwards "target" requests to a JVM that has
+// only remote JMX (RMI), with JMX credentials, within its allowlist.
+func TestJVMJSR160Proxy(t *testing.T) {
+	jmx := StartJMXJVM(t, JMXOptions{User: "jmxmon", Password: "jmx-s3cret"})
+	for _, agent := range JolokiaAgents {
+		t.Run(agent.String(), func(t *testing.T) {
+			t.Parallel()
+			jvm := StartJVM(t, JVMOptions{Agent: agent, JSR160Proxy: true,
+				ProxyAllowedTargets: []string{regexp.QuoteMeta(jmx.ServiceURL)}})
+			target := `"target":{"url":"` + jmx.ServiceURL + `","user":"jmxmon","password":"jmx-s3cret"}`
+			other := strings.Replace(jmx.ServiceURL, strconv.Itoa(jmx.Port), strconv.Itoa(jmx.Port+1), 1)
+			entries := postBulk(t, jvm, `[
+				{"type":"read","mbean":"com.moalog.test:type=Payments,name=card","attribute":"TotalPayments",`+target+`},
+				{"type":"read","mbean":"java.lang:type=Runtime","attribute":"Pid",`+target+`},
+				{"type":"read","mbean":"java.lang:type=Runtime","attribute":"Pid"},
+				{"type":"read","mbean":"com.moalog.test:type=Pool,name=main","attribute":"Usage","path":"used",`+target+`},
+				{"type":"read","mbean":"com.moalog.test:type=Payments,name=*","attribute":"TotalPayments",`+target+`},
+				{"type":"read","mbean":"com.moalog.test:type=Payments,name=card","attribute":"TotalPayments","target":{"url":"`+jmx.ServiceURL+`","user":"jmxmon","password":"wrong"}},
+				{"type":"read","mbean":"com.moalog.test:type=Payments,name=card","attribute":"TotalPayments","target":{"url":"`+other+`"}}
+			]`, 7)
+			if e := entries[0]; e.Status != 200 || string(e.Value) != "42" {
+				t.Errorf("proxied read: %d %s %s", e.Status, e.ErrorType, e.Value)
+			}
+			if entries[1].Status != 200 || entries[2].Status != 200 || string(entries[1].Value) == string(entries[2].Value) {
+				t.Errorf("the proxied Pid (%s) must be the JMX JVM's, not the agent's (%s)", entries[1].Value, entries[2].Value)
+			}
+			if e := entries[3]; e.Status != 200 || string(e.Value) != "300" {
+				t.Errorf("proxied path read: %d %s %s", e.Status, e.ErrorType, e.Value)
+			}
+			if e := entries[4]; e.Status != 200 || normalize(t, e.Value) != normalize(t, []byte(
+				`{"com.moalog.test:name=card,type=Payments":{"TotalPayments":42},"com.moalog.test:name=bank,type=Payments":{"TotalPayments":7}}`)) {
+				t.Errorf("proxied wildcard read: %d %s %s", e.Status, e.ErrorType, e.Value)
+			}
+			if e := entries[5]; e.Status == 200 {
+				t.Errorf("wrong JMX password: status 200")
+			}
+			if e := entries[6]; e.Status != 403 {
+				t.Errorf("target outside the allowlist: status %d (%s), want 403", e.Status, e.ErrorType)
+			}
+		})
+	}
+	// Without JSR160Proxy the 1.7.1 core ignores "target" and silently reads
+	// its own JVM: a receiver cannot tell from the status alone.
+	t.Run("jolokia-1.7.1-core-without-proxy", func(t *testing.T) {
+		t.Parallel()
+		jvm := StartJVM(t, JVMOptions{Agent: JolokiaCore1})
+		entries := postBulk(t, jvm, `[{"type":"read","mbean":"java.lang:type=Runtime","attribute":"Pid","target":{"url":"`+jmx.ServiceURL+`"}},
+			{"type":"read","mbean":"java.lang:type=Runtime","attribute":"Pid"}]`, 2)
+		if entries[0].Status != 200 || string(entries[0].Value) != string(entries[1].Value) {
+			t.Errorf("1.7.1 without the jsr160 dispatcher: want its own Pid %s with status 200, got %d %s", entries[1].Value, entries[0].Status, entries[0].Value)
+		}
+	})
 }

@@ -33,8 +33,9 @@ type Process struct {
 	Env     []string
 	LogPath string
 
-	mu  sync.Mutex
-	cmd *exec.Cmd
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	nStart int
 }
 
 // NewProcess describes a server; Start runs it. logDir holds its output.
@@ -79,6 +80,7 @@ func (p *Process) start() error {
 		return err
 	}
 	p.cmd = cmd
+	p.nStart++
 	go func() { _ = cmd.Wait() }()
 	return nil
 }
@@ -115,6 +117,13 @@ func (p *Process) Restart(t testing.TB) {
 	if err := p.start(); err != nil {
 		t.Fatalf("restart %s: %v", p.Name, err)
 	}
+}
+
+// starts counts how often the process was started (Start and Restart).
+func (p *Process) starts() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.nStart
 }
 
 // Running reports whether the process is alive.

@@ -63,6 +63,9 @@ import org.json.simple.JSONStreamAware;
  *   moalog.tls.key=FILE       its PKCS#8 PEM private key, EC or RSA (serverKey)
  *   moalog.tls.ca=FILE        PEM CA certificate that client certificates must chain to (caCert)
  *   moalog.tls.clientAuth=true  require a client certificate (useSslClientAuthentication)
+ *   moalog.jsr160=true        serve JSR-160 proxy requests (dispatcherClasses=
+ *                             org.jolokia.jsr160.Jsr160RequestDispatcher; needs jolokia-jsr160 on
+ *                             the class path; allowlist: -Dorg.jolokia.jsr160ProxyAllowedTargets=FILE)
  */
 public final class Jolokia1Server {
     private static final String CONTEXT = "/jolokia";
@@ -78,9 +81,14 @@ public final class Jolokia1Server {
         MBeanTestApp.register();
 
         LogHandler log = new LogHandler.StdoutLogHandler(false);
-        Configuration config = new Configuration(
-                ConfigKey.AGENT_ID, "moalog-test-1.7.1",
-                ConfigKey.DISCOVERY_ENABLED, "false");
+        Configuration config = Boolean.getBoolean("moalog.jsr160")
+                ? new Configuration(
+                        ConfigKey.AGENT_ID, "moalog-test-1.7.1",
+                        ConfigKey.DISCOVERY_ENABLED, "false",
+                        ConfigKey.DISPATCHER_CLASSES, "org.jolokia.jsr160.Jsr160RequestDispatcher")
+                : new Configuration(
+                        ConfigKey.AGENT_ID, "moalog-test-1.7.1",
+                        ConfigKey.DISCOVERY_ENABLED, "false");
         BackendManager backend = new BackendManager(config, log, restrictor());
         HttpRequestHandler handler = new HttpRequestHandler(config, backend, log);
 
