@@ -330,3 +330,22 @@ func TestIntegrationCluster(t *testing.T) {
 		assert.Equal(t, want, got[k], k)
 	}
 }
+
+// The server's own command statistics show what the receiver sent: one INFO
+// per scrape and nothing else (no HELLO, CLIENT SETINFO, SELECT or writes).
+func TestIntegrationOneINFOPerScrape(t *testing.T) {
+	t.Parallel()
+	srv := testenv.StartRedis(t, testenv.RedisOptions{})
+	target := startScraper(t, configFor(srv.Addr))
+	for i := 0; i < 3; i++ {
+		got, _ := target.scrape(t)
+		require.Equal(t, 1.0, got["redis.up"])
+	}
+	var cmdstats []string
+	for _, line := range strings.Split(srv.Info(t, "commandstats"), "\n") {
+		if strings.HasPrefix(line, "cmdstat_") {
+			cmdstats = append(cmdstats, line[:strings.IndexByte(line, ',')])
+		}
+	}
+	assert.Equal(t, []string{"cmdstat_info:calls=3"}, cmdstats)
+}

@@ -1,0 +1,75 @@
+package redisreceiver
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeServer accepts connections on loopback and hands each to serve; it
+// stops at cleanup.
+func fakeServer(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer conn.Close()
+				serve(conn)
+			}()
+		}
+	}()
+	t.Cleanup(func() { l.Close(); wg.Wait() })
+	return l.Addr().String()
+}
+
+// Targets that are not Redis, or do not answer, are reported with a hint.
+func TestNotRedisOrSilentTarget(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		serve   func(net.Conn)
+		wantLog string
+	}{
+		{
+			name:    "HTTP server",
+			serve:   func(c net.Conn) { fmt.Fprint(c, "HTTP/1.1 400 Bad Request\r\n\r\n") },
+			wantLog: `protocol error: unexpected reply "HTTP/1.1 400 Bad Request" (is this a Redis server?): the reply is not Redis: check ` + "`endpoint`",
+		},
+		{
+			name:    "never answers",
+			serve:   func(c net.Conn) { _, _ = io.Copy(io.Discard, c) }, // reads until the client hangs up
+			wantLog: "i/o timeout: timed out: is the server reachable, and is `timeout` long enough?",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := fakeServer(t, tt.serve)
+			cfg := configFor(addr)
+			cfg.Timeout = 300 * time.Millisecond
+			target := startScraper(t, cfg)
+			got, _ := target.scrape(t)
+			assert.Equal(t, map[string]float64{"redis.up": 0}, got)
+			require.Equal(t, 1, target.logs.Len())
+			msg := fmt.Sprint(target.logs.All()[0].ContextMap()["error"])
+			assert.Contains(t, msg, "redis "+addr+": INFO: ")
+			assert.Contains(t, msg, tt.wantLog)
+		})
+	}
+}
