@@ -193,7 +193,9 @@ func percentThresholds(warn, crit float64) *dashboard.ThresholdsConfigBuilder {
 
 func row(title string) *dashboard.RowBuilder { return dashboard.NewRowBuilder(title) }
 
-// variable is a query variable over label_values(selector, label).
+// variable is a query variable over label_values(selector, label). "All"
+// selects every value the query returned (Grafana joins them into a regex),
+// so e.g. the moalog-server dashboard's `up` panel never shows other jobs.
 func variable(name, label, selector, labelName string) *dashboard.QueryVariableBuilder {
 	query := fmt.Sprintf("label_values(%s, %s)", selector, labelName)
 	return dashboard.NewQueryVariableBuilder(name).
@@ -205,7 +207,6 @@ func variable(name, label, selector, labelName string) *dashboard.QueryVariableB
 		Sort(dashboard.VariableSortAlphabeticalAsc).
 		Multi(true).
 		IncludeAll(true).
-		AllValue(".*").
 		Current(dashboard.VariableOption{
 			Selected: ptr(true),
 			Text:     dashboard.StringOrArrayOfString{ArrayOfString: []string{"All"}},
