@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/common/model"
 )
 
 // PrometheusOptions configures StartPrometheus. The zero value scrapes every
@@ -27,6 +29,10 @@ type PrometheusOptions struct {
 	ScrapeInterval time.Duration
 	// RuleFiles are alerting/recording rule files to load (absolute paths).
 	RuleFiles []string
+	// ListenAddress is where Prometheus serves its API and UI (default: a free loopback port).
+	ListenAddress string
+	// Retention bounds the TSDB (default 1h).
+	Retention time.Duration
 }
 
 // Prometheus is a running Prometheus server with fresh storage.
@@ -54,12 +60,17 @@ func StartPrometheus(t testing.TB, scrapeTargets []string, opts PrometheusOption
 	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
 		t.Fatalf("prometheus config: %v", err)
 	}
-	port := FreePort(t)
-	addr := Addr(port)
+	addr := opts.ListenAddress
+	if addr == "" {
+		addr = Addr(FreePort(t))
+	}
+	if opts.Retention == 0 {
+		opts.Retention = time.Hour
+	}
 	p := NewProcess(t, "prometheus", bin,
 		"--config.file="+configPath,
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--storage.tsdb.retention.time=1h",
+		"--storage.tsdb.retention.time="+model.Duration(opts.Retention).String(),
 		"--web.listen-address="+addr,
 		"--log.level=warn",
 	)
