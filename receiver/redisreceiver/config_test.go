@@ -96,3 +96,15 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestStartFailsOnUnreadableTLSFiles(t *testing.T) {
+	cfg := configFor("localhost:6380")
+	cfg.TLS.Insecure = false
+	cfg.TLS.CAFile = filepath.Join(t.TempDir(), "missing-ca.pem")
+	s := newScraper(cfg, newTestSettings())
+	err := s.start(t.Context(), nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "redis localhost:6380: failed to load TLS config")
+	assert.Contains(t, err.Error(), "missing-ca.pem")
+	assert.Contains(t, err.Error(), "check the files under `tls`")
+}
