@@ -1,0 +1,466 @@
+//go:build benchcompare
+
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/moalog/platform-collector/internal/moalogcontract"
+	"github.com/moalog/platform-collector/internal/testenv"
+)
+
+// TestCompare is `make bench-compare`: it starts the real targets on loopback,
+// the collector (twice: every receiver, and only the targets the exporters
+// read) and Debian's redis and mysqld exporters, scrapes every one at the same
+// interval, and writes the cost table into RESULTS.md (or $BENCH_RESULTS).
+//
+//	OTELCOL_BIN=$PWD/otelcol go test -tags benchcompare -run TestCompare -v -timeout 15m ./bench
+//
+// Knobs: BENCH_INTERVAL (5s), BENCH_WARMUP (20s), BENCH_WINDOW (150s).
+func TestCompare(t *testing.T) {
+	interval := envDuration(t, "BENCH_INTERVAL", 5*time.Second)
+	warmup := envDuration(t, "BENCH_WARMUP", 20*time.Second)
+	window := envDuration(t, "BENCH_WINDOW", 150*time.Second)
+	if window < 4*interval {
+		t.Fatalf("BENCH_WINDOW %s must hold at least 4 intervals of %s", window, interval)
+	}
+	results := os.Getenv("BENCH_RESULTS")
+	if results == "" {
+		results = filepath.Join(testenv.RepoRoot(), "bench", "RESULTS.md")
+	}
+	bin := collectorBinary(t)
+	have := receiverTypes(t, bin)
+	t.Logf("collector %s has receivers %v", bin, sortedKeys(have))
+
+	// --- targets ---
+	redis := testenv.StartRedis(t, testenv.RedisOptions{})
+	// 4000 keys, so the keyspace and memory figures have something to say.
+	redis.CLI(t, "EVAL", "for i=1,4000 do redis.call('SET', 'key:'..i, i) end", "0")
+	maria := startMariaDB(t, testenv.FreePort(t))
+	jvm1 := testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2, CommonsPool2: true})
+	jvm2 := testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2})
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", moalogcontract.New())
+	moalog := httptest.NewServer(mux)
+	t.Cleanup(moalog.Close)
+
+	// --- the collector, twice ---
+	type collectorRun struct {
+		name, targets string
+		receivers     []string
+		proc          *proc
+		metricsURL    string
+	}
+	all := []string{}
+	files := []string{"base.yaml"}
+	if have["prometheus"] {
+		all = append(all, "prometheus/moalog")
+		files = append(files, "prometheus.yaml")
+	}
+	if have["jolokia"] {
+		all = append(all, "jolokia/rate-limiter", "jolokia/fluxpay")
+		files = append(files, "jolokia.yaml")
+	}
+	same := []string{}
+	if have["redis"] {
+		all = append(all, "redis")
+		same = append(same, "redis")
+		files = append(files, "redis.yaml")
+	}
+	if have["mysql"] {
+		all = append(all, "mysql")
+		same = append(same, "mysql")
+		files = append(files, "mysql.yaml")
+	}
+	var notes []string
+	for _, r := range []string{"jolokia", "redis", "mysql"} {
+		if !have[r] {
+			notes = append(notes, fmt.Sprintf("**The collector binary has no `%s` receiver yet**: its targets are not read by the collector in this run.", r))
+		}
+	}
+	runs := []*collectorRun{{name: "collector, every receiver", targets: describeTargets(all), receivers: all}}
+	if len(same) > 0 {
+		runs = append(runs, &collectorRun{name: "collector, only " + strings.Join(same, " + "), targets: describeTargets(same), receivers: same})
+	}
+	for _, run := range runs {
+		metrics := testenv.Addr(testenv.FreePort(t))
+		env := []string{
+			"BENCH_INTERVAL=" + interval.String(),
+			"BENCH_METRICS_ENDPOINT=" + metrics,
+			"BENCH_HEALTH_ENDPOINT=" + testenv.Addr(testenv.FreePort(t)),
+			"BENCH_TELEMETRY_PORT=" + strconv.Itoa(testenv.FreePort(t)),
+			"BENCH_MOALOG_TARGET=" + strings.TrimPrefix(moalog.URL, "http://"),
+			"BENCH_JVM1_ENDPOINT=" + jvm1.Endpoint,
+			"BENCH_JVM2_ENDPOINT=" + jvm2.Endpoint,
+			"BENCH_REDIS_ENDPOINT=" + redis.Addr,
+			"BENCH_MYSQL_ENDPOINT=" + maria.Addr,
+			"BENCH_MYSQL_USER=" + maria.User,
+			"BENCH_MYSQL_PASSWORD=" + maria.Password,
+		}
+		var args []string
+		for _, f := range files {
+			args = append(args, "--config="+filepath.Join(testenv.RepoRoot(), "bench", "config", f))
+		}
+		args = append(args, "--config=yaml:service::pipelines::metrics::receivers: ["+strings.Join(run.receivers, ", ")+"]")
+		run.proc = startProc(t, "otelcol ("+strings.Join(run.receivers, ",")+")", env, bin, args...)
+		run.metricsURL = "http://" + metrics + "/metrics"
+	}
+
+	// --- the exporters ---
+	redisExp := testenv.Addr(testenv.FreePort(t))
+	rexp := startProc(t, "prometheus-redis-exporter", nil, lookBinary(t, "prometheus-redis-exporter"),
+		"--redis.addr=redis://"+redis.Addr, "--web.listen-address="+redisExp)
+	mycnf := filepath.Join(t.TempDir(), "my.cnf")
+	host, port, _ := strings.Cut(maria.Addr, ":")
+	if err := os.WriteFile(mycnf, []byte(fmt.Sprintf("[client]\nuser=%s\npassword=%s\nhost=%s\nport=%s\n", maria.User, maria.Password, host, port)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mysqlExp := testenv.Addr(testenv.FreePort(t))
+	mexp := startProc(t, "prometheus-mysqld-exporter", nil, lookBinary(t, "prometheus-mysqld-exporter"),
+		"--config.my-cnf="+mycnf, "--web.listen-address="+mysqlExp)
+
+	type target struct {
+		m    Measured
+		proc *proc
+		url  string
+	}
+	var targets []*target
+	for _, run := range runs {
+		run.proc.waitHTTP(t, run.metricsURL, 60*time.Second)
+		targets = append(targets, &target{m: Measured{Name: run.name, Targets: run.targets}, proc: run.proc, url: run.metricsURL})
+	}
+	rexp.waitHTTP(t, "http://"+redisExp+"/metrics", 30*time.Second)
+	mexp.waitHTTP(t, "http://"+mysqlExp+"/metrics", 30*time.Second)
+	exporters := []*target{
+		{m: Measured{Name: "prometheus-redis-exporter " + debVersion("prometheus-redis-exporter"), Targets: "Redis"}, proc: rexp, url: "http://" + redisExp + "/metrics"},
+		{m: Measured{Name: "prometheus-mysqld-exporter " + debVersion("prometheus-mysqld-exporter"), Targets: "MariaDB"}, proc: mexp, url: "http://" + mysqlExp + "/metrics"},
+	}
+	targets = append(targets, exporters...)
+
+	// --- measure ---
+	client := &http.Client{Timeout: interval, Transport: &http.Transport{DisableCompression: true}}
+	lastBody := make([][]byte, len(targets))
+	var mu sync.Mutex
+	rss := make([][]int64, len(targets))
+	start := make([]ProcSample, len(targets))
+	measuring := false
+	sample := func() {
+		for i, tg := range targets {
+			s, err := ReadProc(tg.proc.pid())
+			if err != nil {
+				t.Fatalf("%s: %v (exited: %v)\n%s", tg.m.Name, err, tg.proc.exited(), tail(tg.proc.log.String(), 3000))
+			}
+			mu.Lock()
+			if measuring {
+				rss[i] = append(rss[i], s.RSS)
+			}
+			mu.Unlock()
+		}
+	}
+	scrape := func() {
+		var wg sync.WaitGroup
+		for i, tg := range targets {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n, body, err := get(client, tg.url)
+				mu.Lock()
+				defer mu.Unlock()
+				if !measuring {
+					return
+				}
+				tg.m.Scrapes++
+				if err != nil {
+					tg.m.ScrapeErrors++
+					t.Logf("%s: scrape: %v", tg.m.Name, err)
+					return
+				}
+				tg.m.BytesServed += n
+				lastBody[i] = body
+			}()
+		}
+		wg.Wait()
+	}
+
+	t.Logf("warming up for %s, then measuring for %s (scrape every %s)", warmup, window, interval)
+	began := time.Now()
+	scrapeTick := time.NewTicker(interval)
+	sampleTick := time.NewTicker(time.Second)
+	defer scrapeTick.Stop()
+	defer sampleTick.Stop()
+	var stop time.Time
+	for stop.IsZero() || time.Now().Before(stop) {
+		select {
+		case <-scrapeTick.C:
+			if stop.IsZero() && time.Since(began) >= warmup {
+				for i, tg := range targets {
+					s, err := ReadProc(tg.proc.pid())
+					if err != nil {
+						t.Fatalf("%s: %v", tg.m.Name, err)
+					}
+					start[i] = s
+				}
+				mu.Lock()
+				measuring = true
+				mu.Unlock()
+				stop = time.Now().Add(window)
+			}
+			scrape()
+		case <-sampleTick.C:
+			sample()
+		}
+	}
+	mu.Lock()
+	measuring = false
+	mu.Unlock()
+	cycles := int(window / interval)
+	for i, tg := range targets {
+		end, err := ReadProc(tg.proc.pid())
+		if err != nil {
+			t.Fatalf("%s: %v", tg.m.Name, err)
+		}
+		tg.m.CPUSeconds = end.CPUSeconds() - start[i].CPUSeconds()
+		tg.m.PeakRSS = end.HWM
+		tg.m.SteadyRSS = Median(rss[i])
+		tg.m.Cycles = cycles
+		tg.m.Series = CountSeries(lastBody[i])
+		if tg.m.ScrapeErrors > 0 {
+			t.Errorf("%s: %d of %d scrapes failed", tg.m.Name, tg.m.ScrapeErrors, tg.m.Scrapes)
+		}
+	}
+	for _, p := range metricPrefixes(lastBody[0]) {
+		notes = append(notes, p)
+	}
+
+	// --- report ---
+	report := Report{
+		Date:     time.Now(),
+		Machine:  machine(),
+		Versions: versions(bin),
+		Interval: interval,
+		Window:   window,
+		Exporters: []Measured{
+			targets[len(targets)-2].m, targets[len(targets)-1].m,
+		},
+		References: []Reference{{
+			Name:    "Jolokia exporter (Rust), one process per JVM × 2 — **not measured here** (not available on this machine; its documented 5-6 MB per JVM)",
+			Targets: "2 JVMs", RSSLow: 2 * 5e6, RSSHigh: 2 * 6e6,
+		}},
+		All:   targets[0].m.Name,
+		Notes: notes,
+	}
+	for _, tg := range targets[:len(runs)] {
+		report.Collectors = append(report.Collectors, tg.m)
+	}
+	if len(runs) > 1 {
+		report.Compare = targets[1].m.Name
+	}
+	if !have["mysql"] || !have["redis"] {
+		for _, e := range exporters {
+			if (have["redis"] && e.m.Targets == "Redis") || (have["mysql"] && e.m.Targets == "MariaDB") {
+				report.CompareExporters = append(report.CompareExporters, e.m.Name)
+			}
+		}
+	}
+	md := report.Markdown()
+	t.Logf("\n%s", md)
+	old, err := os.ReadFile(results)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(results, []byte(ReplaceSection(string(old), md)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s", results)
+}
+
+func get(c *http.Client, url string) (int64, []byte, error) {
+	resp, err := c.Get(url)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, nil, fmt.Errorf("HTTP %s", resp.Status)
+	}
+	return int64(len(body)), body, nil
+}
+
+func envDuration(t *testing.T, name string, def time.Duration) time.Duration {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		t.Fatalf("%s=%q: want a positive duration like 5s", name, v)
+	}
+	return d
+}
+
+func collectorBinary(t *testing.T) string {
+	bin := os.Getenv("OTELCOL_BIN")
+	if bin == "" {
+		bin = filepath.Join(testenv.RepoRoot(), "otelcol")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("collector binary %s not found: run `make build` first", bin)
+	}
+	return bin
+}
+
+// receiverTypes lists the receiver types of `otelcol components`.
+func receiverTypes(t *testing.T, bin string) map[string]bool {
+	out, err := exec.Command(bin, "components").Output()
+	if err != nil {
+		t.Fatalf("%s components: %v", bin, err)
+	}
+	have := map[string]bool{}
+	in := false
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, " ") {
+			in = strings.HasPrefix(line, "receivers:")
+			continue
+		}
+		if name, ok := strings.CutPrefix(strings.TrimSpace(line), "- name: "); ok && in {
+			have[name] = true
+		}
+	}
+	return have
+}
+
+func describeTargets(receivers []string) string {
+	var ts []string
+	for _, r := range receivers {
+		switch {
+		case r == "redis":
+			ts = append(ts, "Redis")
+		case r == "mysql":
+			ts = append(ts, "MariaDB")
+		case r == "prometheus/moalog":
+			ts = append(ts, "moalog contract")
+		case r == "jolokia/rate-limiter":
+			ts = append(ts, "2 JVMs (Jolokia)")
+		}
+	}
+	return strings.Join(ts, ", ")
+}
+
+// metricPrefixes says, per receiver, how many series of the collector's last
+// scrape it produced: proof that every receiver was reading its target.
+func metricPrefixes(body []byte) []string {
+	prefixes := []string{"axum_", "db_client_", "gen_ai_", "jvm_", "redis_", "mysql_", "otelcol_", "scrape_", "up"}
+	counts := map[string]int{}
+	for _, line := range bytes.Split(body, []byte("\n")) {
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		for _, p := range prefixes {
+			if bytes.HasPrefix(line, []byte(p)) {
+				counts[p]++
+				break
+			}
+		}
+	}
+	var parts []string
+	for _, p := range prefixes {
+		parts = append(parts, fmt.Sprintf("`%s*` %d", p, counts[p]))
+	}
+	return []string{"Series in the collector's last scrape (every receiver), by name prefix: " + strings.Join(parts, ", ") + "."}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func debVersion(pkg string) string {
+	out, err := exec.Command("dpkg-query", "-W", "-f=${Version}", pkg).Output()
+	if err != nil {
+		return "(version unknown)"
+	}
+	return string(out)
+}
+
+func firstLine(name string, args ...string) string {
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		return name + ": " + err.Error()
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return line
+}
+
+func machine() string {
+	model := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				model = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	mem := ""
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		line, _, _ := strings.Cut(string(b), "\n")
+		if f := strings.Fields(line); len(f) == 3 {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			mem = fmt.Sprintf(", %.0f GiB memory", kb/(1<<20))
+		}
+	}
+	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+	load, _ := os.ReadFile("/proc/loadavg")
+	return fmt.Sprintf("%d × %s%s, Linux %s, load average at the end %s (the machine is shared: CPU times are per process, wall-clock is not used)",
+		runtime.NumCPU(), model, mem, strings.TrimSpace(string(kernel)), strings.Join(strings.Fields(string(load))[:3], " "))
+}
+
+func versions(bin string) []string {
+	st, _ := os.Stat(bin)
+	buildFlags := ""
+	if out, err := exec.Command("go", "version", "-m", bin).Output(); err == nil {
+		for _, line := range strings.Split(string(out), "\n") {
+			f := strings.Fields(line)
+			if len(f) >= 2 && f[0] == "build" && (strings.HasPrefix(f[1], "-tags=") || strings.HasPrefix(f[1], "-ldflags=")) {
+				buildFlags += " " + strings.Join(f[1:], " ")
+			}
+		}
+	}
+	if buildFlags == "" {
+		buildFlags = " no -tags"
+	}
+	return []string{
+		fmt.Sprintf("collector `%s` (%s, %.1f MB, built with%s)", filepath.Base(bin), firstLine(bin, "--version"), float64(st.Size())/1e6, buildFlags),
+		"prometheus-redis-exporter " + debVersion("prometheus-redis-exporter"),
+		"prometheus-mysqld-exporter " + debVersion("prometheus-mysqld-exporter"),
+		firstLine("redis-server", "--version"),
+		firstLine("mariadbd", "--version"),
+		firstLine("java", "-version") + " with the Jolokia 2.4.2 JVM agent",
+		"driver " + runtime.Version(),
+	}
+}

@@ -1,0 +1,196 @@
+//go:build benchcompare
+
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// proc is a measured process: started here (not through testenv.Process) because
+// the driver needs its pid for /proc.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	log  *syncBuffer
+	done chan struct{}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.b.Len() > 1<<20 { // keep the tail bounded
+		s.b.Reset()
+		s.b.WriteString("...(truncated)\n")
+	}
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startProc runs bin with args and env, killed at cleanup and when the test
+// binary dies (parent-death signal).
+func startProc(t *testing.T, name string, env []string, bin string, args ...string) *proc {
+	t.Helper()
+	p := &proc{name: name, log: &syncBuffer{}, done: make(chan struct{})}
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.Stdout = p.log
+	p.cmd.Stderr = p.log
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	runtime.LockOSThread() // Pdeathsig is bound to the forking thread
+	err := p.cmd.Start()
+	runtime.UnlockOSThread()
+	if err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go func() { _ = p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+			<-p.done
+		}
+		if t.Failed() {
+			t.Logf("--- %s log (tail) ---\n%s", name, tail(p.log.String(), 3000))
+		}
+	})
+	return p
+}
+
+func (p *proc) pid() int { return p.cmd.Process.Pid }
+
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitHTTP waits until url answers 200, failing with the process log.
+func (p *proc) waitHTTP(t *testing.T, url string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last string
+	for time.Now().Before(deadline) {
+		if p.exited() {
+			t.Fatalf("%s exited:\n%s", p.name, tail(p.log.String(), 3000))
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			cancel()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+			last = resp.Status
+		} else {
+			cancel()
+			last = err.Error()
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s: %s did not answer 200 within %s (%s):\n%s", p.name, url, timeout, last, tail(p.log.String(), 3000))
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "..." + s[len(s)-n:]
+}
+
+// mariaDB is a MariaDB server for the run, with a monitoring user that has the
+// grants the platform's monitoring user has (PROCESS, REPLICATION CLIENT, SELECT).
+type mariaDB struct {
+	Addr, User, Password string
+}
+
+// startMariaDB runs Debian's mariadbd on a free loopback port with a fresh data
+// directory. (testenv.StartMariaDB replaces it once the shared starter exists.)
+func startMariaDB(t *testing.T, port int) *mariaDB {
+	t.Helper()
+	installDB := lookBinary(t, "mariadb-install-db", "mysql_install_db")
+	server := lookBinary(t, "mariadbd", "mysqld", "/usr/sbin/mariadbd", "/usr/sbin/mysqld")
+	client := lookBinary(t, "mariadb", "mysql")
+	dir, err := os.MkdirTemp("", "bench-mariadb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	data := filepath.Join(dir, "data")
+	sock := filepath.Join(dir, "mysqld.sock")
+	if out, err := exec.Command(installDB, "--no-defaults", "--datadir="+data, "--user=root",
+		"--auth-root-authentication-method=socket", "--skip-test-db").CombinedOutput(); err != nil {
+		t.Fatalf("mariadb-install-db: %v\n%s", err, out)
+	}
+	p := startProc(t, "mariadbd", nil, server, "--no-defaults", "--datadir="+data, "--user=root",
+		"--bind-address=127.0.0.1", fmt.Sprintf("--port=%d", port), "--socket="+sock,
+		"--pid-file="+filepath.Join(dir, "mysqld.pid"), "--skip-log-bin", "--innodb-buffer-pool-size=32M",
+		"--performance-schema=ON", "--log-error="+filepath.Join(dir, "error.log"))
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, err := os.Stat(sock); err == nil {
+			if exec.Command(client, "--no-defaults", "-S", sock, "-uroot", "-e", "SELECT 1").Run() == nil {
+				break
+			}
+		}
+		if p.exited() || time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			t.Fatalf("mariadbd did not start:\n%s", tail(string(log), 3000))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	m := &mariaDB{Addr: fmt.Sprintf("127.0.0.1:%d", port), User: "monitor", Password: "bench-monitor-pw"}
+	sql := strings.Join([]string{
+		fmt.Sprintf("CREATE USER '%s'@'127.0.0.1' IDENTIFIED BY '%s'", m.User, m.Password),
+		fmt.Sprintf("GRANT PROCESS, REPLICATION CLIENT, SELECT ON *.* TO '%s'@'127.0.0.1'", m.User),
+		// The platform's database, with a table that sees some traffic.
+		"CREATE DATABASE retrospect",
+		"CREATE TABLE retrospect.retrospects (id INT AUTO_INCREMENT PRIMARY KEY, title VARCHAR(200), body TEXT, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)",
+		"INSERT INTO retrospect.retrospects (title, body) SELECT CONCAT('r', seq), REPEAT('x', 200) FROM retrospect.seq_1_to_1000",
+	}, "; ")
+	if out, err := exec.Command(client, "--no-defaults", "-S", sock, "-uroot", "-e", sql).CombinedOutput(); err != nil {
+		t.Fatalf("mariadb setup: %v\n%s", err, out)
+	}
+	return m
+}
+
+func lookBinary(t *testing.T, names ...string) string {
+	t.Helper()
+	for _, n := range names {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
+	}
+	t.Fatalf("%s is not installed: run `make test-deps` (scripts/install-deps.sh) first", names[0])
+	return ""
+}
