@@ -1,0 +1,306 @@
+package testenv
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// MariaDBOptions configures StartMariaDB. The zero value is a primary with
+// performance_schema on, the binary log on (so replicas can follow it) and a
+// 32 MiB buffer pool.
+type MariaDBOptions struct {
+	// ServerID is server_id; 0 picks a unique one.
+	ServerID int
+	// NoPerformanceSchema starts the server with performance_schema off (the
+	// MariaDB default), for testing what a receiver does without it.
+	NoPerformanceSchema bool
+	// Args are extra mariadbd options, e.g. "--long-query-time=0.1".
+	Args []string
+}
+
+// MariaDB is a running mariadbd on 127.0.0.1:Port and on the unix socket
+// Socket, with a fresh datadir that is removed at the end of the test. root
+// is reachable only over the socket (unix_socket authentication); Exec and
+// Query use it through the `mariadb` client.
+type MariaDB struct {
+	Addr    string // 127.0.0.1:port
+	Port    int
+	Socket  string
+	DataDir string
+	// ServerID is this server's server_id.
+	ServerID int
+	Process  *Process
+
+	client string // path of the mariadb client
+}
+
+var mariadbServerIDs atomic.Int32
+
+// StartMariaDB starts a mariadbd for the test and waits until root can query
+// it. The datadir is a copy of a template initialised once by
+// mariadb-install-db and cached under CacheDir().
+func StartMariaDB(t testing.TB, opts MariaDBOptions) *MariaDB {
+	t.Helper()
+	server := Binary(t, "mariadbd", "/usr/sbin/mariadbd")
+	client := Binary(t, "mariadb")
+	template := mariadbTemplate(t)
+
+	dir := t.TempDir()
+	dataDir := filepath.Join(dir, "data")
+	if out, err := Run("cp", "-a", template, dataDir); err != nil {
+		t.Fatalf("copy the mariadb datadir template: %v\n%s", err, out)
+	}
+	// Unix socket paths are limited to 108 bytes; t.TempDir() can be longer.
+	sockDir, err := os.MkdirTemp("", "mdb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sockDir) })
+
+	id := opts.ServerID
+	if id == 0 {
+		id = int(mariadbServerIDs.Add(1)) + 100
+	}
+	port := FreePort(t)
+	m := &MariaDB{
+		Addr:     Addr(port),
+		Port:     port,
+		Socket:   filepath.Join(sockDir, "mysqld.sock"),
+		DataDir:  dataDir,
+		ServerID: id,
+		client:   client,
+	}
+	ps := "ON"
+	if opts.NoPerformanceSchema {
+		ps = "OFF"
+	}
+	args := append([]string{
+		"--no-defaults",
+		"--user=root",
+		"--datadir=" + dataDir,
+		"--socket=" + m.Socket,
+		"--port=" + strconv.Itoa(port),
+		"--bind-address=127.0.0.1",
+		"--pid-file=" + filepath.Join(dir, "mariadbd.pid"),
+		"--skip-name-resolve",
+		"--performance-schema=" + ps,
+		"--innodb-buffer-pool-size=32M",
+		"--innodb-log-file-size=4M",
+		"--innodb-data-file-path=ibdata1:8M:autoextend",
+		"--log-bin=mysql-bin",
+		"--server-id=" + strconv.Itoa(id),
+	}, opts.Args...)
+	m.Process = NewProcess(t, "mariadbd", server, args...)
+	m.Process.Start(t)
+	m.WaitReady(t)
+	return m
+}
+
+// WaitReady waits until root can run a query (after Start or Restart).
+func (m *MariaDB) WaitReady(t testing.TB) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var lastErr error
+	for time.Now().Before(deadline) {
+		if _, err := m.query("SELECT 1"); err == nil {
+			return
+		} else {
+			lastErr = err
+		}
+		if !m.Process.Running() {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("mariadbd on %s is not ready: %v\n--- mariadbd log ---\n%s", m.Addr, lastErr, tail(m.Process.Log(), 4000))
+}
+
+// Exec runs statements as root over the socket, failing the test on error.
+func (m *MariaDB) Exec(t testing.TB, statements ...string) {
+	t.Helper()
+	for _, s := range statements {
+		if out, err := m.query(s); err != nil {
+			t.Fatalf("mariadb %s: %s: %v\n%s", m.Addr, s, err, out)
+		}
+	}
+}
+
+// Query runs one statement as root and returns its rows, tab-separated
+// columns, without the header (the `mariadb --batch` format: NULL is "NULL").
+func (m *MariaDB) Query(t testing.TB, statement string) [][]string {
+	t.Helper()
+	out, err := m.query(statement)
+	if err != nil {
+		t.Fatalf("mariadb %s: %s: %v\n%s", m.Addr, statement, err, out)
+	}
+	var rows [][]string
+	for _, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		if line != "" {
+			rows = append(rows, strings.Split(line, "\t"))
+		}
+	}
+	return rows
+}
+
+// QueryValue returns the single value a statement selects.
+func (m *MariaDB) QueryValue(t testing.TB, statement string) string {
+	t.Helper()
+	rows := m.Query(t, statement)
+	if len(rows) != 1 || len(rows[0]) != 1 {
+		t.Fatalf("mariadb %s: %s: want one value, got %q", m.Addr, statement, rows)
+	}
+	return rows[0][0]
+}
+
+func (m *MariaDB) query(statement string) (string, error) {
+	return Run(m.client, "--no-defaults", "--protocol=socket", "--socket="+m.Socket, "--user=root",
+		"--batch", "--skip-column-names", "--connect-timeout=5", "-e", statement)
+}
+
+// MonitorGrants are the least privileges a metrics scraper needs on MariaDB
+// 10.5+: the global status and variables need none; PROCESS for the InnoDB
+// status, SLAVE MONITOR for SHOW REPLICA STATUS, SELECT on performance_schema
+// for the I/O wait and statement summaries.
+var MonitorGrants = []string{
+	"GRANT PROCESS, SLAVE MONITOR ON *.* TO %s",
+	"GRANT SELECT ON performance_schema.* TO %s",
+}
+
+// CreateMonitorUser creates user@'%' (reachable over TCP and the socket)
+// with password and the MonitorGrants.
+func (m *MariaDB) CreateMonitorUser(t testing.TB, user, password string) {
+	t.Helper()
+	account := fmt.Sprintf("'%s'@'%%'", sqlEscape(user))
+	stmts := []string{fmt.Sprintf("CREATE USER %s IDENTIFIED BY '%s'", account, sqlEscape(password))}
+	for _, g := range MonitorGrants {
+		stmts = append(stmts, fmt.Sprintf(g, account))
+	}
+	m.Exec(t, stmts...)
+}
+
+// CreateUser creates user@'%' with password and no privileges beyond USAGE.
+func (m *MariaDB) CreateUser(t testing.TB, user, password string) {
+	t.Helper()
+	m.Exec(t, fmt.Sprintf("CREATE USER '%s'@'%%' IDENTIFIED BY '%s'", sqlEscape(user), sqlEscape(password)))
+}
+
+// StartReplica starts a second mariadbd that replicates from m (GTID,
+// from the start of m's binary log) and waits until both replication threads
+// run. Statements run on m afterwards reach the replica; WaitReplicated waits
+// for them.
+func (m *MariaDB) StartReplica(t testing.TB, opts MariaDBOptions) *MariaDB {
+	t.Helper()
+	m.Exec(t,
+		"CREATE USER IF NOT EXISTS 'repl'@'127.0.0.1' IDENTIFIED BY 'repl'",
+		"GRANT REPLICATION SLAVE ON *.* TO 'repl'@'127.0.0.1'")
+	opts.Args = append([]string{"--read-only=ON"}, opts.Args...)
+	r := StartMariaDB(t, opts)
+	r.Exec(t,
+		fmt.Sprintf("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=%d, MASTER_USER='repl', MASTER_PASSWORD='repl', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1", m.Port),
+		"START SLAVE")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		io, sql := r.replicaThreads(t)
+		if io == "Yes" && sql == "Yes" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replica %s of %s: Slave_IO_Running=%s Slave_SQL_Running=%s\n%q", r.Addr, m.Addr, io, sql, r.Query(t, "SHOW SLAVE STATUS"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	r.WaitReplicated(t, m)
+	return r
+}
+
+func (m *MariaDB) replicaThreads(t testing.TB) (io, sql string) {
+	out, err := Run(m.client, "--no-defaults", "--protocol=socket", "--socket="+m.Socket, "--user=root", "--batch", "-e", "SHOW SLAVE STATUS")
+	if err != nil {
+		t.Fatalf("SHOW SLAVE STATUS on %s: %v", m.Addr, err)
+	}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) < 2 {
+		return "", ""
+	}
+	cols, vals := strings.Split(lines[0], "\t"), strings.Split(lines[1], "\t")
+	for i, c := range cols {
+		if i >= len(vals) {
+			break
+		}
+		switch c {
+		case "Slave_IO_Running":
+			io = vals[i]
+		case "Slave_SQL_Running":
+			sql = vals[i]
+		}
+	}
+	return io, sql
+}
+
+// WaitReplicated waits until this replica has applied everything the
+// primary has written so far (its GTID position).
+func (m *MariaDB) WaitReplicated(t testing.TB, primary *MariaDB) {
+	t.Helper()
+	pos := primary.QueryValue(t, "SELECT @@GLOBAL.gtid_binlog_pos")
+	if pos == "" || pos == "NULL" {
+		return
+	}
+	got := m.QueryValue(t, fmt.Sprintf("SELECT MASTER_GTID_WAIT('%s', 30)", sqlEscape(pos)))
+	if got != "0" {
+		t.Fatalf("replica %s did not reach the primary's GTID position %s within 30s", m.Addr, pos)
+	}
+}
+
+func sqlEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s)
+}
+
+// mariadbTemplate returns a datadir initialised by mariadb-install-db, made
+// once per mariadbd version and cached under CacheDir().
+func mariadbTemplate(t testing.TB) string {
+	t.Helper()
+	server := Binary(t, "mariadbd", "/usr/sbin/mariadbd")
+	installDB := Binary(t, "mariadb-install-db", "mysql_install_db")
+	version, err := Run(server, "--version")
+	if err != nil {
+		t.Fatalf("mariadbd --version: %v", err)
+	}
+	key := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+			return r
+		}
+		return '_'
+	}, strings.TrimSpace(version))
+	final := filepath.Join(CacheDir(), "mariadb", key)
+	if _, err := os.Stat(filepath.Join(final, "mysql")); err == nil {
+		return final
+	}
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Initialise beside the final place and rename: packages testing in
+	// parallel never see a half-made template.
+	tmp, err := os.MkdirTemp(filepath.Dir(final), "init-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	data := filepath.Join(tmp, "data")
+	if out, err := Run(installDB, "--no-defaults", "--user=root", "--datadir="+data,
+		"--auth-root-authentication-method=socket", "--skip-test-db",
+		"--innodb-log-file-size=4M", "--innodb-data-file-path=ibdata1:8M:autoextend"); err != nil {
+		t.Fatalf("mariadb-install-db: %v\n%s", err, out)
+	}
+	if err := os.Rename(data, final); err != nil {
+		if _, statErr := os.Stat(filepath.Join(final, "mysql")); statErr != nil {
+			t.Fatalf("cache the mariadb datadir template: %v", err)
+		}
+	}
+	return final
+}
