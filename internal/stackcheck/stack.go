@@ -1,0 +1,189 @@
+package stackcheck
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/moalog/platform-collector/internal/moalogcontract"
+	"github.com/moalog/platform-collector/internal/testenv"
+)
+
+// StackOptions configures StartStack.
+type StackOptions struct {
+	// Collector is the collector binary (e.g. $OTELCOL_BIN). Required.
+	Collector string
+	// Config is the collector config; default the repository's otelcol.yaml.
+	// Its receivers' target addresses are overridden with the started targets'.
+	Config string
+	// FixedPorts keeps the config's own listen addresses (127.0.0.1:9090,
+	// :13133, :8888) and serves Prometheus on PrometheusAddr: the demo.
+	// Otherwise every listener gets a free loopback port: tests.
+	FixedPorts bool
+	// PrometheusAddr is Prometheus' listen address with FixedPorts.
+	PrometheusAddr string
+	// CollectionInterval overrides every started receiver's interval (e.g. 2s in tests).
+	CollectionInterval time.Duration
+	// PrometheusScrapeInterval is how often Prometheus scrapes the collector (default 1s).
+	PrometheusScrapeInterval time.Duration
+	// Retention of Prometheus' storage (default 1h).
+	Retention time.Duration
+}
+
+// Stack is the running demo/test stack.
+type Stack struct {
+	Prometheus       *testenv.Prometheus
+	Collector        *testenv.Process
+	CollectorMetrics string // http://host:port/metrics
+	CollectorHealth  string // http://host:port/
+	MoalogMetrics    string // the contract program's http://host:port/metrics
+	Redis            *testenv.Redis
+	RateLimiter      *testenv.JVM
+	Fluxpay          *testenv.JVM
+	// Receivers are the config's receivers that StartStack pointed at a
+	// started target; the others keep the config's addresses.
+	Receivers []string
+}
+
+// StartStack starts the test environment's real targets (the moalog metrics
+// contract program, Redis, two JVMs with the Jolokia 2.4.2 agent and compose's
+// read-only access policy), the collector with the config pointed at them
+// (yaml: config sources merged over the file), and Prometheus scraping the
+// collector with honor_labels and the platform's alert rules. Everything stops
+// at t's cleanup.
+func StartStack(t testing.TB, opts StackOptions) *Stack {
+	t.Helper()
+	root := testenv.RepoRoot()
+	if opts.Collector == "" {
+		t.Fatalf("StartStack: no collector binary: build it with `make build` and set OTELCOL_BIN")
+	}
+	if _, err := os.Stat(opts.Collector); err != nil {
+		t.Fatalf("collector binary %s: %v (run `make build`)", opts.Collector, err)
+	}
+	if opts.Config == "" {
+		opts.Config = filepath.Join(root, "otelcol.yaml")
+	}
+	receivers := configuredReceivers(t, opts.Config)
+	s := &Stack{}
+
+	// moalog-server's /metrics: the contract program, in process.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	srv := &http.Server{Handler: moalogcontract.New(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	moalogAddr := ln.Addr().String()
+	s.MoalogMetrics = "http://" + moalogAddr + "/metrics"
+
+	s.Redis = testenv.StartRedis(t, testenv.RedisOptions{})
+	s.Redis.CLI(t, "CONFIG", "SET", "maxmemory", "64mb")
+	for i := 0; i < 50; i++ {
+		s.Redis.CLI(t, "SET", "demo:key:"+strconv.Itoa(i), strings.Repeat("x", 100), "EX", "3600")
+	}
+	s.Redis.CLI(t, "GET", "demo:key:1")
+	s.Redis.CLI(t, "GET", "demo:missing")
+
+	policy, err := os.ReadFile(filepath.Join(root, "compose", "jolokia", "jolokia-access.xml"))
+	if err != nil {
+		t.Fatalf("read the Jolokia policy: %v", err)
+	}
+	s.RateLimiter = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2, Policy: string(policy)})
+	s.Fluxpay = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2, Policy: string(policy)})
+
+	// Override the targets' addresses of the receivers the config has.
+	overrides := map[string][]string{
+		"prometheus/moalog":    {fmt.Sprintf(`receivers::prometheus/moalog::config::scrape_configs: [{job_name: moalog-server, scrape_interval: %s, static_configs: [{targets: ["%s"]}]}]`, durationOr(opts.CollectionInterval, 5*time.Second), moalogAddr)},
+		"jolokia/rate-limiter": {`receivers::jolokia/rate-limiter::endpoint: ` + s.RateLimiter.Endpoint},
+		"jolokia/fluxpay": {
+			`receivers::jolokia/fluxpay::endpoint: ` + s.Fluxpay.Endpoint,
+			// The stand-in JVM registers the test app's payment MBeans, not fluxpay-engine's.
+			`receivers::jolokia/fluxpay::metrics: [{name: fluxpay.payments, mbean: "com.moalog.test:type=Payments,name=*", attribute: TotalPayments, type: sum, unit: "{payment}", description: Payments processed, labels: {payment.kind: name}}]`,
+		},
+		"redis": {`receivers::redis::endpoint: ` + s.Redis.Addr},
+	}
+	args := []string{"--config", opts.Config}
+	names := make([]string, 0, len(overrides))
+	for name := range overrides {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if !receivers[name] {
+			continue
+		}
+		s.Receivers = append(s.Receivers, name)
+		for _, o := range overrides[name] {
+			args = append(args, "--config", "yaml:"+o)
+		}
+		if opts.CollectionInterval > 0 && name != "prometheus/moalog" {
+			args = append(args, "--config", fmt.Sprintf("yaml:receivers::%s::collection_interval: %s", name, opts.CollectionInterval))
+		}
+	}
+	metricsAddr, healthAddr := "127.0.0.1:9090", "127.0.0.1:13133"
+	if !opts.FixedPorts {
+		metricsAddr, healthAddr = testenv.Addr(testenv.FreePort(t)), testenv.Addr(testenv.FreePort(t))
+		args = append(args,
+			"--config", "yaml:exporters::prometheus::endpoint: "+metricsAddr,
+			"--config", "yaml:extensions::health_check::endpoint: "+healthAddr,
+			"--config", fmt.Sprintf("yaml:service::telemetry::metrics::readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: %d}}}}]", testenv.FreePort(t)),
+		)
+	}
+	s.Collector = testenv.NewProcess(t, "otelcol", opts.Collector, args...)
+	s.Collector.Start(t)
+	s.Collector.WaitTCP(t, healthAddr, 60*time.Second)
+	s.Collector.WaitTCP(t, metricsAddr, 10*time.Second)
+	s.CollectorMetrics = "http://" + metricsAddr + "/metrics"
+	s.CollectorHealth = "http://" + healthAddr + "/"
+
+	promAddr := ""
+	if opts.FixedPorts {
+		promAddr = opts.PrometheusAddr
+	}
+	s.Prometheus = testenv.StartPrometheus(t, []string{metricsAddr}, testenv.PrometheusOptions{
+		Job:            "otelcol",
+		HonorLabels:    true,
+		ScrapeInterval: durationOr(opts.PrometheusScrapeInterval, time.Second),
+		RuleFiles:      []string{filepath.Join(root, "compose", "prometheus", "rules", "platform-alerts.yml")},
+		ListenAddress:  promAddr,
+		Retention:      opts.Retention,
+	})
+	return s
+}
+
+func durationOr(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// configuredReceivers lists the receivers the config file defines.
+func configuredReceivers(t testing.TB, path string) map[string]bool {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	var cfg struct {
+		Receivers map[string]any `yaml:"receivers"`
+	}
+	if err := yaml.Unmarshal(raw, &cfg); err != nil {
+		t.Fatalf("parse %s: %v", path, err)
+	}
+	out := map[string]bool{}
+	for name := range cfg.Receivers {
+		out[name] = true
+	}
+	return out
+}
