@@ -1,0 +1,214 @@
+package jolokiareceiver
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+)
+
+// recordedAgent serves the recorded 2.x answer to the jvm preset's bulk read.
+func recordedAgent(t *testing.T) *httptest.Server {
+	t.Helper()
+	req, resp := readRecorded(t, agent2, "receiver-jvm-preset")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body bytes.Buffer
+		_, _ = body.ReadFrom(r.Body)
+		if r.Method != http.MethodPost || !bytes.Equal(bytes.TrimSpace(body.Bytes()), req) {
+			http.Error(w, "unexpected request", http.StatusBadRequest)
+			return
+		}
+		if u, p, _ := r.BasicAuth(); u != "monitor" || p != "hunter2" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(resp)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func refusedEndpoint(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return "http://" + addr + "/jolokia"
+}
+
+// TestScrapeFaults: every fault of one target gives jolokia.up 0 and a clear
+// message naming it, and the other target keeps reporting without delay.
+func TestScrapeFaults(t *testing.T) {
+	stall := make(chan struct{})
+	t.Cleanup(func() { close(stall) })
+	status := func(code int) http.HandlerFunc {
+		return func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(code) }
+	}
+	body := func(s string) http.HandlerFunc {
+		return func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(s)) }
+	}
+	tests := []struct {
+		name     string
+		handler  http.HandlerFunc // nil: nothing listens
+		maxBytes int64
+		err      string
+	}{
+		{name: "connection refused", err: "cannot connect: connect: connection refused: check that the JVM runs with the Jolokia agent and that `endpoint` has the right host and port"},
+		{name: "timeout", handler: func(_ http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body) // so that the server notices the client hanging up
+			select {
+			case <-stall:
+			case <-r.Context().Done():
+			}
+		},
+			err: "no response before the scrape `timeout`: check that the agent is alive, or raise `timeout`"},
+		{name: "401", handler: status(401), err: "HTTP 401 Unauthorized: set `username` and `password` to the agent's credentials"},
+		{name: "403", handler: status(403), err: "HTTP 403 Forbidden: the agent's access policy (jolokia-access.xml) or user roles refuse this client; allow `read` from this host"},
+		{name: "404", handler: status(404), err: "HTTP 404 Not Found: no Jolokia agent at this path; the endpoint usually ends in /jolokia"},
+		{name: "500", handler: status(500), err: "HTTP 500 Internal Server Error from the agent: check the agent's log"},
+		{name: "non-JSON", handler: body("<html>login</html>"),
+			err: `response is not JSON (it starts with "<html>login</html>"): check that the endpoint is a Jolokia agent (URL ends in /jolokia)`},
+		{name: "truncated body", handler: func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Length", "1000")
+			_, _ = w.Write([]byte(`[{"status":200,"value":{`))
+		}, err: "response body is cut short (connection closed before Content-Length bytes): check for a proxy or a crashed agent"},
+		{name: "truncated JSON", handler: body(`[{"status":200,"value":{`),
+			err: "response body is cut short (incomplete JSON): check for a proxy or a crashed agent"},
+		{name: "over max_response_bytes", maxBytes: 1 << 20, handler: body("[" + strings.Repeat(" ", 2<<20) + "]"),
+			err: "response is larger than max_response_bytes (1048576 bytes): raise `max_response_bytes` or read fewer MBeans"},
+		{name: "fewer entries", handler: body(`[{"status":200,"value":{}}]`),
+			err: "bulk response has 1 entries for 7 requests: the agent or a proxy in between cut it short"},
+	}
+	good := recordedAgent(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			endpoint := refusedEndpoint(t)
+			if tt.handler != nil {
+				srv := httptest.NewServer(tt.handler)
+				t.Cleanup(srv.Close)
+				endpoint = srv.URL + "/jolokia"
+			}
+			cfg := createDefaultConfig()
+			cfg.Timeout = 500 * time.Millisecond
+			cfg.Username, cfg.Password = "monitor", "hunter2"
+			if tt.maxBytes > 0 {
+				cfg.MaxResponseBytes = tt.maxBytes
+			}
+			cfg.Targets = []Target{{Endpoint: endpoint, ServiceName: "broken"}, {Endpoint: good.URL + "/jolokia", ServiceName: "healthy"}}
+			require.NoError(t, cfg.Validate())
+			core, logs := observer.New(zap.DebugLevel)
+			s := newTestScraper(t, cfg, zap.New(core))
+
+			began := time.Now()
+			md := scrapeOnce(t, s)
+			elapsed := time.Since(began)
+			all := flattenMetrics(md)
+			broken, healthy := all[instanceID(endpoint)], all[instanceID(good.URL)]
+			assert.Equal(t, int64(0), broken["jolokia.up{}"])
+			assert.Len(t, broken, 2, "only jolokia.up and jolokia.scrape.duration: %v", broken)
+			assert.Equal(t, int64(1), healthy["jolokia.up{}"])
+			assert.Contains(t, healthy, "jvm.class.count{}")
+			assert.Less(t, healthy["jolokia.scrape.duration{}"], 0.4, "the healthy target is not held up")
+			assert.Less(t, elapsed, 2*time.Second)
+
+			want := fmt.Sprintf("jolokia %s: ", endpoint) + tt.err
+			warns := logs.FilterLevelExact(zapcore.WarnLevel).All()
+			require.Len(t, warns, 1)
+			assert.Equal(t, "target scrape failed; reporting it as down until it recovers", warns[0].Message)
+			assert.Equal(t, want, warns[0].ContextMap()["error"])
+			for _, e := range logs.All() {
+				assert.NotContains(t, fmt.Sprint(e.ContextMap()), "hunter2")
+			}
+
+			// Still down: no new log line.
+			if tt.name != "timeout" {
+				scrapeOnce(t, s)
+				assert.Len(t, logs.FilterLevelExact(zapcore.WarnLevel).All(), 1, "logged once per state change")
+			}
+		})
+	}
+}
+
+func TestScrapeResourceIdentity(t *testing.T) {
+	good := recordedAgent(t)
+	cfg := createDefaultConfig()
+	cfg.Endpoint = good.URL + "/jolokia"
+	cfg.Username, cfg.Password = "monitor", "hunter2"
+	cfg.ResourceAttributes = map[string]string{"deployment.environment.name": "test"}
+	s := newTestScraper(t, cfg, nil)
+	md := scrapeOnce(t, s)
+	require.Equal(t, 1, md.ResourceMetrics().Len())
+	attrs := md.ResourceMetrics().At(0).Resource().Attributes().AsRaw()
+	assert.Equal(t, map[string]any{
+		"service.name":                "test", // the receiver's name, jolokia/test
+		"service.instance.id":         strings.TrimPrefix(good.URL, "http://"),
+		"deployment.environment.name": "test",
+	}, attrs)
+	sm := md.ResourceMetrics().At(0).ScopeMetrics().At(0)
+	assert.Equal(t, scopeName, sm.Scope().Name())
+
+	// Sums start when the target was first seen up and keep that start.
+	var start1 pcommon.Timestamp
+	for _, m := range sm.Metrics().All() {
+		if m.Name() == "jvm.class.loaded" {
+			start1 = m.Sum().DataPoints().At(0).StartTimestamp()
+		}
+	}
+	require.NotZero(t, start1)
+	md = scrapeOnce(t, s)
+	for _, m := range md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().All() {
+		if m.Name() == "jvm.class.loaded" {
+			assert.Equal(t, start1, m.Sum().DataPoints().At(0).StartTimestamp())
+		}
+	}
+}
+
+func TestInstanceID(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://10.0.0.5:8778/jolokia":   "10.0.0.5:8778",
+		"http://fluxpay-engine/jolokia":  "fluxpay-engine:80",
+		"https://fluxpay-engine/jolokia": "fluxpay-engine:443",
+		"http://[::1]:8778/jolokia":      "[::1]:8778",
+	} {
+		assert.Equal(t, want, instanceID(in), in)
+	}
+}
+
+// TestFactory runs the receiver as the collector does: factory, controller,
+// consumer; and checks it stops cleanly.
+func TestFactory(t *testing.T) {
+	good := recordedAgent(t)
+	f := NewFactory()
+	cfg := f.CreateDefaultConfig().(*Config)
+	cfg.Endpoint = good.URL + "/jolokia"
+	cfg.Username, cfg.Password = "monitor", "hunter2"
+	cfg.CollectionInterval = 50 * time.Millisecond
+	cfg.InitialDelay = 0
+	sink := new(consumertest.MetricsSink)
+	set := receivertest.NewNopSettings(f.Type())
+	r, err := f.CreateMetrics(context.Background(), set, cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	require.Eventually(t, func() bool { return sink.DataPointCount() > 0 }, 5*time.Second, 10*time.Millisecond)
+	require.NoError(t, r.Shutdown(context.Background()))
+	got := flattenMetrics(sink.AllMetrics()[0])
+	assert.Equal(t, int64(1), got[strings.TrimPrefix(good.URL, "http://")]["jolokia.up{}"])
+	assert.Equal(t, "jolokia", f.Type().String())
+}
