@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -243,4 +245,80 @@ func checkJVMPreset(t *testing.T, md pmetric.Metrics) {
 	assert.Equal(t, int64(64<<20), got["jvm.memory.limit{jvm.memory.pool.name=Tenured Gen,jvm.memory.type=heap}"].(int64)+
 		got["jvm.memory.limit{jvm.memory.pool.name=Eden Space,jvm.memory.type=heap}"].(int64)+
 		2*got["jvm.memory.limit{jvm.memory.pool.name=Survivor Space,jvm.memory.type=heap}"].(int64), "-Xmx64m")
+}
+
+// TestIntegrationKillRestart: one receiver, two JVMs (one per agent). Killing
+// one makes its jolokia.up 0 on the next scrape while the other keeps
+// reporting; restarting it brings it back without recreating the receiver.
+func TestIntegrationKillRestart(t *testing.T) {
+	jvm2 := testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2, User: "monitor", Password: "hunter2"})
+	jvm1 := testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaCore1})
+	cfg := createDefaultConfig()
+	cfg.Timeout = 2 * time.Second
+	cfg.Username, cfg.Password = "monitor", "hunter2"
+	cfg.Metrics = []MetricConfig{testMBeanMetrics[0]}
+	cfg.Targets = []Target{
+		{Endpoint: jvm2.Endpoint, ServiceName: "rate-limiter"},
+		{Endpoint: jvm1.Endpoint, ServiceName: "fluxpay-engine", Username: "nobody"},
+	}
+	core, logs := observer.New(zap.InfoLevel)
+	s := newTestScraper(t, cfg, zap.New(core))
+	id2, id1 := instanceID(jvm2.Endpoint), instanceID(jvm1.Endpoint)
+
+	up := func(md pmetric.Metrics) map[string]any {
+		all := flattenMetrics(md)
+		return map[string]any{id2: all[id2]["jolokia.up{}"], id1: all[id1]["jolokia.up{}"]}
+	}
+	md := scrapeOnce(t, s)
+	assert.Equal(t, map[string]any{id2: int64(1), id1: int64(1)}, up(md))
+	assert.Equal(t, int64(42), flattenMetrics(md)[id1]["test.payments{payment.kind=card}"])
+	names := map[string]string{}
+	for _, rm := range md.ResourceMetrics().All() {
+		n, _ := rm.Resource().Attributes().Get("service.name")
+		i, _ := rm.Resource().Attributes().Get("service.instance.id")
+		names[i.Str()] = n.Str()
+	}
+	assert.Equal(t, map[string]string{id2: "rate-limiter", id1: "fluxpay-engine"}, names)
+
+	jvm2.Process.Kill()
+	md = scrapeOnce(t, s)
+	assert.Equal(t, map[string]any{id2: int64(0), id1: int64(1)}, up(md))
+	assert.Equal(t, int64(42), flattenMetrics(md)[id1]["test.payments{payment.kind=card}"], "the other target keeps reporting")
+	warns := logs.FilterMessage("target scrape failed; reporting it as down until it recovers").All()
+	require.Len(t, warns, 1)
+	assert.Equal(t, "jolokia "+jvm2.Endpoint+": cannot connect: connect: connection refused: check that the JVM runs with the Jolokia agent and that `endpoint` has the right host and port",
+		warns[0].ContextMap()["error"])
+
+	jvm2.Process.Restart(t)
+	jvm2.WaitReady(t)
+	md = scrapeOnce(t, s)
+	assert.Equal(t, map[string]any{id2: int64(1), id1: int64(1)}, up(md))
+	assert.Equal(t, int64(42), flattenMetrics(md)[id2]["test.payments{payment.kind=card}"])
+	assert.Len(t, logs.FilterMessage("target is reachable again").All(), 1)
+}
+
+// TestIntegrationAuth: wrong credentials give a clear error that never
+// contains the password.
+func TestIntegrationAuth(t *testing.T) {
+	for _, agent := range testenv.JolokiaAgents {
+		t.Run(agent.String(), func(t *testing.T) {
+			jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: agent, User: "monitor", Password: "hunter2"})
+			cfg := createDefaultConfig()
+			cfg.Endpoint = jvm.Endpoint
+			cfg.Presets = nil
+			cfg.Metrics = []MetricConfig{testMBeanMetrics[0]}
+			cfg.Username, cfg.Password = "monitor", "wrong-secret"
+			core, logs := observer.New(zap.DebugLevel)
+			got := onlyResource(t, scrapeOnce(t, newTestScraper(t, cfg, zap.New(core))))
+			assert.Equal(t, int64(0), got["jolokia.up{}"])
+			require.Equal(t, 1, logs.Len())
+			assert.Equal(t, "jolokia "+jvm.Endpoint+": HTTP 401 Unauthorized: set `username` and `password` to the agent's credentials", logs.All()[0].ContextMap()["error"])
+			assert.NotContains(t, fmt.Sprint(logs.All()[0].ContextMap()), "wrong-secret")
+
+			cfg.Password = "hunter2"
+			got = onlyResource(t, scrapeOnce(t, newTestScraper(t, cfg, nil)))
+			assert.Equal(t, int64(1), got["jolokia.up{}"])
+			assert.Equal(t, int64(42), got["test.payments{payment.kind=card}"])
+		})
+	}
 }
