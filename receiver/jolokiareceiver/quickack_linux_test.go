@@ -1,0 +1,103 @@
+package jolokiareceiver
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// naglingServer answers HTTP/1.1 keep-alive requests like the JDK HttpServer
+// with sun.net.httpserver.nodelay=false: Nagle on, headers and body in two
+// writes, so the body waits for the client's ACK of the headers.
+func naglingServer(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				_ = conn.(*net.TCPConn).SetNoDelay(false)
+				r := bufio.NewReader(conn)
+				for {
+					req, err := http.ReadRequest(r)
+					if err != nil {
+						return
+					}
+					_, _ = io.Copy(io.Discard, req.Body)
+					body := `[{"status":200,"value":{"A":1}}]`
+					_, _ = fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body))
+					_, _ = conn.Write([]byte(body))
+				}
+			}()
+		}
+	}()
+	return "http://" + l.Addr().String() + "/jolokia"
+}
+
+// medianRoundTrip sends n requests back to back on one kept-alive connection.
+func medianRoundTrip(t *testing.T, c *http.Client, endpoint string, n int) time.Duration {
+	t.Helper()
+	var d []time.Duration
+	for i := 0; i < n; i++ {
+		began := time.Now()
+		resp, err := c.Post(endpoint, "application/json", strings.NewReader(`[{"type":"read"}]`))
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		d = append(d, time.Since(began))
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return d[len(d)/2]
+}
+
+// TestQuickAckAvoidsDelayedAckStall: requests sent back to back to a Nagle
+// server stall ~40 ms each on the client's delayed ACK with a plain client,
+// and do not with the receiver's transport.
+func TestQuickAckAvoidsDelayedAckStall(t *testing.T) {
+	endpoint := naglingServer(t)
+	plainTransport := &http.Transport{}
+	t.Cleanup(plainTransport.CloseIdleConnections)
+	plain := medianRoundTrip(t, &http.Client{Transport: plainTransport}, endpoint, 20)
+
+	cfg := createDefaultConfig()
+	tr, err := newTransport(cfg, nil)
+	require.NoError(t, err)
+	t.Cleanup(tr.CloseIdleConnections)
+	quick := medianRoundTrip(t, &http.Client{Transport: tr}, endpoint, 20)
+	t.Logf("median round trip: plain client %v, receiver transport %v", plain, quick)
+	assert.Greater(t, plain, 20*time.Millisecond, "the test server must reproduce the stall, else this test proves nothing")
+	assert.Less(t, quick, 10*time.Millisecond)
+}
+
+func TestQuickAckWrapsOnlyTCP(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	assert.Equal(t, a, withQuickAck(a))
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	var d net.Dialer
+	conn, err := d.DialContext(context.Background(), "tcp", l.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, ok := withQuickAck(conn).(*quickAckConn)
+	assert.True(t, ok)
+}
