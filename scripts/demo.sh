@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make demo: the stack on this machine, without Docker. Starts the test
-# environment's real targets (moalog metrics contract, Redis, two JVMs with the
+# environment's real targets (moalog metrics contract, Redis, MariaDB, two JVMs with the
 # Jolokia agent), the collector (./otelcol, otelcol.yaml with their addresses)
 # and Prometheus with the platform alerts on 127.0.0.1:9091. Ctrl-C stops all.
 # Needs `make build` and the test servers (`make test-deps`).

@@ -18,6 +18,12 @@ import (
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
+// The MySQL monitoring user StartStack creates.
+const (
+	monitorUser     = "monitor"
+	monitorPassword = "demo-monitor"
+)
+
 // StackOptions configures StartStack.
 type StackOptions struct {
 	// Collector is the collector binary (e.g. $OTELCOL_BIN). Required.
@@ -47,6 +53,7 @@ type Stack struct {
 	CollectorHealth  string // http://host:port/
 	MoalogMetrics    string // the contract program's http://host:port/metrics
 	Redis            *testenv.Redis
+	MariaDB          *testenv.MariaDB
 	RateLimiter      *testenv.JVM
 	Fluxpay          *testenv.JVM
 	// Receivers are the config's receivers that StartStack pointed at a
@@ -55,8 +62,8 @@ type Stack struct {
 }
 
 // StartStack starts the test environment's real targets (the moalog metrics
-// contract program, Redis, two JVMs with the Jolokia 2.4.2 agent and compose's
-// read-only access policy), the collector with the config pointed at them
+// contract program, Redis, MariaDB, two JVMs with the Jolokia 2.4.2 agent and
+// compose's read-only access policy), the collector with the config pointed at them
 // (yaml: config sources merged over the file), and Prometheus scraping the
 // collector with honor_labels and the platform's alert rules. Everything stops
 // at t's cleanup.
@@ -94,6 +101,17 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 	s.Redis.CLI(t, "GET", "demo:key:1")
 	s.Redis.CLI(t, "GET", "demo:missing")
 
+	// MySQL: MariaDB with the monitoring user and a little traffic, slow queries included.
+	s.MariaDB = testenv.StartMariaDB(t, testenv.MariaDBOptions{Args: []string{"--long-query-time=0.05", "--slow-query-log=1"}})
+	s.MariaDB.CreateMonitorUser(t, monitorUser, monitorPassword)
+	s.MariaDB.Exec(t,
+		"CREATE DATABASE IF NOT EXISTS retrospect",
+		"CREATE TABLE retrospect.retrospects (id INT PRIMARY KEY AUTO_INCREMENT, title VARCHAR(100))",
+		"INSERT INTO retrospect.retrospects (title) VALUES ('a'), ('b'), ('c')",
+		"SELECT COUNT(*) FROM retrospect.retrospects",
+		"SELECT SLEEP(0.1)",
+	)
+
 	policy, err := os.ReadFile(filepath.Join(root, "compose", "jolokia", "jolokia-access.xml"))
 	if err != nil {
 		t.Fatalf("read the Jolokia policy: %v", err)
@@ -111,6 +129,11 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 			`receivers::jolokia/fluxpay::metrics: [{name: fluxpay.payments, mbean: "com.moalog.test:type=Payments,name=*", attribute: TotalPayments, type: sum, unit: "{payment}", description: Payments processed, labels: {payment.kind: name}}]`,
 		},
 		"redis": {`receivers::redis::endpoint: ` + s.Redis.Addr},
+		"mysql": {
+			`receivers::mysql::endpoint: ` + s.MariaDB.Addr,
+			`receivers::mysql::username: ` + monitorUser,
+			`receivers::mysql::password: ` + monitorPassword,
+		},
 	}
 	args := []string{"--config", opts.Config}
 	names := make([]string, 0, len(overrides))

@@ -1,6 +1,6 @@
 // Command demo runs the whole stack on this machine without Docker
 // (stackcheck.StartStack): the test environment's real targets (the moalog
-// metrics contract program, Redis, two JVMs with the Jolokia 2.4.2 agent and
+// metrics contract program, Redis, MariaDB, two JVMs with the Jolokia 2.4.2 agent and
 // the test MBeans), the collector with the default pipeline pointed at them,
 // and Prometheus with the platform's alert rules. It prints where to look and
 // stops everything on Ctrl-C.
@@ -80,12 +80,13 @@ Targets (receivers pointed at them: %s):
   rate-limiter stand-in (Jolokia 2.4.2)      %s
   fluxpay-engine stand-in (Jolokia 2.4.2)    %s
   redis                                      %s
+  mysql (MariaDB, user monitor)              %s
 
 Try in Prometheus: up, jolokia_up, redis_up, jvm_memory_used_bytes, redis_memory_used_bytes,
-rate(axum_http_requests_total[1m]), gen_ai_client_operation_duration_seconds_count.
+rate(axum_http_requests_total[1m]), gen_ai_client_operation_duration_seconds_count, mysql_threads.
 Grafana needs Docker: see compose/README.md.
 `, s.Prometheus.URL, s.CollectorMetrics, s.CollectorHealth, s.Collector.LogPath,
-		strings.Join(s.Receivers, ", "), s.MoalogMetrics, s.RateLimiter.Endpoint, s.Fluxpay.Endpoint, s.Redis.Addr)
+		strings.Join(s.Receivers, ", "), s.MoalogMetrics, s.RateLimiter.Endpoint, s.Fluxpay.Endpoint, s.Redis.Addr, s.MariaDB.Addr)
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
