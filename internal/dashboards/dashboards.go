@@ -143,12 +143,13 @@ func jvmServices() *dashboard.DashboardBuilder {
 		WithVariable(variable("job", "Service", JolokiaUp, "job")).
 		WithVariable(variable("instance", "Instance", f(`%s{job=~"$job"}`, JolokiaUp), "instance")).
 		WithRow(row("Status")).
-		WithPanel(upDown("Jolokia agent", 6, q(f("%s{%s}", JolokiaUp, s), "{{job}} {{instance}}"))).
-		WithPanel(st("Heap used (% of max)", "percentunit", 6,
+		WithPanel(upDown("Jolokia agent", 4, q(f("%s{%s}", JolokiaUp, s), "{{job}} {{instance}}"))).
+		WithPanel(st("Uptime", "s", 4, q(f("max by (%s) (%s{%s})", by, JVMUptime, s), "{{job}}"))).
+		WithPanel(st("Heap used (% of max)", "percentunit", 5,
 			q(f("sum by (%[1]s) (%[2]s{%[4]s}) / sum by (%[1]s) (%[3]s{%[4]s})", by, JVMMemoryUsed, JVMMemoryLimit, heap), "{{job}}")).
 			Thresholds(percentThresholds(0.7, 0.8))).
 		WithPanel(st("Threads", "short", 4, q(f("sum by (%s) (%s{%s})", by, JVMThreadCount, s), "{{job}}"))).
-		WithPanel(st("CPUs", "short", 4, q(f("max by (%s) (%s{%s})", by, JVMCPUCount, s), "{{job}}"))).
+		WithPanel(st("CPUs", "short", 3, q(f("max by (%s) (%s{%s})", by, JVMCPUCount, s), "{{job}}"))).
 		WithPanel(st("Jolokia scrape duration", "s", 4, q(f("max by (%s) (%s{%s})", by, JolokiaScrapeDuration, s), "{{job}}"))).
 		WithRow(row("Memory")).
 		WithPanel(ts("Heap used by pool", "bytes", 12, q(f("sum by (%s, %s) (%s{%s})", by, LabelJVMMemoryPool, JVMMemoryUsed, heap), pool))).

@@ -55,6 +55,7 @@ const (
 	JVMBufferCount          = "jvm_buffer_count"
 	JVMFDCount              = "jvm_file_descriptor_count"
 	JVMFDLimit              = "jvm_file_descriptor_limit"
+	JVMUptime               = "process_uptime_seconds"
 	JolokiaScrapeDuration   = "jolokia_scrape_duration_seconds"
 	FluxpayPayments         = "fluxpay_payments_total" // application MBean (com.moalog.test:type=Payments)
 	LabelJVMMemoryType      = "jvm_memory_type"
@@ -127,7 +128,7 @@ var Known = []string{
 	JVMMemoryUsed, JVMMemoryCommitted, JVMMemoryLimit, JVMMemoryUsedAfterGC, JVMGCCount, JVMGCElapsed,
 	JVMThreadCount, JVMClassLoaded, JVMClassUnloaded, JVMClassCount, JVMCPUTime, JVMCPUCount,
 	JVMCPURecentUtilization, JVMSystemCPUUtilization, JVMSystemCPULoad1m, JVMBufferUsed, JVMBufferLimit,
-	JVMBufferCount, JVMFDCount, JVMFDLimit, JolokiaScrapeDuration, FluxpayPayments,
+	JVMBufferCount, JVMFDCount, JVMFDLimit, JVMUptime, JolokiaScrapeDuration, FluxpayPayments,
 	RedisClientsConnected, RedisClientsBlocked, RedisMemoryUsed, RedisMemoryPeak, RedisMemoryRSS,
 	RedisMemoryFragmentation, RedisMaxmemory, RedisKeyspaceHits, RedisKeyspaceMisses, RedisCommandsProcessed,
 	RedisConnReceived, RedisConnRejected, RedisKeysExpired, RedisKeysEvicted, RedisNetInput, RedisNetOutput,
