@@ -62,4 +62,16 @@ if ! sha256sum -c --status "$deps_stamp" 2>/dev/null; then
   mvn -q -B -f internal/testenv/java/pom.xml dependency:copy-dependencies -DoutputDirectory="$PWD/$deps_dir"
   sha256sum internal/testenv/java/pom.xml > "$deps_stamp"
 fi
+# The test JVM's library profiles (tomcat, kafka-client, ...): one pom each, one folder each.
+for pom in internal/testenv/java/apps/*/pom.xml; do
+  app=$(basename "$(dirname "$pom")")
+  app_dir=$deps_dir/$app
+  app_stamp=$app_dir/.pom.sha256
+  if ! sha256sum -c --status "$app_stamp" 2>/dev/null; then
+    echo "install-deps: fetching the libraries of the test JVM's $app profile ($pom)"
+    rm -rf "$app_dir"
+    mvn -q -B -f "$pom" dependency:copy-dependencies -DoutputDirectory="$PWD/$app_dir"
+    sha256sum "$pom" > "$app_stamp"
+  fi
+done
 echo "install-deps: ok"

@@ -21,8 +21,52 @@ import (
 	"time"
 )
 
-//go:embed java/*.java java/pool/*.java
+//go:embed java/*.java java/pool/*.java java/apps/*/*.java
 var javaSources embed.FS
+
+// JavaApp is a library profile of the test JVM: java/apps/<name>/, a small
+// program that runs a real library from Maven Central (pinned in that
+// folder's pom.xml, copied into .cache/java-deps/<name>/ by
+// scripts/install-deps.sh) in a known state, so that its own MBeans are there
+// to read. java/README.md lists each one's MBeans and values.
+type JavaApp string
+
+const (
+	// AppTomcat: embedded Tomcat 10.1.17 on JVM.TomcatPort after 7 requests
+	// (Tomcat:type=GlobalRequestProcessor, ThreadPool, Manager, ...).
+	AppTomcat JavaApp = "tomcat"
+	// AppKafkaClient: a kafka-clients 3.6.1 producer and consumer with no
+	// broker (kafka.producer:*, kafka.consumer:*).
+	AppKafkaClient JavaApp = "kafka-client"
+	// AppMicrometerJMX: a Micrometer 1.12.1 JmxMeterRegistry with counters,
+	// a timer and a gauge (metrics:*).
+	AppMicrometerJMX JavaApp = "micrometer-jmx"
+	// AppHikariCP: a HikariCP 5.0.1 pool "fluxpay-db" of 4 real JDBC
+	// connections, 2 in use (com.zaxxer.hikari:type=Pool (fluxpay-db)), to
+	// JVMOptions.JDBC or, without it, an in-memory H2 database.
+	AppHikariCP JavaApp = "hikaricp"
+	// AppR2DBCPool: an r2dbc-pool 1.0.1 pool "fluxpay-r2dbc" of 3 real R2DBC
+	// connections to in-memory H2, 2 acquired
+	// (io.r2dbc.pool:name=fluxpay-r2dbc,type=ConnectionPool).
+	AppR2DBCPool JavaApp = "r2dbc-pool"
+)
+
+// JavaApps lists every library profile.
+var JavaApps = []JavaApp{AppTomcat, AppKafkaClient, AppMicrometerJMX, AppHikariCP, AppR2DBCPool}
+
+// javaAppClass is the class in java/apps/<app>/ whose static register() runs.
+var javaAppClass = map[JavaApp]string{
+	AppTomcat:        "TomcatApp",
+	AppKafkaClient:   "KafkaClientApp",
+	AppMicrometerJMX: "MicrometerJmxApp",
+	AppHikariCP:      "HikariCPApp",
+	AppR2DBCPool:     "R2dbcPoolApp",
+}
+
+// JDBC is the database AppHikariCP pools connections to.
+type JDBC struct {
+	URL, User, Password string
+}
 
 // JolokiaAgent selects the Jolokia implementation the test JVM serves.
 type JolokiaAgent int
@@ -118,6 +162,11 @@ type JVMOptions struct {
 	// Maven Central's jolokia-jsr160 1.7.1 dispatcher only with this set
 	// (without it, a proxy request fails with a 403 entry).
 	JSR160Proxy bool
+	// Apps also run these library profiles in the same JVM.
+	Apps []JavaApp
+	// JDBC is where AppHikariCP connects (e.g. the test MariaDB:
+	// "jdbc:mariadb://127.0.0.1:PORT/db"); nil means in-memory H2.
+	JDBC *JDBC
 	// ProxyAllowedTargets are regular expressions; when set, the agent
 	// proxies only to target URLs matching one of them (the agents'
 	// jsr160ProxyAllowedTargets file) and refuses others with a 403 entry.
@@ -136,6 +185,12 @@ type JVM struct {
 	Endpoint string
 	Port     int
 	Process  *Process
+	// TomcatPort is AppTomcat's HTTP port (0 without AppTomcat); its MBeans
+	// are named after it: Tomcat:type=ThreadPool,name="http-nio-127.0.0.1-<port>".
+	TomcatPort int
+	// KafkaBootstrap is AppKafkaClient's bootstrap.servers: a loopback
+	// address where nothing listens.
+	KafkaBootstrap string
 
 	opts   JVMOptions
 	client *http.Client
@@ -159,6 +214,34 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 		jar := requireFile(t, CommonsPool2Jar())
 		classes = joinPath(classes, compileSources(t, "java/pool/*.java", []string{jar}, "CommonsPool2App.class"), jar)
 		args = append(args, "-Dmoalog.commonsPool2=true")
+	}
+	var tomcatPort int
+	var kafkaBootstrap string
+	if len(opts.Apps) > 0 {
+		var names []string
+		for _, app := range opts.Apps {
+			class, ok := javaAppClass[app]
+			if !ok {
+				t.Fatalf("StartJVM: unknown Java app %q", app)
+			}
+			jars := appJars(t, app)
+			classes = joinPath(classes, compileSources(t, "java/apps/"+string(app)+"/*.java", jars, class+".class"), joinPath(jars...))
+			names = append(names, class)
+			switch app {
+			case AppTomcat:
+				tomcatPort = FreePort(t)
+				args = append(args, "-Dmoalog.tomcat.port="+strconv.Itoa(tomcatPort))
+			case AppKafkaClient:
+				kafkaBootstrap = Addr(FreePort(t))
+				args = append(args, "-Dmoalog.kafka.bootstrap="+kafkaBootstrap)
+			case AppHikariCP:
+				if opts.JDBC != nil {
+					args = append(args, "-Dmoalog.jdbc.url="+opts.JDBC.URL, "-Dmoalog.jdbc.user="+opts.JDBC.User,
+						"-Dmoalog.jdbc.password="+opts.JDBC.Password)
+				}
+			}
+		}
+		args = append(args, "-Dmoalog.apps="+strings.Join(names, ","))
 	}
 	args = append(args, opts.ExtraArgs...)
 	dir := t.TempDir()
@@ -242,6 +325,9 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 		Process:  p,
 		opts:     opts,
 		client:   jvmHTTPClient(t, opts),
+
+		TomcatPort:     tomcatPort,
+		KafkaBootstrap: kafkaBootstrap,
 	}
 	j.WaitReady(t)
 	return j
@@ -433,6 +519,19 @@ func compileSources(t testing.TB, glob string, classpath []string, probe string)
 		t.Fatalf("testenv: install compiled classes: %v", err)
 	}
 	return final
+}
+
+// appJars lists the jars of a library profile, failing the test with the
+// install command when they are missing.
+func appJars(t testing.TB, app JavaApp) []string {
+	t.Helper()
+	dir := JavaDep(string(app))
+	jars, _ := filepath.Glob(filepath.Join(dir, "*.jar"))
+	if len(jars) == 0 {
+		t.Fatalf("%s has no jars: run `make test-deps` (scripts/install-deps.sh) first", dir)
+	}
+	sort.Strings(jars)
+	return jars
 }
 
 func joinPath(parts ...string) string { return strings.Join(parts, string(os.PathListSeparator)) }

@@ -122,6 +122,21 @@ var fixtures = []fixture{
 		read("org.apache.commons.pool2:type=GenericObjectPool,name=redis-pool",
 			"NumActive", "NumIdle", "MaxTotal", "CreatedCount", "BorrowedCount", "ReturnedCount", "DestroyedCount"),
 	}, opts: JVMOptions{CommonsPool2: true}},
+	// The library profiles (java/apps/): what their presets read.
+	{name: "apps", request: []any{
+		read("Tomcat:type=GlobalRequestProcessor,name=*"),
+		read("Tomcat:type=ThreadPool,name=*", "currentThreadCount", "currentThreadsBusy", "maxThreads", "connectionCount", "maxConnections"),
+		read("Tomcat:type=Manager,*", "activeSessions", "sessionCounter", "maxActive", "rejectedSessions", "expiredSessions"),
+		read("kafka.producer:type=producer-metrics,client-id=*"),
+		read("kafka.producer:type=producer-metrics,client-id=*", "record-send-total", "record-error-total", "record-retry-total",
+			"request-latency-avg", "buffer-available-bytes", "connection-count"),
+		read("kafka.consumer:type=consumer-metrics,client-id=*", "request-total", "connection-count", "incoming-byte-total"),
+		read("kafka.consumer:type=consumer-fetch-manager-metrics,client-id=*"),
+		read("kafka.producer:type=app-info,client-id=*"),
+		read("metrics:*"),
+		read("com.zaxxer.hikari:*"),
+		read("io.r2dbc.pool:*"),
+	}, opts: JVMOptions{Apps: JavaApps}},
 	// JSR-160 proxy mode: the agent forwards each entry to a JVM with only
 	// remote JMX (RMI). The echoed target sits in request.target (1.x) or
 	// request.options.target (2.x).

@@ -306,3 +306,66 @@ func TestJVMJSR160Proxy(t *testing.T) {
 		}
 	})
 }
+
+// TestJVMApps: every library profile in one JVM, on both agents, with the
+// exact values its program caused.
+func TestJVMApps(t *testing.T) {
+	for _, agent := range JolokiaAgents {
+		t.Run(agent.String(), func(t *testing.T) {
+			t.Parallel()
+			jvm := StartJVM(t, JVMOptions{Agent: agent, Apps: JavaApps})
+			connector := strconv.Quote("http-nio-127.0.0.1-" + strconv.Itoa(jvm.TomcatPort))
+			reads := []struct{ name, request, want string }{
+				{"tomcat requests", `{"type":"read","mbean":"Tomcat:type=GlobalRequestProcessor,name=` + strings.ReplaceAll(connector, `"`, `\"`) + `","attribute":["requestCount","errorCount"]}`,
+					`{"requestCount":7,"errorCount":2}`},
+				{"tomcat threads", `{"type":"read","mbean":"Tomcat:type=ThreadPool,name=*","attribute":"maxThreads"}`,
+					`{"Tomcat:name=` + strings.ReplaceAll(connector, `"`, `\"`) + `,type=ThreadPool":{"maxThreads":20}}`},
+				{"tomcat sessions", `{"type":"read","mbean":"Tomcat:type=Manager,context=/,host=localhost","attribute":["activeSessions","sessionCounter"]}`,
+					`{"activeSessions":2,"sessionCounter":2}`},
+				{"kafka producer", `{"type":"read","mbean":"kafka.producer:type=producer-metrics,client-id=payments-producer","attribute":["record-send-total","record-error-total"]}`,
+					`{"record-send-total":0.0,"record-error-total":0.0}`},
+				{"kafka producer version", `{"type":"read","mbean":"kafka.producer:type=app-info,client-id=payments-producer","attribute":"version"}`, `"3.6.1"`},
+				{"kafka consumer", `{"type":"read","mbean":"kafka.consumer:type=consumer-metrics,client-id=payments-consumer","attribute":["request-total","connection-count"]}`,
+					`{"request-total":0.0,"connection-count":0.0}`},
+				{"micrometer counter", `{"type":"read","mbean":"metrics:name=rateLimiterRequests.algorithm.token_bucket.allowed.true,type=meters","attribute":"Count"}`, `5`},
+				{"micrometer timer", `{"type":"read","mbean":"metrics:name=rateLimiterCheck.algorithm.token_bucket,type=timers","attribute":["Count","Max","Mean","DurationUnit"]}`,
+					`{"Count":3,"Max":30.0,"Mean":20.0,"DurationUnit":"milliseconds"}`},
+				{"micrometer gauge", `{"type":"read","mbean":"metrics:name=fluxpayOutboxPending,type=gauges","attribute":"Value"}`, `4.0`},
+				{"hikaricp", `{"type":"read","mbean":"com.zaxxer.hikari:type=Pool (fluxpay-db)"}`,
+					`{"ActiveConnections":2,"IdleConnections":2,"TotalConnections":4,"ThreadsAwaitingConnection":0}`},
+				{"hikaricp config", `{"type":"read","mbean":"com.zaxxer.hikari:type=PoolConfig (fluxpay-db)","attribute":["MaximumPoolSize","MinimumIdle"]}`,
+					`{"MaximumPoolSize":4,"MinimumIdle":4}`},
+				{"r2dbc-pool", `{"type":"read","mbean":"io.r2dbc.pool:name=fluxpay-r2dbc,type=ConnectionPool","attribute":["AcquiredSize","AllocatedSize","IdleSize","PendingAcquireSize","MaxAllocatedSize"]}`,
+					`{"AcquiredSize":2,"AllocatedSize":3,"IdleSize":1,"PendingAcquireSize":0,"MaxAllocatedSize":5}`},
+			}
+			reqs := make([]string, 0, len(reads)+1)
+			for _, r := range reads {
+				reqs = append(reqs, r.request)
+			}
+			// All producer-metrics at once: some averages are NaN without traffic.
+			reqs = append(reqs, `{"type":"read","mbean":"kafka.producer:type=producer-metrics,client-id=payments-producer"}`)
+			entries := postBulk(t, jvm, "["+strings.Join(reqs, ",")+"]", len(reqs))
+			for i, r := range reads {
+				e := entries[i]
+				if e.Status != 200 {
+					t.Errorf("%s: status %d (%s)", r.name, e.Status, e.ErrorType)
+					continue
+				}
+				if got, want := normalize(t, e.Value), normalize(t, []byte(r.want)); got != want {
+					t.Errorf("%s:\n got %s\nwant %s", r.name, got, want)
+				}
+			}
+			all := entries[len(reads)]
+			switch agent {
+			case JolokiaAgent2: // a NaN fails the whole entry
+				if all.Status != 400 || all.ErrorType != "java.lang.NumberFormatException" {
+					t.Errorf("2.4.2 all producer-metrics: want 400 NumberFormatException, got %d %s", all.Status, all.ErrorType)
+				}
+			case JolokiaCore1: // NaN -> null
+				if all.Status != 200 || !strings.Contains(string(all.Value), "null") {
+					t.Errorf("1.7.1 all producer-metrics: want 200 with nulls, got %d %s", all.Status, all.Value)
+				}
+			}
+		})
+	}
+}

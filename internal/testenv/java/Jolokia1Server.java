@@ -78,7 +78,7 @@ public final class Jolokia1Server {
         final String user = args.length > 2 ? args[1] : null;
         final String password = args.length > 2 ? args[2] : null;
 
-        MBeanTestApp.register();
+        MBeanTestApp.registerOrExit();
 
         LogHandler log = new LogHandler.StdoutLogHandler(false);
         Configuration config = Boolean.getBoolean("moalog.jsr160")

@@ -24,14 +24,30 @@ import javax.management.openmbean.TabularType;
  *   moalog.benchItems=N       also registers com.moalog.bench:type=Item,name=0..N-1
  *   moalog.commonsPool2=true  also runs CommonsPool2App.register() (java/pool/, needs
  *                             commons-pool2 on the class path)
+ *   moalog.apps=A,B           also runs A.register(), B.register(), ... (java/apps/: TomcatApp,
+ *                             KafkaClientApp, MicrometerJmxApp, HikariCPApp, R2dbcPoolApp; each
+ *                             compiled separately and needing its libraries on the class path)
  */
 public final class MBeanTestApp {
     private MBeanTestApp() {}
 
     public static void main(String[] args) throws Exception {
-        register();
+        registerOrExit();
         System.out.println("MBeanTestApp ready");
         Thread.currentThread().join();
+    }
+
+    /**
+     * register(), or exit with status 1 when it fails: library profiles start non-daemon
+     * threads, and a JVM left running without its MBeans would only time out.
+     */
+    public static void registerOrExit() {
+        try {
+            register();
+        } catch (Throwable e) {
+            e.printStackTrace();
+            System.exit(1);
+        }
     }
 
     /** Registers every test MBean; com.moalog.test:type=Dynamic comes last (readiness marker). */
@@ -55,6 +71,11 @@ public final class MBeanTestApp {
         if (Boolean.getBoolean("moalog.commonsPool2")) {
             // Loaded by name: it is compiled separately, against the commons-pool2 jar.
             Class.forName("CommonsPool2App").getMethod("register").invoke(null);
+        }
+        for (String app : System.getProperty("moalog.apps", "").split(",")) {
+            if (!app.isEmpty()) {
+                Class.forName(app).getMethod("register").invoke(null);
+            }
         }
         server.registerMBean(new StandardMBean(new Dynamic(), DynamicMBean.class),
                 new ObjectName("com.moalog.test:type=Dynamic"));
