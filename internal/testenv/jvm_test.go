@@ -369,3 +369,21 @@ func TestJVMApps(t *testing.T) {
 		})
 	}
 }
+
+// TestJVMHikariCPMariaDB: the HikariCP profile pooling real connections to
+// the test MariaDB; the server sees the pool's 4 connections.
+func TestJVMHikariCPMariaDB(t *testing.T) {
+	t.Parallel()
+	db := StartMariaDB(t, MariaDBOptions{})
+	db.CreateUser(t, "fluxpay", "db-s3cret")
+	jvm := StartJVM(t, JVMOptions{Agent: JolokiaAgent2, Apps: []JavaApp{AppHikariCP},
+		JDBC: &JDBC{URL: "jdbc:mariadb://" + db.Addr + "/", User: "fluxpay", Password: "db-s3cret"}})
+	entries := postBulk(t, jvm, `[{"type":"read","mbean":"com.zaxxer.hikari:type=Pool (fluxpay-db)"}]`, 1)
+	want := `{"ActiveConnections":2,"IdleConnections":2,"TotalConnections":4,"ThreadsAwaitingConnection":0}`
+	if entries[0].Status != 200 || normalize(t, entries[0].Value) != normalize(t, []byte(want)) {
+		t.Errorf("fluxpay-db: %d %s %s, want %s", entries[0].Status, entries[0].ErrorType, entries[0].Value, want)
+	}
+	if n := db.QueryValue(t, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'fluxpay'"); n != "4" {
+		t.Errorf("MariaDB sees %s connections of fluxpay, want 4", n)
+	}
+}
