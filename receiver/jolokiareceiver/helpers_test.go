@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
 )
@@ -124,3 +125,9 @@ func scrapeOnce(t *testing.T, s *jolokiaScraper) pmetric.Metrics {
 }
 
 func jsonNumber(s string) any { return json.Number(s) }
+
+func benchSettings() receiver.Settings {
+	set := receivertest.NewNopSettings(componentType)
+	set.ID = component.MustNewIDWithName("jolokia", "bench")
+	return set
+}

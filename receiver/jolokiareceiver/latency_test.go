@@ -1,0 +1,67 @@
+package jolokiareceiver
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/moalog/platform-collector/internal/testenv"
+)
+
+// BenchmarkLiveScrape measures whole scrapes (jvm preset + test MBeans, one
+// bulk POST) of a real JVM per agent, back to back on a kept-alive
+// connection, with the JDK default sun.net.httpserver.nodelay=false. It
+// reports the p50 and p99 scrape latency.
+//
+//	go test -run '^$' -bench LiveScrape -benchtime 500x ./receiver/jolokiareceiver/
+func BenchmarkLiveScrape(b *testing.B) {
+	for _, agent := range testenv.JolokiaAgents {
+		jvm := testenv.StartJVM(b, testenv.JVMOptions{Agent: agent})
+		for _, quickAck := range []bool{true, false} {
+			name := agent.String()
+			if !quickAck {
+				name += "/plain-transport"
+			}
+			b.Run(name, func(b *testing.B) {
+				cfg := createDefaultConfig()
+				cfg.Endpoint = jvm.Endpoint
+				cfg.Metrics = testMBeanMetrics
+				set := benchSettings()
+				s, err := newScraper(cfg, set)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := s.start(context.Background(), nil); err != nil {
+					b.Fatal(err)
+				}
+				defer s.shutdown(context.Background())
+				if !quickAck { // for comparison: Go's default transport, no TCP_QUICKACK
+					plain := &http.Client{Transport: &http.Transport{}}
+					for _, t := range s.targets {
+						t.client.http = plain
+					}
+				}
+				ctx := context.Background()
+				for range 3 { // warm up (and let 2.x split type=Counters)
+					_, _ = s.scrape(ctx)
+				}
+				durations := make([]time.Duration, 0, b.N)
+				b.ResetTimer()
+				for range b.N {
+					began := time.Now()
+					md, _ := s.scrape(ctx)
+					durations = append(durations, time.Since(began))
+					if md.DataPointCount() < 50 {
+						b.Fatalf("scrape returned %d points", md.DataPointCount())
+					}
+				}
+				b.StopTimer()
+				sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
+				b.ReportMetric(float64(durations[len(durations)/2].Microseconds())/1000, "p50-ms")
+				b.ReportMetric(float64(durations[len(durations)*99/100].Microseconds())/1000, "p99-ms")
+			})
+		}
+	}
+}
