@@ -1,0 +1,88 @@
+package mysqlreceiver // import "github.com/moalog/platform-collector/receiver/mysqlreceiver"
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"go.opentelemetry.io/collector/config/confignet"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/config/configtls"
+	"go.opentelemetry.io/collector/scraper/scraperhelper"
+
+	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
+)
+
+// Defaults of the contrib mysql receiver.
+const (
+	defaultEndpoint        = "localhost:3306"
+	defaultDigestTextLimit = 120
+	defaultStatementLimit  = 250
+	defaultTimeLimit       = 24 * time.Hour
+)
+
+// Config has the keys of the contrib mysql receiver: `endpoint`,
+// `transport`, `username`, `password`, `database`, `allow_native_passwords`,
+// `tls`, `statement_events`, the scraper controller's `collection_interval`,
+// `initial_delay` and `timeout`, and `metrics` / `resource_attributes`.
+type Config struct {
+	scraperhelper.ControllerConfig `mapstructure:",squash"`
+	confignet.AddrConfig           `mapstructure:",squash"`
+
+	Username string              `mapstructure:"username"`
+	Password configopaque.String `mapstructure:"password"`
+	// Database is the default database of the connection; nothing is read
+	// from it. Empty connects without one.
+	Database string `mapstructure:"database"`
+	// AllowNativePasswords allows the mysql_native_password authentication
+	// method (on by default, as in contrib).
+	AllowNativePasswords bool `mapstructure:"allow_native_passwords"`
+	// TLS is off unless set (`insecure: true` by default, as in contrib).
+	TLS configtls.ClientConfig `mapstructure:"tls,omitempty"`
+	// StatementEvents limits the performance_schema digest query behind
+	// mysql.statement_event.* (off by default).
+	StatementEvents StatementEventsConfig `mapstructure:"statement_events"`
+
+	metadata.MetricsBuilderConfig `mapstructure:",squash"`
+}
+
+// StatementEventsConfig bounds the statement digest summary.
+type StatementEventsConfig struct {
+	// DigestTextLimit cuts digest_text to this many characters.
+	DigestTextLimit int `mapstructure:"digest_text_limit"`
+	// Limit is the number of digests (the slowest by total time) per scrape.
+	Limit int `mapstructure:"limit"`
+	// TimeLimit skips digests not seen for this long.
+	TimeLimit time.Duration `mapstructure:"time_limit"`
+}
+
+// Validate reports configuration errors with the fix.
+func (cfg *Config) Validate() error {
+	var errs []error
+	switch cfg.Transport {
+	case confignet.TransportTypeTCP, confignet.TransportTypeTCP4, confignet.TransportTypeTCP6:
+		if _, _, err := net.SplitHostPort(cfg.Endpoint); err != nil {
+			errs = append(errs, fmt.Errorf("`endpoint` %q is not host:port (%v): write it like localhost:3306, or set `transport: unix` for a socket path", cfg.Endpoint, err))
+		}
+	case confignet.TransportTypeUnix:
+		if cfg.Endpoint == "" {
+			errs = append(errs, errors.New("`endpoint` must be the socket path with `transport: unix`, e.g. /run/mysqld/mysqld.sock"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("`transport` %q is not supported for mysql %s: use tcp or unix", cfg.Transport, cfg.Endpoint))
+	}
+	if cfg.Username == "" {
+		errs = append(errs, fmt.Errorf("mysql %s: `username` must be set: the monitoring user (see the GRANT statements in the receiver's README)", cfg.Endpoint))
+	}
+	if cfg.StatementEvents.DigestTextLimit <= 0 {
+		errs = append(errs, fmt.Errorf("`statement_events::digest_text_limit` must be positive (default %d), got %d", defaultDigestTextLimit, cfg.StatementEvents.DigestTextLimit))
+	}
+	if cfg.StatementEvents.Limit <= 0 {
+		errs = append(errs, fmt.Errorf("`statement_events::limit` must be positive (default %d), got %d", defaultStatementLimit, cfg.StatementEvents.Limit))
+	}
+	if cfg.StatementEvents.TimeLimit < time.Second {
+		errs = append(errs, fmt.Errorf("`statement_events::time_limit` must be at least 1s (default %s), got %s", defaultTimeLimit, cfg.StatementEvents.TimeLimit))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,365 @@
+package mysqlreceiver // import "github.com/moalog/platform-collector/receiver/mysqlreceiver"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver"
+	"go.uber.org/zap"
+
+	"github.com/moalog/platform-collector/internal/targetstate"
+	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
+)
+
+// The statements of one scrape. Every one is read-only.
+const (
+	statusQuery    = "SHOW GLOBAL STATUS"
+	variablesQuery = "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('innodb_buffer_pool_size', 'max_connections', 'performance_schema', 'version')"
+	ioWaitsQuery   = "SELECT 'table', OBJECT_SCHEMA, OBJECT_NAME, '', COUNT_DELETE, COUNT_FETCH, COUNT_INSERT, COUNT_UPDATE, SUM_TIMER_DELETE, SUM_TIMER_FETCH, SUM_TIMER_INSERT, SUM_TIMER_UPDATE" +
+		" FROM performance_schema.table_io_waits_summary_by_table WHERE OBJECT_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')" +
+		" UNION ALL SELECT 'index', OBJECT_SCHEMA, OBJECT_NAME, COALESCE(INDEX_NAME, 'NONE'), COUNT_DELETE, COUNT_FETCH, COUNT_INSERT, COUNT_UPDATE, SUM_TIMER_DELETE, SUM_TIMER_FETCH, SUM_TIMER_INSERT, SUM_TIMER_UPDATE" +
+		" FROM performance_schema.table_io_waits_summary_by_index_usage WHERE OBJECT_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')"
+	statementEventsFormat = "SELECT COALESCE(SCHEMA_NAME, 'NONE'), DIGEST, LEFT(DIGEST_TEXT, %d), SUM_TIMER_WAIT, SUM_ERRORS, SUM_WARNINGS, SUM_ROWS_AFFECTED, SUM_ROWS_SENT, SUM_ROWS_EXAMINED, SUM_CREATED_TMP_DISK_TABLES, SUM_CREATED_TMP_TABLES, SUM_SORT_MERGE_PASSES, SUM_SORT_ROWS, SUM_NO_INDEX_USED" +
+		" FROM performance_schema.events_statements_summary_by_digest WHERE SCHEMA_NAME NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys') AND LAST_SEEN > DATE_SUB(NOW(), INTERVAL %d SECOND) ORDER BY SUM_TIMER_WAIT DESC LIMIT %d"
+)
+
+// defaultDialTimeout applies when `timeout` is not set.
+const defaultDialTimeout = 5 * time.Second
+
+// picosPerNano converts performance_schema timers (picoseconds) to ns.
+const picosPerNano = 1000
+
+type mysqlScraper struct {
+	cfg      *Config
+	settings receiver.Settings
+	logger   *zap.Logger
+	mb       *metadata.MetricsBuilder
+	tracker  *targetstate.Tracker
+	client   client
+	// newClient is replaced by tests.
+	newClient func() (client, error)
+
+	// Fixed at creation from the configuration.
+	statementEventsQuery string
+	wantIOWaits          bool
+	wantStatements       bool
+	wantReplica          bool
+	scrapeTimeout        time.Duration
+
+	mu     sync.Mutex
+	noted  map[string]bool // debug lines already written
+	server serverInfo      // from the last successful scrape
+}
+
+// serverInfo is what the variables say about the server.
+type serverInfo struct {
+	version           string
+	mariaDB           bool
+	performanceSchema bool
+}
+
+func newScraper(cfg *Config, settings receiver.Settings) *mysqlScraper {
+	m := cfg.Metrics
+	s := &mysqlScraper{
+		cfg:      cfg,
+		settings: settings,
+		logger:   settings.Logger,
+		mb:       metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, settings),
+		tracker:  targetstate.New(settings.Logger),
+		statementEventsQuery: fmt.Sprintf(statementEventsFormat, cfg.StatementEvents.DigestTextLimit,
+			int64(cfg.StatementEvents.TimeLimit/time.Second), cfg.StatementEvents.Limit),
+		wantIOWaits: m.MysqlTableIoWaitCount.Enabled || m.MysqlTableIoWaitTime.Enabled ||
+			m.MysqlIndexIoWaitCount.Enabled || m.MysqlIndexIoWaitTime.Enabled,
+		wantStatements: m.MysqlStatementEventCount.Enabled || m.MysqlStatementEventWaitTime.Enabled,
+		wantReplica:    m.MysqlReplicaTimeBehindSource.Enabled || m.MysqlReplicaSQLDelay.Enabled,
+		scrapeTimeout:  cfg.Timeout,
+		noted:          map[string]bool{},
+	}
+	if s.scrapeTimeout <= 0 {
+		s.scrapeTimeout = cfg.CollectionInterval
+	}
+	s.newClient = func() (client, error) {
+		tlsConfig, err := cfg.TLS.LoadTLSConfig(context.Background())
+		if err != nil {
+			return nil, fmt.Errorf("mysql %s: %w: check the files under `tls`", cfg.Endpoint, err)
+		}
+		dialTimeout := cfg.Timeout
+		if dialTimeout <= 0 {
+			dialTimeout = defaultDialTimeout
+		}
+		return newSQLClient(cfg, tlsConfig, dialTimeout, settings.Logger)
+	}
+	return s
+}
+
+func (s *mysqlScraper) start(context.Context, component.Host) error {
+	c, err := s.newClient()
+	if err != nil {
+		return err
+	}
+	s.client = c
+	return nil
+}
+
+func (s *mysqlScraper) shutdown(context.Context) error {
+	if s.client != nil {
+		return s.client.close()
+	}
+	return nil
+}
+
+// scrape reads the status and variables (both required: a failure is
+// mysql.up 0, logged once per change of state) and then the optional parts,
+// each skipped on its own when the server lacks it or the user may not
+// read it. scraperhelper never gets an error.
+func (s *mysqlScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
+	if s.client == nil {
+		return pmetric.NewMetrics(), errors.New("mysql scraper used before start")
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.scrapeTimeout)
+		defer cancel()
+	}
+	now := pcommon.NewTimestampFromTime(time.Now())
+	info, err := s.scrapeRequired(ctx, now)
+	if err == nil {
+		s.scrapeOptional(ctx, now, info)
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%w (in the optional statements)", ctx.Err())
+		}
+	}
+	if err != nil {
+		s.mb.Emit() // drop what a failed scrape recorded
+		s.tracker.Observe(s.cfg.Endpoint, s.explain(err, ""))
+		s.mb.RecordMysqlUpDataPoint(now, 0)
+		return s.emit(), nil
+	}
+	s.tracker.Observe(s.cfg.Endpoint, nil)
+	s.mb.RecordMysqlUpDataPoint(now, 1)
+	return s.emit(), nil
+}
+
+func (s *mysqlScraper) scrapeRequired(ctx context.Context, now pcommon.Timestamp) (serverInfo, error) {
+	var info serverInfo
+	err := s.client.query(ctx, variablesQuery, func(_ []string, row [][]byte) {
+		if len(row) < 2 {
+			return
+		}
+		s.recordVariable(now, &info, string(row[0]), row[1])
+	})
+	if err != nil {
+		return info, err
+	}
+	rec := statusRecorder{mb: s.mb, ts: now}
+	err = s.client.query(ctx, statusQuery, func(_ []string, row [][]byte) {
+		if len(row) >= 2 {
+			rec.record(row[0], row[1])
+		}
+	})
+	if err != nil {
+		return info, err
+	}
+	rec.finish()
+	for _, name := range rec.unparsed {
+		s.noteOnce("status "+name, "mysql status variable is not a number; skipped", zap.String("variable", name))
+	}
+	s.mu.Lock()
+	s.server = info
+	s.mu.Unlock()
+	return info, nil
+}
+
+func (s *mysqlScraper) recordVariable(now pcommon.Timestamp, info *serverInfo, name string, value []byte) {
+	switch name {
+	case "version":
+		info.version = string(value)
+		info.mariaDB = strings.Contains(strings.ToLower(info.version), "mariadb")
+	case "performance_schema":
+		info.performanceSchema = strings.EqualFold(string(value), "ON") || string(value) == "1"
+	case "max_connections":
+		if v, ok := parseInt(value); ok {
+			s.mb.RecordMysqlConnectionMaxDataPoint(now, v)
+		}
+	case "innodb_buffer_pool_size":
+		if v, ok := parseInt(value); ok {
+			s.mb.RecordMysqlBufferPoolLimitDataPoint(now, v)
+		}
+	}
+}
+
+// scrapeOptional reads performance_schema and the replica status.
+func (s *mysqlScraper) scrapeOptional(ctx context.Context, now pcommon.Timestamp, info serverInfo) {
+	if (s.wantIOWaits || s.wantStatements) && !info.performanceSchema {
+		s.noteOnce("performance_schema off",
+			"performance_schema is off: mysql.table.io.wait.*, mysql.index.io.wait.* and mysql.statement_event.* are skipped; start the server with --performance-schema=ON (my.cnf: performance_schema=ON) to get them")
+	}
+	if s.wantIOWaits && info.performanceSchema {
+		s.optionalPart(ctx, "performance_schema I/O waits", ioWaitsQuery, func(_ []string, row [][]byte) { s.recordIOWait(now, row) })
+	}
+	if s.wantStatements && info.performanceSchema {
+		s.optionalPart(ctx, "performance_schema statement digests", s.statementEventsQuery, func(_ []string, row [][]byte) { s.recordStatementEvent(now, row) })
+	}
+	if s.wantReplica {
+		rows := 0
+		s.optionalPart(ctx, "replica status", replicaStatusQuery(info), func(columns []string, row [][]byte) {
+			rows++
+			s.recordReplica(now, columns, row)
+		})
+		if rows == 0 {
+			s.noteOnce("not a replica", "the server is not a replica: mysql.replica.* are not emitted")
+		}
+	}
+}
+
+// optionalPart runs one statement whose failure only skips its metrics; the
+// failure is logged once per change of state under its own target name.
+func (s *mysqlScraper) optionalPart(ctx context.Context, part, statement string, fn func([]string, [][]byte)) {
+	if ctx.Err() != nil {
+		return
+	}
+	err := s.client.query(ctx, statement, fn)
+	if ctx.Err() != nil {
+		return // the scrape as a whole timed out; reported as down
+	}
+	target := s.cfg.Endpoint + " " + part
+	if err != nil {
+		s.tracker.Observe(target, s.explain(err, part))
+		return
+	}
+	s.tracker.Observe(target, nil)
+}
+
+// replicaStatusQuery picks SHOW REPLICA STATUS where the server knows it
+// (MariaDB 10.5.1+, MySQL 8.0.22+) and SHOW SLAVE STATUS before.
+func replicaStatusQuery(info serverInfo) string {
+	major, minor, patch := parseVersion(info.version)
+	v := major*10000 + minor*100 + patch
+	if (info.mariaDB && v >= 100501) || (!info.mariaDB && v >= 80022) {
+		return "SHOW REPLICA STATUS"
+	}
+	return "SHOW SLAVE STATUS"
+}
+
+// parseVersion reads "8.0.36", "10.11.19-MariaDB-0+deb12u1-log".
+func parseVersion(version string) (major, minor, patch int) {
+	parts := [3]int{}
+	i := 0
+	for _, c := range version {
+		switch {
+		case c >= '0' && c <= '9':
+			parts[i] = parts[i]*10 + int(c-'0')
+		case c == '.' && i < 2:
+			i++
+		default:
+			return parts[0], parts[1], parts[2]
+		}
+	}
+	return parts[0], parts[1], parts[2]
+}
+
+var ioWaitOperations = [4]metadata.AttributeIoWaitsOperations{
+	metadata.AttributeIoWaitsOperationsDelete, metadata.AttributeIoWaitsOperationsFetch,
+	metadata.AttributeIoWaitsOperationsInsert, metadata.AttributeIoWaitsOperationsUpdate,
+}
+
+// recordIOWait handles a row of ioWaitsQuery: kind, schema, table, index,
+// four counts, four timers (picoseconds).
+func (s *mysqlScraper) recordIOWait(now pcommon.Timestamp, row [][]byte) {
+	if len(row) != 12 {
+		return
+	}
+	schema, table, index := string(row[1]), string(row[2]), string(row[3])
+	isIndex := string(row[0]) == "index"
+	for i, op := range ioWaitOperations {
+		count, okCount := parseInt(row[4+i])
+		timer, okTimer := parseInt(row[8+i])
+		switch {
+		case isIndex:
+			if okCount {
+				s.mb.RecordMysqlIndexIoWaitCountDataPoint(now, count, op, table, schema, index)
+			}
+			if okTimer {
+				s.mb.RecordMysqlIndexIoWaitTimeDataPoint(now, timer/picosPerNano, op, table, schema, index)
+			}
+		default:
+			if okCount {
+				s.mb.RecordMysqlTableIoWaitCountDataPoint(now, count, op, table, schema)
+			}
+			if okTimer {
+				s.mb.RecordMysqlTableIoWaitTimeDataPoint(now, timer/picosPerNano, op, table, schema)
+			}
+		}
+	}
+}
+
+var statementEventStates = [10]metadata.AttributeEventState{
+	metadata.AttributeEventStateErrors, metadata.AttributeEventStateWarnings,
+	metadata.AttributeEventStateRowsAffected, metadata.AttributeEventStateRowsSent,
+	metadata.AttributeEventStateRowsExamined, metadata.AttributeEventStateCreatedTmpDiskTables,
+	metadata.AttributeEventStateCreatedTmpTables, metadata.AttributeEventStateSortMergePasses,
+	metadata.AttributeEventStateSortRows, metadata.AttributeEventStateNoIndexUsed,
+}
+
+// recordStatementEvent handles a row of the statement digest query: schema,
+// digest, digest text, timer (picoseconds), then the ten SUM_ columns.
+func (s *mysqlScraper) recordStatementEvent(now pcommon.Timestamp, row [][]byte) {
+	if len(row) != 14 {
+		return
+	}
+	schema, digest, text := string(row[0]), string(row[1]), strings.TrimSpace(string(row[2]))
+	if timer, ok := parseInt(row[3]); ok {
+		s.mb.RecordMysqlStatementEventWaitTimeDataPoint(now, timer/picosPerNano, schema, digest, text)
+	}
+	for i, state := range statementEventStates {
+		if v, ok := parseInt(row[4+i]); ok {
+			s.mb.RecordMysqlStatementEventCountDataPoint(now, v, schema, digest, text, state)
+		}
+	}
+}
+
+// recordReplica reads the lag columns of SHOW REPLICA/SLAVE STATUS by name.
+// Seconds_Behind_* is NULL while the SQL thread is stopped: no data point.
+func (s *mysqlScraper) recordReplica(now pcommon.Timestamp, columns []string, row [][]byte) {
+	for i, c := range columns {
+		if i >= len(row) {
+			return
+		}
+		switch c {
+		case "Seconds_Behind_Master", "Seconds_Behind_Source":
+			if v, ok := parseInt(row[i]); ok {
+				s.mb.RecordMysqlReplicaTimeBehindSourceDataPoint(now, v)
+			}
+		case "SQL_Delay":
+			if v, ok := parseInt(row[i]); ok {
+				s.mb.RecordMysqlReplicaSQLDelayDataPoint(now, v)
+			}
+		}
+	}
+}
+
+func (s *mysqlScraper) emit() pmetric.Metrics {
+	rb := s.mb.NewResourceBuilder()
+	rb.SetMysqlInstanceEndpoint(s.cfg.Endpoint)
+	rb.SetServiceName("mysql")
+	rb.SetServiceInstanceID(s.cfg.Endpoint)
+	return s.mb.Emit(metadata.WithResource(rb.Emit()))
+}
+
+// noteOnce writes a debug line the first time key comes up.
+func (s *mysqlScraper) noteOnce(key, msg string, fields ...zap.Field) {
+	s.mu.Lock()
+	seen := s.noted[key]
+	s.noted[key] = true
+	s.mu.Unlock()
+	if !seen {
+		s.logger.Debug(msg, append([]zap.Field{zap.String("endpoint", s.cfg.Endpoint)}, fields...)...)
+	}
+}

@@ -1,0 +1,198 @@
+package mysqlreceiver
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
+)
+
+// Values from testdata/primary (MariaDB 10.11 after the load of record.sh).
+func TestScrapeRecordedPrimary(t *testing.T) {
+	s, fc := newFixtureScraper(t, "primary", allMetrics())
+	md, err := s.scrape(context.Background())
+	require.NoError(t, err)
+	got := points(md)
+	want := map[string]int64{
+		"mysql.up":                                       1,
+		"mysql.uptime":                                   1,
+		"mysql.query.count":                              35,
+		"mysql.query.client.count":                       35,
+		"mysql.query.slow.count":                         0,
+		"mysql.connection.count":                         11,
+		"mysql.connection.max":                           151,
+		"mysql.connection.max_used":                      2,
+		"mysql.threads{kind=connected}":                  2,
+		"mysql.buffer_pool.limit":                        33554432,
+		"mysql.buffer_pool.pages{kind=data}":             308,
+		"mysql.buffer_pool.pages{kind=free}":             1720,
+		"mysql.buffer_pool.data_pages{status=dirty}":     30,
+		"mysql.buffer_pool.data_pages{status=clean}":     278,
+		"mysql.buffer_pool.usage{status=dirty}":          491520,
+		"mysql.buffer_pool.usage{status=clean}":          5046272 - 491520,
+		"mysql.commands{command=insert}":                 2,
+		"mysql.commands{command=select}":                 11,
+		"mysql.client.network.io{kind=received}":         2625,
+		"mysql.connection.errors{error=aborted_clients}": 0,
+		// performance_schema: picoseconds / 1000.
+		"mysql.table.io.wait.count{operation=fetch,schema=shop,table=orders}":                   10,
+		"mysql.table.io.wait.time{operation=insert,schema=shop,table=orders}":                   274860,
+		"mysql.index.io.wait.count{index=by_customer,operation=fetch,schema=shop,table=orders}": 6,
+		"mysql.index.io.wait.time{index=PRIMARY,operation=delete,schema=shop,table=orders}":     40822,
+		"mysql.index.io.wait.count{index=NONE,operation=insert,schema=shop,table=orders}":       4,
+		"mysql.statement_event.count{digest=64c399022cd00c44711bfac6057e3bfa,digest_text=SELECT * FROM `orders` ORDER BY `amount` DESC,kind=rows_sent,schema=shop}": 3,
+	}
+	for k, v := range want {
+		if assert.Contains(t, got, k) {
+			assert.Equal(t, v, got[k], k)
+		}
+	}
+	assert.NotContains(t, metricNames(md), "mysql.replica.time_behind_source", "the primary is not a replica")
+	assert.NotContains(t, metricNames(md), "mysql.mysqlx_connections", "MariaDB has no X plugin")
+	assert.Equal(t, []string{variablesQuery, statusQuery, ioWaitsQuery, s.statementEventsQuery, "SHOW REPLICA STATUS"}, fc.sent,
+		"four statements and the optional statement digests, in this order")
+
+	res := md.ResourceMetrics().At(0).Resource().Attributes().AsRaw()
+	assert.Equal(t, map[string]any{"mysql.instance.endpoint": "db.internal:3306", "service.name": "mysql", "service.instance.id": "db.internal:3306"}, res)
+}
+
+func TestScrapeRecordedReplica(t *testing.T) {
+	s, _ := newFixtureScraper(t, "replica", metadata.DefaultMetricsBuilderConfig())
+	md, err := s.scrape(context.Background())
+	require.NoError(t, err)
+	got := points(md)
+	assert.Equal(t, int64(0), got["mysql.replica.time_behind_source"])
+	assert.Equal(t, int64(0), got["mysql.replica.sql_delay"])
+	assert.Contains(t, got, "mysql.replica.time_behind_source")
+	assert.Contains(t, got, "mysql.replica.sql_delay")
+}
+
+// Every metric on by default (the issue's list) has a data point from the
+// recorded MariaDB except the MySQL-only X plugin, the replica's lag and
+// mysql.row_operations: MariaDB 10.11 has no Innodb_rows_* status variables
+// (and no dml_* counters in information_schema.innodb_metrics).
+func TestDefaultMetricsFromRecordedPrimary(t *testing.T) {
+	s, _ := newFixtureScraper(t, "primary", metadata.DefaultMetricsBuilderConfig())
+	md, err := s.scrape(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"mysql.buffer_pool.data_pages", "mysql.buffer_pool.limit", "mysql.buffer_pool.operations",
+		"mysql.buffer_pool.page_flushes", "mysql.buffer_pool.pages", "mysql.buffer_pool.usage",
+		"mysql.client.network.io", "mysql.commands", "mysql.connection.count", "mysql.connection.errors",
+		"mysql.connection.max", "mysql.connection.max_used", "mysql.double_writes", "mysql.handlers",
+		"mysql.index.io.wait.count", "mysql.index.io.wait.time", "mysql.locks", "mysql.log_operations",
+		"mysql.opened_resources", "mysql.operations", "mysql.page_operations", "mysql.prepared_statements",
+		"mysql.query.count", "mysql.query.slow.count", "mysql.row_locks",
+		"mysql.sorts", "mysql.table.io.wait.count", "mysql.table.io.wait.time", "mysql.threads",
+		"mysql.tmp_resources", "mysql.up", "mysql.uptime",
+	}, metricNames(md))
+}
+
+func TestScrapeFailures(t *testing.T) {
+	tests := []struct {
+		name    string
+		failOn  string
+		err     error
+		up      int64
+		logged  string // the warning's error text
+		present []string
+	}{
+		{
+			name: "wrong password", failOn: "SHOW GLOBAL VARIABLES", up: 0,
+			err:    &mysql.MySQLError{Number: 1045, Message: "Access denied for user 'otel'@'localhost' (using password: YES)"},
+			logged: "mysql db.internal:3306: Error 1045: Access denied for user 'otel'@'localhost' (using password: YES): check `username` and `password` (the user must exist for the collector's host, e.g. CREATE USER 'root'@'%' IDENTIFIED BY '...')",
+		},
+		{
+			name: "server down", failOn: "SHOW GLOBAL VARIABLES", up: 0,
+			err:    mysql.ErrInvalidConn,
+			logged: "mysql db.internal:3306: invalid connection: the connection was lost (server restarted or stopped?); the receiver reconnects on the next scrape",
+		},
+		{
+			name: "no SELECT on performance_schema", failOn: "SELECT 'table'", up: 1,
+			err:     &mysql.MySQLError{Number: 1142, Message: "SELECT command denied to user 'otel'@'localhost' for table `performance_schema`.`table_io_waits_summary_by_table`"},
+			logged:  "mysql db.internal:3306 (performance_schema I/O waits): Error 1142: SELECT command denied to user 'otel'@'localhost' for table `performance_schema`.`table_io_waits_summary_by_table`: GRANT SELECT ON performance_schema.* TO 'root'@'%'",
+			present: []string{"mysql.query.count", "mysql.up"},
+		},
+		{
+			name: "no SLAVE MONITOR", failOn: "SHOW REPLICA STATUS", up: 1,
+			err:     &mysql.MySQLError{Number: 1227, Message: "Access denied; you need (at least one of) the SUPER, SLAVE MONITOR privilege(s) for this operation"},
+			logged:  "mysql db.internal:3306 (replica status): Error 1227: Access denied; you need (at least one of) the SUPER, SLAVE MONITOR privilege(s) for this operation: GRANT SLAVE MONITOR ON *.* TO 'root'@'%' (MariaDB 10.5+), or GRANT REPLICATION CLIENT ON *.* TO 'root'@'%' (MySQL)",
+			present: []string{"mysql.query.count", "mysql.table.io.wait.count", "mysql.up"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core, logs := observer.New(zap.WarnLevel)
+			set := receivertest.NewNopSettings(metadata.Type)
+			set.Logger = zap.New(core)
+			cfg := createDefaultConfig().(*Config)
+			cfg.Endpoint = "db.internal:3306"
+			cfg.Password = "s3cret-never-logged"
+			s := newScraper(cfg, set)
+			fc := newFakeClient(t, "replica")
+			fc.errs[tt.failOn] = tt.err
+			s.newClient = func() (client, error) { return fc, nil }
+			require.NoError(t, s.start(context.Background(), nil))
+
+			for range 3 {
+				md, err := s.scrape(context.Background())
+				require.NoError(t, err, "scraperhelper never gets the error")
+				assert.Equal(t, tt.up, points(md)["mysql.up"])
+				if tt.up == 0 {
+					assert.Equal(t, []string{"mysql.up"}, metricNames(md), "a failed scrape emits only mysql.up")
+				}
+				for _, p := range tt.present {
+					assert.Contains(t, metricNames(md), p)
+				}
+			}
+			require.Equal(t, 1, logs.Len(), "logged once, not per scrape")
+			entry := logs.All()[0]
+			assert.Equal(t, tt.logged, entry.ContextMap()["error"])
+			assert.NotContains(t, entry.ContextMap()["error"], "s3cret")
+
+			delete(fc.errs, tt.failOn)
+			md, err := s.scrape(context.Background())
+			require.NoError(t, err)
+			assert.Equal(t, int64(1), points(md)["mysql.up"], "recovers with the same scraper")
+		})
+	}
+}
+
+func TestScrapeTimeout(t *testing.T) {
+	s, fc := newFixtureScraper(t, "primary", metadata.DefaultMetricsBuilderConfig())
+	fc.errs["SHOW GLOBAL STATUS"] = context.DeadlineExceeded
+	err := s.explain(errors.Join(context.DeadlineExceeded), "")
+	assert.Equal(t, "mysql db.internal:3306: context deadline exceeded: no answer within 10s: the server is overloaded or hung, or `endpoint` is not a MySQL port; raise `timeout` if it is just slow", err.Error())
+	md, scrapeErr := s.scrape(context.Background())
+	require.NoError(t, scrapeErr)
+	assert.Equal(t, map[string]int64{"mysql.up": 0}, points(md))
+}
+
+func TestReplicaStatusQuery(t *testing.T) {
+	tests := []struct {
+		version string
+		want    string
+	}{
+		{"10.11.19-MariaDB-0+deb12u1-log", "SHOW REPLICA STATUS"},
+		{"10.5.1-MariaDB", "SHOW REPLICA STATUS"},
+		{"10.4.34-MariaDB", "SHOW SLAVE STATUS"},
+		{"8.0.36", "SHOW REPLICA STATUS"},
+		{"8.0.21", "SHOW SLAVE STATUS"},
+		{"5.7.44-log", "SHOW SLAVE STATUS"},
+		{"", "SHOW SLAVE STATUS"},
+	}
+	for _, tt := range tests {
+		info := serverInfo{version: tt.version, mariaDB: len(tt.version) > 0 && contains(tt.version, "MariaDB")}
+		assert.Equal(t, tt.want, replicaStatusQuery(info), tt.version)
+	}
+}
+
+func contains(s, sub string) bool { return len(s) >= len(sub) && (s[:len(sub)] == sub || contains(s[1:], sub)) }
