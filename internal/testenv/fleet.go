@@ -27,9 +27,16 @@ func StartJolokiaFleet(t testing.TB, n int, responseFile, requestFile string) *J
 	if out, err := Run(Binary(t, "go"), "build", "-C", RepoRoot(), "-o", bin, "./internal/testenv/jolokiafleet"); err != nil {
 		t.Fatalf("build jolokiafleet: %v\n%s", err, out)
 	}
-	args := []string{"-n", strconv.Itoa(n), "-response", responseFile}
+	abs := func(p string) string {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	args := []string{"-n", strconv.Itoa(n), "-response", abs(responseFile)}
 	if requestFile != "" {
-		args = append(args, "-request", requestFile)
+		args = append(args, "-request", abs(requestFile))
 	}
 	p := NewProcess(t, "jolokiafleet", bin, args...)
 	p.Dir = RepoRoot()
