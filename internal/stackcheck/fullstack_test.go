@@ -27,4 +27,5 @@ func TestDashboardsLiveFullStack(t *testing.T) {
 	t.Logf("receivers pointed at started targets: %v", s.Receivers)
 	report := CheckDashboardsLive(t, s.Prometheus.URL, filepath.Join(testenv.RepoRoot(), "grafana", "dashboards"), Options{Timeout: 2 * time.Minute})
 	t.Logf("live dashboard check:%s", report)
+	t.Logf("alerts: %v", CheckRulesHealthy(t, s.Prometheus.URL, time.Minute))
 }

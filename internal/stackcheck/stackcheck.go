@@ -4,7 +4,9 @@
 package stackcheck
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -187,4 +189,58 @@ func run(prom *testenv.Prometheus, title string, exprs []string, have, missing m
 		r.Series += len(samples)
 	}
 	return r
+}
+
+// CheckRulesHealthy waits until Prometheus at promURL has evaluated every
+// loaded rule and asserts each evaluation succeeded (health "ok"), returning
+// the alerts' names with their state (inactive, pending, firing).
+func CheckRulesHealthy(t testing.TB, promURL string, timeout time.Duration) map[string]string {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		states, problems, err := ruleStates(promURL)
+		if err == nil && len(problems) == 0 && len(states) > 0 {
+			return states
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("rules not healthy after %s: %v %v", timeout, err, problems)
+			return states
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+func ruleStates(promURL string) (map[string]string, []string, error) {
+	var body struct {
+		Data struct {
+			Groups []struct {
+				Rules []struct {
+					Name      string `json:"name"`
+					State     string `json:"state"`
+					Health    string `json:"health"`
+					LastError string `json:"lastError"`
+				} `json:"rules"`
+			} `json:"groups"`
+		} `json:"data"`
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Get(promURL + "/api/v1/rules")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, nil, err
+	}
+	states := map[string]string{}
+	var problems []string
+	for _, g := range body.Data.Groups {
+		for _, r := range g.Rules {
+			states[r.Name] = r.State
+			if r.Health != "ok" {
+				problems = append(problems, fmt.Sprintf("%s: health %q %s", r.Name, r.Health, r.LastError))
+			}
+		}
+	}
+	return states, problems, nil
 }
