@@ -15,6 +15,10 @@ import (
 // are nil for SQL NULL and only valid during the call (sql.RawBytes).
 type client interface {
 	query(ctx context.Context, statement string, fn func(columns []string, row [][]byte)) error
+	// reconnect drops the idle connection: the next statement opens a new
+	// one, which sees global privileges granted since (MySQL and MariaDB
+	// apply them to new sessions only).
+	reconnect()
 	close() error
 }
 
@@ -73,6 +77,11 @@ func (c *sqlClient) query(ctx context.Context, statement string, fn func(columns
 		fn(columns, row)
 	}
 	return rows.Err()
+}
+
+func (c *sqlClient) reconnect() {
+	c.db.SetMaxIdleConns(0)
+	c.db.SetMaxIdleConns(1)
 }
 
 func (c *sqlClient) close() error { return c.db.Close() }

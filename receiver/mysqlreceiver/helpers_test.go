@@ -68,6 +68,8 @@ type fakeClient struct {
 	fixtures map[string]recorded
 	errs     map[string]error // statement prefix -> error to return
 	sent     []string
+	// reconnects counts reconnect calls.
+	reconnects int
 }
 
 func newFakeClient(t testing.TB, dir string) *fakeClient {
@@ -100,6 +102,8 @@ func (c *fakeClient) query(_ context.Context, statement string, fn func([]string
 	}
 	return nil
 }
+
+func (c *fakeClient) reconnect() { c.reconnects++ }
 
 func (c *fakeClient) close() error { return nil }
 

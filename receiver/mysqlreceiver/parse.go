@@ -41,7 +41,7 @@ func parseInt(b []byte) (int64, bool) {
 	case !neg && n <= math.MaxInt64:
 		return int64(n), true
 	case neg && n <= math.MaxInt64+1:
-		return -int64(n - 1) - 1, true
+		return -int64(n-1) - 1, true
 	}
 	return 0, false
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -232,6 +233,12 @@ func (s *mysqlScraper) optionalPart(ctx context.Context, part, statement string,
 	target := s.cfg.Endpoint + " " + part
 	if err != nil {
 		s.tracker.Observe(target, s.explain(err, part))
+		var merr *mysql.MySQLError
+		if errors.As(err, &merr) && merr.Number == errSpecificAccessDenied {
+			// A GRANT of the missing global privilege only reaches new
+			// sessions: reconnect so it takes effect without a restart.
+			s.client.reconnect()
+		}
 		return
 	}
 	s.tracker.Observe(target, nil)

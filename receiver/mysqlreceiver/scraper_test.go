@@ -43,11 +43,11 @@ func TestScrapeRecordedPrimary(t *testing.T) {
 		"mysql.client.network.io{kind=received}":         2625,
 		"mysql.connection.errors{error=aborted_clients}": 0,
 		// performance_schema: picoseconds / 1000.
-		"mysql.table.io.wait.count{operation=fetch,schema=shop,table=orders}":                   10,
-		"mysql.table.io.wait.time{operation=insert,schema=shop,table=orders}":                   274860,
-		"mysql.index.io.wait.count{index=by_customer,operation=fetch,schema=shop,table=orders}": 6,
-		"mysql.index.io.wait.time{index=PRIMARY,operation=delete,schema=shop,table=orders}":     40822,
-		"mysql.index.io.wait.count{index=NONE,operation=insert,schema=shop,table=orders}":       4,
+		"mysql.table.io.wait.count{operation=fetch,schema=shop,table=orders}":                                                                                       10,
+		"mysql.table.io.wait.time{operation=insert,schema=shop,table=orders}":                                                                                       274860,
+		"mysql.index.io.wait.count{index=by_customer,operation=fetch,schema=shop,table=orders}":                                                                     6,
+		"mysql.index.io.wait.time{index=PRIMARY,operation=delete,schema=shop,table=orders}":                                                                         40822,
+		"mysql.index.io.wait.count{index=NONE,operation=insert,schema=shop,table=orders}":                                                                           4,
 		"mysql.statement_event.count{digest=64c399022cd00c44711bfac6057e3bfa,digest_text=SELECT * FROM `orders` ORDER BY `amount` DESC,kind=rows_sent,schema=shop}": 3,
 	}
 	for k, v := range want {
@@ -195,4 +195,6 @@ func TestReplicaStatusQuery(t *testing.T) {
 	}
 }
 
-func contains(s, sub string) bool { return len(s) >= len(sub) && (s[:len(sub)] == sub || contains(s[1:], sub)) }
+func contains(s, sub string) bool {
+	return len(s) >= len(sub) && (s[:len(sub)] == sub || contains(s[1:], sub))
+}

@@ -1,0 +1,302 @@
+package mysqlreceiver
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/confignet"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/moalog/platform-collector/internal/testenv"
+	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
+)
+
+const (
+	monitorUser     = "otel"
+	monitorPassword = "m0n'itor pass" // quote and space: the driver must not need escaping
+)
+
+// liveScraper is a started scraper on a real server, logging into logs.
+type liveScraper struct {
+	*mysqlScraper
+	logs *observer.ObservedLogs
+}
+
+func startScraper(t *testing.T, configure func(*Config)) liveScraper {
+	t.Helper()
+	cfg := createDefaultConfig().(*Config)
+	cfg.Username = monitorUser
+	cfg.Password = configopaque.String(monitorPassword)
+	cfg.Timeout = 5 * time.Second
+	configure(cfg)
+	require.NoError(t, cfg.Validate())
+	core, logs := observer.New(zap.DebugLevel)
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.Logger = zap.New(core)
+	s := newScraper(cfg, set)
+	require.NoError(t, s.start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { require.NoError(t, s.shutdown(context.Background())) })
+	return liveScraper{s, logs}
+}
+
+func (s liveScraper) scrapePoints(t *testing.T) map[string]int64 {
+	t.Helper()
+	md, err := s.scrape(context.Background())
+	require.NoError(t, err)
+	return points(md)
+}
+
+// warnings are the error texts the scraper logged at warn level.
+func (s liveScraper) warnings() []string {
+	var out []string
+	for _, e := range s.logs.FilterLevelExact(zap.WarnLevel).All() {
+		out = append(out, fmt.Sprint(e.ContextMap()["error"]))
+	}
+	return out
+}
+
+func tcp(m *testenv.MariaDB) func(*Config) {
+	return func(c *Config) { c.Endpoint = m.Addr }
+}
+
+// The monitoring user with exactly the documented grants reads everything on
+// by default, and the values move by exactly what the test did.
+func TestIntegrationLoadSlowQueriesAndLimits(t *testing.T) {
+	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{Args: []string{"--long-query-time=0.2", "--max-connections=42"}})
+	m.CreateMonitorUser(t, monitorUser, monitorPassword)
+	m.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.orders (id INT PRIMARY KEY AUTO_INCREMENT, amount INT)")
+	s := startScraper(t, tcp(m))
+
+	before := s.scrapePoints(t)
+	assert.Equal(t, int64(1), before["mysql.up"])
+	assert.Equal(t, int64(42), before["mysql.connection.max"])
+	assert.Equal(t, int64(32<<20), before["mysql.buffer_pool.limit"])
+
+	// 3 INSERT statements (7 rows), 2 slow queries, 5 `mariadb` client
+	// connections in all.
+	m.Exec(t,
+		"INSERT INTO shop.orders (amount) VALUES (1), (2), (3)",
+		"INSERT INTO shop.orders (amount) VALUES (4), (5)",
+		"INSERT INTO shop.orders (amount) VALUES (6), (7)",
+		"SELECT SLEEP(0.3)",
+		"SELECT SLEEP(0.25)")
+	after := s.scrapePoints(t)
+	delta := func(name string) int64 { return after[name] - before[name] }
+	assert.Equal(t, int64(2), delta("mysql.query.slow.count"), "exactly the two SLEEPs are slow")
+	assert.Equal(t, int64(3), delta("mysql.commands{command=insert}"))
+	assert.Equal(t, int64(5), delta("mysql.connection.count"), "the five client connections; the receiver reuses its one connection")
+	assert.Equal(t, int64(7), after["mysql.table.io.wait.count{operation=insert,schema=shop,table=orders}"])
+	assert.Equal(t, int64(7), after["mysql.index.io.wait.count{index=NONE,operation=insert,schema=shop,table=orders}"])
+	assert.Greater(t, delta("mysql.query.count"), int64(5))
+	assert.GreaterOrEqual(t, after["mysql.connection.max_used"], int64(1))
+	assert.Equal(t, int64(1), after["mysql.threads{kind=connected}"], "only the receiver is connected")
+	assert.Empty(t, s.warnings(), "the documented grants are enough")
+	assert.NotContains(t, after, "mysql.replica.time_behind_source")
+
+	// Concurrent scrapes still use one connection.
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, _ = s.scrape(context.Background()) }()
+	}
+	wg.Wait()
+	assert.Equal(t, "1", m.QueryValue(t, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'otel'"))
+}
+
+func TestIntegrationReplica(t *testing.T) {
+	primary := testenv.StartMariaDB(t, testenv.MariaDBOptions{})
+	primary.CreateMonitorUser(t, monitorUser, monitorPassword) // replicated to the replica
+	replica := primary.StartReplica(t, testenv.MariaDBOptions{})
+	s := startScraper(t, tcp(replica))
+
+	got := s.scrapePoints(t)
+	assert.Equal(t, int64(1), got["mysql.up"])
+	assert.Equal(t, int64(0), got["mysql.replica.time_behind_source"])
+	assert.Equal(t, int64(0), got["mysql.replica.sql_delay"])
+	assert.Contains(t, got, "mysql.replica.time_behind_source")
+
+	replica.Exec(t, "STOP SLAVE", "CHANGE MASTER TO MASTER_DELAY=7", "START SLAVE")
+	got = s.scrapePoints(t)
+	assert.Equal(t, int64(7), got["mysql.replica.sql_delay"])
+	assert.Empty(t, s.warnings())
+
+	// The primary is no replica: no lag series, no warning.
+	p := startScraper(t, tcp(primary))
+	got = p.scrapePoints(t)
+	assert.Equal(t, int64(1), got["mysql.up"])
+	assert.NotContains(t, got, "mysql.replica.sql_delay")
+	assert.Empty(t, p.warnings())
+}
+
+// Kill mariadbd: mysql.up 0 on the next scrape, one warning; restart: the
+// same scraper reads the server again.
+func TestIntegrationKillAndRestart(t *testing.T) {
+	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{})
+	m.CreateMonitorUser(t, monitorUser, monitorPassword)
+	s := startScraper(t, tcp(m))
+	require.Equal(t, int64(1), s.scrapePoints(t)["mysql.up"])
+
+	m.Process.Kill()
+	for range 3 {
+		got := s.scrapePoints(t)
+		assert.Equal(t, map[string]int64{"mysql.up": 0}, got)
+	}
+	warnings := s.warnings()
+	require.Len(t, warnings, 1, "logged once while down")
+	assert.Contains(t, warnings[0], "mysql "+m.Addr+": ")
+
+	m.Process.Restart(t)
+	m.WaitReady(t)
+	got := s.scrapePoints(t)
+	assert.Equal(t, int64(1), got["mysql.up"])
+	assert.Less(t, got["mysql.uptime"], int64(30), "a fresh server")
+	assert.Equal(t, 1, s.logs.FilterMessage("target is reachable again").Len())
+}
+
+func TestIntegrationBadCredentialsAndGrants(t *testing.T) {
+	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{})
+	m.CreateMonitorUser(t, monitorUser, monitorPassword)
+	m.CreateUser(t, "bare", "bare")
+
+	t.Run("wrong password", func(t *testing.T) {
+		s := startScraper(t, func(c *Config) { c.Endpoint = m.Addr; c.Password = "not-the-password" })
+		assert.Equal(t, map[string]int64{"mysql.up": 0}, s.scrapePoints(t))
+		w := s.warnings()
+		require.Len(t, w, 1)
+		assert.Equal(t, "mysql "+m.Addr+": Error 1045 (28000): Access denied for user 'otel'@'127.0.0.1' (using password: YES): check `username` and `password` (the user must exist for the collector's host, e.g. CREATE USER 'otel'@'%' IDENTIFIED BY '...')", w[0])
+		assert.NotContains(t, w[0], "not-the-password")
+	})
+
+	t.Run("no grants", func(t *testing.T) {
+		s := startScraper(t, func(c *Config) { c.Endpoint = m.Addr; c.Username = "bare"; c.Password = "bare" })
+		got := s.scrapePoints(t)
+		assert.Equal(t, int64(1), got["mysql.up"], "the status needs no privilege")
+		assert.Contains(t, got, "mysql.query.count")
+		assert.NotContains(t, metricNames(pointsMetrics(got)), "mysql.table.io.wait.count")
+		w := s.warnings()
+		require.Len(t, w, 2)
+		assert.Contains(t, w[0], "mysql "+m.Addr+" (performance_schema I/O waits): Error 1142 (42000): SELECT command denied to user 'bare'@'127.0.0.1'")
+		assert.True(t, strings.HasSuffix(w[0], ": GRANT SELECT ON performance_schema.* TO 'bare'@'%'"), w[0])
+		assert.Contains(t, w[1], "mysql "+m.Addr+" (replica status): Error 1227 (42000): Access denied; you need (at least one of) the SUPER, SLAVE MONITOR privilege(s) for this operation: GRANT SLAVE MONITOR ON *.* TO 'bare'@'%' (MariaDB 10.5+)")
+		s.scrapePoints(t)
+		assert.Len(t, s.warnings(), 2, "not repeated")
+
+		m.Exec(t, "GRANT PROCESS, SLAVE MONITOR ON *.* TO 'bare'@'%'", "GRANT SELECT ON performance_schema.* TO 'bare'@'%'")
+		m.Exec(t, "CREATE DATABASE IF NOT EXISTS shop", "CREATE TABLE shop.t (id INT)", "INSERT INTO shop.t VALUES (1)")
+		got = s.scrapePoints(t)
+		assert.Equal(t, int64(1), got["mysql.table.io.wait.count{operation=insert,schema=shop,table=t}"], "granted later: read without a restart")
+		assert.Equal(t, 2, s.logs.FilterMessage("target is reachable again").Len(), "SLAVE MONITOR too (a new session)")
+	})
+
+	t.Run("unknown database", func(t *testing.T) {
+		s := startScraper(t, func(c *Config) { c.Endpoint = m.Addr; c.Database = "nope" })
+		assert.Equal(t, map[string]int64{"mysql.up": 0}, s.scrapePoints(t))
+		w := s.warnings()
+		require.Len(t, w, 1)
+		assert.Contains(t, w[0], "`database` \"nope\"")
+	})
+}
+
+// pointsMetrics turns a points map back into names only (for metricNames).
+func pointsMetrics(p map[string]int64) pmetric.Metrics {
+	md := pmetric.NewMetrics()
+	ms := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics()
+	for k := range p {
+		name, _, _ := strings.Cut(k, "{")
+		m := ms.AppendEmpty()
+		m.SetName(name)
+		m.SetEmptyGauge().DataPoints().AppendEmpty()
+	}
+	return md
+}
+
+func TestIntegrationWithoutPerformanceSchemaAndOverUnixSocket(t *testing.T) {
+	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{NoPerformanceSchema: true})
+	m.CreateMonitorUser(t, monitorUser, monitorPassword)
+	s := startScraper(t, func(c *Config) { c.Endpoint = m.Socket; c.Transport = confignet.TransportTypeUnix })
+	got := s.scrapePoints(t)
+	assert.Equal(t, int64(1), got["mysql.up"])
+	assert.NotContains(t, metricNames(pointsMetrics(got)), "mysql.table.io.wait.count")
+	assert.Empty(t, s.warnings(), "a server without performance_schema is not an error")
+	s.scrapePoints(t)
+	assert.Equal(t, 1, s.logs.FilterMessageSnippet("performance_schema is off").Len(), "one debug line")
+}
+
+// A server that accepts and never answers: the scrape ends at `timeout`.
+func TestIntegrationHangingServer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	s := startScraper(t, func(c *Config) { c.Endpoint = l.Addr().String(); c.Timeout = 300 * time.Millisecond })
+	start := time.Now()
+	assert.Equal(t, map[string]int64{"mysql.up": 0}, s.scrapePoints(t))
+	assert.Less(t, time.Since(start), 3*time.Second)
+	w := s.warnings()
+	require.Len(t, w, 1)
+	assert.Contains(t, w[0], "mysql "+l.Addr().String()+": ")
+	assert.Contains(t, w[0], "no answer within 300ms")
+}
+
+// The receiver through its factory: scraperhelper drives it; a dead
+// endpoint reports mysql.up 0 without an error in the pipeline.
+func TestIntegrationReceiverThroughFactory(t *testing.T) {
+	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{})
+	m.CreateMonitorUser(t, monitorUser, monitorPassword)
+	dead := testenv.Addr(testenv.FreePort(t))
+	f := NewFactory()
+	sinks := map[string]*consumertest.MetricsSink{}
+	for _, endpoint := range []string{m.Addr, dead} {
+		cfg := f.CreateDefaultConfig().(*Config)
+		cfg.Endpoint = endpoint
+		cfg.Username = monitorUser
+		cfg.Password = monitorPassword
+		cfg.CollectionInterval = 100 * time.Millisecond
+		sink := new(consumertest.MetricsSink)
+		r, err := f.CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
+		require.NoError(t, err)
+		require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+		t.Cleanup(func() { require.NoError(t, r.Shutdown(context.Background())) })
+		sinks[endpoint] = sink
+	}
+	for endpoint, want := range map[string]int64{m.Addr: 1, dead: 0} {
+		sink := sinks[endpoint]
+		require.Eventually(t, func() bool { return len(sink.AllMetrics()) >= 2 }, 10*time.Second, 50*time.Millisecond)
+		md := sink.AllMetrics()[1]
+		assert.Equal(t, want, points(md)["mysql.up"], endpoint)
+		id, _ := md.ResourceMetrics().At(0).Resource().Attributes().Get("service.instance.id")
+		assert.Equal(t, endpoint, id.Str())
+	}
+}
