@@ -98,13 +98,21 @@ func (p *recordingProxy) save(t *testing.T, agent testenv.JolokiaAgent, name str
 	require.NoError(t, os.WriteFile(filepath.Join(dir, name+".json"), append(p.last, '\n'), 0o644))
 }
 
+// proxiedJVM starts a test JVM with agent and returns the recording proxy in
+// front of it and a default config pointing at the proxy.
+func proxiedJVM(t *testing.T, agent testenv.JolokiaAgent) (*recordingProxy, *Config) {
+	t.Helper()
+	jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: agent})
+	proxy := newRecordingProxy(t, jvm.Endpoint)
+	cfg := createDefaultConfig()
+	cfg.Endpoint = proxy.endpoint()
+	return proxy, cfg
+}
+
 func TestIntegrationTestMBeans(t *testing.T) {
 	for _, agent := range testenv.JolokiaAgents {
 		t.Run(agent.String(), func(t *testing.T) {
-			jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: agent})
-			proxy := newRecordingProxy(t, jvm.Endpoint)
-			cfg := createDefaultConfig()
-			cfg.Endpoint = proxy.endpoint()
+			proxy, cfg := proxiedJVM(t, agent)
 			cfg.Presets = nil
 			cfg.Metrics = testMBeanMetrics
 			core, logs := observer.New(zap.DebugLevel)
@@ -162,10 +170,7 @@ func pick(m map[string]string, keys ...string) map[string]string {
 func TestIntegrationJVMPreset(t *testing.T) {
 	for _, agent := range testenv.JolokiaAgents {
 		t.Run(agent.String(), func(t *testing.T) {
-			jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: agent})
-			proxy := newRecordingProxy(t, jvm.Endpoint)
-			cfg := createDefaultConfig()
-			cfg.Endpoint = proxy.endpoint()
+			proxy, cfg := proxiedJVM(t, agent)
 			s := newTestScraper(t, cfg, nil)
 			md := scrapeOnce(t, s)
 			if *record {
