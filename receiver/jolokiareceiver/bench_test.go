@@ -3,6 +3,8 @@ package jolokiareceiver
 import (
 	"testing"
 
+	"go.opentelemetry.io/collector/pdata/pmetric"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -44,8 +46,15 @@ func BenchmarkDecodeConvert(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(resp)))
 			var points int
+			names := nameCache{} // as a scraper keeps it between scrapes of a target
 			for range b.N {
-				md, _ := convertResponse(b, p, p.slots, resp)
+				entries, err := decodeResponse(resp, len(p.slots))
+				if err != nil {
+					b.Fatal(err)
+				}
+				md := pmetric.NewMetrics()
+				sm := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty()
+				newConverter(p, sm, 1, 2, names).convert(entries, p.slots)
 				points = md.DataPointCount()
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*points), "ns/point")

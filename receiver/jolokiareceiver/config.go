@@ -130,6 +130,9 @@ func (cfg *Config) Validate() error {
 	if cfg.MaxResponseBytes <= 0 {
 		errs = append(errs, fmt.Errorf("`max_response_bytes` must be positive, got %d", cfg.MaxResponseBytes))
 	}
+	if cfg.Timeout <= 0 {
+		errs = append(errs, fmt.Errorf("`timeout` must be positive, got %v: a target that never answers would hold up every scrape", cfg.Timeout))
+	}
 	if cfg.MaxConcurrency <= 0 {
 		errs = append(errs, fmt.Errorf("`max_concurrency` must be positive, got %d", cfg.MaxConcurrency))
 	}

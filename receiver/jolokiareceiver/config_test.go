@@ -98,6 +98,8 @@ func TestValidateErrors(t *testing.T) {
 		{"attribute with a slash", func(c *Config) {
 			c.Metrics = []MetricConfig{{Name: "app.x", MBean: "com.app:type=X", Attribute: "Usage/used"}}
 		}, []string{"`attribute` \"Usage/used\" must be one attribute name, without \"*\" or \"/\" (use `path` to go inside it)"}},
+		{"timeout", func(c *Config) { c.Timeout = 0 },
+			[]string{"`timeout` must be positive, got 0s: a target that never answers would hold up every scrape"}},
 		{"max_response_bytes", func(c *Config) { c.MaxResponseBytes = 0 },
 			[]string{"`max_response_bytes` must be positive, got 0"}},
 	}

@@ -24,11 +24,14 @@ type converter struct {
 	start   pcommon.Timestamp
 	// captured holds the keys matched by "*" path segments while walking.
 	captured []string
-	points   int
+	// names caches parsed MBean names across scrapes of one target.
+	names  nameCache
+	points int
 }
 
-func newConverter(p *plan, sm pmetric.ScopeMetrics, start, now pcommon.Timestamp) *converter {
+func newConverter(p *plan, sm pmetric.ScopeMetrics, start, now pcommon.Timestamp, names nameCache) *converter {
 	return &converter{
+		names:   names,
 		plan:    p,
 		sm:      sm,
 		metrics: make([]pmetric.Metric, len(p.metrics)),
@@ -79,8 +82,8 @@ func (c *converter) convert(entries []responseEntry, slots []slot) []entryResult
 			if !ok {
 				continue
 			}
-			on, err := parseObjectName(name)
-			if err != nil {
+			on, ok := c.names.parse(name)
+			if !ok {
 				continue
 			}
 			c.mbean(req, on, attrs)
@@ -267,4 +270,31 @@ func kindOf(v any) string {
 	default:
 		return "number"
 	}
+}
+
+// nameCache keeps the parsed form of the MBean names a target returns for
+// patterns. It is bounded: a target returning ever new names (hostile, or a
+// pattern over short-lived MBeans) only empties it now and then.
+type nameCache map[string]*objectName
+
+const maxCachedNames = 10000
+
+func (nc nameCache) parse(name string) (objectName, bool) {
+	if nc == nil {
+		on, err := parseObjectName(name)
+		return on, err == nil
+	}
+	if on, ok := nc[name]; ok {
+		return *on, on != nil
+	}
+	if len(nc) >= maxCachedNames {
+		clear(nc)
+	}
+	on, err := parseObjectName(name)
+	if err != nil {
+		nc[name] = nil
+		return on, false
+	}
+	nc[name] = &on
+	return on, true
 }

@@ -49,7 +49,7 @@ func convertResponse(t testing.TB, p *plan, slots []slot, body []byte) (pmetric.
 	md := pmetric.NewMetrics()
 	sm := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty()
 	now := pcommon.NewTimestampFromTime(time.Unix(1796070858, 0))
-	return md, newConverter(p, sm, now, now).convert(entries, slots)
+	return md, newConverter(p, sm, now, now, nil).convert(entries, slots)
 }
 
 func statuses(results []entryResult) []int {

@@ -135,8 +135,10 @@ func parseNumber(s string) (number, bool) {
 	if s == "" {
 		return number{}, false
 	}
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return number{i: i, isInt: true}, true
+	if !strings.ContainsAny(s, ".eEInN") { // ParseInt's error on "12.5" would allocate
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return number{i: i, isInt: true}, true
+		}
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {

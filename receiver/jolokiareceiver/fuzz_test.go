@@ -34,7 +34,7 @@ func FuzzDecodeConvert(f *testing.F) {
 		md := pmetric.NewMetrics()
 		sm := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty()
 		now := pcommon.NewTimestampFromTime(time.Unix(0, 0))
-		results := newConverter(p, sm, now, now).convert(entries, p.slots)
+		results := newConverter(p, sm, now, now, nil).convert(entries, p.slots)
 		if len(results) != len(p.slots) {
 			t.Fatalf("%d results for %d entries", len(results), len(p.slots))
 		}

@@ -100,7 +100,12 @@ func parseObjectName(s string) (objectName, error) {
 			return on, errors.New("trailing \",\" after the last key property")
 		}
 	}
-	sort.Slice(on.Props, func(i, j int) bool { return on.Props[i].Key < on.Props[j].Key })
+	// Insertion sort: a handful of keys, and no allocation (sort.Slice allocates).
+	for i := 1; i < len(on.Props); i++ {
+		for j := i; j > 0 && on.Props[j].Key < on.Props[j-1].Key; j-- {
+			on.Props[j], on.Props[j-1] = on.Props[j-1], on.Props[j]
+		}
+	}
 	return on, nil
 }
 

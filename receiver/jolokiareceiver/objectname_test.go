@@ -1,6 +1,7 @@
 package jolokiareceiver
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -98,4 +99,20 @@ func FuzzParseObjectName(f *testing.F) {
 			on.Value(p.Key)
 		}
 	})
+}
+
+func TestNameCache(t *testing.T) {
+	nc := nameCache{}
+	for range 2 {
+		on, ok := nc.parse("com.moalog.test:type=Payments,name=card")
+		assert.True(t, ok)
+		assert.Equal(t, "com.moalog.test:name=card,type=Payments", on.Canonical())
+		_, ok = nc.parse("not an object name")
+		assert.False(t, ok)
+	}
+	assert.Len(t, nc, 2)
+	for i := range maxCachedNames + 5 {
+		nc.parse(fmt.Sprintf("d:k=%d", i))
+	}
+	assert.LessOrEqual(t, len(nc), maxCachedNames, "bounded")
 }

@@ -54,6 +54,7 @@ type targetScraper struct {
 	body  []byte
 	slots []slot
 	split []bool
+	names nameCache
 	// entryErrors is the last error per request and attribute list, to log changes only.
 	entryErrors map[string]string
 }
@@ -89,6 +90,7 @@ func newScraper(cfg *Config, settings receiver.Settings) (*jolokiaScraper, error
 			slots:       p.slots,
 			split:       make([]bool, len(p.requests)),
 			entryErrors: map[string]string{},
+			names:       nameCache{},
 		})
 	}
 	return s, nil
@@ -188,7 +190,7 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 		if !t.up {
 			t.start = pcommon.NewTimestampFromTime(began)
 		}
-		results = newConverter(s.plan, sm, t.start, now).convert(entries, t.slots)
+		results = newConverter(s.plan, sm, t.start, now, t.names).convert(entries, t.slots)
 	}
 	t.up = err == nil
 	if err != nil {
@@ -230,6 +232,9 @@ func (s *jolokiaScraper) recordEntryResults(t *targetScraper, sm pmetric.ScopeMe
 	for i, r := range results {
 		sl := t.slots[i]
 		mbean := s.plan.requests[sl.req].mbean
+		if r.err == "" && len(t.entryErrors) == 0 {
+			continue // the common case: nothing to count, log or forget
+		}
 		key := mbean + " " + strings.Join(sl.attrs, ",")
 		switch {
 		case r.err == "":
