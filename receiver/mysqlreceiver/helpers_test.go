@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
@@ -187,3 +188,5 @@ func metricNames(md pmetric.Metrics) []string {
 	sort.Strings(out)
 	return out
 }
+
+func newNopSettings() receiver.Settings { return receivertest.NewNopSettings(metadata.Type) }

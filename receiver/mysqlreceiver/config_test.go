@@ -1,0 +1,158 @@
+package mysqlreceiver
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/config/confignet"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+
+	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
+)
+
+func loadConfig(t *testing.T, id string) *Config {
+	t.Helper()
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
+	sub, err := cm.Sub(id)
+	require.NoError(t, err)
+	require.NoError(t, sub.Unmarshal(cfg))
+	require.NoError(t, confmap.Validate(cfg))
+	return cfg
+}
+
+func TestLoadConfig(t *testing.T) {
+	def := loadConfig(t, "mysql")
+	assert.Equal(t, "localhost:3306", def.Endpoint)
+	assert.Equal(t, confignet.TransportTypeTCP, def.Transport)
+	assert.Equal(t, 10*time.Second, def.CollectionInterval)
+	assert.True(t, def.AllowNativePasswords)
+	assert.True(t, def.TLS.Insecure, "TLS is off unless configured, as in contrib")
+	assert.Equal(t, StatementEventsConfig{DigestTextLimit: 120, Limit: 250, TimeLimit: 24 * time.Hour}, def.StatementEvents)
+	assert.Equal(t, metadata.DefaultMetricsBuilderConfig(), def.MetricsBuilderConfig)
+
+	all := loadConfig(t, "mysql/all_keys")
+	assert.Equal(t, "mysql.internal:3307", all.Endpoint)
+	assert.Equal(t, "otel", all.Username)
+	assert.Equal(t, "s3cret", string(all.Password))
+	assert.Equal(t, "retrospect", all.Database)
+	assert.False(t, all.AllowNativePasswords)
+	assert.Equal(t, 30*time.Second, all.CollectionInterval)
+	assert.Equal(t, 2*time.Second, all.InitialDelay)
+	assert.Equal(t, 5*time.Second, all.Timeout)
+	assert.False(t, all.TLS.Insecure)
+	assert.True(t, all.TLS.InsecureSkipVerify)
+	assert.Equal(t, "mysql.example", all.TLS.ServerName)
+	assert.Equal(t, "/etc/ssl/mysql-ca.pem", all.TLS.CAFile)
+	assert.Equal(t, "/etc/ssl/client.pem", all.TLS.CertFile)
+	assert.Equal(t, "/etc/ssl/client.key", all.TLS.KeyFile)
+	assert.Equal(t, StatementEventsConfig{DigestTextLimit: 80, Limit: 10, TimeLimit: time.Hour}, all.StatementEvents)
+	assert.True(t, all.Metrics.MysqlStatementEventCount.Enabled)
+	assert.False(t, all.Metrics.MysqlUptime.Enabled)
+	assert.False(t, all.ResourceAttributes.MysqlInstanceEndpoint.Enabled)
+
+	unix := loadConfig(t, "mysql/unix")
+	assert.Equal(t, confignet.TransportTypeUnix, unix.Transport)
+	assert.Equal(t, "/run/mysqld/mysqld.sock", unix.Endpoint)
+}
+
+// The password is configopaque: printing the config never shows it.
+func TestPasswordIsOpaque(t *testing.T) {
+	cfg := loadConfig(t, "mysql/all_keys")
+	assert.Equal(t, "[REDACTED]", cfg.Password.String())
+}
+
+func TestStatementEventsQueryFollowsConfig(t *testing.T) {
+	cfg := loadConfig(t, "mysql/all_keys")
+	s := newScraper(cfg, newNopSettings())
+	assert.Contains(t, s.statementEventsQuery, "LEFT(DIGEST_TEXT, 80)")
+	assert.Contains(t, s.statementEventsQuery, "INTERVAL 3600 SECOND")
+	assert.Contains(t, s.statementEventsQuery, "LIMIT 10")
+}
+
+func TestDefaultsMatchTheIssue(t *testing.T) {
+	m := metadata.DefaultMetricsBuilderConfig().Metrics
+	on := map[string]bool{
+		// contrib's default set
+		"mysql.buffer_pool.data_pages": m.MysqlBufferPoolDataPages.Enabled, "mysql.buffer_pool.limit": m.MysqlBufferPoolLimit.Enabled,
+		"mysql.buffer_pool.operations": m.MysqlBufferPoolOperations.Enabled, "mysql.buffer_pool.page_flushes": m.MysqlBufferPoolPageFlushes.Enabled,
+		"mysql.buffer_pool.pages": m.MysqlBufferPoolPages.Enabled, "mysql.buffer_pool.usage": m.MysqlBufferPoolUsage.Enabled,
+		"mysql.double_writes": m.MysqlDoubleWrites.Enabled, "mysql.handlers": m.MysqlHandlers.Enabled,
+		"mysql.index.io.wait.count": m.MysqlIndexIoWaitCount.Enabled, "mysql.index.io.wait.time": m.MysqlIndexIoWaitTime.Enabled,
+		"mysql.locks": m.MysqlLocks.Enabled, "mysql.log_operations": m.MysqlLogOperations.Enabled,
+		"mysql.opened_resources": m.MysqlOpenedResources.Enabled, "mysql.operations": m.MysqlOperations.Enabled,
+		"mysql.page_operations": m.MysqlPageOperations.Enabled, "mysql.prepared_statements": m.MysqlPreparedStatements.Enabled,
+		"mysql.row_locks": m.MysqlRowLocks.Enabled, "mysql.row_operations": m.MysqlRowOperations.Enabled,
+		"mysql.sorts": m.MysqlSorts.Enabled, "mysql.table.io.wait.count": m.MysqlTableIoWaitCount.Enabled,
+		"mysql.table.io.wait.time": m.MysqlTableIoWaitTime.Enabled, "mysql.threads": m.MysqlThreads.Enabled,
+		"mysql.tmp_resources": m.MysqlTmpResources.Enabled, "mysql.uptime": m.MysqlUptime.Enabled,
+		"mysql.mysqlx_connections": m.MysqlMysqlxConnections.Enabled,
+		// off in contrib, on here
+		"mysql.query.count": m.MysqlQueryCount.Enabled, "mysql.query.slow.count": m.MysqlQuerySlowCount.Enabled,
+		"mysql.connection.count": m.MysqlConnectionCount.Enabled, "mysql.connection.errors": m.MysqlConnectionErrors.Enabled,
+		"mysql.commands": m.MysqlCommands.Enabled, "mysql.client.network.io": m.MysqlClientNetworkIo.Enabled,
+		"mysql.replica.time_behind_source": m.MysqlReplicaTimeBehindSource.Enabled, "mysql.replica.sql_delay": m.MysqlReplicaSQLDelay.Enabled,
+		// ours
+		"mysql.up": m.MysqlUp.Enabled, "mysql.connection.max": m.MysqlConnectionMax.Enabled, "mysql.connection.max_used": m.MysqlConnectionMaxUsed.Enabled,
+	}
+	for name, enabled := range on {
+		assert.True(t, enabled, "%s is on by default", name)
+	}
+	off := map[string]bool{
+		"mysql.statement_event.count": m.MysqlStatementEventCount.Enabled, "mysql.statement_event.wait.time": m.MysqlStatementEventWaitTime.Enabled,
+		"mysql.joins": m.MysqlJoins.Enabled, "mysql.table_open_cache": m.MysqlTableOpenCache.Enabled,
+		"mysql.qcache.hits": m.MysqlQcacheHits.Enabled, "mysql.qcache.not.cached": m.MysqlQcacheNotCached.Enabled,
+		"mysql.qcache.queries": m.MysqlQcacheQueries.Enabled, "mysql.query.client.count": m.MysqlQueryClientCount.Enabled,
+		"mysql.mysqlx_worker_threads": m.MysqlMysqlxWorkerThreads.Enabled,
+	}
+	for name, enabled := range off {
+		assert.False(t, enabled, "%s is off by default", name)
+	}
+	r := metadata.DefaultResourceAttributesConfig()
+	assert.True(t, r.MysqlInstanceEndpoint.Enabled && r.ServiceName.Enabled && r.ServiceInstanceID.Enabled)
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name    string
+		change  func(*Config)
+		wantErr string
+	}{
+		{"defaults", func(*Config) {}, ""},
+		{"ipv6", func(c *Config) { c.Endpoint = "[::1]:3306"; c.Transport = "tcp6" }, ""},
+		{"unix socket", func(c *Config) { c.Endpoint = "/run/mysqld/mysqld.sock"; c.Transport = "unix" }, ""},
+		{"no port", func(c *Config) { c.Endpoint = "localhost" },
+			"`endpoint` \"localhost\" is not host:port (address localhost: missing port in address): write it like localhost:3306, or set `transport: unix` for a socket path"},
+		{"socket path over tcp", func(c *Config) { c.Endpoint = "/run/mysqld/mysqld.sock" },
+			"`endpoint` \"/run/mysqld/mysqld.sock\" is not host:port (address /run/mysqld/mysqld.sock: missing port in address): write it like localhost:3306, or set `transport: unix` for a socket path"},
+		{"unix without path", func(c *Config) { c.Endpoint = ""; c.Transport = "unix" },
+			"`endpoint` must be the socket path with `transport: unix`, e.g. /run/mysqld/mysqld.sock"},
+		{"udp", func(c *Config) { c.Transport = "udp" }, "`transport` \"udp\" is not supported for mysql localhost:3306: use tcp or unix"},
+		{"no username", func(c *Config) { c.Username = "" },
+			"mysql localhost:3306: `username` must be set: the monitoring user (see the GRANT statements in the receiver's README)"},
+		{"bad statement limits", func(c *Config) {
+			c.StatementEvents = StatementEventsConfig{DigestTextLimit: 0, Limit: -1, TimeLimit: time.Millisecond}
+		},
+			"`statement_events::digest_text_limit` must be positive (default 120), got 0\n" +
+				"`statement_events::limit` must be positive (default 250), got -1\n" +
+				"`statement_events::time_limit` must be at least 1s (default 24h0m0s), got 1ms"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := createDefaultConfig().(*Config)
+			tt.change(cfg)
+			err := cfg.Validate()
+			if tt.wantErr == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Equal(t, tt.wantErr, err.Error())
+		})
+	}
+}
