@@ -285,7 +285,10 @@ func (nc nameCache) parse(name string) (objectName, bool) {
 		return on, err == nil
 	}
 	if on, ok := nc[name]; ok {
-		return *on, on != nil
+		if on == nil {
+			return objectName{}, false // known to be unparsable
+		}
+		return *on, true
 	}
 	if len(nc) >= maxCachedNames {
 		clear(nc)
