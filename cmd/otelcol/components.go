@@ -4,6 +4,7 @@ package main
 
 import (
 	jolokiareceiver "github.com/moalog/platform-collector/receiver/jolokiareceiver"
+	mysqlreceiver "github.com/moalog/platform-collector/receiver/mysqlreceiver"
 	redisreceiver "github.com/moalog/platform-collector/receiver/redisreceiver"
 	prometheusexporter "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter"
 	prometheusremotewriteexporter "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusremotewriteexporter"
@@ -67,6 +68,7 @@ func components() (otelcol.Factories, error) {
 		prometheusreceiver.NewFactory(),
 		jolokiareceiver.NewFactory(),
 		redisreceiver.NewFactory(),
+		mysqlreceiver.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
@@ -76,6 +78,7 @@ func components() (otelcol.Factories, error) {
 		prometheusreceiver.NewFactory().Type(): "github.com/open-telemetry/opentelemetry-collector-contrib/receiver/prometheusreceiver v0.165.1",
 		jolokiareceiver.NewFactory().Type():    "github.com/moalog/platform-collector v0.1.0",
 		redisreceiver.NewFactory().Type():      "github.com/moalog/platform-collector v0.1.0",
+		mysqlreceiver.NewFactory().Type():      "github.com/moalog/platform-collector v0.1.0",
 	})
 
 	factories.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](

@@ -63,7 +63,7 @@ func TestComponentsListed(t *testing.T) {
 		}
 	}
 	want := map[string][]string{
-		"receivers":  {"otlp", "prometheus"},
+		"receivers":  {"otlp", "prometheus", "jolokia", "redis", "mysql"},
 		"processors": {"batch", "memory_limiter", "resource"},
 		"exporters":  {"prometheus", "prometheus_remote_write", "otlp_grpc", "otlp_http", "debug"},
 		"extensions": {"health_check", "pprof", "zpages"},
