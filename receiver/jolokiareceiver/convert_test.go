@@ -120,7 +120,7 @@ func TestConvertRecordedJVMPreset(t *testing.T) {
 
 func addSelfMetricsForShape(md pmetric.Metrics) {
 	ms := md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics()
-	for _, m := range []struct{ name, unit string }{{metricUp, "1"}, {metricDuration, "s"}, {metricReadErrors, "{read}"}} {
+	for _, m := range []struct{ name, unit string }{{metricUp, "{status}"}, {metricDuration, "s"}, {metricReadErrors, "{read}"}} {
 		x := ms.AppendEmpty()
 		x.SetName(m.name)
 		x.SetUnit(m.unit)

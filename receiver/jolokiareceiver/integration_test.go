@@ -214,7 +214,7 @@ func checkJVMPreset(t *testing.T, md pmetric.Metrics) {
 		"jvm.buffer.memory.limit":       "updowncounter By",
 		"jvm.buffer.count":              "updowncounter {buffer}",
 		"process.uptime":                "gauge s",
-		"jolokia.up":                    "gauge 1",
+		"jolokia.up":                    "gauge {status}",
 		"jolokia.scrape.duration":       "gauge s",
 		"jolokia.read.errors":           "gauge {read}",
 	}, metricShapes(md))

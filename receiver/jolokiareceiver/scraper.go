@@ -203,7 +203,9 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 		upValue = 1
 	}
 	self.SetName(metricUp)
-	self.SetUnit("1")
+	// "{status}", not "1": the Prometheus exporter appends _ratio to gauges of
+	// unit "1", and dashboards and alerts expect jolokia_up.
+	self.SetUnit("{status}")
 	self.SetDescription("1 when the last scrape of the target got a valid Jolokia response, 0 otherwise.")
 	dp := self.SetEmptyGauge().DataPoints().AppendEmpty()
 	dp.SetTimestamp(now)
