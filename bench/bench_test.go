@@ -14,21 +14,22 @@ VmPeak:	 1943292 kB
 VmHWM:	   91234 kB
 VmRSS:	   88712 kB
 RssAnon:	   30000 kB
+RssFile:	   58712 kB
 Threads:	9
 `
 
 func TestParseStatus(t *testing.T) {
-	rss, hwm, err := ParseStatus([]byte(statusText))
+	rss, hwm, anon, err := ParseStatus([]byte(statusText))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rss != 88712*1024 || hwm != 91234*1024 {
-		t.Fatalf("rss %d hwm %d", rss, hwm)
+	if rss != 88712*1024 || hwm != 91234*1024 || anon != 30000*1024 {
+		t.Fatalf("rss %d hwm %d anon %d", rss, hwm, anon)
 	}
-	if _, _, err := ParseStatus([]byte("Name:\tkthreadd\nState:\tS\n")); err == nil {
+	if _, _, _, err := ParseStatus([]byte("Name:\tkthreadd\nState:\tS\n")); err == nil {
 		t.Fatal("a status without VmRSS must fail")
 	}
-	if _, _, err := ParseStatus([]byte("VmRSS:\t12 MB\nVmHWM:\t1 kB\n")); err == nil {
+	if _, _, _, err := ParseStatus([]byte("VmRSS:\t12 MB\nVmHWM:\t1 kB\nRssAnon:\t1 kB\n")); err == nil {
 		t.Fatal("a unit other than kB must fail")
 	}
 }
@@ -53,7 +54,7 @@ func TestReadProcSelf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.RSS <= 0 || s.HWM < s.RSS {
+	if s.RSS <= 0 || s.HWM < s.RSS || s.Anon <= 0 || s.Anon > s.RSS {
 		t.Fatalf("implausible sample %+v", s)
 	}
 }
@@ -82,12 +83,12 @@ func TestMarkdownRatios(t *testing.T) {
 		Interval: 5 * time.Second,
 		Window:   100 * time.Second,
 		Collectors: []Measured{
-			{Name: "collector (all)", Targets: "all", SteadyRSS: 60 * mb, PeakRSS: 70 * mb, CPUSeconds: 0.4, Cycles: 20, Scrapes: 20, BytesServed: 20 * 1000, Series: 100},
-			{Name: "collector (same)", Targets: "redis, mysql", SteadyRSS: 30 * mb, PeakRSS: 40 * mb, CPUSeconds: 0.2, Cycles: 20, Scrapes: 20, BytesServed: 20 * 500, Series: 50},
+			{Name: "collector (all)", Targets: "all", SteadyRSS: 60 * mb, SteadyAnon: 20 * mb, PeakRSS: 70 * mb, CPUSeconds: 0.4, Cycles: 20, Scrapes: 20, BytesServed: 20 * 1000, Series: 100},
+			{Name: "collector (same)", Targets: "redis, mysql", SteadyRSS: 30 * mb, SteadyAnon: 10 * mb, PeakRSS: 40 * mb, CPUSeconds: 0.2, Cycles: 20, Scrapes: 20, BytesServed: 20 * 500, Series: 50},
 		},
 		Exporters: []Measured{
-			{Name: "redis_exporter", Targets: "redis", SteadyRSS: 15 * mb, PeakRSS: 16 * mb, CPUSeconds: 0.05, Cycles: 20, Scrapes: 20, BytesServed: 20 * 300, Series: 30},
-			{Name: "mysqld_exporter", Targets: "mysql", SteadyRSS: 15 * mb, PeakRSS: 24 * mb, CPUSeconds: 0.25, Cycles: 20, Scrapes: 20, BytesServed: 20 * 700, Series: 70},
+			{Name: "redis_exporter", Targets: "redis", SteadyRSS: 15 * mb, SteadyAnon: 2 * mb, PeakRSS: 16 * mb, CPUSeconds: 0.05, Cycles: 20, Scrapes: 20, BytesServed: 20 * 300, Series: 30},
+			{Name: "mysqld_exporter", Targets: "mysql", SteadyRSS: 15 * mb, SteadyAnon: 3 * mb, PeakRSS: 24 * mb, CPUSeconds: 0.25, Cycles: 20, Scrapes: 20, BytesServed: 20 * 700, Series: 70},
 		},
 		References: []Reference{{Name: "jolokia", Targets: "2 JVMs", RSSLow: 10 * mb, RSSHigh: 12 * mb}},
 		Compare:    "collector (same)",
@@ -95,9 +96,9 @@ func TestMarkdownRatios(t *testing.T) {
 	}
 	md := r.Markdown()
 	for _, want := range []string{
-		"| **sum of the exporters** | redis, mysql | 30.0 | 40.0 | 15.0 | 1000 | 100 |",
-		"| collector (same) | redis, mysql | 30.0 | 40.0 | 10.0 | 500 | 50 |",
-		"| **ratio: collector (same) / sum of the exporters** (same targets) | | **1.00** | **1.00** | **0.67** | 0.50 | 0.50 |",
+		"| **sum of the exporters** | redis, mysql | 30.0 | 5.0 | 40.0 | 15.0 | 1000 | 100 |",
+		"| collector (same) | redis, mysql | 30.0 | 10.0 | 40.0 | 10.0 | 500 | 50 |",
+		"| **ratio: collector (same) / sum of the exporters** (same targets) | | **1.00** | 2.00 | **1.00** | **0.67** | 0.50 | 0.50 |",
 		"| **ratio: collector (all) / (sum of the exporters + references)** (steady RSS only) | | **1.43-1.50** |",
 		"| jolokia | 2 JVMs | 10.0-12.0 |",
 		"(20 cycles)",

@@ -51,7 +51,13 @@ func TestCompare(t *testing.T) {
 	redis := testenv.StartRedis(t, testenv.RedisOptions{})
 	// 4000 keys, so the keyspace and memory figures have something to say.
 	redis.CLI(t, "EVAL", "for i=1,4000 do redis.call('SET', 'key:'..i, i) end", "0")
-	maria := startMariaDB(t, testenv.FreePort(t))
+	maria := testenv.StartMariaDB(t, testenv.MariaDBOptions{})
+	const mysqlUser, mysqlPassword = "monitor", "bench-monitor-pw"
+	maria.CreateMonitorUser(t, mysqlUser, mysqlPassword)
+	maria.Exec(t, // the platform's database, with a table that has some rows
+		"CREATE DATABASE retrospect",
+		"CREATE TABLE retrospect.retrospects (id INT AUTO_INCREMENT PRIMARY KEY, title VARCHAR(200), body TEXT, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)",
+		"INSERT INTO retrospect.retrospects (title, body) SELECT CONCAT('r', seq), REPEAT('x', 200) FROM retrospect.seq_1_to_1000")
 	jvm1 := testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2, CommonsPool2: true})
 	jvm2 := testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2})
 	mux := http.NewServeMux()
@@ -65,6 +71,9 @@ func TestCompare(t *testing.T) {
 		receivers     []string
 		proc          *proc
 		metricsURL    string
+		telemetryURL  string
+		heapMax       float64 // otelcol_process_runtime_heap_alloc_bytes, max over the window
+		sysMax        float64 // otelcol_process_runtime_total_sys_memory_bytes, max
 	}
 	all := []string{}
 	files := []string{"base.yaml"}
@@ -99,24 +108,28 @@ func TestCompare(t *testing.T) {
 	}
 	for _, run := range runs {
 		metrics := testenv.Addr(testenv.FreePort(t))
+		telemetryPort := testenv.FreePort(t)
+		run.telemetryURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", telemetryPort)
 		env := []string{
 			"BENCH_INTERVAL=" + interval.String(),
 			"BENCH_METRICS_ENDPOINT=" + metrics,
 			"BENCH_HEALTH_ENDPOINT=" + testenv.Addr(testenv.FreePort(t)),
-			"BENCH_TELEMETRY_PORT=" + strconv.Itoa(testenv.FreePort(t)),
+			"BENCH_TELEMETRY_PORT=" + strconv.Itoa(telemetryPort),
 			"BENCH_MOALOG_TARGET=" + strings.TrimPrefix(moalog.URL, "http://"),
 			"BENCH_JVM1_ENDPOINT=" + jvm1.Endpoint,
 			"BENCH_JVM2_ENDPOINT=" + jvm2.Endpoint,
 			"BENCH_REDIS_ENDPOINT=" + redis.Addr,
 			"BENCH_MYSQL_ENDPOINT=" + maria.Addr,
-			"BENCH_MYSQL_USER=" + maria.User,
-			"BENCH_MYSQL_PASSWORD=" + maria.Password,
+			"BENCH_MYSQL_USER=" + mysqlUser,
+			"BENCH_MYSQL_PASSWORD=" + mysqlPassword,
 		}
 		var args []string
 		for _, f := range files {
 			args = append(args, "--config="+filepath.Join(testenv.RepoRoot(), "bench", "config", f))
 		}
 		args = append(args, "--config=yaml:service::pipelines::metrics::receivers: ["+strings.Join(run.receivers, ", ")+"]")
+		// BENCH_COLLECTOR_ENV: extra environment of the collectors only, e.g. "GOGC=50 GOMEMLIMIT=40MiB".
+		env = append(env, strings.Fields(os.Getenv("BENCH_COLLECTOR_ENV"))...)
 		run.proc = startProc(t, "otelcol ("+strings.Join(run.receivers, ",")+")", env, bin, args...)
 		run.metricsURL = "http://" + metrics + "/metrics"
 	}
@@ -127,7 +140,7 @@ func TestCompare(t *testing.T) {
 		"--redis.addr=redis://"+redis.Addr, "--web.listen-address="+redisExp)
 	mycnf := filepath.Join(t.TempDir(), "my.cnf")
 	host, port, _ := strings.Cut(maria.Addr, ":")
-	if err := os.WriteFile(mycnf, []byte(fmt.Sprintf("[client]\nuser=%s\npassword=%s\nhost=%s\nport=%s\n", maria.User, maria.Password, host, port)), 0o600); err != nil {
+	if err := os.WriteFile(mycnf, []byte(fmt.Sprintf("[client]\nuser=%s\npassword=%s\nhost=%s\nport=%s\n", mysqlUser, mysqlPassword, host, port)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	mysqlExp := testenv.Addr(testenv.FreePort(t))
@@ -157,6 +170,7 @@ func TestCompare(t *testing.T) {
 	lastBody := make([][]byte, len(targets))
 	var mu sync.Mutex
 	rss := make([][]int64, len(targets))
+	anon := make([][]int64, len(targets))
 	start := make([]ProcSample, len(targets))
 	measuring := false
 	sample := func() {
@@ -168,12 +182,30 @@ func TestCompare(t *testing.T) {
 			mu.Lock()
 			if measuring {
 				rss[i] = append(rss[i], s.RSS)
+				anon[i] = append(anon[i], s.Anon)
 			}
 			mu.Unlock()
 		}
 	}
 	scrape := func() {
 		var wg sync.WaitGroup
+		for _, run := range runs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, body, err := get(client, run.telemetryURL)
+				if err != nil {
+					return
+				}
+				heap, sys := promValue(body, "otelcol_process_runtime_heap_alloc_bytes"), promValue(body, "otelcol_process_runtime_total_sys_memory_bytes")
+				mu.Lock()
+				defer mu.Unlock()
+				if measuring {
+					run.heapMax = max(run.heapMax, heap)
+					run.sysMax = max(run.sysMax, sys)
+				}
+			}()
+		}
 		for i, tg := range targets {
 			wg.Add(1)
 			go func() {
@@ -237,14 +269,20 @@ func TestCompare(t *testing.T) {
 		tg.m.CPUSeconds = end.CPUSeconds() - start[i].CPUSeconds()
 		tg.m.PeakRSS = end.HWM
 		tg.m.SteadyRSS = Median(rss[i])
+		tg.m.SteadyAnon = Median(anon[i])
 		tg.m.Cycles = cycles
 		tg.m.Series = CountSeries(lastBody[i])
 		if tg.m.ScrapeErrors > 0 {
 			t.Errorf("%s: %d of %d scrapes failed", tg.m.Name, tg.m.ScrapeErrors, tg.m.Scrapes)
 		}
 	}
-	for _, p := range metricPrefixes(lastBody[0]) {
-		notes = append(notes, p)
+	notes = append(notes, metricPrefixes(lastBody[0])...)
+	for _, run := range runs {
+		notes = append(notes, fmt.Sprintf("%s: Go heap in use (`otelcol_process_runtime_heap_alloc_bytes`) at most %.1f MiB, memory obtained from the OS (`..._total_sys_memory_bytes`) at most %.1f MiB during the window.",
+			run.name, run.heapMax/(1<<20), run.sysMax/(1<<20)))
+	}
+	if env := os.Getenv("BENCH_COLLECTOR_ENV"); env != "" {
+		notes = append(notes, "The collectors ran with `"+env+"`.")
 	}
 
 	// --- report ---
@@ -303,6 +341,25 @@ func get(c *http.Client, url string) (int64, []byte, error) {
 		return 0, nil, fmt.Errorf("HTTP %s", resp.Status)
 	}
 	return int64(len(body)), body, nil
+}
+
+// promValue is the value of the first sample of an unlabelled metric (0 when absent).
+func promValue(body []byte, name string) float64 {
+	for _, line := range bytes.Split(body, []byte("\n")) {
+		rest, ok := bytes.CutPrefix(line, []byte(name))
+		if !ok || len(rest) == 0 || (rest[0] != ' ' && rest[0] != '{') {
+			continue
+		}
+		f := strings.Fields(string(rest))
+		if len(f) == 0 {
+			continue
+		}
+		v, err := strconv.ParseFloat(f[len(f)-1], 64)
+		if err == nil {
+			return v
+		}
+	}
+	return 0
 }
 
 func envDuration(t *testing.T, name string, def time.Duration) time.Duration {

@@ -5,14 +5,11 @@ package bench
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -126,62 +123,6 @@ func tail(s string, n int) string {
 		return s
 	}
 	return "..." + s[len(s)-n:]
-}
-
-// mariaDB is a MariaDB server for the run, with a monitoring user that has the
-// grants the platform's monitoring user has (PROCESS, REPLICATION CLIENT, SELECT).
-type mariaDB struct {
-	Addr, User, Password string
-}
-
-// startMariaDB runs Debian's mariadbd on a free loopback port with a fresh data
-// directory. (testenv.StartMariaDB replaces it once the shared starter exists.)
-func startMariaDB(t *testing.T, port int) *mariaDB {
-	t.Helper()
-	installDB := lookBinary(t, "mariadb-install-db", "mysql_install_db")
-	server := lookBinary(t, "mariadbd", "mysqld", "/usr/sbin/mariadbd", "/usr/sbin/mysqld")
-	client := lookBinary(t, "mariadb", "mysql")
-	dir, err := os.MkdirTemp("", "bench-mariadb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	data := filepath.Join(dir, "data")
-	sock := filepath.Join(dir, "mysqld.sock")
-	if out, err := exec.Command(installDB, "--no-defaults", "--datadir="+data, "--user=root",
-		"--auth-root-authentication-method=socket", "--skip-test-db").CombinedOutput(); err != nil {
-		t.Fatalf("mariadb-install-db: %v\n%s", err, out)
-	}
-	p := startProc(t, "mariadbd", nil, server, "--no-defaults", "--datadir="+data, "--user=root",
-		"--bind-address=127.0.0.1", fmt.Sprintf("--port=%d", port), "--socket="+sock,
-		"--pid-file="+filepath.Join(dir, "mysqld.pid"), "--skip-log-bin", "--innodb-buffer-pool-size=32M",
-		"--performance-schema=ON", "--log-error="+filepath.Join(dir, "error.log"))
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if _, err := os.Stat(sock); err == nil {
-			if exec.Command(client, "--no-defaults", "-S", sock, "-uroot", "-e", "SELECT 1").Run() == nil {
-				break
-			}
-		}
-		if p.exited() || time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Fatalf("mariadbd did not start:\n%s", tail(string(log), 3000))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	m := &mariaDB{Addr: fmt.Sprintf("127.0.0.1:%d", port), User: "monitor", Password: "bench-monitor-pw"}
-	sql := strings.Join([]string{
-		fmt.Sprintf("CREATE USER '%s'@'127.0.0.1' IDENTIFIED BY '%s'", m.User, m.Password),
-		fmt.Sprintf("GRANT PROCESS, REPLICATION CLIENT, SELECT ON *.* TO '%s'@'127.0.0.1'", m.User),
-		// The platform's database, with a table that sees some traffic.
-		"CREATE DATABASE retrospect",
-		"CREATE TABLE retrospect.retrospects (id INT AUTO_INCREMENT PRIMARY KEY, title VARCHAR(200), body TEXT, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)",
-		"INSERT INTO retrospect.retrospects (title, body) SELECT CONCAT('r', seq), REPEAT('x', 200) FROM retrospect.seq_1_to_1000",
-	}, "; ")
-	if out, err := exec.Command(client, "--no-defaults", "-S", sock, "-uroot", "-e", sql).CombinedOutput(); err != nil {
-		t.Fatalf("mariadb setup: %v\n%s", err, out)
-	}
-	return m
 }
 
 func lookBinary(t *testing.T, names ...string) string {

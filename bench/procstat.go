@@ -23,8 +23,12 @@ const ClockTicks = 100
 
 // ProcSample is one reading of /proc/<pid>/status and /proc/<pid>/stat.
 type ProcSample struct {
-	RSS      int64 // VmRSS, bytes
-	HWM      int64 // VmHWM (peak RSS since start), bytes
+	RSS int64 // VmRSS, bytes
+	HWM int64 // VmHWM (peak RSS since start), bytes
+	// Anon is RssAnon (heap, stacks: memory only this process holds); the
+	// rest of RSS is RssFile, the pages of the binary it touched (clean,
+	// reclaimable page cache, shared with other processes of the same binary).
+	Anon     int64
 	CPUTicks uint64
 }
 
@@ -42,7 +46,7 @@ func ReadProc(pid int) (ProcSample, error) {
 		return ProcSample{}, err
 	}
 	var s ProcSample
-	if s.RSS, s.HWM, err = ParseStatus(status); err != nil {
+	if s.RSS, s.HWM, s.Anon, err = ParseStatus(status); err != nil {
 		return ProcSample{}, fmt.Errorf("/proc/%d/status: %w", pid, err)
 	}
 	if s.CPUTicks, err = ParseStat(stat); err != nil {
@@ -51,8 +55,8 @@ func ReadProc(pid int) (ProcSample, error) {
 	return s, nil
 }
 
-// ParseStatus returns VmRSS and VmHWM of a /proc/<pid>/status text, in bytes.
-func ParseStatus(b []byte) (rss, hwm int64, err error) {
+// ParseStatus returns VmRSS, VmHWM and RssAnon of a /proc/<pid>/status text, in bytes.
+func ParseStatus(b []byte) (rss, hwm, anon int64, err error) {
 	found := 0
 	for _, line := range bytes.Split(b, []byte("\n")) {
 		name, rest, ok := bytes.Cut(line, []byte(":"))
@@ -65,24 +69,26 @@ func ParseStatus(b []byte) (rss, hwm int64, err error) {
 			dst = &rss
 		case "VmHWM":
 			dst = &hwm
+		case "RssAnon":
+			dst = &anon
 		default:
 			continue
 		}
 		fields := strings.Fields(string(rest))
 		if len(fields) != 2 || fields[1] != "kB" {
-			return 0, 0, fmt.Errorf("unexpected %s line %q", name, line)
+			return 0, 0, 0, fmt.Errorf("unexpected %s line %q", name, line)
 		}
 		kb, err := strconv.ParseInt(fields[0], 10, 64)
 		if err != nil {
-			return 0, 0, fmt.Errorf("%s: %w", name, err)
+			return 0, 0, 0, fmt.Errorf("%s: %w", name, err)
 		}
 		*dst = kb * 1024
 		found++
 	}
-	if found != 2 {
-		return 0, 0, errors.New("VmRSS or VmHWM missing (kernel thread or zombie?)")
+	if found != 3 {
+		return 0, 0, 0, errors.New("VmRSS, VmHWM or RssAnon missing (kernel thread or zombie?)")
 	}
-	return rss, hwm, nil
+	return rss, hwm, anon, nil
 }
 
 // ParseStat returns utime+stime (clock ticks) of a /proc/<pid>/stat line. The

@@ -14,6 +14,9 @@ type Measured struct {
 	// SteadyRSS is the median VmRSS over the window; PeakRSS the VmHWM at
 	// its end (the peak since the process started, start-up included).
 	SteadyRSS, PeakRSS int64
+	// SteadyAnon is the median RssAnon: the part of RSS that is the
+	// process' own memory (heap, stacks), not pages of its binary.
+	SteadyAnon int64
 	// CPUSeconds is utime+stime spent during the window.
 	CPUSeconds float64
 	// Cycles is the number of scrape intervals in the window.
@@ -48,6 +51,7 @@ func Sum(name, targets string, ms ...Measured) Measured {
 	for _, m := range ms {
 		s.SteadyRSS += m.SteadyRSS
 		s.PeakRSS += m.PeakRSS
+		s.SteadyAnon += m.SteadyAnon
 		s.CPUSeconds += m.CPUSeconds
 		s.Cycles = max(s.Cycles, m.Cycles)
 		s.Scrapes = max(s.Scrapes, m.Scrapes)
@@ -107,7 +111,7 @@ func row(m Measured) string {
 	if m.ScrapeErrors > 0 {
 		errs = fmt.Sprintf(" (%d failed)", m.ScrapeErrors)
 	}
-	return fmt.Sprintf("| %s | %s | %s | %s | %.1f | %d%s | %d |", m.Name, m.Targets, mib(m.SteadyRSS), mib(m.PeakRSS),
+	return fmt.Sprintf("| %s | %s | %s | %s | %s | %.1f | %d%s | %d |", m.Name, m.Targets, mib(m.SteadyRSS), mib(m.SteadyAnon), mib(m.PeakRSS),
 		m.CPUPerCycle(), m.BytesPerScrape(), errs, m.Series)
 }
 
@@ -129,8 +133,8 @@ func (r Report) Markdown() string {
 	if len(r.Versions) > 0 {
 		b.WriteString("Versions: " + strings.Join(r.Versions, "; ") + ".\n\n")
 	}
-	b.WriteString("| process | targets | steady RSS (MiB) | peak RSS (MiB) | CPU ms / cycle | bytes / scrape | series / scrape |\n")
-	b.WriteString("|---|---|--:|--:|--:|--:|--:|\n")
+	b.WriteString("| process | targets | steady RSS (MiB) | of which anon (MiB) | peak RSS (MiB) | CPU ms / cycle | bytes / scrape | series / scrape |\n")
+	b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|\n")
 	for _, m := range r.Collectors {
 		b.WriteString(row(m) + "\n")
 	}
@@ -155,16 +159,16 @@ func (r Report) Markdown() string {
 	for _, ref := range r.References {
 		refLow += ref.RSSLow
 		refHigh += ref.RSSHigh
-		fmt.Fprintf(&b, "| %s | %s | %s-%s | – | – | – | – |\n", ref.Name, ref.Targets, mib(ref.RSSLow), mib(ref.RSSHigh))
+		fmt.Fprintf(&b, "| %s | %s | %s-%s | – | – | – | – | – |\n", ref.Name, ref.Targets, mib(ref.RSSLow), mib(ref.RSSHigh))
 	}
 	if c, ok := r.find(r.Compare); ok {
-		fmt.Fprintf(&b, "| **ratio: %s / sum of the exporters** (same targets) | | **%s** | **%s** | **%s** | %s | %s |\n", c.Name,
-			ratio(float64(c.SteadyRSS), float64(sum.SteadyRSS)), ratio(float64(c.PeakRSS), float64(sum.PeakRSS)),
+		fmt.Fprintf(&b, "| **ratio: %s / sum of the exporters** (same targets) | | **%s** | %s | **%s** | **%s** | %s | %s |\n", c.Name,
+			ratio(float64(c.SteadyRSS), float64(sum.SteadyRSS)), ratio(float64(c.SteadyAnon), float64(sum.SteadyAnon)), ratio(float64(c.PeakRSS), float64(sum.PeakRSS)),
 			ratio(c.CPUPerCycle(), sum.CPUPerCycle()), ratio(float64(c.BytesPerScrape()), float64(sum.BytesPerScrape())),
 			ratio(float64(c.Series), float64(sum.Series)))
 	}
 	if c, ok := r.find(r.All); ok && len(r.References) > 0 {
-		fmt.Fprintf(&b, "| **ratio: %s / (sum of the exporters + references)** (steady RSS only) | | **%s-%s** | – | – | – | – |\n", c.Name,
+		fmt.Fprintf(&b, "| **ratio: %s / (sum of the exporters + references)** (steady RSS only) | | **%s-%s** | – | – | – | – | – |\n", c.Name,
 			ratio(float64(c.SteadyRSS), float64(sum.SteadyRSS+refHigh)), ratio(float64(c.SteadyRSS), float64(sum.SteadyRSS+refLow)))
 	}
 	b.WriteString("\n")
