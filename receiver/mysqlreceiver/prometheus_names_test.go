@@ -1,0 +1,68 @@
+package mysqlreceiver
+
+import (
+	"context"
+	"os"
+	"regexp"
+	"testing"
+
+	"github.com/prometheus/otlptranslator"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+)
+
+// prometheusName renders a metric's name as the Prometheus exporter does by
+// default (translation with suffixes).
+func prometheusName(t *testing.T, m pmetric.Metric) string {
+	t.Helper()
+	tm := otlptranslator.Metric{Name: m.Name(), Unit: m.Unit(), Type: otlptranslator.MetricTypeGauge}
+	if m.Type() == pmetric.MetricTypeSum {
+		tm.Type = otlptranslator.MetricTypeNonMonotonicCounter
+		if m.Sum().IsMonotonic() {
+			tm.Type = otlptranslator.MetricTypeMonotonicCounter
+		}
+	}
+	name, err := (&otlptranslator.MetricNamer{WithMetricSuffixes: true}).Build(tm)
+	require.NoError(t, err)
+	return name
+}
+
+// allRenderedNames scrapes the recorded replica with every metric on, plus
+// the MySQL-only status variables MariaDB 10.11 lacks, and renders every
+// metric's Prometheus name.
+func allRenderedNames(t *testing.T) map[string]string {
+	s, _ := newFixtureScraper(t, "replica", allMetrics())
+	md, err := s.scrape(context.Background())
+	require.NoError(t, err)
+	r := statusRecorder{mb: s.mb, ts: pcommon.Timestamp(1)}
+	for _, name := range []string{"Innodb_rows_read", "Mysqlx_connections_accepted", "Mysqlx_worker_threads"} {
+		r.record([]byte(name), []byte("1"))
+	}
+	mysqlOnly := s.mb.Emit()
+	mysqlOnly.ResourceMetrics().MoveAndAppendTo(md.ResourceMetrics())
+	out := map[string]string{}
+	for i := 0; i < md.ResourceMetrics().Len(); i++ {
+		ms := md.ResourceMetrics().At(i).ScopeMetrics().At(0).Metrics()
+		for j := 0; j < ms.Len(); j++ {
+			out[ms.At(j).Name()] = prometheusName(t, ms.At(j))
+		}
+	}
+	return out
+}
+
+// The README's metric table names every metric with the name Prometheus
+// shows for it; this keeps the table complete and right.
+func TestREADMEPrometheusNames(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	row := regexp.MustCompile("(?m)^\\| `(mysql\\.[a-z_.]+)` \\|.*\\| `([a-z_]+)(?:\\{[^`]*\\})?` \\|$")
+	documented := map[string]string{}
+	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
+		documented[m[1]] = m[2]
+	}
+	rendered := allRenderedNames(t)
+	assert.Len(t, rendered, 45, "every metric of metadata.yaml")
+	assert.Equal(t, rendered, documented)
+}
