@@ -10,8 +10,6 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/receiver"
-	"go.opentelemetry.io/collector/scraper"
-	"go.opentelemetry.io/collector/scraper/scraperhelper"
 )
 
 const (
@@ -29,15 +27,5 @@ func NewFactory() receiver.Factory {
 }
 
 func createMetrics(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Metrics) (receiver.Metrics, error) {
-	c := cfg.(*Config)
-	s, err := newScraper(c, set)
-	if err != nil {
-		return nil, err
-	}
-	sc, err := scraper.NewMetrics(s.scrape, scraper.WithStart(s.start), scraper.WithShutdown(s.shutdown))
-	if err != nil {
-		return nil, err
-	}
-	return scraperhelper.NewMetricsController(&c.ControllerConfig, set, next,
-		scraperhelper.AddMetricsScraper(componentType, sc))
+	return newReceiver(cfg.(*Config), set, next)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -130,4 +131,27 @@ func benchSettings() receiver.Settings {
 	set := receivertest.NewNopSettings(componentType)
 	set.ID = component.MustNewIDWithName("jolokia", "bench")
 	return set
+}
+
+// scrape reads every target concurrently, as the receiver does, and returns
+// all their metrics at once (the receiver delivers each target on its own).
+func (s *jolokiaScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
+	results := make([]pmetric.Metrics, len(s.targets))
+	sem := make(chan struct{}, s.cfg.MaxConcurrency)
+	var wg sync.WaitGroup
+	for i, t := range s.targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i] = s.scrapeTarget(ctx, t)
+		}()
+	}
+	wg.Wait()
+	out := pmetric.NewMetrics()
+	for _, r := range results {
+		r.ResourceMetrics().MoveAndAppendTo(out.ResourceMetrics())
+	}
+	return out, nil
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -140,29 +139,6 @@ func (s *jolokiaScraper) shutdown(context.Context) error {
 		s.transport.CloseIdleConnections()
 	}
 	return nil
-}
-
-// scrape reads every target concurrently (at most max_concurrency at once).
-// A failed target is reported through its jolokia.up, never as an error.
-func (s *jolokiaScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
-	results := make([]pmetric.Metrics, len(s.targets))
-	sem := make(chan struct{}, s.cfg.MaxConcurrency)
-	var wg sync.WaitGroup
-	for i, t := range s.targets {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			results[i] = s.scrapeTarget(ctx, t)
-		}()
-	}
-	wg.Wait()
-	out := pmetric.NewMetrics()
-	for _, r := range results {
-		r.ResourceMetrics().MoveAndAppendTo(out.ResourceMetrics())
-	}
-	return out, nil
 }
 
 func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pmetric.Metrics {

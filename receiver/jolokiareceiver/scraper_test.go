@@ -212,3 +212,42 @@ func TestFactory(t *testing.T) {
 	assert.Equal(t, int64(1), got[strings.TrimPrefix(good.URL, "http://")]["jolokia.up{}"])
 	assert.Equal(t, "jolokia", f.Type().String())
 }
+
+// TestReceiverDeliversEachTargetOnItsOwn: a target that never answers does
+// not hold back the metrics of the other target of the same receiver.
+func TestReceiverDeliversEachTargetOnItsOwn(t *testing.T) {
+	good := recordedAgent(t)
+	stall := make(chan struct{})
+	stalled := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		select {
+		case <-stall:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(stalled.Close)
+	t.Cleanup(func() { close(stall) })
+
+	cfg := createDefaultConfig()
+	cfg.Username, cfg.Password = "monitor", "hunter2"
+	cfg.Targets = []Target{{Endpoint: stalled.URL + "/jolokia"}, {Endpoint: good.URL + "/jolokia"}}
+	cfg.CollectionInterval = 100 * time.Millisecond
+	cfg.InitialDelay = 0
+	cfg.Timeout = 3 * time.Second
+	sink := new(consumertest.MetricsSink)
+	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(componentType), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	defer func() { require.NoError(t, r.Shutdown(context.Background())) }()
+
+	goodID := instanceID(good.URL)
+	require.Eventually(t, func() bool {
+		n := 0
+		for _, md := range sink.AllMetrics() {
+			if _, ok := flattenMetrics(md)[goodID]; ok {
+				n++
+			}
+		}
+		return n >= 3
+	}, 2*time.Second, 20*time.Millisecond, "three scrapes of the healthy target while the other one hangs")
+}

@@ -1,0 +1,107 @@
+package jolokiareceiver
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receiverhelper"
+	"go.uber.org/zap"
+)
+
+// jolokiaReceiver runs every target on its own schedule and delivers each
+// target's metrics as soon as its scrape ends: a slow or dead target never
+// delays the others' data (a scraperhelper controller would hand all targets
+// to the pipeline together, after the slowest). At most max_concurrency
+// targets are scraped at the same time.
+type jolokiaReceiver struct {
+	cfg     *Config
+	scraper *jolokiaScraper
+	next    consumer.Metrics
+	obs     *receiverhelper.ObsReport
+	sem     chan struct{}
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+func newReceiver(cfg *Config, set receiver.Settings, next consumer.Metrics) (*jolokiaReceiver, error) {
+	s, err := newScraper(cfg, set)
+	if err != nil {
+		return nil, err
+	}
+	obs, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
+		ReceiverID:             set.ID,
+		Transport:              "http",
+		ReceiverCreateSettings: set,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &jolokiaReceiver{cfg: cfg, scraper: s, next: next, obs: obs, sem: make(chan struct{}, cfg.MaxConcurrency)}, nil
+}
+
+func (r *jolokiaReceiver) Start(ctx context.Context, host component.Host) error {
+	if err := r.scraper.start(ctx, host); err != nil {
+		return err
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	for _, t := range r.scraper.targets {
+		r.wg.Add(1)
+		go r.run(runCtx, t)
+	}
+	return nil
+}
+
+func (r *jolokiaReceiver) Shutdown(ctx context.Context) error {
+	if r.cancel != nil {
+		r.cancel()
+	}
+	r.wg.Wait()
+	return r.scraper.shutdown(ctx)
+}
+
+func (r *jolokiaReceiver) run(ctx context.Context, t *targetScraper) {
+	defer r.wg.Done()
+	if d := r.cfg.InitialDelay; d > 0 {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(d):
+		}
+	}
+	ticker := time.NewTicker(r.cfg.CollectionInterval)
+	defer ticker.Stop()
+	for {
+		r.scrapeAndSend(ctx, t)
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}
+
+func (r *jolokiaReceiver) scrapeAndSend(ctx context.Context, t *targetScraper) {
+	select {
+	case r.sem <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	scrapeCtx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+	md := r.scraper.scrapeTarget(scrapeCtx, t)
+	cancel()
+	<-r.sem
+	if ctx.Err() != nil {
+		return // shutting down
+	}
+	obsCtx := r.obs.StartMetricsOp(ctx)
+	err := r.next.ConsumeMetrics(obsCtx, md)
+	r.obs.EndMetricsOp(obsCtx, "jolokia", md.DataPointCount(), err)
+	if err != nil {
+		r.scraper.logger.Debug("the pipeline refused the metrics of a target", zap.String("target", t.target.Endpoint), zap.Error(err))
+	}
+}
