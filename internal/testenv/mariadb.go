@@ -20,6 +20,9 @@ type MariaDBOptions struct {
 	// NoPerformanceSchema starts the server with performance_schema off (the
 	// MariaDB default), for testing what a receiver does without it.
 	NoPerformanceSchema bool
+	// TLS, when set, serves TLS with the PKI's server certificate and
+	// trusts its CA for client certificates (REQUIRE SSL / X509 users).
+	TLS *TestPKI
 	// Args are extra mariadbd options, e.g. "--long-query-time=0.1".
 	Args []string
 }
@@ -96,6 +99,9 @@ func StartMariaDB(t testing.TB, opts MariaDBOptions) *MariaDB {
 		"--log-bin=mysql-bin",
 		"--server-id=" + strconv.Itoa(id),
 	}, opts.Args...)
+	if opts.TLS != nil {
+		args = append(args, "--ssl-ca="+opts.TLS.CACert, "--ssl-cert="+opts.TLS.ServerCert, "--ssl-key="+opts.TLS.ServerKey)
+	}
 	m.Process = NewProcess(t, "mariadbd", server, args...)
 	m.Process.Start(t)
 	m.WaitReady(t)

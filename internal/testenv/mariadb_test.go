@@ -37,3 +37,9 @@ func TestMariaDBWithoutPerformanceSchema(t *testing.T) {
 	assert.Equal(t, "0", m.QueryValue(t, "SELECT @@GLOBAL.performance_schema"))
 	assert.Equal(t, "42", m.QueryValue(t, "SELECT @@GLOBAL.max_connections"))
 }
+
+func TestMariaDBTLS(t *testing.T) {
+	pki := NewTestPKI(t, t.TempDir(), "127.0.0.1", "localhost")
+	m := StartMariaDB(t, MariaDBOptions{TLS: pki})
+	assert.Equal(t, "1", m.QueryValue(t, "SELECT @@GLOBAL.have_ssl = 'YES'"))
+}

@@ -300,3 +300,41 @@ func TestIntegrationReceiverThroughFactory(t *testing.T) {
 		assert.Equal(t, endpoint, id.Str())
 	}
 }
+
+func TestIntegrationTLS(t *testing.T) {
+	pki := testenv.NewTestPKI(t, t.TempDir(), "127.0.0.1", "localhost")
+	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{TLS: pki})
+	m.CreateMonitorUser(t, monitorUser, monitorPassword)
+	m.CreateMonitorUser(t, "certuser", "c")
+	m.Exec(t, "ALTER USER 'otel'@'%' REQUIRE SSL", "ALTER USER 'certuser'@'%' REQUIRE SUBJECT '/CN=test-client'")
+
+	tests := []struct {
+		name    string
+		change  func(*Config)
+		up      int64
+		warning string
+	}{
+		{"CA file", func(c *Config) { c.TLS.Insecure = false; c.TLS.CAFile = pki.CACert }, 1, ""},
+		{"client certificate", func(c *Config) {
+			c.Username, c.Password = "certuser", "c"
+			c.TLS.Insecure = false
+			c.TLS.CAFile, c.TLS.CertFile, c.TLS.KeyFile = pki.CACert, pki.ClientCert, pki.ClientKey
+		}, 1, ""},
+		{"plaintext to a REQUIRE SSL user", func(*Config) {}, 0, "Error 1045 (28000): Access denied for user 'otel'@'127.0.0.1'"},
+		{"untrusted CA", func(c *Config) { c.TLS.Insecure = false }, 0, "the server's TLS certificate is not trusted: set `tls::ca_file`"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startScraper(t, func(c *Config) { c.Endpoint = m.Addr; tt.change(c) })
+			got := s.scrapePoints(t)
+			assert.Equal(t, tt.up, got["mysql.up"])
+			if tt.warning == "" {
+				assert.Empty(t, s.warnings())
+				return
+			}
+			w := s.warnings()
+			require.Len(t, w, 1)
+			assert.Contains(t, w[0], tt.warning)
+		})
+	}
+}

@@ -54,9 +54,8 @@ type mysqlScraper struct {
 	wantReplica          bool
 	scrapeTimeout        time.Duration
 
-	mu     sync.Mutex
-	noted  map[string]bool // debug lines already written
-	server serverInfo      // from the last successful scrape
+	mu    sync.Mutex
+	noted map[string]bool // debug lines already written
 }
 
 // serverInfo is what the variables say about the server.
@@ -172,9 +171,6 @@ func (s *mysqlScraper) scrapeRequired(ctx context.Context, now pcommon.Timestamp
 	for _, name := range rec.unparsed {
 		s.noteOnce("status "+name, "mysql status variable is not a number; skipped", zap.String("variable", name))
 	}
-	s.mu.Lock()
-	s.server = info
-	s.mu.Unlock()
 	return info, nil
 }
 

@@ -104,6 +104,9 @@ func TestScrapeFailures(t *testing.T) {
 		up      int64
 		logged  string // the warning's error text
 		present []string
+		// reconnects: a missing global privilege drops the connection so
+		// a later GRANT reaches a new session.
+		reconnects int
 	}{
 		{
 			name: "wrong password", failOn: "SHOW GLOBAL VARIABLES", up: 0,
@@ -123,9 +126,10 @@ func TestScrapeFailures(t *testing.T) {
 		},
 		{
 			name: "no SLAVE MONITOR", failOn: "SHOW REPLICA STATUS", up: 1,
-			err:     &mysql.MySQLError{Number: 1227, Message: "Access denied; you need (at least one of) the SUPER, SLAVE MONITOR privilege(s) for this operation"},
-			logged:  "mysql db.internal:3306 (replica status): Error 1227: Access denied; you need (at least one of) the SUPER, SLAVE MONITOR privilege(s) for this operation: GRANT SLAVE MONITOR ON *.* TO 'root'@'%' (MariaDB 10.5+), or GRANT REPLICATION CLIENT ON *.* TO 'root'@'%' (MySQL)",
-			present: []string{"mysql.query.count", "mysql.table.io.wait.count", "mysql.up"},
+			err:        &mysql.MySQLError{Number: 1227, Message: "Access denied; you need (at least one of) the SUPER, SLAVE MONITOR privilege(s) for this operation"},
+			logged:     "mysql db.internal:3306 (replica status): Error 1227: Access denied; you need (at least one of) the SUPER, SLAVE MONITOR privilege(s) for this operation: GRANT SLAVE MONITOR ON *.* TO 'root'@'%' (MariaDB 10.5+), or GRANT REPLICATION CLIENT ON *.* TO 'root'@'%' (MySQL)",
+			present:    []string{"mysql.query.count", "mysql.table.io.wait.count", "mysql.up"},
+			reconnects: 3,
 		},
 	}
 	for _, tt := range tests {
@@ -154,6 +158,7 @@ func TestScrapeFailures(t *testing.T) {
 				}
 			}
 			require.Equal(t, 1, logs.Len(), "logged once, not per scrape")
+			assert.Equal(t, tt.reconnects, fc.reconnects)
 			entry := logs.All()[0]
 			assert.Equal(t, tt.logged, entry.ContextMap()["error"])
 			assert.NotContains(t, entry.ContextMap()["error"], "s3cret")
