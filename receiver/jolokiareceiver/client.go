@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/config/configopaque"
@@ -120,6 +121,14 @@ func describeTransportError(err error, ctx context.Context) error {
 		return errors.New("no response before the scrape `timeout`: check that the agent is alive, or raise `timeout`")
 	case errors.Is(err, context.Canceled):
 		return errors.New("scrape canceled (collector shutting down)")
+	}
+	var certErr *tls.CertificateVerificationError
+	if errors.As(err, &certErr) {
+		return fmt.Errorf("the agent's TLS certificate is not trusted (%v): set `tls.ca_file` to the CA that signed it", certErr.Err)
+	}
+	var recordErr tls.RecordHeaderError
+	if errors.As(err, &recordErr) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
+		return errors.New("the agent does not speak TLS: use http:// in `endpoint`")
 	}
 	var opErr *net.OpError
 	if errors.As(err, &opErr) && opErr.Op == "dial" {

@@ -68,7 +68,10 @@ func TestScrapeFaults(t *testing.T) {
 		name     string
 		handler  http.HandlerFunc // nil: nothing listens
 		maxBytes int64
-		err      string
+		tls      bool
+		// httpsToPlain points an https:// endpoint at a plain HTTP server.
+		httpsToPlain bool
+		err          string
 	}{
 		{name: "connection refused", err: "cannot connect: connect: connection refused: check that the JVM runs with the Jolokia agent and that `endpoint` has the right host and port"},
 		{name: "timeout", handler: func(_ http.ResponseWriter, r *http.Request) {
@@ -93,6 +96,10 @@ func TestScrapeFaults(t *testing.T) {
 			err: "response body is cut short (incomplete JSON): check for a proxy or a crashed agent"},
 		{name: "over max_response_bytes", maxBytes: 1 << 20, handler: body("[" + strings.Repeat(" ", 2<<20) + "]"),
 			err: "response is larger than max_response_bytes (1048576 bytes): raise `max_response_bytes` or read fewer MBeans"},
+		{name: "untrusted TLS certificate", tls: true, handler: body("[]"),
+			err: "the agent's TLS certificate is not trusted (x509: certificate signed by unknown authority): set `tls.ca_file` to the CA that signed it"},
+		{name: "https to a plain HTTP agent", httpsToPlain: true, handler: body("[]"),
+			err: "the agent does not speak TLS: use http:// in `endpoint`"},
 		{name: "fewer entries", handler: body(`[{"status":200,"value":{}}]`),
 			err: "bulk response has 1 entries for 7 requests: the agent or a proxy in between cut it short"},
 	}
@@ -101,9 +108,17 @@ func TestScrapeFaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			endpoint := refusedEndpoint(t)
 			if tt.handler != nil {
-				srv := httptest.NewServer(tt.handler)
+				srv := httptest.NewUnstartedServer(tt.handler)
+				if tt.tls {
+					srv.StartTLS()
+				} else {
+					srv.Start()
+				}
 				t.Cleanup(srv.Close)
 				endpoint = srv.URL + "/jolokia"
+				if tt.httpsToPlain {
+					endpoint = strings.Replace(endpoint, "http://", "https://", 1)
+				}
 			}
 			cfg := createDefaultConfig()
 			cfg.Timeout = 500 * time.Millisecond
