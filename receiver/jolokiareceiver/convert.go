@@ -3,6 +3,7 @@ package jolokiareceiver
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -66,6 +67,9 @@ func (c *converter) convert(entries []responseEntry, slots []slot) []entryResult
 					results[j].err = fmt.Sprintf("value is a %s, not a map", kindOf(e.Value))
 				}
 				continue
+			}
+			if !req.pattern {
+				results[j].err = attributeErrors(value, slots[j].attrs)
 			}
 			merged = mergeValues(merged, value, req.pattern)
 		}
@@ -300,4 +304,25 @@ func (nc nameCache) parse(name string) (objectName, bool) {
 	}
 	nc[name] = &on
 	return on, true
+}
+
+// attributeErrors reports the attributes that ignoreErrors replaced by an
+// error: 1.x writes the string "ERROR: <message>", 2.x an object
+// {"error": "<message>", ".error": true}. A misspelt attribute shows up here.
+func attributeErrors(value map[string]any, attrs []string) string {
+	var errs []string
+	for _, a := range attrs {
+		switch v := value[a].(type) {
+		case string:
+			if msg, ok := strings.CutPrefix(v, "ERROR: "); ok {
+				errs = append(errs, a+": "+firstLine(msg))
+			}
+		case map[string]any:
+			if flag, _ := v[".error"].(bool); flag {
+				msg, _ := v["error"].(string)
+				errs = append(errs, a+": "+firstLine(msg))
+			}
+		}
+	}
+	return strings.Join(errs, "; ")
 }

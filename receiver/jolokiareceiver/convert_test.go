@@ -223,3 +223,28 @@ func TestToNumber(t *testing.T) {
 		assert.Equal(t, tt.want, got, "%v", tt.in)
 	}
 }
+
+// TestConvertRecordedIgnoredErrors: with ignoreErrors, a missing attribute of
+// a non-pattern read comes back as an error value (a string on 1.x, an object
+// on 2.x); the entry's other attributes still convert, and the missing one is
+// reported.
+func TestConvertRecordedIgnoredErrors(t *testing.T) {
+	p := mustPlan(t, nil, []MetricConfig{
+		{Name: "big", MBean: "com.moalog.test:type=Counters", Attribute: "Big"},
+		{Name: "missing", MBean: "com.moalog.test:type=Counters", Attribute: "Missing"},
+	})
+	for _, agent := range []string{agent2, core1} {
+		t.Run(agent, func(t *testing.T) {
+			_, resp := readRecorded(t, agent, "errors-ignored")
+			entries, err := decodeResponse(resp, 4)
+			require.NoError(t, err)
+			md := pmetric.NewMetrics()
+			sm := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty()
+			results := newConverter(p, sm, 1, 1, nil).convert(entries[:1], p.slots)
+			assert.Equal(t, points{"big{}": int64(9007199254740993)}, onlyResource(t, md))
+			require.Len(t, results, 1)
+			assert.Equal(t, 200, results[0].status)
+			assert.Contains(t, results[0].err, "Missing: No such attribute: Missing")
+		})
+	}
+}

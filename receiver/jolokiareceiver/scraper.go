@@ -230,7 +230,9 @@ func (s *jolokiaScraper) recordEntryResults(t *targetScraper, sm pmetric.ScopeMe
 					zap.Error(fmt.Errorf("jolokia %s: read %s %v: %s", t.target.Endpoint, mbean, sl.attrs, r.err)))
 			}
 			t.entryErrors[key] = r.err
-			if len(sl.attrs) > 1 && !t.split[sl.req] {
+			// Split only an entry that failed as a whole (2.x NaN), not one
+			// with a missing attribute.
+			if r.status != http.StatusOK && len(sl.attrs) > 1 && !t.split[sl.req] {
 				t.split[sl.req] = true
 				resplit = true
 			}
