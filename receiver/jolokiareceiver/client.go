@@ -79,15 +79,15 @@ func (c *client) post(ctx context.Context, body []byte) ([]byte, error) {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, describeTransportError(err, ctx)
+		return nil, describeTransportError(ctx, err)
 	}
 	defer resp.Body.Close()
-	c.buf.Reset()
-	n, err := c.buf.ReadFrom(io.LimitReader(resp.Body, c.maxBytes+1))
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		return nil, describeStatus(resp.StatusCode)
 	}
+	c.buf.Reset()
+	n, err := c.buf.ReadFrom(io.LimitReader(resp.Body, c.maxBytes+1))
 	if n > c.maxBytes {
 		return nil, fmt.Errorf("response is larger than max_response_bytes (%d bytes): raise `max_response_bytes` or read fewer MBeans", c.maxBytes)
 	}
@@ -114,7 +114,7 @@ func describeStatus(code int) error {
 	return fmt.Errorf("HTTP %d %s from the agent: check the agent's log", code, http.StatusText(code))
 }
 
-func describeTransportError(err error, ctx context.Context) error {
+func describeTransportError(ctx context.Context, err error) error {
 	var netErr net.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):

@@ -137,14 +137,14 @@ func TestPlanMergesSameMBean(t *testing.T) {
 			LabelsFromAttributes: map[string]AttributeLabel{"x": {Attribute: "Name"}}},
 	})
 	assert.JSONEq(t, `[
-		{"type":"read","mbean":"com.moalog.test:name=card,type=Payments","attribute":["TotalPayments","Amount"],"config":{"ignoreErrors":true}},
-		{"type":"read","mbean":"java.lang:type=Threading","attribute":["ThreadCount","DaemonThreadCount","Name"],"config":{"ignoreErrors":true}}
+		{"type":"read","mbean":"com.moalog.test:name=card,type=Payments","attribute":["TotalPayments","Amount"],"config":{"ignoreErrors":true,"includeStackTrace":false}},
+		{"type":"read","mbean":"java.lang:type=Threading","attribute":["ThreadCount","DaemonThreadCount","Name"],"config":{"ignoreErrors":true,"includeStackTrace":false}}
 	]`, string(p.body))
 	body, slots := p.layout([]bool{true, false})
 	assert.JSONEq(t, `[
-		{"type":"read","mbean":"com.moalog.test:name=card,type=Payments","attribute":["TotalPayments"],"config":{"ignoreErrors":true}},
-		{"type":"read","mbean":"com.moalog.test:name=card,type=Payments","attribute":["Amount"],"config":{"ignoreErrors":true}},
-		{"type":"read","mbean":"java.lang:type=Threading","attribute":["ThreadCount","DaemonThreadCount","Name"],"config":{"ignoreErrors":true}}
+		{"type":"read","mbean":"com.moalog.test:name=card,type=Payments","attribute":["TotalPayments"],"config":{"ignoreErrors":true,"includeStackTrace":false}},
+		{"type":"read","mbean":"com.moalog.test:name=card,type=Payments","attribute":["Amount"],"config":{"ignoreErrors":true,"includeStackTrace":false}},
+		{"type":"read","mbean":"java.lang:type=Threading","attribute":["ThreadCount","DaemonThreadCount","Name"],"config":{"ignoreErrors":true,"includeStackTrace":false}}
 	]`, string(body))
 	assert.Equal(t, []slot{{0, []string{"TotalPayments"}}, {0, []string{"Amount"}}, {1, []string{"ThreadCount", "DaemonThreadCount", "Name"}}}, slots)
 }

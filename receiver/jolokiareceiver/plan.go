@@ -162,7 +162,8 @@ func (p *plan) layout(split []bool) ([]byte, []slot) {
 	}
 	// ignoreErrors: one missing attribute (e.g. a JVM without
 	// OpenFileDescriptorCount) must not fail the others of the MBean.
-	config := map[string]any{"ignoreErrors": true}
+	// includeStackTrace: 1.x adds a Java stack trace to every failed entry.
+	config := map[string]any{"ignoreErrors": true, "includeStackTrace": false}
 	reqs := make([]readRequest, len(slots))
 	for i, s := range slots {
 		reqs[i] = readRequest{Type: "read", MBean: p.requests[s.req].mbean, Attribute: s.attrs, Config: config}
