@@ -2,6 +2,7 @@ package jolokiareceiver
 
 import (
 	"context"
+	"flag"
 	"net/http"
 	"sort"
 	"testing"
@@ -10,12 +11,18 @@ import (
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
+var scrapeGap = flag.Duration("gap", 0, "BenchmarkLiveScrape: pause between scrapes")
+
 // BenchmarkLiveScrape measures whole scrapes (jvm preset + test MBeans, one
 // bulk POST) of a real JVM per agent, back to back on a kept-alive
 // connection, with the JDK default sun.net.httpserver.nodelay=false. It
 // reports the p50 and p99 scrape latency.
 //
 //	go test -run '^$' -bench LiveScrape -benchtime 500x ./receiver/jolokiareceiver/
+//
+// -gap pauses between scrapes, as between real collection intervals:
+//
+//	go test -run '^$' -bench LiveScrape -benchtime 40x ./receiver/jolokiareceiver/ -gap 500ms
 func BenchmarkLiveScrape(b *testing.B) {
 	for _, agent := range testenv.JolokiaAgents {
 		jvm := testenv.StartJVM(b, testenv.JVMOptions{Agent: agent})
