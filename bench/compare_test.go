@@ -128,6 +128,9 @@ func TestCompare(t *testing.T) {
 			args = append(args, "--config="+filepath.Join(testenv.RepoRoot(), "bench", "config", f))
 		}
 		args = append(args, "--config=yaml:service::pipelines::metrics::receivers: ["+strings.Join(run.receivers, ", ")+"]")
+		// BENCH_COLLECTOR_ARGS: extra arguments of the collectors, e.g.
+		// "--set=processors::memory_limiter::check_interval=2s".
+		args = append(args, strings.Fields(os.Getenv("BENCH_COLLECTOR_ARGS"))...)
 		// BENCH_COLLECTOR_ENV: extra environment of the collectors only, e.g. "GOGC=50 GOMEMLIMIT=40MiB".
 		env = append(env, strings.Fields(os.Getenv("BENCH_COLLECTOR_ENV"))...)
 		run.proc = startProc(t, "otelcol ("+strings.Join(run.receivers, ",")+")", env, bin, args...)
@@ -272,7 +275,9 @@ func TestCompare(t *testing.T) {
 		tg.m.SteadyAnon = Median(anon[i])
 		tg.m.Cycles = cycles
 		tg.m.Series = CountSeries(lastBody[i])
-		if tg.m.ScrapeErrors > 0 {
+		// A scrape slower than the interval fails; on a busy shared machine a
+		// few do. The table shows them; more than 10% fails the run.
+		if tg.m.ScrapeErrors*10 > tg.m.Scrapes {
 			t.Errorf("%s: %d of %d scrapes failed", tg.m.Name, tg.m.ScrapeErrors, tg.m.Scrapes)
 		}
 	}
@@ -282,7 +287,10 @@ func TestCompare(t *testing.T) {
 			run.name, run.heapMax/(1<<20), run.sysMax/(1<<20)))
 	}
 	if env := os.Getenv("BENCH_COLLECTOR_ENV"); env != "" {
-		notes = append(notes, "The collectors ran with `"+env+"`.")
+		notes = append(notes, "The collectors ran with the environment `"+env+"`.")
+	}
+	if a := os.Getenv("BENCH_COLLECTOR_ARGS"); a != "" {
+		notes = append(notes, "The collectors ran with the extra arguments `"+a+"`.")
 	}
 
 	// --- report ---
