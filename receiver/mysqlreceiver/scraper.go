@@ -54,8 +54,11 @@ type mysqlScraper struct {
 	wantReplica          bool
 	scrapeTimeout        time.Duration
 
-	mu    sync.Mutex
-	noted map[string]bool // debug lines already written
+	// scrapeMu serialises scrapes: the MetricsBuilder is not safe for
+	// concurrent use (scraperhelper never overlaps them; tests do).
+	scrapeMu sync.Mutex
+	mu       sync.Mutex
+	noted    map[string]bool // debug lines already written
 }
 
 // serverInfo is what the variables say about the server.
@@ -123,6 +126,8 @@ func (s *mysqlScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 	if s.client == nil {
 		return pmetric.NewMetrics(), errors.New("mysql scraper used before start")
 	}
+	s.scrapeMu.Lock()
+	defer s.scrapeMu.Unlock()
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.scrapeTimeout)
