@@ -106,6 +106,32 @@ func TestIntegrationLoadSlowQueriesAndLimits(t *testing.T) {
 	assert.Empty(t, s.warnings(), "the documented grants are enough")
 	assert.NotContains(t, after, "mysql.replica.time_behind_source")
 
+	// Statement digests (off by default): the query the test ran, with the
+	// rows it sent.
+	m.Exec(t, "USE shop; SELECT amount FROM orders WHERE amount > 3")
+	withDigests := startScraper(t, func(c *Config) {
+		c.Endpoint = m.Addr
+		c.Metrics.MysqlStatementEventCount.Enabled = true
+		c.Metrics.MysqlStatementEventWaitTime.Enabled = true
+	})
+	digests := withDigests.scrapePoints(t)
+	var found bool
+	for k, v := range digests {
+		if strings.HasPrefix(k, "mysql.statement_event.count{") && strings.Contains(k, "digest_text=SELECT `amount` FROM `orders` WHERE `amount` > ?,") && strings.Contains(k, "kind=rows_sent,schema=shop}") {
+			found = true
+			assert.Equal(t, int64(4), v, k)
+		}
+	}
+	if !found {
+		for k := range digests {
+			if strings.HasPrefix(k, "mysql.statement_event") {
+				t.Log(k)
+			}
+		}
+	}
+	assert.True(t, found, "the test's SELECT is among the digests")
+	withDigests.mysqlScraper.shutdown(context.Background())
+
 	// Concurrent scrapes still use one connection.
 	var wg sync.WaitGroup
 	for range 4 {
@@ -113,7 +139,10 @@ func TestIntegrationLoadSlowQueriesAndLimits(t *testing.T) {
 		go func() { defer wg.Done(); _, _ = s.scrape(context.Background()) }()
 	}
 	wg.Wait()
-	assert.Equal(t, "1", m.QueryValue(t, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'otel'"))
+	// (Eventually: the digest scraper's closed connection may linger a moment.)
+	assert.Eventually(t, func() bool {
+		return m.QueryValue(t, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'otel'") == "1"
+	}, 5*time.Second, 50*time.Millisecond, "one connection")
 }
 
 func TestIntegrationReplica(t *testing.T) {
