@@ -1,0 +1,189 @@
+// Package faultproxy puts a misbehaving network between the collector and a
+// real target, for the reliability tests of the built binary
+// (internal/e2e/reliability_*_test.go).
+//
+// HTTP is a recording reverse proxy for a Jolokia agent: it timestamps and
+// keeps every request it forwards (so a test can measure a target's scrape
+// interval from the target side, and check which Jolokia operations the
+// collector ever sent), and on demand answers late, never, with a malformed,
+// truncated or gigantic body, with wrong credentials, or drops the connection.
+// TCP does the same for a byte-stream protocol (Redis, MySQL): it records the
+// client's writes and can black-hole, answer garbage, a gigantic or truncated
+// reply, or refuse.
+//
+// Everything listens on 127.0.0.1 only and every fault is bounded: a gigantic
+// body stops after GiganticLimit bytes, a held request is released when the
+// mode changes, the client goes away or the proxy closes.
+package faultproxy
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"time"
+)
+
+// Mode is how a proxy treats the next request (HTTP) or connection (TCP).
+type Mode int
+
+const (
+	// Pass forwards to the real target.
+	Pass Mode = iota
+	// Delay forwards after SetDelay's duration (HTTP only).
+	Delay
+	// Blackhole accepts the connection, reads the request and never answers.
+	Blackhole
+	// Malformed answers a syntactically broken body of realistic size.
+	Malformed
+	// Truncated answers the first part of a real reply, then ends it.
+	Truncated
+	// Gigantic answers a body of GiganticLimit bytes (or until the client leaves).
+	Gigantic
+	// WrongAuth forwards with wrong credentials (HTTP basic auth) (HTTP only).
+	WrongAuth
+	// Refuse closes every connection right after accepting it (the client
+	// reads EOF).
+	Refuse
+	// Reset aborts every connection with a TCP RST right after reading the
+	// request (the client reads "connection reset by peer").
+	Reset
+)
+
+var modeNames = map[Mode]string{Pass: "pass", Delay: "delay", Blackhole: "blackhole", Malformed: "malformed",
+	Truncated: "truncated", Gigantic: "gigantic", WrongAuth: "wrong-auth", Refuse: "refuse", Reset: "reset"}
+
+func (m Mode) String() string { return modeNames[m] }
+
+// GiganticLimit bounds what a Gigantic answer writes: 256 MiB.
+const GiganticLimit = 256 << 20
+
+// Request is one request (HTTP) or one client write (TCP) the proxy saw.
+type Request struct {
+	Time   time.Time
+	Mode   Mode   // the proxy's mode when it arrived
+	Method string // HTTP method; "" for TCP
+	Path   string // HTTP path and query
+	Body   []byte // HTTP request body, or the TCP chunk (first 64 KiB)
+	Status int    // HTTP status answered to the client (0: none / TCP)
+}
+
+// recorder keeps requests and the current mode for both proxy kinds.
+type recorder struct {
+	mu       sync.Mutex
+	mode     Mode
+	delay    time.Duration
+	changed  chan struct{} // closed and replaced at every mode change
+	closed   chan struct{}
+	requests []Request
+}
+
+func newRecorder() recorder {
+	return recorder{changed: make(chan struct{}), closed: make(chan struct{})}
+}
+
+func (r *recorder) setMode(m Mode) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.mode = m
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
+func (r *recorder) current() (Mode, time.Duration, chan struct{}) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.mode, r.delay, r.changed
+}
+
+func (r *recorder) add(req Request) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.requests = append(r.requests, req)
+	return len(r.requests) - 1
+}
+
+func (r *recorder) setStatus(i, status int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.requests[i].Status = status
+}
+
+// Requests returns a copy of everything recorded so far.
+func (r *recorder) Requests() []Request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Request(nil), r.requests...)
+}
+
+// Times returns the arrival times of the recorded requests that keep()
+// accepts, in order (nil keep: all).
+func (r *recorder) Times(keep func(Request) bool) []time.Time {
+	var out []time.Time
+	for _, req := range r.Requests() {
+		if keep == nil || keep(req) {
+			out = append(out, req.Time)
+		}
+	}
+	return out
+}
+
+// Mode is the current mode.
+func (r *recorder) Mode() Mode { m, _, _ := r.current(); return m }
+
+// hold blocks until the mode changes (true), the proxy closes or done
+// closes (false).
+func (r *recorder) hold(changed chan struct{}, done <-chan struct{}) bool {
+	select {
+	case <-changed:
+		return true
+	case <-r.closed:
+		return false
+	case <-done:
+		return false
+	}
+}
+
+// malform breaks a JSON or text body while keeping its size: every double
+// quote becomes a single quote.
+func malform(body []byte) []byte {
+	out := bytes.ReplaceAll(body, []byte(`"`), []byte(`'`))
+	if len(out) == 0 {
+		out = []byte("{'not': json")
+	}
+	return out
+}
+
+// writeGigantic writes prefix and then filler until limit bytes or an error.
+func writeGigantic(w io.Writer, prefix []byte, flush func()) {
+	if _, err := w.Write(prefix); err != nil {
+		return
+	}
+	chunk := bytes.Repeat([]byte("x"), 64<<10)
+	for written := len(prefix); written < GiganticLimit; written += len(chunk) {
+		if _, err := w.Write(chunk); err != nil {
+			return
+		}
+		if flush != nil {
+			flush()
+		}
+	}
+}
+
+// reset closes conn with a TCP RST instead of a FIN.
+func reset(conn net.Conn) {
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0)
+	}
+	conn.Close()
+}
+
+// listen opens a loopback listener on a free port.
+func listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, errors.New("faultproxy: listen on 127.0.0.1: " + err.Error())
+	}
+	return ln, nil
+}
