@@ -80,7 +80,7 @@ func TestDemoOverlay(t *testing.T) {
 	deps := p.Services["otelcol"].GetDependencies()
 	sort.Strings(deps)
 	require.Equal(t, []string{"fluxpay-engine", "moalog-server", "mysql", "rate-limiter", "redis"}, deps)
-	require.Equal(t, "demo-monitor", *p.Services["otelcol"].Environment["MYSQL_MONITOR_PASSWORD"])
+	require.Equal(t, "demo-monitor", *p.Services["otelcol"].Environment["MYSQL_PASSWORD"])
 	require.Contains(t, p.Services["redis"].Command, "--maxmemory")
 }
 
