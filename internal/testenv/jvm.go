@@ -137,6 +137,16 @@ const ReadOnlyPolicy = `<?xml version="1.0" encoding="utf-8"?>
 </restrict>
 `
 
+// GC is a HotSpot garbage collector, by its -XX:+Use<name>GC flag.
+type GC string
+
+const (
+	GCSerial   GC = "Serial"   // pools Eden Space, Survivor Space, Tenured Gen; collectors Copy, MarkSweepCompact
+	GCG1       GC = "G1"       // pools G1 Eden Space, G1 Survivor Space, G1 Old Gen; collectors G1 Young Generation, G1 Old Generation
+	GCParallel GC = "Parallel" // pools PS Eden Space, PS Survivor Space, PS Old Gen; collectors PS Scavenge, PS MarkSweep
+	GCZ        GC = "Z"        // pools ZHeap; collectors ZGC Cycles, ZGC Pauses (Java 17)
+)
+
 // JVMOptions configures StartJVM.
 type JVMOptions struct {
 	Agent JolokiaAgent
@@ -171,8 +181,13 @@ type JVMOptions struct {
 	// proxies only to target URLs matching one of them (the agents'
 	// jsr160ProxyAllowedTargets file) and refuses others with a 403 entry.
 	ProxyAllowedTargets []string
-	// ExtraArgs are extra JVM flags (e.g. "-Dmoalog.benchItems=1000").
+	// ExtraArgs are extra JVM flags (e.g. "-Dmoalog.benchItems=1000";
+	// java/README.md lists the test app's -Dmoalog.* switches).
 	ExtraArgs []string
+	// GC selects the garbage collector in place of DefaultJVMArgs'
+	// -XX:+UseSerialGC (HotSpot refuses two): GCSerial (default), GCG1,
+	// GCParallel or GCZ. Memory pool and collector MBean names differ per GC.
+	GC GC
 	// CommonsPool2 also runs java/pool/CommonsPool2App.java: a real
 	// commons-pool2 GenericObjectPool registered as
 	// org.apache.commons.pool2:type=GenericObjectPool,name=redis-pool.
@@ -209,7 +224,7 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 	classes := CompileJava(t)
 	port := FreePort(t)
 
-	args := append([]string{}, DefaultJVMArgs...)
+	args := jvmArgs(opts.GC)
 	if opts.CommonsPool2 {
 		jar := requireFile(t, CommonsPool2Jar())
 		classes = joinPath(classes, compileSources(t, "java/pool/*.java", []string{jar}, "CommonsPool2App.class"), jar)
@@ -331,6 +346,19 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 	}
 	j.WaitReady(t)
 	return j
+}
+
+// jvmArgs is DefaultJVMArgs with gc in place of SerialGC.
+func jvmArgs(gc GC) []string {
+	args := append([]string{}, DefaultJVMArgs...)
+	if gc != "" {
+		for i, a := range args {
+			if a == "-XX:+UseSerialGC" {
+				args[i] = "-XX:+Use" + string(gc) + "GC"
+			}
+		}
+	}
+	return args
 }
 
 // HTTPClient is the client JVM.Post uses: it trusts the test CA and presents

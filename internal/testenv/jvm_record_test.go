@@ -59,6 +59,19 @@ func ignoreErrors(r map[string]any) map[string]any {
 
 func search(pattern string) map[string]any { return map[string]any{"type": "search", "mbean": pattern} }
 
+// jvmPresetReads are the reads of the receiver's jvm preset.
+var jvmPresetReads = []any{
+	read("java.lang:type=Memory", "HeapMemoryUsage", "NonHeapMemoryUsage"),
+	read("java.lang:type=MemoryPool,name=*", "Usage", "CollectionUsage", "Type"),
+	read("java.lang:type=GarbageCollector,name=*", "CollectionCount", "CollectionTime"),
+	read("java.lang:type=Threading", "ThreadCount", "DaemonThreadCount"),
+	read("java.lang:type=ClassLoading", "LoadedClassCount", "UnloadedClassCount", "TotalLoadedClassCount"),
+	read("java.lang:type=OperatingSystem", "ProcessCpuTime", "AvailableProcessors", "ProcessCpuLoad", "CpuLoad",
+		"SystemCpuLoad", "SystemLoadAverage", "OpenFileDescriptorCount", "MaxFileDescriptorCount"),
+	read("java.nio:type=BufferPool,name=*", "MemoryUsed", "TotalCapacity", "Count"),
+	read("java.lang:type=Runtime", "Uptime"),
+}
+
 var fixtures = []fixture{
 	{name: "version", request: []any{map[string]any{"type": "version"}}},
 	{name: "search", request: []any{
@@ -66,17 +79,10 @@ var fixtures = []fixture{
 		search("java.lang:type=MemoryPool,*"),
 		search("com.moalog.nothing:*"),
 	}},
-	{name: "jvm-preset", request: []any{
-		read("java.lang:type=Memory", "HeapMemoryUsage", "NonHeapMemoryUsage"),
-		read("java.lang:type=MemoryPool,name=*", "Usage", "CollectionUsage", "Type"),
-		read("java.lang:type=GarbageCollector,name=*", "CollectionCount", "CollectionTime"),
-		read("java.lang:type=Threading", "ThreadCount", "DaemonThreadCount"),
-		read("java.lang:type=ClassLoading", "LoadedClassCount", "UnloadedClassCount", "TotalLoadedClassCount"),
-		read("java.lang:type=OperatingSystem", "ProcessCpuTime", "AvailableProcessors", "ProcessCpuLoad", "CpuLoad",
-			"SystemCpuLoad", "SystemLoadAverage", "OpenFileDescriptorCount", "MaxFileDescriptorCount"),
-		read("java.nio:type=BufferPool,name=*", "MemoryUsed", "TotalCapacity", "Count"),
-		read("java.lang:type=Runtime", "Uptime"),
-	}},
+	{name: "jvm-preset", request: jvmPresetReads},
+	// The same reads on G1 (what server-class JVMs run), after one System.gc().
+	{name: "jvm-preset-g1", request: jvmPresetReads,
+		opts: JVMOptions{GC: GCG1, ExtraArgs: []string{"-Dmoalog.systemGC=true"}}},
 	{name: "test-mbeans", request: []any{
 		read("com.moalog.test:type=Payments,name=card"),
 		read("com.moalog.test:type=Payments,name=bank"),

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // contractReads is one bulk request reading one MBean of each kind the test app
@@ -385,5 +387,73 @@ func TestJVMHikariCPMariaDB(t *testing.T) {
 	}
 	if n := db.QueryValue(t, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'fluxpay'"); n != "4" {
 		t.Errorf("MariaDB sees %s connections of fluxpay, want 4", n)
+	}
+}
+
+// TestJVMGCs: the memory pool and collector MBeans of each GC, after one
+// System.gc() (-Dmoalog.systemGC=true).
+func TestJVMGCs(t *testing.T) {
+	for gc, want := range map[GC]struct{ pools, collectors string }{
+		GCSerial:   {`["Eden Space","Survivor Space","Tenured Gen"]`, `["Copy","MarkSweepCompact"]`},
+		GCG1:       {`["G1 Eden Space","G1 Old Gen","G1 Survivor Space"]`, `["G1 Old Generation","G1 Young Generation"]`},
+		GCParallel: {`["PS Eden Space","PS Old Gen","PS Survivor Space"]`, `["PS MarkSweep","PS Scavenge"]`},
+		GCZ:        {`["ZHeap"]`, `["ZGC Cycles","ZGC Pauses"]`},
+	} {
+		t.Run(string(gc), func(t *testing.T) {
+			t.Parallel()
+			jvm := StartJVM(t, JVMOptions{Agent: JolokiaAgent2, GC: gc, ExtraArgs: []string{"-Dmoalog.systemGC=true"}})
+			entries := postBulk(t, jvm, `[
+				{"type":"read","mbean":"java.lang:type=MemoryPool,name=*","attribute":["Name","Type"]},
+				{"type":"read","mbean":"java.lang:type=GarbageCollector,name=*","attribute":["Name","CollectionCount"]}]`, 2)
+			var pools, collectors map[string]map[string]any
+			if err := json.Unmarshal(entries[0].Value, &pools); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(entries[1].Value, &collectors); err != nil {
+				t.Fatal(err)
+			}
+			var heap, names []string
+			var collections float64
+			for _, p := range pools {
+				if p["Type"] == "HEAP" {
+					heap = append(heap, p["Name"].(string))
+				}
+			}
+			for _, c := range collectors {
+				names = append(names, c["Name"].(string))
+				collections += c["CollectionCount"].(float64)
+			}
+			sort.Strings(heap)
+			sort.Strings(names)
+			if got, _ := json.Marshal(heap); string(got) != want.pools {
+				t.Errorf("heap pools %s, want %s", got, want.pools)
+			}
+			if got, _ := json.Marshal(names); string(got) != want.collectors {
+				t.Errorf("collectors %s, want %s", got, want.collectors)
+			}
+			if collections < 1 {
+				t.Errorf("no collection counted after System.gc()")
+			}
+		})
+	}
+}
+
+// TestJVMSlowAndBig: an MBean that takes -Dmoalog.slowMillis to read (the
+// agent's answer waits for it) and one whose String is -Dmoalog.bigBytes long.
+func TestJVMSlowAndBig(t *testing.T) {
+	for _, agent := range JolokiaAgents {
+		t.Run(agent.String(), func(t *testing.T) {
+			t.Parallel()
+			jvm := StartJVM(t, JVMOptions{Agent: agent, ExtraArgs: []string{"-Dmoalog.slowMillis=1500", "-Dmoalog.bigBytes=2000000"}})
+			start := time.Now()
+			entries := postBulk(t, jvm, `[{"type":"read","mbean":"com.moalog.test:type=Slow","attribute":"Value"}]`, 1)
+			if d := time.Since(start); d < 1500*time.Millisecond || string(entries[0].Value) != "1" {
+				t.Errorf("slow read: %s after %s", entries[0].Value, d)
+			}
+			status, body, err := jvm.Post(`[{"type":"read","mbean":"com.moalog.test:type=Big","attribute":"Payload"}]`)
+			if err != nil || status != 200 || len(body) < 2000000 {
+				t.Errorf("big read: HTTP %d %v, %d bytes", status, err, len(body))
+			}
+		})
 	}
 }

@@ -24,6 +24,12 @@ import javax.management.openmbean.TabularType;
  *   moalog.benchItems=N       also registers com.moalog.bench:type=Item,name=0..N-1
  *   moalog.commonsPool2=true  also runs CommonsPool2App.register() (java/pool/, needs
  *                             commons-pool2 on the class path)
+ *   moalog.systemGC=true      calls System.gc() once before "ready", so every collector and
+ *                             pool has run at least one full collection (CollectionCount >= 1)
+ *   moalog.slowMillis=N       also registers com.moalog.test:type=Slow whose Value (long 1)
+ *                             takes N ms to read (the agent's request thread waits with it)
+ *   moalog.bigBytes=N         also registers com.moalog.test:type=Big whose Payload is a String
+ *                             of N 'x' characters (a response body larger than N bytes)
  *   moalog.apps=A,B           also runs A.register(), B.register(), ... (java/apps/: TomcatApp,
  *                             KafkaClientApp, MicrometerJmxApp, HikariCPApp, R2dbcPoolApp; each
  *                             compiled separately and needing its libraries on the class path)
@@ -77,8 +83,48 @@ public final class MBeanTestApp {
                 Class.forName(app).getMethod("register").invoke(null);
             }
         }
+        long slowMillis = Long.getLong("moalog.slowMillis", 0);
+        if (slowMillis > 0) {
+            server.registerMBean(new StandardMBean(new Slow(slowMillis), SlowMBean.class),
+                    new ObjectName("com.moalog.test:type=Slow"));
+        }
+        int bigBytes = Integer.getInteger("moalog.bigBytes", 0);
+        if (bigBytes > 0) {
+            server.registerMBean(new StandardMBean(new Big("x".repeat(bigBytes)), BigMBean.class),
+                    new ObjectName("com.moalog.test:type=Big"));
+        }
+        if (Boolean.getBoolean("moalog.systemGC")) {
+            System.gc();
+        }
         server.registerMBean(new StandardMBean(new Dynamic(), DynamicMBean.class),
                 new ObjectName("com.moalog.test:type=Dynamic"));
+    }
+
+    public interface SlowMBean {
+        long getValue() throws InterruptedException;
+    }
+
+    public static final class Slow implements SlowMBean {
+        private final long millis;
+
+        Slow(long millis) { this.millis = millis; }
+
+        public long getValue() throws InterruptedException {
+            Thread.sleep(millis);
+            return 1L;
+        }
+    }
+
+    public interface BigMBean {
+        String getPayload();
+    }
+
+    public static final class Big implements BigMBean {
+        private final String payload;
+
+        Big(String payload) { this.payload = payload; }
+
+        public String getPayload() { return payload; }
     }
 
     public interface PaymentsMBean {
