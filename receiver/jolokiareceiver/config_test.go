@@ -46,6 +46,12 @@ func TestLoadConfig(t *testing.T) {
 		Type: "sum", Unit: "{payment}", Description: "Payments processed", Labels: map[string]string{"payment.kind": "name"}}, fp.Metrics[0])
 	assert.Equal(t, 0.001, fp.Metrics[2].Scale)
 
+	every := createDefaultConfig()
+	every.Endpoint = "http://localhost:8778/jolokia"
+	every.Presets = presetNames()
+	assert.Equal(t, []string{"commons-pool2", "jvm"}, every.Presets)
+	require.NoError(t, confmap.Validate(every), "every preset together")
+
 	fleet := loadConfig(t, "jolokia/fleet")
 	require.NoError(t, confmap.Validate(fleet))
 	assert.Empty(t, fleet.Presets, "presets: [] turns presets off")
@@ -74,7 +80,7 @@ func TestValidateErrors(t *testing.T) {
 			c.Targets = []Target{{Endpoint: "http://a:8778/jolokia"}, {Endpoint: "http://a:8778/jolokia"}}
 		}, []string{"`targets[1].endpoint`: http://a:8778/jolokia is listed twice"}},
 		{"unknown preset", func(c *Config) { c.Presets = []string{"jvm", "tomcat"} },
-			[]string{"`presets`: unknown preset \"tomcat\" (known: jvm)"}},
+			[]string{"`presets`: unknown preset \"tomcat\" (known: commons-pool2, jvm)"}},
 		{"bad ObjectName", func(c *Config) {
 			c.Metrics = []MetricConfig{{Name: "app.x", MBean: "com.app:type", Attribute: "Count"}}
 		}, []string{"metrics[0] (app.x): `mbean` \"com.app:type\" is not a valid ObjectName: key property \"type\" has no \"=\""}},
