@@ -203,3 +203,29 @@ func TestReplicaStatusQuery(t *testing.T) {
 func contains(s, sub string) bool {
 	return len(s) >= len(sub) && (s[:len(sub)] == sub || contains(s[1:], sub))
 }
+
+// MySQL 8.0.22+ names the lag column Seconds_Behind_Source (no MySQL server
+// runs here: the column names are MySQL's documented ones, not a recording).
+// NULL (SQL thread stopped) gives no point.
+func TestRecordReplicaColumns(t *testing.T) {
+	tests := []struct {
+		name    string
+		columns []string
+		row     [][]byte
+		want    map[string]int64
+	}{
+		{"MySQL 8", []string{"Replica_IO_State", "Seconds_Behind_Source", "SQL_Delay"}, [][]byte{[]byte("Waiting"), []byte("12"), []byte("30")},
+			map[string]int64{"mysql.replica.time_behind_source": 12, "mysql.replica.sql_delay": 30}},
+		{"MariaDB", []string{"Slave_IO_State", "Seconds_Behind_Master", "SQL_Delay"}, [][]byte{[]byte("Waiting"), []byte("3"), []byte("0")},
+			map[string]int64{"mysql.replica.time_behind_source": 3, "mysql.replica.sql_delay": 0}},
+		{"SQL thread stopped", []string{"Seconds_Behind_Master", "SQL_Delay"}, [][]byte{nil, []byte("0")},
+			map[string]int64{"mysql.replica.sql_delay": 0}},
+		{"short row", []string{"Seconds_Behind_Master", "SQL_Delay"}, [][]byte{[]byte("5")},
+			map[string]int64{"mysql.replica.time_behind_source": 5}},
+	}
+	for _, tt := range tests {
+		s := newScraper(createDefaultConfig().(*Config), newNopSettings())
+		s.recordReplica(0, tt.columns, tt.row)
+		assert.Equal(t, tt.want, points(s.mb.Emit()), tt.name)
+	}
+}
