@@ -2,7 +2,6 @@ package jolokiareceiver
 
 import (
 	"context"
-
 	"fmt"
 	"net"
 	"net/http"
@@ -29,9 +28,9 @@ const (
 	attrReadStatus   = "jolokia.read.status"
 )
 
+// jolokiaScraper scrapes the targets of one receiver with one compiled plan.
 type jolokiaScraper struct {
 	cfg       *Config
-	settings  receiver.Settings
 	logger    *zap.Logger
 	plan      *plan
 	targets   []*targetScraper
@@ -68,11 +67,10 @@ func newScraper(cfg *Config, settings receiver.Settings) (*jolokiaScraper, error
 		return nil, err
 	}
 	s := &jolokiaScraper{
-		cfg:      cfg,
-		settings: settings,
-		logger:   settings.Logger,
-		plan:     p,
-		tracker:  targetstate.New(settings.Logger),
+		cfg:     cfg,
+		logger:  settings.Logger,
+		plan:    p,
+		tracker: targetstate.New(settings.Logger),
 	}
 	defaultService := settings.ID.Name()
 	if defaultService == "" {
