@@ -162,6 +162,18 @@ func TestCheckDashboardsLiveReportsEmptyPanels(t *testing.T) {
 	require.NotEmpty(t, ft.errors, "an empty dashboard must fail the check")
 	require.Contains(t, strings.Join(ft.errors, "\n"), "metric jvm_memory_used_bytes is not in Prometheus")
 	require.Len(t, report, 1)
+
+	// Names declared absent (with a reason) are reported, not failed.
+	absent := map[string]string{}
+	for _, n := range dashboards.Known {
+		absent[n] = "not in this test"
+	}
+	ft = &fakeT{TB: t}
+	report = CheckDashboardsLive(ft, prom.URL, filepath.Join(testenv.RepoRoot(), "grafana", "dashboards"),
+		Options{Files: []string{"jvm-services.json"}, Timeout: time.Second, Absent: absent})
+	require.Empty(t, ft.errors)
+	require.NotEmpty(t, report[0].Excused)
+	require.Empty(t, report[0].Missing)
 }
 
 func ruleFiles(t *testing.T) []string {
