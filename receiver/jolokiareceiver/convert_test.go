@@ -248,3 +248,18 @@ func TestConvertRecordedIgnoredErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestConvertRecordedCommonsPool2: the commons-pool2 preset on the answers of
+// both agents recorded against the real library (preset-commons-pool2.json).
+func TestConvertRecordedCommonsPool2(t *testing.T) {
+	p := mustPlan(t, []string{"commons-pool2"}, nil)
+	for _, agent := range []string{agent2, core1} {
+		t.Run(agent, func(t *testing.T) {
+			req, resp := readRecorded(t, agent, "preset-commons-pool2")
+			require.JSONEq(t, string(p.body), string(req), "the fixture was recorded with this preset")
+			md, results := convertResponse(t, p, p.slots, resp)
+			assert.Equal(t, []int{200}, statuses(results))
+			assert.Equal(t, wantCommonsPool2Points, onlyResource(t, md))
+		})
+	}
+}
