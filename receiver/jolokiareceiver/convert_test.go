@@ -101,13 +101,20 @@ func withoutPrefix(ps points, prefix string) points {
 	return out
 }
 
+// convertRecordedPreset converts the recorded answer of agent to the bulk
+// read of preset, after checking the fixture was recorded with that read.
+func convertRecordedPreset(t *testing.T, preset, agent, fixture string) (pmetric.Metrics, []entryResult) {
+	t.Helper()
+	p := mustPlan(t, []string{preset}, nil)
+	req, resp := readRecorded(t, agent, fixture)
+	require.JSONEq(t, string(p.body), string(req), "the fixture was recorded with this preset's bulk read")
+	return convertResponse(t, p, p.slots, resp)
+}
+
 func TestConvertRecordedJVMPreset(t *testing.T) {
-	p := mustPlan(t, []string{"jvm"}, nil)
 	for _, agent := range []string{agent2, core1} {
 		t.Run(agent, func(t *testing.T) {
-			req, resp := readRecorded(t, agent, "receiver-jvm-preset")
-			require.JSONEq(t, string(p.body), string(req), "the fixture was recorded with this plan")
-			md, results := convertResponse(t, p, p.slots, resp)
+			md, results := convertRecordedPreset(t, "jvm", agent, "receiver-jvm-preset")
 			for _, r := range results {
 				assert.Empty(t, r.err)
 			}
@@ -252,12 +259,9 @@ func TestConvertRecordedIgnoredErrors(t *testing.T) {
 // TestConvertRecordedCommonsPool2: the commons-pool2 preset on the answers of
 // both agents recorded against the real library (preset-commons-pool2.json).
 func TestConvertRecordedCommonsPool2(t *testing.T) {
-	p := mustPlan(t, []string{"commons-pool2"}, nil)
 	for _, agent := range []string{agent2, core1} {
 		t.Run(agent, func(t *testing.T) {
-			req, resp := readRecorded(t, agent, "preset-commons-pool2")
-			require.JSONEq(t, string(p.body), string(req), "the fixture was recorded with this preset")
-			md, results := convertResponse(t, p, p.slots, resp)
+			md, results := convertRecordedPreset(t, "commons-pool2", agent, "preset-commons-pool2")
 			assert.Equal(t, []int{200}, statuses(results))
 			assert.Equal(t, wantCommonsPool2Points, onlyResource(t, md))
 		})
