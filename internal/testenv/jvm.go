@@ -78,9 +78,16 @@ const (
 	// JolokiaCore1 is Debian's libjolokia-core-java 1.7.1 served by
 	// java/Jolokia1Server.java over the JDK HttpServer (protocol 7.x).
 	JolokiaCore1
+	// JolokiaAgent1 is Maven Central org.jolokia:jolokia-jvm 1.7.2, the real
+	// 1.x JVM agent, as -javaagent (protocol 7.2). Its context is /jolokia/:
+	// a request to /jolokia (no slash) gets HTTP 404 text/html, so
+	// JVM.Endpoint ends with a slash. Not in JolokiaAgents:
+	// TestJolokia1CoreMatchesAgent shows JolokiaCore1 answers the same bodies.
+	JolokiaAgent1
 )
 
-// JolokiaAgents lists every agent, for tests that run against each.
+// JolokiaAgents lists the agents tests run against: the 2.x agent and the
+// 1.7.1 core (which answers like the 1.x agent, JolokiaAgent1).
 var JolokiaAgents = []JolokiaAgent{JolokiaAgent2, JolokiaCore1}
 
 func (a JolokiaAgent) String() string {
@@ -89,6 +96,8 @@ func (a JolokiaAgent) String() string {
 		return "jolokia-2.4.2-agent"
 	case JolokiaCore1:
 		return "jolokia-1.7.1-core"
+	case JolokiaAgent1:
+		return "jolokia-1.7.2-agent"
 	}
 	return "jolokia-agent(" + strconv.Itoa(int(a)) + ")"
 }
@@ -101,6 +110,7 @@ const (
 	jsonSimpleJar         = "/usr/share/java/json-simple.jar"
 	commonsPool2JarName   = "commons-pool2-2.12.1.jar"
 	jolokia1JSR160JarName = "jolokia-jsr160-1.7.1.jar"
+	jolokia1AgentJarName  = "jolokia-jvm-1.7.2.jar"
 )
 
 // JavaDep is a library jar of the test JVMs, pinned in java/pom.xml and copied
@@ -168,9 +178,9 @@ type JVMOptions struct {
 	Policy string
 	// JSR160Proxy lets the agent forward requests that carry a
 	// "target":{"url":"service:jmx:rmi:///jndi/rmi://..."} to a remote JMX
-	// server (StartJMXJVM). The 2.4.2 agent always has it; 1.7.1 gets
+	// server (StartJMXJVM). The 2.4.2 agent always has it; the 1.x ones get
 	// Maven Central's jolokia-jsr160 1.7.1 dispatcher only with this set
-	// (without it, a proxy request fails with a 403 entry).
+	// (without it they ignore "target" and read their own JVM, status 200).
 	JSR160Proxy bool
 	// Apps also run these library profiles in the same JVM.
 	Apps []JavaApp
@@ -272,8 +282,14 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 		allowedTargets = writeFile(t, filepath.Join(dir, "jsr160-allowed-targets.txt"), strings.Join(opts.ProxyAllowedTargets, "\n")+"\n")
 	}
 	switch opts.Agent {
-	case JolokiaAgent2:
+	case JolokiaAgent2, JolokiaAgent1:
 		jar := requireFile(t, Jolokia2AgentJar())
+		allowedTargetsProp := "jolokia.jsr160ProxyAllowedTargets"
+		cp := classes
+		if opts.Agent == JolokiaAgent1 {
+			jar = requireFile(t, JavaDep(jolokia1AgentJarName))
+			allowedTargetsProp = "org.jolokia.jsr160ProxyAllowedTargets"
+		}
 		// Every agent option goes through a properties file (config=FILE), so
 		// values may hold ',' and '=' which the -javaagent option string cannot.
 		props := [][2]string{{"port", strconv.Itoa(port)}, {"host", "127.0.0.1"}, {"discoveryEnabled", "false"}}
@@ -288,19 +304,24 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 				[2]string{"serverCert", opts.TLS.ServerCert}, [2]string{"serverKey", opts.TLS.ServerKey},
 				[2]string{"serverKeyAlgorithm", "EC"})
 			if opts.ClientAuth {
-				// The 2.x agent takes a client certificate as one way to
+				// The agents take a client certificate as one way to
 				// authenticate; authMatch=all requires it and the password.
 				props = append(props, [2]string{"useSslClientAuthentication", "true"}, [2]string{"authMatch", "all"})
 			}
 		}
+		if opts.JSR160Proxy && opts.Agent == JolokiaAgent1 {
+			// The 1.x agent jar has no proxy dispatcher: add Maven Central's.
+			props = append(props, [2]string{"dispatcherClasses", "org.jolokia.jsr160.Jsr160RequestDispatcher"})
+			cp = joinPath(cp, requireFile(t, JavaDep(jolokia1JSR160JarName)))
+		}
 		if allowedTargets != "" {
-			args = append(args, "-Djolokia.jsr160ProxyAllowedTargets="+allowedTargets)
+			args = append(args, "-D"+allowedTargetsProp+"="+allowedTargets)
 		}
 		config := writeFile(t, filepath.Join(dir, "jolokia-agent.properties"), javaProperties(props))
 		if strings.ContainsAny(config, ",=") {
 			t.Fatalf("StartJVM: the temporary folder %s holds ',' or '=': the agent option cannot name it", dir)
 		}
-		args = append(args, "-javaagent:"+jar+"=config="+config, "-cp", classes, "MBeanTestApp")
+		args = append(args, "-javaagent:"+jar+"=config="+config, "-cp", cp, "MBeanTestApp")
 	case JolokiaCore1:
 		cp := joinPath(classes, requireFile(t, jolokia1CoreJar), requireFile(t, jsonSimpleJar))
 		if opts.JSR160Proxy {
@@ -334,8 +355,12 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 	if opts.TLS != nil {
 		scheme = "https"
 	}
+	path := "/jolokia"
+	if opts.Agent == JolokiaAgent1 {
+		path = "/jolokia/" // the 1.x agent answers /jolokia with HTTP 404 (text/html)
+	}
 	j := &JVM{
-		Endpoint: scheme + "://" + Addr(port) + "/jolokia",
+		Endpoint: scheme + "://" + Addr(port) + path,
 		Port:     port,
 		Process:  p,
 		opts:     opts,

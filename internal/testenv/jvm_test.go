@@ -174,7 +174,7 @@ func TestJVMCommonsPool2(t *testing.T) {
 // TestJVMTLS: HTTPS with a test CA, a required client certificate and
 // credentials holding every character the 2.x agent's option string cannot.
 func TestJVMTLS(t *testing.T) {
-	for _, agent := range JolokiaAgents {
+	for _, agent := range allAgents {
 		t.Run(agent.String(), func(t *testing.T) {
 			t.Parallel()
 			pki := NewTestPKI(t, t.TempDir(), "127.0.0.1")
@@ -200,7 +200,7 @@ func TestJVMTLS(t *testing.T) {
 				t.Errorf("untrusted server certificate: err %v", err)
 			}
 			// Plain HTTP to the HTTPS port: no valid HTTP answer.
-			if resp, err := http.Post("http://"+Addr(jvm.Port)+"/jolokia", "application/json", strings.NewReader(`{"type":"version"}`)); err == nil {
+			if resp, err := http.Post("http://"+strings.TrimPrefix(jvm.Endpoint, "https://"), "application/json", strings.NewReader(`{"type":"version"}`)); err == nil {
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {
 					t.Errorf("plain HTTP to the HTTPS port answered 200")
@@ -213,9 +213,9 @@ func TestJVMTLS(t *testing.T) {
 			req.SetBasicAuth("mon,it=or", `p=a,ss:w\rd #!x `)
 			resp, err = noCert.Do(req)
 			switch agent {
-			case JolokiaAgent2: // handshake accepted, then HTTP 403
+			case JolokiaAgent2, JolokiaAgent1: // handshake accepted, then HTTP 403
 				if err != nil || resp.StatusCode != http.StatusForbidden {
-					t.Errorf("2.4.2 without a client certificate: %v %v, want HTTP 403", resp, err)
+					t.Errorf("%s without a client certificate: %v %v, want HTTP 403", agent, resp, err)
 				}
 			case JolokiaCore1: // the handshake fails
 				if err == nil {
@@ -232,7 +232,7 @@ func TestJVMTLS(t *testing.T) {
 // TestJVMReadOnlyPolicy: with ReadOnlyPolicy both agents refuse exec and
 // write per entry (status 403, HTTP 200) and the MBean stays unchanged.
 func TestJVMReadOnlyPolicy(t *testing.T) {
-	for _, agent := range JolokiaAgents {
+	for _, agent := range allAgents {
 		t.Run(agent.String(), func(t *testing.T) {
 			t.Parallel()
 			jvm := StartJVM(t, JVMOptions{Agent: agent, Policy: ReadOnlyPolicy})
@@ -259,7 +259,7 @@ func TestJVMReadOnlyPolicy(t *testing.T) {
 // only remote JMX (RMI), with JMX credentials, within its allowlist.
 func TestJVMJSR160Proxy(t *testing.T) {
 	jmx := StartJMXJVM(t, JMXOptions{User: "jmxmon", Password: "jmx-s3cret"})
-	for _, agent := range JolokiaAgents {
+	for _, agent := range allAgents {
 		t.Run(agent.String(), func(t *testing.T) {
 			t.Parallel()
 			jvm := StartJVM(t, JVMOptions{Agent: agent, JSR160Proxy: true,
@@ -296,17 +296,19 @@ func TestJVMJSR160Proxy(t *testing.T) {
 			}
 		})
 	}
-	// Without JSR160Proxy the 1.7.1 core ignores "target" and silently reads
-	// its own JVM: a receiver cannot tell from the status alone.
-	t.Run("jolokia-1.7.1-core-without-proxy", func(t *testing.T) {
-		t.Parallel()
-		jvm := StartJVM(t, JVMOptions{Agent: JolokiaCore1})
-		entries := postBulk(t, jvm, `[{"type":"read","mbean":"java.lang:type=Runtime","attribute":"Pid","target":{"url":"`+jmx.ServiceURL+`"}},
-			{"type":"read","mbean":"java.lang:type=Runtime","attribute":"Pid"}]`, 2)
-		if entries[0].Status != 200 || string(entries[0].Value) != string(entries[1].Value) {
-			t.Errorf("1.7.1 without the jsr160 dispatcher: want its own Pid %s with status 200, got %d %s", entries[1].Value, entries[0].Status, entries[0].Value)
-		}
-	})
+	// Without JSR160Proxy the 1.x agents ignore "target" and silently read
+	// their own JVM: a receiver cannot tell from the status alone.
+	for _, agent := range []JolokiaAgent{JolokiaCore1, JolokiaAgent1} {
+		t.Run(agent.String()+"-without-proxy", func(t *testing.T) {
+			t.Parallel()
+			jvm := StartJVM(t, JVMOptions{Agent: agent})
+			entries := postBulk(t, jvm, `[{"type":"read","mbean":"java.lang:type=Runtime","attribute":"Pid","target":{"url":"`+jmx.ServiceURL+`"}},
+				{"type":"read","mbean":"java.lang:type=Runtime","attribute":"Pid"}]`, 2)
+			if entries[0].Status != 200 || string(entries[0].Value) != string(entries[1].Value) {
+				t.Errorf("%s without the jsr160 dispatcher: want its own Pid %s with status 200, got %d %s", agent, entries[1].Value, entries[0].Status, entries[0].Value)
+			}
+		})
+	}
 }
 
 // TestJVMApps: every library profile in one JVM, on both agents, with the
@@ -455,5 +457,67 @@ func TestJVMSlowAndBig(t *testing.T) {
 				t.Errorf("big read: HTTP %d %v, %d bytes", status, err, len(body))
 			}
 		})
+	}
+}
+
+// allAgents adds the real 1.x JVM agent to JolokiaAgents.
+var allAgents = []JolokiaAgent{JolokiaAgent2, JolokiaCore1, JolokiaAgent1}
+
+// TestJolokia1CoreMatchesAgent: Jolokia1Server (Debian's 1.7.1 core) answers
+// the same bodies as the real 1.7.2 JVM agent, apart from timestamps, stack
+// traces and the agent id; the real agent answers /jolokia (no slash) with 404.
+func TestJolokia1CoreMatchesAgent(t *testing.T) {
+	core := StartJVM(t, JVMOptions{Agent: JolokiaCore1})
+	agent := StartJVM(t, JVMOptions{Agent: JolokiaAgent1})
+	reqs := make([]string, 0, len(contractReads)+8)
+	for _, r := range contractReads {
+		reqs = append(reqs, r.request)
+	}
+	reqs = append(reqs,
+		`{"type":"read","mbean":"com.moalog.test:type=Counters","attribute":["Ratio","Inf","Big"]}`,
+		`{"type":"read","mbean":"com.moalog.test:type=Missing"}`,
+		`{"type":"read","mbean":"com.moalog.test:type=Counters","attribute":["Big","Missing"]}`,
+		`{"type":"read","mbean":"com.moalog.test:type=Counters","attribute":["Big","Missing"],"config":{"ignoreErrors":true}}`,
+		`{"type":"read","mbean":"com.moalog.test:*","attribute":"Missing"}`,
+		`{"type":"read","mbean":"com.moalog.nothing:*"}`,
+		`{"type":"search","mbean":"com.moalog.test:*"}`,
+		`{"type":"read","mbean":"com.moalog.test:type=Payments,name=*","config":{"serializeLong":"string","canonicalNaming":false}}`)
+	body := "[" + strings.Join(reqs, ",") + "]"
+	clean := func(jvm *JVM) string {
+		status, resp, err := jvm.Post(body)
+		if err != nil || status != 200 {
+			t.Fatalf("%s: HTTP %d %v", jvm.opts.Agent, status, err)
+		}
+		var entries []map[string]any
+		dec := json.NewDecoder(bytes.NewReader(resp))
+		dec.UseNumber()
+		if err := dec.Decode(&entries); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			delete(e, "timestamp")
+			delete(e, "stacktrace")
+		}
+		out, _ := json.MarshalIndent(entries, "", " ")
+		return string(out)
+	}
+	if got, want := clean(core), clean(agent); got != want {
+		t.Errorf("1.7.1 core and 1.7.2 agent differ:\n--- core\n%s\n--- agent\n%s", got, want)
+	}
+
+	// The 1.x agent's context is /jolokia/: without the slash, HTTP 404 text/html.
+	resp, err := http.Post(strings.TrimSuffix(agent.Endpoint, "/"), "application/json", strings.NewReader(`{"type":"version"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("1.7.2 agent, /jolokia without slash: HTTP %d %s, want 404 text/html", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	for _, j := range []*JVM{core, agent} {
+		status, v, err := j.Post(`{"type":"version"}`)
+		if err != nil || status != 200 || !strings.Contains(string(v), `"protocol":"7.2"`) {
+			t.Errorf("%s version: HTTP %d %v %s", j.opts.Agent, status, err, v)
+		}
 	}
 }
