@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -133,6 +134,16 @@ func describeTransportError(ctx context.Context, err error) error {
 	var opErr *net.OpError
 	if errors.As(err, &opErr) && opErr.Op == "dial" {
 		return fmt.Errorf("cannot connect: %v: check that the JVM runs with the Jolokia agent and that `endpoint` has the right host and port", opErr.Err)
+	}
+	if errors.As(err, &opErr) {
+		// Without the connection's addresses: the local port changes at every
+		// scrape, and targetstate logs the target again whenever the text changes.
+		inner := opErr.Op + ": " + opErr.Err.Error()
+		var sysErr *os.SyscallError
+		if errors.As(opErr.Err, &sysErr) {
+			inner = sysErr.Error() // already "read: connection reset by peer"
+		}
+		return fmt.Errorf("request failed: %s", inner)
 	}
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
