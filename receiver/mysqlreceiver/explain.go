@@ -79,11 +79,28 @@ func (s *mysqlScraper) explain(err error, part string) error {
 		hint = "the server's TLS certificate is not trusted: set `tls::ca_file` (and `tls::server_name_override` if the name differs)"
 	case strings.Contains(err.Error(), "TLS requested but server does not support TLS"):
 		hint = "the server has no TLS: set `tls::insecure: true` or enable TLS on the server"
+	case errors.Is(err, mysql.ErrPktSync), errors.Is(err, mysql.ErrPktSyncMul), errors.Is(err, mysql.ErrMalformPkt), errors.Is(err, mysql.ErrPktTooLarge):
+		hint = "the reply is not the MySQL protocol (or was cut): check that `endpoint` is a MySQL port and nothing in between alters the stream"
 	case errors.Is(err, mysql.ErrInvalidConn), errors.Is(err, driver.ErrBadConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
-		hint = "the connection was lost (server restarted or stopped?); the receiver reconnects on the next scrape"
+		// The driver reports one lost connection in several ways from one
+		// scrape to the next ("invalid connection", "dial tcp ...: connection
+		// reset by peer", EOF): one text, so that targetstate logs the outage
+		// once instead of at every change of wording.
+		return lostConnError{what: what, err: err}
 	}
 	if hint == "" {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return fmt.Errorf("%s: %w: %s", what, err, hint)
 }
+
+// lostConnError is a lost or reset connection, whatever the driver's wording.
+type lostConnError struct {
+	what string
+	err  error
+}
+
+func (e lostConnError) Error() string {
+	return e.what + ": the connection was lost or reset (server restarted or stopped?); the receiver reconnects on the next scrape"
+}
+func (e lostConnError) Unwrap() error { return e.err }

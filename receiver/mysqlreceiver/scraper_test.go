@@ -116,7 +116,7 @@ func TestScrapeFailures(t *testing.T) {
 		{
 			name: "server down", failOn: "SHOW GLOBAL VARIABLES", up: 0,
 			err:    mysql.ErrInvalidConn,
-			logged: "mysql db.internal:3306: invalid connection: the connection was lost (server restarted or stopped?); the receiver reconnects on the next scrape",
+			logged: "mysql db.internal:3306: the connection was lost or reset (server restarted or stopped?); the receiver reconnects on the next scrape",
 		},
 		{
 			name: "no SELECT on performance_schema", failOn: "SELECT 'table'", up: 1,
