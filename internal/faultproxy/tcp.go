@@ -133,7 +133,11 @@ func (p *TCP) serve(client net.Conn) {
 	case Pass, Delay, WrongAuth:
 		upstream, err := net.DialTimeout("tcp", p.upstream, 5*time.Second)
 		if err != nil {
-			return // target down: close the client's connection
+			// Target down: reset the client's connection, as a load
+			// balancer does (a plain close would race the client's first
+			// write and show as EOF or as a reset, at random).
+			reset(client)
+			return
 		}
 		if !p.track(upstream) {
 			return

@@ -1,0 +1,173 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/moalog/platform-collector/internal/testenv"
+)
+
+// containerConfigs are the shipped collector configs that run inside the
+// compose network, where Prometheus (another container) scrapes the collector:
+// they bind 0.0.0.0 inside the container. The host side is checked by
+// TestComposePublishesCollectorOnLoopback.
+var containerConfigs = map[string]bool{"compose/otelcol.yaml": true}
+
+// TestShippedConfigsBindLoopback parses every collector config in the
+// repository (outside testdata) and checks that each endpoint the collector
+// itself serves (exporters, extensions, receivers that listen, the
+// self-telemetry reader) binds to loopback, except in containerConfigs.
+func TestShippedConfigsBindLoopback(t *testing.T) {
+	root := testenv.RepoRoot()
+	out, err := exec.Command("git", "-C", root, "ls-files", "*.yaml", "*.yml").Output()
+	if err != nil {
+		t.Fatalf("git ls-files: %v", err)
+	}
+	checked := 0
+	for _, rel := range strings.Fields(string(out)) {
+		if strings.Contains(rel, "testdata/") {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join(root, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg map[string]any
+		if yaml.Unmarshal(raw, &cfg) != nil {
+			continue
+		}
+		if _, ok := cfg["service"].(map[string]any); !ok {
+			continue // not a collector config
+		}
+		if _, ok := cfg["receivers"]; !ok {
+			if _, ok := cfg["exporters"]; !ok {
+				continue
+			}
+		}
+		checked++
+		for _, l := range listeners(cfg) {
+			host := listenHost(l.value)
+			switch {
+			case strings.Contains(l.value, "${"):
+				// Set by whoever runs it (bench/): not a shipped default.
+			case host == "127.0.0.1" || host == "localhost" || host == "::1":
+			case containerConfigs[rel] && host == "0.0.0.0":
+			default:
+				t.Errorf("%s: %s = %q binds beyond loopback (use 127.0.0.1, or add the file to containerConfigs with the reason)", rel, l.path, l.value)
+			}
+		}
+	}
+	if checked < 2 {
+		t.Fatalf("found only %d collector configs; expected at least otelcol.yaml and compose/otelcol.yaml", checked)
+	}
+}
+
+type listener struct{ path, value string }
+
+// listeners returns the addresses the collector itself listens on.
+func listeners(cfg map[string]any) []listener {
+	var out []listener
+	add := func(path string, v any) {
+		if s, ok := v.(string); ok {
+			out = append(out, listener{path, s})
+		}
+	}
+	for _, section := range []string{"exporters", "extensions"} {
+		comps, _ := cfg[section].(map[string]any)
+		for id, c := range comps {
+			m, _ := c.(map[string]any)
+			typ, _, _ := strings.Cut(id, "/")
+			// Exporters that push (otlp, prometheusremotewrite) have a remote endpoint.
+			if section == "exporters" && typ != "prometheus" {
+				continue
+			}
+			add(section+"::"+id+"::endpoint", m["endpoint"])
+		}
+	}
+	receivers, _ := cfg["receivers"].(map[string]any)
+	for id, c := range receivers {
+		typ, _, _ := strings.Cut(id, "/")
+		if typ != "otlp" {
+			continue
+		}
+		protocols, _ := c.(map[string]any)["protocols"].(map[string]any)
+		for name, p := range protocols {
+			m, _ := p.(map[string]any)
+			if m == nil || m["endpoint"] == nil {
+				// The otlp receiver's default endpoints bind localhost since v0.104.
+				continue
+			}
+			add("receivers::"+id+"::protocols::"+name+"::endpoint", m["endpoint"])
+		}
+	}
+	service, _ := cfg["service"].(map[string]any)
+	telemetry, _ := service["telemetry"].(map[string]any)
+	metrics, _ := telemetry["metrics"].(map[string]any)
+	readers, _ := metrics["readers"].([]any)
+	for i, r := range readers {
+		m, _ := r.(map[string]any)
+		pull, _ := m["pull"].(map[string]any)
+		exp, _ := pull["exporter"].(map[string]any)
+		prom, _ := exp["prometheus"].(map[string]any)
+		if prom != nil {
+			host := prom["host"]
+			if host == nil {
+				host = "(default host)"
+			}
+			add(fmt.Sprintf("service::telemetry::metrics::readers[%d]::pull::exporter::prometheus::host", i), host)
+		}
+	}
+	return out
+}
+
+// listenHost is the host of "host:port", or the value itself.
+func listenHost(v string) string {
+	if i := strings.LastIndex(v, ":"); i >= 0 && !strings.HasSuffix(v, "]") {
+		return strings.Trim(v[:i], "[]")
+	}
+	return strings.Trim(v, "[]")
+}
+
+// TestComposePublishesCollectorOnLoopback: inside the compose network the
+// collector binds 0.0.0.0 (Prometheus scrapes otelcol:9090 over that
+// network), so the host side must not publish :9090 and :13133 on every
+// interface of the host: "9090:9090" does, "127.0.0.1:9090:9090" does not.
+func TestComposePublishesCollectorOnLoopback(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "compose", "docker-compose.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var compose struct {
+		Services map[string]struct {
+			Ports []any `yaml:"ports"`
+		} `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(raw, &compose); err != nil {
+		t.Fatal(err)
+	}
+	svc, ok := compose.Services["otelcol"]
+	if !ok {
+		t.Fatal("compose/docker-compose.yaml has no otelcol service")
+	}
+	for _, p := range svc.Ports {
+		var hostIP string
+		switch v := p.(type) {
+		case string:
+			parts := strings.Split(v, ":")
+			if len(parts) == 3 {
+				hostIP = parts[0]
+			}
+		case map[string]any:
+			hostIP, _ = v["host_ip"].(string)
+		}
+		if hostIP != "127.0.0.1" && hostIP != "::1" {
+			t.Errorf("compose publishes the collector's port %v on every host interface: write \"127.0.0.1:%v\"", p, p)
+		}
+	}
+}

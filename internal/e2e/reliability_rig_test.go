@@ -1,0 +1,400 @@
+package e2e
+
+// The rig of the reliability tests (issue #9): the built collector running the
+// shipped otelcol.yaml against real targets that sit behind fault proxies
+// (internal/faultproxy). The proxies timestamp every request, so each target's
+// scrape interval is measured from the target side, and they inject the
+// faults. See docs/RELIABILITY.md.
+
+import (
+	"bufio"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moalog/platform-collector/internal/faultproxy"
+	"github.com/moalog/platform-collector/internal/moalogcontract"
+	"github.com/moalog/platform-collector/internal/testenv"
+)
+
+// The test credentials: distinctive strings that must never show up in the
+// collector's logs, errors, zpages or print-config output.
+const (
+	relJolokiaUser     = "rel-monitor"
+	relJolokiaPassword = "Jolokia-S3cret-rel9"
+	relRedisPassword   = "Redis-S3cret-rel9"
+	relRedisPassword2  = "Redis-Rotated-rel9" // the server's password during the wrong-credentials fault
+	relMySQLUser       = "rel_monitor"
+	relMySQLPassword   = "MySQL-S3cret-rel9"
+	relMySQLPassword2  = "MySQL-Rotated-rel9"
+)
+
+// relInterval is every receiver's collection interval in the rig.
+const relInterval = time.Second
+
+type relRig struct {
+	rateLimiter, fluxpay *testenv.JVM
+	redis                *testenv.Redis
+	mariadb              *testenv.MariaDB
+	// proxies: rate-limiter (faults), fluxpay (witness), redis (faults), and an
+	// HTTPS proxy with an untrusted certificate in front of fluxpay.
+	rlProxy, fpProxy, tlsProxy *faultproxy.HTTP
+	redisProxy, mysqlProxy     *faultproxy.TCP
+	moalogAddr                 string
+	pprofAddr, zpagesAddr      string
+	configLayer                string
+	c                          *collector
+}
+
+// Prometheus identities of the targets, as the exporter labels them.
+func (r *relRig) rateLimiterID() map[string]string {
+	return map[string]string{"job": "rate-limiter", "instance": r.rlProxy.Addr}
+}
+func (r *relRig) fluxpayID() map[string]string {
+	return map[string]string{"job": "fluxpay-engine", "instance": r.fpProxy.Addr}
+}
+func (r *relRig) redisID() map[string]string {
+	return map[string]string{"job": "redis", "instance": r.redisProxy.Addr}
+}
+func (r *relRig) mysqlID() map[string]string {
+	return map[string]string{"job": "mysql", "instance": r.mysqlProxy.Addr}
+}
+
+// shippedPolicy is the Jolokia read-only policy the compose stack ships.
+func shippedPolicy(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "compose", "jolokia", "jolokia-access.xml"))
+	if err != nil {
+		t.Fatalf("the shipped Jolokia policy: %v", err)
+	}
+	return string(b)
+}
+
+// startRelRig starts both JVMs (with credentials and the shipped read-only
+// policy), redis-server with a password and TLS, the moalog contract, the
+// proxies, and the collector with the shipped otelcol.yaml plus a layer that
+// adds two receivers that can never succeed (untrusted TLS), pprof and zpages.
+func startRelRig(t *testing.T) *relRig {
+	t.Helper()
+	policy := shippedPolicy(t)
+	r := &relRig{}
+	r.rateLimiter = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2,
+		User: relJolokiaUser, Password: relJolokiaPassword, Policy: policy})
+	r.fluxpay = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaCore1,
+		User: relJolokiaUser, Password: relJolokiaPassword, Policy: policy})
+	r.redis = testenv.StartRedis(t, testenv.RedisOptions{Password: relRedisPassword, TLS: true})
+	r.mariadb = testenv.StartMariaDB(t, testenv.MariaDBOptions{})
+	r.mariadb.CreateMonitorUser(t, relMySQLUser, relMySQLPassword)
+	moalog := httptest.NewServer(moalogcontract.New())
+	t.Cleanup(moalog.Close)
+	r.moalogAddr = moalog.Listener.Addr().String()
+
+	var err error
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.rlProxy, err = faultproxy.StartHTTP(r.rateLimiter.Endpoint)
+	must(err)
+	t.Cleanup(r.rlProxy.Close)
+	r.fpProxy, err = faultproxy.StartHTTP(r.fluxpay.Endpoint)
+	must(err)
+	t.Cleanup(r.fpProxy.Close)
+	r.tlsProxy, err = faultproxy.StartHTTPS(r.fluxpay.Endpoint)
+	must(err)
+	t.Cleanup(r.tlsProxy.Close)
+	r.redisProxy, err = faultproxy.StartTCP(r.redis.Addr)
+	must(err)
+	t.Cleanup(r.redisProxy.Close)
+	r.mysqlProxy, err = faultproxy.StartTCP(r.mariadb.Addr)
+	must(err)
+	t.Cleanup(r.mysqlProxy.Close)
+	r.mysqlProxy.ServerFirst = true
+	// A greeting packet that announces 74 bytes and stops after 9; a packet
+	// header announcing the largest packet (16 MiB - 1) for Gigantic.
+	r.mysqlProxy.Prefix = []byte("\x4a\x00\x00\x00\x0a5.5.5-10")
+	r.mysqlProxy.GiganticPrefix = []byte("\xff\xff\xff\x00\x0a")
+
+	r.pprofAddr = testenv.Addr(testenv.FreePort(t))
+	r.zpagesAddr = testenv.Addr(testenv.FreePort(t))
+	r.configLayer = filepath.Join(t.TempDir(), "reliability.yaml")
+	layer := fmt.Sprintf(`receivers:
+  jolokia/untrusted-tls:
+    endpoint: %s
+    service_name: untrusted-tls
+    collection_interval: 1s
+    username: ${env:JOLOKIA_USER:-}
+    password: ${env:JOLOKIA_PASSWORD:-}
+    presets: [jvm]
+  redis/untrusted-tls:
+    endpoint: %s
+    password: ${env:REDIS_PASSWORD:-}
+    collection_interval: 1s
+    timeout: 3s
+    tls:
+      insecure: false
+extensions:
+  pprof:
+    endpoint: %s
+  zpages:
+    endpoint: %s
+service:
+  extensions: [health_check, pprof, zpages]
+  pipelines:
+    metrics:
+      receivers: [prometheus/moalog, jolokia/rate-limiter, jolokia/fluxpay, redis, mysql, jolokia/untrusted-tls, redis/untrusted-tls]
+`, r.tlsProxy.URL, r.redis.TLSAddr, r.pprofAddr, r.zpagesAddr)
+	must(os.WriteFile(r.configLayer, []byte(layer), 0o600))
+
+	// The shipped config reads the credentials from the environment.
+	t.Setenv("JOLOKIA_USER", relJolokiaUser)
+	t.Setenv("JOLOKIA_PASSWORD", relJolokiaPassword)
+	t.Setenv("REDIS_PASSWORD", relRedisPassword)
+	t.Setenv("MYSQL_USER", relMySQLUser)
+	t.Setenv("MYSQL_PASSWORD", relMySQLPassword)
+	r.c = startCollector(t, defaultConfig(),
+		"file:"+filepath.Join("testdata", "test-jvm-metrics.yaml"),
+		"file:"+r.configLayer,
+		"receivers::prometheus/moalog::config::scrape_configs=[{job_name: moalog-server, scrape_interval: 1s, static_configs: [{targets: ["+r.moalogAddr+"]}]}]",
+		"receivers::jolokia/rate-limiter::endpoint="+r.rlProxy.URL,
+		"receivers::jolokia/rate-limiter::collection_interval=1s",
+		// A short timeout keeps the delay and black-hole faults quick; the
+		// witnesses keep the shipped 5s.
+		"receivers::jolokia/rate-limiter::timeout=3s",
+		"receivers::jolokia/fluxpay::endpoint="+r.fpProxy.URL,
+		"receivers::jolokia/fluxpay::collection_interval=1s",
+		"receivers::redis::endpoint="+r.redisProxy.Addr,
+		"receivers::redis::collection_interval=1s",
+		"receivers::redis::timeout=3s",
+		"receivers::mysql::endpoint="+r.mysqlProxy.Addr,
+		"receivers::mysql::collection_interval=1s",
+		"receivers::mysql::timeout=3s",
+	)
+	const settle = 40 * time.Second
+	r.waitUp(t, "jolokia_up", r.rateLimiterID(), 1, settle)
+	r.waitUp(t, "jolokia_up", r.fluxpayID(), 1, settle)
+	r.waitUp(t, "redis_up", r.redisID(), 1, settle)
+	r.waitUp(t, "mysql_up", r.mysqlID(), 1, settle)
+	return r
+}
+
+// upValue reads one *_up sample, -1 when absent.
+func (r *relRig) upValue(t *testing.T, name string, labels map[string]string) float64 {
+	t.Helper()
+	families := r.c.families(t)
+	family, ok := families[name]
+	if !ok {
+		// A binary built before the unit fix renders the gauge as
+		// <name>_ratio; TestPlatform asserts the final name.
+		if family, ok = families[name+"_ratio"]; !ok {
+			return -1
+		}
+	}
+	for _, m := range family.GetMetric() {
+		if hasLabels(m, labels) {
+			return sampleValue(m)
+		}
+	}
+	return -1
+}
+
+// waitUp polls /metrics every 100ms until the up sample equals want and
+// returns when it was seen; it fails the test after timeout.
+func (r *relRig) waitUp(t *testing.T, name string, labels map[string]string, want float64, timeout time.Duration) time.Time {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	last := -2.0
+	for time.Now().Before(deadline) {
+		if last = r.upValue(t, name, labels); last == want {
+			return time.Now()
+		}
+		if !r.c.running() {
+			t.Fatalf("collector exited:\n%s", r.c.log.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s%v did not become %g within %s (last %g)", name, labels, want, timeout, last)
+	return time.Time{}
+}
+
+// gapStats summarises the intervals between consecutive request times within [from, to].
+type gapStats struct {
+	n                int
+	median, max, p99 time.Duration
+	jitter           time.Duration // max |gap - interval|
+	firstAt, lastAt  time.Time
+}
+
+func intervalStats(times []time.Time, from, to time.Time, interval time.Duration) gapStats {
+	// Requests less than 300ms apart belong to one scrape (e.g. AUTH and
+	// INFO on a new connection).
+	var in []time.Time
+	for _, ts := range times {
+		if ts.Before(from) || ts.After(to) {
+			continue
+		}
+		if len(in) > 0 && ts.Sub(in[len(in)-1]) < 300*time.Millisecond {
+			continue
+		}
+		in = append(in, ts)
+	}
+	s := gapStats{}
+	if len(in) < 2 {
+		return s
+	}
+	s.firstAt, s.lastAt = in[0], in[len(in)-1]
+	var gaps []time.Duration
+	for i := 1; i < len(in); i++ {
+		g := in[i].Sub(in[i-1])
+		gaps = append(gaps, g)
+		if d := absDur(g - interval); d > s.jitter {
+			s.jitter = d
+		}
+	}
+	sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
+	s.n = len(gaps)
+	s.median = gaps[len(gaps)/2]
+	s.max = gaps[len(gaps)-1]
+	s.p99 = gaps[int(math.Ceil(0.99*float64(len(gaps))))-1]
+	return s
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+func (s gapStats) String() string {
+	return fmt.Sprintf("%d intervals, median %s, p99 %s, max %s, jitter ±%s",
+		s.n, s.median.Round(time.Millisecond), s.p99.Round(time.Millisecond), s.max.Round(time.Millisecond), s.jitter.Round(time.Millisecond))
+}
+
+// redisScrapes keeps the client writes that carry an INFO command.
+func redisScrapes(req faultproxy.Request) bool {
+	return strings.Contains(strings.ToUpper(string(req.Body)), "\r\nINFO\r\n")
+}
+
+// respCommands extracts the command names of the RESP arrays in a client write.
+func respCommands(b []byte) []string {
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(string(b)))
+	expectName := false
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "*"):
+			expectName = true
+		case strings.HasPrefix(line, "$"):
+		default:
+			if expectName {
+				out = append(out, strings.ToUpper(line))
+				expectName = false
+			}
+		}
+	}
+	return out
+}
+
+// pprofGoroutines reads the goroutine count from the pprof extension.
+func pprofGoroutines(t *testing.T, addr string) int {
+	t.Helper()
+	status, body := httpGet("http://" + addr + "/debug/pprof/goroutine?debug=1")
+	if status != http.StatusOK {
+		t.Fatalf("pprof goroutine: %d %s", status, body)
+	}
+	m := regexp.MustCompile(`goroutine profile: total (\d+)`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("pprof goroutine: no total in %.200s", body)
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// rssBytes is the collector's resident set size from /proc.
+func rssBytes(t *testing.T, pid int) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatalf("read /proc/%d/status: %v", pid, err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			f := strings.Fields(line)
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	t.Fatalf("no VmRSS in /proc/%d/status", pid)
+	return 0
+}
+
+// logSince returns what the collector logged after offset bytes.
+func (r *relRig) logSince(offset int) string {
+	s := r.c.log.String()
+	if offset > len(s) {
+		return ""
+	}
+	return s[offset:]
+}
+
+// linesWith returns the log lines holding every one of subs.
+func linesWith(log string, subs ...string) []string {
+	var out []string
+	for _, line := range strings.Split(log, "\n") {
+		ok := true
+		for _, s := range subs {
+			if !strings.Contains(line, s) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// linearSlope fits y = a + b*x by least squares and returns b.
+func linearSlope(xs, ys []float64) float64 {
+	n := float64(len(xs))
+	var sx, sy, sxx, sxy float64
+	for i := range xs {
+		sx += xs[i]
+		sy += ys[i]
+		sxx += xs[i] * xs[i]
+		sxy += xs[i] * ys[i]
+	}
+	den := n*sxx - sx*sx
+	if den == 0 {
+		return 0
+	}
+	return (n*sxy - sx*sy) / den
+}
+
+// relDuration reads a duration from the environment (make reliability sets
+// the long forms), or def.
+func relDuration(t *testing.T, env string, def time.Duration) time.Duration {
+	t.Helper()
+	v := os.Getenv(env)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		t.Fatalf("%s=%q: %v", env, v, err)
+	}
+	return d
+}
