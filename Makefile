@@ -7,11 +7,15 @@ GO ?= go
 TEST_TIMEOUT ?= 25m
 GENERATED := cmd/otelcol receiver grafana/dashboards
 
-.PHONY: build run test test-deps lint generate check-generated bench
+.PHONY: build run test test-deps lint generate check-generated bench bench-compare dashboards demo reliability fuzz
+
+# Prometheus service discovery kept in the binary: file, http and kubernetes (always compiled in)
+# and dns (compose); the cloud ones are left out. Measurements: bench/RESULTS.md.
+BUILD_TAGS := remove_all_sd,enable_dns_sd
 
 ## build: the collector binary ./otelcol
 build:
-	$(GO) build -ldflags="-s -w" -o otelcol ./cmd/otelcol
+	$(GO) build -tags $(BUILD_TAGS) -ldflags="-s -w" -o otelcol ./cmd/otelcol
 
 ## run: the collector with the default pipeline
 run: build
@@ -29,6 +33,7 @@ test: test-deps build
 ## lint: go vet and gofmt
 lint:
 	$(GO) vet ./...
+	$(GO) vet -tags benchcompare ./bench
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 ## generate: cmd/otelcol from builder-config.yaml, receivers' code from metadata.yaml
@@ -37,6 +42,7 @@ generate:
 	$(GO) tool builder --config builder-config.yaml --skip-get-modules --skip-compilation >/dev/null 2>&1
 	gofmt -w cmd/otelcol
 	$(GO) generate ./...
+	$(GO) run ./tools/dashboards
 
 ## check-generated: fail when generated files differ from what is committed
 check-generated: generate
@@ -46,3 +52,25 @@ check-generated: generate
 ## bench: Go benchmarks of every receiver's decode and convert path
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./receiver/...
+
+## bench-compare: the collector next to Debian's redis and mysqld exporters on the same targets; writes bench/RESULTS.md
+bench-compare: test-deps build
+	OTELCOL_BIN=$(CURDIR)/otelcol $(GO) test -tags benchcompare -count=1 -timeout 15m -run '^TestCompare$$' -v ./bench
+
+## dashboards: regenerate grafana/dashboards/ from internal/dashboards
+dashboards:
+	$(GO) run ./tools/dashboards
+
+## demo: the stack on this machine without Docker (real targets, collector :9090, Prometheus :9091); Ctrl-C stops it
+demo: test-deps build
+	bash scripts/demo.sh
+
+## reliability: the long forms of the reliability tests (10 min soak, 20 000 scrapes of :9090, every fault)
+reliability: test-deps build
+	mkdir -p .cache && rm -f .cache/reliability-report.md
+	OTELCOL_BIN=$(CURDIR)/otelcol RELIABILITY_SOAK=10m RELIABILITY_LOAD=20000 RELIABILITY_REPORT=$(CURDIR)/.cache/reliability-report.md \
+		$(GO) test -count=1 -timeout 40m -v -run 'TestReliability|TestShippedConfigsBindLoopback|TestComposePublishesCollectorOnLoopback' ./internal/e2e/
+
+## fuzz: every fuzz target for FUZZTIME each (default 60s); crashers land in <pkg>/testdata/fuzz/ and become regression tests
+fuzz:
+	bash scripts/fuzz.sh

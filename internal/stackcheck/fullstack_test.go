@@ -1,12 +1,8 @@
-//go:build fullstack
-
 // The full live proof of the dashboards: the built collector with the default
 // pipeline (otelcol.yaml) scraping every real target, Prometheus scraping the
-// collector, every panel of the four dashboards returning data. It needs all
-// three receivers in the binary and a MySQL target, so it is behind a build
-// tag until the integration lands:
+// collector, every panel of the four dashboards returning data:
 //
-//	OTELCOL_BIN=$PWD/otelcol go test -tags fullstack -run TestDashboardsLiveFullStack -v ./internal/stackcheck
+//	OTELCOL_BIN=$PWD/otelcol go test -run TestDashboardsLiveFullStack -v ./internal/stackcheck
 package stackcheck
 
 import (
