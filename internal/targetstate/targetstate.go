@@ -1,11 +1,12 @@
-// Package targetstate logs a scrape target's failures once per change of state
-// instead of once per scrape.
+// Package targetstate logs a scrape target's failures once per outage and
+// reason instead of once per scrape.
 //
 // scraperhelper logs every error a scraper returns, at every interval: a target
 // that is down for a day would write thousands of identical lines. Our
 // receivers report a failed target through their `*.up` metric, return no error
-// to scraperhelper, and tell the Tracker, which logs only when a target goes
-// down, when the reason it is down changes, and when it comes back.
+// to scraperhelper, and tell the Tracker, which logs when a target goes down,
+// when it fails for a reason not yet logged during this outage, and when it
+// comes back.
 package targetstate
 
 import (
@@ -14,16 +15,24 @@ import (
 	"go.uber.org/zap"
 )
 
+// maxReasons bounds the reasons remembered per outage: a target whose error
+// text varies without end (a counter in it) is logged at most this often.
+const maxReasons = 16
+
 // Tracker remembers the last outcome of every target it was told about.
 type Tracker struct {
 	logger *zap.Logger
 	mu     sync.Mutex
-	failed map[string]string // target -> last error text; absent when healthy
+	// failed holds, per failing target, the error texts logged during its
+	// current outage; a healthy target is absent. A dying server's errors
+	// alternate ("read: connection reset" / "connect: connection reset"), so
+	// remembering only the last one would log at every scrape.
+	failed map[string]map[string]bool
 }
 
 // New returns a Tracker that logs through logger.
 func New(logger *zap.Logger) *Tracker {
-	return &Tracker{logger: logger, failed: map[string]string{}}
+	return &Tracker{logger: logger, failed: map[string]map[string]bool{}}
 }
 
 // Observe records the outcome of one scrape of target (err nil means healthy)
@@ -31,7 +40,7 @@ func New(logger *zap.Logger) *Tracker {
 func (t *Tracker) Observe(target string, err error) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	prev, wasFailing := t.failed[target]
+	reasons, wasFailing := t.failed[target]
 	switch {
 	case err == nil && wasFailing:
 		delete(t.failed, target)
@@ -39,12 +48,15 @@ func (t *Tracker) Observe(target string, err error) bool {
 		return true
 	case err == nil:
 		return false
-	case wasFailing && prev == err.Error():
+	case wasFailing && (reasons[err.Error()] || len(reasons) >= maxReasons):
 		return false
-	default:
-		t.failed[target] = err.Error()
-		t.logger.Warn("target scrape failed; reporting it as down until it recovers",
-			zap.String("target", target), zap.Error(err))
-		return true
 	}
+	if !wasFailing {
+		reasons = map[string]bool{}
+		t.failed[target] = reasons
+	}
+	reasons[err.Error()] = true
+	t.logger.Warn("target scrape failed; reporting it as down until it recovers",
+		zap.String("target", target), zap.Error(err))
+	return true
 }

@@ -2,6 +2,7 @@ package targetstate
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -24,8 +25,11 @@ func TestObserveLogsOnlyStateChanges(t *testing.T) {
 		{"still down, same reason", "a:1", refused, false, ""},
 		{"other target is independent", "b:2", refused, true, "target scrape failed; reporting it as down until it recovers"},
 		{"reason changes", "a:1", denied, true, "target scrape failed; reporting it as down until it recovers"},
+		{"an earlier reason of the same outage comes back", "a:1", refused, false, ""},
+		{"and alternates again", "a:1", denied, false, ""},
 		{"recovers", "a:1", nil, true, "target is reachable again"},
 		{"stays up", "a:1", nil, false, ""},
+		{"a new outage logs its reason again", "a:1", refused, true, "target scrape failed; reporting it as down until it recovers"},
 	}
 	core, logs := observer.New(zap.InfoLevel)
 	tracker := New(zap.New(core))
@@ -42,4 +46,13 @@ func TestObserveLogsOnlyStateChanges(t *testing.T) {
 			assert.Equal(t, before, logs.Len(), step.name)
 		}
 	}
+}
+
+func TestObserveBoundsReasonsPerOutage(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	tracker := New(zap.New(core))
+	for i := 0; i < 3*maxReasons; i++ {
+		tracker.Observe("a:1", fmt.Errorf("error #%d", i))
+	}
+	assert.Equal(t, maxReasons, logs.Len())
 }

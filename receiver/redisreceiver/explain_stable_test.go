@@ -27,6 +27,6 @@ func TestExplainLeavesOutConnectionAddresses(t *testing.T) {
 	}
 	require.Len(t, texts, 1, "%v", texts)
 	for text := range texts {
-		require.Equal(t, "redis 127.0.0.1:6379: INFO: read: connection reset by peer: the server closed the connection: if it listens with TLS, set `tls::insecure: false` and `tls::ca_file`", text)
+		require.Equal(t, "redis 127.0.0.1:6379: INFO: read: connection reset by peer: the server closed the connection: it stopped or restarted (it is scraped again once it is back), or it listens with TLS (set `tls::insecure: false` and `tls::ca_file`)", text)
 	}
 }

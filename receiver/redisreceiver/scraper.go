@@ -161,7 +161,7 @@ func (s *redisScraper) explain(err error, command string) error {
 	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ENOENT):
 		hint = "nothing listens there: is the server running, and is `endpoint` right?"
 	case errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET):
-		hint = "the server closed the connection: if it listens with TLS, set `tls::insecure: false` and `tls::ca_file`"
+		hint = "the server closed the connection: it stopped or restarted (it is scraped again once it is back), or it listens with TLS (set `tls::insecure: false` and `tls::ca_file`)"
 	case strings.Contains(msg, "protocol error"):
 		hint = "the reply is not Redis: check `endpoint` and whether the port needs `tls`"
 	default:
