@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"go.opentelemetry.io/collector/config/configopaque"
@@ -39,6 +40,10 @@ type Config struct {
 	Presets []string       `mapstructure:"presets"`
 	Metrics []MetricConfig `mapstructure:"metrics"`
 
+	// Shard makes this receiver scrape only its share of the targets when
+	// several collector replicas split one fleet.
+	Shard ShardConfig `mapstructure:"shard"`
+
 	_ struct{}
 }
 
@@ -49,6 +54,9 @@ type Target struct {
 	ResourceAttributes map[string]string   `mapstructure:"resource_attributes"`
 	Username           string              `mapstructure:"username"`
 	Password           configopaque.String `mapstructure:"password"`
+	// ProxyTarget makes the agent at Endpoint forward every read to a JVM
+	// that has only remote JMX (Jolokia proxy mode). Not inherited by `targets`.
+	ProxyTarget *ProxyTarget `mapstructure:"proxy_target"`
 }
 
 // Metric types.
@@ -72,6 +80,9 @@ type MetricConfig struct {
 	Scale float64 `mapstructure:"scale"`
 	// Labels: metric attribute <- ObjectName key property.
 	Labels map[string]string `mapstructure:"labels"`
+	// LabelRegex keeps only the capture group of a key label's value when it
+	// matches (e.g. "Pool (payments-db)" -> "payments-db").
+	LabelRegex map[string]string `mapstructure:"label_regex"`
 	// StaticLabels: metric attribute <- constant value.
 	StaticLabels map[string]string `mapstructure:"static_labels"`
 	// PathLabels name the path segments matched by "*", in order.
@@ -122,16 +133,33 @@ func (cfg *Config) Validate() error {
 		if err := validateEndpoint(t.Endpoint); err != nil {
 			errs = append(errs, fmt.Errorf("`%s`: %w", key, err))
 		}
-		if seen[t.Endpoint] {
-			errs = append(errs, fmt.Errorf("`%s`: %s is listed twice", key, t.Endpoint))
+		id := t.Endpoint
+		if t.ProxyTarget != nil {
+			prefix := "proxy_target"
+			if len(cfg.Targets) > 0 {
+				prefix = fmt.Sprintf("targets[%d].proxy_target", i)
+			}
+			if err := t.ProxyTarget.validate(); err != nil {
+				errs = append(errs, fmt.Errorf("`%s`: %w", prefix, err))
+			}
+			id += " " + t.ProxyTarget.URL
 		}
-		seen[t.Endpoint] = true
+		if seen[id] {
+			errs = append(errs, fmt.Errorf("`%s`: %s is listed twice", key, id))
+		}
+		seen[id] = true
+	}
+	if len(cfg.Targets) > 0 && cfg.ProxyTarget != nil {
+		errs = append(errs, errors.New("`proxy_target` goes into each entry of `targets`, next to its `endpoint`"))
 	}
 	if cfg.MaxResponseBytes <= 0 {
 		errs = append(errs, fmt.Errorf("`max_response_bytes` must be positive, got %d", cfg.MaxResponseBytes))
 	}
 	if cfg.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("`timeout` must be positive, got %v: a target that never answers would hold up every scrape", cfg.Timeout))
+	}
+	if err := cfg.Shard.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if cfg.MaxConcurrency <= 0 {
 		errs = append(errs, fmt.Errorf("`max_concurrency` must be positive, got %d", cfg.MaxConcurrency))
@@ -238,6 +266,19 @@ func (m *MetricConfig) validate() error {
 		errs = append(errs, errors.New("`mbean` is required"))
 	} else if _, err := parseObjectName(m.MBean); err != nil {
 		errs = append(errs, fmt.Errorf("`mbean` %q is not a valid ObjectName: %w", m.MBean, err))
+	}
+	for label, expr := range m.LabelRegex {
+		if _, ok := m.Labels[label]; !ok {
+			errs = append(errs, fmt.Errorf("`label_regex.%s`: %q is not one of `labels`", label, label))
+			continue
+		}
+		re, err := regexp.Compile(expr)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("`label_regex.%s`: %w", label, err))
+		case re.NumSubexp() != 1:
+			errs = append(errs, fmt.Errorf("`label_regex.%s` %q must have exactly one capture group (the part to keep)", label, expr))
+		}
 	}
 	if m.Attribute == "" {
 		errs = append(errs, errors.New("`attribute` is required"))

@@ -49,7 +49,7 @@ func TestLoadConfig(t *testing.T) {
 	every := createDefaultConfig()
 	every.Endpoint = "http://localhost:8778/jolokia"
 	every.Presets = presetNames()
-	assert.Equal(t, []string{"commons-pool2", "jvm"}, every.Presets)
+	assert.Equal(t, []string{"commons-pool2", "hikaricp", "jvm", "kafka-client", "micrometer-jmx", "r2dbc-pool", "tomcat"}, every.Presets)
 	require.NoError(t, confmap.Validate(every), "every preset together")
 
 	fleet := loadConfig(t, "jolokia/fleet")
@@ -79,8 +79,8 @@ func TestValidateErrors(t *testing.T) {
 			c.Endpoint = ""
 			c.Targets = []Target{{Endpoint: "http://a:8778/jolokia"}, {Endpoint: "http://a:8778/jolokia"}}
 		}, []string{"`targets[1].endpoint`: http://a:8778/jolokia is listed twice"}},
-		{"unknown preset", func(c *Config) { c.Presets = []string{"jvm", "tomcat"} },
-			[]string{"`presets`: unknown preset \"tomcat\" (known: commons-pool2, jvm)"}},
+		{"unknown preset", func(c *Config) { c.Presets = []string{"jvm", "websphere"} },
+			[]string{"`presets`: unknown preset \"websphere\" (known: commons-pool2, hikaricp, jvm, kafka-client, micrometer-jmx, r2dbc-pool, tomcat)"}},
 		{"bad ObjectName", func(c *Config) {
 			c.Metrics = []MetricConfig{{Name: "app.x", MBean: "com.app:type", Attribute: "Count"}}
 		}, []string{"metrics[0] (app.x): `mbean` \"com.app:type\" is not a valid ObjectName: key property \"type\" has no \"=\""}},

@@ -206,6 +206,11 @@ func (c *converter) point(x *extract, on objectName, attrs map[string]any, v any
 	a := dp.Attributes()
 	for _, l := range x.keyLabels {
 		if val, ok := on.Value(l.key); ok {
+			if l.re != nil {
+				if m := l.re.FindStringSubmatch(val); m != nil {
+					val = m[1]
+				}
+			}
 			a.PutStr(l.label, val)
 		}
 	}

@@ -18,6 +18,8 @@ type responseEntry struct {
 	Value     any    `json:"value"`
 	Error     string `json:"error"`
 	ErrorType string `json:"error_type"`
+	// Request is the echoed request's proxy target (proxy mode only).
+	Request *echoedRequest `json:"request"`
 }
 
 // decodeResponse decodes a bulk response body of the agent. want is how many

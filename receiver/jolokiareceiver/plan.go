@@ -3,6 +3,7 @@ package jolokiareceiver
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -52,7 +53,10 @@ type extract struct {
 	dropNegative bool
 }
 
-type keyLabel struct{ label, key string }
+type keyLabel struct {
+	label, key string
+	re         *regexp.Regexp // label_regex: keep its capture group
+}
 
 type attrLabel struct {
 	label     string
@@ -65,6 +69,8 @@ type readRequest struct {
 	MBean     string         `json:"mbean"`
 	Attribute []string       `json:"attribute"`
 	Config    map[string]any `json:"config,omitempty"`
+	// Target is set in proxy mode: the agent forwards the read to it.
+	Target *requestTarget `json:"target,omitempty"`
 }
 
 // compilePlan validates the definitions together and builds the plan.
@@ -115,7 +121,11 @@ func compilePlan(defs []metricDef) (*plan, error) {
 		}
 		r.addAttribute(d.Attribute)
 		for _, label := range sortedKeys(d.Labels) {
-			x.keyLabels = append(x.keyLabels, keyLabel{label: label, key: d.Labels[label]})
+			kl := keyLabel{label: label, key: d.Labels[label]}
+			if expr, ok := d.LabelRegex[label]; ok {
+				kl.re = regexp.MustCompile(expr) // validated
+			}
+			x.keyLabels = append(x.keyLabels, kl)
 		}
 		for _, label := range sortedKeys(d.StaticLabels) {
 			x.staticLabels = append(x.staticLabels, keyLabel{label: label, key: d.StaticLabels[label]})
@@ -149,7 +159,11 @@ func compilePlan(defs []metricDef) (*plan, error) {
 // attribute: on Jolokia 2.x one NaN or infinite double fails the whole entry
 // (even with ignoreErrors), so a target whose merged entry failed that way
 // reads that MBean attribute by attribute from the next scrape on.
-func (p *plan) layout(split []bool) ([]byte, []slot) {
+func (p *plan) layout(split []bool) ([]byte, []slot) { return p.layoutFor(split, nil) }
+
+// layoutFor is layout with target (proxy mode) added to every entry, and the
+// two sentinel reads of checkProxied at the end.
+func (p *plan) layoutFor(split []bool, target *requestTarget) ([]byte, []slot) {
 	var slots []slot
 	for i, r := range p.requests {
 		if i < len(split) && split[i] && len(r.attributes) > 1 {
@@ -166,7 +180,10 @@ func (p *plan) layout(split []bool) ([]byte, []slot) {
 	config := map[string]any{"ignoreErrors": true, "includeStackTrace": false}
 	reqs := make([]readRequest, len(slots))
 	for i, s := range slots {
-		reqs[i] = readRequest{Type: "read", MBean: p.requests[s.req].mbean, Attribute: s.attrs, Config: config}
+		reqs[i] = readRequest{Type: "read", MBean: p.requests[s.req].mbean, Attribute: s.attrs, Config: config, Target: target}
+	}
+	if target != nil {
+		reqs = append(reqs, sentinelRequests(target)...)
 	}
 	body, err := json.Marshal(reqs)
 	if err != nil {

@@ -40,7 +40,10 @@ type jolokiaScraper struct {
 
 // targetScraper holds what one target keeps between scrapes.
 type targetScraper struct {
-	target     Target
+	target Target
+	// name identifies the target in logs: the endpoint, and in proxy mode
+	// "endpoint -> JMX service URL".
+	name       string
 	instanceID string
 	client     *client
 	// start is the start time of cumulative sums: when the target was first
@@ -76,19 +79,33 @@ func newScraper(cfg *Config, settings receiver.Settings) (*jolokiaScraper, error
 	if defaultService == "" {
 		defaultService = settings.ID.Type().String()
 	}
-	for _, t := range cfg.targets() {
+	all := cfg.targets()
+	mine := cfg.Shard.inShard(all)
+	if cfg.Shard.Count > 1 {
+		settings.Logger.Info("jolokia: scraping this replica's shard of the targets",
+			zap.Int("shard.index", cfg.Shard.Index), zap.Int("shard.count", cfg.Shard.Count),
+			zap.Int("targets", len(mine)), zap.Int("targets.all", len(all)))
+	}
+	for _, t := range mine {
 		if t.ServiceName == "" {
 			t.ServiceName = defaultService
 		}
-		s.targets = append(s.targets, &targetScraper{
+		ts := &targetScraper{
 			target:      t,
+			name:        t.Endpoint,
 			instanceID:  instanceID(t.Endpoint),
 			body:        p.body,
 			slots:       p.slots,
 			split:       make([]bool, len(p.requests)),
 			entryErrors: map[string]string{},
 			names:       nameCache{},
-		})
+		}
+		if t.ProxyTarget != nil {
+			ts.name = t.Endpoint + " -> " + t.ProxyTarget.URL
+			ts.instanceID = jmxInstanceID(t.ProxyTarget.URL)
+			ts.body, ts.slots = p.layoutFor(nil, t.ProxyTarget.requestTarget())
+		}
+		s.targets = append(s.targets, ts)
 	}
 	return s, nil
 }
@@ -157,7 +174,10 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 	body, err := t.client.post(ctx, t.body)
 	var entries []responseEntry
 	if err == nil {
-		entries, err = decodeResponse(body, len(t.slots))
+		entries, err = decodeResponse(body, len(t.slots)+proxyEntries(t.target.ProxyTarget))
+	}
+	if err == nil && t.target.ProxyTarget != nil {
+		entries, err = checkProxied(entries, t.target.ProxyTarget)
 	}
 	now := pcommon.NewTimestampFromTime(time.Now())
 	if err == nil {
@@ -168,9 +188,9 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 	}
 	t.up = err == nil
 	if err != nil {
-		err = fmt.Errorf("jolokia %s: %w", t.target.Endpoint, err)
+		err = fmt.Errorf("jolokia %s: %w", t.name, err)
 	}
-	s.tracker.Observe(t.target.Endpoint, err)
+	s.tracker.Observe(t.name, err)
 
 	upValue := int64(0)
 	if t.up {
@@ -215,17 +235,17 @@ func (s *jolokiaScraper) recordEntryResults(t *targetScraper, sm pmetric.ScopeMe
 		switch {
 		case r.err == "":
 			if _, had := t.entryErrors[key]; had {
-				s.logger.Info("MBean read works again", zap.String("target", t.target.Endpoint), zap.String("mbean", mbean), zap.Strings("attributes", sl.attrs))
+				s.logger.Info("MBean read works again", zap.String("target", t.name), zap.String("mbean", mbean), zap.Strings("attributes", sl.attrs))
 				delete(t.entryErrors, key)
 			}
 		case r.status == http.StatusNotFound:
 			notFound++
-			s.logger.Debug("MBean not registered", zap.String("target", t.target.Endpoint), zap.String("mbean", mbean), zap.String("error", r.err))
+			s.logger.Debug("MBean not registered", zap.String("target", t.name), zap.String("mbean", mbean), zap.String("error", r.err))
 		default:
 			failed++
 			if t.entryErrors[key] != r.err {
 				s.logger.Warn("MBean read failed; logging again only when this changes",
-					zap.Error(fmt.Errorf("jolokia %s: read %s %v: %s", t.target.Endpoint, mbean, sl.attrs, r.err)))
+					zap.Error(fmt.Errorf("jolokia %s: read %s %v: %s", t.name, mbean, sl.attrs, r.err)))
 			}
 			t.entryErrors[key] = r.err
 			// Split only an entry that failed as a whole (2.x NaN), not one
@@ -237,7 +257,7 @@ func (s *jolokiaScraper) recordEntryResults(t *targetScraper, sm pmetric.ScopeMe
 		}
 	}
 	if resplit {
-		t.body, t.slots = s.plan.layout(t.split)
+		t.body, t.slots = s.plan.layoutFor(t.split, t.target.ProxyTarget.requestTarget())
 	}
 	m := sm.Metrics().AppendEmpty()
 	m.SetName(metricReadErrors)

@@ -1,0 +1,231 @@
+package jolokiareceiver
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/moalog/platform-collector/internal/testenv"
+)
+
+// appPresets are the library presets, each with the exact points it yields
+// on the test JVM's library profiles (internal/testenv/java/README.md) and
+// the metrics whose values depend on the run (only checked to be there).
+var appPresets = []struct {
+	name     string
+	want     points
+	measured []string
+}{
+	{name: "commons-pool2", want: points{
+		"db.client.connection.count{db.client.connection.pool.name=redis-pool,db.client.connection.state=used}": int64(3),
+		"db.client.connection.count{db.client.connection.pool.name=redis-pool,db.client.connection.state=idle}": int64(2),
+		"db.client.connection.max{db.client.connection.pool.name=redis-pool}":                                   int64(8),
+		"db.client.connection.idle.max{db.client.connection.pool.name=redis-pool}":                              int64(8),
+		"db.client.connection.idle.min{db.client.connection.pool.name=redis-pool}":                              int64(0),
+		"db.client.connection.pending_requests{db.client.connection.pool.name=redis-pool}":                      int64(0),
+		"commons_pool2.objects.created{db.client.connection.pool.name=redis-pool}":                              int64(5),
+		"commons_pool2.objects.borrowed{db.client.connection.pool.name=redis-pool}":                             int64(4),
+		"commons_pool2.objects.returned{db.client.connection.pool.name=redis-pool}":                             int64(1),
+		"commons_pool2.objects.destroyed{db.client.connection.pool.name=redis-pool}":                            int64(0),
+	}, measured: []string{
+		// How long the 4 borrows waited: 0 ms usually, a few ms on a loaded machine.
+		"commons_pool2.borrow.wait.mean{db.client.connection.pool.name=redis-pool}",
+		"commons_pool2.borrow.wait.max{db.client.connection.pool.name=redis-pool}",
+	}},
+	{name: "hikaricp", want: points{
+		"db.client.connection.count{db.client.connection.pool.name=fluxpay-db,db.client.connection.state=used}": int64(2),
+		"db.client.connection.count{db.client.connection.pool.name=fluxpay-db,db.client.connection.state=idle}": int64(2),
+		"db.client.connection.pending_requests{db.client.connection.pool.name=fluxpay-db}":                      int64(0),
+		"db.client.connection.max{db.client.connection.pool.name=fluxpay-db}":                                   int64(4),
+		"db.client.connection.idle.min{db.client.connection.pool.name=fluxpay-db}":                              int64(4),
+	}},
+	{name: "r2dbc-pool", want: points{
+		"db.client.connection.count{db.client.connection.pool.name=fluxpay-r2dbc,db.client.connection.state=used}": int64(2),
+		"db.client.connection.count{db.client.connection.pool.name=fluxpay-r2dbc,db.client.connection.state=idle}": int64(1),
+		"db.client.connection.max{db.client.connection.pool.name=fluxpay-r2dbc}":                                   int64(5),
+		"db.client.connection.pending_requests{db.client.connection.pool.name=fluxpay-r2dbc}":                      int64(0),
+	}},
+	{name: "tomcat", want: points{
+		"tomcat.request.count{tomcat.request_processor.name=CONNECTOR}":                           int64(7),
+		"tomcat.error.count{tomcat.request_processor.name=CONNECTOR}":                             int64(2),
+		"tomcat.network.io{network.io.direction=receive,tomcat.request_processor.name=CONNECTOR}": int64(0),
+		"tomcat.thread.count{tomcat.thread_pool.name=CONNECTOR}":                                  int64(10),
+		"tomcat.thread.busy.count{tomcat.thread_pool.name=CONNECTOR}":                             int64(0),
+		"tomcat.thread.max{tomcat.thread_pool.name=CONNECTOR}":                                    int64(20),
+		"tomcat.connection.max{tomcat.thread_pool.name=CONNECTOR}":                                int64(8192),
+		"tomcat.session.active.count{tomcat.context=/,tomcat.host=localhost}":                     int64(2),
+		"tomcat.session.created{tomcat.context=/,tomcat.host=localhost}":                          int64(2),
+		"tomcat.session.expired{tomcat.context=/,tomcat.host=localhost}":                          int64(0),
+		"tomcat.session.rejected{tomcat.context=/,tomcat.host=localhost}":                         int64(0),
+	}, measured: []string{
+		"tomcat.network.io{network.io.direction=transmit,tomcat.request_processor.name=CONNECTOR}",
+		"tomcat.request.duration.sum{tomcat.request_processor.name=CONNECTOR}",
+		"tomcat.request.duration.max{tomcat.request_processor.name=CONNECTOR}",
+		"tomcat.connection.count{tomcat.thread_pool.name=CONNECTOR}",
+	}},
+	{name: "kafka-client", want: points{
+		"kafka.producer.records.sent{kafka.client.id=payments-producer}":                             0.0,
+		"kafka.producer.records.failed{kafka.client.id=payments-producer}":                           0.0,
+		"kafka.producer.records.retried{kafka.client.id=payments-producer}":                          0.0,
+		"kafka.producer.network.io{kafka.client.id=payments-producer,network.io.direction=transmit}": 0.0,
+		"kafka.producer.network.io{kafka.client.id=payments-producer,network.io.direction=receive}":  0.0,
+		"kafka.producer.requests{kafka.client.id=payments-producer}":                                 0.0,
+		"kafka.producer.requests.in_flight{kafka.client.id=payments-producer}":                       0.0,
+		"kafka.producer.buffer.available{kafka.client.id=payments-producer}":                         int64(33554432),
+		"kafka.producer.buffer.limit{kafka.client.id=payments-producer}":                             int64(33554432),
+		"kafka.producer.buffer.exhausted{kafka.client.id=payments-producer}":                         0.0,
+		"kafka.producer.buffer.waiting_threads{kafka.client.id=payments-producer}":                   0.0,
+		"kafka.producer.connection.count{kafka.client.id=payments-producer}":                         0.0,
+		"kafka.consumer.connection.count{kafka.client.id=payments-consumer}":                         0.0,
+		"kafka.consumer.network.io{kafka.client.id=payments-consumer,network.io.direction=transmit}": 0.0,
+		"kafka.consumer.network.io{kafka.client.id=payments-consumer,network.io.direction=receive}":  0.0,
+		"kafka.consumer.records.consumed{kafka.client.id=payments-consumer}":                         0.0,
+		"kafka.consumer.bytes.consumed{kafka.client.id=payments-consumer}":                           0.0,
+		"kafka.consumer.fetches{kafka.client.id=payments-consumer}":                                  0.0,
+		"kafka.consumer.assigned_partitions{kafka.client.id=payments-consumer}":                      0.0,
+		"kafka.consumer.commits{kafka.client.id=payments-consumer}":                                  0.0,
+		"kafka.consumer.rebalances{kafka.client.id=payments-consumer}":                               0.0,
+		"kafka.consumer.rebalances.failed{kafka.client.id=payments-consumer}":                        0.0,
+	}},
+	{name: "micrometer-jmx", want: points{
+		"micrometer.counter{micrometer.meter=rateLimiterRequests.algorithm.token_bucket.allowed.true}":               int64(5),
+		"micrometer.counter{micrometer.meter=rateLimiterRequests.algorithm.token_bucket.allowed.false}":              int64(2),
+		"micrometer.gauge{micrometer.meter=fluxpayOutboxPending}":                                                    4.0,
+		"micrometer.timer.count{micrometer.meter=rateLimiterCheck.algorithm.token_bucket}":                           int64(3),
+		"micrometer.timer.duration.mean{micrometer.meter=rateLimiterCheck.algorithm.token_bucket}":                   0.02,
+		"micrometer.timer.duration.max{micrometer.meter=rateLimiterCheck.algorithm.token_bucket}":                    0.03,
+		"micrometer.timer.duration.quantile{micrometer.meter=rateLimiterCheck.algorithm.token_bucket,quantile=0.5}":  0.02,
+		"micrometer.timer.duration.quantile{micrometer.meter=rateLimiterCheck.algorithm.token_bucket,quantile=0.95}": 0.03,
+		"micrometer.timer.duration.quantile{micrometer.meter=rateLimiterCheck.algorithm.token_bucket,quantile=0.99}": 0.03,
+	}},
+}
+
+// checkAppPreset compares every point of one preset with its exact values;
+// CONNECTOR in a key stands for Tomcat's connector name.
+func checkAppPreset(t *testing.T, preset string, want points, measured []string, connector string, md pmetric.Metrics) {
+	t.Helper()
+	got := onlyResource(t, md)
+	assert.Equal(t, int64(1), got["jolokia.up{}"])
+	assert.Equal(t, int64(0), got["jolokia.read.errors{jolokia.read.status=error}"], preset)
+	expand := func(k string) string { return strings.ReplaceAll(k, "CONNECTOR", connector) }
+	// Compared as numbers: the agents serialize some doubles differently
+	// (Kafka's buffer-total-bytes is 33554432 on 2.x, 3.3554432E7 on 1.x).
+	for k, v := range want {
+		if assert.Contains(t, got, expand(k), preset) {
+			assert.Equal(t, asFloat(v), asFloat(got[expand(k)]), "%s: %s", preset, expand(k))
+		}
+	}
+	for _, k := range measured {
+		assert.Contains(t, got, expand(k), preset)
+	}
+	for k := range got {
+		if strings.HasPrefix(k, "jolokia.") {
+			continue
+		}
+		known := false
+		for w := range want {
+			known = known || expand(w) == k
+		}
+		for _, m := range measured {
+			known = known || expand(m) == k
+		}
+		assert.True(t, known, "%s: unexpected point %s = %v", preset, k, got[k])
+	}
+}
+
+// TestIntegrationAppPresets runs each library preset against the real
+// libraries (internal/testenv/java/apps/, commons-pool2) in a JVM behind each
+// agent, HikariCP pooling real connections to the test MariaDB. With -record
+// it saves each preset's bulk read and answer as testdata/recorded/<agent>/preset-<name>.json.
+func TestIntegrationAppPresets(t *testing.T) {
+	db := testenv.StartMariaDB(t, testenv.MariaDBOptions{})
+	db.CreateUser(t, "fluxpay", "fluxpay-pw")
+	for _, agent := range testenv.JolokiaAgents {
+		t.Run(agent.String(), func(t *testing.T) {
+			jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: agent, CommonsPool2: true, Apps: testenv.JavaApps,
+				JDBC: &testenv.JDBC{URL: "jdbc:mariadb://" + db.Addr + "/", User: "fluxpay", Password: "fluxpay-pw"}})
+			assert.Equal(t, "4", db.QueryValue(t, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'fluxpay'"),
+				"HikariCP holds 4 real MariaDB connections")
+			connector := "http-nio-127.0.0.1-" + strconv.Itoa(jvm.TomcatPort)
+			for _, p := range appPresets {
+				t.Run(p.name, func(t *testing.T) {
+					proxy := newRecordingProxy(t, jvm.Endpoint)
+					cfg := createDefaultConfig()
+					cfg.Endpoint = proxy.endpoint()
+					cfg.Presets = []string{p.name}
+					s := newTestScraper(t, cfg, nil)
+					md := scrapeOnce(t, s)
+					if *record {
+						proxy.save(t, agent, "preset-"+p.name)
+					}
+					checkAppPreset(t, p.name, p.want, p.measured, connector, md)
+					assert.Equal(t, 1, proxy.requests(), "one bulk read")
+					proxy.assertOnlyReads(t)
+				})
+			}
+		})
+	}
+}
+
+// TestRecordedAppPresets replays each preset's recorded answer of both agents
+// (go test -run TestIntegrationAppPresets -record) through the receiver: the
+// request the receiver sends must still be the recorded one.
+func TestRecordedAppPresets(t *testing.T) {
+	for _, agent := range []string{agent2, core1} {
+		for _, p := range appPresets {
+			t.Run(agent+"/"+p.name, func(t *testing.T) {
+				req, resp := readRecorded(t, agent, "preset-"+p.name)
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					var body bytes.Buffer
+					_, _ = body.ReadFrom(r.Body)
+					if !bytes.Equal(bytes.TrimSpace(body.Bytes()), req) {
+						http.Error(w, "not the recorded request", http.StatusBadRequest)
+						return
+					}
+					_, _ = w.Write(resp)
+				}))
+				t.Cleanup(srv.Close)
+				cfg := createDefaultConfig()
+				cfg.Endpoint = srv.URL + "/jolokia"
+				cfg.Presets = []string{p.name}
+				md := scrapeOnce(t, newTestScraper(t, cfg, nil))
+				connector := ""
+				if p.name == "tomcat" {
+					connector = recordedConnector(t, resp)
+				}
+				checkAppPreset(t, p.name, p.want, p.measured, connector, md)
+			})
+		}
+	}
+}
+
+// recordedConnector finds Tomcat's connector name (it holds the recorded port).
+func recordedConnector(t *testing.T, resp []byte) string {
+	t.Helper()
+	s := string(resp)
+	i := strings.Index(s, "http-nio-127.0.0.1-")
+	require.GreaterOrEqual(t, i, 0)
+	j := i + len("http-nio-127.0.0.1-")
+	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+		j++
+	}
+	return s[i:j]
+}
+
+func asFloat(v any) float64 {
+	switch x := v.(type) {
+	case int64:
+		return float64(x)
+	case float64:
+		return x
+	}
+	panic(fmt.Sprintf("not a number: %T %v", v, v))
+}

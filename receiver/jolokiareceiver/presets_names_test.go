@@ -1,0 +1,84 @@
+package jolokiareceiver
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/exporter/exportertest"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/moalog/platform-collector/internal/testenv"
+)
+
+// TestAppPresetPrometheusNames: the names PRESETS.md gives for Prometheus,
+// as the collector's Prometheus exporter writes them from the recorded reads.
+func TestAppPresetPrometheusNames(t *testing.T) {
+	want := map[string]string{
+		"commons-pool2":  "commons_pool2_borrow_wait_max_seconds commons_pool2_borrow_wait_mean_seconds commons_pool2_objects_borrowed_total commons_pool2_objects_created_total commons_pool2_objects_destroyed_total commons_pool2_objects_returned_total db_client_connection_count db_client_connection_idle_max db_client_connection_idle_min db_client_connection_max db_client_connection_pending_requests",
+		"hikaricp":       "db_client_connection_count db_client_connection_idle_min db_client_connection_max db_client_connection_pending_requests",
+		"r2dbc-pool":     "db_client_connection_count db_client_connection_max db_client_connection_pending_requests",
+		"tomcat":         "tomcat_connection_count tomcat_connection_max tomcat_error_count_total tomcat_network_io_bytes_total tomcat_request_count_total tomcat_request_duration_max_seconds tomcat_request_duration_sum_seconds_total tomcat_session_active_count tomcat_session_created_total tomcat_session_expired_total tomcat_session_rejected_total tomcat_thread_busy_count tomcat_thread_count tomcat_thread_max",
+		"kafka-client":   "kafka_consumer_assigned_partitions kafka_consumer_bytes_consumed_total kafka_consumer_commits_total kafka_consumer_connection_count kafka_consumer_fetches_total kafka_consumer_network_io_bytes_total kafka_consumer_rebalances_failed_total kafka_consumer_rebalances_total kafka_consumer_records_consumed_total kafka_producer_buffer_available_bytes kafka_producer_buffer_exhausted_total kafka_producer_buffer_limit_bytes kafka_producer_buffer_waiting_threads kafka_producer_connection_count kafka_producer_network_io_bytes_total kafka_producer_records_failed_total kafka_producer_records_retried_total kafka_producer_records_sent_total kafka_producer_requests_in_flight kafka_producer_requests_total",
+		"micrometer-jmx": "micrometer_counter_total micrometer_gauge micrometer_timer_count_total micrometer_timer_duration_max_seconds micrometer_timer_duration_mean_seconds micrometer_timer_duration_quantile_seconds",
+	}
+	for _, p := range appPresets {
+		_, resp := readRecorded(t, agent2, "preset-"+p.name)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(resp) }))
+		cfg := createDefaultConfig()
+		cfg.Endpoint = srv.URL + "/jolokia"
+		cfg.Presets = []string{p.name}
+		md := scrapeOnce(t, newTestScraper(t, cfg, nil))
+		srv.Close()
+		names := map[string]bool{}
+		for _, l := range prometheusSeries(t, md) {
+			if n := l[:strings.IndexAny(l, "{ ")]; !strings.HasPrefix(n, "jolokia_") && n != "target_info" {
+				names[n] = true
+			}
+		}
+		got := make([]string, 0, len(names))
+		for n := range names {
+			got = append(got, n)
+		}
+		sort.Strings(got)
+		assert.Equal(t, want[p.name], strings.Join(got, " "), p.name)
+	}
+}
+
+// prometheusSeries runs md through a real Prometheus exporter and returns its
+// /metrics lines, sorted, without comments and without jolokia_scrape_duration
+// (a measured time, different at every scrape).
+func prometheusSeries(t *testing.T, md pmetric.Metrics) []string {
+	t.Helper()
+	port := testenv.FreePort(t)
+	f := prometheusexporter.NewFactory()
+	cfg := f.CreateDefaultConfig().(*prometheusexporter.Config)
+	cfg.ServerConfig.NetAddr.Endpoint = testenv.Addr(port)
+	exp, err := f.CreateMetrics(context.Background(), exportertest.NewNopSettings(f.Type()), cfg)
+	require.NoError(t, err)
+	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))
+	defer func() { require.NoError(t, exp.Shutdown(context.Background())) }()
+	require.NoError(t, exp.ConsumeMetrics(context.Background(), md))
+	resp, err := http.Get("http://" + testenv.Addr(port) + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	var out []string
+	for _, line := range strings.Split(string(body), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "jolokia_scrape_duration") {
+			continue
+		}
+		out = append(out, line)
+	}
+	sort.Strings(out)
+	return out
+}

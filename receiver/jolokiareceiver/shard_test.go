@@ -1,0 +1,137 @@
+package jolokiareceiver
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/relabel"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moalog/platform-collector/internal/testenv"
+)
+
+func fleetTargets(n int) []Target {
+	out := make([]Target, n)
+	for i := range out {
+		out[i] = Target{Endpoint: fmt.Sprintf("http://127.0.0.1:%d/jolokia", 20000+i)}
+	}
+	return out
+}
+
+// TestShardsCoverFleetOnce: 3 shards of a 30-target fleet hold every target
+// exactly once, whatever the order of `targets`.
+func TestShardsCoverFleetOnce(t *testing.T) {
+	fleet := fleetTargets(30)
+	seen := map[string]int{}
+	for index := 0; index < 3; index++ {
+		mine := ShardConfig{Count: 3, Index: index}.inShard(fleet)
+		assert.NotEmpty(t, mine, "shard %d", index)
+		for _, tg := range mine {
+			seen[tg.Endpoint]++
+		}
+		// The same shard of the reversed list holds the same targets.
+		reversed := append([]Target(nil), fleet...)
+		sort.Slice(reversed, func(i, j int) bool { return reversed[i].Endpoint > reversed[j].Endpoint })
+		assert.ElementsMatch(t, mine, ShardConfig{Count: 3, Index: index}.inShard(reversed))
+	}
+	require.Len(t, seen, 30, "every target is in a shard")
+	for endpoint, n := range seen {
+		assert.Equal(t, 1, n, "%s is in %d shards", endpoint, n)
+	}
+	assert.Len(t, ShardConfig{}.inShard(fleet), 30, "no shard: every target")
+	assert.Len(t, ShardConfig{Count: 1}.inShard(fleet), 30, "one shard: every target")
+}
+
+// TestShardIsPrometheusHashmod: a target's shard is what Prometheus' hashmod
+// relabel action computes from the same string (the endpoint, or the JMX
+// service URL of a proxied target), so a Prometheus-sharded setup and this
+// receiver split a fleet the same way.
+func TestShardIsPrometheusHashmod(t *testing.T) {
+	targets := fleetTargets(30)
+	targets = append(targets, Target{Endpoint: "http://proxy:8778/jolokia",
+		ProxyTarget: &ProxyTarget{URL: "service:jmx:rmi:///jndi/rmi://app-7:9010/jmxrmi"}})
+	for _, count := range []int{2, 3, 7} {
+		cfg := &relabel.Config{SourceLabels: model.LabelNames{"key"}, Action: relabel.HashMod, Modulus: uint64(count),
+			TargetLabel: "shard", Separator: ";", Regex: relabel.MustNewRegexp("(.*)"), Replacement: "$1",
+			NameValidationScheme: model.UTF8Validation}
+		require.NoError(t, cfg.Validate(model.UTF8Validation))
+		for _, tg := range targets {
+			lb := labels.NewBuilder(labels.FromStrings("key", shardKey(tg)))
+			require.True(t, relabel.ProcessBuilder(lb, cfg))
+			assert.Equal(t, lb.Get("shard"), fmt.Sprint(shardOf(shardKey(tg), count)), "%s mod %d", shardKey(tg), count)
+		}
+	}
+}
+
+func TestShardValidate(t *testing.T) {
+	for _, tc := range []struct {
+		shard ShardConfig
+		err   string
+	}{
+		{ShardConfig{}, ""},
+		{ShardConfig{Count: 3, Index: 0}, ""},
+		{ShardConfig{Count: 3, Index: 2}, ""},
+		{ShardConfig{Count: 3, Index: 3}, "`shard.index` must be in 0..2 for `shard.count` 3, got 3"},
+		{ShardConfig{Count: 3, Index: -1}, "`shard.index` must be in 0..2 for `shard.count` 3, got -1"},
+		{ShardConfig{Count: -2}, "`shard.count` must be 0 (no sharding) or the number of replicas, got -2"},
+		{ShardConfig{Index: 1}, "`shard.index` is 1 but `shard.count` is not set"},
+	} {
+		cfg := createDefaultConfig()
+		cfg.Endpoint = "http://127.0.0.1:8778/jolokia"
+		cfg.Shard = tc.shard
+		err := cfg.Validate()
+		if tc.err == "" {
+			assert.NoError(t, err, "%+v", tc.shard)
+		} else if assert.Error(t, err, "%+v", tc.shard) {
+			assert.Contains(t, err.Error(), tc.err)
+		}
+	}
+}
+
+// TestIntegrationShardedReplicas: 3 replicas, each with shard {count: 3,
+// index: I} and the same 30 targets (simulated agents answering a recorded
+// 2.4.2 response), each exporting through its own Prometheus exporter: the
+// three /metrics pages together hold exactly the series of one unsharded
+// receiver's page, none twice.
+func TestIntegrationShardedReplicas(t *testing.T) {
+	dir := filepath.Join("testdata", "recorded", agent2)
+	fleet := testenv.StartJolokiaFleet(t, 30, filepath.Join(dir, "receiver-jvm-preset.json"), "")
+	scrapeSeries := func(shard ShardConfig) []string {
+		cfg := createDefaultConfig()
+		for _, e := range fleet.Endpoints {
+			cfg.Targets = append(cfg.Targets, Target{Endpoint: e})
+		}
+		cfg.Shard = shard
+		s := newTestScraper(t, cfg, nil)
+		md := scrapeOnce(t, s)
+		return prometheusSeries(t, md)
+	}
+	all := scrapeSeries(ShardConfig{})
+	require.NotEmpty(t, all)
+	perInstance := map[string]bool{}
+	var union []string
+	owner := map[string]int{}
+	for index := 0; index < 3; index++ {
+		series := scrapeSeries(ShardConfig{Count: 3, Index: index})
+		require.NotEmpty(t, series, "shard %d has targets", index)
+		for _, s := range series {
+			if prev, dup := owner[s]; dup {
+				t.Errorf("series %s is exported by shards %d and %d", s, prev, index)
+			}
+			owner[s] = index
+			if strings.HasPrefix(s, "jolokia_up") {
+				perInstance[s] = true
+			}
+		}
+		union = append(union, series...)
+	}
+	sort.Strings(union)
+	assert.Equal(t, all, union, "3 shards together export exactly what one unsharded receiver exports")
+	assert.Len(t, perInstance, 30, "30 targets, each up once: %v", all[:5])
+}
