@@ -122,16 +122,24 @@ func (c *collector) waitHealthy(t *testing.T, timeout time.Duration) {
 // families scrapes the collector's Prometheus endpoint once.
 func (c *collector) families(t *testing.T) map[string]*dto.MetricFamily {
 	t.Helper()
+	families, err := c.scrape()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return families
+}
+
+func (c *collector) scrape() (map[string]*dto.MetricFamily, error) {
 	status, body := httpGet("http://" + c.metricsAddr + "/metrics")
 	if status != http.StatusOK {
-		t.Fatalf("GET %s/metrics: status %d: %s", c.metricsAddr, status, body)
+		return nil, fmt.Errorf("GET %s/metrics: status %d: %s", c.metricsAddr, status, body)
 	}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(strings.NewReader(body))
 	if err != nil {
-		t.Fatalf("parse /metrics: %v\n%s", err, body)
+		return nil, fmt.Errorf("parse /metrics: %w\n%s", err, body)
 	}
-	return families
+	return families, nil
 }
 
 // waitForSample polls /metrics until a sample of name whose labels include
@@ -140,9 +148,13 @@ func (c *collector) waitForSample(t *testing.T, name string, want map[string]str
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var seen []string
+	var scrapeErr error
 	for time.Now().Before(deadline) {
 		seen = seen[:0]
-		if family, ok := c.families(t)[name]; ok {
+		// The endpoint is briefly closed while a SIGHUP reload restarts the pipelines.
+		families, err := c.scrape()
+		scrapeErr = err
+		if family, ok := families[name]; ok {
 			for _, m := range family.GetMetric() {
 				v := sampleValue(m)
 				seen = append(seen, fmt.Sprintf("%v=%g", labelMap(m), v))
@@ -156,7 +168,7 @@ func (c *collector) waitForSample(t *testing.T, name string, want map[string]str
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	t.Fatalf("no sample %s%v with an accepted value after %s; last seen: %v", name, want, timeout, seen)
+	t.Fatalf("no sample %s%v with an accepted value after %s; last seen: %v (last scrape error: %v)", name, want, timeout, seen, scrapeErr)
 	return 0
 }
 

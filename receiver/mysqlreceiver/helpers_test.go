@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -138,42 +139,6 @@ func newFixtureScraper(t testing.TB, dir string, mbc metadata.MetricsBuilderConf
 	return s, fc
 }
 
-// points flattens metrics into "name{attr=value,...}" -> value.
-func points(md pmetric.Metrics) map[string]int64 {
-	out := map[string]int64{}
-	rms := md.ResourceMetrics()
-	for i := 0; i < rms.Len(); i++ {
-		sms := rms.At(i).ScopeMetrics()
-		for j := 0; j < sms.Len(); j++ {
-			ms := sms.At(j).Metrics()
-			for k := 0; k < ms.Len(); k++ {
-				m := ms.At(k)
-				var dps pmetric.NumberDataPointSlice
-				switch m.Type() {
-				case pmetric.MetricTypeGauge:
-					dps = m.Gauge().DataPoints()
-				case pmetric.MetricTypeSum:
-					dps = m.Sum().DataPoints()
-				}
-				for l := 0; l < dps.Len(); l++ {
-					dp := dps.At(l)
-					var attrs []string
-					for key, v := range dp.Attributes().All() {
-						attrs = append(attrs, key+"="+v.AsString())
-					}
-					sort.Strings(attrs)
-					name := m.Name()
-					if len(attrs) > 0 {
-						name += "{" + strings.Join(attrs, ",") + "}"
-					}
-					out[name] = dp.IntValue()
-				}
-			}
-		}
-	}
-	return out
-}
-
 // metricNames lists the metrics present.
 func metricNames(md pmetric.Metrics) []string {
 	seen := map[string]bool{}
@@ -190,3 +155,7 @@ func metricNames(md pmetric.Metrics) []string {
 }
 
 func newNopSettings() receiver.Settings { return receivertest.NewNopSettings(metadata.Type) }
+
+// points flattens metrics into "name{attr=value,...}" -> value, the form the
+// tables of the tests are written in.
+func points(md pmetric.Metrics) map[string]int64 { return metrictest.Points[int64](md) }

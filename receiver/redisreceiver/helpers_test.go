@@ -1,13 +1,11 @@
 package redisreceiver
 
 import (
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"testing"
 
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
@@ -44,53 +42,6 @@ func newTestBuilder(cfg metadata.MetricsBuilderConfig) *metadata.MetricsBuilder 
 	return metadata.NewMetricsBuilder(cfg, newTestSettings())
 }
 
-// points flattens metrics into "name{attr=value,...}" -> value, the form the
-// tables of the tests are written in.
-func points(md pmetric.Metrics) map[string]float64 {
-	out := map[string]float64{}
-	rms := md.ResourceMetrics()
-	for i := 0; i < rms.Len(); i++ {
-		sms := rms.At(i).ScopeMetrics()
-		for j := 0; j < sms.Len(); j++ {
-			ms := sms.At(j).Metrics()
-			for k := 0; k < ms.Len(); k++ {
-				m := ms.At(k)
-				var dps pmetric.NumberDataPointSlice
-				switch m.Type() {
-				case pmetric.MetricTypeGauge:
-					dps = m.Gauge().DataPoints()
-				case pmetric.MetricTypeSum:
-					dps = m.Sum().DataPoints()
-				default:
-					continue
-				}
-				for l := 0; l < dps.Len(); l++ {
-					dp := dps.At(l)
-					v := dp.DoubleValue()
-					if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
-						v = float64(dp.IntValue())
-					}
-					out[m.Name()+attrString(dp.Attributes())] = v
-				}
-			}
-		}
-	}
-	return out
-}
-
-func attrString(attrs pcommon.Map) string {
-	if attrs.Len() == 0 {
-		return ""
-	}
-	var kv []string
-	attrs.Range(func(k string, v pcommon.Value) bool {
-		kv = append(kv, k+"="+v.AsString())
-		return true
-	})
-	sort.Strings(kv)
-	return "{" + strings.Join(kv, ",") + "}"
-}
-
 // resourceAttrs returns the attributes of the only resource.
 func resourceAttrs(t testing.TB, md pmetric.Metrics) map[string]any {
 	t.Helper()
@@ -99,3 +50,7 @@ func resourceAttrs(t testing.TB, md pmetric.Metrics) map[string]any {
 	}
 	return md.ResourceMetrics().At(0).Resource().Attributes().AsRaw()
 }
+
+// points flattens metrics into "name{attr=value,...}" -> value, the form the
+// tables of the tests are written in.
+func points(md pmetric.Metrics) map[string]float64 { return metrictest.Points[float64](md) }

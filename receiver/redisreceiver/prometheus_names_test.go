@@ -1,32 +1,21 @@
 package redisreceiver
 
 import (
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"os"
 	"regexp"
 	"testing"
 
-	"github.com/prometheus/otlptranslator"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 )
 
-// prometheusName renders a metric's name as the Prometheus exporter does by
-// default (translation with suffixes, UTF-8 escaped to underscores).
+// prometheusName renders a metric's name as the Prometheus exporter does by default.
 func prometheusName(t *testing.T, m pmetric.Metric) string {
 	t.Helper()
-	tm := otlptranslator.Metric{Name: m.Name(), Unit: m.Unit(), Type: otlptranslator.MetricTypeUnknown}
-	switch m.Type() {
-	case pmetric.MetricTypeGauge:
-		tm.Type = otlptranslator.MetricTypeGauge
-	case pmetric.MetricTypeSum:
-		tm.Type = otlptranslator.MetricTypeNonMonotonicCounter
-		if m.Sum().IsMonotonic() {
-			tm.Type = otlptranslator.MetricTypeMonotonicCounter
-		}
-	}
-	name, err := (&otlptranslator.MetricNamer{WithMetricSuffixes: true}).Build(tm)
+	name, err := metrictest.PrometheusName(m)
 	require.NoError(t, err)
 	return name
 }

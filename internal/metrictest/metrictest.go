@@ -1,0 +1,79 @@
+// Package metrictest holds what the receivers' tests share about pdata metrics:
+// a flat view of data points for exact-value tables, and the Prometheus name
+// the collector's exporter renders for a metric.
+package metrictest
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/prometheus/otlptranslator"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+)
+
+// Points flattens the gauge and sum data points of md into
+// "name{attr=value,...}" -> value (attributes sorted; no braces without
+// attributes), the form test tables are written in.
+func Points[T int64 | float64](md pmetric.Metrics) map[string]T {
+	out := map[string]T{}
+	rms := md.ResourceMetrics()
+	for i := 0; i < rms.Len(); i++ {
+		sms := rms.At(i).ScopeMetrics()
+		for j := 0; j < sms.Len(); j++ {
+			ms := sms.At(j).Metrics()
+			for k := 0; k < ms.Len(); k++ {
+				m := ms.At(k)
+				dps := numberDataPoints(m)
+				for l := 0; l < dps.Len(); l++ {
+					dp := dps.At(l)
+					v := T(dp.DoubleValue())
+					if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
+						v = T(dp.IntValue())
+					}
+					out[m.Name()+AttrString(dp.Attributes())] = v
+				}
+			}
+		}
+	}
+	return out
+}
+
+func numberDataPoints(m pmetric.Metric) pmetric.NumberDataPointSlice {
+	switch m.Type() {
+	case pmetric.MetricTypeGauge:
+		return m.Gauge().DataPoints()
+	case pmetric.MetricTypeSum:
+		return m.Sum().DataPoints()
+	}
+	return pmetric.NewNumberDataPointSlice()
+}
+
+// AttrString renders attributes as "{k=v,...}", sorted by key, or "" when empty.
+func AttrString(attrs pcommon.Map) string {
+	if attrs.Len() == 0 {
+		return ""
+	}
+	kv := make([]string, 0, attrs.Len())
+	for k, v := range attrs.All() {
+		kv = append(kv, k+"="+v.AsString())
+	}
+	sort.Strings(kv)
+	return "{" + strings.Join(kv, ",") + "}"
+}
+
+// PrometheusName is the name the collector's Prometheus exporter gives m by
+// default: OpenTelemetry name translated, with unit and `_total` suffixes.
+func PrometheusName(m pmetric.Metric) (string, error) {
+	tm := otlptranslator.Metric{Name: m.Name(), Unit: m.Unit(), Type: otlptranslator.MetricTypeUnknown}
+	switch m.Type() {
+	case pmetric.MetricTypeGauge:
+		tm.Type = otlptranslator.MetricTypeGauge
+	case pmetric.MetricTypeSum:
+		tm.Type = otlptranslator.MetricTypeNonMonotonicCounter
+		if m.Sum().IsMonotonic() {
+			tm.Type = otlptranslator.MetricTypeMonotonicCounter
+		}
+	}
+	return (&otlptranslator.MetricNamer{WithMetricSuffixes: true}).Build(tm)
+}
