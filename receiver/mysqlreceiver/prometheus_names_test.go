@@ -2,7 +2,6 @@ package mysqlreceiver
 
 import (
 	"context"
-	"github.com/moalog/platform-collector/internal/metrictest"
 	"os"
 	"regexp"
 	"testing"
@@ -11,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/moalog/platform-collector/internal/metrictest"
 )
 
 // prometheusName renders a metric's name as the Prometheus exporter does by default.

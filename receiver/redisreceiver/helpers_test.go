@@ -1,7 +1,6 @@
 package redisreceiver
 
 import (
-	"github.com/moalog/platform-collector/internal/metrictest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/receiver/redisreceiver/internal/metadata"
 )
 

@@ -1,7 +1,6 @@
 package redisreceiver
 
 import (
-	"github.com/moalog/platform-collector/internal/metrictest"
 	"os"
 	"regexp"
 	"testing"
@@ -10,6 +9,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+
+
+	"github.com/moalog/platform-collector/internal/metrictest"
 )
 
 // prometheusName renders a metric's name as the Prometheus exporter does by default.
