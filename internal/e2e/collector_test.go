@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,20 +16,22 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
+	"github.com/stretchr/testify/require"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/moalog/platform-collector/internal/stackcheck"
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 // collector is the built ./otelcol binary running one config, with its own
 // endpoints moved to free loopback ports so tests never collide.
 type collector struct {
-	cmd         *exec.Cmd
+	cmd         *exec.Cmd // nil for a collector started by stackcheck.StartStack
 	metricsAddr string
 	healthAddr  string
-	log         *syncBuffer
-	exited      chan struct{}
+	log         fmt.Stringer
+	alive       func() bool
 }
 
 // binary is the collector under test: $OTELCOL_BIN (set by `make test`) or ./otelcol.
@@ -48,11 +51,13 @@ func binary(t *testing.T) string {
 // Prometheus exporter, health check and self-telemetry to free ports.
 func startCollector(t *testing.T, configPath string, sets ...string) *collector {
 	t.Helper()
+	log := &syncBuffer{}
+	exited := make(chan struct{})
 	c := &collector{
 		metricsAddr: testenv.Addr(testenv.FreePort(t)),
 		healthAddr:  testenv.Addr(testenv.FreePort(t)),
-		log:         &syncBuffer{},
-		exited:      make(chan struct{}),
+		log:         log,
+		alive:       func() bool { return !isClosed(exited) },
 	}
 	args := []string{"--config", configPath,
 		"--set=exporters::prometheus::endpoint=" + c.metricsAddr,
@@ -68,15 +73,15 @@ func startCollector(t *testing.T, configPath string, sets ...string) *collector 
 		}
 	}
 	c.cmd = exec.Command(binary(t), args...)
-	c.cmd.Stdout = c.log
-	c.cmd.Stderr = c.log
+	c.cmd.Stdout = log
+	c.cmd.Stderr = log
 	c.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := c.cmd.Start(); err != nil {
 		t.Fatalf("start collector: %v", err)
 	}
-	go func() { _ = c.cmd.Wait(); close(c.exited) }()
+	go func() { _ = c.cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
-		c.stop()
+		stop(c.cmd, exited)
 		if t.Failed() {
 			t.Logf("--- collector log ---\n%s", c.log.String())
 		}
@@ -85,24 +90,46 @@ func startCollector(t *testing.T, configPath string, sets ...string) *collector 
 	return c
 }
 
-func (c *collector) stop() {
-	_ = c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-c.exited:
-	case <-time.After(15 * time.Second):
-		_ = c.cmd.Process.Kill()
-		<-c.exited
+// attachCollector views the collector of a stackcheck.StartStack stack with
+// the same helpers; the stack stops it.
+func attachCollector(t *testing.T, s *stackcheck.Stack) *collector {
+	t.Helper()
+	metrics, err := url.Parse(s.CollectorMetrics)
+	require.NoError(t, err)
+	health, err := url.Parse(s.CollectorHealth)
+	require.NoError(t, err)
+	return &collector{
+		metricsAddr: metrics.Host,
+		healthAddr:  health.Host,
+		log:         stringerFunc(s.Collector.Log),
+		alive:       s.Collector.Running,
 	}
 }
 
-func (c *collector) running() bool {
+type stringerFunc func() string
+
+func (f stringerFunc) String() string { return f() }
+
+func stop(cmd *exec.Cmd, exited chan struct{}) {
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-c.exited:
-		return false
-	default:
-		return true
+	case <-exited:
+	case <-time.After(15 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
 	}
 }
+
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+func (c *collector) running() bool { return c.alive() }
 
 func (c *collector) waitHealthy(t *testing.T, timeout time.Duration) {
 	t.Helper()

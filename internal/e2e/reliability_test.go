@@ -619,10 +619,10 @@ service:
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-c.exited:
-	case <-time.After(timeout + 10*time.Second):
-		t.Fatalf("no exit %s after SIGTERM", timeout+10*time.Second)
+	for exitBy := time.Now().Add(timeout + 10*time.Second); c.running(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(exitBy) {
+			t.Fatalf("no exit %s after SIGTERM", timeout+10*time.Second)
+		}
 	}
 	took := time.Since(sent)
 	after := c.log.String()[len(before):]

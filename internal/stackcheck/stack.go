@@ -43,6 +43,12 @@ type StackOptions struct {
 	PrometheusScrapeInterval time.Duration
 	// Retention of Prometheus' storage (default 1h).
 	Retention time.Duration
+	// FluxpayAgent is the Jolokia agent of the fluxpay-engine stand-in (default
+	// the 2.4.2 JVM agent, like the rate limiter's), so a test can cover both.
+	FluxpayAgent testenv.JolokiaAgent
+	// ExtraConfigs are config sources layered over everything else, e.g.
+	// "file:testdata/more-metrics.yaml", the way a user adds their own.
+	ExtraConfigs []string
 }
 
 // Stack is the running demo/test stack.
@@ -117,7 +123,7 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 		t.Fatalf("read the Jolokia policy: %v", err)
 	}
 	s.RateLimiter = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2, Policy: string(policy)})
-	s.Fluxpay = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2, Policy: string(policy)})
+	s.Fluxpay = testenv.StartJVM(t, testenv.JVMOptions{Agent: opts.FluxpayAgent, Policy: string(policy)})
 
 	// Override the targets' addresses of the receivers the config has.
 	overrides := map[string][]string{
@@ -161,6 +167,9 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 			"--config", "yaml:extensions::health_check::endpoint: "+healthAddr,
 			"--config", fmt.Sprintf("yaml:service::telemetry::metrics::readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: %d}}}}]", testenv.FreePort(t)),
 		)
+	}
+	for _, extra := range opts.ExtraConfigs {
+		args = append(args, "--config", extra)
 	}
 	s.Collector = testenv.NewProcess(t, "otelcol", opts.Collector, args...)
 	s.Collector.Start(t)
