@@ -16,9 +16,9 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/stretchr/testify/require"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/require"
 
 	"github.com/moalog/platform-collector/internal/stackcheck"
 	"github.com/moalog/platform-collector/internal/testenv"
