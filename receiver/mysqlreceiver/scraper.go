@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.uber.org/zap"
 
+	"github.com/moalog/platform-collector/internal/staleness"
 	"github.com/moalog/platform-collector/internal/targetstate"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
 )
@@ -44,6 +45,9 @@ type mysqlScraper struct {
 	mb       *metadata.MetricsBuilder
 	tracker  *targetstate.Tracker
 	client   client
+	// stale marks the series the server stopped producing (all but mysql.up
+	// when it is down, the lag while the SQL thread is stopped).
+	stale staleness.Tracker
 	// newClient is replaced by tests.
 	newClient func() (client, error)
 
@@ -145,11 +149,11 @@ func (s *mysqlScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 		s.mb.Emit() // drop what a failed scrape recorded
 		s.tracker.Observe(s.cfg.Endpoint, s.explain(err, ""))
 		s.mb.RecordMysqlUpDataPoint(now, 0)
-		return s.emit(), nil
+		return s.emit(now), nil
 	}
 	s.tracker.Observe(s.cfg.Endpoint, nil)
 	s.mb.RecordMysqlUpDataPoint(now, 1)
-	return s.emit(), nil
+	return s.emit(now), nil
 }
 
 func (s *mysqlScraper) scrapeRequired(ctx context.Context, now pcommon.Timestamp) (serverInfo, error) {
@@ -353,12 +357,14 @@ func (s *mysqlScraper) recordReplica(now pcommon.Timestamp, columns []string, ro
 	}
 }
 
-func (s *mysqlScraper) emit() pmetric.Metrics {
+func (s *mysqlScraper) emit(now pcommon.Timestamp) pmetric.Metrics {
 	rb := s.mb.NewResourceBuilder()
 	rb.SetMysqlInstanceEndpoint(s.cfg.Endpoint)
 	rb.SetServiceName("mysql")
 	rb.SetServiceInstanceID(s.cfg.Endpoint)
-	return s.mb.Emit(metadata.WithResource(rb.Emit()))
+	md := s.mb.Emit(metadata.WithResource(rb.Emit()))
+	s.stale.Mark(md, now)
+	return md
 }
 
 // noteOnce writes a debug line the first time key comes up.

@@ -3,6 +3,7 @@ package redisreceiver
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
@@ -276,12 +278,25 @@ func TestIntegrationKillAndRestart(t *testing.T) {
 
 	got, _ := target.scrape(t)
 	require.Equal(t, 1.0, got["redis.up"])
+	var wantStale []string
+	for series := range got {
+		if series != "redis.up" {
+			wantStale = append(wantStale, series)
+		}
+	}
+	sort.Strings(wantStale)
 
 	srv.Kill()
 	for i := 0; i < 3; i++ {
 		got, md := target.scrape(t)
 		assert.Equal(t, map[string]float64{"redis.up": 0}, got, "scrape %d while down", i)
-		assert.Equal(t, srv.Addr, resourceAttrs(t, md)["service.instance.id"], "redis.up 0 keeps the instance label")
+		if i == 0 {
+			assert.Equal(t, wantStale, metrictest.Stale(md), "the first failed scrape marks every other series stale")
+		} else {
+			assert.Empty(t, metrictest.Stale(md), "scrape %d: marked stale once", i)
+		}
+		own := md.ResourceMetrics().At(md.ResourceMetrics().Len() - 1) // after the stale points
+		assert.Equal(t, srv.Addr, own.Resource().Attributes().AsRaw()["service.instance.id"], "redis.up 0 keeps the instance label")
 	}
 	down := target.logs.FilterMessage("target scrape failed; reporting it as down until it recovers").All()
 	require.Len(t, down, 1, "logged once, not per scrape")
