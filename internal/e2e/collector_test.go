@@ -284,11 +284,18 @@ func seriesOf(families map[string]*dto.MetricFamily, target map[string]string) [
 	return out
 }
 
+// scrapeOwn tells the series a scrape reports about itself, which a failed
+// scrape keeps beside up 0: the Jolokia receiver's duration, the prometheus
+// receiver's scrape_* series.
+func scrapeOwn(name string) bool {
+	return name == "jolokia_scrape_duration_seconds" || strings.HasPrefix(name, "scrape_")
+}
+
 // waitOnlyDown polls /metrics until the only series of target are up (at 0)
-// and those whose name keep accepts (the scrape's own, like its duration),
-// and returns how long that took. No snapshot may show up at 0 beside other
-// series of the target: the receiver marks them stale in the same batch.
-func (c *collector) waitOnlyDown(t *testing.T, up string, target map[string]string, keep func(name string) bool, timeout time.Duration) time.Duration {
+// and the scrape's own, and returns how long that took. No snapshot may show
+// up at 0 beside other series of the target: the receiver marks them stale in
+// the same batch.
+func (c *collector) waitOnlyDown(t *testing.T, up string, target map[string]string, timeout time.Duration) time.Duration {
 	t.Helper()
 	began := time.Now()
 	var last []string
@@ -299,7 +306,7 @@ func (c *collector) waitOnlyDown(t *testing.T, up string, target map[string]stri
 		upValue, hasUp := targetValue(families, up, target)
 		alone := hasUp
 		for name := range families {
-			if name != up && name != "target_info" && !keep(name) && slices.ContainsFunc(families[name].GetMetric(), func(m *dto.Metric) bool { return hasLabels(m, target) }) {
+			if name != up && name != "target_info" && !scrapeOwn(name) && slices.ContainsFunc(families[name].GetMetric(), func(m *dto.Metric) bool { return hasLabels(m, target) }) {
 				alone = false
 			}
 		}
