@@ -17,10 +17,12 @@
 package staleness
 
 import (
+	"context"
 	"encoding/binary"
 	"slices"
 	"strings"
 
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 )
@@ -81,7 +83,9 @@ type metricDesc struct {
 	seen        uint64
 }
 
-type seriesState struct{ seen uint64 }
+// seriesState is when a series was last produced and, once it is gone, in
+// which Mark its stale marker was sent (0: not yet, or that batch was refused).
+type seriesState struct{ seen, marked uint64 }
 
 type keyValue struct{ key, value string }
 
@@ -97,6 +101,7 @@ func New() *Tracker { return &Tracker{} }
 // previous Mark saw and md lacks, then remembers md's series. Call it on every
 // scrape of the target, failed ones included: a failed scrape carries only
 // `*.up` = 0 and the scrape duration, so every other series goes stale at once.
+// A series gets its stale point once, or again after Refused.
 //
 // The stale points come first in md, each in a ResourceMetrics with the
 // resource attributes and scope the series last had.
@@ -228,27 +233,34 @@ func observePoints[P dataPoint, S dataPoints[P]](t *Tracker, desc *metricDesc, p
 			s = &seriesState{}
 			desc.series[string(t.key)] = s
 		}
-		s.seen = t.scrape
+		s.seen, s.marked = t.scrape, 0
 	}
 }
 
-// sweep forgets what the current scrape did not produce and returns a stale
-// point for each forgotten series.
+// sweep returns a stale point for each series the current scrape did not
+// produce, and forgets the series whose stale point an earlier Mark sent.
 func (t *Tracker) sweep(now pcommon.Timestamp) (pmetric.ResourceMetricsSlice, bool) {
 	var out staleOutput
 	for key, desc := range t.metrics {
 		var points staleAppender
 		for attrs, s := range desc.series {
-			if s.seen == t.scrape {
-				continue
+			switch {
+			case s.seen == t.scrape:
+			case s.marked != 0:
+				delete(desc.series, attrs)
+			default:
+				if points == nil {
+					points = out.metric(desc)
+				}
+				points(attrs, now)
+				s.marked = t.scrape
 			}
-			if points == nil {
-				points = out.metric(desc)
-			}
-			points(attrs, now)
-			delete(desc.series, attrs)
 		}
-		if desc.seen != t.scrape {
+		switch {
+		case len(desc.series) > 0:
+			// Series wait for their marker to be delivered: keep what builds it.
+			desc.resource.seen, desc.scope.seen = t.scrape, t.scrape
+		case desc.seen != t.scrape:
 			delete(t.metrics, key)
 		}
 	}
@@ -337,6 +349,20 @@ func appendStale[P stalePoint, S interface{ AppendEmpty() P }](points S) staleAp
 	}
 }
 
+// Refused tells the Tracker that the pipeline refused the metrics of the last
+// Mark (e.g. the memory_limiter, which refuses data while memory is high): the
+// stale points in them never reached the exporter, so the next Mark sends them
+// again for the series that are still gone.
+func (t *Tracker) Refused() {
+	for _, desc := range t.metrics {
+		for _, s := range desc.series {
+			if s.marked == t.scrape {
+				s.marked = 0
+			}
+		}
+	}
+}
+
 // appendSortedAttributes encodes attrs in key order, values as strings, as the
 // exporter compares them.
 func (t *Tracker) appendSortedAttributes(dst []byte, attrs pcommon.Map) []byte {
@@ -349,6 +375,7 @@ func (t *Tracker) appendSortedAttributes(dst []byte, attrs pcommon.Map) []byte {
 		dst = appendString(dst, a.key)
 		dst = appendString(dst, valueString(a.value))
 	}
+	clear(t.sorted) // keep no reference into the scrape's pdata
 	return dst
 }
 
@@ -400,4 +427,17 @@ func readString(encoded string) (s, rest string) {
 	n, size := binary.Uvarint([]byte(encoded[:min(len(encoded), binary.MaxVarintLen64)]))
 	encoded = encoded[size:]
 	return encoded[:n], encoded[n:]
+}
+
+// NotifyRefused returns next, calling refused whenever next returns an error:
+// for a receiver whose scrapes a scraperhelper controller sends on, so that
+// its Tracker learns which metrics were refused (see Tracker.Refused).
+func NotifyRefused(next consumer.Metrics, refused func()) (consumer.Metrics, error) {
+	return consumer.NewMetrics(func(ctx context.Context, md pmetric.Metrics) error {
+		err := next.ConsumeMetrics(ctx, md)
+		if err != nil {
+			refused()
+		}
+		return err
+	}, consumer.WithCapabilities(next.Capabilities()))
 }

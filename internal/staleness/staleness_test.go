@@ -1,12 +1,16 @@
 package staleness
 
 import (
+	"context"
+	"errors"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
@@ -192,6 +196,32 @@ func TestMark(t *testing.T) {
 	}
 }
 
+// A stale point in metrics the pipeline refused (the memory_limiter) never
+// reached the exporter: the next scrape sends it again, then never more.
+func TestRefusedStalePointIsSentAgain(t *testing.T) {
+	tracker := New()
+	tracker.Mark(scrape(redis, "redis.up", "redis.memory.used", "redis.db.keys{db=db0}"), 1)
+	refused := scrape(redis, "redis.up", "redis.db.keys{db=db0}")
+	tracker.Mark(refused, 2)
+	require.Equal(t, []string{"redis.memory.used"}, staleSeries(t, refused))
+	tracker.Refused()
+
+	steps := []struct {
+		name   string
+		series []string
+		want   []string
+	}{
+		{"after the refusal: sent again", []string{"redis.up"}, []string{"redis.db.keys{db=db0}", "redis.memory.used"}},
+		{"delivered: not again", []string{"redis.up"}, nil},
+		{"back", []string{"redis.up", "redis.memory.used"}, nil},
+	}
+	for i, step := range steps {
+		md := scrape(redis, step.series...)
+		tracker.Mark(md, pcommon.Timestamp(3+i))
+		assert.Equal(t, step.want, staleSeries(t, md), step.name)
+	}
+}
+
 // TestStalePointKeepsWhatTheExporterChecks: the metric type, a sum's
 // temporality and monotonicity (the exporter drops an unspecified or delta
 // non-monotonic sum before it reads the flag), the scope and the last
@@ -306,4 +336,22 @@ func BenchmarkMarkSteadyState(b *testing.B) {
 		tracker.Mark(md, pcommon.Timestamp(i+2))
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*series), "ns/series")
+}
+
+func TestNotifyRefused(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		next    consumer.Metrics
+		refused int
+	}{
+		{"accepted", consumertest.NewNop(), 0},
+		{"refused", consumertest.NewErr(errors.New("data refused due to high memory usage")), 1},
+	} {
+		calls := 0
+		next, err := NotifyRefused(c.next, func() { calls++ })
+		require.NoError(t, err)
+		err = next.ConsumeMetrics(context.Background(), scrape(redis, "redis.up"))
+		assert.Equal(t, c.refused == 1, err != nil, c.name)
+		assert.Equal(t, c.refused, calls, c.name)
+	}
 }

@@ -410,6 +410,13 @@ func (s *mysqlScraper) emit(now pcommon.Timestamp) pmetric.Metrics {
 	return md
 }
 
+// refused tells the staleness tracker that the pipeline refused the last scrape.
+func (s *mysqlScraper) refused() {
+	s.scrapeMu.Lock()
+	defer s.scrapeMu.Unlock()
+	s.stale.Refused()
+}
+
 // noteOnce writes a debug line the first time key comes up.
 func (s *mysqlScraper) noteOnce(key, msg string, fields ...zap.Field) {
 	s.mu.Lock()
