@@ -115,13 +115,27 @@ func (s *jmxScrape) bean(name string) *jmxBean {
 // flattenBean flattens every attribute read from one MBean.
 func (s *jmxScrape) flattenBean(name string, attrs map[string]any, mb *jmxMBean) {
 	b := s.bean(name)
+	top := newJMXPath(b.domain, b.props, nil)
 	for _, attr := range sortedKeys(attrs) {
 		v := attrs[attr]
 		if _, isObject := v.(map[string]any); isObject && !mb.open[attr] {
 			continue
 		}
-		s.flatten(b, b.props, nil, attr, v)
+		s.flatten(b, top, attr, v)
 	}
+}
+
+// jmxPath is where a value sits: the key properties (with the index labels
+// of the tables it is in) and the attribute keys above it, and the two
+// printed as rules see them, "domain<k=v, k2=v2><a, b>".
+type jmxPath struct {
+	props    []property
+	attrKeys []string
+	flat     string
+}
+
+func newJMXPath(domain string, props []property, attrKeys []string) *jmxPath {
+	return &jmxPath{props: props, attrKeys: attrKeys, flat: flatName(domain, props, attrKeys)}
 }
 
 // flatten is processBeanValue over Jolokia's JSON form of the value.
@@ -129,21 +143,21 @@ func (s *jmxScrape) flattenBean(name string, attrs map[string]any, mb *jmxMBean)
 // map whose values are all maps is TabularData (an MXBean map like GcInfo's
 // memoryUsageAfterGc, or rows keyed by their index item), any other map is
 // CompositeData. Lists (arrays) are skipped, as jmx_exporter skips them.
-func (s *jmxScrape) flatten(b *jmxBean, props []property, attrKeys []string, attrName string, v any) {
+func (s *jmxScrape) flatten(b *jmxBean, at *jmxPath, attrName string, v any) {
 	switch x := v.(type) {
 	case json.Number, string, bool:
-		s.record(b, props, attrKeys, attrName, x)
+		s.record(b, at, attrName, x)
 	case map[string]any:
 		if isAttributeError(x) {
 			return
 		}
 		if index, ok := tabularIndex(x); ok {
-			s.flattenTable(b, props, attrKeys, attrName, x, index)
+			s.flattenTable(b, at, attrName, x, index)
 			return
 		}
-		keys := append(append(make([]string, 0, len(attrKeys)+1), attrKeys...), attrName)
+		inside := newJMXPath(b.domain, at.props, append(append(make([]string, 0, len(at.attrKeys)+1), at.attrKeys...), attrName))
 		for _, k := range sortedKeys(x) {
-			s.flatten(b, props, keys, k, x[k])
+			s.flatten(b, inside, k, x[k])
 		}
 	}
 }
@@ -181,8 +195,9 @@ candidates:
 	return "", true
 }
 
-func (s *jmxScrape) flattenTable(b *jmxBean, props []property, attrKeys []string, attrName string, table map[string]any, index string) {
-	extended := append(append(make([]string, 0, len(attrKeys)+1), attrKeys...), attrName)
+func (s *jmxScrape) flattenTable(b *jmxBean, at *jmxPath, attrName string, table map[string]any, index string) {
+	props := at.props
+	extended := append(append(make([]string, 0, len(at.attrKeys)+1), at.attrKeys...), attrName)
 	for _, k := range sortedKeys(table) {
 		row := table[k].(map[string]any)
 		label := "key"
@@ -193,18 +208,22 @@ func (s *jmxScrape) flattenTable(b *jmxBean, props []property, attrKeys []string
 			label += "_" // nested tables repeat the key label
 		}
 		rowProps := append(append(make([]property, 0, len(props)+1), props...), property{Key: label, Value: k})
+		row0 := newJMXPath(b.domain, rowProps, at.attrKeys)
 		if index == "" {
-			s.flatten(b, rowProps, attrKeys, attrName, row)
+			s.flatten(b, row0, attrName, row)
 			continue
 		}
+		var rowItems *jmxPath
 		for _, item := range sortedKeys(row) {
-			if item == index {
-				continue
-			}
-			if strings.EqualFold(item, "value") {
-				s.flatten(b, rowProps, attrKeys, attrName, row[item])
-			} else {
-				s.flatten(b, rowProps, extended, item, row[item])
+			switch {
+			case item == index:
+			case strings.EqualFold(item, "value"):
+				s.flatten(b, row0, attrName, row[item])
+			default:
+				if rowItems == nil {
+					rowItems = newJMXPath(b.domain, rowProps, extended)
+				}
+				s.flatten(b, rowItems, item, row[item])
 			}
 		}
 	}
@@ -264,8 +283,8 @@ func propValue(props []property, key string) string {
 }
 
 // record is recordBean: the first rule that matches names the sample.
-func (s *jmxScrape) record(b *jmxBean, props []property, attrKeys []string, attrName string, v any) {
-	m := s.match(b, props, attrKeys, attrName, jmxText(v))
+func (s *jmxScrape) record(b *jmxBean, at *jmxPath, attrName string, v any) {
+	m := s.match(b, at, attrName, jmxText(v))
 	if m == nil {
 		return
 	}
@@ -294,8 +313,7 @@ func (s *jmxScrape) record(b *jmxBean, props []property, attrKeys []string, attr
 
 // match runs the rules over the flattened name; nil when no rule matched or
 // the matching rule drops the value.
-func (s *jmxScrape) match(b *jmxBean, props []property, attrKeys []string, attrName, text string) *jmxMatch {
-	beanName := flatName(b.domain, props, attrKeys)
+func (s *jmxScrape) match(b *jmxBean, at *jmxPath, attrName, text string) *jmxMatch {
 	for i := range s.engine.rules {
 		rule := &s.engine.rules[i]
 		attributeName := attrName
@@ -306,7 +324,7 @@ func (s *jmxScrape) match(b *jmxBean, props []property, attrKeys []string, attrN
 		if rule.cache {
 			valueText = "<cache>" // the value must not be part of a cached verdict
 		}
-		matchName := beanName + attributeName + ": " + valueText
+		matchName := at.flat + attributeName + ": " + valueText
 		if rule.cache {
 			if cached, ok := s.cache[i][matchName]; ok {
 				s.markSeen(i, matchName)
@@ -316,7 +334,7 @@ func (s *jmxScrape) match(b *jmxBean, props []property, attrKeys []string, attrN
 				continue
 			}
 		}
-		m, stop := s.apply(rule, b.domain, props, attrKeys, attributeName, attrName, matchName)
+		m, stop := s.apply(rule, b.domain, at.props, at.attrKeys, attributeName, attrName, matchName)
 		if rule.cache && (m != nil || !stop) {
 			if m == nil {
 				m = jmxUnmatched
@@ -343,10 +361,16 @@ func (s *jmxScrape) markSeen(rule int, key string) {
 func (s *jmxScrape) apply(rule *jmxRule, domain string, props []property, attrKeys []string, attributeName, attrName, matchName string) (m *jmxMatch, stop bool) {
 	groups := []string{matchName}
 	if rule.re != nil {
-		groups = rule.re.FindStringSubmatch(matchName)
-		if groups == nil {
+		// Deciding first is much cheaper than finding the groups, and most
+		// rules do not match most names.
+		matcher := rule.probe
+		if strings.ContainsRune(matchName, '\n') {
+			matcher = rule.re
+		}
+		if !matcher.MatchString(matchName) {
 			return nil, false
 		}
+		groups = rule.re.FindStringSubmatch(matchName)
 	}
 	expand := func(tmpl string) string {
 		out, _ := expandJava(tmpl, groups, rule.re) // references checked at compile

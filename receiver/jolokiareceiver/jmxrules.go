@@ -74,8 +74,11 @@ type jmxEngine struct {
 
 type jmxRule struct {
 	index int
-	// re is "^.*(?:pattern).*$"; nil matches everything (a rule without pattern).
-	re          *regexp.Regexp
+	// re is "^.*(?:pattern).*$", as jmx_exporter wraps it; nil matches
+	// everything (a rule without pattern). probe is the pattern alone: on a
+	// name without a newline it matches exactly when re does, and deciding
+	// that is several times cheaper than with the leading ".*".
+	re, probe   *regexp.Regexp
 	name        string
 	value       string
 	valueFactor float64
@@ -196,6 +199,7 @@ func compileJMXRule(index int, r JMXRule) (jmxRule, error) {
 		return rule, fmt.Errorf("`pattern` %q does not compile: %w (Go's RE2 syntax: no look-around, no back-references, no possessive quantifiers)", r.Pattern, err)
 	}
 	rule.re = re
+	rule.probe = regexp.MustCompile("(?:" + r.Pattern + ")") // compiles since re does
 	groups := re.NumSubexp()
 	templates := []struct{ key, tmpl string }{{"name", r.Name}, {"value", rule.value}, {"help", r.Help}}
 	for _, name := range sortedKeys(r.Labels) {
