@@ -91,6 +91,9 @@ type jmxScrape struct {
 	samples []jmxSample
 	// seen are the cache keys used this scrape, per rule; the others are evicted.
 	seen []map[string]bool
+	// explain, when set, hears the verdict on every flattened name (see
+	// ExplainJMXExporter): the rule index, or -1 when none matched.
+	explain func(matchName string, rule int, m *jmxMatch)
 }
 
 func (s *jmxState) begin() *jmxScrape {
@@ -284,7 +287,10 @@ func propValue(props []property, key string) string {
 
 // record is recordBean: the first rule that matches names the sample.
 func (s *jmxScrape) record(b *jmxBean, at *jmxPath, attrName string, v any) {
-	m := s.match(b, at, attrName, jmxText(v))
+	m, rule := s.match(b, at, attrName, jmxText(v))
+	if s.explain != nil {
+		s.explain(at.flat+attrName+": "+jmxText(v), rule, m)
+	}
 	if m == nil {
 		return
 	}
@@ -311,9 +317,10 @@ func (s *jmxScrape) record(b *jmxBean, at *jmxPath, attrName string, v any) {
 	s.samples = append(s.samples, jmxSample{match: m, value: value})
 }
 
-// match runs the rules over the flattened name; nil when no rule matched or
-// the matching rule drops the value.
-func (s *jmxScrape) match(b *jmxBean, at *jmxPath, attrName, text string) *jmxMatch {
+// match runs the rules over the flattened name and returns the verdict and
+// the index of the rule that gave it; nil when no rule matched (-1) or the
+// matching rule drops the value.
+func (s *jmxScrape) match(b *jmxBean, at *jmxPath, attrName, text string) (*jmxMatch, int) {
 	for i := range s.engine.rules {
 		rule := &s.engine.rules[i]
 		attributeName := attrName
@@ -329,7 +336,7 @@ func (s *jmxScrape) match(b *jmxBean, at *jmxPath, attrName, text string) *jmxMa
 			if cached, ok := s.cache[i][matchName]; ok {
 				s.markSeen(i, matchName)
 				if cached.matched {
-					return cached
+					return cached, i
 				}
 				continue
 			}
@@ -343,10 +350,10 @@ func (s *jmxScrape) match(b *jmxBean, at *jmxPath, attrName, text string) *jmxMa
 			s.markSeen(i, matchName)
 		}
 		if stop {
-			return m
+			return m, i
 		}
 	}
-	return nil
+	return nil, -1
 }
 
 func (s *jmxScrape) markSeen(rule int, key string) {

@@ -71,7 +71,28 @@ func TestJMXExporterSideBySide(t *testing.T) {
 			}
 			t.Logf("%s: %d rule sets, %d samples compared, %d mismatches, %d NaN/Inf samples left out",
 				agent, len(jmxRuleSets), total.samples, len(total.diffs), len(total.unreadable))
+			checkExplain(t, jvm)
 		})
+	}
+}
+
+// checkExplain: tools/jmxrules' output on the live agent names the rule
+// that matched each value (composite.yaml).
+func checkExplain(t *testing.T, jvm *testenv.JVM) {
+	content, err := os.ReadFile(filepath.Join("testdata", "jmxexporter", "composite.yaml"))
+	require.NoError(t, err)
+	cfg := createDefaultConfig()
+	cfg.Endpoint = jvm.Endpoint
+	cfg.Presets = nil
+	cfg.JMXExporter = decodeJMXExporter(t, content)
+	var out strings.Builder
+	require.NoError(t, ExplainJMXExporter(context.Background(), cfg, &out))
+	for _, want := range []string{
+		"com.moalog.test<type=Pool, name=main, region=eu><>ByRegion: 3\n    rules[3]: pool_by_region{pool=\"main\",region=\"eu\"} unknown\n",
+		"com.moalog.test<type=Payments, name=card><>Status: OK\n    rules[5]: payments_ok{name=\"card\"} unknown\n",
+		"java.lang<type=Memory><>Verbose: false\n    no rule\n",
+	} {
+		assert.Contains(t, out.String(), want)
 	}
 }
 

@@ -3,12 +3,16 @@ package jolokiareceiver
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver"
 	"go.uber.org/zap"
 )
 
@@ -277,4 +281,53 @@ func (t *targetScraper) postJSON(ctx context.Context, reqs []map[string]any) ([]
 		return nil, err
 	}
 	return decodeResponse(answer, len(reqs))
+}
+
+// ExplainJMXExporter reads the first target of cfg once and writes, for
+// every value the jmx_exporter block's rules see, the flattened name, the
+// rule that matched it and the sample it gives (tools/jmxrules prints this
+// for a live agent).
+func ExplainJMXExporter(ctx context.Context, cfg *Config, w io.Writer) error {
+	if cfg.JMXExporter == nil {
+		return errors.New("no `jmx_exporter` block to explain")
+	}
+	s, err := newScraper(cfg, receiver.Settings{ID: component.NewID(componentType), TelemetrySettings: component.TelemetrySettings{Logger: zap.NewNop()}})
+	if err != nil {
+		return err
+	}
+	if len(s.targets) == 0 {
+		return errors.New("no target")
+	}
+	if err := s.start(ctx, nil); err != nil {
+		return err
+	}
+	defer func() { _ = s.shutdown(ctx) }()
+	t := s.targets[0]
+	values, err := t.readJMX(ctx)
+	if err != nil {
+		return fmt.Errorf("jolokia %s: %w", t.name, err)
+	}
+	scrape := t.jmx.begin()
+	scrape.explain = func(matchName string, rule int, m *jmxMatch) {
+		switch {
+		case rule < 0:
+			fmt.Fprintf(w, "%s\n    no rule\n", matchName)
+		case m == nil:
+			fmt.Fprintf(w, "%s\n    rules[%d]: matched, no sample (not a number, or `value` is not one)\n", matchName, rule)
+		default:
+			fmt.Fprintf(w, "%s\n    rules[%d]: %s%s %s\n", matchName, rule, trimReservedSuffixes(m.name), labelText(m), strings.ToLower(m.typ))
+		}
+	}
+	for _, name := range sortedKeys(values) {
+		scrape.flattenBean(name, values[name], t.jmx.mbeans[name])
+	}
+	return nil
+}
+
+func labelText(m *jmxMatch) string {
+	pairs := make([]string, len(m.labelNames))
+	for i, n := range m.labelNames {
+		pairs[i] = fmt.Sprintf("%s=%q", n, m.labelValues[i])
+	}
+	return "{" + strings.Join(pairs, ",") + "}"
 }
