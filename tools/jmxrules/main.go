@@ -15,8 +15,8 @@ import (
 	"fmt"
 	"os"
 
-	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/confmap"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/moalog/platform-collector/receiver/jolokiareceiver"
