@@ -133,10 +133,10 @@ type sideBySide struct {
 
 // presenceOnly are samples whose value depends on who reads (CurrentThread*:
 // each agent reads on its own thread; open files and threads: the reader's
-// connection) or moves up and down between two scrapes (memory used, CPU
-// load, the Kafka clients' windowed rates, averages and maxima): compared by
-// name and labels only.
-var presenceOnly = regexp.MustCompile(`(?i)(current_?thread\w*|cpu_?load|load_?average|_used|used_kilobytes|file_?descriptor_?count|thread_?count|^kafka\w*_(avg|max|rate|ratio))\{`)
+// connection) or moves up and down between two scrapes (memory used, the
+// last GC's figures, CPU load, the Kafka clients' windowed rates, averages
+// and maxima): compared by name and labels only.
+var presenceOnly = regexp.MustCompile(`(?i)(current_?thread\w*|cpu_?load|load_?average|_used|used_kilobytes|lastgcinfo\w*|gc_last\w*|file_?descriptor_?count|thread_?count|^kafka\w*_(avg|max|rate|ratio))\{`)
 
 // compareSideBySide scrapes jmx_exporter, the receiver, and jmx_exporter
 // again, and returns what matched and what did not.

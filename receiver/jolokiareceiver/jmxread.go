@@ -50,20 +50,23 @@ type jmxMBean struct {
 	split bool
 }
 
-func (s *jolokiaScraper) scrapeJMX(ctx context.Context, t *targetScraper, sm pmetric.ScopeMetrics, now pcommon.Timestamp) {
+// scrapeJMX adds the jmx_exporter block's samples of one target. Its error
+// fails the target's scrape (jolokia.up 0), as jmx_exporter sets
+// jmx_scrape_error when its scrape fails.
+func (s *jolokiaScraper) scrapeJMX(ctx context.Context, t *targetScraper, sm pmetric.ScopeMetrics, now pcommon.Timestamp) error {
 	if t.jmx == nil {
-		return
+		return nil
 	}
 	values, err := t.readJMX(ctx)
 	if err != nil {
-		s.logger.Warn("jmx_exporter rules: bulk read failed", zap.String("target", t.name), zap.Error(err))
-		return
+		return fmt.Errorf("jmx_exporter rules: %w", err)
 	}
 	scrape := t.jmx.begin()
 	for _, name := range sortedKeys(values) {
 		scrape.flattenBean(name, values[name], t.jmx.mbeans[name])
 	}
 	scrape.emit(sm, t.start, now)
+	return nil
 }
 
 // readJMX returns the attribute values of every MBean the includes match.

@@ -2,6 +2,7 @@ package jolokiareceiver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,6 +14,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/provider/envprovider"
+	"go.opentelemetry.io/collector/confmap/provider/yamlprovider"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 )
 
@@ -316,4 +320,34 @@ func mustCompileRule(t testing.TB, pattern string) *regexp.Regexp {
 	r, err := compileJMXRule(0, JMXRule{Pattern: pattern})
 	require.NoError(t, err)
 	return r.re
+}
+
+// TestReadmeJMXExporterExample: the README's "Coming from jmx_exporter"
+// example, resolved as the collector resolves its configuration, is a valid
+// receiver configuration whose block is testdata/jmxexporter/kafka-client.yaml
+// unchanged (a rule set the side-by-side test runs).
+func TestReadmeJMXExporterExample(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	_, after, ok := strings.Cut(string(readme), "<!-- jmx_exporter example")
+	require.True(t, ok, "README has no jmx_exporter example")
+	_, after, _ = strings.Cut(after, "```yaml\n")
+	example, _, _ := strings.Cut(after, "```")
+	resolver, err := confmap.NewResolver(confmap.ResolverSettings{
+		URIs:              []string{"yaml:" + example},
+		ProviderFactories: []confmap.ProviderFactory{yamlprovider.NewFactory(), envprovider.NewFactory()},
+		DefaultScheme:     "env",
+	})
+	require.NoError(t, err)
+	conf, err := resolver.Resolve(context.Background())
+	require.NoError(t, err)
+	sub, err := conf.Sub("receivers::jolokia/payments")
+	require.NoError(t, err)
+	cfg := createDefaultConfig()
+	require.NoError(t, sub.Unmarshal(cfg))
+	require.NoError(t, cfg.Validate())
+	want, err := os.ReadFile(filepath.Join("testdata", "jmxexporter", "kafka-client.yaml"))
+	require.NoError(t, err)
+	assert.Equal(t, decodeJMXExporter(t, want), cfg.JMXExporter)
+	assert.Empty(t, cfg.Presets)
 }

@@ -183,7 +183,7 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 			t.start = pcommon.NewTimestampFromTime(began)
 		}
 		results = newConverter(s.plan, sm, t.start, now, t.names).convert(entries, t.slots)
-		s.scrapeJMX(ctx, t, sm, now)
+		err = s.scrapeJMX(ctx, t, sm, now)
 	}
 	t.up = err == nil
 	if err != nil {
