@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"go.opentelemetry.io/collector/config/configopaque"
 )
 
 // JMXExporterConfig is the content of a jmx_exporter config file, pasted as
@@ -29,13 +31,13 @@ type JMXExporterConfig struct {
 	// Keys of a jmx_exporter file that have no meaning here. They are
 	// accepted so that a file pastes unchanged; validate explains the ones
 	// that would change what is read.
-	StartDelaySeconds               int    `mapstructure:"startDelaySeconds"`
-	AutoExcludeObjectNameAttributes *bool  `mapstructure:"autoExcludeObjectNameAttributes"`
-	HostPort                        string `mapstructure:"hostPort"`
-	JMXURL                          string `mapstructure:"jmxUrl"`
-	Username                        string `mapstructure:"username"`
-	Password                        string `mapstructure:"password"`
-	SSL                             bool   `mapstructure:"ssl"`
+	StartDelaySeconds               int                 `mapstructure:"startDelaySeconds"`
+	AutoExcludeObjectNameAttributes *bool               `mapstructure:"autoExcludeObjectNameAttributes"`
+	HostPort                        string              `mapstructure:"hostPort"`
+	JMXURL                          string              `mapstructure:"jmxUrl"`
+	Username                        string              `mapstructure:"username"`
+	Password                        configopaque.String `mapstructure:"password"`
+	SSL                             bool                `mapstructure:"ssl"`
 }
 
 // JMXRule is one entry of jmx_exporter's `rules:`.
@@ -73,7 +75,6 @@ type jmxEngine struct {
 }
 
 type jmxRule struct {
-	index int
 	// re is "^.*(?:pattern).*$", as jmx_exporter wraps it; nil matches
 	// everything (a rule without pattern). probe is the pattern alone: on a
 	// name without a newline it matches exactly when re does, and deciding
@@ -137,7 +138,7 @@ func compileJMXExporter(c *JMXExporterConfig) (*jmxEngine, error) {
 		e.rules = []jmxRule{{typ: jmxUnknown, valueFactor: 1}}
 	}
 	for i, r := range c.Rules {
-		rule, err := compileJMXRule(i, r)
+		rule, err := compileJMXRule(r)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("`jmx_exporter.rules[%d]`: %w", i, err))
 			continue
@@ -164,8 +165,8 @@ func parseObjectNames(key string, names []string) ([]objectName, error) {
 	return out, errors.Join(errs...)
 }
 
-func compileJMXRule(index int, r JMXRule) (jmxRule, error) {
-	rule := jmxRule{index: index, name: r.Name, help: r.Help, snakeCase: r.AttrNameSnakeCase, cache: r.Cache, valueFactor: 1}
+func compileJMXRule(r JMXRule) (jmxRule, error) {
+	rule := jmxRule{name: r.Name, help: r.Help, snakeCase: r.AttrNameSnakeCase, cache: r.Cache, valueFactor: 1}
 	if r.Value != nil {
 		rule.value = fmt.Sprint(r.Value)
 	}

@@ -68,7 +68,7 @@ func FuzzJMXRule(f *testing.F) {
 	f.Add(`(a+)+$`, `$11\$\\`, strings.Repeat("a", 64)+"!")
 	f.Add(`Tomcat<type=Manager, host=([-a-zA-Z0-9+&@#/%?=~_|!:.,;]*[-a-zA-Z0-9+&@#/%=~_|]), context=([-a-zA-Z0-9+/$%~_-|!.]*)><>(\w+):`, "tomcat_$3", `Tomcat<type=Manager, host=localhost, context=/><>activeSessions: 0`)
 	f.Fuzz(func(t *testing.T, pattern, name, flattened string) {
-		rule, err := compileJMXRule(0, JMXRule{Pattern: pattern, Name: name, Labels: map[string]string{"l": name}})
+		rule, err := compileJMXRule(JMXRule{Pattern: pattern, Name: name, Labels: map[string]string{"l": name}})
 		if err != nil {
 			return
 		}

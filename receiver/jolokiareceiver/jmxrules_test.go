@@ -308,7 +308,7 @@ func TestJMXNames(t *testing.T) {
 
 func mustCompileRule(t testing.TB, pattern string) *regexp.Regexp {
 	t.Helper()
-	r, err := compileJMXRule(0, JMXRule{Pattern: pattern})
+	r, err := compileJMXRule(JMXRule{Pattern: pattern})
 	require.NoError(t, err)
 	return r.re
 }
