@@ -51,6 +51,8 @@ func TestJMXExporterSideBySide(t *testing.T) {
 				Apps:        []testenv.JavaApp{testenv.AppTomcat, testenv.AppKafkaClient},
 				ExtraArgs:   []string{"-Dmoalog.systemGC=true"},
 				JMXExporter: "{}\n",
+				// The agent refuses every request but read, list, search and version.
+				Policy: testenv.ReadOnlyPolicy,
 			})
 			var total sideBySide
 			for i, set := range jmxRuleSets {
