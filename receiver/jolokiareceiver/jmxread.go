@@ -46,8 +46,31 @@ type jmxMBean struct {
 	// of another class than declared (Tomcat declares String and returns a
 	// File), which jmx_exporter does not export.
 	open map[string]bool
+	// floats are the attributes of type double or float, by type: their NaN
+	// and infinities need help to come through (see notANumber).
+	floats map[string]string
 	// split reads one attribute per entry: reading all at once failed.
 	split bool
+}
+
+// notANumber recovers what the agents could not write as JSON. The 2.x agent
+// fails a NaN or infinite double with a NumberFormatException ("Character N
+// is neither a decimal digit number..." for NaN, "Character I" for
+// Infinity, whatever its sign); the 1.x agent writes null, which a
+// primitive double cannot be otherwise (an infinity then reads as NaN).
+func (mb *jmxMBean) notANumber(attr string, value any, status int, errText string) (json.Number, bool) {
+	typ, ok := mb.floats[attr]
+	switch {
+	case !ok:
+		return "", false
+	case status == http.StatusOK:
+		return "NaN", value == nil && (typ == "double" || typ == "float")
+	case strings.Contains(errText, "NumberFormatException") && strings.Contains(errText, "Character N "):
+		return "NaN", true
+	case strings.Contains(errText, "NumberFormatException") && strings.Contains(errText, "Character I "):
+		return "Infinity", true
+	}
+	return "", false
 }
 
 // scrapeJMX adds the jmx_exporter block's samples of one target. Its error
@@ -150,7 +173,7 @@ func (t *targetScraper) listJMX(ctx context.Context, names []string) error {
 // the types the agent lists: JmxScraper skips the rest (arrays, other
 // classes) and a few attributes by name.
 func (e *jmxEngine) exported(name string, info map[string]any) *jmxMBean {
-	mb := &jmxMBean{open: map[string]bool{}}
+	mb := &jmxMBean{open: map[string]bool{}, floats: map[string]string{}}
 	if name == "jdk.management.jfr:type=FlightRecorder" {
 		return mb
 	}
@@ -166,9 +189,11 @@ func (e *jmxEngine) exported(name string, info map[string]any) *jmxMBean {
 		case "javax.management.openmbean.CompositeData", "javax.management.openmbean.CompositeDataSupport",
 			"javax.management.openmbean.TabularData", "javax.management.openmbean.TabularDataSupport":
 			mb.open[a] = true
-		case "byte", "short", "int", "long", "float", "double", "boolean",
-			"java.lang.Byte", "java.lang.Short", "java.lang.Integer", "java.lang.Long", "java.lang.Float",
-			"java.lang.Double", "java.lang.Boolean", "java.lang.Number", "java.lang.String",
+		case "float", "double", "java.lang.Float", "java.lang.Double":
+			mb.floats[a] = typ
+		case "byte", "short", "int", "long", "boolean",
+			"java.lang.Byte", "java.lang.Short", "java.lang.Integer", "java.lang.Long",
+			"java.lang.Boolean", "java.lang.Number", "java.lang.String",
 			"java.math.BigInteger", "java.math.BigDecimal",
 			"java.util.concurrent.atomic.AtomicInteger", "java.util.concurrent.atomic.AtomicLong":
 		default:
@@ -227,18 +252,30 @@ func (st *jmxState) collect(answers []responseEntry, refs []jmxReadRef, values m
 	var retry []string
 	for i, a := range answers {
 		ref := refs[i]
-		if a.Status != http.StatusOK {
-			if mb := st.mbeans[ref.mbean]; mb != nil && !mb.split && len(ref.attrs) > 1 && a.Status != http.StatusNotFound {
-				mb.split = true
-				retry = append(retry, ref.mbean)
-			}
+		mb := st.mbeans[ref.mbean]
+		if mb == nil {
 			continue
 		}
 		attrs, _ := a.Value.(map[string]any)
+		if a.Status != http.StatusOK {
+			if len(ref.attrs) > 1 {
+				if !mb.split && a.Status != http.StatusNotFound {
+					mb.split = true
+					retry = append(retry, ref.mbean)
+				}
+				continue
+			}
+			attrs = map[string]any{ref.attrs[0]: nil}
+		}
 		if values[ref.mbean] == nil {
 			values[ref.mbean] = map[string]any{}
 		}
 		for k, v := range attrs {
+			if n, ok := mb.notANumber(k, v, a.Status, a.Error); ok {
+				v = n
+			} else if a.Status != http.StatusOK {
+				continue
+			}
 			values[ref.mbean][k] = v
 		}
 	}

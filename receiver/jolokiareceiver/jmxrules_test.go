@@ -342,3 +342,36 @@ func TestReadmeJMXExporterExample(t *testing.T) {
 	assert.Equal(t, decodeJMXExporter(t, want), cfg.JMXExporter)
 	assert.Empty(t, cfg.Presets)
 }
+
+// TestJMXNotANumber: NaN and infinite doubles, as each agent answers them
+// (error texts from testdata/recorded/jolokia-2.4.2-agent/test-mbeans.json,
+// null from testdata/recorded/jolokia-1.7.1-core/receiver-test-mbeans.json).
+func TestJMXNotANumber(t *testing.T) {
+	const nanError = `java.lang.NumberFormatException : Character N is neither a decimal digit number, decimal point, nor "e" notation exponential mark.`
+	const infError = `java.lang.NumberFormatException : Character I is neither a decimal digit number, decimal point, nor "e" notation exponential mark.`
+	mb := &jmxMBean{floats: map[string]string{"Ratio": "double", "Boxed": "java.lang.Double"}}
+	tests := []struct {
+		attr    string
+		value   any
+		status  int
+		errText string
+		want    json.Number
+		ok      bool
+	}{
+		{"Ratio", nil, 400, nanError, "NaN", true},      // 2.x NaN
+		{"Ratio", nil, 400, infError, "Infinity", true}, // 2.x +-Infinity
+		{"Boxed", nil, 400, nanError, "NaN", true},
+		{"Ratio", nil, 200, "", "NaN", true},              // 1.x null for a primitive double
+		{"Boxed", nil, 200, "", "", false},                // a Double may be null: no value
+		{"Ratio", json.Number("0.5"), 200, "", "", false}, // a number stays
+		{"Count", nil, 400, nanError, "", false},          // not a double
+		{"Ratio", nil, 400, "java.lang.Exception : boom", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := mb.notANumber(tt.attr, tt.value, tt.status, tt.errText)
+		assert.Equal(t, tt.ok, ok, "%+v", tt)
+		if ok {
+			assert.Equal(t, tt.want, got, "%+v", tt)
+		}
+	}
+}
