@@ -5,6 +5,7 @@ package main
 import (
 	jolokiareceiver "github.com/moalog/platform-collector/receiver/jolokiareceiver"
 	mysqlreceiver "github.com/moalog/platform-collector/receiver/mysqlreceiver"
+	promscrapereceiver "github.com/moalog/platform-collector/receiver/promscrapereceiver"
 	redisreceiver "github.com/moalog/platform-collector/receiver/redisreceiver"
 	prometheusexporter "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter"
 	prometheusremotewriteexporter "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusremotewriteexporter"
@@ -69,6 +70,7 @@ func components() (otelcol.Factories, error) {
 		jolokiareceiver.NewFactory(),
 		redisreceiver.NewFactory(),
 		mysqlreceiver.NewFactory(),
+		promscrapereceiver.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
@@ -79,6 +81,7 @@ func components() (otelcol.Factories, error) {
 		jolokiareceiver.NewFactory().Type():    "github.com/moalog/platform-collector v0.1.0",
 		redisreceiver.NewFactory().Type():      "github.com/moalog/platform-collector v0.1.0",
 		mysqlreceiver.NewFactory().Type():      "github.com/moalog/platform-collector v0.1.0",
+		promscrapereceiver.NewFactory().Type(): "github.com/moalog/platform-collector v0.1.0",
 	})
 
 	factories.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](

@@ -102,8 +102,30 @@ func checkRoundTrip(t *testing.T, base string) {
 	}
 	golden, err := os.ReadFile(base + ".golden")
 	require.NoError(t, err, "record the goldens with -record-roundtrip")
-	require.Equal(t, strings.Split(strings.TrimSuffix(string(golden), "\n"), "\n"), got,
-		"the %s receiver's output differs from the contrib receiver's golden %s.golden", receiverType, base)
+	missing, extra := difference(strings.Split(strings.TrimSuffix(string(golden), "\n"), "\n"), got)
+	require.Empty(t, append(missing, extra...), "the %s receiver's output differs from the contrib receiver's %s.golden:\nmissing:\n%s\nnot in the golden:\n%s",
+		receiverType, base, strings.Join(missing, "\n"), strings.Join(extra, "\n"))
+}
+
+// difference lists the lines only want has and the lines only got has.
+func difference(want, got []string) (missing, extra []string) {
+	inGot := map[string]bool{}
+	for _, line := range got {
+		inGot[line] = true
+	}
+	inWant := map[string]bool{}
+	for _, line := range want {
+		inWant[line] = true
+		if !inGot[line] {
+			missing = append(missing, line)
+		}
+	}
+	for _, line := range got {
+		if !inWant[line] {
+			extra = append(extra, line)
+		}
+	}
+	return missing, extra
 }
 
 func writeRoundTripConfig(t *testing.T, receiverType, target string) string {
