@@ -77,9 +77,9 @@ func TestCompare(t *testing.T) {
 	}
 	all := []string{}
 	files := []string{"base.yaml"}
-	if have["prometheus"] {
-		all = append(all, "prometheus/moalog")
-		files = append(files, "prometheus.yaml")
+	if have["promscrape"] {
+		all = append(all, "promscrape/moalog")
+		files = append(files, "promscrape.yaml")
 	}
 	if have["jolokia"] {
 		all = append(all, "jolokia/rate-limiter", "jolokia/fluxpay")
@@ -423,7 +423,7 @@ func describeTargets(receivers []string) string {
 			ts = append(ts, "Redis")
 		case r == "mysql":
 			ts = append(ts, "MariaDB")
-		case r == "prometheus/moalog":
+		case r == "promscrape/moalog":
 			ts = append(ts, "moalog contract")
 		case r == "jolokia/rate-limiter":
 			ts = append(ts, "2 JVMs (Jolokia)")

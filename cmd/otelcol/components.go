@@ -12,7 +12,6 @@ import (
 	healthcheckextension "github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension"
 	pprofextension "github.com/open-telemetry/opentelemetry-collector-contrib/extension/pprofextension"
 	resourceprocessor "github.com/open-telemetry/opentelemetry-collector-contrib/processor/resourceprocessor"
-	prometheusreceiver "github.com/open-telemetry/opentelemetry-collector-contrib/receiver/prometheusreceiver"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/connector"
 	"go.opentelemetry.io/collector/exporter"
@@ -66,7 +65,6 @@ func components() (otelcol.Factories, error) {
 
 	factories.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](
 		otlpreceiver.NewFactory(),
-		prometheusreceiver.NewFactory(),
 		jolokiareceiver.NewFactory(),
 		redisreceiver.NewFactory(),
 		mysqlreceiver.NewFactory(),
@@ -77,7 +75,6 @@ func components() (otelcol.Factories, error) {
 	}
 	factories.ReceiverModules = makeModulesMap(factories.Receivers, map[component.Type]string{
 		otlpreceiver.NewFactory().Type():       "go.opentelemetry.io/collector/receiver/otlpreceiver v0.165.0",
-		prometheusreceiver.NewFactory().Type(): "github.com/open-telemetry/opentelemetry-collector-contrib/receiver/prometheusreceiver v0.165.1",
 		jolokiareceiver.NewFactory().Type():    "github.com/moalog/platform-collector v0.1.0",
 		redisreceiver.NewFactory().Type():      "github.com/moalog/platform-collector v0.1.0",
 		mysqlreceiver.NewFactory().Type():      "github.com/moalog/platform-collector v0.1.0",

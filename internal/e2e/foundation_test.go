@@ -22,8 +22,8 @@ func defaultConfig() string { return filepath.Join(testenv.RepoRoot(), "otelcol.
 func TestDefaultConfigRunsWithoutTargets(t *testing.T) {
 	unused := testenv.Addr(testenv.FreePort(t))
 	c := startCollector(t, defaultConfig(),
-		"receivers::prometheus/moalog::config::scrape_configs=[{job_name: moalog-server, scrape_interval: 1s, static_configs: [{targets: ["+unused+"]}]}]")
-	// The Prometheus receiver reports the missing moalog-server as down.
+		"receivers::promscrape/moalog::config::scrape_configs=[{job_name: moalog-server, scrape_interval: 1s, static_configs: [{targets: ["+unused+"]}]}]")
+	// The promscrape receiver reports the missing moalog-server as down.
 	c.waitForSample(t, "up", map[string]string{"job": "moalog-server", "instance": unused}, equals(0), 20*time.Second)
 	time.Sleep(2 * time.Second)
 	assert.True(t, c.running(), "collector must keep running with every target down")
@@ -63,7 +63,7 @@ func TestComponentsListed(t *testing.T) {
 		}
 	}
 	want := map[string][]string{
-		"receivers":  {"otlp", "prometheus", "jolokia", "redis", "mysql"},
+		"receivers":  {"otlp", "promscrape", "jolokia", "redis", "mysql"},
 		"processors": {"batch", "memory_limiter", "resource"},
 		"exporters":  {"prometheus", "prometheus_remote_write", "otlp_grpc", "otlp_http", "debug"},
 		"extensions": {"health_check", "pprof", "zpages"},
@@ -97,7 +97,7 @@ func writeScrapeConfig(t *testing.T, path, job, target string) {
 	t.Helper()
 	config := strings.NewReplacer("JOB", job, "TARGET", target).Replace(`
 receivers:
-  prometheus:
+  promscrape:
     config:
       scrape_configs:
         - job_name: JOB
@@ -115,7 +115,7 @@ service:
     metrics:
       readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: 8888}}}}]
   pipelines:
-    metrics: {receivers: [prometheus], exporters: [prometheus]}
+    metrics: {receivers: [promscrape], exporters: [prometheus]}
 `)
 	require.NoError(t, os.WriteFile(path, []byte(config), 0o600))
 }
