@@ -54,8 +54,13 @@ func newConverter() *converter {
 func (c *converter) add(s sample, metas map[string]familyMeta) {
 	name := s.labels.Get(model.MetricNameLabel)
 	familyName, meta := familyOf(name, metas)
-	if meta.kind != model.MetricTypeHistogram && meta.kind != model.MetricTypeSummary &&
-		meta.kind != model.MetricTypeCounter && meta.kind != model.MetricTypeGauge {
+	switch meta.kind {
+	case model.MetricTypeHistogram, model.MetricTypeSummary:
+	case model.MetricTypeCounter, model.MetricTypeGauge:
+		// One sample per series: the metric keeps the sample's name, so an
+		// OpenMetrics counter is foo_total like the text format's.
+		familyName = name
+	default:
 		familyName, meta = name, familyMeta{kind: model.MetricTypeUnknown, help: meta.help, unit: meta.unit}
 	}
 	id := identity{job: s.labels.Get(model.JobLabel), instance: s.labels.Get(model.InstanceLabel)}
