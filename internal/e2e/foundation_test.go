@@ -80,12 +80,12 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	down1 := testenv.Addr(testenv.FreePort(t))
 	down2 := testenv.Addr(testenv.FreePort(t))
 	config := filepath.Join(t.TempDir(), "otelcol.yaml")
-	writeScrapeConfig(t, config, "before-reload", down1)
+	writeScrapeConfig(t, config, "promscrape", "before-reload", down1)
 	c := startCollector(t, config)
 	c.waitForSample(t, "up", map[string]string{"job": "before-reload"}, equals(0), 20*time.Second)
 	pid := c.cmd.Process.Pid
 
-	writeScrapeConfig(t, config, "after-reload", down2)
+	writeScrapeConfig(t, config, "promscrape", "after-reload", down2)
 	require.NoError(t, c.cmd.Process.Signal(syscall.SIGHUP))
 	c.waitForSample(t, "up", map[string]string{"job": "after-reload", "instance": down2}, equals(0), 20*time.Second)
 	assert.True(t, c.running())
@@ -93,11 +93,14 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	assert.Contains(t, c.log.String(), `"signal": "hangup"`)
 }
 
-func writeScrapeConfig(t *testing.T, path, job, target string) {
+// writeScrapeConfig writes a pipeline of one Prometheus scrape receiver of
+// receiverType (promscrape or, in the full build, prometheus) scraping target
+// every second, into the Prometheus exporter.
+func writeScrapeConfig(t *testing.T, path, receiverType, job, target string) {
 	t.Helper()
-	config := strings.NewReplacer("JOB", job, "TARGET", target).Replace(`
+	config := strings.NewReplacer("RECEIVER", receiverType, "JOB", job, "TARGET", target).Replace(`
 receivers:
-  promscrape:
+  RECEIVER:
     config:
       scrape_configs:
         - job_name: JOB
@@ -115,7 +118,7 @@ service:
     metrics:
       readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: 8888}}}}]
   pipelines:
-    metrics: {receivers: [promscrape], exporters: [prometheus]}
+    metrics: {receivers: [RECEIVER], exporters: [prometheus]}
 `)
 	require.NoError(t, os.WriteFile(path, []byte(config), 0o600))
 }

@@ -40,7 +40,9 @@ var (
 	roundTripReceiver = flag.String("roundtrip.receiver", "promscrape", "receiver type scraping the round-trip sources")
 )
 
-func roundTripDir() string { return filepath.Join(testenv.RepoRoot(), "internal", "e2e", "testdata", "roundtrip") }
+func roundTripDir() string {
+	return filepath.Join(testenv.RepoRoot(), "internal", "e2e", "testdata", "roundtrip")
+}
 
 // exposition formats a source is recorded in: the Accept header asked for and
 // the Content-Type the fixture server answers with.
@@ -91,7 +93,9 @@ func checkRoundTrip(t *testing.T, base string) {
 	if *recordRoundTrip {
 		receiverType = "prometheus"
 	}
-	c := startCollector(t, writeRoundTripConfig(t, receiverType, target))
+	config := filepath.Join(t.TempDir(), "roundtrip.yaml")
+	writeScrapeConfig(t, config, receiverType, "roundtrip", target)
+	c := startCollector(t, config)
 	// The second scrape of an unchanged body adds no series: from then on the output is stable.
 	c.waitForSample(t, "scrape_series_added", map[string]string{"instance": target}, equals(0), 60*time.Second)
 	got := flattenSamples(c.families(t), target)
@@ -126,32 +130,6 @@ func difference(want, got []string) (missing, extra []string) {
 		}
 	}
 	return missing, extra
-}
-
-func writeRoundTripConfig(t *testing.T, receiverType, target string) string {
-	path := filepath.Join(t.TempDir(), "roundtrip.yaml")
-	config := fmt.Sprintf(`receivers:
-  %[1]s/roundtrip:
-    config:
-      scrape_configs:
-        - job_name: roundtrip
-          scrape_interval: 1s
-          static_configs: [{targets: [%[2]q]}]
-exporters:
-  prometheus:
-    endpoint: 127.0.0.1:0
-extensions:
-  health_check:
-    endpoint: 127.0.0.1:0
-service:
-  extensions: [health_check]
-  pipelines:
-    metrics:
-      receivers: [%[1]s/roundtrip]
-      exporters: [prometheus]
-`, receiverType, target)
-	require.NoError(t, os.WriteFile(path, []byte(config), 0o644))
-	return path
 }
 
 // flattenSamples renders every sample of the exporter's output as one sorted

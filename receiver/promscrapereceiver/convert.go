@@ -182,9 +182,7 @@ func setHistogram(m pmetric.Metric, ser *series, ts, start pcommon.Timestamp) {
 		m.SetEmptyHistogram().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
 	}
 	dp := m.Histogram().DataPoints().AppendEmpty()
-	dp.SetTimestamp(ts)
-	dp.SetStartTimestamp(start)
-	putAttributes(dp.Attributes(), ser.attrs)
+	stamp(dp, ser, ts, start)
 	bounds := make([]float64, 0, len(ser.buckets))
 	for bound := range ser.buckets {
 		if !math.IsInf(bound, +1) {
@@ -205,14 +203,25 @@ func setHistogram(m pmetric.Metric, ser *series, ts, start pcommon.Timestamp) {
 	dp.SetSum(ser.sum)
 }
 
+// cumulativePoint is what histogram and summary points share.
+type cumulativePoint interface {
+	SetTimestamp(pcommon.Timestamp)
+	SetStartTimestamp(pcommon.Timestamp)
+	Attributes() pcommon.Map
+}
+
+func stamp(dp cumulativePoint, ser *series, ts, start pcommon.Timestamp) {
+	dp.SetTimestamp(ts)
+	dp.SetStartTimestamp(start)
+	putAttributes(dp.Attributes(), ser.attrs)
+}
+
 func setSummary(m pmetric.Metric, ser *series, ts, start pcommon.Timestamp) {
 	if m.Type() != pmetric.MetricTypeSummary {
 		m.SetEmptySummary()
 	}
 	dp := m.Summary().DataPoints().AppendEmpty()
-	dp.SetTimestamp(ts)
-	dp.SetStartTimestamp(start)
-	putAttributes(dp.Attributes(), ser.attrs)
+	stamp(dp, ser, ts, start)
 	qs := make([]float64, 0, len(ser.quantiles))
 	for q := range ser.quantiles {
 		qs = append(qs, q)
