@@ -8,11 +8,17 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/moalog/platform-collector/internal/metrictest"
 )
 
 func TestFileSD(t *testing.T) {
@@ -116,10 +122,32 @@ func TestJobRefresh(t *testing.T) {
 	}
 	j.refresh(ctx, d)
 	assert.Equal(t, []string{`http://127.0.0.1:1/metrics {instance="127.0.0.1:1", job="app"}`, `http://127.0.0.1:2/metrics {instance="127.0.0.1:2", job="app"}`}, loops())
+	// Once 127.0.0.1:1 has been scraped (it is down: up 0), discovery drops it.
+	require.Eventually(t, func() bool { return len(instanceMetrics(l.sink, "127.0.0.1:1")) > 0 }, 10*time.Second, 20*time.Millisecond)
 	write(`[{"targets": ["127.0.0.1:2"]}]`)
 	j.refresh(ctx, d)
 	assert.Equal(t, []string{`http://127.0.0.1:2/metrics {instance="127.0.0.1:2", job="app"}`}, loops())
+	// The dropped target's series go stale: its loop marks them as it ends.
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		stale := slices.ContainsFunc(instanceMetrics(l.sink, "127.0.0.1:1"), func(md pmetric.Metrics) bool {
+			return slices.Contains(metrictest.Stale(md), "up")
+		})
+		assert.True(ct, stale, "127.0.0.1:1's up is marked stale")
+	}, 10*time.Second, 20*time.Millisecond)
 	write(`not json`)
 	j.refresh(ctx, d)
 	assert.Equal(t, []string{`http://127.0.0.1:2/metrics {instance="127.0.0.1:2", job="app"}`}, loops())
+}
+
+// instanceMetrics lists, one per ResourceMetrics, what the sink received for a service.instance.id.
+func instanceMetrics(sink *consumertest.MetricsSink, instance string) []pmetric.Metrics {
+	var out []pmetric.Metrics
+	for _, md := range sink.AllMetrics() {
+		for _, rm := range md.ResourceMetrics().All() {
+			if id, _ := rm.Resource().Attributes().Get("service.instance.id"); id.Str() == instance {
+				out = append(out, single(rm))
+			}
+		}
+	}
+	return out
 }

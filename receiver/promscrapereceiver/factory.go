@@ -22,5 +22,5 @@ func NewFactory() receiver.Factory {
 func createDefaultConfig() component.Config { return &Config{} }
 
 func createMetrics(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Metrics) (receiver.Metrics, error) {
-	return newReceiver(cfg.(*Config), set, next), nil
+	return newReceiver(cfg.(*Config), set, next)
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/prometheus/common/model"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.uber.org/zap"
 
+	"github.com/moalog/platform-collector/internal/staleness"
 	"github.com/moalog/platform-collector/receiver/promscrapereceiver/internal/metadata"
 )
 
@@ -22,6 +22,8 @@ type loop struct {
 	id     identity
 	mb     *metadata.MetricsBuilder
 	starts *startTimes
+	// stale marks the series this target stopped sending (and all of them while it is down).
+	stale staleness.Tracker
 	// previous holds the label sets of the last successful scrape, for scrape_series_added.
 	previous map[string]bool
 }
@@ -44,10 +46,22 @@ func (l *loop) run(ctx context.Context) {
 		l.scrapeOnce(ctx)
 		select {
 		case <-ctx.Done():
+			l.dropped()
 			return
 		case <-ticker.C:
 		}
 	}
+}
+
+// dropped marks every series of a target that discovery no longer lists as
+// stale, as Prometheus does; at Shutdown there is nobody to tell.
+func (l *loop) dropped() {
+	if l.j.r.root.Err() != nil {
+		return
+	}
+	md := pmetric.NewMetrics()
+	l.stale.Mark(md, pcommon.NewTimestampFromTime(time.Now()))
+	l.j.r.send(l.j.r.root, md, l.describe())
 }
 
 // scrapeOnce scrapes, converts and sends; a failed scrape sends up=0 and its
@@ -69,8 +83,9 @@ func (l *loop) scrapeOnce(ctx context.Context) {
 	l.mb.RecordScrapeDurationSecondsDataPoint(now, time.Since(begin).Seconds())
 	own := l.mb.Emit(metadata.WithResource(l.resource()))
 	own.ResourceMetrics().MoveAndAppendTo(md.ResourceMetrics())
-	if err := l.j.r.next.ConsumeMetrics(ctx, md); err != nil {
-		l.j.r.logger().Debug("the pipeline refused the scrape", zap.String("target", l.describe()), zap.Error(err))
+	l.stale.Mark(md, now)
+	if !l.j.r.send(ctx, md, l.describe()) {
+		l.stale.Refused() // the stale points go again with the next scrape
 	}
 }
 

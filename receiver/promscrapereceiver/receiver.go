@@ -10,30 +10,44 @@ import (
 	commonconfig "github.com/prometheus/common/config"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
 
 	"github.com/moalog/platform-collector/internal/targetstate"
+	"github.com/moalog/platform-collector/receiver/promscrapereceiver/internal/metadata"
 )
 
 // promReceiver runs one job per scrape config: its discoverers refresh the
 // target list, and every target has its own scrape loop.
 type promReceiver struct {
-	cfg    *Config
-	set    receiver.Settings
-	next   consumer.Metrics
-	state  *targetstate.Tracker
+	cfg   *Config
+	set   receiver.Settings
+	next  consumer.Metrics
+	obs   *receiverhelper.ObsReport
+	state *targetstate.Tracker
+	// root ends at Shutdown; a target loop's own context also ends when discovery drops the target.
+	root   context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
 
-func newReceiver(cfg *Config, set receiver.Settings, next consumer.Metrics) *promReceiver {
-	return &promReceiver{cfg: cfg, set: set, next: next, state: targetstate.New(set.Logger)}
+func newReceiver(cfg *Config, set receiver.Settings, next consumer.Metrics) (*promReceiver, error) {
+	obs, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
+		ReceiverID:             set.ID,
+		Transport:              "http",
+		ReceiverCreateSettings: set,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &promReceiver{cfg: cfg, set: set, next: next, obs: obs, state: targetstate.New(set.Logger)}, nil
 }
 
 func (r *promReceiver) Start(_ context.Context, _ component.Host) error {
 	ctx, cancel := context.WithCancel(context.Background())
-	r.cancel = cancel
+	r.root, r.cancel = ctx, cancel
 	for _, sc := range r.cfg.PromConfig.ScrapeConfigs {
 		client, err := commonconfig.NewClientFromConfig(sc.httpClientConfig(), sc.JobName)
 		if err != nil {
@@ -130,4 +144,14 @@ func explainDiscovery(jobName, name string, err error) error {
 	return fmt.Errorf("job %s: %s: %w (the last discovered targets are kept)", jobName, name, err)
 }
 
-func (r *promReceiver) logger() *zap.Logger { return r.set.Logger }
+// send hands one scrape to the pipeline; it reports whether the pipeline took it.
+func (r *promReceiver) send(ctx context.Context, md pmetric.Metrics, target string) bool {
+	points := md.DataPointCount()
+	obsCtx := r.obs.StartMetricsOp(ctx)
+	err := r.next.ConsumeMetrics(obsCtx, md)
+	r.obs.EndMetricsOp(obsCtx, metadata.Type.String(), points, err)
+	if err != nil {
+		r.set.Logger.Debug("the pipeline refused the scrape", zap.String("target", target), zap.Error(err))
+	}
+	return err == nil
+}

@@ -73,7 +73,9 @@ func newTestLoop(t *testing.T, sc *ScrapeConfig, address string) *testLoop {
 	set := receivertest.NewNopSettings(metadata.Type)
 	set.Logger = zap.New(core)
 	sink := &consumertest.MetricsSink{}
-	r := newReceiver(&Config{PromConfig: PromConfig{ScrapeConfigs: []*ScrapeConfig{sc}}}, set, sink)
+	r, err := newReceiver(&Config{PromConfig: PromConfig{ScrapeConfigs: []*ScrapeConfig{sc}}}, set, sink)
+	require.NoError(t, err)
+	r.root = context.Background()
 	targets := targetsOf(sc, []group{{Targets: []string{address}}})
 	require.Len(t, targets, 1)
 	j := &job{r: r, sc: sc, client: http.DefaultClient}
@@ -269,6 +271,21 @@ func TestDeadTarget(t *testing.T) {
 	assert.Contains(t, l.logs.All()[0].ContextMap()["error"], "connection refused: check that the target is up and the address is right")
 }
 
+// A series the target stops exposing gets one stale point; a dead target leaves only up 0 and the duration.
+func TestStaleness(t *testing.T) {
+	e, addr := serve(t, "# TYPE a gauge\na{x=\"1\"} 1\na{x=\"2\"} 1\n", textFormat)
+	l := newTestLoop(t, &ScrapeConfig{}, addr)
+	assert.Empty(t, metrictest.Stale(l.scrape(t)))
+	e.set("# TYPE a gauge\na{x=\"1\"} 1\n", textFormat)
+	assert.Equal(t, []string{"a{x=2}"}, metrictest.Stale(l.scrape(t)))
+	assert.Empty(t, metrictest.Stale(l.scrape(t)), "once")
+
+	e.set("not an exposition {", textFormat)
+	md := l.scrape(t)
+	assert.Equal(t, []string{"a{x=1}", "scrape_samples_post_metric_relabeling", "scrape_samples_scraped", "scrape_series_added"}, metrictest.Stale(md))
+	assert.Equal(t, []string{"scrape_duration_seconds", "up"}, sortedKeys(metrictest.Points[float64](md)))
+}
+
 func TestScrapeSeriesAdded(t *testing.T) {
 	e, addr := serve(t, "# TYPE a gauge\na{x=\"1\"} 1\na{x=\"2\"} 1\n", textFormat)
 	l := newTestLoop(t, &ScrapeConfig{}, addr)
@@ -310,7 +327,8 @@ config:
 `))
 	require.NoError(t, cfg.Validate())
 	sink := &consumertest.MetricsSink{}
-	r := newReceiver(cfg, receivertest.NewNopSettings(metadata.Type), sink)
+	r, err := newReceiver(cfg, receivertest.NewNopSettings(metadata.Type), sink)
+	require.NoError(t, err)
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
 	require.Eventually(t, func() bool { return len(sink.AllMetrics()) >= 3 }, 10*time.Second, 20*time.Millisecond)
 	require.NoError(t, r.Shutdown(context.Background())) // returns once every loop has exited
