@@ -18,7 +18,7 @@ import (
 func main() {
 	info := component.BuildInfo{
 		Command:     "otelcol-full",
-		Description: "Platform collector, full build - the lean build plus the contrib prometheus receiver (Kubernetes SD, target allocator)",
+		Description: "Platform collector, full build - the lean build plus the contrib prometheus receiver (Kubernetes SD, target allocator) and prometheus_remote_write",
 		Version:     "0.1.0",
 	}
 

@@ -65,7 +65,7 @@ func TestComponentsListed(t *testing.T) {
 	want := map[string][]string{
 		"receivers":  {"otlp", "promscrape", "jolokia", "redis", "mysql"},
 		"processors": {"batch", "memory_limiter", "resource"},
-		"exporters":  {"prometheus", "prometheus_remote_write", "otlp_grpc", "otlp_http", "debug"},
+		"exporters":  {"prometheus", "otlp_grpc", "otlp_http", "debug"},
 		"extensions": {"health_check", "pprof", "zpages"},
 		"providers":  {"env", "file", "http", "yaml"},
 		"connectors": nil,
