@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine; a second run changes nothing.
-#   - servers from Debian packages: redis-server, MariaDB, Prometheus (+promtool),
+#   - servers from Debian packages: redis-server, MariaDB, Prometheus (+promtool), VictoriaMetrics,
 #     Debian's Jolokia 1.7.1 core, and the exporters the benchmarks compare against;
 #   - the Jolokia 2.x JVM agent from Maven Central (by coordinates, through mvn),
 #     checked against a pinned sha256 and copied into the ignored .cache/ folder;
@@ -18,6 +18,7 @@ DEBIAN_PACKAGES=(
   libjson-simple-java
   prometheus-redis-exporter
   prometheus-mysqld-exporter
+  victoria-metrics
   openssl
 )
 JOLOKIA_AGENT_VERSION=2.4.2
@@ -41,7 +42,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The packages start their system services where an init system runs; the tests do not use them.
-for svc in redis-server mariadb prometheus prometheus-redis-exporter prometheus-mysqld-exporter; do
+for svc in redis-server mariadb prometheus prometheus-redis-exporter prometheus-mysqld-exporter victoria-metrics; do
   if command -v service >/dev/null && service "$svc" status >/dev/null 2>&1; then
     service "$svc" stop >/dev/null 2>&1 || true
   fi

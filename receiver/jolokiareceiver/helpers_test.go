@@ -33,7 +33,11 @@ func pointKey(name string, attrs pcommon.Map) string {
 
 // flattenMetrics returns the points of every resource, keyed by
 // service.instance.id then point key; stale markers are left out.
-func flattenMetrics(md pmetric.Metrics) map[string]points {
+func flattenMetrics(md pmetric.Metrics) map[string]points { return flattenPoints(md, false) }
+
+// flattenPoints is flattenMetrics of the stale markers only (stale) or of the
+// values only.
+func flattenPoints(md pmetric.Metrics, stale bool) map[string]points {
 	out := map[string]points{}
 	for _, rm := range md.ResourceMetrics().All() {
 		instance := ""
@@ -57,8 +61,8 @@ func flattenMetrics(md pmetric.Metrics) map[string]points {
 					panic(fmt.Sprintf("unexpected metric type %v", m.Type()))
 				}
 				for _, dp := range dps.All() {
-					if dp.Flags().NoRecordedValue() {
-						continue // a stale marker, not a value
+					if dp.Flags().NoRecordedValue() != stale {
+						continue
 					}
 					key := pointKey(m.Name(), dp.Attributes())
 					if _, dup := ps[key]; dup {

@@ -7,6 +7,8 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
@@ -56,12 +58,40 @@ func (r *jolokiaReceiver) Start(ctx context.Context, host component.Host) error 
 	return nil
 }
 
+// Shutdown stops the scrapes, then marks every series this receiver
+// delivered stale. A replica stopped for a rolling update or a scale-down thus
+// ends its series at once in the store it remote-writes to (the collector
+// shuts receivers down before processors and exporters, so the stale points
+// still go out) instead of leaving them current for the store's lookback.
 func (r *jolokiaReceiver) Shutdown(ctx context.Context) error {
-	if r.cancel != nil {
-		r.cancel()
+	if r.cancel == nil {
+		return r.scraper.shutdown(ctx) // never started
 	}
+	r.cancel()
 	r.wg.Wait()
+	r.sendStaleMarkers(ctx)
 	return r.scraper.shutdown(ctx)
+}
+
+// sendStaleMarkers hands the pipeline one stale point per series of every
+// target: its Tracker's Mark of an empty scrape.
+func (r *jolokiaReceiver) sendStaleMarkers(ctx context.Context) {
+	now := pcommon.NewTimestampFromTime(time.Now())
+	md := pmetric.NewMetrics()
+	for _, t := range r.scraper.targets {
+		stale := pmetric.NewMetrics()
+		t.stale.Mark(stale, now)
+		stale.ResourceMetrics().MoveAndAppendTo(md.ResourceMetrics())
+	}
+	if md.DataPointCount() == 0 {
+		return
+	}
+	obsCtx := r.obs.StartMetricsOp(ctx)
+	err := r.next.ConsumeMetrics(obsCtx, md)
+	r.obs.EndMetricsOp(obsCtx, "jolokia", md.DataPointCount(), err)
+	if err != nil {
+		r.scraper.logger.Warn("the pipeline refused the stale markers sent at shutdown: the store keeps this replica's series until its lookback ends", zap.Error(err))
+	}
 }
 
 func (r *jolokiaReceiver) run(ctx context.Context, t *targetScraper) {
@@ -96,7 +126,8 @@ func (r *jolokiaReceiver) scrapeAndSend(ctx context.Context, t *targetScraper) {
 	cancel()
 	<-r.sem
 	if ctx.Err() != nil {
-		return // shutting down
+		t.stale.Refused() // shutting down: this scrape is not sent, so Shutdown's markers must cover it
+		return
 	}
 	obsCtx := r.obs.StartMetricsOp(ctx)
 	err := r.next.ConsumeMetrics(obsCtx, md)

@@ -5,9 +5,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -223,9 +225,24 @@ func TestFactory(t *testing.T) {
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
 	require.Eventually(t, func() bool { return sink.DataPointCount() > 0 }, 5*time.Second, 10*time.Millisecond)
 	require.NoError(t, r.Shutdown(context.Background()))
-	got := flattenMetrics(sink.AllMetrics()[0])
+	batches := sink.AllMetrics()
+	got := flattenMetrics(batches[0])
 	assert.Equal(t, int64(1), got[strings.TrimPrefix(good.URL, "http://")]["jolokia.up{}"])
 	assert.Equal(t, "jolokia", f.Type().String())
+
+	// Shutdown's last batch: one stale marker for every series of the last scrape, nothing else.
+	lastScrape, atShutdown := batches[len(batches)-2], batches[len(batches)-1]
+	assert.Empty(t, flattenMetrics(atShutdown)[strings.TrimPrefix(good.URL, "http://")])
+	assert.Equal(t, pointKeys(flattenMetrics(lastScrape)), pointKeys(flattenPoints(atShutdown, true)))
+}
+
+// pointKeys lists each instance's point keys.
+func pointKeys(flat map[string]points) map[string][]string {
+	out := map[string][]string{}
+	for instance, ps := range flat {
+		out[instance] = slices.Sorted(maps.Keys(ps))
+	}
+	return out
 }
 
 // TestReceiverDeliversEachTargetOnItsOwn: a target that never answers does
