@@ -231,6 +231,7 @@ func TestFactory(t *testing.T) {
 	assert.Equal(t, "jolokia", f.Type().String())
 
 	// Shutdown's last batch: one stale marker for every series of the last scrape, nothing else.
+	require.GreaterOrEqual(t, len(batches), 2, "a scrape, then the stale markers")
 	lastScrape, atShutdown := batches[len(batches)-2], batches[len(batches)-1]
 	assert.Empty(t, flattenMetrics(atShutdown)[strings.TrimPrefix(good.URL, "http://")])
 	assert.Equal(t, pointKeys(flattenMetrics(lastScrape)), pointKeys(flattenPoints(atShutdown, true)))
