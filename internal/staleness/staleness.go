@@ -73,7 +73,11 @@ type metricDesc struct {
 	resource *resourceDesc
 	scope    *scopeDesc
 	name     string
-	typ      pmetric.MetricType
+	// unit is part of the exporters' metric name (jolokia.scrape.duration in
+	// s is jolokia_scrape_duration_seconds): a stale point without it would
+	// end a series that does not exist.
+	unit string
+	typ  pmetric.MetricType
 	// The exporter drops a sum of unspecified temporality, or a delta
 	// non-monotonic one, before it looks at the flag: the stale point keeps the
 	// original's.
@@ -181,6 +185,7 @@ func (t *Tracker) observeMetric(res *resourceDesc, scope *scopeDesc, m pmetric.M
 	t.key = append(t.key[:0], res.id...)
 	t.key = append(t.key, scope.id...)
 	t.key = appendString(t.key, m.Name())
+	t.key = appendString(t.key, m.Unit())
 	t.key = append(t.key, byte(m.Type()))
 	desc := t.metrics[string(t.key)]
 	if desc == nil {
@@ -188,6 +193,7 @@ func (t *Tracker) observeMetric(res *resourceDesc, scope *scopeDesc, m pmetric.M
 			resource: res,
 			scope:    scope,
 			name:     strings.Clone(m.Name()),
+			unit:     strings.Clone(m.Unit()),
 			typ:      m.Type(),
 			series:   map[string]*seriesState{},
 		}
@@ -310,6 +316,7 @@ func (o *staleOutput) metric(desc *metricDesc) staleAppender {
 	}
 	m := sm.Metrics().AppendEmpty()
 	m.SetName(desc.name)
+	m.SetUnit(desc.unit)
 	switch desc.typ {
 	case pmetric.MetricTypeGauge:
 		return appendStale[pmetric.NumberDataPoint](m.SetEmptyGauge().DataPoints())
