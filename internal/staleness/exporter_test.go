@@ -35,7 +35,7 @@ func TestPrometheusExporterDropsStaleSeries(t *testing.T) {
 	require.NoError(t, exp.ConsumeMetrics(context.Background(), scrape(other, "redis.up", "redis.memory.used{db=db0}")))
 	before := seriesOf(t, metricsURL, redis.instance)
 	// The text format has no exponential histograms; target_info is the resource.
-	require.Equal(t, []string{"app_latency_seconds_bucket", "app_latency_seconds_count", "app_latency_seconds_sum", "app_pending", "app_requests_total",
+	require.Equal(t, []string{"app_latency_bucket", "app_latency_count", "app_latency_sum", "app_pending", "app_requests_total",
 		"app_wait_count", "app_wait_sum", "redis_memory_used", "redis_scrape_duration", "redis_up", "target_info"}, before)
 
 	down := scrape(target{"redis", redis.instance, ""}, "redis.up", "redis.scrape.duration")
@@ -73,7 +73,6 @@ func addEveryMetricType(md pmetric.Metrics) {
 	updown.Sum().DataPoints().AppendEmpty().SetIntValue(2)
 	histogram := ms.AppendEmpty()
 	histogram.SetName("app.latency")
-	histogram.SetUnit("s") // a unit suffix in the exporter's name
 	hp := histogram.SetEmptyHistogram().DataPoints().AppendEmpty()
 	histogram.Histogram().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
 	hp.SetCount(1)

@@ -235,6 +235,7 @@ func TestStalePointKeepsWhatTheExporterChecks(t *testing.T) {
 	ms := sm.Metrics()
 	gauge := ms.AppendEmpty()
 	gauge.SetName("g")
+	gauge.SetUnit("s") // the remote-write exporter names it g_seconds
 	gauge.SetEmptyGauge().DataPoints().AppendEmpty().Attributes().PutInt("n", 7)
 	counter := ms.AppendEmpty()
 	counter.SetName("counter")
@@ -273,6 +274,7 @@ func TestStalePointKeepsWhatTheExporterChecks(t *testing.T) {
 
 	type shape struct {
 		typ         pmetric.MetricType
+		unit        string
 		temporality pmetric.AggregationTemporality
 		monotonic   bool
 		attrs       string
@@ -283,7 +285,7 @@ func TestStalePointKeepsWhatTheExporterChecks(t *testing.T) {
 		if !flags.NoRecordedValue() {
 			return
 		}
-		s := shape{typ: m.Type(), attrs: metrictest.AttrString(attrs)}
+		s := shape{typ: m.Type(), unit: m.Unit(), attrs: metrictest.AttrString(attrs)}
 		switch m.Type() {
 		case pmetric.MetricTypeSum:
 			s.temporality, s.monotonic = m.Sum().AggregationTemporality(), m.Sum().IsMonotonic()
@@ -296,7 +298,7 @@ func TestStalePointKeepsWhatTheExporterChecks(t *testing.T) {
 		got[m.Name()] = s
 	})
 	assert.Equal(t, map[string]shape{
-		"g":       {typ: pmetric.MetricTypeGauge, attrs: "{n=7}"},
+		"g":       {typ: pmetric.MetricTypeGauge, unit: "s", attrs: "{n=7}"},
 		"counter": {typ: pmetric.MetricTypeSum, temporality: pmetric.AggregationTemporalityCumulative, monotonic: true, timestamp: 2},
 		"updown":  {typ: pmetric.MetricTypeSum, temporality: pmetric.AggregationTemporalityCumulative, timestamp: 2},
 		"h":       {typ: pmetric.MetricTypeHistogram, temporality: pmetric.AggregationTemporalityCumulative},
