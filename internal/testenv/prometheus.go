@@ -33,13 +33,18 @@ type PrometheusOptions struct {
 	ListenAddress string
 	// Retention bounds the TSDB (default 1h).
 	Retention time.Duration
+	// RemoteWriteReceiver accepts remote write at WriteURL (--web.enable-remote-write-receiver).
+	RemoteWriteReceiver bool
 }
 
-// Prometheus is a running Prometheus server with fresh storage.
+// Prometheus is a running server with fresh storage that answers Prometheus'
+// query API: Prometheus itself, or VictoriaMetrics (StartVictoriaMetrics).
 type Prometheus struct {
 	// URL is http://127.0.0.1:<port>
-	URL     string
-	Process *Process
+	URL string
+	// WriteURL takes Prometheus remote write (empty when the server does not).
+	WriteURL string
+	Process  *Process
 }
 
 // StartPrometheus starts Debian's prometheus on a free loopback port, scraping
@@ -67,32 +72,65 @@ func StartPrometheus(t testing.TB, scrapeTargets []string, opts PrometheusOption
 	if opts.Retention == 0 {
 		opts.Retention = time.Hour
 	}
-	p := NewProcess(t, "prometheus", bin,
-		"--config.file="+configPath,
-		"--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--storage.tsdb.retention.time="+model.Duration(opts.Retention).String(),
-		"--web.listen-address="+addr,
+	args := []string{
+		"--config.file=" + configPath,
+		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
+		"--storage.tsdb.retention.time=" + model.Duration(opts.Retention).String(),
+		"--web.listen-address=" + addr,
 		"--log.level=warn",
-	)
-	p.Start(t)
-	p.WaitTCP(t, addr, 30*time.Second)
-	prom := &Prometheus{URL: "http://" + addr, Process: p}
+	}
+	prom := &Prometheus{URL: "http://" + addr}
+	if opts.RemoteWriteReceiver {
+		args = append(args, "--web.enable-remote-write-receiver")
+		prom.WriteURL = prom.URL + "/api/v1/write"
+	}
+	prom.Process = NewProcess(t, "prometheus", bin, args...)
 	// Ready means the TSDB is open and the first config is applied.
+	prom.start(t, addr, "/-/ready")
+	return prom
+}
+
+// StartVictoriaMetrics starts Debian's single-node victoria-metrics on a free
+// loopback port with storage in a temporary folder; it takes remote write at
+// WriteURL (the protocol its cluster's vminsert takes too). Queries see a
+// sample as soon as it is written (no latency offset, no response cache).
+// It is stopped when the test ends.
+func StartVictoriaMetrics(t testing.TB) *Prometheus {
+	t.Helper()
+	bin := Binary(t, "victoria-metrics")
+	addr := Addr(FreePort(t))
+	vm := &Prometheus{URL: "http://" + addr, WriteURL: "http://" + addr + "/api/v1/write"}
+	vm.Process = NewProcess(t, "victoria-metrics", bin,
+		"-httpListenAddr="+addr,
+		"-storageDataPath="+filepath.Join(t.TempDir(), "data"),
+		"-retentionPeriod=1d",
+		"-search.latencyOffset=0s",
+		"-search.disableCache",
+		"-loggerLevel=WARN",
+	)
+	vm.start(t, addr, "/health")
+	return vm
+}
+
+// start runs the server and waits until readyPath answers 200.
+func (p *Prometheus) start(t testing.TB, addr, readyPath string) {
+	t.Helper()
+	p.Process.Start(t)
+	p.Process.WaitTCP(t, addr, 30*time.Second)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(prom.URL + "/-/ready")
+		resp, err := http.Get(p.URL + readyPath)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				break
+				return
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("prometheus not ready after 30s\n--- log ---\n%s", tail(p.Log(), 4000))
+			t.Fatalf("%s not ready after 30s\n--- log ---\n%s", p.Process.Name, tail(p.Process.Log(), 4000))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return prom
 }
 
 func renderPrometheusConfig(targets []string, opts PrometheusOptions) string {
@@ -104,6 +142,9 @@ func renderPrometheusConfig(targets []string, opts PrometheusOptions) string {
 		for _, f := range opts.RuleFiles {
 			fmt.Fprintf(&b, "  - %s\n", strconv.Quote(f))
 		}
+	}
+	if len(targets) == 0 {
+		return b.String() // a store for remote write only
 	}
 	fmt.Fprintf(&b, "scrape_configs:\n  - job_name: %s\n    honor_labels: %t\n    static_configs:\n      - targets:\n", strconv.Quote(opts.Job), opts.HonorLabels)
 	for _, target := range targets {

@@ -1,0 +1,315 @@
+package e2e
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moalog/platform-collector/internal/testenv"
+)
+
+// The scale-out tests run examples/scale-out/replica.yaml with the full build
+// (prometheus_remote_write) against real stores: VictoriaMetrics and
+// Prometheus with its remote-write receiver.
+
+// fullBinary is the full build: $OTELCOL_FULL_BIN (set by `make test`) or ./otelcol-full.
+func fullBinary(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("OTELCOL_FULL_BIN")
+	if bin == "" {
+		bin = filepath.Join(testenv.RepoRoot(), "otelcol-full")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("full collector binary %s not found: run `make build-full` first (or `make test`, which builds it)", bin)
+	}
+	return bin
+}
+
+// replica is one collector of examples/scale-out/replica.yaml.
+type replica struct {
+	process *testenv.Process
+	// telemetry is the collector's own metrics page (exporter queue size).
+	telemetry string
+	// page is the Prometheus exporter's /metrics, for a replica started with one.
+	page string
+}
+
+// replicaOptions says which share of targets a replica scrapes and where it writes.
+type replicaOptions struct {
+	targets  []string
+	count    int // 0: unsharded
+	index    int
+	writeURL string
+	withPage bool // also serve the Prometheus exporter page, as otelcol.yaml does
+}
+
+// startReplica runs the shipped replica config with ./otelcol-full: its
+// targets scraped every second, its own endpoints on free ports.
+func startReplica(t *testing.T, opts replicaOptions) *replica {
+	t.Helper()
+	r := &replica{telemetry: fmt.Sprintf("http://%s/metrics", testenv.Addr(testenv.FreePort(t)))}
+	health := testenv.Addr(testenv.FreePort(t))
+	telemetryPort := strings.TrimSuffix(strings.TrimPrefix(r.telemetry, "http://127.0.0.1:"), "/metrics")
+	var overlay strings.Builder
+	overlay.WriteString("receivers:\n  jolokia/fleet:\n    collection_interval: 1s\n    initial_delay: 0s\n    targets:\n")
+	for _, target := range opts.targets {
+		fmt.Fprintf(&overlay, "      - endpoint: %s\n", target)
+	}
+	fmt.Fprintf(&overlay, "extensions: {health_check: {endpoint: %q}}\n", health)
+	fmt.Fprintf(&overlay, "service:\n  telemetry: {metrics: {readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: %s}}}}]}}\n", telemetryPort)
+	if opts.withPage {
+		page := testenv.Addr(testenv.FreePort(t))
+		r.page = "http://" + page + "/metrics"
+		fmt.Fprintf(&overlay, "  pipelines: {metrics: {exporters: [prometheus_remote_write, prometheus]}}\nexporters: {prometheus: {endpoint: %q}}\n", page)
+	}
+	overlayPath := filepath.Join(t.TempDir(), "overlay.yaml")
+	require.NoError(t, os.WriteFile(overlayPath, []byte(overlay.String()), 0o600))
+	example := filepath.Join(testenv.RepoRoot(), "examples", "scale-out", "replica.yaml")
+	r.process = testenv.NewProcess(t, "replica-"+strconv.Itoa(opts.index), fullBinary(t),
+		"--config=file:"+example, "--config=file:"+overlayPath)
+	r.process.Env = []string{
+		"SHARD_COUNT=" + strconv.Itoa(opts.count),
+		"SHARD_INDEX=" + strconv.Itoa(opts.index),
+		"REMOTE_WRITE_URL=" + opts.writeURL,
+	}
+	r.process.Start(t)
+	require.Eventually(t, func() bool {
+		status, _ := httpGet("http://" + health + "/")
+		return status == http.StatusOK || !r.process.Running()
+	}, 30*time.Second, 100*time.Millisecond, "replica healthy")
+	require.True(t, r.process.Running(), "replica exited at start:\n%s", r.process.Log())
+	return r
+}
+
+// fleetTargets starts n simulated Jolokia agents (answering like the real
+// 2.4.2 agent) and one real test JVM, and returns their endpoints.
+func fleetTargets(t *testing.T, n int) []string {
+	t.Helper()
+	recorded := filepath.Join(testenv.RepoRoot(), "receiver", "jolokiareceiver", "testdata", "recorded", "jolokia-2.4.2-agent", "receiver-jvm-preset.json")
+	fleet := testenv.StartJolokiaFleet(t, n, recorded, "")
+	jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2})
+	return append(slices.Clone(fleet.Endpoints), jvm.Endpoint)
+}
+
+// seriesIn lists the series a store holds now, each as its sorted labels.
+func seriesIn(t *testing.T, store *testenv.Prometheus, selector string) []string {
+	t.Helper()
+	var out []string
+	for _, s := range store.Query(t, selector) {
+		out = append(out, labelString(s.Labels))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// pageFamilies reads a Prometheus text page.
+func pageFamilies(t *testing.T, page string) map[string]*dto.MetricFamily {
+	t.Helper()
+	status, body := httpGet(page)
+	require.Equal(t, http.StatusOK, status, body)
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(body))
+	require.NoError(t, err)
+	return families
+}
+
+// telemetryValue is the sum of a metric's samples on a collector's own metrics page.
+func telemetryValue(t *testing.T, page, name string) float64 {
+	t.Helper()
+	family := pageFamilies(t, page)[name]
+	require.NotNil(t, family, "%s on %s", name, page)
+	sum := 0.0
+	for _, m := range family.GetMetric() {
+		sum += sampleValue(m)
+	}
+	return sum
+}
+
+// seriesOnPage lists the series of a Prometheus exporter page the same way.
+func seriesOnPage(t *testing.T, page string) []string {
+	t.Helper()
+	var out []string
+	for name, family := range pageFamilies(t, page) {
+		for _, m := range family.GetMetric() {
+			labels := labelMap(m)
+			labels["__name__"] = name
+			// An empty label is no label to Prometheus (otel_scope_version="").
+			maps.DeleteFunc(labels, func(_, v string) bool { return v == "" })
+			if name == "target_info" && len(labels) == 3 {
+				// The page has a target_info of only job and instance for every
+				// resource; remote write sends one only for a resource with more.
+				continue
+			}
+			out = append(out, labelString(labels))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// assertSameSeries compares two series lists and reports only the difference.
+func assertSameSeries(t assert.TestingT, want, got []string, msg string) {
+	missing := slices.DeleteFunc(slices.Clone(want), func(s string) bool { _, found := slices.BinarySearch(got, s); return found })
+	extra := slices.DeleteFunc(slices.Clone(got), func(s string) bool { _, found := slices.BinarySearch(want, s); return found })
+	assert.True(t, len(missing)+len(extra) == 0, "%s: %d series missing %v, %d extra %v", msg, len(missing), head(missing), len(extra), head(extra))
+}
+
+// head is at most the first 5 items, for messages.
+func head(items []string) []string { return items[:min(len(items), 5)] }
+
+func labelString(labels map[string]string) string {
+	var kv []string
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		kv = append(kv, k+"="+strconv.Quote(labels[k]))
+	}
+	return "{" + strings.Join(kv, ",") + "}"
+}
+
+// instances lists the instance label of a query's series.
+func instances(t *testing.T, store *testenv.Prometheus, promql string) []string {
+	t.Helper()
+	var out []string
+	for _, s := range store.Query(t, promql) {
+		out = append(out, s.Labels["instance"])
+	}
+	sort.Strings(out)
+	return out
+}
+
+// waitForTargets waits until the store holds a current jolokia_up for every
+// target, each with at least `samples` samples of the last minute.
+func waitForTargets(t *testing.T, store *testenv.Prometheus, targets, samples int) {
+	t.Helper()
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		got, err := store.QueryErr(fmt.Sprintf("count_over_time(jolokia_up[1m]) >= %d and jolokia_up", samples))
+		require.NoError(c, err)
+		assert.Len(c, got, targets)
+	}, 90*time.Second, 250*time.Millisecond, "%d targets with %d samples each in %s", targets, samples, store.Process.Name)
+}
+
+// assertScrapedOnce checks that no target is written by two replicas: at a
+// 1s interval one writer puts at most 6 samples in 5 seconds, two put ~10.
+func assertScrapedOnce(t *testing.T, store *testenv.Prometheus) {
+	t.Helper()
+	assert.Empty(t, store.Query(t, "count_over_time(jolokia_up[5s]) > 6"), "targets with samples from two replicas")
+}
+
+// TestRemoteWriteShardedReplicas: three replicas split a fleet and write into
+// VictoriaMetrics; one unsharded collector writes the same fleet into
+// Prometheus. Each target's series are in the store exactly once; a replica
+// stopped with SIGTERM ends its series at once (stale markers); a new replica
+// of the same index takes over without duplicates.
+func TestRemoteWriteShardedReplicas(t *testing.T) {
+	const simulated, count = 45, 3
+	targets := fleetTargets(t, simulated)
+	vm := testenv.StartVictoriaMetrics(t)
+	prom := testenv.StartPrometheus(t, nil, testenv.PrometheusOptions{RemoteWriteReceiver: true})
+	replicas := make([]*replica, count)
+	for i := range replicas {
+		replicas[i] = startReplica(t, replicaOptions{targets: targets, count: count, index: i, writeURL: vm.WriteURL})
+	}
+	whole := startReplica(t, replicaOptions{targets: targets, writeURL: prom.WriteURL, withPage: true})
+
+	waitForTargets(t, vm, len(targets), 3)
+	waitForTargets(t, prom, len(targets), 3)
+	t.Run("exactly once", func(t *testing.T) {
+		assertScrapedOnce(t, vm)
+		sharded := seriesIn(t, vm, `{job!=""}`)
+		assertSameSeries(t, seriesIn(t, prom, `{job!=""}`), sharded, "3 replicas in VictoriaMetrics = one collector in Prometheus")
+		assertSameSeries(t, seriesOnPage(t, whole.page), sharded, "the store holds what the Prometheus exporter page shows")
+	})
+
+	t.Run("SIGTERM marks the replica's series stale", func(t *testing.T) {
+		before := instances(t, vm, "jolokia_up")
+		stopped := time.Now()
+		replicas[0].process.Stop()
+		var gone []string
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			now := instances(t, vm, "jolokia_up")
+			gone = slices.DeleteFunc(slices.Clone(before), func(i string) bool { return slices.Contains(now, i) })
+			assert.NotEmpty(c, gone, "replica 0's targets left the store")
+			// Series of the live replicas are fresh; none of replica 0's is left behind.
+			assert.Empty(c, vm.Query(t, "time() - timestamp(jolokia_up) > 3"))
+		}, 15*time.Second, 100*time.Millisecond)
+		t.Logf("stale in VictoriaMetrics %.1fs after SIGTERM: %d of %d targets", time.Since(stopped).Seconds(), len(gone), len(before))
+		selector := fmt.Sprintf(`{instance=~%q}`, strings.Join(gone, "|"))
+		assert.Empty(t, head(seriesIn(t, vm, selector)), "no series of replica 0 stays current")
+	})
+
+	t.Run("replaced", func(t *testing.T) {
+		replicas[0] = startReplica(t, replicaOptions{targets: targets, count: count, index: 0, writeURL: vm.WriteURL})
+		waitForTargets(t, vm, len(targets), 3)
+		assertScrapedOnce(t, vm)
+		assertSameSeries(t, seriesIn(t, prom, `{job!=""}`), seriesIn(t, vm, `{job!=""}`), "the same series as before, once")
+	})
+
+	t.Run("Prometheus: SIGTERM of the unsharded collector", func(t *testing.T) {
+		stopped := time.Now()
+		whole.process.Stop()
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			assert.Empty(c, head(seriesIn(t, prom, `{job!=""}`)))
+		}, 15*time.Second, 100*time.Millisecond)
+		t.Logf("stale in Prometheus %.1fs after SIGTERM", time.Since(stopped).Seconds())
+	})
+}
+
+// TestRemoteWriteBackPressure stops the store for 30 s under one replica: the
+// remote-write queue holds the batches (bounded by its queue_size in
+// requests), then drains in order once the store is back, and the store holds
+// every sample of the outage.
+func TestRemoteWriteBackPressure(t *testing.T) {
+	const targets, outage = 30, 30 * time.Second
+	recorded := filepath.Join(testenv.RepoRoot(), "receiver", "jolokiareceiver", "testdata", "recorded", "jolokia-2.4.2-agent", "receiver-jvm-preset.json")
+	fleet := testenv.StartJolokiaFleet(t, targets, recorded, "")
+	vm := testenv.StartVictoriaMetrics(t)
+	r := startReplica(t, replicaOptions{targets: fleet.Endpoints, writeURL: vm.WriteURL})
+	waitForTargets(t, vm, targets, 2)
+	const queueSize, capacity, rss = "otelcol_exporter_queue_size", "otelcol_exporter_queue_capacity", "otelcol_process_memory_rss"
+	require.Equal(t, 10000.0, telemetryValue(t, r.telemetry, capacity), "queue_size of examples/scale-out/replica.yaml")
+	rssBefore := telemetryValue(t, r.telemetry, rss)
+
+	vm.Process.Stop()
+	stopped := time.Now()
+	peakQueue, peakRSS := 0.0, 0.0
+	for time.Since(stopped) < outage { // the outage itself; the queue is observed throughout
+		peakQueue = max(peakQueue, telemetryValue(t, r.telemetry, queueSize))
+		peakRSS = max(peakRSS, telemetryValue(t, r.telemetry, rss))
+		time.Sleep(500 * time.Millisecond)
+	}
+	vm.Process.Restart(t)
+	restarted := time.Now()
+	require.Eventually(t, func() bool { return telemetryValue(t, r.telemetry, queueSize) == 0 }, 60*time.Second, 100*time.Millisecond, "the queue drains")
+	drained := time.Since(restarted)
+	assert.GreaterOrEqual(t, peakQueue, 10.0, "batches waited in the queue during the outage")
+
+	// Every target's samples from 5 s before the outage to its end, one a second.
+	at := restarted.Unix()
+	window := time.Duration(at-stopped.Add(-5*time.Second).Unix()) * time.Second
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		perTarget, err := vm.QueryErr(fmt.Sprintf("count_over_time(jolokia_up[%ds] @ %d)", int(window.Seconds()), at))
+		require.NoError(c, err)
+		assert.Len(c, perTarget, targets)
+		for _, s := range perTarget {
+			n, err := strconv.ParseFloat(s.Value, 64)
+			require.NoError(c, err)
+			assert.GreaterOrEqual(c, n, window.Seconds()-2, "samples of %s across the outage", s.Labels["instance"])
+		}
+	}, 60*time.Second, 250*time.Millisecond, "every sample of the outage reaches the store")
+	stored := time.Since(restarted)
+	t.Logf("outage %s: peak queue %.0f of %.0f requests, RSS %.1f -> peak %.1f MiB; queue empty %.1fs and every sample queryable %.1fs after the store returned",
+		outage, peakQueue, telemetryValue(t, r.telemetry, capacity), rssBefore/(1<<20), peakRSS/(1<<20), drained.Seconds(), stored.Seconds())
+}
