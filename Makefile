@@ -7,7 +7,7 @@ GO ?= go
 TEST_TIMEOUT ?= 25m
 GENERATED := cmd/otelcol cmd/otelcol-full receiver grafana/dashboards
 
-.PHONY: build build-full run test test-deps lint generate check-generated bench bench-compare dashboards demo reliability fuzz
+.PHONY: build build-full run test test-deps lint generate check-generated bench bench-compare dashboards demo reliability fuzz scale
 
 # Prometheus service discovery kept in the binary: file, http and kubernetes (always compiled in)
 # and dns (compose); the cloud ones are left out. Measurements: bench/RESULTS.md.
@@ -29,15 +29,16 @@ run: build
 test-deps:
 	bash scripts/install-deps.sh
 
-## test: every test: unit, integration against real servers, config validation
-test: test-deps build
+## test: every test: unit, integration against real servers, config validation (the scale-out tests run ./otelcol-full)
+test: test-deps build build-full
 	./otelcol validate --config otelcol.yaml
-	OTELCOL_BIN=$(CURDIR)/otelcol $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	OTELCOL_BIN=$(CURDIR)/otelcol OTELCOL_FULL_BIN=$(CURDIR)/otelcol-full $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 ## lint: go vet and gofmt
 lint:
 	$(GO) vet ./...
 	$(GO) vet -tags benchcompare ./bench
+	$(GO) vet -tags scale ./internal/e2e
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 ## generate: cmd/otelcol from builder-config.yaml, cmd/otelcol-full from it + the overlay, receivers' code from metadata.yaml
@@ -76,6 +77,10 @@ reliability: test-deps build
 	mkdir -p .cache && rm -f .cache/reliability-report.md
 	OTELCOL_BIN=$(CURDIR)/otelcol RELIABILITY_SOAK=10m RELIABILITY_LOAD=20000 RELIABILITY_REPORT=$(CURDIR)/.cache/reliability-report.md \
 		$(GO) test -count=1 -timeout 40m -v -run 'TestReliability|TestShippedConfigsBindLoopback|TestComposePublishesCollectorOnLoopback' ./internal/e2e/
+
+## scale: sharded replicas (examples/scale-out) over 3,000 and 10,000 simulated JVMs into VictoriaMetrics at 15s; prints the table of bench/RESULTS.md (~15 min). SCALE_ARGS="-scale.rows=3000x3" for one row
+scale: test-deps build-full
+	OTELCOL_FULL_BIN=$(CURDIR)/otelcol-full $(GO) test -tags scale -count=1 -timeout 60m -v -run '^TestScaleOutTable$$' ./internal/e2e/ -args $(SCALE_ARGS)
 
 ## fuzz: every fuzz target for FUZZTIME each (default 60s); crashers land in <pkg>/testdata/fuzz/ and become regression tests
 fuzz:

@@ -54,7 +54,8 @@ type replicaOptions struct {
 	count    int // 0: unsharded
 	index    int
 	writeURL string
-	withPage bool // also serve the Prometheus exporter page, as otelcol.yaml does
+	withPage bool          // also serve the Prometheus exporter page, as otelcol.yaml does
+	interval time.Duration // collection_interval; default 1s
 }
 
 // startReplica runs the shipped replica config with ./otelcol-full: its
@@ -64,8 +65,11 @@ func startReplica(t *testing.T, opts replicaOptions) *replica {
 	r := &replica{telemetry: fmt.Sprintf("http://%s/metrics", testenv.Addr(testenv.FreePort(t)))}
 	health := testenv.Addr(testenv.FreePort(t))
 	telemetryPort := strings.TrimSuffix(strings.TrimPrefix(r.telemetry, "http://127.0.0.1:"), "/metrics")
+	if opts.interval == 0 {
+		opts.interval = time.Second
+	}
 	var overlay strings.Builder
-	overlay.WriteString("receivers:\n  jolokia/fleet:\n    collection_interval: 1s\n    initial_delay: 0s\n    targets:\n")
+	fmt.Fprintf(&overlay, "receivers:\n  jolokia/fleet:\n    collection_interval: %s\n    initial_delay: 0s\n    targets:\n", opts.interval)
 	for _, target := range opts.targets {
 		fmt.Fprintf(&overlay, "      - endpoint: %s\n", target)
 	}
@@ -250,11 +254,35 @@ func TestRemoteWriteShardedReplicas(t *testing.T) {
 		assert.Empty(t, head(seriesIn(t, vm, selector)), "no series of replica 0 stays current")
 	})
 
+	// The replacement: same index, a fresh process without state (started here: it lives until the test ends).
+	replicas[0] = startReplica(t, replicaOptions{targets: targets, count: count, index: 0, writeURL: vm.WriteURL})
 	t.Run("replaced", func(t *testing.T) {
-		replicas[0] = startReplica(t, replicaOptions{targets: targets, count: count, index: 0, writeURL: vm.WriteURL})
 		waitForTargets(t, vm, len(targets), 3)
 		assertScrapedOnce(t, vm)
 		assertSameSeries(t, seriesIn(t, prom, `{job!=""}`), seriesIn(t, vm, `{job!=""}`), "the same series as before, once")
+	})
+
+	t.Run("kill -9: series freeze until the store's lookback", func(t *testing.T) {
+		before := instances(t, vm, "jolokia_up")
+		killed := time.Now()
+		replicas[1].process.Kill()
+		// The signal of the frozen-series alert (examples/scale-out/store-alerts.yml), at 10 intervals:
+		// replica 1's targets stop advancing, the others do not.
+		var frozen []string
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			frozen = instances(t, vm, "time() - timestamp(jolokia_up) > 10")
+			fresh := instances(t, vm, "time() - timestamp(jolokia_up) < 5")
+			assert.NotEmpty(c, frozen)
+			assert.Equal(c, len(before), len(frozen)+len(fresh))
+		}, 30*time.Second, 250*time.Millisecond, "replica 1's series stop advancing")
+		t.Logf("kill -9: %d targets' series frozen but current in VictoriaMetrics %.1fs later (1s interval)", len(frozen), time.Since(killed).Seconds())
+		if os.Getenv("SCALEOUT_KILL_LOOKBACK") == "" {
+			return
+		}
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			assert.Len(c, instances(t, vm, "jolokia_up"), len(before)-len(frozen))
+		}, 10*time.Minute, time.Second, "replica 1's targets leave the store")
+		t.Logf("kill -9: they left VictoriaMetrics %.1fs after the kill", time.Since(killed).Seconds())
 	})
 
 	t.Run("Prometheus: SIGTERM of the unsharded collector", func(t *testing.T) {
@@ -312,4 +340,16 @@ func TestRemoteWriteBackPressure(t *testing.T) {
 	stored := time.Since(restarted)
 	t.Logf("outage %s: peak queue %.0f of %.0f requests, RSS %.1f -> peak %.1f MiB; queue empty %.1fs and every sample queryable %.1fs after the store returned",
 		outage, peakQueue, telemetryValue(t, r.telemetry, capacity), rssBefore/(1<<20), peakRSS/(1<<20), drained.Seconds(), stored.Seconds())
+}
+
+// TestScaleOutAlertRules: the store alert of examples/scale-out is valid and
+// its promtool unit tests pass.
+func TestScaleOutAlertRules(t *testing.T) {
+	dir := filepath.Join(testenv.RepoRoot(), "examples", "scale-out")
+	promtool := testenv.Binary(t, "promtool")
+	out, err := testenv.Run(promtool, "check", "rules", filepath.Join(dir, "store-alerts.yml"))
+	require.NoError(t, err, out)
+	out, err = testenv.Run(promtool, "test", "rules", filepath.Join(dir, "store-alerts_test.yml"))
+	require.NoError(t, err, out)
+	require.Contains(t, out, "SUCCESS")
 }

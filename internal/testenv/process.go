@@ -126,6 +126,16 @@ func (p *Process) starts() int {
 	return p.nStart
 }
 
+// Pid is the running process' id (0 when it is not running), for measurements.
+func (p *Process) Pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil || p.cmd.Process == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+
 // Running reports whether the process is alive.
 func (p *Process) Running() bool {
 	p.mu.Lock()
