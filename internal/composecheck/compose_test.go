@@ -23,12 +23,18 @@ var testEnv = []string{"GRAFANA_ADMIN_PASSWORD=test-only"}
 
 func load(t *testing.T, env []string, files ...string) (*types.Project, error) {
 	t.Helper()
+	return loadIn(t, composeDir(), env, files...)
+}
+
+// loadIn loads compose files of dir as `docker compose -f ...` does.
+func loadIn(t *testing.T, dir string, env []string, files ...string) (*types.Project, error) {
+	t.Helper()
 	var paths []string
 	for _, f := range files {
-		paths = append(paths, filepath.Join(composeDir(), f))
+		paths = append(paths, filepath.Join(dir, f))
 	}
 	opts, err := cli.NewProjectOptions(paths,
-		cli.WithWorkingDirectory(composeDir()),
+		cli.WithWorkingDirectory(dir),
 		cli.WithEnv(env),
 		cli.WithResolvedPaths(true),
 	)
