@@ -306,18 +306,20 @@ func TestRemoteWriteBackPressure(t *testing.T) {
 	vm := testenv.StartVictoriaMetrics(t)
 	r := startReplica(t, replicaOptions{targets: fleet.Endpoints, writeURL: vm.WriteURL})
 	waitForTargets(t, vm, targets, 2)
-	const queueSize, capacity, rss = "otelcol_exporter_queue_size", "otelcol_exporter_queue_capacity", "otelcol_process_memory_rss"
+	const queueSize, capacity, heap, accepted = "otelcol_exporter_queue_size", "otelcol_exporter_queue_capacity",
+		"otelcol_process_runtime_heap_alloc_bytes", "otelcol_receiver_accepted_metric_points"
 	require.Equal(t, 10000.0, telemetryValue(t, r.telemetry, capacity), "queue_size of examples/scale-out/replica.yaml")
-	rssBefore := telemetryValue(t, r.telemetry, rss)
+	heapBefore, acceptedBefore := telemetryValue(t, r.telemetry, heap), telemetryValue(t, r.telemetry, accepted)
 
 	vm.Process.Stop()
 	stopped := time.Now()
-	peakQueue, peakRSS := 0.0, 0.0
+	peakQueue, peakHeap := 0.0, 0.0
 	for time.Since(stopped) < outage { // the outage itself; the queue is observed throughout
 		peakQueue = max(peakQueue, telemetryValue(t, r.telemetry, queueSize))
-		peakRSS = max(peakRSS, telemetryValue(t, r.telemetry, rss))
+		peakHeap = max(peakHeap, telemetryValue(t, r.telemetry, heap))
 		time.Sleep(500 * time.Millisecond)
 	}
+	queuedPoints := telemetryValue(t, r.telemetry, accepted) - acceptedBefore
 	vm.Process.Restart(t)
 	restarted := time.Now()
 	require.Eventually(t, func() bool { return telemetryValue(t, r.telemetry, queueSize) == 0 }, 60*time.Second, 100*time.Millisecond, "the queue drains")
@@ -338,8 +340,10 @@ func TestRemoteWriteBackPressure(t *testing.T) {
 		}
 	}, 60*time.Second, 250*time.Millisecond, "every sample of the outage reaches the store")
 	stored := time.Since(restarted)
-	t.Logf("outage %s: peak queue %.0f of %.0f requests, RSS %.1f -> peak %.1f MiB; queue empty %.1fs and every sample queryable %.1fs after the store returned",
-		outage, peakQueue, telemetryValue(t, r.telemetry, capacity), rssBefore/(1<<20), peakRSS/(1<<20), drained.Seconds(), stored.Seconds())
+	t.Logf("outage %s: %.0f points queued in at most %.0f of %.0f requests; Go heap %.1f -> peak %.1f MiB (%.0f B per queued point); "+
+		"queue empty %.1fs and every sample queryable %.1fs after the store returned",
+		outage, queuedPoints, peakQueue, telemetryValue(t, r.telemetry, capacity), heapBefore/(1<<20), peakHeap/(1<<20),
+		(peakHeap-heapBefore)/queuedPoints, drained.Seconds(), stored.Seconds())
 }
 
 // TestScaleOutAlertRules: the store alert of examples/scale-out is valid and
