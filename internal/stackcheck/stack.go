@@ -195,6 +195,10 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 	s.CollectorMetrics = "http://" + metricsAddr + "/metrics"
 	s.CollectorHealth = "http://" + healthAddr + "/"
 
+	ruleFiles, err := filepath.Glob(filepath.Join(root, "compose", "prometheus", "rules", "*.yml"))
+	if err != nil || len(ruleFiles) == 0 {
+		t.Fatalf("the alert rules under compose/prometheus/rules: %v", err)
+	}
 	promAddr := ""
 	if opts.FixedPorts {
 		promAddr = opts.PrometheusAddr
@@ -203,7 +207,7 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 		Job:            "otelcol",
 		HonorLabels:    true,
 		ScrapeInterval: durationOr(opts.PrometheusScrapeInterval, time.Second),
-		RuleFiles:      []string{filepath.Join(root, "compose", "prometheus", "rules", "platform-alerts.yml")},
+		RuleFiles:      ruleFiles,
 		ListenAddress:  promAddr,
 		Retention:      opts.Retention,
 	})

@@ -191,6 +191,27 @@ func TestIntegrationReplica(t *testing.T) {
 	assert.Equal(t, int64(0), got["mysql.replica.io_running{channel=}"])
 	assert.Equal(t, int64(1), got["mysql.replica.sql_running{channel=}"])
 
+	// Multi-source: a second primary on connection 'orders' has its own
+	// series, running while the default connection's IO thread is stopped;
+	// stopping its SQL thread shows in its series only.
+	orders := testenv.StartMariaDB(t, testenv.MariaDBOptions{Args: []string{"--gtid-domain-id=2"}})
+	orders.Exec(t, "CREATE USER 'orders_repl'@'127.0.0.1' IDENTIFIED BY 'repl'", "GRANT REPLICATION SLAVE ON *.* TO 'orders_repl'@'127.0.0.1'")
+	replica.Exec(t,
+		fmt.Sprintf("CHANGE MASTER 'orders' TO MASTER_HOST='127.0.0.1', MASTER_PORT=%d, MASTER_USER='orders_repl', MASTER_PASSWORD='repl', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1", orders.Port),
+		"START SLAVE 'orders'")
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		got := points(s.scrapeMetrics(c))
+		assert.Equal(c, int64(1), got["mysql.replica.io_running{channel=orders}"])
+		assert.Equal(c, int64(1), got["mysql.replica.sql_running{channel=orders}"])
+		assert.Equal(c, int64(0), got["mysql.replica.io_running{channel=}"])
+		assert.Contains(c, got, "mysql.replica.time_behind_source{channel=orders}")
+	}, 20*time.Second, 100*time.Millisecond)
+	replica.Exec(t, "STOP SLAVE 'orders' SQL_THREAD")
+	got = s.scrapePoints(t)
+	assert.Equal(t, int64(0), got["mysql.replica.sql_running{channel=orders}"])
+	assert.Equal(t, int64(1), got["mysql.replica.sql_running{channel=}"])
+	assert.NotContains(t, got, "mysql.replica.time_behind_source{channel=orders}")
+
 	// The primary is no replica: no lag series, no warning.
 	p := startScraper(t, tcp(primary))
 	got = p.scrapePoints(t)
