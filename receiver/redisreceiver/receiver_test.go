@@ -2,16 +2,13 @@ package redisreceiver
 
 import (
 	"context"
-	"errors"
-	"sync"
-	"sync/atomic"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.uber.org/zap"
@@ -67,46 +64,25 @@ func TestReceiversRunIndependently(t *testing.T) {
 func TestRefusedStalePointsAreSentAgain(t *testing.T) {
 	t.Parallel()
 	srv := testenv.StartRedis(t, testenv.RedisOptions{})
-	var refuse atomic.Bool
-	var mu sync.Mutex
-	var accepted []pmetric.Metrics
-	refusedDown := 0
-	next, err := consumer.NewMetrics(func(_ context.Context, md pmetric.Metrics) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if refuse.Load() {
-			if points(md)["redis.up"] == 0 {
-				refusedDown++
-			}
-			return errors.New("data refused due to high memory usage")
-		}
-		accepted = append(accepted, md)
-		return nil
-	})
-	require.NoError(t, err)
+	sink := new(metrictest.RefusingSink)
 	cfg := configFor(srv.Addr)
 	cfg.CollectionInterval = 50 * time.Millisecond
 	cfg.InitialDelay = 0
-	rcv, err := NewFactory().CreateMetrics(context.Background(), newTestSettings(), cfg, next)
+	rcv, err := NewFactory().CreateMetrics(context.Background(), newTestSettings(), cfg, sink)
 	require.NoError(t, err)
 	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
 	t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })
-	locked := func(f func() bool) func() bool {
-		return func() bool { mu.Lock(); defer mu.Unlock(); return f() }
-	}
-	require.Eventually(t, locked(func() bool { return len(accepted) > 0 }), 10*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return len(sink.Accepted()) > 0 }, 10*time.Second, 10*time.Millisecond)
 
-	refuse.Store(true)
+	sink.Refuse(true)
 	srv.Kill()
-	require.Eventually(t, locked(func() bool { return refusedDown > 0 }), 10*time.Second, 10*time.Millisecond,
-		"the scrape with the stale points is refused")
-	mu.Lock()
-	before := len(accepted)
-	refuse.Store(false)
-	mu.Unlock()
-	require.Eventually(t, locked(func() bool { return len(accepted) > before }), 10*time.Second, 10*time.Millisecond)
-	mu.Lock()
-	defer mu.Unlock()
-	assert.Contains(t, metrictest.Stale(accepted[before]), "redis.memory.used", "sent again after the refusal")
-	assert.Equal(t, map[string]float64{"redis.up": 0}, points(accepted[before]))
+	require.Eventually(t, func() bool {
+		return slices.ContainsFunc(sink.Refused(), func(md pmetric.Metrics) bool { return len(metrictest.Stale(md)) > 0 })
+	}, 10*time.Second, 10*time.Millisecond, "the scrape with the stale points is refused")
+	before := len(sink.Accepted())
+	sink.Refuse(false)
+	require.Eventually(t, func() bool { return len(sink.Accepted()) > before }, 10*time.Second, 10*time.Millisecond)
+	next := sink.Accepted()[before]
+	assert.Contains(t, metrictest.Stale(next), "redis.memory.used", "sent again after the refusal")
+	assert.Equal(t, map[string]float64{"redis.up": 0}, points(next))
 }
