@@ -29,6 +29,8 @@ func allRenderedNames(t *testing.T) map[string]string {
 	mb.RecordRedisUpDataPoint(ts, 1)
 	recordInfo(mb, ts, fixture(t, "info_all.txt"))
 	recordInfo(mb, ts, fixture(t, "info_replica.txt"))
+	recordInfo(mb, ts, fixture(t, "info_sentinel.txt"))
+	recordInfo(mb, ts, "sentinel_total_tilt:0\r\n") // Redis 7.2+, not in the 7.0 fixture
 	recordClusterInfo(mb, ts, fixture(t, "cluster_info.txt"))
 	md := mb.Emit()
 	out := map[string]string{}
