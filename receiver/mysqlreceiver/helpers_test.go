@@ -117,6 +117,8 @@ func allMetrics() metadata.MetricsBuilderConfig {
 		&m.MysqlJoins, &m.MysqlStatementEventCount, &m.MysqlStatementEventWaitTime,
 		&m.MysqlMysqlxWorkerThreads, &m.MysqlTableOpenCache, &m.MysqlQcacheHits,
 		&m.MysqlQcacheNotCached, &m.MysqlQcacheQueries, &m.MysqlQueryClientCount,
+		&m.MysqlQcacheFreeMemory, &m.MysqlQcacheInserts, &m.MysqlQcacheLowmemPrunes,
+		&m.MysqlMaxUsedConnections, &m.MysqlCommandCalls, &m.MysqlProcesslistThreads,
 	} {
 		mc.Enabled = true
 	}

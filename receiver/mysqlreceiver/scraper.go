@@ -22,8 +22,11 @@ import (
 // The statements of one scrape. Every one is read-only.
 const (
 	statusQuery    = "SHOW GLOBAL STATUS"
-	variablesQuery = "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('innodb_buffer_pool_size', 'max_connections', 'performance_schema', 'version')"
-	ioWaitsQuery   = "SELECT 'table', OBJECT_SCHEMA, OBJECT_NAME, '', COUNT_DELETE, COUNT_FETCH, COUNT_INSERT, COUNT_UPDATE, SUM_TIMER_DELETE, SUM_TIMER_FETCH, SUM_TIMER_INSERT, SUM_TIMER_UPDATE" +
+	variablesQuery = "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('innodb_buffer_pool_size', 'max_connections', 'performance_schema', 'version'," +
+		" 'open_files_limit', 'table_open_cache', 'table_definition_cache', 'max_prepared_stmt_count', 'innodb_force_recovery'," +
+		" 'innodb_log_buffer_size', 'key_buffer_size', 'query_cache_size', 'thread_cache_size')"
+	processlistQuery = "SELECT COMMAND, COALESCE(STATE, ''), COUNT(*) FROM information_schema.PROCESSLIST GROUP BY COMMAND, STATE"
+	ioWaitsQuery     = "SELECT 'table', OBJECT_SCHEMA, OBJECT_NAME, '', COUNT_DELETE, COUNT_FETCH, COUNT_INSERT, COUNT_UPDATE, SUM_TIMER_DELETE, SUM_TIMER_FETCH, SUM_TIMER_INSERT, SUM_TIMER_UPDATE" +
 		" FROM performance_schema.table_io_waits_summary_by_table WHERE OBJECT_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')" +
 		" UNION ALL SELECT 'index', OBJECT_SCHEMA, OBJECT_NAME, COALESCE(INDEX_NAME, 'NONE'), COUNT_DELETE, COUNT_FETCH, COUNT_INSERT, COUNT_UPDATE, SUM_TIMER_DELETE, SUM_TIMER_FETCH, SUM_TIMER_INSERT, SUM_TIMER_UPDATE" +
 		" FROM performance_schema.table_io_waits_summary_by_index_usage WHERE OBJECT_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')"
@@ -52,6 +55,7 @@ type mysqlScraper struct {
 	wantIOWaits          bool
 	wantStatements       bool
 	wantReplica          bool
+	wantProcesslist      bool
 	scrapeTimeout        time.Duration
 
 	// scrapeMu serialises scrapes: the MetricsBuilder is not safe for
@@ -68,6 +72,14 @@ type serverInfo struct {
 	performanceSchema bool
 }
 
+// systemName is the db.system.name of the server.
+func (i serverInfo) systemName() string {
+	if i.mariaDB {
+		return "mariadb"
+	}
+	return "mysql"
+}
+
 func newScraper(cfg *Config, settings receiver.Settings) *mysqlScraper {
 	m := cfg.Metrics
 	s := &mysqlScraper{
@@ -81,9 +93,11 @@ func newScraper(cfg *Config, settings receiver.Settings) *mysqlScraper {
 		wantIOWaits: m.MysqlTableIoWaitCount.Enabled || m.MysqlTableIoWaitTime.Enabled ||
 			m.MysqlIndexIoWaitCount.Enabled || m.MysqlIndexIoWaitTime.Enabled,
 		wantStatements: m.MysqlStatementEventCount.Enabled || m.MysqlStatementEventWaitTime.Enabled,
-		wantReplica:    m.MysqlReplicaTimeBehindSource.Enabled || m.MysqlReplicaSQLDelay.Enabled,
-		scrapeTimeout:  cfg.Timeout,
-		noted:          map[string]bool{},
+		wantReplica: m.MysqlReplicaTimeBehindSource.Enabled || m.MysqlReplicaSQLDelay.Enabled ||
+			m.MysqlReplicaSourceServerID.Enabled,
+		wantProcesslist: m.MysqlProcesslistThreads.Enabled,
+		scrapeTimeout:   cfg.Timeout,
+		noted:           map[string]bool{},
 	}
 	if s.scrapeTimeout <= 0 {
 		s.scrapeTimeout = cfg.CollectionInterval
@@ -145,11 +159,11 @@ func (s *mysqlScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 		s.mb.Emit() // drop what a failed scrape recorded
 		s.tracker.Observe(s.cfg.Endpoint, s.explain(err, ""))
 		s.mb.RecordMysqlUpDataPoint(now, 0)
-		return s.emit(), nil
+		return s.emit(serverInfo{}), nil
 	}
 	s.tracker.Observe(s.cfg.Endpoint, nil)
 	s.mb.RecordMysqlUpDataPoint(now, 1)
-	return s.emit(), nil
+	return s.emit(info), nil
 }
 
 func (s *mysqlScraper) scrapeRequired(ctx context.Context, now pcommon.Timestamp) (serverInfo, error) {
@@ -163,7 +177,7 @@ func (s *mysqlScraper) scrapeRequired(ctx context.Context, now pcommon.Timestamp
 	if err != nil {
 		return info, err
 	}
-	rec := statusRecorder{mb: s.mb, ts: now}
+	rec := statusRecorder{mb: s.mb, ts: now, wantCommandCalls: s.cfg.Metrics.MysqlCommandCalls.Enabled}
 	err = s.client.query(ctx, statusQuery, func(_ []string, row [][]byte) {
 		if len(row) >= 2 {
 			rec.record(row[0], row[1])
@@ -186,16 +200,35 @@ func (s *mysqlScraper) recordVariable(now pcommon.Timestamp, info *serverInfo, n
 		info.mariaDB = strings.Contains(strings.ToLower(info.version), "mariadb")
 	case "performance_schema":
 		info.performanceSchema = strings.EqualFold(string(value), "ON") || string(value) == "1"
-	case "max_connections":
-		if v, ok := parseInt(value); ok {
-			s.mb.RecordMysqlConnectionMaxDataPoint(now, v)
-		}
-	case "innodb_buffer_pool_size":
-		if v, ok := parseInt(value); ok {
-			s.mb.RecordMysqlBufferPoolLimitDataPoint(now, v)
+	default:
+		if record, ok := variableRules[name]; ok {
+			if v, ok := parseInt(value); ok {
+				record(s.mb, now, v)
+			}
 		}
 	}
 }
+
+// variableRules maps the numeric variables of variablesQuery to their metric.
+var variableRules = func() map[string]func(*metadata.MetricsBuilder, pcommon.Timestamp, int64) {
+	type mb = metadata.MetricsBuilder
+	limit := func(kind metadata.AttributeOpenedResources) func(*mb, pcommon.Timestamp, int64) {
+		return func(m *mb, ts pcommon.Timestamp, v int64) { m.RecordMysqlOpenResourcesLimitDataPoint(ts, v, kind) }
+	}
+	return map[string]func(*mb, pcommon.Timestamp, int64){
+		"max_connections":         (*mb).RecordMysqlConnectionMaxDataPoint,
+		"innodb_buffer_pool_size": (*mb).RecordMysqlBufferPoolLimitDataPoint,
+		"open_files_limit":        limit(metadata.AttributeOpenedResourcesFile),
+		"table_open_cache":        limit(metadata.AttributeOpenedResourcesTable),
+		"table_definition_cache":  limit(metadata.AttributeOpenedResourcesTableDefinition),
+		"max_prepared_stmt_count": (*mb).RecordMysqlPreparedStatementsLimitDataPoint,
+		"innodb_force_recovery":   (*mb).RecordMysqlInnodbForceRecoveryDataPoint,
+		"innodb_log_buffer_size":  (*mb).RecordMysqlInnodbLogBufferSizeDataPoint,
+		"key_buffer_size":         (*mb).RecordMysqlKeyBufferSizeDataPoint,
+		"query_cache_size":        (*mb).RecordMysqlQcacheSizeDataPoint,
+		"thread_cache_size":       (*mb).RecordMysqlThreadCacheSizeDataPoint,
+	}
+}()
 
 // scrapeOptional reads performance_schema and the replica status.
 func (s *mysqlScraper) scrapeOptional(ctx context.Context, now pcommon.Timestamp, info serverInfo) {
@@ -208,6 +241,9 @@ func (s *mysqlScraper) scrapeOptional(ctx context.Context, now pcommon.Timestamp
 	}
 	if s.wantStatements && info.performanceSchema {
 		s.optionalPart(ctx, "performance_schema statement digests", s.statementEventsQuery, func(_ []string, row [][]byte) { s.recordStatementEvent(now, row) })
+	}
+	if s.wantProcesslist {
+		s.optionalPart(ctx, "processlist", processlistQuery, func(_ []string, row [][]byte) { s.recordProcesslist(now, row) })
 	}
 	if s.wantReplica {
 		rows := 0
@@ -349,12 +385,31 @@ func (s *mysqlScraper) recordReplica(now pcommon.Timestamp, columns []string, ro
 			if v, ok := parseInt(row[i]); ok {
 				s.mb.RecordMysqlReplicaSQLDelayDataPoint(now, v)
 			}
+		case "Master_Server_Id", "Source_Server_Id":
+			if v, ok := parseInt(row[i]); ok {
+				s.mb.RecordMysqlReplicaSourceServerIDDataPoint(now, v)
+			}
 		}
 	}
 }
 
-func (s *mysqlScraper) emit() pmetric.Metrics {
+// recordProcesslist handles a row of processlistQuery: command, state, count.
+func (s *mysqlScraper) recordProcesslist(now pcommon.Timestamp, row [][]byte) {
+	if len(row) != 3 {
+		return
+	}
+	if v, ok := parseInt(row[2]); ok {
+		s.mb.RecordMysqlProcesslistThreadsDataPoint(now, v, string(row[0]), string(row[1]))
+	}
+}
+
+// emit ends the scrape; info is empty when the variables were not read.
+func (s *mysqlScraper) emit(info serverInfo) pmetric.Metrics {
 	rb := s.mb.NewResourceBuilder()
+	if info.version != "" {
+		rb.SetDbSystemVersion(info.version)
+		rb.SetDbSystemName(info.systemName())
+	}
 	rb.SetMysqlInstanceEndpoint(s.cfg.Endpoint)
 	rb.SetServiceName("mysql")
 	rb.SetServiceInstanceID(s.cfg.Endpoint)

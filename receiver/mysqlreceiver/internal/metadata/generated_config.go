@@ -35,6 +35,7 @@ type MetricsConfig struct {
 	MysqlBufferPoolPages         MetricConfig `mapstructure:"mysql.buffer_pool.pages"`
 	MysqlBufferPoolUsage         MetricConfig `mapstructure:"mysql.buffer_pool.usage"`
 	MysqlClientNetworkIo         MetricConfig `mapstructure:"mysql.client.network.io"`
+	MysqlCommandCalls            MetricConfig `mapstructure:"mysql.command.calls"`
 	MysqlCommands                MetricConfig `mapstructure:"mysql.commands"`
 	MysqlConnectionCount         MetricConfig `mapstructure:"mysql.connection.count"`
 	MysqlConnectionErrors        MetricConfig `mapstructure:"mysql.connection.errors"`
@@ -44,21 +45,39 @@ type MetricsConfig struct {
 	MysqlHandlers                MetricConfig `mapstructure:"mysql.handlers"`
 	MysqlIndexIoWaitCount        MetricConfig `mapstructure:"mysql.index.io.wait.count"`
 	MysqlIndexIoWaitTime         MetricConfig `mapstructure:"mysql.index.io.wait.time"`
+	MysqlInnodbForceRecovery     MetricConfig `mapstructure:"mysql.innodb.force_recovery"`
+	MysqlInnodbHistoryListLength MetricConfig `mapstructure:"mysql.innodb.history_list_length"`
+	MysqlInnodbLogBufferSize     MetricConfig `mapstructure:"mysql.innodb.log_buffer.size"`
+	MysqlInnodbMemory            MetricConfig `mapstructure:"mysql.innodb.memory"`
+	MysqlInnodbOpenFiles         MetricConfig `mapstructure:"mysql.innodb.open_files"`
 	MysqlJoins                   MetricConfig `mapstructure:"mysql.joins"`
+	MysqlKeyBufferSize           MetricConfig `mapstructure:"mysql.key_buffer.size"`
 	MysqlLocks                   MetricConfig `mapstructure:"mysql.locks"`
 	MysqlLogOperations           MetricConfig `mapstructure:"mysql.log_operations"`
+	MysqlMaxUsedConnections      MetricConfig `mapstructure:"mysql.max_used_connections"`
 	MysqlMysqlxConnections       MetricConfig `mapstructure:"mysql.mysqlx_connections"`
 	MysqlMysqlxWorkerThreads     MetricConfig `mapstructure:"mysql.mysqlx_worker_threads"`
+	MysqlOpenResources           MetricConfig `mapstructure:"mysql.open_resources"`
+	MysqlOpenResourcesLimit      MetricConfig `mapstructure:"mysql.open_resources.limit"`
 	MysqlOpenedResources         MetricConfig `mapstructure:"mysql.opened_resources"`
 	MysqlOperations              MetricConfig `mapstructure:"mysql.operations"`
 	MysqlPageOperations          MetricConfig `mapstructure:"mysql.page_operations"`
+	MysqlPageSize                MetricConfig `mapstructure:"mysql.page_size"`
 	MysqlPreparedStatements      MetricConfig `mapstructure:"mysql.prepared_statements"`
+	MysqlPreparedStatementsLimit MetricConfig `mapstructure:"mysql.prepared_statements.limit"`
+	MysqlPreparedStatementsOpen  MetricConfig `mapstructure:"mysql.prepared_statements.open"`
+	MysqlProcesslistThreads      MetricConfig `mapstructure:"mysql.processlist.threads"`
+	MysqlQcacheFreeMemory        MetricConfig `mapstructure:"mysql.qcache.free_memory"`
 	MysqlQcacheHits              MetricConfig `mapstructure:"mysql.qcache.hits"`
+	MysqlQcacheInserts           MetricConfig `mapstructure:"mysql.qcache.inserts"`
+	MysqlQcacheLowmemPrunes      MetricConfig `mapstructure:"mysql.qcache.lowmem_prunes"`
 	MysqlQcacheNotCached         MetricConfig `mapstructure:"mysql.qcache.not.cached"`
 	MysqlQcacheQueries           MetricConfig `mapstructure:"mysql.qcache.queries"`
+	MysqlQcacheSize              MetricConfig `mapstructure:"mysql.qcache.size"`
 	MysqlQueryClientCount        MetricConfig `mapstructure:"mysql.query.client.count"`
 	MysqlQueryCount              MetricConfig `mapstructure:"mysql.query.count"`
 	MysqlQuerySlowCount          MetricConfig `mapstructure:"mysql.query.slow.count"`
+	MysqlReplicaSourceServerID   MetricConfig `mapstructure:"mysql.replica.source.server_id"`
 	MysqlReplicaSQLDelay         MetricConfig `mapstructure:"mysql.replica.sql_delay"`
 	MysqlReplicaTimeBehindSource MetricConfig `mapstructure:"mysql.replica.time_behind_source"`
 	MysqlRowLocks                MetricConfig `mapstructure:"mysql.row_locks"`
@@ -69,7 +88,9 @@ type MetricsConfig struct {
 	MysqlTableIoWaitCount        MetricConfig `mapstructure:"mysql.table.io.wait.count"`
 	MysqlTableIoWaitTime         MetricConfig `mapstructure:"mysql.table.io.wait.time"`
 	MysqlTableOpenCache          MetricConfig `mapstructure:"mysql.table_open_cache"`
+	MysqlThreadCacheSize         MetricConfig `mapstructure:"mysql.thread_cache.size"`
 	MysqlThreads                 MetricConfig `mapstructure:"mysql.threads"`
+	MysqlThreadsCreated          MetricConfig `mapstructure:"mysql.threads.created"`
 	MysqlTmpResources            MetricConfig `mapstructure:"mysql.tmp_resources"`
 	MysqlUp                      MetricConfig `mapstructure:"mysql.up"`
 	MysqlUptime                  MetricConfig `mapstructure:"mysql.uptime"`
@@ -98,6 +119,9 @@ func DefaultMetricsConfig() MetricsConfig {
 		MysqlClientNetworkIo: MetricConfig{
 			Enabled: true,
 		},
+		MysqlCommandCalls: MetricConfig{
+			Enabled: false,
+		},
 		MysqlCommands: MetricConfig{
 			Enabled: true,
 		},
@@ -125,8 +149,26 @@ func DefaultMetricsConfig() MetricsConfig {
 		MysqlIndexIoWaitTime: MetricConfig{
 			Enabled: true,
 		},
+		MysqlInnodbForceRecovery: MetricConfig{
+			Enabled: true,
+		},
+		MysqlInnodbHistoryListLength: MetricConfig{
+			Enabled: true,
+		},
+		MysqlInnodbLogBufferSize: MetricConfig{
+			Enabled: true,
+		},
+		MysqlInnodbMemory: MetricConfig{
+			Enabled: true,
+		},
+		MysqlInnodbOpenFiles: MetricConfig{
+			Enabled: true,
+		},
 		MysqlJoins: MetricConfig{
 			Enabled: false,
+		},
+		MysqlKeyBufferSize: MetricConfig{
+			Enabled: true,
 		},
 		MysqlLocks: MetricConfig{
 			Enabled: true,
@@ -134,11 +176,20 @@ func DefaultMetricsConfig() MetricsConfig {
 		MysqlLogOperations: MetricConfig{
 			Enabled: true,
 		},
+		MysqlMaxUsedConnections: MetricConfig{
+			Enabled: false,
+		},
 		MysqlMysqlxConnections: MetricConfig{
 			Enabled: true,
 		},
 		MysqlMysqlxWorkerThreads: MetricConfig{
 			Enabled: false,
+		},
+		MysqlOpenResources: MetricConfig{
+			Enabled: true,
+		},
+		MysqlOpenResourcesLimit: MetricConfig{
+			Enabled: true,
 		},
 		MysqlOpenedResources: MetricConfig{
 			Enabled: true,
@@ -149,10 +200,31 @@ func DefaultMetricsConfig() MetricsConfig {
 		MysqlPageOperations: MetricConfig{
 			Enabled: true,
 		},
+		MysqlPageSize: MetricConfig{
+			Enabled: true,
+		},
 		MysqlPreparedStatements: MetricConfig{
 			Enabled: true,
 		},
+		MysqlPreparedStatementsLimit: MetricConfig{
+			Enabled: true,
+		},
+		MysqlPreparedStatementsOpen: MetricConfig{
+			Enabled: true,
+		},
+		MysqlProcesslistThreads: MetricConfig{
+			Enabled: false,
+		},
+		MysqlQcacheFreeMemory: MetricConfig{
+			Enabled: false,
+		},
 		MysqlQcacheHits: MetricConfig{
+			Enabled: false,
+		},
+		MysqlQcacheInserts: MetricConfig{
+			Enabled: false,
+		},
+		MysqlQcacheLowmemPrunes: MetricConfig{
 			Enabled: false,
 		},
 		MysqlQcacheNotCached: MetricConfig{
@@ -161,6 +233,9 @@ func DefaultMetricsConfig() MetricsConfig {
 		MysqlQcacheQueries: MetricConfig{
 			Enabled: false,
 		},
+		MysqlQcacheSize: MetricConfig{
+			Enabled: true,
+		},
 		MysqlQueryClientCount: MetricConfig{
 			Enabled: false,
 		},
@@ -168,6 +243,9 @@ func DefaultMetricsConfig() MetricsConfig {
 			Enabled: true,
 		},
 		MysqlQuerySlowCount: MetricConfig{
+			Enabled: true,
+		},
+		MysqlReplicaSourceServerID: MetricConfig{
 			Enabled: true,
 		},
 		MysqlReplicaSQLDelay: MetricConfig{
@@ -200,7 +278,13 @@ func DefaultMetricsConfig() MetricsConfig {
 		MysqlTableOpenCache: MetricConfig{
 			Enabled: false,
 		},
+		MysqlThreadCacheSize: MetricConfig{
+			Enabled: true,
+		},
 		MysqlThreads: MetricConfig{
+			Enabled: true,
+		},
+		MysqlThreadsCreated: MetricConfig{
 			Enabled: true,
 		},
 		MysqlTmpResources: MetricConfig{
@@ -243,6 +327,8 @@ func (rac *ResourceAttributeConfig) Unmarshal(parser *confmap.Conf) error {
 
 // ResourceAttributesConfig provides config for mysql resource attributes.
 type ResourceAttributesConfig struct {
+	DbSystemName          ResourceAttributeConfig `mapstructure:"db.system.name"`
+	DbSystemVersion       ResourceAttributeConfig `mapstructure:"db.system.version"`
 	MysqlInstanceEndpoint ResourceAttributeConfig `mapstructure:"mysql.instance.endpoint"`
 	ServiceInstanceID     ResourceAttributeConfig `mapstructure:"service.instance.id"`
 	ServiceName           ResourceAttributeConfig `mapstructure:"service.name"`
@@ -250,6 +336,12 @@ type ResourceAttributesConfig struct {
 
 func DefaultResourceAttributesConfig() ResourceAttributesConfig {
 	return ResourceAttributesConfig{
+		DbSystemName: ResourceAttributeConfig{
+			Enabled: true,
+		},
+		DbSystemVersion: ResourceAttributeConfig{
+			Enabled: true,
+		},
 		MysqlInstanceEndpoint: ResourceAttributeConfig{
 			Enabled: true,
 		},

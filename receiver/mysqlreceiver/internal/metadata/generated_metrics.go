@@ -395,6 +395,15 @@ const (
 	AttributeHandlerSavepointRollback
 	AttributeHandlerUpdate
 	AttributeHandlerWrite
+	AttributeHandlerIcpAttempts
+	AttributeHandlerIcpMatch
+	AttributeHandlerMrrKeyRefills
+	AttributeHandlerMrrRowidRefills
+	AttributeHandlerReadRetry
+	AttributeHandlerReadRndDeleted
+	AttributeHandlerTmpDelete
+	AttributeHandlerTmpUpdate
+	AttributeHandlerTmpWrite
 )
 
 // String returns the string representation of the AttributeHandler.
@@ -436,6 +445,24 @@ func (av AttributeHandler) String() string {
 		return "update"
 	case AttributeHandlerWrite:
 		return "write"
+	case AttributeHandlerIcpAttempts:
+		return "icp_attempts"
+	case AttributeHandlerIcpMatch:
+		return "icp_match"
+	case AttributeHandlerMrrKeyRefills:
+		return "mrr_key_refills"
+	case AttributeHandlerMrrRowidRefills:
+		return "mrr_rowid_refills"
+	case AttributeHandlerReadRetry:
+		return "read_retry"
+	case AttributeHandlerReadRndDeleted:
+		return "read_rnd_deleted"
+	case AttributeHandlerTmpDelete:
+		return "tmp_delete"
+	case AttributeHandlerTmpUpdate:
+		return "tmp_update"
+	case AttributeHandlerTmpWrite:
+		return "tmp_write"
 	}
 	return ""
 }
@@ -460,6 +487,41 @@ var MapAttributeHandler = map[string]AttributeHandler{
 	"savepoint_rollback": AttributeHandlerSavepointRollback,
 	"update":             AttributeHandlerUpdate,
 	"write":              AttributeHandlerWrite,
+	"icp_attempts":       AttributeHandlerIcpAttempts,
+	"icp_match":          AttributeHandlerIcpMatch,
+	"mrr_key_refills":    AttributeHandlerMrrKeyRefills,
+	"mrr_rowid_refills":  AttributeHandlerMrrRowidRefills,
+	"read_retry":         AttributeHandlerReadRetry,
+	"read_rnd_deleted":   AttributeHandlerReadRndDeleted,
+	"tmp_delete":         AttributeHandlerTmpDelete,
+	"tmp_update":         AttributeHandlerTmpUpdate,
+	"tmp_write":          AttributeHandlerTmpWrite,
+}
+
+// AttributeInnodbMemory specifies the value innodb_memory attribute.
+type AttributeInnodbMemory int
+
+const (
+	_ AttributeInnodbMemory = iota
+	AttributeInnodbMemoryAdaptiveHash
+	AttributeInnodbMemoryDictionary
+)
+
+// String returns the string representation of the AttributeInnodbMemory.
+func (av AttributeInnodbMemory) String() string {
+	switch av {
+	case AttributeInnodbMemoryAdaptiveHash:
+		return "adaptive_hash"
+	case AttributeInnodbMemoryDictionary:
+		return "dictionary"
+	}
+	return ""
+}
+
+// MapAttributeInnodbMemory is a helper map of string to AttributeInnodbMemory attribute value.
+var MapAttributeInnodbMemory = map[string]AttributeInnodbMemory{
+	"adaptive_hash": AttributeInnodbMemoryAdaptiveHash,
+	"dictionary":    AttributeInnodbMemoryDictionary,
 }
 
 // AttributeIoWaitsOperations specifies the value io_waits_operations attribute.
@@ -849,7 +911,6 @@ const (
 	_ AttributeThreads = iota
 	AttributeThreadsCached
 	AttributeThreadsConnected
-	AttributeThreadsCreated
 	AttributeThreadsRunning
 )
 
@@ -860,8 +921,6 @@ func (av AttributeThreads) String() string {
 		return "cached"
 	case AttributeThreadsConnected:
 		return "connected"
-	case AttributeThreadsCreated:
-		return "created"
 	case AttributeThreadsRunning:
 		return "running"
 	}
@@ -872,7 +931,6 @@ func (av AttributeThreads) String() string {
 var MapAttributeThreads = map[string]AttributeThreads{
 	"cached":    AttributeThreadsCached,
 	"connected": AttributeThreadsConnected,
-	"created":   AttributeThreadsCreated,
 	"running":   AttributeThreadsRunning,
 }
 
@@ -928,6 +986,9 @@ var MetricsInfo = metricsInfo{
 	MysqlClientNetworkIo: metricInfo{
 		Name: "mysql.client.network.io",
 	},
+	MysqlCommandCalls: metricInfo{
+		Name: "mysql.command.calls",
+	},
 	MysqlCommands: metricInfo{
 		Name: "mysql.commands",
 	},
@@ -955,8 +1016,26 @@ var MetricsInfo = metricsInfo{
 	MysqlIndexIoWaitTime: metricInfo{
 		Name: "mysql.index.io.wait.time",
 	},
+	MysqlInnodbForceRecovery: metricInfo{
+		Name: "mysql.innodb.force_recovery",
+	},
+	MysqlInnodbHistoryListLength: metricInfo{
+		Name: "mysql.innodb.history_list_length",
+	},
+	MysqlInnodbLogBufferSize: metricInfo{
+		Name: "mysql.innodb.log_buffer.size",
+	},
+	MysqlInnodbMemory: metricInfo{
+		Name: "mysql.innodb.memory",
+	},
+	MysqlInnodbOpenFiles: metricInfo{
+		Name: "mysql.innodb.open_files",
+	},
 	MysqlJoins: metricInfo{
 		Name: "mysql.joins",
+	},
+	MysqlKeyBufferSize: metricInfo{
+		Name: "mysql.key_buffer.size",
 	},
 	MysqlLocks: metricInfo{
 		Name: "mysql.locks",
@@ -964,11 +1043,20 @@ var MetricsInfo = metricsInfo{
 	MysqlLogOperations: metricInfo{
 		Name: "mysql.log_operations",
 	},
+	MysqlMaxUsedConnections: metricInfo{
+		Name: "mysql.max_used_connections",
+	},
 	MysqlMysqlxConnections: metricInfo{
 		Name: "mysql.mysqlx_connections",
 	},
 	MysqlMysqlxWorkerThreads: metricInfo{
 		Name: "mysql.mysqlx_worker_threads",
+	},
+	MysqlOpenResources: metricInfo{
+		Name: "mysql.open_resources",
+	},
+	MysqlOpenResourcesLimit: metricInfo{
+		Name: "mysql.open_resources.limit",
 	},
 	MysqlOpenedResources: metricInfo{
 		Name: "mysql.opened_resources",
@@ -979,17 +1067,41 @@ var MetricsInfo = metricsInfo{
 	MysqlPageOperations: metricInfo{
 		Name: "mysql.page_operations",
 	},
+	MysqlPageSize: metricInfo{
+		Name: "mysql.page_size",
+	},
 	MysqlPreparedStatements: metricInfo{
 		Name: "mysql.prepared_statements",
 	},
+	MysqlPreparedStatementsLimit: metricInfo{
+		Name: "mysql.prepared_statements.limit",
+	},
+	MysqlPreparedStatementsOpen: metricInfo{
+		Name: "mysql.prepared_statements.open",
+	},
+	MysqlProcesslistThreads: metricInfo{
+		Name: "mysql.processlist.threads",
+	},
+	MysqlQcacheFreeMemory: metricInfo{
+		Name: "mysql.qcache.free_memory",
+	},
 	MysqlQcacheHits: metricInfo{
 		Name: "mysql.qcache.hits",
+	},
+	MysqlQcacheInserts: metricInfo{
+		Name: "mysql.qcache.inserts",
+	},
+	MysqlQcacheLowmemPrunes: metricInfo{
+		Name: "mysql.qcache.lowmem_prunes",
 	},
 	MysqlQcacheNotCached: metricInfo{
 		Name: "mysql.qcache.not.cached",
 	},
 	MysqlQcacheQueries: metricInfo{
 		Name: "mysql.qcache.queries",
+	},
+	MysqlQcacheSize: metricInfo{
+		Name: "mysql.qcache.size",
 	},
 	MysqlQueryClientCount: metricInfo{
 		Name: "mysql.query.client.count",
@@ -999,6 +1111,9 @@ var MetricsInfo = metricsInfo{
 	},
 	MysqlQuerySlowCount: metricInfo{
 		Name: "mysql.query.slow.count",
+	},
+	MysqlReplicaSourceServerID: metricInfo{
+		Name: "mysql.replica.source.server_id",
 	},
 	MysqlReplicaSQLDelay: metricInfo{
 		Name: "mysql.replica.sql_delay",
@@ -1030,8 +1145,14 @@ var MetricsInfo = metricsInfo{
 	MysqlTableOpenCache: metricInfo{
 		Name: "mysql.table_open_cache",
 	},
+	MysqlThreadCacheSize: metricInfo{
+		Name: "mysql.thread_cache.size",
+	},
 	MysqlThreads: metricInfo{
 		Name: "mysql.threads",
+	},
+	MysqlThreadsCreated: metricInfo{
+		Name: "mysql.threads.created",
 	},
 	MysqlTmpResources: metricInfo{
 		Name: "mysql.tmp_resources",
@@ -1052,6 +1173,7 @@ type metricsInfo struct {
 	MysqlBufferPoolPages         metricInfo
 	MysqlBufferPoolUsage         metricInfo
 	MysqlClientNetworkIo         metricInfo
+	MysqlCommandCalls            metricInfo
 	MysqlCommands                metricInfo
 	MysqlConnectionCount         metricInfo
 	MysqlConnectionErrors        metricInfo
@@ -1061,21 +1183,39 @@ type metricsInfo struct {
 	MysqlHandlers                metricInfo
 	MysqlIndexIoWaitCount        metricInfo
 	MysqlIndexIoWaitTime         metricInfo
+	MysqlInnodbForceRecovery     metricInfo
+	MysqlInnodbHistoryListLength metricInfo
+	MysqlInnodbLogBufferSize     metricInfo
+	MysqlInnodbMemory            metricInfo
+	MysqlInnodbOpenFiles         metricInfo
 	MysqlJoins                   metricInfo
+	MysqlKeyBufferSize           metricInfo
 	MysqlLocks                   metricInfo
 	MysqlLogOperations           metricInfo
+	MysqlMaxUsedConnections      metricInfo
 	MysqlMysqlxConnections       metricInfo
 	MysqlMysqlxWorkerThreads     metricInfo
+	MysqlOpenResources           metricInfo
+	MysqlOpenResourcesLimit      metricInfo
 	MysqlOpenedResources         metricInfo
 	MysqlOperations              metricInfo
 	MysqlPageOperations          metricInfo
+	MysqlPageSize                metricInfo
 	MysqlPreparedStatements      metricInfo
+	MysqlPreparedStatementsLimit metricInfo
+	MysqlPreparedStatementsOpen  metricInfo
+	MysqlProcesslistThreads      metricInfo
+	MysqlQcacheFreeMemory        metricInfo
 	MysqlQcacheHits              metricInfo
+	MysqlQcacheInserts           metricInfo
+	MysqlQcacheLowmemPrunes      metricInfo
 	MysqlQcacheNotCached         metricInfo
 	MysqlQcacheQueries           metricInfo
+	MysqlQcacheSize              metricInfo
 	MysqlQueryClientCount        metricInfo
 	MysqlQueryCount              metricInfo
 	MysqlQuerySlowCount          metricInfo
+	MysqlReplicaSourceServerID   metricInfo
 	MysqlReplicaSQLDelay         metricInfo
 	MysqlReplicaTimeBehindSource metricInfo
 	MysqlRowLocks                metricInfo
@@ -1086,7 +1226,9 @@ type metricsInfo struct {
 	MysqlTableIoWaitCount        metricInfo
 	MysqlTableIoWaitTime         metricInfo
 	MysqlTableOpenCache          metricInfo
+	MysqlThreadCacheSize         metricInfo
 	MysqlThreads                 metricInfo
+	MysqlThreadsCreated          metricInfo
 	MysqlTmpResources            metricInfo
 	MysqlUp                      metricInfo
 	MysqlUptime                  metricInfo
@@ -1456,6 +1598,59 @@ func (m *metricMysqlClientNetworkIo) emit(metrics pmetric.MetricSlice) {
 
 func newMetricMysqlClientNetworkIo(cfg MetricConfig) metricMysqlClientNetworkIo {
 	m := metricMysqlClientNetworkIo{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlCommandCalls struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.command.calls metric with initial data.
+func (m *metricMysqlCommandCalls) init() {
+	m.data.SetName("mysql.command.calls")
+	m.data.SetDescription("The number of times each statement type ran, one series per Com_ status variable (ours; about 170 series, mysql.commands has four of them).")
+	m.data.SetUnit("{call}")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	m.data.Sum().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlCommandCalls) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, commandNameAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("command", commandNameAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlCommandCalls) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlCommandCalls) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlCommandCalls(cfg MetricConfig) metricMysqlCommandCalls {
+	m := metricMysqlCommandCalls{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -1936,6 +2131,253 @@ func newMetricMysqlIndexIoWaitTime(cfg MetricConfig) metricMysqlIndexIoWaitTime 
 	return m
 }
 
+type metricMysqlInnodbForceRecovery struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.innodb.force_recovery metric with initial data.
+func (m *metricMysqlInnodbForceRecovery) init() {
+	m.data.SetName("mysql.innodb.force_recovery")
+	m.data.SetDescription("The innodb_force_recovery level, 0 in normal operation (ours).")
+	m.data.SetUnit("{level}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlInnodbForceRecovery) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlInnodbForceRecovery) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlInnodbForceRecovery) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlInnodbForceRecovery(cfg MetricConfig) metricMysqlInnodbForceRecovery {
+	m := metricMysqlInnodbForceRecovery{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlInnodbHistoryListLength struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.innodb.history_list_length metric with initial data.
+func (m *metricMysqlInnodbHistoryListLength) init() {
+	m.data.SetName("mysql.innodb.history_list_length")
+	m.data.SetDescription("The length of the InnoDB undo history list, transactions whose undo logs are not purged yet (ours).")
+	m.data.SetUnit("{transaction}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlInnodbHistoryListLength) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlInnodbHistoryListLength) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlInnodbHistoryListLength) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlInnodbHistoryListLength(cfg MetricConfig) metricMysqlInnodbHistoryListLength {
+	m := metricMysqlInnodbHistoryListLength{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlInnodbLogBufferSize struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.innodb.log_buffer.size metric with initial data.
+func (m *metricMysqlInnodbLogBufferSize) init() {
+	m.data.SetName("mysql.innodb.log_buffer.size")
+	m.data.SetDescription("The size of the InnoDB log buffer (ours).")
+	m.data.SetUnit("By")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlInnodbLogBufferSize) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlInnodbLogBufferSize) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlInnodbLogBufferSize) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlInnodbLogBufferSize(cfg MetricConfig) metricMysqlInnodbLogBufferSize {
+	m := metricMysqlInnodbLogBufferSize{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlInnodbMemory struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.innodb.memory metric with initial data.
+func (m *metricMysqlInnodbMemory) init() {
+	m.data.SetName("mysql.innodb.memory")
+	m.data.SetDescription("Memory InnoDB uses for the adaptive hash index and the data dictionary (ours).")
+	m.data.SetUnit("By")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlInnodbMemory) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, innodbMemoryAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("kind", innodbMemoryAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlInnodbMemory) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlInnodbMemory) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlInnodbMemory(cfg MetricConfig) metricMysqlInnodbMemory {
+	m := metricMysqlInnodbMemory{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlInnodbOpenFiles struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.innodb.open_files metric with initial data.
+func (m *metricMysqlInnodbOpenFiles) init() {
+	m.data.SetName("mysql.innodb.open_files")
+	m.data.SetDescription("The number of files InnoDB holds open (ours).")
+	m.data.SetUnit("{file}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlInnodbOpenFiles) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlInnodbOpenFiles) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlInnodbOpenFiles) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlInnodbOpenFiles(cfg MetricConfig) metricMysqlInnodbOpenFiles {
+	m := metricMysqlInnodbOpenFiles{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricMysqlJoins struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -1982,6 +2424,55 @@ func (m *metricMysqlJoins) emit(metrics pmetric.MetricSlice) {
 
 func newMetricMysqlJoins(cfg MetricConfig) metricMysqlJoins {
 	m := metricMysqlJoins{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlKeyBufferSize struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.key_buffer.size metric with initial data.
+func (m *metricMysqlKeyBufferSize) init() {
+	m.data.SetName("mysql.key_buffer.size")
+	m.data.SetDescription("The size of the MyISAM key buffer (ours).")
+	m.data.SetUnit("By")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlKeyBufferSize) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlKeyBufferSize) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlKeyBufferSize) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlKeyBufferSize(cfg MetricConfig) metricMysqlKeyBufferSize {
+	m := metricMysqlKeyBufferSize{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -2095,6 +2586,57 @@ func newMetricMysqlLogOperations(cfg MetricConfig) metricMysqlLogOperations {
 	return m
 }
 
+type metricMysqlMaxUsedConnections struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.max_used_connections metric with initial data.
+func (m *metricMysqlMaxUsedConnections) init() {
+	m.data.SetName("mysql.max_used_connections")
+	m.data.SetDescription("Maximum number of connections used simultaneously since the server started (contrib's name; mysql.connection.max_used is the same value, on by default).")
+	m.data.SetUnit("{connection}")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(false)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+}
+
+func (m *metricMysqlMaxUsedConnections) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlMaxUsedConnections) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlMaxUsedConnections) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlMaxUsedConnections(cfg MetricConfig) metricMysqlMaxUsedConnections {
+	m := metricMysqlMaxUsedConnections{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricMysqlMysqlxConnections struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -2194,6 +2736,108 @@ func (m *metricMysqlMysqlxWorkerThreads) emit(metrics pmetric.MetricSlice) {
 
 func newMetricMysqlMysqlxWorkerThreads(cfg MetricConfig) metricMysqlMysqlxWorkerThreads {
 	m := metricMysqlMysqlxWorkerThreads{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlOpenResources struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.open_resources metric with initial data.
+func (m *metricMysqlOpenResources) init() {
+	m.data.SetName("mysql.open_resources")
+	m.data.SetDescription("The number of files, tables and table definitions open now (ours).")
+	m.data.SetUnit("{resource}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlOpenResources) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, openedResourcesAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("kind", openedResourcesAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlOpenResources) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlOpenResources) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlOpenResources(cfg MetricConfig) metricMysqlOpenResources {
+	m := metricMysqlOpenResources{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlOpenResourcesLimit struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.open_resources.limit metric with initial data.
+func (m *metricMysqlOpenResourcesLimit) init() {
+	m.data.SetName("mysql.open_resources.limit")
+	m.data.SetDescription("The limit of open files, and the sizes of the table and table definition caches (ours).")
+	m.data.SetUnit("{resource}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlOpenResourcesLimit) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, openedResourcesAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("kind", openedResourcesAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlOpenResourcesLimit) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlOpenResourcesLimit) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlOpenResourcesLimit(cfg MetricConfig) metricMysqlOpenResourcesLimit {
+	m := metricMysqlOpenResourcesLimit{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -2360,6 +3004,55 @@ func newMetricMysqlPageOperations(cfg MetricConfig) metricMysqlPageOperations {
 	return m
 }
 
+type metricMysqlPageSize struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.page_size metric with initial data.
+func (m *metricMysqlPageSize) init() {
+	m.data.SetName("mysql.page_size")
+	m.data.SetDescription("The InnoDB page size (on here, off in contrib).")
+	m.data.SetUnit("By")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlPageSize) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlPageSize) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlPageSize) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlPageSize(cfg MetricConfig) metricMysqlPageSize {
+	m := metricMysqlPageSize{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricMysqlPreparedStatements struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -2413,6 +3106,205 @@ func newMetricMysqlPreparedStatements(cfg MetricConfig) metricMysqlPreparedState
 	return m
 }
 
+type metricMysqlPreparedStatementsLimit struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.prepared_statements.limit metric with initial data.
+func (m *metricMysqlPreparedStatementsLimit) init() {
+	m.data.SetName("mysql.prepared_statements.limit")
+	m.data.SetDescription("The limit of prepared statements open at once (ours).")
+	m.data.SetUnit("{statement}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlPreparedStatementsLimit) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlPreparedStatementsLimit) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlPreparedStatementsLimit) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlPreparedStatementsLimit(cfg MetricConfig) metricMysqlPreparedStatementsLimit {
+	m := metricMysqlPreparedStatementsLimit{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlPreparedStatementsOpen struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.prepared_statements.open metric with initial data.
+func (m *metricMysqlPreparedStatementsOpen) init() {
+	m.data.SetName("mysql.prepared_statements.open")
+	m.data.SetDescription("The number of prepared statements open now, in all sessions (ours; mysql.prepared_statements counts the prepared-statement commands).")
+	m.data.SetUnit("{statement}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlPreparedStatementsOpen) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlPreparedStatementsOpen) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlPreparedStatementsOpen) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlPreparedStatementsOpen(cfg MetricConfig) metricMysqlPreparedStatementsOpen {
+	m := metricMysqlPreparedStatementsOpen{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlProcesslistThreads struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.processlist.threads metric with initial data.
+func (m *metricMysqlProcesslistThreads) init() {
+	m.data.SetName("mysql.processlist.threads")
+	m.data.SetDescription("The number of threads by command and state (ours; needs the PROCESS privilege to see other users' threads).")
+	m.data.SetUnit("{thread}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlProcesslistThreads) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, processlistCommandAttributeValue string, processlistStateAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("command", processlistCommandAttributeValue)
+	dp.Attributes().PutStr("state", processlistStateAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlProcesslistThreads) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlProcesslistThreads) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlProcesslistThreads(cfg MetricConfig) metricMysqlProcesslistThreads {
+	m := metricMysqlProcesslistThreads{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlQcacheFreeMemory struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.qcache.free_memory metric with initial data.
+func (m *metricMysqlQcacheFreeMemory) init() {
+	m.data.SetName("mysql.qcache.free_memory")
+	m.data.SetDescription("The free memory of the query cache (ours).")
+	m.data.SetUnit("By")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlQcacheFreeMemory) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlQcacheFreeMemory) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlQcacheFreeMemory) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlQcacheFreeMemory(cfg MetricConfig) metricMysqlQcacheFreeMemory {
+	m := metricMysqlQcacheFreeMemory{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricMysqlQcacheHits struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -2457,6 +3349,108 @@ func (m *metricMysqlQcacheHits) emit(metrics pmetric.MetricSlice) {
 
 func newMetricMysqlQcacheHits(cfg MetricConfig) metricMysqlQcacheHits {
 	m := metricMysqlQcacheHits{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlQcacheInserts struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.qcache.inserts metric with initial data.
+func (m *metricMysqlQcacheInserts) init() {
+	m.data.SetName("mysql.qcache.inserts")
+	m.data.SetDescription("The number of queries added to the query cache (ours).")
+	m.data.SetUnit("1")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+}
+
+func (m *metricMysqlQcacheInserts) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlQcacheInserts) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlQcacheInserts) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlQcacheInserts(cfg MetricConfig) metricMysqlQcacheInserts {
+	m := metricMysqlQcacheInserts{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlQcacheLowmemPrunes struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.qcache.lowmem_prunes metric with initial data.
+func (m *metricMysqlQcacheLowmemPrunes) init() {
+	m.data.SetName("mysql.qcache.lowmem_prunes")
+	m.data.SetDescription("The number of queries removed from the query cache for lack of memory (ours).")
+	m.data.SetUnit("1")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+}
+
+func (m *metricMysqlQcacheLowmemPrunes) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlQcacheLowmemPrunes) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlQcacheLowmemPrunes) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlQcacheLowmemPrunes(cfg MetricConfig) metricMysqlQcacheLowmemPrunes {
+	m := metricMysqlQcacheLowmemPrunes{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -2524,10 +3518,10 @@ type metricMysqlQcacheQueries struct {
 // init fills mysql.qcache.queries metric with initial data.
 func (m *metricMysqlQcacheQueries) init() {
 	m.data.SetName("mysql.qcache.queries")
-	m.data.SetDescription("The number of queries registered in the query cache.")
+	m.data.SetDescription("The number of queries registered in the query cache now (a level, not a counter).")
 	m.data.SetUnit("1")
 	m.data.SetEmptySum()
-	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetIsMonotonic(false)
 	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
 }
 
@@ -2559,6 +3553,55 @@ func (m *metricMysqlQcacheQueries) emit(metrics pmetric.MetricSlice) {
 
 func newMetricMysqlQcacheQueries(cfg MetricConfig) metricMysqlQcacheQueries {
 	m := metricMysqlQcacheQueries{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlQcacheSize struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.qcache.size metric with initial data.
+func (m *metricMysqlQcacheSize) init() {
+	m.data.SetName("mysql.qcache.size")
+	m.data.SetDescription("The memory allocated to the query cache, 0 when it is off (ours; MySQL 8 has no query cache).")
+	m.data.SetUnit("By")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlQcacheSize) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlQcacheSize) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlQcacheSize) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlQcacheSize(cfg MetricConfig) metricMysqlQcacheSize {
+	m := metricMysqlQcacheSize{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -2712,6 +3755,55 @@ func (m *metricMysqlQuerySlowCount) emit(metrics pmetric.MetricSlice) {
 
 func newMetricMysqlQuerySlowCount(cfg MetricConfig) metricMysqlQuerySlowCount {
 	m := metricMysqlQuerySlowCount{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlReplicaSourceServerID struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.replica.source.server_id metric with initial data.
+func (m *metricMysqlReplicaSourceServerID) init() {
+	m.data.SetName("mysql.replica.source.server_id")
+	m.data.SetDescription("The server_id of the source this replica replicates from (ours; only emitted by a replica).")
+	m.data.SetUnit("{id}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlReplicaSourceServerID) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlReplicaSourceServerID) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlReplicaSourceServerID) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlReplicaSourceServerID(cfg MetricConfig) metricMysqlReplicaSourceServerID {
+	m := metricMysqlReplicaSourceServerID{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -3254,6 +4346,55 @@ func newMetricMysqlTableOpenCache(cfg MetricConfig) metricMysqlTableOpenCache {
 	return m
 }
 
+type metricMysqlThreadCacheSize struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.thread_cache.size metric with initial data.
+func (m *metricMysqlThreadCacheSize) init() {
+	m.data.SetName("mysql.thread_cache.size")
+	m.data.SetDescription("How many threads the server caches for reuse (ours).")
+	m.data.SetUnit("{thread}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlThreadCacheSize) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlThreadCacheSize) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlThreadCacheSize) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlThreadCacheSize(cfg MetricConfig) metricMysqlThreadCacheSize {
+	m := metricMysqlThreadCacheSize{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricMysqlThreads struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -3300,6 +4441,57 @@ func (m *metricMysqlThreads) emit(metrics pmetric.MetricSlice) {
 
 func newMetricMysqlThreads(cfg MetricConfig) metricMysqlThreads {
 	m := metricMysqlThreads{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlThreadsCreated struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.threads.created metric with initial data.
+func (m *metricMysqlThreadsCreated) init() {
+	m.data.SetName("mysql.threads.created")
+	m.data.SetDescription("The number of threads created to handle connections (ours; a counter, formerly mysql.threads kind=created).")
+	m.data.SetUnit("{thread}")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+}
+
+func (m *metricMysqlThreadsCreated) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlThreadsCreated) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlThreadsCreated) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlThreadsCreated(cfg MetricConfig) metricMysqlThreadsCreated {
+	m := metricMysqlThreadsCreated{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -3477,6 +4669,7 @@ type MetricsBuilder struct {
 	metricMysqlBufferPoolPages         metricMysqlBufferPoolPages
 	metricMysqlBufferPoolUsage         metricMysqlBufferPoolUsage
 	metricMysqlClientNetworkIo         metricMysqlClientNetworkIo
+	metricMysqlCommandCalls            metricMysqlCommandCalls
 	metricMysqlCommands                metricMysqlCommands
 	metricMysqlConnectionCount         metricMysqlConnectionCount
 	metricMysqlConnectionErrors        metricMysqlConnectionErrors
@@ -3486,21 +4679,39 @@ type MetricsBuilder struct {
 	metricMysqlHandlers                metricMysqlHandlers
 	metricMysqlIndexIoWaitCount        metricMysqlIndexIoWaitCount
 	metricMysqlIndexIoWaitTime         metricMysqlIndexIoWaitTime
+	metricMysqlInnodbForceRecovery     metricMysqlInnodbForceRecovery
+	metricMysqlInnodbHistoryListLength metricMysqlInnodbHistoryListLength
+	metricMysqlInnodbLogBufferSize     metricMysqlInnodbLogBufferSize
+	metricMysqlInnodbMemory            metricMysqlInnodbMemory
+	metricMysqlInnodbOpenFiles         metricMysqlInnodbOpenFiles
 	metricMysqlJoins                   metricMysqlJoins
+	metricMysqlKeyBufferSize           metricMysqlKeyBufferSize
 	metricMysqlLocks                   metricMysqlLocks
 	metricMysqlLogOperations           metricMysqlLogOperations
+	metricMysqlMaxUsedConnections      metricMysqlMaxUsedConnections
 	metricMysqlMysqlxConnections       metricMysqlMysqlxConnections
 	metricMysqlMysqlxWorkerThreads     metricMysqlMysqlxWorkerThreads
+	metricMysqlOpenResources           metricMysqlOpenResources
+	metricMysqlOpenResourcesLimit      metricMysqlOpenResourcesLimit
 	metricMysqlOpenedResources         metricMysqlOpenedResources
 	metricMysqlOperations              metricMysqlOperations
 	metricMysqlPageOperations          metricMysqlPageOperations
+	metricMysqlPageSize                metricMysqlPageSize
 	metricMysqlPreparedStatements      metricMysqlPreparedStatements
+	metricMysqlPreparedStatementsLimit metricMysqlPreparedStatementsLimit
+	metricMysqlPreparedStatementsOpen  metricMysqlPreparedStatementsOpen
+	metricMysqlProcesslistThreads      metricMysqlProcesslistThreads
+	metricMysqlQcacheFreeMemory        metricMysqlQcacheFreeMemory
 	metricMysqlQcacheHits              metricMysqlQcacheHits
+	metricMysqlQcacheInserts           metricMysqlQcacheInserts
+	metricMysqlQcacheLowmemPrunes      metricMysqlQcacheLowmemPrunes
 	metricMysqlQcacheNotCached         metricMysqlQcacheNotCached
 	metricMysqlQcacheQueries           metricMysqlQcacheQueries
+	metricMysqlQcacheSize              metricMysqlQcacheSize
 	metricMysqlQueryClientCount        metricMysqlQueryClientCount
 	metricMysqlQueryCount              metricMysqlQueryCount
 	metricMysqlQuerySlowCount          metricMysqlQuerySlowCount
+	metricMysqlReplicaSourceServerID   metricMysqlReplicaSourceServerID
 	metricMysqlReplicaSQLDelay         metricMysqlReplicaSQLDelay
 	metricMysqlReplicaTimeBehindSource metricMysqlReplicaTimeBehindSource
 	metricMysqlRowLocks                metricMysqlRowLocks
@@ -3511,7 +4722,9 @@ type MetricsBuilder struct {
 	metricMysqlTableIoWaitCount        metricMysqlTableIoWaitCount
 	metricMysqlTableIoWaitTime         metricMysqlTableIoWaitTime
 	metricMysqlTableOpenCache          metricMysqlTableOpenCache
+	metricMysqlThreadCacheSize         metricMysqlThreadCacheSize
 	metricMysqlThreads                 metricMysqlThreads
+	metricMysqlThreadsCreated          metricMysqlThreadsCreated
 	metricMysqlTmpResources            metricMysqlTmpResources
 	metricMysqlUp                      metricMysqlUp
 	metricMysqlUptime                  metricMysqlUptime
@@ -3547,6 +4760,7 @@ func NewMetricsBuilder(mbc MetricsBuilderConfig, settings receiver.Settings, opt
 		metricMysqlBufferPoolPages:         newMetricMysqlBufferPoolPages(mbc.Metrics.MysqlBufferPoolPages),
 		metricMysqlBufferPoolUsage:         newMetricMysqlBufferPoolUsage(mbc.Metrics.MysqlBufferPoolUsage),
 		metricMysqlClientNetworkIo:         newMetricMysqlClientNetworkIo(mbc.Metrics.MysqlClientNetworkIo),
+		metricMysqlCommandCalls:            newMetricMysqlCommandCalls(mbc.Metrics.MysqlCommandCalls),
 		metricMysqlCommands:                newMetricMysqlCommands(mbc.Metrics.MysqlCommands),
 		metricMysqlConnectionCount:         newMetricMysqlConnectionCount(mbc.Metrics.MysqlConnectionCount),
 		metricMysqlConnectionErrors:        newMetricMysqlConnectionErrors(mbc.Metrics.MysqlConnectionErrors),
@@ -3556,21 +4770,39 @@ func NewMetricsBuilder(mbc MetricsBuilderConfig, settings receiver.Settings, opt
 		metricMysqlHandlers:                newMetricMysqlHandlers(mbc.Metrics.MysqlHandlers),
 		metricMysqlIndexIoWaitCount:        newMetricMysqlIndexIoWaitCount(mbc.Metrics.MysqlIndexIoWaitCount),
 		metricMysqlIndexIoWaitTime:         newMetricMysqlIndexIoWaitTime(mbc.Metrics.MysqlIndexIoWaitTime),
+		metricMysqlInnodbForceRecovery:     newMetricMysqlInnodbForceRecovery(mbc.Metrics.MysqlInnodbForceRecovery),
+		metricMysqlInnodbHistoryListLength: newMetricMysqlInnodbHistoryListLength(mbc.Metrics.MysqlInnodbHistoryListLength),
+		metricMysqlInnodbLogBufferSize:     newMetricMysqlInnodbLogBufferSize(mbc.Metrics.MysqlInnodbLogBufferSize),
+		metricMysqlInnodbMemory:            newMetricMysqlInnodbMemory(mbc.Metrics.MysqlInnodbMemory),
+		metricMysqlInnodbOpenFiles:         newMetricMysqlInnodbOpenFiles(mbc.Metrics.MysqlInnodbOpenFiles),
 		metricMysqlJoins:                   newMetricMysqlJoins(mbc.Metrics.MysqlJoins),
+		metricMysqlKeyBufferSize:           newMetricMysqlKeyBufferSize(mbc.Metrics.MysqlKeyBufferSize),
 		metricMysqlLocks:                   newMetricMysqlLocks(mbc.Metrics.MysqlLocks),
 		metricMysqlLogOperations:           newMetricMysqlLogOperations(mbc.Metrics.MysqlLogOperations),
+		metricMysqlMaxUsedConnections:      newMetricMysqlMaxUsedConnections(mbc.Metrics.MysqlMaxUsedConnections),
 		metricMysqlMysqlxConnections:       newMetricMysqlMysqlxConnections(mbc.Metrics.MysqlMysqlxConnections),
 		metricMysqlMysqlxWorkerThreads:     newMetricMysqlMysqlxWorkerThreads(mbc.Metrics.MysqlMysqlxWorkerThreads),
+		metricMysqlOpenResources:           newMetricMysqlOpenResources(mbc.Metrics.MysqlOpenResources),
+		metricMysqlOpenResourcesLimit:      newMetricMysqlOpenResourcesLimit(mbc.Metrics.MysqlOpenResourcesLimit),
 		metricMysqlOpenedResources:         newMetricMysqlOpenedResources(mbc.Metrics.MysqlOpenedResources),
 		metricMysqlOperations:              newMetricMysqlOperations(mbc.Metrics.MysqlOperations),
 		metricMysqlPageOperations:          newMetricMysqlPageOperations(mbc.Metrics.MysqlPageOperations),
+		metricMysqlPageSize:                newMetricMysqlPageSize(mbc.Metrics.MysqlPageSize),
 		metricMysqlPreparedStatements:      newMetricMysqlPreparedStatements(mbc.Metrics.MysqlPreparedStatements),
+		metricMysqlPreparedStatementsLimit: newMetricMysqlPreparedStatementsLimit(mbc.Metrics.MysqlPreparedStatementsLimit),
+		metricMysqlPreparedStatementsOpen:  newMetricMysqlPreparedStatementsOpen(mbc.Metrics.MysqlPreparedStatementsOpen),
+		metricMysqlProcesslistThreads:      newMetricMysqlProcesslistThreads(mbc.Metrics.MysqlProcesslistThreads),
+		metricMysqlQcacheFreeMemory:        newMetricMysqlQcacheFreeMemory(mbc.Metrics.MysqlQcacheFreeMemory),
 		metricMysqlQcacheHits:              newMetricMysqlQcacheHits(mbc.Metrics.MysqlQcacheHits),
+		metricMysqlQcacheInserts:           newMetricMysqlQcacheInserts(mbc.Metrics.MysqlQcacheInserts),
+		metricMysqlQcacheLowmemPrunes:      newMetricMysqlQcacheLowmemPrunes(mbc.Metrics.MysqlQcacheLowmemPrunes),
 		metricMysqlQcacheNotCached:         newMetricMysqlQcacheNotCached(mbc.Metrics.MysqlQcacheNotCached),
 		metricMysqlQcacheQueries:           newMetricMysqlQcacheQueries(mbc.Metrics.MysqlQcacheQueries),
+		metricMysqlQcacheSize:              newMetricMysqlQcacheSize(mbc.Metrics.MysqlQcacheSize),
 		metricMysqlQueryClientCount:        newMetricMysqlQueryClientCount(mbc.Metrics.MysqlQueryClientCount),
 		metricMysqlQueryCount:              newMetricMysqlQueryCount(mbc.Metrics.MysqlQueryCount),
 		metricMysqlQuerySlowCount:          newMetricMysqlQuerySlowCount(mbc.Metrics.MysqlQuerySlowCount),
+		metricMysqlReplicaSourceServerID:   newMetricMysqlReplicaSourceServerID(mbc.Metrics.MysqlReplicaSourceServerID),
 		metricMysqlReplicaSQLDelay:         newMetricMysqlReplicaSQLDelay(mbc.Metrics.MysqlReplicaSQLDelay),
 		metricMysqlReplicaTimeBehindSource: newMetricMysqlReplicaTimeBehindSource(mbc.Metrics.MysqlReplicaTimeBehindSource),
 		metricMysqlRowLocks:                newMetricMysqlRowLocks(mbc.Metrics.MysqlRowLocks),
@@ -3581,12 +4813,26 @@ func NewMetricsBuilder(mbc MetricsBuilderConfig, settings receiver.Settings, opt
 		metricMysqlTableIoWaitCount:        newMetricMysqlTableIoWaitCount(mbc.Metrics.MysqlTableIoWaitCount),
 		metricMysqlTableIoWaitTime:         newMetricMysqlTableIoWaitTime(mbc.Metrics.MysqlTableIoWaitTime),
 		metricMysqlTableOpenCache:          newMetricMysqlTableOpenCache(mbc.Metrics.MysqlTableOpenCache),
+		metricMysqlThreadCacheSize:         newMetricMysqlThreadCacheSize(mbc.Metrics.MysqlThreadCacheSize),
 		metricMysqlThreads:                 newMetricMysqlThreads(mbc.Metrics.MysqlThreads),
+		metricMysqlThreadsCreated:          newMetricMysqlThreadsCreated(mbc.Metrics.MysqlThreadsCreated),
 		metricMysqlTmpResources:            newMetricMysqlTmpResources(mbc.Metrics.MysqlTmpResources),
 		metricMysqlUp:                      newMetricMysqlUp(mbc.Metrics.MysqlUp),
 		metricMysqlUptime:                  newMetricMysqlUptime(mbc.Metrics.MysqlUptime),
 		resourceAttributeIncludeFilter:     make(map[string]filter.Filter),
 		resourceAttributeExcludeFilter:     make(map[string]filter.Filter),
+	}
+	if mbc.ResourceAttributes.DbSystemName.MetricsInclude != nil {
+		mb.resourceAttributeIncludeFilter["db.system.name"] = filter.CreateFilter(mbc.ResourceAttributes.DbSystemName.MetricsInclude)
+	}
+	if mbc.ResourceAttributes.DbSystemName.MetricsExclude != nil {
+		mb.resourceAttributeExcludeFilter["db.system.name"] = filter.CreateFilter(mbc.ResourceAttributes.DbSystemName.MetricsExclude)
+	}
+	if mbc.ResourceAttributes.DbSystemVersion.MetricsInclude != nil {
+		mb.resourceAttributeIncludeFilter["db.system.version"] = filter.CreateFilter(mbc.ResourceAttributes.DbSystemVersion.MetricsInclude)
+	}
+	if mbc.ResourceAttributes.DbSystemVersion.MetricsExclude != nil {
+		mb.resourceAttributeExcludeFilter["db.system.version"] = filter.CreateFilter(mbc.ResourceAttributes.DbSystemVersion.MetricsExclude)
 	}
 	if mbc.ResourceAttributes.MysqlInstanceEndpoint.MetricsInclude != nil {
 		mb.resourceAttributeIncludeFilter["mysql.instance.endpoint"] = filter.CreateFilter(mbc.ResourceAttributes.MysqlInstanceEndpoint.MetricsInclude)
@@ -3682,6 +4928,7 @@ func (mb *MetricsBuilder) EmitForResource(options ...ResourceMetricsOption) {
 	mb.metricMysqlBufferPoolPages.emit(ils.Metrics())
 	mb.metricMysqlBufferPoolUsage.emit(ils.Metrics())
 	mb.metricMysqlClientNetworkIo.emit(ils.Metrics())
+	mb.metricMysqlCommandCalls.emit(ils.Metrics())
 	mb.metricMysqlCommands.emit(ils.Metrics())
 	mb.metricMysqlConnectionCount.emit(ils.Metrics())
 	mb.metricMysqlConnectionErrors.emit(ils.Metrics())
@@ -3691,21 +4938,39 @@ func (mb *MetricsBuilder) EmitForResource(options ...ResourceMetricsOption) {
 	mb.metricMysqlHandlers.emit(ils.Metrics())
 	mb.metricMysqlIndexIoWaitCount.emit(ils.Metrics())
 	mb.metricMysqlIndexIoWaitTime.emit(ils.Metrics())
+	mb.metricMysqlInnodbForceRecovery.emit(ils.Metrics())
+	mb.metricMysqlInnodbHistoryListLength.emit(ils.Metrics())
+	mb.metricMysqlInnodbLogBufferSize.emit(ils.Metrics())
+	mb.metricMysqlInnodbMemory.emit(ils.Metrics())
+	mb.metricMysqlInnodbOpenFiles.emit(ils.Metrics())
 	mb.metricMysqlJoins.emit(ils.Metrics())
+	mb.metricMysqlKeyBufferSize.emit(ils.Metrics())
 	mb.metricMysqlLocks.emit(ils.Metrics())
 	mb.metricMysqlLogOperations.emit(ils.Metrics())
+	mb.metricMysqlMaxUsedConnections.emit(ils.Metrics())
 	mb.metricMysqlMysqlxConnections.emit(ils.Metrics())
 	mb.metricMysqlMysqlxWorkerThreads.emit(ils.Metrics())
+	mb.metricMysqlOpenResources.emit(ils.Metrics())
+	mb.metricMysqlOpenResourcesLimit.emit(ils.Metrics())
 	mb.metricMysqlOpenedResources.emit(ils.Metrics())
 	mb.metricMysqlOperations.emit(ils.Metrics())
 	mb.metricMysqlPageOperations.emit(ils.Metrics())
+	mb.metricMysqlPageSize.emit(ils.Metrics())
 	mb.metricMysqlPreparedStatements.emit(ils.Metrics())
+	mb.metricMysqlPreparedStatementsLimit.emit(ils.Metrics())
+	mb.metricMysqlPreparedStatementsOpen.emit(ils.Metrics())
+	mb.metricMysqlProcesslistThreads.emit(ils.Metrics())
+	mb.metricMysqlQcacheFreeMemory.emit(ils.Metrics())
 	mb.metricMysqlQcacheHits.emit(ils.Metrics())
+	mb.metricMysqlQcacheInserts.emit(ils.Metrics())
+	mb.metricMysqlQcacheLowmemPrunes.emit(ils.Metrics())
 	mb.metricMysqlQcacheNotCached.emit(ils.Metrics())
 	mb.metricMysqlQcacheQueries.emit(ils.Metrics())
+	mb.metricMysqlQcacheSize.emit(ils.Metrics())
 	mb.metricMysqlQueryClientCount.emit(ils.Metrics())
 	mb.metricMysqlQueryCount.emit(ils.Metrics())
 	mb.metricMysqlQuerySlowCount.emit(ils.Metrics())
+	mb.metricMysqlReplicaSourceServerID.emit(ils.Metrics())
 	mb.metricMysqlReplicaSQLDelay.emit(ils.Metrics())
 	mb.metricMysqlReplicaTimeBehindSource.emit(ils.Metrics())
 	mb.metricMysqlRowLocks.emit(ils.Metrics())
@@ -3716,7 +4981,9 @@ func (mb *MetricsBuilder) EmitForResource(options ...ResourceMetricsOption) {
 	mb.metricMysqlTableIoWaitCount.emit(ils.Metrics())
 	mb.metricMysqlTableIoWaitTime.emit(ils.Metrics())
 	mb.metricMysqlTableOpenCache.emit(ils.Metrics())
+	mb.metricMysqlThreadCacheSize.emit(ils.Metrics())
 	mb.metricMysqlThreads.emit(ils.Metrics())
+	mb.metricMysqlThreadsCreated.emit(ils.Metrics())
 	mb.metricMysqlTmpResources.emit(ils.Metrics())
 	mb.metricMysqlUp.emit(ils.Metrics())
 	mb.metricMysqlUptime.emit(ils.Metrics())
@@ -3786,6 +5053,11 @@ func (mb *MetricsBuilder) RecordMysqlClientNetworkIoDataPoint(ts pcommon.Timesta
 	mb.metricMysqlClientNetworkIo.recordDataPoint(mb.startTime, ts, val, directionAttributeValue.String())
 }
 
+// RecordMysqlCommandCallsDataPoint adds a data point to mysql.command.calls metric.
+func (mb *MetricsBuilder) RecordMysqlCommandCallsDataPoint(ts pcommon.Timestamp, val int64, commandNameAttributeValue string) {
+	mb.metricMysqlCommandCalls.recordDataPoint(mb.startTime, ts, val, commandNameAttributeValue)
+}
+
 // RecordMysqlCommandsDataPoint adds a data point to mysql.commands metric.
 func (mb *MetricsBuilder) RecordMysqlCommandsDataPoint(ts pcommon.Timestamp, val int64, commandAttributeValue AttributeCommand) {
 	mb.metricMysqlCommands.recordDataPoint(mb.startTime, ts, val, commandAttributeValue.String())
@@ -3831,9 +5103,39 @@ func (mb *MetricsBuilder) RecordMysqlIndexIoWaitTimeDataPoint(ts pcommon.Timesta
 	mb.metricMysqlIndexIoWaitTime.recordDataPoint(mb.startTime, ts, val, ioWaitsOperationsAttributeValue.String(), tableNameAttributeValue, schemaAttributeValue, indexNameAttributeValue)
 }
 
+// RecordMysqlInnodbForceRecoveryDataPoint adds a data point to mysql.innodb.force_recovery metric.
+func (mb *MetricsBuilder) RecordMysqlInnodbForceRecoveryDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlInnodbForceRecovery.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlInnodbHistoryListLengthDataPoint adds a data point to mysql.innodb.history_list_length metric.
+func (mb *MetricsBuilder) RecordMysqlInnodbHistoryListLengthDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlInnodbHistoryListLength.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlInnodbLogBufferSizeDataPoint adds a data point to mysql.innodb.log_buffer.size metric.
+func (mb *MetricsBuilder) RecordMysqlInnodbLogBufferSizeDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlInnodbLogBufferSize.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlInnodbMemoryDataPoint adds a data point to mysql.innodb.memory metric.
+func (mb *MetricsBuilder) RecordMysqlInnodbMemoryDataPoint(ts pcommon.Timestamp, val int64, innodbMemoryAttributeValue AttributeInnodbMemory) {
+	mb.metricMysqlInnodbMemory.recordDataPoint(mb.startTime, ts, val, innodbMemoryAttributeValue.String())
+}
+
+// RecordMysqlInnodbOpenFilesDataPoint adds a data point to mysql.innodb.open_files metric.
+func (mb *MetricsBuilder) RecordMysqlInnodbOpenFilesDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlInnodbOpenFiles.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordMysqlJoinsDataPoint adds a data point to mysql.joins metric.
 func (mb *MetricsBuilder) RecordMysqlJoinsDataPoint(ts pcommon.Timestamp, val int64, joinKindAttributeValue AttributeJoinKind) {
 	mb.metricMysqlJoins.recordDataPoint(mb.startTime, ts, val, joinKindAttributeValue.String())
+}
+
+// RecordMysqlKeyBufferSizeDataPoint adds a data point to mysql.key_buffer.size metric.
+func (mb *MetricsBuilder) RecordMysqlKeyBufferSizeDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlKeyBufferSize.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordMysqlLocksDataPoint adds a data point to mysql.locks metric.
@@ -3846,6 +5148,11 @@ func (mb *MetricsBuilder) RecordMysqlLogOperationsDataPoint(ts pcommon.Timestamp
 	mb.metricMysqlLogOperations.recordDataPoint(mb.startTime, ts, val, logOperationsAttributeValue.String())
 }
 
+// RecordMysqlMaxUsedConnectionsDataPoint adds a data point to mysql.max_used_connections metric.
+func (mb *MetricsBuilder) RecordMysqlMaxUsedConnectionsDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlMaxUsedConnections.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordMysqlMysqlxConnectionsDataPoint adds a data point to mysql.mysqlx_connections metric.
 func (mb *MetricsBuilder) RecordMysqlMysqlxConnectionsDataPoint(ts pcommon.Timestamp, val int64, connectionStatusAttributeValue AttributeConnectionStatus) {
 	mb.metricMysqlMysqlxConnections.recordDataPoint(mb.startTime, ts, val, connectionStatusAttributeValue.String())
@@ -3854,6 +5161,16 @@ func (mb *MetricsBuilder) RecordMysqlMysqlxConnectionsDataPoint(ts pcommon.Times
 // RecordMysqlMysqlxWorkerThreadsDataPoint adds a data point to mysql.mysqlx_worker_threads metric.
 func (mb *MetricsBuilder) RecordMysqlMysqlxWorkerThreadsDataPoint(ts pcommon.Timestamp, val int64, mysqlxThreadsAttributeValue AttributeMysqlxThreads) {
 	mb.metricMysqlMysqlxWorkerThreads.recordDataPoint(mb.startTime, ts, val, mysqlxThreadsAttributeValue.String())
+}
+
+// RecordMysqlOpenResourcesDataPoint adds a data point to mysql.open_resources metric.
+func (mb *MetricsBuilder) RecordMysqlOpenResourcesDataPoint(ts pcommon.Timestamp, val int64, openedResourcesAttributeValue AttributeOpenedResources) {
+	mb.metricMysqlOpenResources.recordDataPoint(mb.startTime, ts, val, openedResourcesAttributeValue.String())
+}
+
+// RecordMysqlOpenResourcesLimitDataPoint adds a data point to mysql.open_resources.limit metric.
+func (mb *MetricsBuilder) RecordMysqlOpenResourcesLimitDataPoint(ts pcommon.Timestamp, val int64, openedResourcesAttributeValue AttributeOpenedResources) {
+	mb.metricMysqlOpenResourcesLimit.recordDataPoint(mb.startTime, ts, val, openedResourcesAttributeValue.String())
 }
 
 // RecordMysqlOpenedResourcesDataPoint adds a data point to mysql.opened_resources metric.
@@ -3871,14 +5188,49 @@ func (mb *MetricsBuilder) RecordMysqlPageOperationsDataPoint(ts pcommon.Timestam
 	mb.metricMysqlPageOperations.recordDataPoint(mb.startTime, ts, val, pageOperationsAttributeValue.String())
 }
 
+// RecordMysqlPageSizeDataPoint adds a data point to mysql.page_size metric.
+func (mb *MetricsBuilder) RecordMysqlPageSizeDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlPageSize.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordMysqlPreparedStatementsDataPoint adds a data point to mysql.prepared_statements metric.
 func (mb *MetricsBuilder) RecordMysqlPreparedStatementsDataPoint(ts pcommon.Timestamp, val int64, preparedStatementsCommandAttributeValue AttributePreparedStatementsCommand) {
 	mb.metricMysqlPreparedStatements.recordDataPoint(mb.startTime, ts, val, preparedStatementsCommandAttributeValue.String())
 }
 
+// RecordMysqlPreparedStatementsLimitDataPoint adds a data point to mysql.prepared_statements.limit metric.
+func (mb *MetricsBuilder) RecordMysqlPreparedStatementsLimitDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlPreparedStatementsLimit.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlPreparedStatementsOpenDataPoint adds a data point to mysql.prepared_statements.open metric.
+func (mb *MetricsBuilder) RecordMysqlPreparedStatementsOpenDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlPreparedStatementsOpen.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlProcesslistThreadsDataPoint adds a data point to mysql.processlist.threads metric.
+func (mb *MetricsBuilder) RecordMysqlProcesslistThreadsDataPoint(ts pcommon.Timestamp, val int64, processlistCommandAttributeValue string, processlistStateAttributeValue string) {
+	mb.metricMysqlProcesslistThreads.recordDataPoint(mb.startTime, ts, val, processlistCommandAttributeValue, processlistStateAttributeValue)
+}
+
+// RecordMysqlQcacheFreeMemoryDataPoint adds a data point to mysql.qcache.free_memory metric.
+func (mb *MetricsBuilder) RecordMysqlQcacheFreeMemoryDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlQcacheFreeMemory.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordMysqlQcacheHitsDataPoint adds a data point to mysql.qcache.hits metric.
 func (mb *MetricsBuilder) RecordMysqlQcacheHitsDataPoint(ts pcommon.Timestamp, val int64) {
 	mb.metricMysqlQcacheHits.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlQcacheInsertsDataPoint adds a data point to mysql.qcache.inserts metric.
+func (mb *MetricsBuilder) RecordMysqlQcacheInsertsDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlQcacheInserts.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlQcacheLowmemPrunesDataPoint adds a data point to mysql.qcache.lowmem_prunes metric.
+func (mb *MetricsBuilder) RecordMysqlQcacheLowmemPrunesDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlQcacheLowmemPrunes.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordMysqlQcacheNotCachedDataPoint adds a data point to mysql.qcache.not.cached metric.
@@ -3889,6 +5241,11 @@ func (mb *MetricsBuilder) RecordMysqlQcacheNotCachedDataPoint(ts pcommon.Timesta
 // RecordMysqlQcacheQueriesDataPoint adds a data point to mysql.qcache.queries metric.
 func (mb *MetricsBuilder) RecordMysqlQcacheQueriesDataPoint(ts pcommon.Timestamp, val int64) {
 	mb.metricMysqlQcacheQueries.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlQcacheSizeDataPoint adds a data point to mysql.qcache.size metric.
+func (mb *MetricsBuilder) RecordMysqlQcacheSizeDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlQcacheSize.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordMysqlQueryClientCountDataPoint adds a data point to mysql.query.client.count metric.
@@ -3904,6 +5261,11 @@ func (mb *MetricsBuilder) RecordMysqlQueryCountDataPoint(ts pcommon.Timestamp, v
 // RecordMysqlQuerySlowCountDataPoint adds a data point to mysql.query.slow.count metric.
 func (mb *MetricsBuilder) RecordMysqlQuerySlowCountDataPoint(ts pcommon.Timestamp, val int64) {
 	mb.metricMysqlQuerySlowCount.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlReplicaSourceServerIDDataPoint adds a data point to mysql.replica.source.server_id metric.
+func (mb *MetricsBuilder) RecordMysqlReplicaSourceServerIDDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlReplicaSourceServerID.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordMysqlReplicaSQLDelayDataPoint adds a data point to mysql.replica.sql_delay metric.
@@ -3956,9 +5318,19 @@ func (mb *MetricsBuilder) RecordMysqlTableOpenCacheDataPoint(ts pcommon.Timestam
 	mb.metricMysqlTableOpenCache.recordDataPoint(mb.startTime, ts, val, cacheStatusAttributeValue.String())
 }
 
+// RecordMysqlThreadCacheSizeDataPoint adds a data point to mysql.thread_cache.size metric.
+func (mb *MetricsBuilder) RecordMysqlThreadCacheSizeDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlThreadCacheSize.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordMysqlThreadsDataPoint adds a data point to mysql.threads metric.
 func (mb *MetricsBuilder) RecordMysqlThreadsDataPoint(ts pcommon.Timestamp, val int64, threadsAttributeValue AttributeThreads) {
 	mb.metricMysqlThreads.recordDataPoint(mb.startTime, ts, val, threadsAttributeValue.String())
+}
+
+// RecordMysqlThreadsCreatedDataPoint adds a data point to mysql.threads.created metric.
+func (mb *MetricsBuilder) RecordMysqlThreadsCreatedDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlThreadsCreated.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordMysqlTmpResourcesDataPoint adds a data point to mysql.tmp_resources metric.

@@ -96,6 +96,9 @@ func TestMetricsBuilder(t *testing.T) {
 			allMetricsCount++
 			mb.RecordMysqlClientNetworkIoDataPoint(ts, 1, AttributeDirectionReceived)
 
+			allMetricsCount++
+			mb.RecordMysqlCommandCallsDataPoint(ts, 1, "command_name-val")
+
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordMysqlCommandsDataPoint(ts, 1, AttributeCommandDelete)
@@ -132,8 +135,32 @@ func TestMetricsBuilder(t *testing.T) {
 			allMetricsCount++
 			mb.RecordMysqlIndexIoWaitTimeDataPoint(ts, 1, AttributeIoWaitsOperationsDelete, "table_name-val", "schema-val", "index_name-val")
 
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlInnodbForceRecoveryDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlInnodbHistoryListLengthDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlInnodbLogBufferSizeDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlInnodbMemoryDataPoint(ts, 1, AttributeInnodbMemoryAdaptiveHash)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlInnodbOpenFilesDataPoint(ts, 1)
+
 			allMetricsCount++
 			mb.RecordMysqlJoinsDataPoint(ts, 1, AttributeJoinKindFull)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlKeyBufferSizeDataPoint(ts, 1)
 
 			defaultMetricsCount++
 			allMetricsCount++
@@ -143,12 +170,23 @@ func TestMetricsBuilder(t *testing.T) {
 			allMetricsCount++
 			mb.RecordMysqlLogOperationsDataPoint(ts, 1, AttributeLogOperationsWaits)
 
+			allMetricsCount++
+			mb.RecordMysqlMaxUsedConnectionsDataPoint(ts, 1)
+
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordMysqlMysqlxConnectionsDataPoint(ts, 1, AttributeConnectionStatusAccepted)
 
 			allMetricsCount++
 			mb.RecordMysqlMysqlxWorkerThreadsDataPoint(ts, 1, AttributeMysqlxThreadsAvailable)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlOpenResourcesDataPoint(ts, 1, AttributeOpenedResourcesFile)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlOpenResourcesLimitDataPoint(ts, 1, AttributeOpenedResourcesFile)
 
 			defaultMetricsCount++
 			allMetricsCount++
@@ -164,16 +202,44 @@ func TestMetricsBuilder(t *testing.T) {
 
 			defaultMetricsCount++
 			allMetricsCount++
+			mb.RecordMysqlPageSizeDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
 			mb.RecordMysqlPreparedStatementsDataPoint(ts, 1, AttributePreparedStatementsCommandExecute)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlPreparedStatementsLimitDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlPreparedStatementsOpenDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordMysqlProcesslistThreadsDataPoint(ts, 1, "processlist_command-val", "processlist_state-val")
+
+			allMetricsCount++
+			mb.RecordMysqlQcacheFreeMemoryDataPoint(ts, 1)
 
 			allMetricsCount++
 			mb.RecordMysqlQcacheHitsDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordMysqlQcacheInsertsDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordMysqlQcacheLowmemPrunesDataPoint(ts, 1)
 
 			allMetricsCount++
 			mb.RecordMysqlQcacheNotCachedDataPoint(ts, 1)
 
 			allMetricsCount++
 			mb.RecordMysqlQcacheQueriesDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlQcacheSizeDataPoint(ts, 1)
 
 			allMetricsCount++
 			mb.RecordMysqlQueryClientCountDataPoint(ts, 1)
@@ -185,6 +251,10 @@ func TestMetricsBuilder(t *testing.T) {
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordMysqlQuerySlowCountDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlReplicaSourceServerIDDataPoint(ts, 1)
 
 			defaultMetricsCount++
 			allMetricsCount++
@@ -225,7 +295,15 @@ func TestMetricsBuilder(t *testing.T) {
 
 			defaultMetricsCount++
 			allMetricsCount++
+			mb.RecordMysqlThreadCacheSizeDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
 			mb.RecordMysqlThreadsDataPoint(ts, 1, AttributeThreadsCached)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlThreadsCreatedDataPoint(ts, 1)
 
 			defaultMetricsCount++
 			allMetricsCount++
@@ -240,6 +318,8 @@ func TestMetricsBuilder(t *testing.T) {
 			mb.RecordMysqlUptimeDataPoint(ts, 1)
 
 			rb := mb.NewResourceBuilder()
+			rb.SetDbSystemName("db.system.name-val")
+			rb.SetDbSystemVersion("db.system.version-val")
 			rb.SetMysqlInstanceEndpoint("mysql.instance.endpoint-val")
 			rb.SetServiceInstanceID("service.instance.id-val")
 			rb.SetServiceName("service.name-val")
@@ -378,6 +458,23 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("kind")
 					assert.True(t, ok)
 					assert.Equal(t, "received", attrVal.Str())
+				case "mysql.command.calls":
+					assert.False(t, validatedMetrics["mysql.command.calls"], "Found a duplicate in the metrics slice: mysql.command.calls")
+					validatedMetrics["mysql.command.calls"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "The number of times each statement type ran, one series per Com_ status variable (ours; about 170 series, mysql.commands has four of them).", ms.At(i).Description())
+					assert.Equal(t, "{call}", ms.At(i).Unit())
+					assert.True(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("command")
+					assert.True(t, ok)
+					assert.Equal(t, "command_name-val", attrVal.Str())
 				case "mysql.commands":
 					assert.False(t, validatedMetrics["mysql.commands"], "Found a duplicate in the metrics slice: mysql.commands")
 					validatedMetrics["mysql.commands"] = true
@@ -536,6 +633,69 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok = dp.Attributes().Get("index")
 					assert.True(t, ok)
 					assert.Equal(t, "index_name-val", attrVal.Str())
+				case "mysql.innodb.force_recovery":
+					assert.False(t, validatedMetrics["mysql.innodb.force_recovery"], "Found a duplicate in the metrics slice: mysql.innodb.force_recovery")
+					validatedMetrics["mysql.innodb.force_recovery"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The innodb_force_recovery level, 0 in normal operation (ours).", ms.At(i).Description())
+					assert.Equal(t, "{level}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.innodb.history_list_length":
+					assert.False(t, validatedMetrics["mysql.innodb.history_list_length"], "Found a duplicate in the metrics slice: mysql.innodb.history_list_length")
+					validatedMetrics["mysql.innodb.history_list_length"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The length of the InnoDB undo history list, transactions whose undo logs are not purged yet (ours).", ms.At(i).Description())
+					assert.Equal(t, "{transaction}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.innodb.log_buffer.size":
+					assert.False(t, validatedMetrics["mysql.innodb.log_buffer.size"], "Found a duplicate in the metrics slice: mysql.innodb.log_buffer.size")
+					validatedMetrics["mysql.innodb.log_buffer.size"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The size of the InnoDB log buffer (ours).", ms.At(i).Description())
+					assert.Equal(t, "By", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.innodb.memory":
+					assert.False(t, validatedMetrics["mysql.innodb.memory"], "Found a duplicate in the metrics slice: mysql.innodb.memory")
+					validatedMetrics["mysql.innodb.memory"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "Memory InnoDB uses for the adaptive hash index and the data dictionary (ours).", ms.At(i).Description())
+					assert.Equal(t, "By", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("kind")
+					assert.True(t, ok)
+					assert.Equal(t, "adaptive_hash", attrVal.Str())
+				case "mysql.innodb.open_files":
+					assert.False(t, validatedMetrics["mysql.innodb.open_files"], "Found a duplicate in the metrics slice: mysql.innodb.open_files")
+					validatedMetrics["mysql.innodb.open_files"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The number of files InnoDB holds open (ours).", ms.At(i).Description())
+					assert.Equal(t, "{file}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "mysql.joins":
 					assert.False(t, validatedMetrics["mysql.joins"], "Found a duplicate in the metrics slice: mysql.joins")
 					validatedMetrics["mysql.joins"] = true
@@ -553,6 +713,18 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("kind")
 					assert.True(t, ok)
 					assert.Equal(t, "full", attrVal.Str())
+				case "mysql.key_buffer.size":
+					assert.False(t, validatedMetrics["mysql.key_buffer.size"], "Found a duplicate in the metrics slice: mysql.key_buffer.size")
+					validatedMetrics["mysql.key_buffer.size"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The size of the MyISAM key buffer (ours).", ms.At(i).Description())
+					assert.Equal(t, "By", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "mysql.locks":
 					assert.False(t, validatedMetrics["mysql.locks"], "Found a duplicate in the metrics slice: mysql.locks")
 					validatedMetrics["mysql.locks"] = true
@@ -587,6 +759,20 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("operation")
 					assert.True(t, ok)
 					assert.Equal(t, "waits", attrVal.Str())
+				case "mysql.max_used_connections":
+					assert.False(t, validatedMetrics["mysql.max_used_connections"], "Found a duplicate in the metrics slice: mysql.max_used_connections")
+					validatedMetrics["mysql.max_used_connections"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "Maximum number of connections used simultaneously since the server started (contrib's name; mysql.connection.max_used is the same value, on by default).", ms.At(i).Description())
+					assert.Equal(t, "{connection}", ms.At(i).Unit())
+					assert.False(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "mysql.mysqlx_connections":
 					assert.False(t, validatedMetrics["mysql.mysqlx_connections"], "Found a duplicate in the metrics slice: mysql.mysqlx_connections")
 					validatedMetrics["mysql.mysqlx_connections"] = true
@@ -621,6 +807,36 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("kind")
 					assert.True(t, ok)
 					assert.Equal(t, "available", attrVal.Str())
+				case "mysql.open_resources":
+					assert.False(t, validatedMetrics["mysql.open_resources"], "Found a duplicate in the metrics slice: mysql.open_resources")
+					validatedMetrics["mysql.open_resources"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The number of files, tables and table definitions open now (ours).", ms.At(i).Description())
+					assert.Equal(t, "{resource}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("kind")
+					assert.True(t, ok)
+					assert.Equal(t, "file", attrVal.Str())
+				case "mysql.open_resources.limit":
+					assert.False(t, validatedMetrics["mysql.open_resources.limit"], "Found a duplicate in the metrics slice: mysql.open_resources.limit")
+					validatedMetrics["mysql.open_resources.limit"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The limit of open files, and the sizes of the table and table definition caches (ours).", ms.At(i).Description())
+					assert.Equal(t, "{resource}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("kind")
+					assert.True(t, ok)
+					assert.Equal(t, "file", attrVal.Str())
 				case "mysql.opened_resources":
 					assert.False(t, validatedMetrics["mysql.opened_resources"], "Found a duplicate in the metrics slice: mysql.opened_resources")
 					validatedMetrics["mysql.opened_resources"] = true
@@ -672,6 +888,18 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("operation")
 					assert.True(t, ok)
 					assert.Equal(t, "created", attrVal.Str())
+				case "mysql.page_size":
+					assert.False(t, validatedMetrics["mysql.page_size"], "Found a duplicate in the metrics slice: mysql.page_size")
+					validatedMetrics["mysql.page_size"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The InnoDB page size (on here, off in contrib).", ms.At(i).Description())
+					assert.Equal(t, "By", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "mysql.prepared_statements":
 					assert.False(t, validatedMetrics["mysql.prepared_statements"], "Found a duplicate in the metrics slice: mysql.prepared_statements")
 					validatedMetrics["mysql.prepared_statements"] = true
@@ -689,12 +917,94 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("command")
 					assert.True(t, ok)
 					assert.Equal(t, "execute", attrVal.Str())
+				case "mysql.prepared_statements.limit":
+					assert.False(t, validatedMetrics["mysql.prepared_statements.limit"], "Found a duplicate in the metrics slice: mysql.prepared_statements.limit")
+					validatedMetrics["mysql.prepared_statements.limit"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The limit of prepared statements open at once (ours).", ms.At(i).Description())
+					assert.Equal(t, "{statement}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.prepared_statements.open":
+					assert.False(t, validatedMetrics["mysql.prepared_statements.open"], "Found a duplicate in the metrics slice: mysql.prepared_statements.open")
+					validatedMetrics["mysql.prepared_statements.open"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The number of prepared statements open now, in all sessions (ours; mysql.prepared_statements counts the prepared-statement commands).", ms.At(i).Description())
+					assert.Equal(t, "{statement}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.processlist.threads":
+					assert.False(t, validatedMetrics["mysql.processlist.threads"], "Found a duplicate in the metrics slice: mysql.processlist.threads")
+					validatedMetrics["mysql.processlist.threads"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The number of threads by command and state (ours; needs the PROCESS privilege to see other users' threads).", ms.At(i).Description())
+					assert.Equal(t, "{thread}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("command")
+					assert.True(t, ok)
+					assert.Equal(t, "processlist_command-val", attrVal.Str())
+					attrVal, ok = dp.Attributes().Get("state")
+					assert.True(t, ok)
+					assert.Equal(t, "processlist_state-val", attrVal.Str())
+				case "mysql.qcache.free_memory":
+					assert.False(t, validatedMetrics["mysql.qcache.free_memory"], "Found a duplicate in the metrics slice: mysql.qcache.free_memory")
+					validatedMetrics["mysql.qcache.free_memory"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The free memory of the query cache (ours).", ms.At(i).Description())
+					assert.Equal(t, "By", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "mysql.qcache.hits":
 					assert.False(t, validatedMetrics["mysql.qcache.hits"], "Found a duplicate in the metrics slice: mysql.qcache.hits")
 					validatedMetrics["mysql.qcache.hits"] = true
 					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
 					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
 					assert.Equal(t, "The number of query cache hits.", ms.At(i).Description())
+					assert.Equal(t, "1", ms.At(i).Unit())
+					assert.True(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.qcache.inserts":
+					assert.False(t, validatedMetrics["mysql.qcache.inserts"], "Found a duplicate in the metrics slice: mysql.qcache.inserts")
+					validatedMetrics["mysql.qcache.inserts"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "The number of queries added to the query cache (ours).", ms.At(i).Description())
+					assert.Equal(t, "1", ms.At(i).Unit())
+					assert.True(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.qcache.lowmem_prunes":
+					assert.False(t, validatedMetrics["mysql.qcache.lowmem_prunes"], "Found a duplicate in the metrics slice: mysql.qcache.lowmem_prunes")
+					validatedMetrics["mysql.qcache.lowmem_prunes"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "The number of queries removed from the query cache for lack of memory (ours).", ms.At(i).Description())
 					assert.Equal(t, "1", ms.At(i).Unit())
 					assert.True(t, ms.At(i).Sum().IsMonotonic())
 					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
@@ -722,11 +1032,23 @@ func TestMetricsBuilder(t *testing.T) {
 					validatedMetrics["mysql.qcache.queries"] = true
 					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
 					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
-					assert.Equal(t, "The number of queries registered in the query cache.", ms.At(i).Description())
+					assert.Equal(t, "The number of queries registered in the query cache now (a level, not a counter).", ms.At(i).Description())
 					assert.Equal(t, "1", ms.At(i).Unit())
-					assert.True(t, ms.At(i).Sum().IsMonotonic())
+					assert.False(t, ms.At(i).Sum().IsMonotonic())
 					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
 					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.qcache.size":
+					assert.False(t, validatedMetrics["mysql.qcache.size"], "Found a duplicate in the metrics slice: mysql.qcache.size")
+					validatedMetrics["mysql.qcache.size"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The memory allocated to the query cache, 0 when it is off (ours; MySQL 8 has no query cache).", ms.At(i).Description())
+					assert.Equal(t, "By", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
 					assert.Equal(t, start, dp.StartTimestamp())
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
@@ -769,6 +1091,18 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.True(t, ms.At(i).Sum().IsMonotonic())
 					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
 					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.replica.source.server_id":
+					assert.False(t, validatedMetrics["mysql.replica.source.server_id"], "Found a duplicate in the metrics slice: mysql.replica.source.server_id")
+					validatedMetrics["mysql.replica.source.server_id"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The server_id of the source this replica replicates from (ours; only emitted by a replica).", ms.At(i).Description())
+					assert.Equal(t, "{id}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
 					assert.Equal(t, start, dp.StartTimestamp())
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
@@ -964,6 +1298,18 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("status")
 					assert.True(t, ok)
 					assert.Equal(t, "hit", attrVal.Str())
+				case "mysql.thread_cache.size":
+					assert.False(t, validatedMetrics["mysql.thread_cache.size"], "Found a duplicate in the metrics slice: mysql.thread_cache.size")
+					validatedMetrics["mysql.thread_cache.size"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "How many threads the server caches for reuse (ours).", ms.At(i).Description())
+					assert.Equal(t, "{thread}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "mysql.threads":
 					assert.False(t, validatedMetrics["mysql.threads"], "Found a duplicate in the metrics slice: mysql.threads")
 					validatedMetrics["mysql.threads"] = true
@@ -981,6 +1327,20 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("kind")
 					assert.True(t, ok)
 					assert.Equal(t, "cached", attrVal.Str())
+				case "mysql.threads.created":
+					assert.False(t, validatedMetrics["mysql.threads.created"], "Found a duplicate in the metrics slice: mysql.threads.created")
+					validatedMetrics["mysql.threads.created"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "The number of threads created to handle connections (ours; a counter, formerly mysql.threads kind=created).", ms.At(i).Description())
+					assert.Equal(t, "{thread}", ms.At(i).Unit())
+					assert.True(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "mysql.tmp_resources":
 					assert.False(t, validatedMetrics["mysql.tmp_resources"], "Found a duplicate in the metrics slice: mysql.tmp_resources")
 					validatedMetrics["mysql.tmp_resources"] = true
