@@ -6,10 +6,14 @@
 package stackcheck
 
 import (
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/moalog/platform-collector/internal/testenv"
 )
@@ -29,4 +33,13 @@ func TestDashboardsLiveFullStack(t *testing.T) {
 	})
 	t.Logf("live dashboard check:%s", report)
 	t.Logf("alerts: %v", CheckRulesHealthy(t, s.Prometheus.URL, time.Minute))
+
+	// without_scope_info: the page carries no otel_scope_* labels.
+	resp, err := http.Get(s.CollectorMetrics)
+	require.NoError(t, err)
+	page, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Contains(t, string(page), "redis_up{")
+	require.NotContains(t, string(page), "otel_scope_")
 }
