@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/moalog/platform-collector/internal/dashboards"
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
@@ -42,4 +43,10 @@ func TestDashboardsLiveFullStack(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(page), "redis_up{")
 	require.NotContains(t, string(page), "otel_scope_")
+	// The names only alert rules read are served (the stack has no replica).
+	for _, name := range dashboards.AlertOnly {
+		if name != dashboards.MySQLReplicaLag && name != dashboards.MySQLReplicaSQLDelay {
+			require.Contains(t, string(page), "\n"+name+"{", "an alert rule reads %s", name)
+		}
+	}
 }
