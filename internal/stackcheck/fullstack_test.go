@@ -24,7 +24,10 @@ func TestDashboardsLiveFullStack(t *testing.T) {
 	if bin == "" {
 		bin = filepath.Join(testenv.RepoRoot(), "otelcol")
 	}
-	s := StartStack(t, StackOptions{Collector: bin, CollectionInterval: 2 * time.Second})
+	s := StartStack(t, StackOptions{
+		Collector: bin, CollectionInterval: 2 * time.Second,
+		RuleFiles: []string{filepath.Join(testenv.RepoRoot(), "compose", "prometheus", "exporter-compat", "exporter-compat.yml")},
+	})
 	t.Logf("receivers pointed at started targets: %v", s.Receivers)
 	report := CheckDashboardsLive(t, s.Prometheus.URL, filepath.Join(testenv.RepoRoot(), "grafana", "dashboards"), Options{
 		Timeout: 2 * time.Minute,
@@ -43,6 +46,16 @@ func TestDashboardsLiveFullStack(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(page), "redis_up{")
 	require.NotContains(t, string(page), "otel_scope_")
+	// The opt-in exporter-compat rules record the exporters' names from live
+	// data; the counts are what compose/README.md says they cost.
+	for _, name := range []string{"redis_connected_clients", "redis_db_keys_expiring", "mysql_global_status_threads_connected", "mysql_global_variables_open_files_limit"} {
+		s.Prometheus.WaitFor(t, name, time.Minute)
+	}
+	for _, job := range []string{dashboards.JobRedis, dashboards.JobMySQL} {
+		recorded := s.Prometheus.Query(t, `count({job="`+job+`", __name__=~"redis_(uptime_in|connected|blocked|config|memory_max|total_system|memory_used_(rss|peak|lua)|mem_frag|rdb_last_save_timestamp|evicted|expired|rejected|connected_slaves|master_repl|instantaneous|client_recent|latest_fork|cpu_|db_keys_expiring|db_avg_ttl|commands_).*|redis_db_keys|mysql_global_.*|mysql_slave_status_.*|mysql_info_schema_.*", db!~"[0-9]+"})`)
+		require.Len(t, recorded, 1)
+		t.Logf("exporter-compat series recorded for job %s: %s", job, recorded[0].Value)
+	}
 	// The names only alert rules read are served (the stack has no replica).
 	for _, name := range dashboards.AlertOnly {
 		if name != dashboards.MySQLReplicaLag && name != dashboards.MySQLReplicaSQLDelay {

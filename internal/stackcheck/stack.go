@@ -46,6 +46,9 @@ type StackOptions struct {
 	// FluxpayAgent is the Jolokia agent of the fluxpay-engine stand-in (default
 	// the 2.4.2 JVM agent, like the rate limiter's), so a test can cover both.
 	FluxpayAgent testenv.JolokiaAgent
+	// RuleFiles are rule files Prometheus loads besides compose's rules/*.yml,
+	// e.g. the opt-in exporter-compat rules.
+	RuleFiles []string
 	// ExtraConfigs are config sources layered over everything else, e.g.
 	// "file:testdata/more-metrics.yaml", the way a user adds their own.
 	ExtraConfigs []string
@@ -186,11 +189,20 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 		Job:            "otelcol",
 		HonorLabels:    true,
 		ScrapeInterval: durationOr(opts.PrometheusScrapeInterval, time.Second),
-		RuleFiles:      []string{filepath.Join(root, "compose", "prometheus", "rules", "platform-alerts.yml")},
+		RuleFiles:      append(composeRules(t, root), opts.RuleFiles...),
 		ListenAddress:  promAddr,
 		Retention:      opts.Retention,
 	})
 	return s
+}
+
+// composeRules are the rule files the compose Prometheus loads (rules/*.yml).
+func composeRules(t testing.TB, root string) []string {
+	files, err := filepath.Glob(filepath.Join(root, "compose", "prometheus", "rules", "*.yml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no rule files in compose/prometheus/rules: %v", err)
+	}
+	return files
 }
 
 func durationOr(d, def time.Duration) time.Duration {
