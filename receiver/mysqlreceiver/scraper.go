@@ -25,6 +25,13 @@ const (
 	variablesQuery = "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('innodb_buffer_pool_size', 'max_connections', 'performance_schema', 'version'," +
 		" 'open_files_limit', 'table_open_cache', 'table_definition_cache', 'max_prepared_stmt_count', 'innodb_force_recovery'," +
 		" 'innodb_log_buffer_size', 'key_buffer_size', 'query_cache_size', 'thread_cache_size')"
+	tableStatsQuery = "SELECT TABLE_SCHEMA, TABLE_NAME, COALESCE(TABLE_ROWS, 0), COALESCE(AVG_ROW_LENGTH, 0), COALESCE(DATA_LENGTH, 0), COALESCE(INDEX_LENGTH, 0)" +
+		" FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')"
+	lockWaitsQuery = "SELECT OBJECT_SCHEMA, OBJECT_NAME, COUNT_READ_NORMAL, COUNT_READ_WITH_SHARED_LOCKS, COUNT_READ_HIGH_PRIORITY, COUNT_READ_NO_INSERT, COUNT_READ_EXTERNAL," +
+		" COUNT_WRITE_ALLOW_WRITE, COUNT_WRITE_CONCURRENT_INSERT, COUNT_WRITE_LOW_PRIORITY, COUNT_WRITE_NORMAL, COUNT_WRITE_EXTERNAL," +
+		" SUM_TIMER_READ_NORMAL, SUM_TIMER_READ_WITH_SHARED_LOCKS, SUM_TIMER_READ_HIGH_PRIORITY, SUM_TIMER_READ_NO_INSERT, SUM_TIMER_READ_EXTERNAL," +
+		" SUM_TIMER_WRITE_ALLOW_WRITE, SUM_TIMER_WRITE_CONCURRENT_INSERT, SUM_TIMER_WRITE_LOW_PRIORITY, SUM_TIMER_WRITE_NORMAL, SUM_TIMER_WRITE_EXTERNAL" +
+		" FROM performance_schema.table_lock_waits_summary_by_table WHERE OBJECT_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')"
 	processlistQuery = "SELECT COMMAND, COALESCE(STATE, ''), COUNT(*) FROM information_schema.PROCESSLIST GROUP BY COMMAND, STATE"
 	ioWaitsQuery     = "SELECT 'table', OBJECT_SCHEMA, OBJECT_NAME, '', COUNT_DELETE, COUNT_FETCH, COUNT_INSERT, COUNT_UPDATE, SUM_TIMER_DELETE, SUM_TIMER_FETCH, SUM_TIMER_INSERT, SUM_TIMER_UPDATE" +
 		" FROM performance_schema.table_io_waits_summary_by_table WHERE OBJECT_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')" +
@@ -56,6 +63,8 @@ type mysqlScraper struct {
 	wantStatements       bool
 	wantReplica          bool
 	wantProcesslist      bool
+	wantTableStats       bool
+	wantLockWaits        bool
 	scrapeTimeout        time.Duration
 
 	// scrapeMu serialises scrapes: the MetricsBuilder is not safe for
@@ -96,8 +105,11 @@ func newScraper(cfg *Config, settings receiver.Settings) *mysqlScraper {
 		wantReplica: m.MysqlReplicaTimeBehindSource.Enabled || m.MysqlReplicaSQLDelay.Enabled ||
 			m.MysqlReplicaSourceServerID.Enabled,
 		wantProcesslist: m.MysqlProcesslistThreads.Enabled,
-		scrapeTimeout:   cfg.Timeout,
-		noted:           map[string]bool{},
+		wantTableStats:  m.MysqlTableRows.Enabled || m.MysqlTableAverageRowLength.Enabled || m.MysqlTableSize.Enabled,
+		wantLockWaits: m.MysqlTableLockWaitReadCount.Enabled || m.MysqlTableLockWaitReadTime.Enabled ||
+			m.MysqlTableLockWaitWriteCount.Enabled || m.MysqlTableLockWaitWriteTime.Enabled,
+		scrapeTimeout: cfg.Timeout,
+		noted:         map[string]bool{},
 	}
 	if s.scrapeTimeout <= 0 {
 		s.scrapeTimeout = cfg.CollectionInterval
@@ -232,15 +244,21 @@ var variableRules = func() map[string]func(*metadata.MetricsBuilder, pcommon.Tim
 
 // scrapeOptional reads performance_schema and the replica status.
 func (s *mysqlScraper) scrapeOptional(ctx context.Context, now pcommon.Timestamp, info serverInfo) {
-	if (s.wantIOWaits || s.wantStatements) && !info.performanceSchema {
+	if (s.wantIOWaits || s.wantStatements || s.wantLockWaits) && !info.performanceSchema {
 		s.noteOnce("performance_schema off",
-			"performance_schema is off: mysql.table.io.wait.*, mysql.index.io.wait.* and mysql.statement_event.* are skipped; start the server with --performance-schema=ON (my.cnf: performance_schema=ON) to get them")
+			"performance_schema is off: mysql.table.io.wait.*, mysql.index.io.wait.*, mysql.table.lock_wait.* and mysql.statement_event.* are skipped; start the server with --performance-schema=ON (my.cnf: performance_schema=ON) to get them")
 	}
 	if s.wantIOWaits && info.performanceSchema {
 		s.optionalPart(ctx, "performance_schema I/O waits", ioWaitsQuery, func(_ []string, row [][]byte) { s.recordIOWait(now, row) })
 	}
 	if s.wantStatements && info.performanceSchema {
 		s.optionalPart(ctx, "performance_schema statement digests", s.statementEventsQuery, func(_ []string, row [][]byte) { s.recordStatementEvent(now, row) })
+	}
+	if s.wantLockWaits && info.performanceSchema {
+		s.optionalPart(ctx, "performance_schema table lock waits", lockWaitsQuery, func(_ []string, row [][]byte) { s.recordLockWaits(now, row) })
+	}
+	if s.wantTableStats {
+		s.optionalPart(ctx, "table statistics", tableStatsQuery, func(_ []string, row [][]byte) { s.recordTableStats(now, row) })
 	}
 	if s.wantProcesslist {
 		s.optionalPart(ctx, "processlist", processlistQuery, func(_ []string, row [][]byte) { s.recordProcesslist(now, row) })
@@ -390,6 +408,65 @@ func (s *mysqlScraper) recordReplica(now pcommon.Timestamp, columns []string, ro
 				s.mb.RecordMysqlReplicaSourceServerIDDataPoint(now, v)
 			}
 		}
+	}
+}
+
+var (
+	readLockTypes = [5]metadata.AttributeReadLockType{
+		metadata.AttributeReadLockTypeNormal, metadata.AttributeReadLockTypeWithSharedLocks,
+		metadata.AttributeReadLockTypeHighPriority, metadata.AttributeReadLockTypeNoInsert,
+		metadata.AttributeReadLockTypeExternal,
+	}
+	writeLockTypes = [5]metadata.AttributeWriteLockType{
+		metadata.AttributeWriteLockTypeAllowWrite, metadata.AttributeWriteLockTypeConcurrentInsert,
+		metadata.AttributeWriteLockTypeLowPriority, metadata.AttributeWriteLockTypeNormal,
+		metadata.AttributeWriteLockTypeExternal,
+	}
+)
+
+// recordLockWaits handles a row of lockWaitsQuery: schema, table, five read
+// and five write counts, then the same ten timers (picoseconds).
+func (s *mysqlScraper) recordLockWaits(now pcommon.Timestamp, row [][]byte) {
+	if len(row) != 22 {
+		return
+	}
+	schema, table := string(row[0]), string(row[1])
+	for i, kind := range readLockTypes {
+		if v, ok := parseInt(row[2+i]); ok {
+			s.mb.RecordMysqlTableLockWaitReadCountDataPoint(now, v, schema, table, kind)
+		}
+		if v, ok := parseInt(row[12+i]); ok {
+			s.mb.RecordMysqlTableLockWaitReadTimeDataPoint(now, v/picosPerNano, schema, table, kind)
+		}
+	}
+	for i, kind := range writeLockTypes {
+		if v, ok := parseInt(row[7+i]); ok {
+			s.mb.RecordMysqlTableLockWaitWriteCountDataPoint(now, v, schema, table, kind)
+		}
+		if v, ok := parseInt(row[17+i]); ok {
+			s.mb.RecordMysqlTableLockWaitWriteTimeDataPoint(now, v/picosPerNano, schema, table, kind)
+		}
+	}
+}
+
+// recordTableStats handles a row of tableStatsQuery: schema, table, rows,
+// average row length, data length, index length.
+func (s *mysqlScraper) recordTableStats(now pcommon.Timestamp, row [][]byte) {
+	if len(row) != 6 {
+		return
+	}
+	schema, table := string(row[0]), string(row[1])
+	if v, ok := parseInt(row[2]); ok {
+		s.mb.RecordMysqlTableRowsDataPoint(now, v, table, schema)
+	}
+	if v, ok := parseInt(row[3]); ok {
+		s.mb.RecordMysqlTableAverageRowLengthDataPoint(now, v, table, schema)
+	}
+	if v, ok := parseInt(row[4]); ok {
+		s.mb.RecordMysqlTableSizeDataPoint(now, v, table, schema, metadata.AttributeTableSizeTypeData)
+	}
+	if v, ok := parseInt(row[5]); ok {
+		s.mb.RecordMysqlTableSizeDataPoint(now, v, table, schema, metadata.AttributeTableSizeTypeIndex)
 	}
 }
 

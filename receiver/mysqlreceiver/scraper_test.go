@@ -23,11 +23,11 @@ func TestScrapeRecordedPrimary(t *testing.T) {
 	got := points(md)
 	want := map[string]int64{
 		"mysql.up":                                          1,
-		"mysql.uptime":                                      1,
-		"mysql.query.count":                                 35,
-		"mysql.query.client.count":                          35,
+		"mysql.uptime":                                      2,
+		"mysql.query.count":                                 37,
+		"mysql.query.client.count":                          37,
 		"mysql.query.slow.count":                            0,
-		"mysql.connection.count":                            11,
+		"mysql.connection.count":                            12,
 		"mysql.connection.max":                              151,
 		"mysql.connection.max_used":                         2,
 		"mysql.threads{kind=connected}":                     2,
@@ -39,8 +39,8 @@ func TestScrapeRecordedPrimary(t *testing.T) {
 		"mysql.buffer_pool.usage{status=dirty}":             475136,
 		"mysql.buffer_pool.usage{status=clean}":             5046272 - 475136,
 		"mysql.commands{command=insert}":                    2,
-		"mysql.commands{command=select}":                    11,
-		"mysql.client.network.io{kind=received}":            2625,
+		"mysql.commands{command=select}":                    12,
+		"mysql.client.network.io{kind=received}":            2811,
 		"mysql.connection.errors{error=aborted_clients}":    0,
 		"mysql.threads.created":                             2,
 		"mysql.open_resources{kind=file}":                   32,
@@ -65,14 +65,14 @@ func TestScrapeRecordedPrimary(t *testing.T) {
 		"mysql.max_used_connections":                        2,
 		"mysql.handlers{kind=tmp_write}":                    4,
 		"mysql.command.calls{command=show_status}":          1,
-		"mysql.command.calls{command=select}":               11,
+		"mysql.command.calls{command=select}":               12,
 		"mysql.processlist.threads{command=Binlog Dump,state=Master has sent all binlog to slave; waiting for more updates}": 1,
 		"mysql.processlist.threads{command=Query,state=Filling schema table}":                                                1,
 		// performance_schema: picoseconds / 1000.
 		"mysql.table.io.wait.count{operation=fetch,schema=shop,table=orders}":                                                                                       10,
-		"mysql.table.io.wait.time{operation=insert,schema=shop,table=orders}":                                                                                       2944803,
+		"mysql.table.io.wait.time{operation=insert,schema=shop,table=orders}":                                                                                       247307,
 		"mysql.index.io.wait.count{index=by_customer,operation=fetch,schema=shop,table=orders}":                                                                     6,
-		"mysql.index.io.wait.time{index=PRIMARY,operation=delete,schema=shop,table=orders}":                                                                         201222,
+		"mysql.index.io.wait.time{index=PRIMARY,operation=delete,schema=shop,table=orders}":                                                                         136188,
 		"mysql.index.io.wait.count{index=NONE,operation=insert,schema=shop,table=orders}":                                                                           4,
 		"mysql.statement_event.count{digest=64c399022cd00c44711bfac6057e3bfa,digest_text=SELECT * FROM `orders` ORDER BY `amount` DESC,kind=rows_sent,schema=shop}": 3,
 	}
@@ -83,8 +83,8 @@ func TestScrapeRecordedPrimary(t *testing.T) {
 	}
 	assert.NotContains(t, metricNames(md), "mysql.replica.time_behind_source", "the primary is not a replica")
 	assert.NotContains(t, metricNames(md), "mysql.mysqlx_connections", "MariaDB has no X plugin")
-	assert.Equal(t, []string{variablesQuery, statusQuery, ioWaitsQuery, s.statementEventsQuery, processlistQuery, "SHOW REPLICA STATUS"}, fc.sent,
-		"four statements and the optional statement digests and processlist, in this order")
+	assert.Equal(t, []string{variablesQuery, statusQuery, ioWaitsQuery, s.statementEventsQuery, lockWaitsQuery, tableStatsQuery, processlistQuery, "SHOW REPLICA STATUS"}, fc.sent,
+		"every statement of a scrape with every metric on, in this order")
 
 	res := md.ResourceMetrics().At(0).Resource().Attributes().AsRaw()
 	assert.Equal(t, map[string]any{

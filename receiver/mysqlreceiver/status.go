@@ -103,6 +103,10 @@ var statusRules = func() map[string]statusRule {
 		"Prepared_stmt_count":        plain((*mb).RecordMysqlPreparedStatementsOpenDataPoint),
 		"Innodb_history_list_length": plain((*mb).RecordMysqlInnodbHistoryListLengthDataPoint),
 		"Innodb_page_size":           plain((*mb).RecordMysqlPageSizeDataPoint),
+		"Innodb_row_lock_time_avg":   plain((*mb).RecordMysqlInnodbRowLockWaitDurationAvgDataPoint),
+		"Innodb_row_lock_time_max":   plain((*mb).RecordMysqlInnodbRowLockWaitDurationMaxDataPoint),
+		"Slave_open_temp_tables":     plain((*mb).RecordMysqlReplicaTempTableOpenDataPoint),
+		"Replica_open_temp_tables":   plain((*mb).RecordMysqlReplicaTempTableOpenDataPoint),
 	}
 	add(rules, (*mb).RecordMysqlBufferPoolPagesDataPoint, map[string]metadata.AttributeBufferPoolPages{
 		"Innodb_buffer_pool_pages_free": metadata.AttributeBufferPoolPagesFree,
@@ -180,8 +184,20 @@ var statusRules = func() map[string]statusRule {
 		"Innodb_pages_written": metadata.AttributePageOperationsWritten,
 	})
 	add(rules, (*mb).RecordMysqlRowLocksDataPoint, map[string]metadata.AttributeRowLocks{
-		"Innodb_row_lock_waits": metadata.AttributeRowLocksWaits,
-		"Innodb_row_lock_time":  metadata.AttributeRowLocksTime,
+		"Innodb_row_lock_time": metadata.AttributeRowLocksTime,
+	})
+	rules["Innodb_row_lock_waits"] = func(r *statusRecorder, v int64) {
+		r.mb.RecordMysqlRowLocksDataPoint(r.ts, v, metadata.AttributeRowLocksWaits)
+		r.mb.RecordMysqlInnodbRowLockWaitCountDataPoint(r.ts, v) // contrib's newer name
+	}
+	add(rules, (*mb).RecordMysqlInnodbDataFileIoDataPoint, map[string]metadata.AttributeDiskIoDirection{
+		"Innodb_data_read":    metadata.AttributeDiskIoDirectionRead,
+		"Innodb_data_written": metadata.AttributeDiskIoDirectionWrite,
+	})
+	add(rules, (*mb).RecordMysqlInnodbOperationPendingDataPoint, map[string]metadata.AttributeOperations{
+		"Innodb_data_pending_reads":  metadata.AttributeOperationsReads,
+		"Innodb_data_pending_writes": metadata.AttributeOperationsWrites,
+		"Innodb_data_pending_fsyncs": metadata.AttributeOperationsFsyncs,
 	})
 	add(rules, (*mb).RecordMysqlRowOperationsDataPoint, map[string]metadata.AttributeRowOperations{
 		"Innodb_rows_deleted":  metadata.AttributeRowOperationsDeleted,
