@@ -3,10 +3,14 @@ package metrictest
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 // MigrationRow is one row of a README's migration table: the exporter's
@@ -86,6 +90,28 @@ func RecordedNames(path string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// CheckMigrationTable loads the migration table under heading in README.md
+// and the repository's exporter-compat rules, and fails t with
+// MigrationProblems. rendered maps each metric to its Prometheus name.
+func CheckMigrationTable(t testing.TB, heading, prefix string, rendered map[string]string) {
+	t.Helper()
+	rows, err := MigrationTable("README.md", heading)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded, err := RecordedNames(filepath.Join(testenv.RepoRoot(), "compose", "prometheus", "exporter-compat", "exporter-compat.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, name := range rendered {
+		names[name] = true
+	}
+	for _, p := range MigrationProblems(rows, prefix, names, recorded) {
+		t.Error(p)
+	}
 }
 
 // MigrationProblems checks a receiver's migration table: every metric name

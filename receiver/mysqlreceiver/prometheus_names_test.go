@@ -3,7 +3,6 @@ package mysqlreceiver
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"regexp"
 	"testing"
 
@@ -13,7 +12,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
 	"github.com/moalog/platform-collector/internal/metrictest"
-	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 // prometheusName renders a metric's name as the Prometheus exporter does by default.
@@ -65,14 +63,5 @@ func TestREADMEPrometheusNames(t *testing.T) {
 // The migration table reads only names the receiver exports and lists every
 // mysqld_exporter name the opt-in exporter-compat rules recreate.
 func TestREADMEMigrationTable(t *testing.T) {
-	rows, err := metrictest.MigrationTable("README.md", "## Migrating from mysqld_exporter")
-	require.NoError(t, err)
-	recorded, err := metrictest.RecordedNames(filepath.Join(testenv.RepoRoot(), "compose", "prometheus", "exporter-compat", "exporter-compat.yml"))
-	require.NoError(t, err)
-	rendered := map[string]bool{}
-	for _, name := range allRenderedNames(t) {
-		rendered[name] = true
-	}
-	assert.Empty(t, metrictest.MigrationProblems(rows, "mysql_", rendered, recorded))
-	t.Logf("%d rows", len(rows))
+	metrictest.CheckMigrationTable(t, "## Migrating from mysqld_exporter", "mysql_", allRenderedNames(t))
 }

@@ -2,7 +2,6 @@ package redisreceiver
 
 import (
 	"os"
-	"path/filepath"
 	"regexp"
 	"testing"
 
@@ -12,7 +11,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
 	"github.com/moalog/platform-collector/internal/metrictest"
-	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 // prometheusName renders a metric's name as the Prometheus exporter does by default.
@@ -59,14 +57,5 @@ func TestREADMEPrometheusNames(t *testing.T) {
 // The migration table reads only names the receiver exports and lists every
 // redis_exporter name the opt-in exporter-compat rules recreate.
 func TestREADMEMigrationTable(t *testing.T) {
-	rows, err := metrictest.MigrationTable("README.md", "## Migrating from redis_exporter")
-	require.NoError(t, err)
-	recorded, err := metrictest.RecordedNames(filepath.Join(testenv.RepoRoot(), "compose", "prometheus", "exporter-compat", "exporter-compat.yml"))
-	require.NoError(t, err)
-	rendered := map[string]bool{}
-	for _, name := range allRenderedNames(t) {
-		rendered[name] = true
-	}
-	assert.Empty(t, metrictest.MigrationProblems(rows, "redis_", rendered, recorded))
-	t.Logf("%d rows", len(rows))
+	metrictest.CheckMigrationTable(t, "## Migrating from redis_exporter", "redis_", allRenderedNames(t))
 }
