@@ -32,8 +32,11 @@ const (
 		" SUM_TIMER_READ_NORMAL, SUM_TIMER_READ_WITH_SHARED_LOCKS, SUM_TIMER_READ_HIGH_PRIORITY, SUM_TIMER_READ_NO_INSERT, SUM_TIMER_READ_EXTERNAL," +
 		" SUM_TIMER_WRITE_ALLOW_WRITE, SUM_TIMER_WRITE_CONCURRENT_INSERT, SUM_TIMER_WRITE_LOW_PRIORITY, SUM_TIMER_WRITE_NORMAL, SUM_TIMER_WRITE_EXTERNAL" +
 		" FROM performance_schema.table_lock_waits_summary_by_table WHERE OBJECT_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')"
-	processlistQuery = "SELECT COMMAND, COALESCE(STATE, ''), COUNT(*) FROM information_schema.PROCESSLIST GROUP BY COMMAND, STATE"
-	ioWaitsQuery     = "SELECT 'table', OBJECT_SCHEMA, OBJECT_NAME, '', COUNT_DELETE, COUNT_FETCH, COUNT_INSERT, COUNT_UPDATE, SUM_TIMER_DELETE, SUM_TIMER_FETCH, SUM_TIMER_INSERT, SUM_TIMER_UPDATE" +
+	// historyLengthQuery reads the history list length where SHOW GLOBAL
+	// STATUS lacks it (MySQL 8); it needs PROCESS.
+	historyLengthQuery = "SELECT COUNT FROM information_schema.INNODB_METRICS WHERE NAME = 'trx_rseg_history_len'"
+	processlistQuery   = "SELECT COMMAND, COALESCE(STATE, ''), COUNT(*) FROM information_schema.PROCESSLIST GROUP BY COMMAND, STATE"
+	ioWaitsQuery       = "SELECT 'table', OBJECT_SCHEMA, OBJECT_NAME, '', COUNT_DELETE, COUNT_FETCH, COUNT_INSERT, COUNT_UPDATE, SUM_TIMER_DELETE, SUM_TIMER_FETCH, SUM_TIMER_INSERT, SUM_TIMER_UPDATE" +
 		" FROM performance_schema.table_io_waits_summary_by_table WHERE OBJECT_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')" +
 		" UNION ALL SELECT 'index', OBJECT_SCHEMA, OBJECT_NAME, COALESCE(INDEX_NAME, 'NONE'), COUNT_DELETE, COUNT_FETCH, COUNT_INSERT, COUNT_UPDATE, SUM_TIMER_DELETE, SUM_TIMER_FETCH, SUM_TIMER_INSERT, SUM_TIMER_UPDATE" +
 		" FROM performance_schema.table_io_waits_summary_by_index_usage WHERE OBJECT_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')"
@@ -79,6 +82,7 @@ type serverInfo struct {
 	version           string
 	mariaDB           bool
 	performanceSchema bool
+	historyInStatus   bool // Innodb_history_list_length was in the status
 }
 
 // systemName is the db.system.name of the server.
@@ -199,6 +203,7 @@ func (s *mysqlScraper) scrapeRequired(ctx context.Context, now pcommon.Timestamp
 		return info, err
 	}
 	rec.finish()
+	info.historyInStatus = rec.historyInStatus
 	for _, name := range rec.unparsed {
 		s.noteOnce("status "+name, "mysql status variable is not a number; skipped", zap.String("variable", name))
 	}
@@ -259,6 +264,16 @@ func (s *mysqlScraper) scrapeOptional(ctx context.Context, now pcommon.Timestamp
 	}
 	if s.wantTableStats {
 		s.optionalPart(ctx, "table statistics", tableStatsQuery, func(_ []string, row [][]byte) { s.recordTableStats(now, row) })
+	}
+	if s.cfg.Metrics.MysqlInnodbHistoryListLength.Enabled && !info.historyInStatus {
+		s.optionalPart(ctx, "InnoDB history list length", historyLengthQuery, func(_ []string, row [][]byte) {
+			if len(row) != 1 {
+				return
+			}
+			if v, ok := parseInt(row[0]); ok {
+				s.mb.RecordMysqlInnodbHistoryListLengthDataPoint(now, v)
+			}
+		})
 	}
 	if s.wantProcesslist {
 		s.optionalPart(ctx, "processlist", processlistQuery, func(_ []string, row [][]byte) { s.recordProcesslist(now, row) })

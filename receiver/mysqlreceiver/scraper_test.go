@@ -3,6 +3,7 @@ package mysqlreceiver
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -23,24 +24,24 @@ func TestScrapeRecordedPrimary(t *testing.T) {
 	got := points(md)
 	want := map[string]int64{
 		"mysql.up":                                          1,
-		"mysql.uptime":                                      2,
-		"mysql.query.count":                                 37,
-		"mysql.query.client.count":                          37,
+		"mysql.uptime":                                      0,
+		"mysql.query.count":                                 35,
+		"mysql.query.client.count":                          35,
 		"mysql.query.slow.count":                            0,
-		"mysql.connection.count":                            12,
+		"mysql.connection.count":                            11,
 		"mysql.connection.max":                              151,
 		"mysql.connection.max_used":                         2,
 		"mysql.threads{kind=connected}":                     2,
 		"mysql.buffer_pool.limit":                           33554432,
 		"mysql.buffer_pool.pages{kind=data}":                308,
 		"mysql.buffer_pool.pages{kind=free}":                1720,
-		"mysql.buffer_pool.data_pages{status=dirty}":        29,
-		"mysql.buffer_pool.data_pages{status=clean}":        279,
-		"mysql.buffer_pool.usage{status=dirty}":             475136,
-		"mysql.buffer_pool.usage{status=clean}":             5046272 - 475136,
+		"mysql.buffer_pool.data_pages{status=dirty}":        30,
+		"mysql.buffer_pool.data_pages{status=clean}":        278,
+		"mysql.buffer_pool.usage{status=dirty}":             491520,
+		"mysql.buffer_pool.usage{status=clean}":             5046272 - 491520, // Innodb_buffer_pool_bytes_data - dirty
 		"mysql.commands{command=insert}":                    2,
-		"mysql.commands{command=select}":                    12,
-		"mysql.client.network.io{kind=received}":            2811,
+		"mysql.commands{command=select}":                    11,
+		"mysql.client.network.io{kind=received}":            2633,
 		"mysql.connection.errors{error=aborted_clients}":    0,
 		"mysql.threads.created":                             2,
 		"mysql.open_resources{kind=file}":                   32,
@@ -65,14 +66,14 @@ func TestScrapeRecordedPrimary(t *testing.T) {
 		"mysql.max_used_connections":                        2,
 		"mysql.handlers{kind=tmp_write}":                    4,
 		"mysql.command.calls{command=show_status}":          1,
-		"mysql.command.calls{command=select}":               12,
+		"mysql.command.calls{command=select}":               11,
 		"mysql.processlist.threads{command=Binlog Dump,state=Master has sent all binlog to slave; waiting for more updates}": 1,
 		"mysql.processlist.threads{command=Query,state=Filling schema table}":                                                1,
 		// performance_schema: picoseconds / 1000.
 		"mysql.table.io.wait.count{operation=fetch,schema=shop,table=orders}":                                                                                       10,
-		"mysql.table.io.wait.time{operation=insert,schema=shop,table=orders}":                                                                                       247307,
+		"mysql.table.io.wait.time{operation=insert,schema=shop,table=orders}":                                                                                       501033,
 		"mysql.index.io.wait.count{index=by_customer,operation=fetch,schema=shop,table=orders}":                                                                     6,
-		"mysql.index.io.wait.time{index=PRIMARY,operation=delete,schema=shop,table=orders}":                                                                         136188,
+		"mysql.index.io.wait.time{index=PRIMARY,operation=delete,schema=shop,table=orders}":                                                                         61760,
 		"mysql.index.io.wait.count{index=NONE,operation=insert,schema=shop,table=orders}":                                                                           4,
 		"mysql.statement_event.count{digest=64c399022cd00c44711bfac6057e3bfa,digest_text=SELECT * FROM `orders` ORDER BY `amount` DESC,kind=rows_sent,schema=shop}": 3,
 	}
@@ -262,4 +263,25 @@ func TestRecordReplicaColumns(t *testing.T) {
 		s.recordReplica(0, tt.columns, tt.row)
 		assert.Equal(t, tt.want, points(s.mb.Emit()), tt.name)
 	}
+}
+
+// MySQL 8 has no Innodb_history_list_length status variable: the scraper
+// reads information_schema.INNODB_METRICS instead (recorded from MariaDB,
+// which has both).
+func TestHistoryLengthWithoutTheStatusVariable(t *testing.T) {
+	s, fc := newFixtureScraper(t, "primary", metadata.DefaultMetricsBuilderConfig())
+	status := fc.fixtures[statusQuery]
+	status.rows = slices.DeleteFunc(slices.Clone(status.rows), func(row [][]byte) bool {
+		return string(row[0]) == "Innodb_history_list_length"
+	})
+	fc.fixtures[statusQuery] = status
+	md, err := s.scrape(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, int64(7), points(md)["mysql.innodb.history_list_length"])
+	assert.Contains(t, fc.sent, historyLengthQuery)
+
+	s, fc = newFixtureScraper(t, "primary", metadata.DefaultMetricsBuilderConfig())
+	_, err = s.scrape(context.Background())
+	require.NoError(t, err)
+	assert.NotContains(t, fc.sent, historyLengthQuery, "MariaDB reports it in the status")
 }

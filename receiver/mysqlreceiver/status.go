@@ -18,6 +18,9 @@ type statusRecorder struct {
 	pagesData, pagesDirty, bytesData, bytesDirty optional
 	// wantCommandCalls records every Com_* variable as mysql.command.calls.
 	wantCommandCalls bool
+	// historyInStatus: the server reports Innodb_history_list_length
+	// (MariaDB); MySQL 8 has it only in information_schema.INNODB_METRICS.
+	historyInStatus bool
 	// unparsed names the known variables whose value was not a number.
 	unparsed []string
 }
@@ -89,24 +92,27 @@ var statusRules = func() map[string]statusRule {
 			r.mb.RecordMysqlConnectionMaxUsedDataPoint(r.ts, v)
 			r.mb.RecordMysqlMaxUsedConnectionsDataPoint(r.ts, v) // contrib's newer name
 		},
-		"Queries":                    plain((*mb).RecordMysqlQueryCountDataPoint),
-		"Questions":                  plain((*mb).RecordMysqlQueryClientCountDataPoint),
-		"Slow_queries":               plain((*mb).RecordMysqlQuerySlowCountDataPoint),
-		"Qcache_hits":                plain((*mb).RecordMysqlQcacheHitsDataPoint),
-		"Qcache_not_cached":          plain((*mb).RecordMysqlQcacheNotCachedDataPoint),
-		"Qcache_queries_in_cache":    plain((*mb).RecordMysqlQcacheQueriesDataPoint),
-		"Qcache_free_memory":         plain((*mb).RecordMysqlQcacheFreeMemoryDataPoint),
-		"Qcache_inserts":             plain((*mb).RecordMysqlQcacheInsertsDataPoint),
-		"Qcache_lowmem_prunes":       plain((*mb).RecordMysqlQcacheLowmemPrunesDataPoint),
-		"Threads_created":            plain((*mb).RecordMysqlThreadsCreatedDataPoint),
-		"Innodb_num_open_files":      plain((*mb).RecordMysqlInnodbOpenFilesDataPoint),
-		"Prepared_stmt_count":        plain((*mb).RecordMysqlPreparedStatementsOpenDataPoint),
-		"Innodb_history_list_length": plain((*mb).RecordMysqlInnodbHistoryListLengthDataPoint),
-		"Innodb_page_size":           plain((*mb).RecordMysqlPageSizeDataPoint),
-		"Innodb_row_lock_time_avg":   plain((*mb).RecordMysqlInnodbRowLockWaitDurationAvgDataPoint),
-		"Innodb_row_lock_time_max":   plain((*mb).RecordMysqlInnodbRowLockWaitDurationMaxDataPoint),
-		"Slave_open_temp_tables":     plain((*mb).RecordMysqlReplicaTempTableOpenDataPoint),
-		"Replica_open_temp_tables":   plain((*mb).RecordMysqlReplicaTempTableOpenDataPoint),
+		"Queries":                 plain((*mb).RecordMysqlQueryCountDataPoint),
+		"Questions":               plain((*mb).RecordMysqlQueryClientCountDataPoint),
+		"Slow_queries":            plain((*mb).RecordMysqlQuerySlowCountDataPoint),
+		"Qcache_hits":             plain((*mb).RecordMysqlQcacheHitsDataPoint),
+		"Qcache_not_cached":       plain((*mb).RecordMysqlQcacheNotCachedDataPoint),
+		"Qcache_queries_in_cache": plain((*mb).RecordMysqlQcacheQueriesDataPoint),
+		"Qcache_free_memory":      plain((*mb).RecordMysqlQcacheFreeMemoryDataPoint),
+		"Qcache_inserts":          plain((*mb).RecordMysqlQcacheInsertsDataPoint),
+		"Qcache_lowmem_prunes":    plain((*mb).RecordMysqlQcacheLowmemPrunesDataPoint),
+		"Threads_created":         plain((*mb).RecordMysqlThreadsCreatedDataPoint),
+		"Innodb_num_open_files":   plain((*mb).RecordMysqlInnodbOpenFilesDataPoint),
+		"Prepared_stmt_count":     plain((*mb).RecordMysqlPreparedStatementsOpenDataPoint),
+		"Innodb_history_list_length": func(r *statusRecorder, v int64) {
+			r.historyInStatus = true
+			r.mb.RecordMysqlInnodbHistoryListLengthDataPoint(r.ts, v)
+		},
+		"Innodb_page_size":         plain((*mb).RecordMysqlPageSizeDataPoint),
+		"Innodb_row_lock_time_avg": plain((*mb).RecordMysqlInnodbRowLockWaitDurationAvgDataPoint),
+		"Innodb_row_lock_time_max": plain((*mb).RecordMysqlInnodbRowLockWaitDurationMaxDataPoint),
+		"Slave_open_temp_tables":   plain((*mb).RecordMysqlReplicaTempTableOpenDataPoint),
+		"Replica_open_temp_tables": plain((*mb).RecordMysqlReplicaTempTableOpenDataPoint),
 	}
 	add(rules, (*mb).RecordMysqlBufferPoolPagesDataPoint, map[string]metadata.AttributeBufferPoolPages{
 		"Innodb_buffer_pool_pages_free": metadata.AttributeBufferPoolPagesFree,
