@@ -129,8 +129,19 @@ const (
 	MySQLForceRecovery     = "mysql_innodb_force_recovery"
 )
 
-// AlertOnly lists the names only alert rules read.
+// Replica state (mysql and redis receivers), read by the replication alerts
+// only: the platform's stack has no replica, so no panel shows them.
+const (
+	MySQLReplicaSQLRunning   = "mysql_replica_sql_running"
+	MySQLReplicaIORunning    = "mysql_replica_io_running"
+	MySQLReplicaLastSQLErrno = "mysql_replica_last_sql_errno"
+	MySQLReplicaLastIOErrno  = "mysql_replica_last_io_errno"
+	RedisMasterLinkUp        = "redis_replication_master_link_up"
+)
+
+// AlertOnly lists the names alert rules may read besides Known.
 var AlertOnly = []string{
+	MySQLReplicaSQLRunning, MySQLReplicaIORunning, MySQLReplicaLastSQLErrno, MySQLReplicaLastIOErrno, RedisMasterLinkUp,
 	RedisClientsMax, RedisMemoryTotalSystem, RedisRDBLastSaveTime, RedisRDBLastBgsaveOK, RedisAOFLastWriteOK,
 	RedisAOFEnabled, MySQLReplicaLag, MySQLReplicaSQLDelay, MySQLInnodbOpenFiles, MySQLOpenLimit,
 	MySQLPreparedOpen, MySQLPreparedLimit, MySQLHistoryListLength, MySQLLogOperations, MySQLForceRecovery,

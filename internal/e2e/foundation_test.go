@@ -93,16 +93,46 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	assert.Contains(t, c.log.String(), `"signal": "hangup"`)
 }
 
+// Staleness holds across a SIGHUP reload, which rebuilds the receivers (and
+// their staleness trackers) and the Prometheus exporter: a target killed after
+// the reload still leaves only its up 0 on :9090, and comes back whole.
+func TestStalenessAcrossSIGHUP(t *testing.T) {
+	redis := testenv.StartRedis(t, testenv.RedisOptions{})
+	redis.CLI(t, "SET", "k", "v")
+	config := filepath.Join(t.TempDir(), "otelcol.yaml")
+	writeConfig(t, config, "redis", "{endpoint: "+redis.Addr+", collection_interval: 1s}")
+	c := startCollector(t, config)
+	id := map[string]string{"job": "redis", "instance": redis.Addr}
+	c.waitForSample(t, "redis_db_keys", with(id, "db", "0"), equals(1), 20*time.Second)
+	before := seriesOf(c.families(t), id)
+
+	require.NoError(t, c.cmd.Process.Signal(syscall.SIGHUP))
+	require.Eventually(t, func() bool {
+		return strings.Count(c.log.String(), "Everything is ready") == 2
+	}, 20*time.Second, 50*time.Millisecond, "the reloaded pipelines start")
+	c.waitForSample(t, "redis_db_keys", with(id, "db", "0"), equals(1), 20*time.Second)
+
+	redis.Kill()
+	took := c.waitOnlyDown(t, "redis_up", id, 10*time.Second)
+	t.Logf("after the reload, kill to series gone: %s", took.Round(time.Millisecond))
+	assert.Less(t, took, 3*time.Second, "within two 1s intervals, and a second for a loaded machine")
+	redis.Restart(t)
+	redis.CLI(t, "SET", "k", "v")
+	c.waitForSeries(t, id, before, 20*time.Second)
+}
+
 func writeScrapeConfig(t *testing.T, path, job, target string) {
 	t.Helper()
-	config := strings.NewReplacer("JOB", job, "TARGET", target).Replace(`
+	writeConfig(t, path, "prometheus", "{config: {scrape_configs: [{job_name: "+job+", scrape_interval: 1s, static_configs: [{targets: ["+target+"]}]}]}}")
+}
+
+// writeConfig writes a collector config whose one receiver (its name and
+// settings as a YAML flow mapping) feeds the Prometheus exporter.
+func writeConfig(t *testing.T, path, receiver, settings string) {
+	t.Helper()
+	config := strings.NewReplacer("RECEIVER", receiver, "SETTINGS", settings).Replace(`
 receivers:
-  prometheus:
-    config:
-      scrape_configs:
-        - job_name: JOB
-          scrape_interval: 1s
-          static_configs: [{targets: [TARGET]}]
+  RECEIVER: SETTINGS
 exporters:
   prometheus:
     endpoint: 127.0.0.1:9090
@@ -115,7 +145,7 @@ service:
     metrics:
       readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: 8888}}}}]
   pipelines:
-    metrics: {receivers: [prometheus], exporters: [prometheus]}
+    metrics: {receivers: [RECEIVER], exporters: [prometheus]}
 `)
 	require.NoError(t, os.WriteFile(path, []byte(config), 0o600))
 }

@@ -122,6 +122,8 @@ func TestEveryAlertIsTestedAndUsesKnownNames(t *testing.T) {
 		"RedisRejectedConnections", "RedisMissingBackup", "RedisPersistenceFailing", "MySQLRestarted",
 		"MySQLReplicationLag", "MySQLTooManyOpenFiles", "MySQLHighPreparedStatementsUtilization",
 		"MySQLInnodbHistoryLengthTooLong", "MySQLInnodbLogWaits", "MySQLInnodbForceRecoveryEnabled",
+		// replication-alerts.yml
+		"MySQLReplicaSQLThreadStopped", "MySQLReplicaIOThreadStopped", "RedisReplicaLinkDown",
 	}, alerts)
 }
 

@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
 
+	"github.com/moalog/platform-collector/internal/staleness"
 	"github.com/moalog/platform-collector/internal/targetstate"
 	"github.com/moalog/platform-collector/receiver/redisreceiver/internal/metadata"
 )
@@ -31,6 +32,9 @@ type redisScraper struct {
 	mb       *metadata.MetricsBuilder
 	tracker  *targetstate.Tracker
 	client   client
+	// stale marks the series the server stopped producing (all but redis.up
+	// when it is down, a db that lost its last key, replica fields).
+	stale staleness.Tracker
 
 	// Fixed at creation from the configuration.
 	infoArgs    []string // INFO, or INFO all when per-command metrics are on
@@ -103,7 +107,7 @@ func (s *redisScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 	if err != nil {
 		s.tracker.Observe(s.cfg.Endpoint, s.explain(err, "INFO"))
 		s.mb.RecordRedisUpDataPoint(now, 0)
-		return s.emit(""), nil
+		return s.emit(now, ""), nil
 	}
 	s.tracker.Observe(s.cfg.Endpoint, nil)
 	s.mb.RecordRedisUpDataPoint(now, 1)
@@ -120,10 +124,10 @@ func (s *redisScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 			recordClusterInfo(s.mb, now, clusterText)
 		}
 	}
-	return s.emit(sum.version), nil
+	return s.emit(now, sum.version), nil
 }
 
-func (s *redisScraper) emit(version string) pmetric.Metrics {
+func (s *redisScraper) emit(now pcommon.Timestamp, version string) pmetric.Metrics {
 	rb := s.mb.NewResourceBuilder()
 	if version != "" {
 		rb.SetRedisVersion(version)
@@ -134,7 +138,9 @@ func (s *redisScraper) emit(version string) pmetric.Metrics {
 	}
 	rb.SetServiceName("redis")
 	rb.SetServiceInstanceID(s.cfg.Endpoint)
-	return s.mb.Emit(metadata.WithResource(rb.Emit()))
+	md := s.mb.Emit(metadata.WithResource(rb.Emit()))
+	s.stale.Mark(md, now)
+	return md
 }
 
 // explain names the endpoint and the configuration to fix. The password is

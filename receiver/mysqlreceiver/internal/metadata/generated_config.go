@@ -82,8 +82,12 @@ type MetricsConfig struct {
 	MysqlQueryClientCount             MetricConfig `mapstructure:"mysql.query.client.count"`
 	MysqlQueryCount                   MetricConfig `mapstructure:"mysql.query.count"`
 	MysqlQuerySlowCount               MetricConfig `mapstructure:"mysql.query.slow.count"`
+	MysqlReplicaIoRunning             MetricConfig `mapstructure:"mysql.replica.io_running"`
+	MysqlReplicaLastIoErrno           MetricConfig `mapstructure:"mysql.replica.last_io_errno"`
+	MysqlReplicaLastSQLErrno          MetricConfig `mapstructure:"mysql.replica.last_sql_errno"`
 	MysqlReplicaSourceServerID        MetricConfig `mapstructure:"mysql.replica.source.server_id"`
 	MysqlReplicaSQLDelay              MetricConfig `mapstructure:"mysql.replica.sql_delay"`
+	MysqlReplicaSQLRunning            MetricConfig `mapstructure:"mysql.replica.sql_running"`
 	MysqlReplicaTempTableOpen         MetricConfig `mapstructure:"mysql.replica.temp_table.open"`
 	MysqlReplicaTimeBehindSource      MetricConfig `mapstructure:"mysql.replica.time_behind_source"`
 	MysqlRowLocks                     MetricConfig `mapstructure:"mysql.row_locks"`
@@ -273,10 +277,22 @@ func DefaultMetricsConfig() MetricsConfig {
 		MysqlQuerySlowCount: MetricConfig{
 			Enabled: true,
 		},
+		MysqlReplicaIoRunning: MetricConfig{
+			Enabled: true,
+		},
+		MysqlReplicaLastIoErrno: MetricConfig{
+			Enabled: true,
+		},
+		MysqlReplicaLastSQLErrno: MetricConfig{
+			Enabled: true,
+		},
 		MysqlReplicaSourceServerID: MetricConfig{
 			Enabled: true,
 		},
 		MysqlReplicaSQLDelay: MetricConfig{
+			Enabled: true,
+		},
+		MysqlReplicaSQLRunning: MetricConfig{
 			Enabled: true,
 		},
 		MysqlReplicaTempTableOpen: MetricConfig{

@@ -1255,11 +1255,23 @@ var MetricsInfo = metricsInfo{
 	MysqlQuerySlowCount: metricInfo{
 		Name: "mysql.query.slow.count",
 	},
+	MysqlReplicaIoRunning: metricInfo{
+		Name: "mysql.replica.io_running",
+	},
+	MysqlReplicaLastIoErrno: metricInfo{
+		Name: "mysql.replica.last_io_errno",
+	},
+	MysqlReplicaLastSQLErrno: metricInfo{
+		Name: "mysql.replica.last_sql_errno",
+	},
 	MysqlReplicaSourceServerID: metricInfo{
 		Name: "mysql.replica.source.server_id",
 	},
 	MysqlReplicaSQLDelay: metricInfo{
 		Name: "mysql.replica.sql_delay",
+	},
+	MysqlReplicaSQLRunning: metricInfo{
+		Name: "mysql.replica.sql_running",
 	},
 	MysqlReplicaTempTableOpen: metricInfo{
 		Name: "mysql.replica.temp_table.open",
@@ -1387,8 +1399,12 @@ type metricsInfo struct {
 	MysqlQueryClientCount             metricInfo
 	MysqlQueryCount                   metricInfo
 	MysqlQuerySlowCount               metricInfo
+	MysqlReplicaIoRunning             metricInfo
+	MysqlReplicaLastIoErrno           metricInfo
+	MysqlReplicaLastSQLErrno          metricInfo
 	MysqlReplicaSourceServerID        metricInfo
 	MysqlReplicaSQLDelay              metricInfo
+	MysqlReplicaSQLRunning            metricInfo
 	MysqlReplicaTempTableOpen         metricInfo
 	MysqlReplicaTimeBehindSource      metricInfo
 	MysqlRowLocks                     metricInfo
@@ -4197,6 +4213,159 @@ func newMetricMysqlQuerySlowCount(cfg MetricConfig) metricMysqlQuerySlowCount {
 	return m
 }
 
+type metricMysqlReplicaIoRunning struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.replica.io_running metric with initial data.
+func (m *metricMysqlReplicaIoRunning) init() {
+	m.data.SetName("mysql.replica.io_running")
+	m.data.SetDescription("1 when the replica's IO thread runs (connected to the source), 0 when it is stopped or still connecting (ours; only emitted by a replica).")
+	m.data.SetUnit("{status}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlReplicaIoRunning) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("channel", replicaChannelAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlReplicaIoRunning) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlReplicaIoRunning) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlReplicaIoRunning(cfg MetricConfig) metricMysqlReplicaIoRunning {
+	m := metricMysqlReplicaIoRunning{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlReplicaLastIoErrno struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.replica.last_io_errno metric with initial data.
+func (m *metricMysqlReplicaLastIoErrno) init() {
+	m.data.SetName("mysql.replica.last_io_errno")
+	m.data.SetDescription("The number of the IO thread's last error, 0 when none (ours; only emitted by a replica).")
+	m.data.SetUnit("{errno}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlReplicaLastIoErrno) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("channel", replicaChannelAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlReplicaLastIoErrno) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlReplicaLastIoErrno) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlReplicaLastIoErrno(cfg MetricConfig) metricMysqlReplicaLastIoErrno {
+	m := metricMysqlReplicaLastIoErrno{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlReplicaLastSQLErrno struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.replica.last_sql_errno metric with initial data.
+func (m *metricMysqlReplicaLastSQLErrno) init() {
+	m.data.SetName("mysql.replica.last_sql_errno")
+	m.data.SetDescription("The number of the SQL thread's last error, 0 when none (ours; only emitted by a replica).")
+	m.data.SetUnit("{errno}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlReplicaLastSQLErrno) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("channel", replicaChannelAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlReplicaLastSQLErrno) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlReplicaLastSQLErrno) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlReplicaLastSQLErrno(cfg MetricConfig) metricMysqlReplicaLastSQLErrno {
+	m := metricMysqlReplicaLastSQLErrno{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricMysqlReplicaSourceServerID struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -4209,9 +4378,10 @@ func (m *metricMysqlReplicaSourceServerID) init() {
 	m.data.SetDescription("The server_id of the source this replica replicates from (ours; only emitted by a replica).")
 	m.data.SetUnit("{id}")
 	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
 }
 
-func (m *metricMysqlReplicaSourceServerID) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+func (m *metricMysqlReplicaSourceServerID) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
 	if !m.config.Enabled {
 		return
 	}
@@ -4219,6 +4389,7 @@ func (m *metricMysqlReplicaSourceServerID) recordDataPoint(start pcommon.Timesta
 	dp.SetStartTimestamp(start)
 	dp.SetTimestamp(ts)
 	dp.SetIntValue(val)
+	dp.Attributes().PutStr("channel", replicaChannelAttributeValue)
 }
 
 // updateCapacity saves max length of data point slices that will be used for the slice capacity.
@@ -4260,9 +4431,10 @@ func (m *metricMysqlReplicaSQLDelay) init() {
 	m.data.SetEmptySum()
 	m.data.Sum().SetIsMonotonic(false)
 	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	m.data.Sum().DataPoints().EnsureCapacity(m.capacity)
 }
 
-func (m *metricMysqlReplicaSQLDelay) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+func (m *metricMysqlReplicaSQLDelay) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
 	if !m.config.Enabled {
 		return
 	}
@@ -4270,6 +4442,7 @@ func (m *metricMysqlReplicaSQLDelay) recordDataPoint(start pcommon.Timestamp, ts
 	dp.SetStartTimestamp(start)
 	dp.SetTimestamp(ts)
 	dp.SetIntValue(val)
+	dp.Attributes().PutStr("channel", replicaChannelAttributeValue)
 }
 
 // updateCapacity saves max length of data point slices that will be used for the slice capacity.
@@ -4290,6 +4463,57 @@ func (m *metricMysqlReplicaSQLDelay) emit(metrics pmetric.MetricSlice) {
 
 func newMetricMysqlReplicaSQLDelay(cfg MetricConfig) metricMysqlReplicaSQLDelay {
 	m := metricMysqlReplicaSQLDelay{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlReplicaSQLRunning struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.replica.sql_running metric with initial data.
+func (m *metricMysqlReplicaSQLRunning) init() {
+	m.data.SetName("mysql.replica.sql_running")
+	m.data.SetDescription("1 when the replica's SQL thread runs, 0 when it is stopped (ours; only emitted by a replica).")
+	m.data.SetUnit("{status}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlReplicaSQLRunning) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("channel", replicaChannelAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlReplicaSQLRunning) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlReplicaSQLRunning) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlReplicaSQLRunning(cfg MetricConfig) metricMysqlReplicaSQLRunning {
+	m := metricMysqlReplicaSQLRunning{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -4357,14 +4581,15 @@ type metricMysqlReplicaTimeBehindSource struct {
 // init fills mysql.replica.time_behind_source metric with initial data.
 func (m *metricMysqlReplicaTimeBehindSource) init() {
 	m.data.SetName("mysql.replica.time_behind_source")
-	m.data.SetDescription("This field is an indication of how late the replica is (on here, off in contrib; only emitted by a replica).")
+	m.data.SetDescription("This field is an indication of how late the replica is (on here, off in contrib; only emitted by a replica, and not while its SQL thread is stopped).")
 	m.data.SetUnit("s")
 	m.data.SetEmptySum()
 	m.data.Sum().SetIsMonotonic(false)
 	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	m.data.Sum().DataPoints().EnsureCapacity(m.capacity)
 }
 
-func (m *metricMysqlReplicaTimeBehindSource) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+func (m *metricMysqlReplicaTimeBehindSource) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
 	if !m.config.Enabled {
 		return
 	}
@@ -4372,6 +4597,7 @@ func (m *metricMysqlReplicaTimeBehindSource) recordDataPoint(start pcommon.Times
 	dp.SetStartTimestamp(start)
 	dp.SetTimestamp(ts)
 	dp.SetIntValue(val)
+	dp.Attributes().PutStr("channel", replicaChannelAttributeValue)
 }
 
 // updateCapacity saves max length of data point slices that will be used for the slice capacity.
@@ -5585,8 +5811,12 @@ type MetricsBuilder struct {
 	metricMysqlQueryClientCount             metricMysqlQueryClientCount
 	metricMysqlQueryCount                   metricMysqlQueryCount
 	metricMysqlQuerySlowCount               metricMysqlQuerySlowCount
+	metricMysqlReplicaIoRunning             metricMysqlReplicaIoRunning
+	metricMysqlReplicaLastIoErrno           metricMysqlReplicaLastIoErrno
+	metricMysqlReplicaLastSQLErrno          metricMysqlReplicaLastSQLErrno
 	metricMysqlReplicaSourceServerID        metricMysqlReplicaSourceServerID
 	metricMysqlReplicaSQLDelay              metricMysqlReplicaSQLDelay
+	metricMysqlReplicaSQLRunning            metricMysqlReplicaSQLRunning
 	metricMysqlReplicaTempTableOpen         metricMysqlReplicaTempTableOpen
 	metricMysqlReplicaTimeBehindSource      metricMysqlReplicaTimeBehindSource
 	metricMysqlRowLocks                     metricMysqlRowLocks
@@ -5689,8 +5919,12 @@ func NewMetricsBuilder(mbc MetricsBuilderConfig, settings receiver.Settings, opt
 		metricMysqlQueryClientCount:             newMetricMysqlQueryClientCount(mbc.Metrics.MysqlQueryClientCount),
 		metricMysqlQueryCount:                   newMetricMysqlQueryCount(mbc.Metrics.MysqlQueryCount),
 		metricMysqlQuerySlowCount:               newMetricMysqlQuerySlowCount(mbc.Metrics.MysqlQuerySlowCount),
+		metricMysqlReplicaIoRunning:             newMetricMysqlReplicaIoRunning(mbc.Metrics.MysqlReplicaIoRunning),
+		metricMysqlReplicaLastIoErrno:           newMetricMysqlReplicaLastIoErrno(mbc.Metrics.MysqlReplicaLastIoErrno),
+		metricMysqlReplicaLastSQLErrno:          newMetricMysqlReplicaLastSQLErrno(mbc.Metrics.MysqlReplicaLastSQLErrno),
 		metricMysqlReplicaSourceServerID:        newMetricMysqlReplicaSourceServerID(mbc.Metrics.MysqlReplicaSourceServerID),
 		metricMysqlReplicaSQLDelay:              newMetricMysqlReplicaSQLDelay(mbc.Metrics.MysqlReplicaSQLDelay),
+		metricMysqlReplicaSQLRunning:            newMetricMysqlReplicaSQLRunning(mbc.Metrics.MysqlReplicaSQLRunning),
 		metricMysqlReplicaTempTableOpen:         newMetricMysqlReplicaTempTableOpen(mbc.Metrics.MysqlReplicaTempTableOpen),
 		metricMysqlReplicaTimeBehindSource:      newMetricMysqlReplicaTimeBehindSource(mbc.Metrics.MysqlReplicaTimeBehindSource),
 		metricMysqlRowLocks:                     newMetricMysqlRowLocks(mbc.Metrics.MysqlRowLocks),
@@ -5870,8 +6104,12 @@ func (mb *MetricsBuilder) EmitForResource(options ...ResourceMetricsOption) {
 	mb.metricMysqlQueryClientCount.emit(ils.Metrics())
 	mb.metricMysqlQueryCount.emit(ils.Metrics())
 	mb.metricMysqlQuerySlowCount.emit(ils.Metrics())
+	mb.metricMysqlReplicaIoRunning.emit(ils.Metrics())
+	mb.metricMysqlReplicaLastIoErrno.emit(ils.Metrics())
+	mb.metricMysqlReplicaLastSQLErrno.emit(ils.Metrics())
 	mb.metricMysqlReplicaSourceServerID.emit(ils.Metrics())
 	mb.metricMysqlReplicaSQLDelay.emit(ils.Metrics())
+	mb.metricMysqlReplicaSQLRunning.emit(ils.Metrics())
 	mb.metricMysqlReplicaTempTableOpen.emit(ils.Metrics())
 	mb.metricMysqlReplicaTimeBehindSource.emit(ils.Metrics())
 	mb.metricMysqlRowLocks.emit(ils.Metrics())
@@ -6196,14 +6434,34 @@ func (mb *MetricsBuilder) RecordMysqlQuerySlowCountDataPoint(ts pcommon.Timestam
 	mb.metricMysqlQuerySlowCount.recordDataPoint(mb.startTime, ts, val)
 }
 
+// RecordMysqlReplicaIoRunningDataPoint adds a data point to mysql.replica.io_running metric.
+func (mb *MetricsBuilder) RecordMysqlReplicaIoRunningDataPoint(ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	mb.metricMysqlReplicaIoRunning.recordDataPoint(mb.startTime, ts, val, replicaChannelAttributeValue)
+}
+
+// RecordMysqlReplicaLastIoErrnoDataPoint adds a data point to mysql.replica.last_io_errno metric.
+func (mb *MetricsBuilder) RecordMysqlReplicaLastIoErrnoDataPoint(ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	mb.metricMysqlReplicaLastIoErrno.recordDataPoint(mb.startTime, ts, val, replicaChannelAttributeValue)
+}
+
+// RecordMysqlReplicaLastSQLErrnoDataPoint adds a data point to mysql.replica.last_sql_errno metric.
+func (mb *MetricsBuilder) RecordMysqlReplicaLastSQLErrnoDataPoint(ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	mb.metricMysqlReplicaLastSQLErrno.recordDataPoint(mb.startTime, ts, val, replicaChannelAttributeValue)
+}
+
 // RecordMysqlReplicaSourceServerIDDataPoint adds a data point to mysql.replica.source.server_id metric.
-func (mb *MetricsBuilder) RecordMysqlReplicaSourceServerIDDataPoint(ts pcommon.Timestamp, val int64) {
-	mb.metricMysqlReplicaSourceServerID.recordDataPoint(mb.startTime, ts, val)
+func (mb *MetricsBuilder) RecordMysqlReplicaSourceServerIDDataPoint(ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	mb.metricMysqlReplicaSourceServerID.recordDataPoint(mb.startTime, ts, val, replicaChannelAttributeValue)
 }
 
 // RecordMysqlReplicaSQLDelayDataPoint adds a data point to mysql.replica.sql_delay metric.
-func (mb *MetricsBuilder) RecordMysqlReplicaSQLDelayDataPoint(ts pcommon.Timestamp, val int64) {
-	mb.metricMysqlReplicaSQLDelay.recordDataPoint(mb.startTime, ts, val)
+func (mb *MetricsBuilder) RecordMysqlReplicaSQLDelayDataPoint(ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	mb.metricMysqlReplicaSQLDelay.recordDataPoint(mb.startTime, ts, val, replicaChannelAttributeValue)
+}
+
+// RecordMysqlReplicaSQLRunningDataPoint adds a data point to mysql.replica.sql_running metric.
+func (mb *MetricsBuilder) RecordMysqlReplicaSQLRunningDataPoint(ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	mb.metricMysqlReplicaSQLRunning.recordDataPoint(mb.startTime, ts, val, replicaChannelAttributeValue)
 }
 
 // RecordMysqlReplicaTempTableOpenDataPoint adds a data point to mysql.replica.temp_table.open metric.
@@ -6212,8 +6470,8 @@ func (mb *MetricsBuilder) RecordMysqlReplicaTempTableOpenDataPoint(ts pcommon.Ti
 }
 
 // RecordMysqlReplicaTimeBehindSourceDataPoint adds a data point to mysql.replica.time_behind_source metric.
-func (mb *MetricsBuilder) RecordMysqlReplicaTimeBehindSourceDataPoint(ts pcommon.Timestamp, val int64) {
-	mb.metricMysqlReplicaTimeBehindSource.recordDataPoint(mb.startTime, ts, val)
+func (mb *MetricsBuilder) RecordMysqlReplicaTimeBehindSourceDataPoint(ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	mb.metricMysqlReplicaTimeBehindSource.recordDataPoint(mb.startTime, ts, val, replicaChannelAttributeValue)
 }
 
 // RecordMysqlRowLocksDataPoint adds a data point to mysql.row_locks metric.

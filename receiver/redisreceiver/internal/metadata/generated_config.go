@@ -80,6 +80,9 @@ type MetricsConfig struct {
 	RedisRdbLastBgsaveStatus                  MetricConfig `mapstructure:"redis.rdb.last_bgsave.status"`
 	RedisRdbLastSaveTime                      MetricConfig `mapstructure:"redis.rdb.last_save.time"`
 	RedisReplicationBacklogFirstByteOffset    MetricConfig `mapstructure:"redis.replication.backlog_first_byte_offset"`
+	RedisReplicationMasterLastIo              MetricConfig `mapstructure:"redis.replication.master_last_io"`
+	RedisReplicationMasterLinkUp              MetricConfig `mapstructure:"redis.replication.master_link.up"`
+	RedisReplicationMasterSyncInProgress      MetricConfig `mapstructure:"redis.replication.master_sync.in_progress"`
 	RedisReplicationOffset                    MetricConfig `mapstructure:"redis.replication.offset"`
 	RedisReplicationReplicaOffset             MetricConfig `mapstructure:"redis.replication.replica_offset"`
 	RedisRole                                 MetricConfig `mapstructure:"redis.role"`
@@ -251,6 +254,15 @@ func DefaultMetricsConfig() MetricsConfig {
 			Enabled: true,
 		},
 		RedisReplicationBacklogFirstByteOffset: MetricConfig{
+			Enabled: true,
+		},
+		RedisReplicationMasterLastIo: MetricConfig{
+			Enabled: true,
+		},
+		RedisReplicationMasterLinkUp: MetricConfig{
+			Enabled: true,
+		},
+		RedisReplicationMasterSyncInProgress: MetricConfig{
 			Enabled: true,
 		},
 		RedisReplicationOffset: MetricConfig{
