@@ -348,3 +348,21 @@ func yamlUnmarshalConfig(cfg *Config, text string) error {
 	}
 	return cfg.Validate()
 }
+
+// A sample's own timestamp is kept (Prometheus' honor_timestamps default).
+func TestSampleTimestamp(t *testing.T) {
+	_, addr := serve(t, "# TYPE a gauge\na 1 1700000000000\n# TYPE b gauge\nb 2\n", textFormat)
+	l := newTestLoop(t, &ScrapeConfig{}, addr)
+	md := l.scrape(t)
+	assert.Equal(t, pcommon.Timestamp(1_700_000_000_000_000_000), metricNamed(t, md, "a").Gauge().DataPoints().At(0).Timestamp())
+	up := metricNamed(t, md, "up").Gauge().DataPoints().At(0).Timestamp()
+	assert.Equal(t, up, metricNamed(t, md, "b").Gauge().DataPoints().At(0).Timestamp(), "otherwise the scrape's time")
+}
+
+func TestResourceOfNamedHost(t *testing.T) {
+	l := newTestLoop(t, &ScrapeConfig{}, "moalog-server:8080")
+	assert.Equal(t, map[string]any{
+		"service.name": "app", "service.instance.id": "moalog-server:8080",
+		"server.address": "moalog-server", "server.port": "8080", "url.scheme": "http",
+	}, l.resource().Attributes().AsRaw())
+}
