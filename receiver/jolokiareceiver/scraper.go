@@ -57,6 +57,7 @@ type targetScraper struct {
 	slots []slot
 	split []bool
 	names nameCache
+	jmx   *jmxState
 	// entryErrors is the last error per request and attribute list, to log changes only.
 	entryErrors map[string]string
 	// stale marks the series this target stopped producing (an unregistered
@@ -65,11 +66,7 @@ type targetScraper struct {
 }
 
 func newScraper(cfg *Config, settings receiver.Settings) (*jolokiaScraper, error) {
-	defs, err := cfg.metricDefinitions()
-	if err != nil {
-		return nil, err
-	}
-	p, err := compilePlan(defs)
+	p, err := cfg.compile()
 	if err != nil {
 		return nil, err
 	}
@@ -103,6 +100,7 @@ func newScraper(cfg *Config, settings receiver.Settings) (*jolokiaScraper, error
 			split:       make([]bool, len(p.requests)),
 			entryErrors: map[string]string{},
 			names:       nameCache{},
+			jmx:         newJMXState(p.jmx),
 		}
 		if t.ProxyTarget != nil {
 			ts.name = t.Endpoint + " -> " + t.ProxyTarget.URL
@@ -189,6 +187,7 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 			t.start = pcommon.NewTimestampFromTime(began)
 		}
 		results = newConverter(s.plan, sm, t.start, now, t.names).convert(entries, t.slots)
+		err = s.scrapeJMX(ctx, t, sm, now)
 	}
 	t.up = err == nil
 	if err != nil {
