@@ -366,3 +366,31 @@ func TestResourceOfNamedHost(t *testing.T) {
 		"server.address": "moalog-server", "server.port": "8080", "url.scheme": "http",
 	}, l.resource().Attributes().AsRaw())
 }
+
+// Targets from http_sd are scraped; discovery runs in the background, so a hung
+// http_sd URL does not hold Start.
+func TestReceiverHTTPSD(t *testing.T) {
+	_, addr := serve(t, "# TYPE a gauge\na 1\n", textFormat)
+	sd := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`[{"targets": ["` + addr + `"], "labels": {"team": "pay"}}]`))
+	}))
+	t.Cleanup(sd.Close)
+	hung := make(chan struct{})
+	hangingSD := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-hung }))
+	t.Cleanup(func() { close(hung); hangingSD.Close() })
+	cfg := &Config{}
+	require.NoError(t, yamlUnmarshalConfig(cfg, `
+config:
+  scrape_configs:
+    - job_name: app
+      scrape_interval: 1h
+      http_sd_configs: [{url: "`+sd.URL+`"}, {url: "`+hangingSD.URL+`"}]
+`))
+	sink := &consumertest.MetricsSink{}
+	r, err := newReceiver(cfg, receivertest.NewNopSettings(metadata.Type), sink)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	require.Eventually(t, func() bool { return len(sink.AllMetrics()) > 0 }, 10*time.Second, 20*time.Millisecond)
+	assert.Equal(t, 1.0, metrictest.Points[float64](sink.AllMetrics()[0])["a{team=pay}"])
+	require.NoError(t, r.Shutdown(context.Background()))
+}
