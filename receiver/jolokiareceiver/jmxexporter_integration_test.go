@@ -71,8 +71,30 @@ func TestJMXExporterSideBySide(t *testing.T) {
 			t.Logf("%s: %d rule sets, %d samples compared, %d mismatches, %d NaN/Inf samples left out",
 				agent, len(jmxRuleSets), total.samples, len(total.diffs), len(total.unreadable))
 			checkExplain(t, jvm)
+			checkBulk(t, jvm)
 		})
 	}
+}
+
+// checkBulk: once the MBeans are known, a scrape with the catch-all rules
+// is two bulk requests (the presets' and the block's), each entry a read,
+// search, list or version.
+func checkBulk(t *testing.T, jvm *testenv.JVM) {
+	proxy := newRecordingProxy(t, jvm.Endpoint)
+	cfg := createDefaultConfig()
+	cfg.Endpoint = proxy.endpoint()
+	cfg.JMXExporter = decodeJMXExporter(t, []byte("{}\n"))
+	cfg.Timeout = 30 * time.Second
+	s := newTestScraper(t, cfg, nil)
+	scrapeOnce(t, s)
+	first := proxy.requests()
+	assert.GreaterOrEqual(t, first, 3, "the first scrape lists the MBeans' attributes")
+	require.Eventually(t, func() bool { // an MBean registered meanwhile costs one scrape a list
+		before := proxy.requests()
+		scrapeOnce(t, s)
+		return proxy.requests()-before == 2
+	}, 60*time.Second, 10*time.Millisecond)
+	proxy.assertOnlyReads(t)
 }
 
 // checkExplain: tools/jmxrules' output on the live agent names the rule

@@ -105,7 +105,10 @@ func (t *targetScraper) readJMX(ctx context.Context) (map[string]map[string]any,
 	if err != nil {
 		return nil, err
 	}
-	found := st.found(answers[:len(st.engine.include)])
+	found, err := st.found(answers[:len(st.engine.include)])
+	if err != nil {
+		return nil, err
+	}
 	values := map[string]map[string]any{}
 	retry := st.collect(answers[len(st.engine.include):], refs, values)
 	var fresh []string
@@ -136,9 +139,12 @@ func (t *targetScraper) readJMX(ctx context.Context) (map[string]map[string]any,
 }
 
 // found are the MBean names the searches returned, minus excludeObjectNames.
-func (st *jmxState) found(answers []responseEntry) map[string]bool {
+func (st *jmxState) found(answers []responseEntry) (map[string]bool, error) {
 	names := map[string]bool{}
-	for _, a := range answers {
+	for i, a := range answers {
+		if a.Status != http.StatusOK {
+			return nil, refused("search", st.engine.include[i].Canonical(), a)
+		}
 		list, _ := a.Value.([]any)
 		for _, n := range list {
 			name, _ := n.(string)
@@ -148,7 +154,14 @@ func (st *jmxState) found(answers []responseEntry) map[string]bool {
 			}
 		}
 	}
-	return names
+	return names, nil
+}
+
+// refused is the error of a search or list the agent answered with an
+// error status: the usual cause is an access policy without that command.
+func refused(command, mbean string, a responseEntry) error {
+	return fmt.Errorf("%s %s: status %d: %s: the jmx_exporter block needs `search` and `list` besides `read` (check the agent's jolokia-access.xml)",
+		command, mbean, a.Status, firstLine(a.Error))
 }
 
 // listJMX learns which attributes of the new MBeans jmx_exporter would export.
@@ -163,6 +176,9 @@ func (t *targetScraper) listJMX(ctx context.Context, names []string) error {
 		return err
 	}
 	for i, a := range answers {
+		if a.Status == http.StatusForbidden {
+			return refused("list", names[i], a)
+		}
 		info, _ := a.Value.(map[string]any)
 		t.jmx.mbeans[names[i]] = t.jmx.engine.exported(names[i], info)
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +20,8 @@ import (
 	"go.opentelemetry.io/collector/confmap/provider/envprovider"
 	"go.opentelemetry.io/collector/confmap/provider/yamlprovider"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // recordedJMXValues are the attribute values of testdata/jmxexporter/read-jolokia-2.4.2.json.
@@ -374,4 +378,30 @@ func TestJMXNotANumber(t *testing.T) {
 			assert.Equal(t, tt.want, got, "%+v", tt)
 		}
 	}
+}
+
+// TestJMXSearchRefused: an agent whose policy refuses `search` (a fake agent
+// answering every entry with 403, as the agents do for a command the policy
+// lacks) sets jolokia.up 0, with the fix in the log.
+func TestJMXSearchRefused(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var reqs []map[string]any
+		require.NoError(t, json.NewDecoder(r.Body).Decode(&reqs))
+		answers := make([]map[string]any, len(reqs))
+		for i := range reqs {
+			answers[i] = map[string]any{"status": 403, "error": "java.lang.SecurityException : Operation search not allowed"}
+		}
+		require.NoError(t, json.NewEncoder(w).Encode(answers))
+	}))
+	defer srv.Close()
+	cfg := createDefaultConfig()
+	cfg.Endpoint = srv.URL + "/jolokia"
+	cfg.Presets = nil
+	cfg.JMXExporter = decodeJMXExporter(t, []byte("{}\n"))
+	core, logs := observer.New(zap.WarnLevel)
+	md := scrapeOnce(t, newTestScraper(t, cfg, zap.New(core)))
+	assert.Equal(t, int64(0), onlyResource(t, md)["jolokia.up{}"])
+	require.Equal(t, 1, logs.Len())
+	assert.Equal(t, "jolokia "+cfg.Endpoint+": jmx_exporter rules: search *:*: status 403: java.lang.SecurityException : Operation search not allowed: "+
+		"the jmx_exporter block needs `search` and `list` besides `read` (check the agent's jolokia-access.xml)", logs.All()[0].ContextMap()["error"])
 }

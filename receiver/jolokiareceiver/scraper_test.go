@@ -23,6 +23,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/moalog/platform-collector/internal/metrictest"
 )
 
 // recordedAgent serves the recorded 2.x answer to the jvm preset's bulk read.
@@ -283,4 +285,23 @@ func TestReceiverDeliversEachTargetOnItsOwn(t *testing.T) {
 		}
 		return n >= 3
 	}, 2*time.Second, 20*time.Millisecond, "three scrapes of the healthy target while the other one hangs")
+}
+
+// The pipeline refuses the scrape that marks a dead target's series stale
+// (the memory_limiter does while memory is high): the next scrape of that
+// target sends the stale points again.
+func TestRefusedStalePointsAreSentAgain(t *testing.T) {
+	agent := recordedAgent(t)
+	cfg := createDefaultConfig()
+	cfg.Username, cfg.Password = "monitor", "hunter2"
+	cfg.Endpoint = agent.URL + "/jolokia"
+	cfg.CollectionInterval = 50 * time.Millisecond
+	cfg.InitialDelay = 0
+	sink := new(metrictest.RefusingSink)
+	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(componentType), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	defer func() { require.NoError(t, r.Shutdown(context.Background())) }()
+	next := sink.AfterRefusedStale(t, agent.Close)
+	assert.Contains(t, metrictest.Stale(next), "process.uptime", "sent again after the refusal")
 }

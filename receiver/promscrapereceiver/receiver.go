@@ -68,6 +68,9 @@ func (r *promReceiver) Shutdown(context.Context) error {
 	return nil
 }
 
+// discoveryTimeout bounds one ask of an http_sd URL or a DNS server.
+const discoveryTimeout = 10 * time.Second
+
 // job is one scrape config at run time.
 type job struct {
 	r      *promReceiver
@@ -79,10 +82,12 @@ type job struct {
 	loops  map[string]context.CancelFunc // per target key, its scrape loop
 }
 
+// start scrapes the static targets at once; discovery that asks a file, a
+// DNS server or a URL runs in the background so a slow one never holds Start.
 func (j *job) start(ctx context.Context) {
 	for _, d := range discoverers(j.sc) {
-		j.refresh(ctx, d)
 		if d.refresh <= 0 {
+			j.refresh(ctx, d)
 			continue
 		}
 		j.r.wg.Add(1)
@@ -91,11 +96,11 @@ func (j *job) start(ctx context.Context) {
 			ticker := time.NewTicker(d.refresh)
 			defer ticker.Stop()
 			for {
+				j.refresh(ctx, d)
 				select {
 				case <-ctx.Done():
 					return
 				case <-ticker.C:
-					j.refresh(ctx, d)
 				}
 			}
 		}()
@@ -106,7 +111,12 @@ func (j *job) start(ctx context.Context) {
 // appeared or vanished. A failed refresh keeps the last known groups, as
 // Prometheus does, and is logged once per outage.
 func (j *job) refresh(ctx context.Context, d discoverer) {
-	groups, err := d.find(ctx)
+	findCtx, cancel := context.WithTimeout(ctx, discoveryTimeout)
+	groups, err := d.find(findCtx)
+	cancel()
+	if ctx.Err() != nil {
+		return // shutting down
+	}
 	j.r.state.Observe(j.sc.JobName+" "+d.name, explainDiscovery(j.sc.JobName, d.name, err))
 	if err != nil {
 		return

@@ -348,3 +348,49 @@ func yamlUnmarshalConfig(cfg *Config, text string) error {
 	}
 	return cfg.Validate()
 }
+
+// A sample's own timestamp is kept (Prometheus' honor_timestamps default).
+func TestSampleTimestamp(t *testing.T) {
+	_, addr := serve(t, "# TYPE a gauge\na 1 1700000000000\n# TYPE b gauge\nb 2\n", textFormat)
+	l := newTestLoop(t, &ScrapeConfig{}, addr)
+	md := l.scrape(t)
+	assert.Equal(t, pcommon.Timestamp(1_700_000_000_000_000_000), metricNamed(t, md, "a").Gauge().DataPoints().At(0).Timestamp())
+	up := metricNamed(t, md, "up").Gauge().DataPoints().At(0).Timestamp()
+	assert.Equal(t, up, metricNamed(t, md, "b").Gauge().DataPoints().At(0).Timestamp(), "otherwise the scrape's time")
+}
+
+func TestResourceOfNamedHost(t *testing.T) {
+	l := newTestLoop(t, &ScrapeConfig{}, "moalog-server:8080")
+	assert.Equal(t, map[string]any{
+		"service.name": "app", "service.instance.id": "moalog-server:8080",
+		"server.address": "moalog-server", "server.port": "8080", "url.scheme": "http",
+	}, l.resource().Attributes().AsRaw())
+}
+
+// Targets from http_sd are scraped; discovery runs in the background, so a hung
+// http_sd URL does not hold Start.
+func TestReceiverHTTPSD(t *testing.T) {
+	_, addr := serve(t, "# TYPE a gauge\na 1\n", textFormat)
+	sd := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`[{"targets": ["` + addr + `"], "labels": {"team": "pay"}}]`))
+	}))
+	t.Cleanup(sd.Close)
+	hung := make(chan struct{})
+	hangingSD := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-hung }))
+	t.Cleanup(func() { close(hung); hangingSD.Close() })
+	cfg := &Config{}
+	require.NoError(t, yamlUnmarshalConfig(cfg, `
+config:
+  scrape_configs:
+    - job_name: app
+      scrape_interval: 1h
+      http_sd_configs: [{url: "`+sd.URL+`"}, {url: "`+hangingSD.URL+`"}]
+`))
+	sink := &consumertest.MetricsSink{}
+	r, err := newReceiver(cfg, receivertest.NewNopSettings(metadata.Type), sink)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	require.Eventually(t, func() bool { return len(sink.AllMetrics()) > 0 }, 10*time.Second, 20*time.Millisecond)
+	assert.Equal(t, 1.0, metrictest.Points[float64](sink.AllMetrics()[0])["a{team=pay}"])
+	require.NoError(t, r.Shutdown(context.Background()))
+}
