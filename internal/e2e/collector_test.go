@@ -37,14 +37,17 @@ type collector struct {
 }
 
 // binary is the collector under test: $OTELCOL_BIN (set by `make test`) or ./otelcol.
-func binary(t *testing.T) string {
+func binary(t *testing.T) string { return builtBinary(t, "OTELCOL_BIN", "otelcol", "build") }
+
+// builtBinary is $env or ./name in the repository, which `make target` builds.
+func builtBinary(t *testing.T, env, name, target string) string {
 	t.Helper()
-	bin := os.Getenv("OTELCOL_BIN")
+	bin := os.Getenv(env)
 	if bin == "" {
-		bin = filepath.Join(testenv.RepoRoot(), "otelcol")
+		bin = filepath.Join(testenv.RepoRoot(), name)
 	}
 	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("collector binary %s not found: run `make build` first (or `make test`, which builds it)", bin)
+		t.Fatalf("collector binary %s not found: run `make %s` first (or `make test`, which builds it)", bin, target)
 	}
 	return bin
 }

@@ -28,15 +28,7 @@ import (
 
 // fullBinary is the full build: $OTELCOL_FULL_BIN (set by `make test`) or ./otelcol-full.
 func fullBinary(t *testing.T) string {
-	t.Helper()
-	bin := os.Getenv("OTELCOL_FULL_BIN")
-	if bin == "" {
-		bin = filepath.Join(testenv.RepoRoot(), "otelcol-full")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("full collector binary %s not found: run `make build-full` first (or `make test`, which builds it)", bin)
-	}
-	return bin
+	return builtBinary(t, "OTELCOL_FULL_BIN", "otelcol-full", "build-full")
 }
 
 // replica is one collector of examples/scale-out/replica.yaml.
