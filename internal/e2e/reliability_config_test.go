@@ -16,8 +16,10 @@ import (
 // containerConfigs are the shipped collector configs that run inside the
 // compose network, where Prometheus (another container) scrapes the collector:
 // they bind 0.0.0.0 inside the container. The host side is checked by
-// TestComposePublishesCollectorOnLoopback.
-var containerConfigs = map[string]bool{"compose/otelcol.yaml": true}
+// TestComposePublishesCollectorOnLoopback. The scale-out replica runs in a pod
+// or container too: the kubelet probes its health check on the pod's address;
+// it publishes no port (examples/scale-out).
+var containerConfigs = map[string]bool{"compose/otelcol.yaml": true, "examples/scale-out/replica.yaml": true}
 
 // TestShippedConfigsBindLoopback parses every collector config in the
 // repository (outside testdata) and checks that each endpoint the collector
