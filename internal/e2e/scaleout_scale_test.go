@@ -62,7 +62,11 @@ func TestScaleOutTable(t *testing.T) {
 		require.NoError(t, err)
 		r, err := strconv.Atoi(replicas)
 		require.NoError(t, err)
-		t.Run(row, func(t *testing.T) { table = append(table, measureScaleOut(t, recorded, n, r)) })
+		t.Run(row, func(t *testing.T) {
+			line := measureScaleOut(t, recorded, n, r)
+			t.Log(line) // kept if a later row fails
+			table = append(table, line)
+		})
 	}
 	t.Logf("collection_interval %s, window %s, jvm preset (recorded 2.4.2 agent response), VictoriaMetrics 1.79 single node:\n%s",
 		*scaleInterval, *scaleWindow, strings.Join(table, "\n"))
@@ -84,6 +88,15 @@ func measureScaleOut(t *testing.T, recorded string, targets, count int) string {
 		require.Len(c, got, 1)
 		assert.Equal(c, strconv.Itoa(targets), got[0].Value)
 	}, 5*time.Minute, time.Second, "every target up in the store")
+	// Steady state: whatever queued while the targets came up has reached the store.
+	require.Eventually(t, func() bool {
+		for _, r := range replicas {
+			if telemetryValue(t, r.telemetry, "otelcol_exporter_queue_size") > 1 {
+				return false
+			}
+		}
+		return true
+	}, 5*time.Minute, time.Second, "remote-write queues drained")
 	loadBefore := loadAverage(t)
 
 	snapshot := func() ([]usage, usage, float64) {
