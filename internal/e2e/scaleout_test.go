@@ -61,7 +61,7 @@ func startReplica(t *testing.T, opts replicaOptions) *replica {
 		if r.process.Running() {
 			return r
 		}
-		if attempt == 3 || !strings.Contains(r.process.Log(), "address already in use") {
+		if attempt == 10 || !strings.Contains(r.process.Log(), "address already in use") {
 			t.Fatalf("replica exited at start:\n%s", r.process.Log())
 		}
 	}
