@@ -38,6 +38,7 @@ func createDefaultConfig() component.Config {
 		Username:             "root",
 		AllowNativePasswords: true,
 		TLS:                  tlsCfg,
+		MaxScrapeBytes:       defaultMaxScrapeBytes,
 		StatementEvents: StatementEventsConfig{
 			DigestTextLimit: defaultDigestTextLimit,
 			Limit:           defaultStatementLimit,

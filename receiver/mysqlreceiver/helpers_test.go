@@ -107,6 +107,8 @@ func (c *fakeClient) query(_ context.Context, statement string, fn func([]string
 
 func (c *fakeClient) reconnect() { c.reconnects++ }
 
+func (c *fakeClient) beginScrape() {}
+
 func (c *fakeClient) close() error { return nil }
 
 // allMetrics enables every metric the receiver has.

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.uber.org/zap"
 
+	"github.com/moalog/platform-collector/internal/scrapeguard"
 	"github.com/moalog/platform-collector/internal/targetstate"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
 )
@@ -43,6 +44,7 @@ type mysqlScraper struct {
 	logger   *zap.Logger
 	mb       *metadata.MetricsBuilder
 	tracker  *targetstate.Tracker
+	guard    *scrapeguard.Guard
 	client   client
 	// newClient is replaced by tests.
 	newClient func() (client, error)
@@ -53,6 +55,15 @@ type mysqlScraper struct {
 	wantStatements       bool
 	wantReplica          bool
 	scrapeTimeout        time.Duration
+
+	// After a panic in the driver the target is retried with back-off: the
+	// driver leaves the connection it panicked in (and a goroutine watching
+	// it) behind, so a hostile server answering every scrape must not cost
+	// one per interval. panics counts them in a row; until retryAt the
+	// scrape reports down with panicErr without connecting.
+	panics   int
+	retryAt  time.Time
+	panicErr error
 
 	// scrapeMu serialises scrapes: the MetricsBuilder is not safe for
 	// concurrent use (scraperhelper never overlaps them; tests do).
@@ -76,6 +87,7 @@ func newScraper(cfg *Config, settings receiver.Settings) *mysqlScraper {
 		logger:   settings.Logger,
 		mb:       metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, settings),
 		tracker:  targetstate.New(settings.Logger),
+		guard:    scrapeguard.New(settings.Logger),
 		statementEventsQuery: fmt.Sprintf(statementEventsFormat, cfg.StatementEvents.DigestTextLimit,
 			int64(cfg.StatementEvents.TimeLimit/time.Second), cfg.StatementEvents.Limit),
 		wantIOWaits: m.MysqlTableIoWaitCount.Enabled || m.MysqlTableIoWaitTime.Enabled ||
@@ -111,6 +123,42 @@ func (s *mysqlScraper) start(context.Context, component.Host) error {
 	return nil
 }
 
+// maxPanicBackoff is the longest wait before retrying a target whose
+// replies made the driver panic.
+const maxPanicBackoff = 5 * time.Minute
+
+// emitDown reports the target down for err, dropping what the failed
+// scrape recorded.
+func (s *mysqlScraper) emitDown(now pcommon.Timestamp, err error) pmetric.Metrics {
+	s.mb.Emit()
+	s.tracker.Observe(s.cfg.Endpoint, s.explain(err, ""))
+	s.mb.RecordMysqlUpDataPoint(now, 0)
+	return s.emit()
+}
+
+// backOff schedules the next try after a panic (1, 2, 4... intervals) and
+// replaces the client.
+func (s *mysqlScraper) backOff(err error) {
+	s.panics++
+	wait := min(s.cfg.CollectionInterval<<min(s.panics-1, 16), maxPanicBackoff)
+	s.retryAt = time.Now().Add(wait)
+	s.panicErr = err
+	s.replaceClient()
+}
+
+// replaceClient drops the client after a panic in the driver: database/sql
+// counted the connection the panic abandoned as open, and with one
+// connection allowed the pool would wait for it forever.
+func (s *mysqlScraper) replaceClient() {
+	_ = s.client.close()
+	c, err := s.newClient()
+	if err != nil {
+		s.tracker.Observe(s.cfg.Endpoint, err)
+		return
+	}
+	s.client = c
+}
+
 func (s *mysqlScraper) shutdown(context.Context) error {
 	if s.client != nil {
 		return s.client.close()
@@ -134,18 +182,28 @@ func (s *mysqlScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 		defer cancel()
 	}
 	now := pcommon.NewTimestampFromTime(time.Now())
-	info, err := s.scrapeRequired(ctx, now)
-	if err == nil {
+	if time.Now().Before(s.retryAt) {
+		return s.emitDown(now, s.panicErr), nil
+	}
+	s.client.beginScrape()
+	err := s.guard.Run(s.cfg.Endpoint, func() error {
+		info, err := s.scrapeRequired(ctx, now)
+		if err != nil {
+			return err
+		}
 		s.scrapeOptional(ctx, now, info)
 		if ctx.Err() != nil {
-			err = fmt.Errorf("%w (in the optional statements)", ctx.Err())
+			return fmt.Errorf("%w (in the optional statements)", ctx.Err())
 		}
+		return nil
+	})
+	if _, panicked := errors.AsType[*scrapeguard.PanicError](err); panicked {
+		s.backOff(err)
+	} else {
+		s.panics = 0
 	}
 	if err != nil {
-		s.mb.Emit() // drop what a failed scrape recorded
-		s.tracker.Observe(s.cfg.Endpoint, s.explain(err, ""))
-		s.mb.RecordMysqlUpDataPoint(now, 0)
-		return s.emit(), nil
+		return s.emitDown(now, err), nil
 	}
 	s.tracker.Observe(s.cfg.Endpoint, nil)
 	s.mb.RecordMysqlUpDataPoint(now, 1)

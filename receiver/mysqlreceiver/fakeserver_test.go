@@ -1,0 +1,178 @@
+package mysqlreceiver
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeServer is a MySQL server in the test process that speaks framed
+// packets from a script: turn 0 is sent on connect (the greeting), turn i
+// after the client's i-th packet, the last turn again for every further
+// packet. A turn is a list of payloads, each written as
+// [3-byte length][payload]; the server adds the sequence numbers, so a
+// script (or the fuzzer) only gets the framing wrong on purpose: a declared
+// length longer than what follows sends a cut packet. A client silent for
+// idle is hung up on.
+type fakeServer struct {
+	ln    net.Listener
+	idle  time.Duration
+	turns [][]byte
+	mu    sync.Mutex
+	got   bytes.Buffer // every byte the clients sent
+	conns []net.Conn
+	wg    sync.WaitGroup
+}
+
+func startFakeServer(t testing.TB, idle time.Duration, turns ...[]byte) *fakeServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &fakeServer{ln: ln, idle: idle, turns: turns}
+	s.wg.Add(1)
+	go s.accept()
+	t.Cleanup(func() {
+		ln.Close()
+		s.mu.Lock()
+		for _, c := range s.conns {
+			c.Close() // a client that panicked never closes its side
+		}
+		s.mu.Unlock()
+		s.wg.Wait()
+	})
+	return s
+}
+
+func (s *fakeServer) addr() string { return s.ln.Addr().String() }
+
+// received is everything clients sent so far.
+func (s *fakeServer) received() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Clone(s.got.Bytes())
+}
+
+func (s *fakeServer) accept() {
+	defer s.wg.Done()
+	for {
+		conn, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.conns = append(s.conns, conn)
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go s.serve(conn)
+	}
+}
+
+func (s *fakeServer) serve(conn net.Conn) {
+	defer s.wg.Done()
+	defer conn.Close()
+	s.sendTurn(conn, s.turns[0], 0)
+	for i := 1; ; i++ {
+		// Bounded in time whatever the client does.
+		_ = conn.SetDeadline(time.Now().Add(s.idle))
+		var header [4]byte
+		if _, err := io.ReadFull(conn, header[:]); err != nil {
+			return
+		}
+		payload := make([]byte, int(header[0])|int(header[1])<<8|int(header[2])<<16)
+		if _, err := io.ReadFull(conn, payload); err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.got.Write(header[:])
+		s.got.Write(payload)
+		s.mu.Unlock()
+		if len(s.turns) == 1 {
+			return // a greeting-only script hangs up
+		}
+		s.sendTurn(conn, s.turns[min(i, len(s.turns)-1)], header[3]+1)
+	}
+}
+
+func (s *fakeServer) sendTurn(conn net.Conn, turn []byte, seq byte) {
+	var out []byte
+	for len(turn) >= 3 {
+		n := int(turn[0]) | int(turn[1])<<8 | int(turn[2])<<16
+		payload := turn[3:]
+		payload = payload[:min(n, len(payload))]
+		out = append(out, turn[0], turn[1], turn[2], seq)
+		out = append(out, payload...)
+		seq++
+		turn = turn[3+len(payload):]
+	}
+	_, _ = conn.Write(out)
+}
+
+// turn frames payloads for a script.
+func turn(payloads ...[]byte) []byte {
+	var out []byte
+	for _, p := range payloads {
+		out = append(out, byte(len(p)), byte(len(p)>>8), byte(len(p)>>16))
+		out = append(out, p...)
+	}
+	return out
+}
+
+// The packets of the scripts.
+var (
+	// A 20-byte scramble.
+	scramble = []byte("abcdefghijklmnopqrst")
+	okPacket = []byte{0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00}
+	eof      = []byte{0xfe, 0x00, 0x00, 0x02, 0x00}
+)
+
+// greeting is the turn of a protocol 10 handshake offering plugin.
+func greeting(plugin string) []byte {
+	const (
+		capsLow  = 0x0001 | 0x0200 | 0x2000 | 0x8000 // long password, protocol 41, transactions, secure connection
+		capsHigh = 0x0008                            // plugin auth
+	)
+	p := []byte{0x0a}
+	p = append(p, "5.7.99-fake\x00"...)
+	p = binary.LittleEndian.AppendUint32(p, 7)
+	p = append(p, scramble[:8]...)
+	p = append(p, 0)
+	p = binary.LittleEndian.AppendUint16(p, capsLow)
+	p = append(p, 0x21)
+	p = binary.LittleEndian.AppendUint16(p, 2)
+	p = binary.LittleEndian.AppendUint16(p, capsHigh)
+	p = append(p, byte(len(scramble)+1))
+	p = append(p, make([]byte, 10)...)
+	p = append(p, scramble[8:]...)
+	p = append(p, 0)
+	p = append(p, plugin...)
+	return turn(append(p, 0))
+}
+
+// lenenc is a length-encoded string under 251 bytes.
+func lenenc(s string) []byte { return append([]byte{byte(len(s))}, s...) }
+
+// column is a VARCHAR column definition.
+func column(name string) []byte {
+	var p []byte
+	for _, s := range []string{"def", "", "", "", name, name} {
+		p = append(p, lenenc(s)...)
+	}
+	p = append(p, 0x0c, 0x21, 0x00, 0x00, 0x01, 0x00, 0x00, 0xfd, 0x00, 0x00, 0x00, 0x00, 0x00)
+	return p
+}
+
+// resultSet is the reply to every statement of a scrape: two columns and
+// one row per pair.
+func resultSet(pairs ...string) []byte {
+	payloads := [][]byte{{0x02}, column("Variable_name"), column("Value"), eof}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		payloads = append(payloads, append(lenenc(pairs[i]), lenenc(pairs[i+1])...))
+	}
+	return turn(append(payloads, eof)...)
+}
