@@ -85,6 +85,9 @@ func (c *client) post(ctx context.Context, body []byte) ([]byte, error) {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		if location := resp.Header.Get("Location"); resp.StatusCode/100 == 3 && location != "" {
+			return nil, describeRedirect(resp.StatusCode, location)
+		}
 		return nil, describeStatus(resp.StatusCode)
 	}
 	c.buf.Reset()
@@ -96,9 +99,25 @@ func (c *client) post(ctx context.Context, body []byte) ([]byte, error) {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, errors.New("response body is cut short (connection closed before Content-Length bytes): check for a proxy or a crashed agent")
 		}
+		if isTimeout(ctx, err) {
+			return nil, errors.New("the response body did not arrive before the scrape `timeout` (the agent sent the headers, then the body too slowly): check the agent's load and the network, or raise `timeout`")
+		}
 		return nil, fmt.Errorf("reading the response: %w", err)
 	}
 	return c.buf.Bytes(), nil
+}
+
+// refuseRedirects is the HTTP client's CheckRedirect. Following one would
+// send the bulk read, the basic auth, the `headers:` values and in proxy mode
+// the JMX credentials to wherever the agent (or anyone answering for it)
+// points, on another port, host or scheme.
+func refuseRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+func describeRedirect(code int, location string) error {
+	if u, err := url.Parse(location); err == nil {
+		location = u.Redacted()
+	}
+	return fmt.Errorf("HTTP %d to %s: the receiver does not follow redirects (they would carry the credentials); set `endpoint` to the final URL", code, location)
 }
 
 func describeStatus(code int) error {
@@ -115,10 +134,16 @@ func describeStatus(code int) error {
 	return fmt.Errorf("HTTP %d %s from the agent: check the agent's log", code, http.StatusText(code))
 }
 
-func describeTransportError(ctx context.Context, err error) error {
+// isTimeout reports whether err comes from the scrape `timeout` (the
+// context's or the HTTP client's).
+func isTimeout(ctx context.Context, err error) bool {
 	var netErr net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout())
+}
+
+func describeTransportError(ctx context.Context, err error) error {
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
+	case isTimeout(ctx, err):
 		return errors.New("no response before the scrape `timeout`: check that the agent is alive, or raise `timeout`")
 	case errors.Is(err, context.Canceled):
 		return errors.New("scrape canceled (collector shutting down)")

@@ -3,12 +3,15 @@ package jolokiareceiver
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -61,6 +64,12 @@ func TestScrapeFaults(t *testing.T) {
 	status := func(code int) http.HandlerFunc {
 		return func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(code) }
 	}
+	redirect := func(code int, location string) http.HandlerFunc {
+		return func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Location", location)
+			w.WriteHeader(code)
+		}
+	}
 	body := func(s string) http.HandlerFunc {
 		return func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(s)) }
 	}
@@ -100,6 +109,19 @@ func TestScrapeFaults(t *testing.T) {
 			err: "the agent's TLS certificate is not trusted (x509: certificate signed by unknown authority): set `tls.ca_file` to the CA that signed it"},
 		{name: "https to a plain HTTP agent", httpsToPlain: true, handler: body("[]"),
 			err: "the agent does not speak TLS: use http:// in `endpoint`"},
+		{name: "307 to another port", handler: redirect(307, "http://127.0.0.1:1/jolokia"),
+			err: "HTTP 307 to http://127.0.0.1:1/jolokia: the receiver does not follow redirects (they would carry the credentials); set `endpoint` to the final URL"},
+		{name: "302 with credentials in the Location", handler: redirect(302, "http://user:pw@elsewhere.example/jolokia"),
+			err: "HTTP 302 to http://user:xxxxx@elsewhere.example/jolokia: the receiver does not follow redirects (they would carry the credentials); set `endpoint` to the final URL"},
+		{name: "body slower than the timeout", handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "1000")
+			_, _ = w.Write([]byte(`[{"status":200,`))
+			w.(http.Flusher).Flush()
+			select {
+			case <-stall:
+			case <-r.Context().Done():
+			}
+		}, err: "the response body did not arrive before the scrape `timeout` (the agent sent the headers, then the body too slowly): check the agent's load and the network, or raise `timeout`"},
 		{name: "fewer entries", handler: body(`[{"status":200,"value":{}}]`),
 			err: "bulk response has 1 entries for 7 requests: the agent or a proxy in between cut it short"},
 	}
@@ -153,7 +175,7 @@ func TestScrapeFaults(t *testing.T) {
 			}
 
 			// Still down: no new log line.
-			if tt.name != "timeout" {
+			if !strings.Contains(tt.name, "timeout") {
 				scrapeOnce(t, s)
 				assert.Len(t, logs.FilterLevelExact(zapcore.WarnLevel).All(), 1, "logged once per state change")
 			}
@@ -265,4 +287,36 @@ func TestReceiverDeliversEachTargetOnItsOwn(t *testing.T) {
 		}
 		return n >= 3
 	}, 2*time.Second, 20*time.Millisecond, "three scrapes of the healthy target while the other one hangs")
+}
+
+// TestEntryErrorLoggedOnceWhileItFails: an MBean read whose error text
+// changes at every scrape (a counter, a timestamp) is logged once until it
+// works again.
+func TestEntryErrorLoggedOnceWhileItFails(t *testing.T) {
+	req, resp := readRecorded(t, agent2, "receiver-jvm-preset")
+	var entries []json.RawMessage
+	require.NoError(t, json.Unmarshal(resp, &entries))
+	var scrapes atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body bytes.Buffer
+		_, _ = body.ReadFrom(r.Body)
+		require.Equal(t, req, bytes.TrimSpace(body.Bytes()))
+		n := scrapes.Add(1)
+		answer := slices.Clone(entries)
+		if n <= 3 { // the last read (Runtime Uptime) has one attribute: never split
+			answer[len(answer)-1] = json.RawMessage(fmt.Sprintf(`{"status":500,"error_type":"java.lang.IllegalStateException","error":"pool busy, %d waiters"}`, n))
+		}
+		_ = json.NewEncoder(w).Encode(answer)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := createDefaultConfig()
+	cfg.Endpoint = srv.URL + "/jolokia"
+	core, logs := observer.New(zap.InfoLevel)
+	s := newTestScraper(t, cfg, zap.New(core))
+	for range 3 {
+		scrapeOnce(t, s)
+	}
+	assert.Equal(t, 1, logs.FilterMessage("MBean read failed; logged again only after it has worked").Len())
+	scrapeOnce(t, s)
+	assert.Equal(t, 1, logs.FilterMessage("MBean read works again").Len())
 }
