@@ -109,6 +109,21 @@ const (
 	MySQLSorts             = "mysql_sorts_total"
 )
 
+// Replica state (mysql and redis receivers), read by the replication alerts
+// only: the platform's stack has no replica, so no panel shows them.
+const (
+	MySQLReplicaSQLRunning   = "mysql_replica_sql_running"
+	MySQLReplicaIORunning    = "mysql_replica_io_running"
+	MySQLReplicaLastSQLErrno = "mysql_replica_last_sql_errno"
+	MySQLReplicaLastIOErrno  = "mysql_replica_last_io_errno"
+	RedisMasterLinkUp        = "redis_replication_master_link_up"
+)
+
+// AlertOnly lists the names alert rules may read besides Known.
+var AlertOnly = []string{
+	MySQLReplicaSQLRunning, MySQLReplicaIORunning, MySQLReplicaLastSQLErrno, MySQLReplicaLastIOErrno, RedisMasterLinkUp,
+}
+
 // Jobs (service.name) of the platform's targets, as the default collector config names them.
 const (
 	JobMoalog  = "moalog-server"

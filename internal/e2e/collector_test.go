@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -262,4 +263,76 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// seriesOf lists the series of families whose labels include target (its job
+// and instance) as "name{labels}", sorted. target_info, which describes the
+// target's resource, is left out.
+func seriesOf(families map[string]*dto.MetricFamily, target map[string]string) []string {
+	var out []string
+	for name, family := range families {
+		if name == "target_info" {
+			continue
+		}
+		for _, m := range family.GetMetric() {
+			if hasLabels(m, target) {
+				out = append(out, fmt.Sprintf("%s%v", name, labelMap(m)))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// scrapeOwn tells the series a scrape reports about itself, which a failed
+// scrape keeps beside up 0: the Jolokia receiver's duration, the prometheus
+// receiver's scrape_* series.
+func scrapeOwn(name string) bool {
+	return name == "jolokia_scrape_duration_seconds" || strings.HasPrefix(name, "scrape_")
+}
+
+// waitOnlyDown polls /metrics until the only series of target are up (at 0)
+// and the scrape's own, and returns how long that took. up at 0 beside other
+// series of the target must not last: the receiver marks them stale in the
+// same batch. (One /metrics answer rendered while the exporter applies that
+// batch may mix both: its map is not read as a snapshot. Two in a row fail.)
+func (c *collector) waitOnlyDown(t *testing.T, up string, target map[string]string, timeout time.Duration) time.Duration {
+	t.Helper()
+	began := time.Now()
+	var last []string
+	mixed := 0
+	for time.Since(began) < timeout {
+		families, err := c.scrape()
+		require.NoError(t, err)
+		last = seriesOf(families, target)
+		upValue, hasUp := targetValue(families, up, target)
+		alone := hasUp
+		for name := range families {
+			if name != up && name != "target_info" && !scrapeOwn(name) && slices.ContainsFunc(families[name].GetMetric(), func(m *dto.Metric) bool { return hasLabels(m, target) }) {
+				alone = false
+			}
+		}
+		if hasUp && upValue == 0 && !alone {
+			mixed++
+			require.Less(t, mixed, 2, "%s is 0 while other series of %v remain: %v", up, target, last)
+			continue
+		}
+		mixed = 0
+		if alone && upValue == 0 {
+			return time.Since(began)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%v: not only %s 0 and the scrape's own series after %s: %v", target, up, timeout, last)
+	return 0
+}
+
+// targetValue is the value of target's sample of name, if families has one.
+func targetValue(families map[string]*dto.MetricFamily, name string, target map[string]string) (float64, bool) {
+	for _, m := range families[name].GetMetric() {
+		if hasLabels(m, target) {
+			return sampleValue(m), true
+		}
+	}
+	return 0, false
 }

@@ -93,6 +93,53 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	assert.Contains(t, c.log.String(), `"signal": "hangup"`)
 }
 
+// Staleness holds across a SIGHUP reload, which rebuilds the receivers (and
+// their staleness trackers) and the Prometheus exporter: a target killed after
+// the reload still leaves only its up 0 on :9090, and comes back whole.
+func TestStalenessAcrossSIGHUP(t *testing.T) {
+	redis := testenv.StartRedis(t, testenv.RedisOptions{})
+	redis.CLI(t, "SET", "k", "v")
+	config := filepath.Join(t.TempDir(), "otelcol.yaml")
+	require.NoError(t, os.WriteFile(config, []byte(strings.ReplaceAll(`
+receivers:
+  redis:
+    endpoint: ADDR
+    collection_interval: 1s
+exporters:
+  prometheus:
+    endpoint: 127.0.0.1:9090
+extensions:
+  health_check:
+    endpoint: 127.0.0.1:13133
+service:
+  extensions: [health_check]
+  pipelines:
+    metrics: {receivers: [redis], exporters: [prometheus]}
+`, "ADDR", redis.Addr)), 0o600))
+	c := startCollector(t, config)
+	id := map[string]string{"job": "redis", "instance": redis.Addr}
+	c.waitForSample(t, "redis_db_keys", with(id, "db", "0"), equals(1), 20*time.Second)
+	before := seriesOf(c.families(t), id)
+
+	require.NoError(t, c.cmd.Process.Signal(syscall.SIGHUP))
+	require.Eventually(t, func() bool {
+		return strings.Count(c.log.String(), "Everything is ready") == 2
+	}, 20*time.Second, 50*time.Millisecond, "the reloaded pipelines start")
+	c.waitForSample(t, "redis_db_keys", with(id, "db", "0"), equals(1), 20*time.Second)
+
+	redis.Kill()
+	took := c.waitOnlyDown(t, "redis_up", id, 10*time.Second)
+	t.Logf("after the reload, kill to series gone: %s", took.Round(time.Millisecond))
+	assert.Less(t, took, 3*time.Second, "within two 1s intervals, and a second for a loaded machine")
+	redis.Restart(t)
+	redis.CLI(t, "SET", "k", "v")
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		families, err := c.scrape()
+		require.NoError(ct, err)
+		assert.Equal(ct, before, seriesOf(families, id))
+	}, 20*time.Second, 250*time.Millisecond, "the full set is back")
+}
+
 func writeScrapeConfig(t *testing.T, path, job, target string) {
 	t.Helper()
 	config := strings.NewReplacer("JOB", job, "TARGET", target).Replace(`

@@ -206,6 +206,9 @@ func runFault(t *testing.T, r *relRig, f fault, figs *figures) {
 	start := time.Now()
 	f.inject(t)
 	downAt := r.waitUp(t, f.upName, f.id, 0, 20*time.Second)
+	// Nothing stale stays: up 0 and the scrape's own series are all of the
+	// target on :9090 (the receiver marks the rest stale with up 0).
+	r.c.waitOnlyDown(t, f.upName, f.id, 5*time.Second)
 	time.Sleep(3 * time.Second) // several failing scrapes: the log must not repeat
 	healStart := time.Now()
 	f.heal(t)

@@ -14,29 +14,50 @@ import (
 
 // Points flattens the gauge and sum data points of md into
 // "name{attr=value,...}" -> value (attributes sorted; no braces without
-// attributes), the form test tables are written in.
+// attributes), the form test tables are written in. Stale markers (points
+// flagged NoRecordedValue, see Stale) are not values and are left out.
 func Points[T int64 | float64](md pmetric.Metrics) map[string]T {
 	out := map[string]T{}
+	eachNumberPoint(md, func(m pmetric.Metric, dp pmetric.NumberDataPoint) {
+		if dp.Flags().NoRecordedValue() {
+			return
+		}
+		v := T(dp.DoubleValue())
+		if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
+			v = T(dp.IntValue())
+		}
+		out[m.Name()+AttrString(dp.Attributes())] = v
+	})
+	return out
+}
+
+// Stale lists the gauge and sum series md marks stale (NoRecordedValue), as
+// "name{attr=value,...}", sorted.
+func Stale(md pmetric.Metrics) []string {
+	var out []string
+	eachNumberPoint(md, func(m pmetric.Metric, dp pmetric.NumberDataPoint) {
+		if dp.Flags().NoRecordedValue() {
+			out = append(out, m.Name()+AttrString(dp.Attributes()))
+		}
+	})
+	sort.Strings(out)
+	return out
+}
+
+func eachNumberPoint(md pmetric.Metrics, f func(pmetric.Metric, pmetric.NumberDataPoint)) {
 	rms := md.ResourceMetrics()
 	for i := 0; i < rms.Len(); i++ {
 		sms := rms.At(i).ScopeMetrics()
 		for j := 0; j < sms.Len(); j++ {
 			ms := sms.At(j).Metrics()
 			for k := 0; k < ms.Len(); k++ {
-				m := ms.At(k)
-				dps := numberDataPoints(m)
+				dps := numberDataPoints(ms.At(k))
 				for l := 0; l < dps.Len(); l++ {
-					dp := dps.At(l)
-					v := T(dp.DoubleValue())
-					if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
-						v = T(dp.IntValue())
-					}
-					out[m.Name()+AttrString(dp.Attributes())] = v
+					f(ms.At(k), dps.At(l))
 				}
 			}
 		}
 	}
-	return out
 }
 
 func numberDataPoints(m pmetric.Metric) pmetric.NumberDataPointSlice {

@@ -64,7 +64,30 @@ type Stack struct {
 	Fluxpay          *testenv.JVM
 	// Receivers are the config's receivers that StartStack pointed at a
 	// started target; the others keep the config's addresses.
-	Receivers []string
+	Receivers  []string
+	moalog     *http.Server
+	moalogAddr string
+}
+
+// StopMoalog stops the moalog-server stand-in at once, as if it died.
+func (s *Stack) StopMoalog() { _ = s.moalog.Close() }
+
+// StartMoalog serves the moalog-server stand-in again on its address.
+func (s *Stack) StartMoalog(t testing.TB) {
+	t.Helper()
+	s.serveMoalog(t, s.moalogAddr)
+}
+
+func (s *Stack) serveMoalog(t testing.TB, addr string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("listen for the moalog stand-in on %s: %v", addr, err)
+	}
+	srv := &http.Server{Handler: moalogcontract.New(), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	s.moalog, s.moalogAddr = srv, ln.Addr().String()
 }
 
 // StartStack starts the test environment's real targets (the moalog metrics
@@ -89,14 +112,8 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 	s := &Stack{}
 
 	// moalog-server's /metrics: the contract program, in process.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	srv := &http.Server{Handler: moalogcontract.New(), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	moalogAddr := ln.Addr().String()
+	s.serveMoalog(t, "127.0.0.1:0")
+	moalogAddr := s.moalogAddr
 	s.MoalogMetrics = "http://" + moalogAddr + "/metrics"
 
 	s.Redis = testenv.StartRedis(t, testenv.RedisOptions{})

@@ -32,7 +32,7 @@ func pointKey(name string, attrs pcommon.Map) string {
 }
 
 // flattenMetrics returns the points of every resource, keyed by
-// service.instance.id then point key.
+// service.instance.id then point key; stale markers are left out.
 func flattenMetrics(md pmetric.Metrics) map[string]points {
 	out := map[string]points{}
 	for _, rm := range md.ResourceMetrics().All() {
@@ -57,6 +57,9 @@ func flattenMetrics(md pmetric.Metrics) map[string]points {
 					panic(fmt.Sprintf("unexpected metric type %v", m.Type()))
 				}
 				for _, dp := range dps.All() {
+					if dp.Flags().NoRecordedValue() {
+						continue // a stale marker, not a value
+					}
 					key := pointKey(m.Name(), dp.Attributes())
 					if _, dup := ps[key]; dup {
 						panic("duplicate data point " + key)

@@ -23,6 +23,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
@@ -300,6 +301,39 @@ func TestIntegrationKillRestart(t *testing.T) {
 	assert.Equal(t, map[string]any{id2: int64(1), id1: int64(1)}, up(md))
 	assert.Equal(t, int64(42), flattenMetrics(md)[id2]["test.payments{payment.kind=card}"])
 	assert.Len(t, logs.FilterMessage("target is reachable again").All(), 1)
+}
+
+// TestIntegrationUnregisteredMBeanGoesStale: an MBean of a wildcard set
+// unregistered while the JVM runs marks exactly its series stale on the next
+// scrape; the other matches keep their values.
+func TestIntegrationUnregisteredMBeanGoesStale(t *testing.T) {
+	jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2, ExtraArgs: []string{"-Dmoalog.control=true"}})
+	cfg := createDefaultConfig()
+	cfg.Metrics = testMBeanMetrics
+	cfg.Targets = []Target{{Endpoint: jvm.Endpoint}}
+	s := newTestScraper(t, cfg, nil)
+	before := onlyResource(t, scrapeOnce(t, s))
+	require.Equal(t, int64(7), before["test.payments{payment.kind=bank}"])
+
+	status, body, err := jvm.Post(`{"type":"exec","mbean":"com.moalog.test:type=Control","operation":"unregister","arguments":["com.moalog.test:type=Payments,name=bank"]}`)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, string(body), `"status":200`)
+
+	md := scrapeOnce(t, s)
+	assert.Equal(t, []string{"test.payment.amount{payment.kind=bank}", "test.payment.enabled{payment.kind=bank}", "test.payments{payment.kind=bank}"},
+		metrictest.Stale(md))
+	after := onlyResource(t, md)
+	for key, value := range before {
+		switch {
+		case strings.Contains(key, "payment.kind=bank"):
+			assert.NotContains(t, after, key)
+		case strings.HasPrefix(key, "test."):
+			assert.Equal(t, value, after[key], key)
+		default:
+			assert.Contains(t, after, key) // the JVM preset's values move
+		}
+	}
 }
 
 // TestIntegrationAuth: wrong credentials give a clear error that never

@@ -135,5 +135,6 @@ func (r *jolokiaReceiver) send(ctx context.Context, t *targetScraper, md pmetric
 	r.obs.EndMetricsOp(obsCtx, "jolokia", md.DataPointCount(), err)
 	if err != nil {
 		r.scraper.logger.Debug("the pipeline refused the metrics of a target", zap.String("target", t.target.Endpoint), zap.Error(err))
+		t.stale.Refused() // their stale points go again with the next scrape
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/moalog/platform-collector/internal/scrapeguard"
+	"github.com/moalog/platform-collector/internal/staleness"
 	"github.com/moalog/platform-collector/internal/targetstate"
 )
 
@@ -60,6 +61,9 @@ type targetScraper struct {
 	names nameCache
 	// entryErrors is the last error per request and attribute list, to log changes only.
 	entryErrors map[string]string
+	// stale marks the series this target stopped producing (an unregistered
+	// MBean, all but up and duration when it is down).
+	stale staleness.Tracker
 }
 
 func newScraper(cfg *Config, settings receiver.Settings) (*jolokiaScraper, error) {
@@ -248,6 +252,7 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 	if t.up {
 		s.recordEntryResults(t, sm, results, now)
 	}
+	t.stale.Mark(md, now)
 	return md
 }
 

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/scraper"
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
 
+	"github.com/moalog/platform-collector/internal/staleness"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
 )
 
@@ -52,6 +53,10 @@ func createMetrics(_ context.Context, set receiver.Settings, cfg component.Confi
 	rCfg := cfg.(*Config)
 	s := newScraper(rCfg, set)
 	sc, err := scraper.NewMetrics(s.scrape, scraper.WithStart(s.start), scraper.WithShutdown(s.shutdown))
+	if err != nil {
+		return nil, err
+	}
+	next, err = staleness.NotifyRefused(next, s.refused)
 	if err != nil {
 		return nil, err
 	}

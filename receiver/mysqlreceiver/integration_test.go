@@ -20,6 +20,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/internal/testenv"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
 )
@@ -54,9 +55,13 @@ func startScraper(t *testing.T, configure func(*Config)) liveScraper {
 
 func (s liveScraper) scrapePoints(t *testing.T) map[string]int64 {
 	t.Helper()
+	return points(s.scrapeMetrics(t))
+}
+
+func (s liveScraper) scrapeMetrics(t require.TestingT) pmetric.Metrics {
 	md, err := s.scrape(context.Background())
 	require.NoError(t, err)
-	return points(md)
+	return md
 }
 
 // warnings are the error texts the scraper logged at warn level.
@@ -153,21 +158,55 @@ func TestIntegrationReplica(t *testing.T) {
 
 	got := s.scrapePoints(t)
 	assert.Equal(t, int64(1), got["mysql.up"])
-	assert.Equal(t, int64(0), got["mysql.replica.time_behind_source"])
-	assert.Equal(t, int64(0), got["mysql.replica.sql_delay"])
-	assert.Contains(t, got, "mysql.replica.time_behind_source")
+	assert.Equal(t, map[string]int64{
+		"mysql.replica.io_running{channel=}": 1, "mysql.replica.sql_running{channel=}": 1,
+		"mysql.replica.last_io_errno{channel=}": 0, "mysql.replica.last_sql_errno{channel=}": 0,
+		"mysql.replica.time_behind_source{channel=}": 0, "mysql.replica.sql_delay{channel=}": 0,
+	}, replicaPoints(got))
 
 	replica.Exec(t, "STOP SLAVE", "CHANGE MASTER TO MASTER_DELAY=7", "START SLAVE")
 	got = s.scrapePoints(t)
-	assert.Equal(t, int64(7), got["mysql.replica.sql_delay"])
+	assert.Equal(t, int64(7), got["mysql.replica.sql_delay{channel=}"])
 	assert.Empty(t, s.warnings())
+
+	// SQL thread stopped: sql_running 0, and the lag (NULL) goes stale
+	// instead of keeping its last value.
+	replica.Exec(t, "STOP SLAVE SQL_THREAD")
+	md := s.scrapeMetrics(t)
+	got = points(md)
+	assert.Equal(t, int64(0), got["mysql.replica.sql_running{channel=}"])
+	assert.Equal(t, int64(1), got["mysql.replica.io_running{channel=}"])
+	assert.NotContains(t, got, "mysql.replica.time_behind_source{channel=}")
+	assert.Equal(t, []string{"mysql.replica.time_behind_source{channel=}"}, metrictest.Stale(md))
+
+	replica.Exec(t, "START SLAVE SQL_THREAD")
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		got := points(s.scrapeMetrics(c))
+		assert.Equal(c, int64(1), got["mysql.replica.sql_running{channel=}"])
+		assert.Contains(c, got, "mysql.replica.time_behind_source{channel=}", "the lag is back")
+	}, 20*time.Second, 100*time.Millisecond)
+
+	replica.Exec(t, "STOP SLAVE IO_THREAD")
+	got = s.scrapePoints(t)
+	assert.Equal(t, int64(0), got["mysql.replica.io_running{channel=}"])
+	assert.Equal(t, int64(1), got["mysql.replica.sql_running{channel=}"])
 
 	// The primary is no replica: no lag series, no warning.
 	p := startScraper(t, tcp(primary))
 	got = p.scrapePoints(t)
 	assert.Equal(t, int64(1), got["mysql.up"])
-	assert.NotContains(t, got, "mysql.replica.sql_delay")
+	assert.Empty(t, replicaPoints(got))
 	assert.Empty(t, p.warnings())
+}
+
+func replicaPoints(got map[string]int64) map[string]int64 {
+	out := map[string]int64{}
+	for series, v := range got {
+		if strings.HasPrefix(series, "mysql.replica.") {
+			out[series] = v
+		}
+	}
+	return out
 }
 
 // Kill mariadbd: mysql.up 0 on the next scrape, one warning; restart: the

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/moalog/platform-collector/internal/scrapeguard"
+	"github.com/moalog/platform-collector/internal/staleness"
 	"github.com/moalog/platform-collector/internal/targetstate"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
 )
@@ -46,6 +47,9 @@ type mysqlScraper struct {
 	tracker  *targetstate.Tracker
 	guard    *scrapeguard.Guard
 	client   client
+	// stale marks the series the server stopped producing (all but mysql.up
+	// when it is down, the lag while the SQL thread is stopped).
+	stale staleness.Tracker
 	// newClient is replaced by tests.
 	newClient func() (client, error)
 
@@ -93,9 +97,11 @@ func newScraper(cfg *Config, settings receiver.Settings) *mysqlScraper {
 		wantIOWaits: m.MysqlTableIoWaitCount.Enabled || m.MysqlTableIoWaitTime.Enabled ||
 			m.MysqlIndexIoWaitCount.Enabled || m.MysqlIndexIoWaitTime.Enabled,
 		wantStatements: m.MysqlStatementEventCount.Enabled || m.MysqlStatementEventWaitTime.Enabled,
-		wantReplica:    m.MysqlReplicaTimeBehindSource.Enabled || m.MysqlReplicaSQLDelay.Enabled,
-		scrapeTimeout:  cfg.Timeout,
-		noted:          map[string]bool{},
+		wantReplica: m.MysqlReplicaTimeBehindSource.Enabled || m.MysqlReplicaSQLDelay.Enabled ||
+			m.MysqlReplicaIoRunning.Enabled || m.MysqlReplicaSQLRunning.Enabled ||
+			m.MysqlReplicaLastIoErrno.Enabled || m.MysqlReplicaLastSQLErrno.Enabled,
+		scrapeTimeout: cfg.Timeout,
+		noted:         map[string]bool{},
 	}
 	if s.scrapeTimeout <= 0 {
 		s.scrapeTimeout = cfg.CollectionInterval
@@ -133,7 +139,7 @@ func (s *mysqlScraper) emitDown(now pcommon.Timestamp, err error) pmetric.Metric
 	s.mb.Emit()
 	s.tracker.Observe(s.cfg.Endpoint, s.explain(err, ""))
 	s.mb.RecordMysqlUpDataPoint(now, 0)
-	return s.emit()
+	return s.emit(now)
 }
 
 // backOff schedules the next try after a panic (1, 2, 4... intervals) and
@@ -207,7 +213,7 @@ func (s *mysqlScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 	}
 	s.tracker.Observe(s.cfg.Endpoint, nil)
 	s.mb.RecordMysqlUpDataPoint(now, 1)
-	return s.emit(), nil
+	return s.emit(now), nil
 }
 
 func (s *mysqlScraper) scrapeRequired(ctx context.Context, now pcommon.Timestamp) (serverInfo, error) {
@@ -303,12 +309,19 @@ func (s *mysqlScraper) optionalPart(ctx context.Context, part, statement string,
 	s.tracker.Observe(target, nil)
 }
 
-// replicaStatusQuery picks SHOW REPLICA STATUS where the server knows it
-// (MariaDB 10.5.1+, MySQL 8.0.22+) and SHOW SLAVE STATUS before.
+// replicaStatusQuery picks the statement that lists every replication
+// channel: on MariaDB SHOW ALL REPLICAS STATUS (10.5.1+) or SHOW ALL SLAVES
+// STATUS (plain SHOW SLAVE STATUS shows only the default connection); on MySQL
+// SHOW REPLICA STATUS (8.0.22+) or SHOW SLAVE STATUS, a row per channel.
 func replicaStatusQuery(info serverInfo) string {
 	major, minor, patch := parseVersion(info.version)
 	v := major*10000 + minor*100 + patch
-	if (info.mariaDB && v >= 100501) || (!info.mariaDB && v >= 80022) {
+	switch {
+	case info.mariaDB && v >= 100501:
+		return "SHOW ALL REPLICAS STATUS"
+	case info.mariaDB:
+		return "SHOW ALL SLAVES STATUS"
+	case v >= 80022:
 		return "SHOW REPLICA STATUS"
 	}
 	return "SHOW SLAVE STATUS"
@@ -391,32 +404,75 @@ func (s *mysqlScraper) recordStatementEvent(now pcommon.Timestamp, row [][]byte)
 	}
 }
 
-// recordReplica reads the lag columns of SHOW REPLICA/SLAVE STATUS by name.
-// Seconds_Behind_* is NULL while the SQL thread is stopped: no data point.
+// recordReplica reads one row of SHOW [ALL] REPLICA/SLAVE STATUS, one row per
+// replication channel, by column name.
 func (s *mysqlScraper) recordReplica(now pcommon.Timestamp, columns []string, row [][]byte) {
+	channel := ""
 	for i, c := range columns {
-		if i >= len(row) {
-			return
+		if i < len(row) && (strings.EqualFold(c, "Connection_name") || strings.EqualFold(c, "Channel_Name")) {
+			channel = string(row[i])
 		}
-		switch c {
-		case "Seconds_Behind_Master", "Seconds_Behind_Source":
-			if v, ok := parseInt(row[i]); ok {
-				s.mb.RecordMysqlReplicaTimeBehindSourceDataPoint(now, v)
-			}
-		case "SQL_Delay":
-			if v, ok := parseInt(row[i]); ok {
-				s.mb.RecordMysqlReplicaSQLDelayDataPoint(now, v)
-			}
+	}
+	for i, c := range columns {
+		if record, ok := replicaColumns[c]; ok && i < len(row) {
+			record(s.mb, now, row[i], channel)
 		}
 	}
 }
 
-func (s *mysqlScraper) emit() pmetric.Metrics {
+type replicaRecord func(mb *metadata.MetricsBuilder, ts pcommon.Timestamp, value []byte, channel string)
+
+// replicaColumns maps the replica status columns, in MariaDB's and MySQL
+// 8.0.22+'s names, to their metric.
+var replicaColumns = map[string]replicaRecord{
+	// NULL while the SQL thread is stopped: no point, so the lag goes stale.
+	"Seconds_Behind_Master": replicaNumber((*metadata.MetricsBuilder).RecordMysqlReplicaTimeBehindSourceDataPoint),
+	"Seconds_Behind_Source": replicaNumber((*metadata.MetricsBuilder).RecordMysqlReplicaTimeBehindSourceDataPoint),
+	"SQL_Delay":             replicaNumber((*metadata.MetricsBuilder).RecordMysqlReplicaSQLDelayDataPoint),
+	"Last_IO_Errno":         replicaNumber((*metadata.MetricsBuilder).RecordMysqlReplicaLastIoErrnoDataPoint),
+	"Last_SQL_Errno":        replicaNumber((*metadata.MetricsBuilder).RecordMysqlReplicaLastSQLErrnoDataPoint),
+	"Slave_IO_Running":      replicaRunning((*metadata.MetricsBuilder).RecordMysqlReplicaIoRunningDataPoint),
+	"Replica_IO_Running":    replicaRunning((*metadata.MetricsBuilder).RecordMysqlReplicaIoRunningDataPoint),
+	"Slave_SQL_Running":     replicaRunning((*metadata.MetricsBuilder).RecordMysqlReplicaSQLRunningDataPoint),
+	"Replica_SQL_Running":   replicaRunning((*metadata.MetricsBuilder).RecordMysqlReplicaSQLRunningDataPoint),
+}
+
+type replicaRecorder func(mb *metadata.MetricsBuilder, ts pcommon.Timestamp, value int64, channel string)
+
+func replicaNumber(record replicaRecorder) replicaRecord {
+	return func(mb *metadata.MetricsBuilder, ts pcommon.Timestamp, value []byte, channel string) {
+		if v, ok := parseInt(value); ok {
+			record(mb, ts, v, channel)
+		}
+	}
+}
+
+// replicaRunning is 1 for "Yes"; "No" and the IO thread's "Connecting" are 0.
+func replicaRunning(record replicaRecorder) replicaRecord {
+	return func(mb *metadata.MetricsBuilder, ts pcommon.Timestamp, value []byte, channel string) {
+		running := int64(0)
+		if string(value) == "Yes" {
+			running = 1
+		}
+		record(mb, ts, running, channel)
+	}
+}
+
+func (s *mysqlScraper) emit(now pcommon.Timestamp) pmetric.Metrics {
 	rb := s.mb.NewResourceBuilder()
 	rb.SetMysqlInstanceEndpoint(s.cfg.Endpoint)
 	rb.SetServiceName("mysql")
 	rb.SetServiceInstanceID(s.cfg.Endpoint)
-	return s.mb.Emit(metadata.WithResource(rb.Emit()))
+	md := s.mb.Emit(metadata.WithResource(rb.Emit()))
+	s.stale.Mark(md, now)
+	return md
+}
+
+// refused tells the staleness tracker that the pipeline refused the last scrape.
+func (s *mysqlScraper) refused() {
+	s.scrapeMu.Lock()
+	defer s.scrapeMu.Unlock()
+	s.stale.Refused()
 }
 
 // noteOnce writes a debug line the first time key comes up.

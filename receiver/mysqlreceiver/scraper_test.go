@@ -57,7 +57,7 @@ func TestScrapeRecordedPrimary(t *testing.T) {
 	}
 	assert.NotContains(t, metricNames(md), "mysql.replica.time_behind_source", "the primary is not a replica")
 	assert.NotContains(t, metricNames(md), "mysql.mysqlx_connections", "MariaDB has no X plugin")
-	assert.Equal(t, []string{variablesQuery, statusQuery, ioWaitsQuery, s.statementEventsQuery, "SHOW REPLICA STATUS"}, fc.sent,
+	assert.Equal(t, []string{variablesQuery, statusQuery, ioWaitsQuery, s.statementEventsQuery, "SHOW ALL REPLICAS STATUS"}, fc.sent,
 		"four statements and the optional statement digests, in this order")
 
 	res := md.ResourceMetrics().At(0).Resource().Attributes().AsRaw()
@@ -68,11 +68,11 @@ func TestScrapeRecordedReplica(t *testing.T) {
 	s, _ := newFixtureScraper(t, "replica", metadata.DefaultMetricsBuilderConfig())
 	md, err := s.scrape(context.Background())
 	require.NoError(t, err)
-	got := points(md)
-	assert.Equal(t, int64(0), got["mysql.replica.time_behind_source"])
-	assert.Equal(t, int64(0), got["mysql.replica.sql_delay"])
-	assert.Contains(t, got, "mysql.replica.time_behind_source")
-	assert.Contains(t, got, "mysql.replica.sql_delay")
+	assert.Equal(t, map[string]int64{
+		"mysql.replica.io_running{channel=}": 1, "mysql.replica.sql_running{channel=}": 1,
+		"mysql.replica.last_io_errno{channel=}": 0, "mysql.replica.last_sql_errno{channel=}": 0,
+		"mysql.replica.time_behind_source{channel=}": 0, "mysql.replica.sql_delay{channel=}": 0,
+	}, replicaPoints(points(md)))
 }
 
 // Every metric on by default (the list) has a data point from the
@@ -125,7 +125,7 @@ func TestScrapeFailures(t *testing.T) {
 			present: []string{"mysql.query.count", "mysql.up"},
 		},
 		{
-			name: "no SLAVE MONITOR", failOn: "SHOW REPLICA STATUS", up: 1,
+			name: "no SLAVE MONITOR", failOn: "SHOW ALL REPLICAS STATUS", up: 1,
 			err:        &mysql.MySQLError{Number: 1227, Message: "Access denied; you need (at least one of) the SUPER, SLAVE MONITOR privilege(s) for this operation"},
 			logged:     "mysql db.internal:3306 (replica status): Error 1227: Access denied; you need (at least one of) the SUPER, SLAVE MONITOR privilege(s) for this operation: GRANT SLAVE MONITOR ON *.* TO 'root'@'%' (MariaDB 10.5+), or GRANT REPLICATION CLIENT ON *.* TO 'root'@'%' (MySQL)",
 			present:    []string{"mysql.query.count", "mysql.table.io.wait.count", "mysql.up"},
@@ -186,9 +186,9 @@ func TestReplicaStatusQuery(t *testing.T) {
 		version string
 		want    string
 	}{
-		{"10.11.19-MariaDB-0+deb12u1-log", "SHOW REPLICA STATUS"},
-		{"10.5.1-MariaDB", "SHOW REPLICA STATUS"},
-		{"10.4.34-MariaDB", "SHOW SLAVE STATUS"},
+		{"10.11.19-MariaDB-0+deb12u1-log", "SHOW ALL REPLICAS STATUS"},
+		{"10.5.1-MariaDB", "SHOW ALL REPLICAS STATUS"},
+		{"10.4.34-MariaDB", "SHOW ALL SLAVES STATUS"},
 		{"8.0.36", "SHOW REPLICA STATUS"},
 		{"8.0.21", "SHOW SLAVE STATUS"},
 		{"5.7.44-log", "SHOW SLAVE STATUS"},
@@ -204,9 +204,11 @@ func contains(s, sub string) bool {
 	return len(s) >= len(sub) && (s[:len(sub)] == sub || contains(s[1:], sub))
 }
 
-// MySQL 8.0.22+ names the lag column Seconds_Behind_Source (no MySQL server
-// runs here: the column names are MySQL's documented ones, not a recording).
-// NULL (SQL thread stopped) gives no point.
+// MySQL 8.0.22+ names the columns Replica_*_Running and Seconds_Behind_Source
+// and has a row per Channel_Name (no MySQL server runs here: the column names
+// are MySQL's documented ones, not a recording). MariaDB's SHOW ALL REPLICAS
+// STATUS has a row per Connection_name. NULL lag (SQL thread stopped) gives no
+// point; "Connecting" is not running.
 func TestRecordReplicaColumns(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -214,14 +216,21 @@ func TestRecordReplicaColumns(t *testing.T) {
 		row     [][]byte
 		want    map[string]int64
 	}{
-		{"MySQL 8", []string{"Replica_IO_State", "Seconds_Behind_Source", "SQL_Delay"}, [][]byte{[]byte("Waiting"), []byte("12"), []byte("30")},
-			map[string]int64{"mysql.replica.time_behind_source": 12, "mysql.replica.sql_delay": 30}},
-		{"MariaDB", []string{"Slave_IO_State", "Seconds_Behind_Master", "SQL_Delay"}, [][]byte{[]byte("Waiting"), []byte("3"), []byte("0")},
-			map[string]int64{"mysql.replica.time_behind_source": 3, "mysql.replica.sql_delay": 0}},
-		{"SQL thread stopped", []string{"Seconds_Behind_Master", "SQL_Delay"}, [][]byte{nil, []byte("0")},
-			map[string]int64{"mysql.replica.sql_delay": 0}},
+		{"MySQL 8, channel", []string{"Replica_IO_Running", "Replica_SQL_Running", "Seconds_Behind_Source", "SQL_Delay", "Last_IO_Errno", "Last_SQL_Errno", "Channel_Name"},
+			[][]byte{[]byte("Yes"), []byte("Yes"), []byte("12"), []byte("30"), []byte("0"), []byte("0"), []byte("orders")},
+			map[string]int64{"mysql.replica.io_running{channel=orders}": 1, "mysql.replica.sql_running{channel=orders}": 1,
+				"mysql.replica.time_behind_source{channel=orders}": 12, "mysql.replica.sql_delay{channel=orders}": 30,
+				"mysql.replica.last_io_errno{channel=orders}": 0, "mysql.replica.last_sql_errno{channel=orders}": 0}},
+		{"MariaDB, default connection", []string{"Connection_name", "Slave_IO_Running", "Slave_SQL_Running", "Seconds_Behind_Master", "SQL_Delay"},
+			[][]byte{[]byte(""), []byte("Yes"), []byte("Yes"), []byte("3"), []byte("0")},
+			map[string]int64{"mysql.replica.io_running{channel=}": 1, "mysql.replica.sql_running{channel=}": 1,
+				"mysql.replica.time_behind_source{channel=}": 3, "mysql.replica.sql_delay{channel=}": 0}},
+		{"SQL thread stopped: no lag", []string{"Slave_SQL_Running", "Seconds_Behind_Master", "Last_SQL_Errno"}, [][]byte{[]byte("No"), nil, []byte("1146")},
+			map[string]int64{"mysql.replica.sql_running{channel=}": 0, "mysql.replica.last_sql_errno{channel=}": 1146}},
+		{"IO thread connecting", []string{"Slave_IO_Running", "Last_IO_Errno"}, [][]byte{[]byte("Connecting"), []byte("2003")},
+			map[string]int64{"mysql.replica.io_running{channel=}": 0, "mysql.replica.last_io_errno{channel=}": 2003}},
 		{"short row", []string{"Seconds_Behind_Master", "SQL_Delay"}, [][]byte{[]byte("5")},
-			map[string]int64{"mysql.replica.time_behind_source": 5}},
+			map[string]int64{"mysql.replica.time_behind_source{channel=}": 5}},
 	}
 	for _, tt := range tests {
 		s := newScraper(createDefaultConfig().(*Config), newNopSettings())

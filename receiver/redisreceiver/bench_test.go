@@ -33,7 +33,7 @@ func BenchmarkParseAndConvert(b *testing.B) {
 			scrapeOnce := func() pmetric.Metrics {
 				s.mb.RecordRedisUpDataPoint(ts, 1)
 				sum := recordInfo(s.mb, ts, text)
-				return s.emit(sum.version)
+				return s.emit(ts, sum.version)
 			}
 			perScrape := scrapeOnce().DataPointCount()
 			var before, after runtime.MemStats

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/scraper"
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
 
+	"github.com/moalog/platform-collector/internal/staleness"
 	"github.com/moalog/platform-collector/receiver/redisreceiver/internal/metadata"
 )
 
@@ -43,6 +44,11 @@ func createMetrics(_ context.Context, set receiver.Settings, cfg component.Confi
 	rCfg := cfg.(*Config)
 	s := newScraper(rCfg, set)
 	sc, err := scraper.NewMetrics(s.scrape, scraper.WithStart(s.start), scraper.WithShutdown(s.shutdown))
+	if err != nil {
+		return nil, err
+	}
+	// scraperhelper calls next right after each scrape, in the scrape's goroutine.
+	next, err = staleness.NotifyRefused(next, s.stale.Refused)
 	if err != nil {
 		return nil, err
 	}

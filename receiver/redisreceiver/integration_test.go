@@ -3,6 +3,9 @@ package redisreceiver
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +20,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
@@ -140,7 +144,8 @@ func TestIntegrationReplica(t *testing.T) {
 	pcfg := enableReplication(configFor(primary.Addr))
 	pcfg.Password = "primary-pass"
 	p, _ := startScraper(t, pcfg).scrape(t)
-	r, _ := startScraper(t, enableReplication(configFor(replica.Addr))).scrape(t)
+	replicaTarget := startScraper(t, enableReplication(configFor(replica.Addr)))
+	r, _ := replicaTarget.scrape(t)
 
 	assert.Equal(t, 1.0, p["redis.role{role=primary}"])
 	assert.Equal(t, 1.0, p["redis.slaves.connected"])
@@ -151,6 +156,25 @@ func TestIntegrationReplica(t *testing.T) {
 	assert.Positive(t, r["redis.replication.replica_offset"])
 	assert.Equal(t, r["redis.replication.offset"], r["redis.replication.replica_offset"])
 	assert.LessOrEqual(t, r["redis.replication.replica_offset"], p["redis.replication.offset"])
+	assert.Equal(t, 1.0, r["redis.replication.master_link.up"])
+	assert.Equal(t, 0.0, r["redis.replication.master_sync.in_progress"])
+	assert.Contains(t, r, "redis.replication.master_last_io")
+
+	// The master dies: the replica's link is down at once (the replica sees
+	// the connection close); its other series stay, only the seconds since
+	// the last I/O (-1 now) go stale.
+	primary.Kill()
+	var down map[string]float64
+	var md pmetric.Metrics
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		down, md = replicaTarget.scrape(t)
+		assert.Equal(c, 0.0, down["redis.replication.master_link.up"])
+	}, time.Second, 50*time.Millisecond, "link 0 within one interval")
+	assert.Equal(t, 1.0, down["redis.up"])
+	assert.Equal(t, 4.0, down["redis.db.keys{db=0}"])
+	delete(r, "redis.replication.master_last_io")
+	assert.Equal(t, slices.Sorted(maps.Keys(r)), slices.Sorted(maps.Keys(down)), "the replica's series are intact")
+	assert.Equal(t, []string{"redis.replication.master_last_io"}, metrictest.Stale(md))
 }
 
 // The least-privilege ACL of the README: a user that may run only what the
@@ -277,12 +301,25 @@ func TestIntegrationKillAndRestart(t *testing.T) {
 
 	got, _ := target.scrape(t)
 	require.Equal(t, 1.0, got["redis.up"])
+	var wantStale []string
+	for series := range got {
+		if series != "redis.up" {
+			wantStale = append(wantStale, series)
+		}
+	}
+	sort.Strings(wantStale)
 
 	srv.Kill()
 	for i := 0; i < 3; i++ {
 		got, md := target.scrape(t)
 		assert.Equal(t, map[string]float64{"redis.up": 0}, got, "scrape %d while down", i)
-		assert.Equal(t, srv.Addr, resourceAttrs(t, md)["service.instance.id"], "redis.up 0 keeps the instance label")
+		if i == 0 {
+			assert.Equal(t, wantStale, metrictest.Stale(md), "the first failed scrape marks every other series stale")
+		} else {
+			assert.Empty(t, metrictest.Stale(md), "scrape %d: marked stale once", i)
+		}
+		own := md.ResourceMetrics().At(md.ResourceMetrics().Len() - 1) // after the stale points
+		assert.Equal(t, srv.Addr, own.Resource().Attributes().AsRaw()["service.instance.id"], "redis.up 0 keeps the instance label")
 	}
 	down := target.logs.FilterMessage("target scrape failed; reporting it as down until it recovers").All()
 	require.Len(t, down, 1, "logged once, not per scrape")

@@ -74,6 +74,20 @@ var infoFields = map[string]fieldRecorder{
 	"repl_backlog_first_byte_offset":  intField((*mb).RecordRedisReplicationBacklogFirstByteOffsetDataPoint),
 	"master_repl_offset":              intField((*mb).RecordRedisReplicationOffsetDataPoint),
 	"slave_repl_offset":               intField((*mb).RecordRedisReplicationReplicaOffsetDataPoint),
+	"master_link_status": func(m *mb, ts pcommon.Timestamp, v string) {
+		up := int64(0)
+		if v == "up" {
+			up = 1
+		}
+		m.RecordRedisReplicationMasterLinkUpDataPoint(ts, up)
+	},
+	// -1 while the link is down: no value, so the series goes stale.
+	"master_last_io_seconds_ago": func(m *mb, ts pcommon.Timestamp, v string) {
+		if n, ok := parseInt(v); ok && n >= 0 {
+			m.RecordRedisReplicationMasterLastIoDataPoint(ts, n)
+		}
+	},
+	"master_sync_in_progress": intField((*mb).RecordRedisReplicationMasterSyncInProgressDataPoint),
 	"role": func(m *mb, ts pcommon.Timestamp, v string) {
 		switch v {
 		case "master":

@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 
 	"github.com/moalog/platform-collector/internal/scrapeguard"
+	"github.com/moalog/platform-collector/internal/staleness"
 	"github.com/moalog/platform-collector/internal/targetstate"
 	"github.com/moalog/platform-collector/receiver/redisreceiver/internal/metadata"
 )
@@ -33,6 +34,9 @@ type redisScraper struct {
 	tracker  *targetstate.Tracker
 	guard    *scrapeguard.Guard
 	client   client
+	// stale marks the series the server stopped producing (all but redis.up
+	// when it is down, a db that lost its last key, replica fields).
+	stale staleness.Tracker
 
 	// Fixed at creation from the configuration.
 	infoArgs    []string // INFO, or INFO all when per-command metrics are on
@@ -120,11 +124,11 @@ func (s *redisScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 		s.mb.Emit() // drop what a failed scrape recorded
 		s.tracker.Observe(s.cfg.Endpoint, err)
 		s.mb.RecordRedisUpDataPoint(now, 0)
-		return s.emit(""), nil
+		return s.emit(now, ""), nil
 	}
 	s.tracker.Observe(s.cfg.Endpoint, nil)
 	s.mb.RecordRedisUpDataPoint(now, 1)
-	return s.emit(sum.version), nil
+	return s.emit(now, sum.version), nil
 }
 
 // scrapeCluster runs CLUSTER INFO on a server that is up: its failure (e.g.
@@ -141,7 +145,7 @@ func (s *redisScraper) scrapeCluster(ctx context.Context, now pcommon.Timestamp)
 	recordClusterInfo(s.mb, now, clusterText)
 }
 
-func (s *redisScraper) emit(version string) pmetric.Metrics {
+func (s *redisScraper) emit(now pcommon.Timestamp, version string) pmetric.Metrics {
 	rb := s.mb.NewResourceBuilder()
 	if version != "" {
 		// A resource attribute that is not UTF-8 fails the whole target's
@@ -154,7 +158,9 @@ func (s *redisScraper) emit(version string) pmetric.Metrics {
 	}
 	rb.SetServiceName("redis")
 	rb.SetServiceInstanceID(s.cfg.Endpoint)
-	return s.mb.Emit(metadata.WithResource(rb.Emit()))
+	md := s.mb.Emit(metadata.WithResource(rb.Emit()))
+	s.stale.Mark(md, now)
+	return md
 }
 
 // explain names the endpoint and the configuration to fix. The password is

@@ -33,6 +33,9 @@ import javax.management.openmbean.TabularType;
  *   moalog.apps=A,B           also runs A.register(), B.register(), ... (java/apps/: TomcatApp,
  *                             KafkaClientApp, MicrometerJmxApp, HikariCPApp, R2dbcPoolApp; each
  *                             compiled separately and needing its libraries on the class path)
+ *   moalog.control=true       also registers com.moalog.test:type=Control, whose operation
+ *                             unregister(objectName) lets a test remove an MBean while the JVM
+ *                             runs (a Jolokia exec request; the receiver itself never sends one)
  */
 public final class MBeanTestApp {
     private MBeanTestApp() {}
@@ -93,11 +96,29 @@ public final class MBeanTestApp {
             server.registerMBean(new StandardMBean(new Big("x".repeat(bigBytes)), BigMBean.class),
                     new ObjectName("com.moalog.test:type=Big"));
         }
+        if (Boolean.getBoolean("moalog.control")) {
+            server.registerMBean(new StandardMBean(new Control(server), ControlMBean.class),
+                    new ObjectName("com.moalog.test:type=Control"));
+        }
         if (Boolean.getBoolean("moalog.systemGC")) {
             System.gc();
         }
         server.registerMBean(new StandardMBean(new Dynamic(), DynamicMBean.class),
                 new ObjectName("com.moalog.test:type=Dynamic"));
+    }
+
+    public interface ControlMBean {
+        void unregister(String objectName) throws Exception;
+    }
+
+    public static final class Control implements ControlMBean {
+        private final MBeanServer server;
+
+        Control(MBeanServer server) { this.server = server; }
+
+        public void unregister(String objectName) throws Exception {
+            server.unregisterMBean(new ObjectName(objectName));
+        }
     }
 
     public interface SlowMBean {

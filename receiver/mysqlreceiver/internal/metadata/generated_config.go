@@ -59,7 +59,11 @@ type MetricsConfig struct {
 	MysqlQueryClientCount        MetricConfig `mapstructure:"mysql.query.client.count"`
 	MysqlQueryCount              MetricConfig `mapstructure:"mysql.query.count"`
 	MysqlQuerySlowCount          MetricConfig `mapstructure:"mysql.query.slow.count"`
+	MysqlReplicaIoRunning        MetricConfig `mapstructure:"mysql.replica.io_running"`
+	MysqlReplicaLastIoErrno      MetricConfig `mapstructure:"mysql.replica.last_io_errno"`
+	MysqlReplicaLastSQLErrno     MetricConfig `mapstructure:"mysql.replica.last_sql_errno"`
 	MysqlReplicaSQLDelay         MetricConfig `mapstructure:"mysql.replica.sql_delay"`
+	MysqlReplicaSQLRunning       MetricConfig `mapstructure:"mysql.replica.sql_running"`
 	MysqlReplicaTimeBehindSource MetricConfig `mapstructure:"mysql.replica.time_behind_source"`
 	MysqlRowLocks                MetricConfig `mapstructure:"mysql.row_locks"`
 	MysqlRowOperations           MetricConfig `mapstructure:"mysql.row_operations"`
@@ -170,7 +174,19 @@ func DefaultMetricsConfig() MetricsConfig {
 		MysqlQuerySlowCount: MetricConfig{
 			Enabled: true,
 		},
+		MysqlReplicaIoRunning: MetricConfig{
+			Enabled: true,
+		},
+		MysqlReplicaLastIoErrno: MetricConfig{
+			Enabled: true,
+		},
+		MysqlReplicaLastSQLErrno: MetricConfig{
+			Enabled: true,
+		},
 		MysqlReplicaSQLDelay: MetricConfig{
+			Enabled: true,
+		},
+		MysqlReplicaSQLRunning: MetricConfig{
 			Enabled: true,
 		},
 		MysqlReplicaTimeBehindSource: MetricConfig{

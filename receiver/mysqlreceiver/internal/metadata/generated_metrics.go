@@ -1000,8 +1000,20 @@ var MetricsInfo = metricsInfo{
 	MysqlQuerySlowCount: metricInfo{
 		Name: "mysql.query.slow.count",
 	},
+	MysqlReplicaIoRunning: metricInfo{
+		Name: "mysql.replica.io_running",
+	},
+	MysqlReplicaLastIoErrno: metricInfo{
+		Name: "mysql.replica.last_io_errno",
+	},
+	MysqlReplicaLastSQLErrno: metricInfo{
+		Name: "mysql.replica.last_sql_errno",
+	},
 	MysqlReplicaSQLDelay: metricInfo{
 		Name: "mysql.replica.sql_delay",
+	},
+	MysqlReplicaSQLRunning: metricInfo{
+		Name: "mysql.replica.sql_running",
 	},
 	MysqlReplicaTimeBehindSource: metricInfo{
 		Name: "mysql.replica.time_behind_source",
@@ -1076,7 +1088,11 @@ type metricsInfo struct {
 	MysqlQueryClientCount        metricInfo
 	MysqlQueryCount              metricInfo
 	MysqlQuerySlowCount          metricInfo
+	MysqlReplicaIoRunning        metricInfo
+	MysqlReplicaLastIoErrno      metricInfo
+	MysqlReplicaLastSQLErrno     metricInfo
 	MysqlReplicaSQLDelay         metricInfo
+	MysqlReplicaSQLRunning       metricInfo
 	MysqlReplicaTimeBehindSource metricInfo
 	MysqlRowLocks                metricInfo
 	MysqlRowOperations           metricInfo
@@ -2719,6 +2735,159 @@ func newMetricMysqlQuerySlowCount(cfg MetricConfig) metricMysqlQuerySlowCount {
 	return m
 }
 
+type metricMysqlReplicaIoRunning struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.replica.io_running metric with initial data.
+func (m *metricMysqlReplicaIoRunning) init() {
+	m.data.SetName("mysql.replica.io_running")
+	m.data.SetDescription("1 when the replica's IO thread runs (connected to the source), 0 when it is stopped or still connecting (ours; only emitted by a replica).")
+	m.data.SetUnit("{status}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlReplicaIoRunning) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("channel", replicaChannelAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlReplicaIoRunning) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlReplicaIoRunning) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlReplicaIoRunning(cfg MetricConfig) metricMysqlReplicaIoRunning {
+	m := metricMysqlReplicaIoRunning{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlReplicaLastIoErrno struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.replica.last_io_errno metric with initial data.
+func (m *metricMysqlReplicaLastIoErrno) init() {
+	m.data.SetName("mysql.replica.last_io_errno")
+	m.data.SetDescription("The number of the IO thread's last error, 0 when none (ours; only emitted by a replica).")
+	m.data.SetUnit("{errno}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlReplicaLastIoErrno) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("channel", replicaChannelAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlReplicaLastIoErrno) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlReplicaLastIoErrno) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlReplicaLastIoErrno(cfg MetricConfig) metricMysqlReplicaLastIoErrno {
+	m := metricMysqlReplicaLastIoErrno{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlReplicaLastSQLErrno struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.replica.last_sql_errno metric with initial data.
+func (m *metricMysqlReplicaLastSQLErrno) init() {
+	m.data.SetName("mysql.replica.last_sql_errno")
+	m.data.SetDescription("The number of the SQL thread's last error, 0 when none (ours; only emitted by a replica).")
+	m.data.SetUnit("{errno}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlReplicaLastSQLErrno) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("channel", replicaChannelAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlReplicaLastSQLErrno) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlReplicaLastSQLErrno) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlReplicaLastSQLErrno(cfg MetricConfig) metricMysqlReplicaLastSQLErrno {
+	m := metricMysqlReplicaLastSQLErrno{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricMysqlReplicaSQLDelay struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -2733,9 +2902,10 @@ func (m *metricMysqlReplicaSQLDelay) init() {
 	m.data.SetEmptySum()
 	m.data.Sum().SetIsMonotonic(false)
 	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	m.data.Sum().DataPoints().EnsureCapacity(m.capacity)
 }
 
-func (m *metricMysqlReplicaSQLDelay) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+func (m *metricMysqlReplicaSQLDelay) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
 	if !m.config.Enabled {
 		return
 	}
@@ -2743,6 +2913,7 @@ func (m *metricMysqlReplicaSQLDelay) recordDataPoint(start pcommon.Timestamp, ts
 	dp.SetStartTimestamp(start)
 	dp.SetTimestamp(ts)
 	dp.SetIntValue(val)
+	dp.Attributes().PutStr("channel", replicaChannelAttributeValue)
 }
 
 // updateCapacity saves max length of data point slices that will be used for the slice capacity.
@@ -2770,6 +2941,57 @@ func newMetricMysqlReplicaSQLDelay(cfg MetricConfig) metricMysqlReplicaSQLDelay 
 	return m
 }
 
+type metricMysqlReplicaSQLRunning struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.replica.sql_running metric with initial data.
+func (m *metricMysqlReplicaSQLRunning) init() {
+	m.data.SetName("mysql.replica.sql_running")
+	m.data.SetDescription("1 when the replica's SQL thread runs, 0 when it is stopped (ours; only emitted by a replica).")
+	m.data.SetUnit("{status}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlReplicaSQLRunning) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("channel", replicaChannelAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlReplicaSQLRunning) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlReplicaSQLRunning) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlReplicaSQLRunning(cfg MetricConfig) metricMysqlReplicaSQLRunning {
+	m := metricMysqlReplicaSQLRunning{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricMysqlReplicaTimeBehindSource struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -2779,14 +3001,15 @@ type metricMysqlReplicaTimeBehindSource struct {
 // init fills mysql.replica.time_behind_source metric with initial data.
 func (m *metricMysqlReplicaTimeBehindSource) init() {
 	m.data.SetName("mysql.replica.time_behind_source")
-	m.data.SetDescription("This field is an indication of how late the replica is (on here, off in contrib; only emitted by a replica).")
+	m.data.SetDescription("This field is an indication of how late the replica is (on here, off in contrib; only emitted by a replica, and not while its SQL thread is stopped).")
 	m.data.SetUnit("s")
 	m.data.SetEmptySum()
 	m.data.Sum().SetIsMonotonic(false)
 	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	m.data.Sum().DataPoints().EnsureCapacity(m.capacity)
 }
 
-func (m *metricMysqlReplicaTimeBehindSource) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+func (m *metricMysqlReplicaTimeBehindSource) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
 	if !m.config.Enabled {
 		return
 	}
@@ -2794,6 +3017,7 @@ func (m *metricMysqlReplicaTimeBehindSource) recordDataPoint(start pcommon.Times
 	dp.SetStartTimestamp(start)
 	dp.SetTimestamp(ts)
 	dp.SetIntValue(val)
+	dp.Attributes().PutStr("channel", replicaChannelAttributeValue)
 }
 
 // updateCapacity saves max length of data point slices that will be used for the slice capacity.
@@ -3501,7 +3725,11 @@ type MetricsBuilder struct {
 	metricMysqlQueryClientCount        metricMysqlQueryClientCount
 	metricMysqlQueryCount              metricMysqlQueryCount
 	metricMysqlQuerySlowCount          metricMysqlQuerySlowCount
+	metricMysqlReplicaIoRunning        metricMysqlReplicaIoRunning
+	metricMysqlReplicaLastIoErrno      metricMysqlReplicaLastIoErrno
+	metricMysqlReplicaLastSQLErrno     metricMysqlReplicaLastSQLErrno
 	metricMysqlReplicaSQLDelay         metricMysqlReplicaSQLDelay
+	metricMysqlReplicaSQLRunning       metricMysqlReplicaSQLRunning
 	metricMysqlReplicaTimeBehindSource metricMysqlReplicaTimeBehindSource
 	metricMysqlRowLocks                metricMysqlRowLocks
 	metricMysqlRowOperations           metricMysqlRowOperations
@@ -3571,7 +3799,11 @@ func NewMetricsBuilder(mbc MetricsBuilderConfig, settings receiver.Settings, opt
 		metricMysqlQueryClientCount:        newMetricMysqlQueryClientCount(mbc.Metrics.MysqlQueryClientCount),
 		metricMysqlQueryCount:              newMetricMysqlQueryCount(mbc.Metrics.MysqlQueryCount),
 		metricMysqlQuerySlowCount:          newMetricMysqlQuerySlowCount(mbc.Metrics.MysqlQuerySlowCount),
+		metricMysqlReplicaIoRunning:        newMetricMysqlReplicaIoRunning(mbc.Metrics.MysqlReplicaIoRunning),
+		metricMysqlReplicaLastIoErrno:      newMetricMysqlReplicaLastIoErrno(mbc.Metrics.MysqlReplicaLastIoErrno),
+		metricMysqlReplicaLastSQLErrno:     newMetricMysqlReplicaLastSQLErrno(mbc.Metrics.MysqlReplicaLastSQLErrno),
 		metricMysqlReplicaSQLDelay:         newMetricMysqlReplicaSQLDelay(mbc.Metrics.MysqlReplicaSQLDelay),
+		metricMysqlReplicaSQLRunning:       newMetricMysqlReplicaSQLRunning(mbc.Metrics.MysqlReplicaSQLRunning),
 		metricMysqlReplicaTimeBehindSource: newMetricMysqlReplicaTimeBehindSource(mbc.Metrics.MysqlReplicaTimeBehindSource),
 		metricMysqlRowLocks:                newMetricMysqlRowLocks(mbc.Metrics.MysqlRowLocks),
 		metricMysqlRowOperations:           newMetricMysqlRowOperations(mbc.Metrics.MysqlRowOperations),
@@ -3706,7 +3938,11 @@ func (mb *MetricsBuilder) EmitForResource(options ...ResourceMetricsOption) {
 	mb.metricMysqlQueryClientCount.emit(ils.Metrics())
 	mb.metricMysqlQueryCount.emit(ils.Metrics())
 	mb.metricMysqlQuerySlowCount.emit(ils.Metrics())
+	mb.metricMysqlReplicaIoRunning.emit(ils.Metrics())
+	mb.metricMysqlReplicaLastIoErrno.emit(ils.Metrics())
+	mb.metricMysqlReplicaLastSQLErrno.emit(ils.Metrics())
 	mb.metricMysqlReplicaSQLDelay.emit(ils.Metrics())
+	mb.metricMysqlReplicaSQLRunning.emit(ils.Metrics())
 	mb.metricMysqlReplicaTimeBehindSource.emit(ils.Metrics())
 	mb.metricMysqlRowLocks.emit(ils.Metrics())
 	mb.metricMysqlRowOperations.emit(ils.Metrics())
@@ -3906,14 +4142,34 @@ func (mb *MetricsBuilder) RecordMysqlQuerySlowCountDataPoint(ts pcommon.Timestam
 	mb.metricMysqlQuerySlowCount.recordDataPoint(mb.startTime, ts, val)
 }
 
+// RecordMysqlReplicaIoRunningDataPoint adds a data point to mysql.replica.io_running metric.
+func (mb *MetricsBuilder) RecordMysqlReplicaIoRunningDataPoint(ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	mb.metricMysqlReplicaIoRunning.recordDataPoint(mb.startTime, ts, val, replicaChannelAttributeValue)
+}
+
+// RecordMysqlReplicaLastIoErrnoDataPoint adds a data point to mysql.replica.last_io_errno metric.
+func (mb *MetricsBuilder) RecordMysqlReplicaLastIoErrnoDataPoint(ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	mb.metricMysqlReplicaLastIoErrno.recordDataPoint(mb.startTime, ts, val, replicaChannelAttributeValue)
+}
+
+// RecordMysqlReplicaLastSQLErrnoDataPoint adds a data point to mysql.replica.last_sql_errno metric.
+func (mb *MetricsBuilder) RecordMysqlReplicaLastSQLErrnoDataPoint(ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	mb.metricMysqlReplicaLastSQLErrno.recordDataPoint(mb.startTime, ts, val, replicaChannelAttributeValue)
+}
+
 // RecordMysqlReplicaSQLDelayDataPoint adds a data point to mysql.replica.sql_delay metric.
-func (mb *MetricsBuilder) RecordMysqlReplicaSQLDelayDataPoint(ts pcommon.Timestamp, val int64) {
-	mb.metricMysqlReplicaSQLDelay.recordDataPoint(mb.startTime, ts, val)
+func (mb *MetricsBuilder) RecordMysqlReplicaSQLDelayDataPoint(ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	mb.metricMysqlReplicaSQLDelay.recordDataPoint(mb.startTime, ts, val, replicaChannelAttributeValue)
+}
+
+// RecordMysqlReplicaSQLRunningDataPoint adds a data point to mysql.replica.sql_running metric.
+func (mb *MetricsBuilder) RecordMysqlReplicaSQLRunningDataPoint(ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	mb.metricMysqlReplicaSQLRunning.recordDataPoint(mb.startTime, ts, val, replicaChannelAttributeValue)
 }
 
 // RecordMysqlReplicaTimeBehindSourceDataPoint adds a data point to mysql.replica.time_behind_source metric.
-func (mb *MetricsBuilder) RecordMysqlReplicaTimeBehindSourceDataPoint(ts pcommon.Timestamp, val int64) {
-	mb.metricMysqlReplicaTimeBehindSource.recordDataPoint(mb.startTime, ts, val)
+func (mb *MetricsBuilder) RecordMysqlReplicaTimeBehindSourceDataPoint(ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	mb.metricMysqlReplicaTimeBehindSource.recordDataPoint(mb.startTime, ts, val, replicaChannelAttributeValue)
 }
 
 // RecordMysqlRowLocksDataPoint adds a data point to mysql.row_locks metric.

@@ -188,11 +188,27 @@ func TestMetricsBuilder(t *testing.T) {
 
 			defaultMetricsCount++
 			allMetricsCount++
-			mb.RecordMysqlReplicaSQLDelayDataPoint(ts, 1)
+			mb.RecordMysqlReplicaIoRunningDataPoint(ts, 1, "replica_channel-val")
 
 			defaultMetricsCount++
 			allMetricsCount++
-			mb.RecordMysqlReplicaTimeBehindSourceDataPoint(ts, 1)
+			mb.RecordMysqlReplicaLastIoErrnoDataPoint(ts, 1, "replica_channel-val")
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlReplicaLastSQLErrnoDataPoint(ts, 1, "replica_channel-val")
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlReplicaSQLDelayDataPoint(ts, 1, "replica_channel-val")
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlReplicaSQLRunningDataPoint(ts, 1, "replica_channel-val")
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlReplicaTimeBehindSourceDataPoint(ts, 1, "replica_channel-val")
 
 			defaultMetricsCount++
 			allMetricsCount++
@@ -773,6 +789,51 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
 					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.replica.io_running":
+					assert.False(t, validatedMetrics["mysql.replica.io_running"], "Found a duplicate in the metrics slice: mysql.replica.io_running")
+					validatedMetrics["mysql.replica.io_running"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "1 when the replica's IO thread runs (connected to the source), 0 when it is stopped or still connecting (ours; only emitted by a replica).", ms.At(i).Description())
+					assert.Equal(t, "{status}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("channel")
+					assert.True(t, ok)
+					assert.Equal(t, "replica_channel-val", attrVal.Str())
+				case "mysql.replica.last_io_errno":
+					assert.False(t, validatedMetrics["mysql.replica.last_io_errno"], "Found a duplicate in the metrics slice: mysql.replica.last_io_errno")
+					validatedMetrics["mysql.replica.last_io_errno"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The number of the IO thread's last error, 0 when none (ours; only emitted by a replica).", ms.At(i).Description())
+					assert.Equal(t, "{errno}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("channel")
+					assert.True(t, ok)
+					assert.Equal(t, "replica_channel-val", attrVal.Str())
+				case "mysql.replica.last_sql_errno":
+					assert.False(t, validatedMetrics["mysql.replica.last_sql_errno"], "Found a duplicate in the metrics slice: mysql.replica.last_sql_errno")
+					validatedMetrics["mysql.replica.last_sql_errno"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The number of the SQL thread's last error, 0 when none (ours; only emitted by a replica).", ms.At(i).Description())
+					assert.Equal(t, "{errno}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("channel")
+					assert.True(t, ok)
+					assert.Equal(t, "replica_channel-val", attrVal.Str())
 				case "mysql.replica.sql_delay":
 					assert.False(t, validatedMetrics["mysql.replica.sql_delay"], "Found a duplicate in the metrics slice: mysql.replica.sql_delay")
 					validatedMetrics["mysql.replica.sql_delay"] = true
@@ -787,12 +848,30 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
 					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("channel")
+					assert.True(t, ok)
+					assert.Equal(t, "replica_channel-val", attrVal.Str())
+				case "mysql.replica.sql_running":
+					assert.False(t, validatedMetrics["mysql.replica.sql_running"], "Found a duplicate in the metrics slice: mysql.replica.sql_running")
+					validatedMetrics["mysql.replica.sql_running"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "1 when the replica's SQL thread runs, 0 when it is stopped (ours; only emitted by a replica).", ms.At(i).Description())
+					assert.Equal(t, "{status}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("channel")
+					assert.True(t, ok)
+					assert.Equal(t, "replica_channel-val", attrVal.Str())
 				case "mysql.replica.time_behind_source":
 					assert.False(t, validatedMetrics["mysql.replica.time_behind_source"], "Found a duplicate in the metrics slice: mysql.replica.time_behind_source")
 					validatedMetrics["mysql.replica.time_behind_source"] = true
 					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
 					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
-					assert.Equal(t, "This field is an indication of how late the replica is (on here, off in contrib; only emitted by a replica).", ms.At(i).Description())
+					assert.Equal(t, "This field is an indication of how late the replica is (on here, off in contrib; only emitted by a replica, and not while its SQL thread is stopped).", ms.At(i).Description())
 					assert.Equal(t, "s", ms.At(i).Unit())
 					assert.False(t, ms.At(i).Sum().IsMonotonic())
 					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
@@ -801,6 +880,9 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
 					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("channel")
+					assert.True(t, ok)
+					assert.Equal(t, "replica_channel-val", attrVal.Str())
 				case "mysql.row_locks":
 					assert.False(t, validatedMetrics["mysql.row_locks"], "Found a duplicate in the metrics slice: mysql.row_locks")
 					validatedMetrics["mysql.row_locks"] = true

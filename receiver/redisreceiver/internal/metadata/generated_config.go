@@ -65,6 +65,9 @@ type MetricsConfig struct {
 	RedisNetOutput                         MetricConfig `mapstructure:"redis.net.output"`
 	RedisRdbChangesSinceLastSave           MetricConfig `mapstructure:"redis.rdb.changes_since_last_save"`
 	RedisReplicationBacklogFirstByteOffset MetricConfig `mapstructure:"redis.replication.backlog_first_byte_offset"`
+	RedisReplicationMasterLastIo           MetricConfig `mapstructure:"redis.replication.master_last_io"`
+	RedisReplicationMasterLinkUp           MetricConfig `mapstructure:"redis.replication.master_link.up"`
+	RedisReplicationMasterSyncInProgress   MetricConfig `mapstructure:"redis.replication.master_sync.in_progress"`
 	RedisReplicationOffset                 MetricConfig `mapstructure:"redis.replication.offset"`
 	RedisReplicationReplicaOffset          MetricConfig `mapstructure:"redis.replication.replica_offset"`
 	RedisRole                              MetricConfig `mapstructure:"redis.role"`
@@ -184,6 +187,15 @@ func DefaultMetricsConfig() MetricsConfig {
 			Enabled: true,
 		},
 		RedisReplicationBacklogFirstByteOffset: MetricConfig{
+			Enabled: true,
+		},
+		RedisReplicationMasterLastIo: MetricConfig{
+			Enabled: true,
+		},
+		RedisReplicationMasterLinkUp: MetricConfig{
+			Enabled: true,
+		},
+		RedisReplicationMasterSyncInProgress: MetricConfig{
 			Enabled: true,
 		},
 		RedisReplicationOffset: MetricConfig{

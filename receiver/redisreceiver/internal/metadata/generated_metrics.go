@@ -248,6 +248,15 @@ var MetricsInfo = metricsInfo{
 	RedisReplicationBacklogFirstByteOffset: metricInfo{
 		Name: "redis.replication.backlog_first_byte_offset",
 	},
+	RedisReplicationMasterLastIo: metricInfo{
+		Name: "redis.replication.master_last_io",
+	},
+	RedisReplicationMasterLinkUp: metricInfo{
+		Name: "redis.replication.master_link.up",
+	},
+	RedisReplicationMasterSyncInProgress: metricInfo{
+		Name: "redis.replication.master_sync.in_progress",
+	},
 	RedisReplicationOffset: metricInfo{
 		Name: "redis.replication.offset",
 	},
@@ -306,6 +315,9 @@ type metricsInfo struct {
 	RedisNetOutput                         metricInfo
 	RedisRdbChangesSinceLastSave           metricInfo
 	RedisReplicationBacklogFirstByteOffset metricInfo
+	RedisReplicationMasterLastIo           metricInfo
+	RedisReplicationMasterLinkUp           metricInfo
+	RedisReplicationMasterSyncInProgress   metricInfo
 	RedisReplicationOffset                 metricInfo
 	RedisReplicationReplicaOffset          metricInfo
 	RedisRole                              metricInfo
@@ -2178,6 +2190,153 @@ func newMetricRedisReplicationBacklogFirstByteOffset(cfg MetricConfig) metricRed
 	return m
 }
 
+type metricRedisReplicationMasterLastIo struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.replication.master_last_io metric with initial data.
+func (m *metricRedisReplicationMasterLastIo) init() {
+	m.data.SetName("redis.replication.master_last_io")
+	m.data.SetDescription("Seconds since the replica last heard from its master (ours; only on a replica, and not while the link is down).")
+	m.data.SetUnit("s")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisReplicationMasterLastIo) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisReplicationMasterLastIo) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisReplicationMasterLastIo) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisReplicationMasterLastIo(cfg MetricConfig) metricRedisReplicationMasterLastIo {
+	m := metricRedisReplicationMasterLastIo{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricRedisReplicationMasterLinkUp struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.replication.master_link.up metric with initial data.
+func (m *metricRedisReplicationMasterLinkUp) init() {
+	m.data.SetName("redis.replication.master_link.up")
+	m.data.SetDescription("1 when the replica's link to its master is up, 0 when it is down (ours; only on a replica).")
+	m.data.SetUnit("{status}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisReplicationMasterLinkUp) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisReplicationMasterLinkUp) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisReplicationMasterLinkUp) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisReplicationMasterLinkUp(cfg MetricConfig) metricRedisReplicationMasterLinkUp {
+	m := metricRedisReplicationMasterLinkUp{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricRedisReplicationMasterSyncInProgress struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.replication.master_sync.in_progress metric with initial data.
+func (m *metricRedisReplicationMasterSyncInProgress) init() {
+	m.data.SetName("redis.replication.master_sync.in_progress")
+	m.data.SetDescription("1 while the replica is syncing from its master, 0 otherwise (ours; only on a replica).")
+	m.data.SetUnit("{status}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisReplicationMasterSyncInProgress) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisReplicationMasterSyncInProgress) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisReplicationMasterSyncInProgress) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisReplicationMasterSyncInProgress(cfg MetricConfig) metricRedisReplicationMasterSyncInProgress {
+	m := metricRedisReplicationMasterSyncInProgress{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricRedisReplicationOffset struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -2527,6 +2686,9 @@ type MetricsBuilder struct {
 	metricRedisNetOutput                         metricRedisNetOutput
 	metricRedisRdbChangesSinceLastSave           metricRedisRdbChangesSinceLastSave
 	metricRedisReplicationBacklogFirstByteOffset metricRedisReplicationBacklogFirstByteOffset
+	metricRedisReplicationMasterLastIo           metricRedisReplicationMasterLastIo
+	metricRedisReplicationMasterLinkUp           metricRedisReplicationMasterLinkUp
+	metricRedisReplicationMasterSyncInProgress   metricRedisReplicationMasterSyncInProgress
 	metricRedisReplicationOffset                 metricRedisReplicationOffset
 	metricRedisReplicationReplicaOffset          metricRedisReplicationReplicaOffset
 	metricRedisRole                              metricRedisRole
@@ -2595,6 +2757,9 @@ func NewMetricsBuilder(mbc MetricsBuilderConfig, settings receiver.Settings, opt
 		metricRedisNetOutput:                         newMetricRedisNetOutput(mbc.Metrics.RedisNetOutput),
 		metricRedisRdbChangesSinceLastSave:           newMetricRedisRdbChangesSinceLastSave(mbc.Metrics.RedisRdbChangesSinceLastSave),
 		metricRedisReplicationBacklogFirstByteOffset: newMetricRedisReplicationBacklogFirstByteOffset(mbc.Metrics.RedisReplicationBacklogFirstByteOffset),
+		metricRedisReplicationMasterLastIo:           newMetricRedisReplicationMasterLastIo(mbc.Metrics.RedisReplicationMasterLastIo),
+		metricRedisReplicationMasterLinkUp:           newMetricRedisReplicationMasterLinkUp(mbc.Metrics.RedisReplicationMasterLinkUp),
+		metricRedisReplicationMasterSyncInProgress:   newMetricRedisReplicationMasterSyncInProgress(mbc.Metrics.RedisReplicationMasterSyncInProgress),
 		metricRedisReplicationOffset:                 newMetricRedisReplicationOffset(mbc.Metrics.RedisReplicationOffset),
 		metricRedisReplicationReplicaOffset:          newMetricRedisReplicationReplicaOffset(mbc.Metrics.RedisReplicationReplicaOffset),
 		metricRedisRole:                              newMetricRedisRole(mbc.Metrics.RedisRole),
@@ -2740,6 +2905,9 @@ func (mb *MetricsBuilder) EmitForResource(options ...ResourceMetricsOption) {
 	mb.metricRedisNetOutput.emit(ils.Metrics())
 	mb.metricRedisRdbChangesSinceLastSave.emit(ils.Metrics())
 	mb.metricRedisReplicationBacklogFirstByteOffset.emit(ils.Metrics())
+	mb.metricRedisReplicationMasterLastIo.emit(ils.Metrics())
+	mb.metricRedisReplicationMasterLinkUp.emit(ils.Metrics())
+	mb.metricRedisReplicationMasterSyncInProgress.emit(ils.Metrics())
 	mb.metricRedisReplicationOffset.emit(ils.Metrics())
 	mb.metricRedisReplicationReplicaOffset.emit(ils.Metrics())
 	mb.metricRedisRole.emit(ils.Metrics())
@@ -2960,6 +3128,21 @@ func (mb *MetricsBuilder) RecordRedisRdbChangesSinceLastSaveDataPoint(ts pcommon
 // RecordRedisReplicationBacklogFirstByteOffsetDataPoint adds a data point to redis.replication.backlog_first_byte_offset metric.
 func (mb *MetricsBuilder) RecordRedisReplicationBacklogFirstByteOffsetDataPoint(ts pcommon.Timestamp, val int64) {
 	mb.metricRedisReplicationBacklogFirstByteOffset.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordRedisReplicationMasterLastIoDataPoint adds a data point to redis.replication.master_last_io metric.
+func (mb *MetricsBuilder) RecordRedisReplicationMasterLastIoDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisReplicationMasterLastIo.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordRedisReplicationMasterLinkUpDataPoint adds a data point to redis.replication.master_link.up metric.
+func (mb *MetricsBuilder) RecordRedisReplicationMasterLinkUpDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisReplicationMasterLinkUp.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordRedisReplicationMasterSyncInProgressDataPoint adds a data point to redis.replication.master_sync.in_progress metric.
+func (mb *MetricsBuilder) RecordRedisReplicationMasterSyncInProgressDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisReplicationMasterSyncInProgress.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordRedisReplicationOffsetDataPoint adds a data point to redis.replication.offset metric.

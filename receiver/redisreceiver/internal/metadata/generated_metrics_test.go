@@ -214,6 +214,18 @@ func TestMetricsBuilder(t *testing.T) {
 
 			defaultMetricsCount++
 			allMetricsCount++
+			mb.RecordRedisReplicationMasterLastIoDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordRedisReplicationMasterLinkUpDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordRedisReplicationMasterSyncInProgressDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
 			mb.RecordRedisReplicationOffsetDataPoint(ts, 1)
 
 			allMetricsCount++
@@ -758,6 +770,42 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
 					assert.Equal(t, "The master offset of the replication backlog buffer", ms.At(i).Description())
 					assert.Equal(t, "By", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.replication.master_last_io":
+					assert.False(t, validatedMetrics["redis.replication.master_last_io"], "Found a duplicate in the metrics slice: redis.replication.master_last_io")
+					validatedMetrics["redis.replication.master_last_io"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "Seconds since the replica last heard from its master (ours; only on a replica, and not while the link is down).", ms.At(i).Description())
+					assert.Equal(t, "s", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.replication.master_link.up":
+					assert.False(t, validatedMetrics["redis.replication.master_link.up"], "Found a duplicate in the metrics slice: redis.replication.master_link.up")
+					validatedMetrics["redis.replication.master_link.up"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "1 when the replica's link to its master is up, 0 when it is down (ours; only on a replica).", ms.At(i).Description())
+					assert.Equal(t, "{status}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.replication.master_sync.in_progress":
+					assert.False(t, validatedMetrics["redis.replication.master_sync.in_progress"], "Found a duplicate in the metrics slice: redis.replication.master_sync.in_progress")
+					validatedMetrics["redis.replication.master_sync.in_progress"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "1 while the replica is syncing from its master, 0 otherwise (ours; only on a replica).", ms.At(i).Description())
+					assert.Equal(t, "{status}", ms.At(i).Unit())
 					dp := ms.At(i).Gauge().DataPoints().At(0)
 					assert.Equal(t, start, dp.StartTimestamp())
 					assert.Equal(t, ts, dp.Timestamp())

@@ -1,0 +1,357 @@
+package staleness
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/moalog/platform-collector/internal/metrictest"
+)
+
+// target is a resource as the receivers emit it; version stands for the
+// attributes only a successful scrape knows (redis.version).
+type target struct{ service, instance, version string }
+
+var (
+	redis   = target{"redis", "127.0.0.1:6379", "7.0.15"}
+	upgrade = target{"redis", "127.0.0.1:6379", "7.2.4"}
+)
+
+// scrape is one scrape result of tgt with the given series, "name" or
+// "name{key=value,...}", each a gauge.
+func scrape(tgt target, series ...string) pmetric.Metrics {
+	md := pmetric.NewMetrics()
+	rm := md.ResourceMetrics().AppendEmpty()
+	rm.Resource().Attributes().PutStr("service.name", tgt.service)
+	rm.Resource().Attributes().PutStr("service.instance.id", tgt.instance)
+	if tgt.version != "" {
+		rm.Resource().Attributes().PutStr("server.version", tgt.version)
+	}
+	sm := rm.ScopeMetrics().AppendEmpty()
+	sm.Scope().SetName("test")
+	for _, s := range series {
+		name, attrs, _ := strings.Cut(strings.TrimSuffix(s, "}"), "{")
+		m := sm.Metrics().AppendEmpty()
+		m.SetName(name)
+		dp := m.SetEmptyGauge().DataPoints().AppendEmpty()
+		dp.SetIntValue(1)
+		for _, kv := range strings.Split(attrs, ",") {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				dp.Attributes().PutStr(k, v)
+			}
+		}
+	}
+	return md
+}
+
+// staleSeries lists md's NoRecordedValue points as "name{attrs}", sorted, and
+// checks they all come before md's other points.
+func staleSeries(t *testing.T, md pmetric.Metrics) []string {
+	var stale []string
+	live := false
+	forEachPoint(md, func(_ pcommon.Resource, m pmetric.Metric, attrs pcommon.Map, flags pmetric.DataPointFlags) {
+		if !flags.NoRecordedValue() {
+			live = true
+			return
+		}
+		assert.False(t, live, "stale point %s after a live one", m.Name())
+		stale = append(stale, m.Name()+metrictest.AttrString(attrs))
+	})
+	sort.Strings(stale)
+	return stale
+}
+
+func forEachPoint(md pmetric.Metrics, f func(pcommon.Resource, pmetric.Metric, pcommon.Map, pmetric.DataPointFlags)) {
+	rms := md.ResourceMetrics()
+	for i := range rms.Len() {
+		sms := rms.At(i).ScopeMetrics()
+		for j := range sms.Len() {
+			ms := sms.At(j).Metrics()
+			for k := range ms.Len() {
+				m := ms.At(k)
+				visit := func(attrs pcommon.Map, flags pmetric.DataPointFlags) { f(rms.At(i).Resource(), m, attrs, flags) }
+				switch m.Type() {
+				case pmetric.MetricTypeGauge:
+					eachPoint[pmetric.NumberDataPoint](m.Gauge().DataPoints(), visit)
+				case pmetric.MetricTypeSum:
+					eachPoint[pmetric.NumberDataPoint](m.Sum().DataPoints(), visit)
+				case pmetric.MetricTypeHistogram:
+					eachPoint[pmetric.HistogramDataPoint](m.Histogram().DataPoints(), visit)
+				case pmetric.MetricTypeExponentialHistogram:
+					eachPoint[pmetric.ExponentialHistogramDataPoint](m.ExponentialHistogram().DataPoints(), visit)
+				case pmetric.MetricTypeSummary:
+					eachPoint[pmetric.SummaryDataPoint](m.Summary().DataPoints(), visit)
+				}
+			}
+		}
+	}
+}
+
+func eachPoint[P dataPoint, S dataPoints[P]](points S, visit func(pcommon.Map, pmetric.DataPointFlags)) {
+	for i := range points.Len() {
+		visit(points.At(i).Attributes(), points.At(i).Flags())
+	}
+}
+
+func TestMark(t *testing.T) {
+	redisUp := []string{"redis.up", "redis.scrape.duration", "redis.memory.used", "redis.clients.connected",
+		"redis.db.keys{db=db0}", "redis.db.keys{db=db1}", "redis.replica.link.up"}
+	redisDown := []string{"redis.up", "redis.scrape.duration"}
+	jvm := []string{"jolokia.up", "jvm.memory.pool.used{pool=G1 Eden Space}", "jvm.memory.pool.used{pool=G1 Old Gen}",
+		"app.pool.active{name=orders}", "app.pool.active{name=payments}"}
+	mysqlReplica := []string{"mysql.up", "mysql.replica.sql_running{channel=}", "mysql.replica.time_behind_source{channel=}"}
+	cases := []struct {
+		name     string
+		previous pmetric.Metrics
+		current  pmetric.Metrics
+		want     []string
+	}{
+		{
+			name:    "first scrape: nothing was seen before",
+			current: scrape(redis, redisUp...),
+		},
+		{
+			name:     "target down: everything but up and the scrape duration goes stale",
+			previous: scrape(redis, redisUp...),
+			current:  scrape(target{"redis", "127.0.0.1:6379", ""}, redisDown...),
+			want: []string{"redis.clients.connected", "redis.db.keys{db=db0}", "redis.db.keys{db=db1}",
+				"redis.memory.used", "redis.replica.link.up"},
+		},
+		{
+			name:     "target back: its series come back, nothing is stale",
+			previous: scrape(target{"redis", "127.0.0.1:6379", ""}, redisDown...),
+			current:  scrape(redis, redisUp...),
+		},
+		{
+			name:     "MBean unregistered: only its series go",
+			previous: scrape(redis, jvm...),
+			current:  scrape(redis, "jolokia.up", "jvm.memory.pool.used{pool=G1 Old Gen}", "app.pool.active{name=orders}", "app.pool.active{name=payments}"),
+			want:     []string{"jvm.memory.pool.used{pool=G1 Eden Space}"},
+		},
+		{
+			name:     "wildcard match gone: only that match goes",
+			previous: scrape(redis, jvm...),
+			current:  scrape(redis, "jolokia.up", "jvm.memory.pool.used{pool=G1 Eden Space}", "jvm.memory.pool.used{pool=G1 Old Gen}", "app.pool.active{name=orders}"),
+			want:     []string{"app.pool.active{name=payments}"},
+		},
+		{
+			name:     "Redis db lost its last key",
+			previous: scrape(redis, redisUp...),
+			current:  scrape(redis, "redis.up", "redis.scrape.duration", "redis.memory.used", "redis.clients.connected", "redis.db.keys{db=db0}", "redis.replica.link.up"),
+			want:     []string{"redis.db.keys{db=db1}"},
+		},
+		{
+			name:     "replica no longer a replica",
+			previous: scrape(redis, redisUp...),
+			current:  scrape(redis, redisUp[:6]...),
+			want:     []string{"redis.replica.link.up"},
+		},
+		{
+			name:     "NULL lag: the lag goes, sql_running stays",
+			previous: scrape(redis, mysqlReplica...),
+			current:  scrape(redis, mysqlReplica[:2]...),
+			want:     []string{"mysql.replica.time_behind_source{channel=}"},
+		},
+		{
+			name:     "an attribute's value changed: the old series goes",
+			previous: scrape(redis, "redis.role{role=replica}"),
+			current:  scrape(redis, "redis.role{role=master}"),
+			want:     []string{"redis.role{role=replica}"},
+		},
+		{
+			name:     "server version changed: the same series, nothing stale",
+			previous: scrape(redis, redisUp...),
+			current:  scrape(upgrade, redisUp...),
+		},
+		{
+			name:     "another instance is another series",
+			previous: scrape(redis, "redis.up"),
+			current:  scrape(target{"redis", "127.0.0.1:6380", ""}, "redis.up"),
+			want:     []string{"redis.up"},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tracker := New()
+			if c.previous != (pmetric.Metrics{}) {
+				tracker.Mark(c.previous, 1)
+			}
+			live := c.current.DataPointCount()
+			tracker.Mark(c.current, 2)
+			assert.Equal(t, c.want, staleSeries(t, c.current))
+			assert.Equal(t, live+len(c.want), c.current.DataPointCount(), "the scrape's own points stay")
+
+			tracker.Mark(c.current, 3)
+			assert.Equal(t, c.want, staleSeries(t, c.current), "a series is marked stale once")
+		})
+	}
+}
+
+// A stale point in metrics the pipeline refused (the memory_limiter) never
+// reached the exporter: the next scrape sends it again, then never more.
+func TestRefusedStalePointIsSentAgain(t *testing.T) {
+	tracker := New()
+	tracker.Mark(scrape(redis, "redis.up", "redis.memory.used", "redis.db.keys{db=db0}"), 1)
+	refused := scrape(redis, "redis.up", "redis.db.keys{db=db0}")
+	tracker.Mark(refused, 2)
+	require.Equal(t, []string{"redis.memory.used"}, staleSeries(t, refused))
+	tracker.Refused()
+
+	steps := []struct {
+		name   string
+		series []string
+		want   []string
+	}{
+		{"after the refusal: sent again", []string{"redis.up"}, []string{"redis.db.keys{db=db0}", "redis.memory.used"}},
+		{"delivered: not again", []string{"redis.up"}, nil},
+		{"back", []string{"redis.up", "redis.memory.used"}, nil},
+	}
+	for i, step := range steps {
+		md := scrape(redis, step.series...)
+		tracker.Mark(md, pcommon.Timestamp(3+i))
+		assert.Equal(t, step.want, staleSeries(t, md), step.name)
+	}
+}
+
+// TestStalePointKeepsWhatTheExporterChecks: the metric type, a sum's
+// temporality and monotonicity (the exporter drops an unspecified or delta
+// non-monotonic sum before it reads the flag), the scope and the last
+// resource attributes.
+func TestStalePointKeepsWhatTheExporterChecks(t *testing.T) {
+	md := scrape(redis)
+	sm := md.ResourceMetrics().At(0).ScopeMetrics().At(0)
+	sm.Scope().SetVersion("1.2")
+	sm.Scope().Attributes().PutStr("scope.attr", "x")
+	sm.SetSchemaUrl("https://opentelemetry.io/schemas/1.9.0")
+	ms := sm.Metrics()
+	gauge := ms.AppendEmpty()
+	gauge.SetName("g")
+	gauge.SetEmptyGauge().DataPoints().AppendEmpty().Attributes().PutInt("n", 7)
+	counter := ms.AppendEmpty()
+	counter.SetName("counter")
+	counter.SetEmptySum().SetIsMonotonic(true)
+	counter.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	counter.Sum().DataPoints().AppendEmpty()
+	updown := ms.AppendEmpty()
+	updown.SetName("updown")
+	updown.SetEmptySum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	updown.Sum().DataPoints().AppendEmpty()
+	histogram := ms.AppendEmpty()
+	histogram.SetName("h")
+	histogram.SetEmptyHistogram().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	histogram.Histogram().DataPoints().AppendEmpty()
+	exponential := ms.AppendEmpty()
+	exponential.SetName("eh")
+	exponential.SetEmptyExponentialHistogram().SetAggregationTemporality(pmetric.AggregationTemporalityDelta)
+	exponential.ExponentialHistogram().DataPoints().AppendEmpty()
+	summary := ms.AppendEmpty()
+	summary.SetName("s")
+	summary.SetEmptySummary().DataPoints().AppendEmpty()
+
+	tracker := New()
+	tracker.Mark(md, 1)
+	down := scrape(target{"redis", "127.0.0.1:6379", ""})
+	tracker.Mark(down, 2)
+
+	require.Equal(t, 1, down.ResourceMetrics().Len()-1, "one stale ResourceMetrics before the scrape's own")
+	rm := down.ResourceMetrics().At(0)
+	assert.Equal(t, map[string]any{"service.name": "redis", "service.instance.id": "127.0.0.1:6379", "server.version": "7.0.15"}, rm.Resource().Attributes().AsRaw())
+	staleScope := rm.ScopeMetrics().At(0)
+	assert.Equal(t, "test", staleScope.Scope().Name())
+	assert.Equal(t, "1.2", staleScope.Scope().Version())
+	assert.Equal(t, map[string]any{"scope.attr": "x"}, staleScope.Scope().Attributes().AsRaw())
+	assert.Equal(t, "https://opentelemetry.io/schemas/1.9.0", staleScope.SchemaUrl())
+
+	type shape struct {
+		typ         pmetric.MetricType
+		temporality pmetric.AggregationTemporality
+		monotonic   bool
+		attrs       string
+		timestamp   pcommon.Timestamp
+	}
+	got := map[string]shape{}
+	forEachPoint(down, func(_ pcommon.Resource, m pmetric.Metric, attrs pcommon.Map, flags pmetric.DataPointFlags) {
+		if !flags.NoRecordedValue() {
+			return
+		}
+		s := shape{typ: m.Type(), attrs: metrictest.AttrString(attrs)}
+		switch m.Type() {
+		case pmetric.MetricTypeSum:
+			s.temporality, s.monotonic = m.Sum().AggregationTemporality(), m.Sum().IsMonotonic()
+			s.timestamp = m.Sum().DataPoints().At(0).Timestamp()
+		case pmetric.MetricTypeHistogram:
+			s.temporality = m.Histogram().AggregationTemporality()
+		case pmetric.MetricTypeExponentialHistogram:
+			s.temporality = m.ExponentialHistogram().AggregationTemporality()
+		}
+		got[m.Name()] = s
+	})
+	assert.Equal(t, map[string]shape{
+		"g":       {typ: pmetric.MetricTypeGauge, attrs: "{n=7}"},
+		"counter": {typ: pmetric.MetricTypeSum, temporality: pmetric.AggregationTemporalityCumulative, monotonic: true, timestamp: 2},
+		"updown":  {typ: pmetric.MetricTypeSum, temporality: pmetric.AggregationTemporalityCumulative, timestamp: 2},
+		"h":       {typ: pmetric.MetricTypeHistogram, temporality: pmetric.AggregationTemporalityCumulative},
+		"eh":      {typ: pmetric.MetricTypeExponentialHistogram, temporality: pmetric.AggregationTemporalityDelta},
+		"s":       {typ: pmetric.MetricTypeSummary},
+	}, got)
+}
+
+// BenchmarkMarkSteadyState is the cost per scrape of a target whose series do
+// not change, the common case; ns/series and allocs/series are per data point.
+func BenchmarkMarkSteadyState(b *testing.B) {
+	const pools = 500
+	md := pmetric.NewMetrics()
+	rm := md.ResourceMetrics().AppendEmpty()
+	rm.Resource().Attributes().PutStr("service.name", "jvm")
+	rm.Resource().Attributes().PutStr("service.instance.id", "127.0.0.1:8778")
+	rm.Resource().Attributes().PutStr("host.name", "app-1")
+	ms := rm.ScopeMetrics().AppendEmpty().Metrics()
+	for i := range 10 {
+		m := ms.AppendEmpty()
+		m.SetName("metric." + strings.Repeat("x", i))
+		dps := m.SetEmptyGauge().DataPoints()
+		for p := range pools / 10 {
+			dp := dps.AppendEmpty()
+			dp.Attributes().PutStr("pool", strings.Repeat("p", p+1))
+			dp.Attributes().PutStr("type", "heap")
+			dp.Attributes().PutInt("index", int64(p))
+		}
+	}
+	series := md.DataPointCount()
+	require.Equal(b, pools, series)
+	tracker := New()
+	tracker.Mark(md, 1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		tracker.Mark(md, pcommon.Timestamp(i+2))
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*series), "ns/series")
+}
+
+func TestNotifyRefused(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		next    consumer.Metrics
+		refused int
+	}{
+		{"accepted", consumertest.NewNop(), 0},
+		{"refused", consumertest.NewErr(errors.New("data refused due to high memory usage")), 1},
+	} {
+		calls := 0
+		next, err := NotifyRefused(c.next, func() { calls++ })
+		require.NoError(t, err)
+		err = next.ConsumeMetrics(context.Background(), scrape(redis, "redis.up"))
+		assert.Equal(t, c.refused == 1, err != nil, c.name)
+		assert.Equal(t, c.refused, calls, c.name)
+	}
+}
