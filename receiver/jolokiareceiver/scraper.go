@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/moalog/platform-collector/internal/scrapeguard"
+	"github.com/moalog/platform-collector/internal/serieslimit"
 	"github.com/moalog/platform-collector/internal/staleness"
 	"github.com/moalog/platform-collector/internal/targetstate"
 )
@@ -225,12 +226,13 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 			}
 			results = newConverter(s.plan, sm, start, now, t.names).convert(entries, t.slots)
 			t.start = start
+			err = serieslimit.Check(md, s.cfg.MaxSeries)
 		}
 		return err
 	})
 	if err != nil {
-		// Drop what a conversion that panicked appended after self, the
-		// first metric.
+		// Drop what a conversion that panicked, or that went over
+		// max_series, appended after self, the first metric.
 		kept := 0
 		sm.Metrics().RemoveIf(func(pmetric.Metric) bool { kept++; return kept > 1 })
 	}

@@ -24,6 +24,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/moalog/platform-collector/internal/metrictest"
 )
 
 // recordedAgent serves the recorded 2.x answer to the jvm preset's bulk read.
@@ -319,4 +321,32 @@ func TestEntryErrorLoggedOnceWhileItFails(t *testing.T) {
 	assert.Equal(t, 1, logs.FilterMessage("MBean read failed; logged again only after it has worked").Len())
 	scrapeOnce(t, s)
 	assert.Equal(t, 1, logs.FilterMessage("MBean read works again").Len())
+}
+
+// TestMaxSeries: a scrape over `max_series` is dropped, the target is down
+// with the metrics that exploded named, and the series of its last good
+// scrape go stale.
+func TestMaxSeries(t *testing.T) {
+	good := recordedAgent(t)
+	cfg := createDefaultConfig()
+	cfg.Endpoint = good.URL + "/jolokia"
+	cfg.Username, cfg.Password = "monitor", "hunter2"
+	core, logs := observer.New(zap.WarnLevel)
+	s := newTestScraper(t, cfg, zap.New(core))
+	before := scrapeOnce(t, s)
+	series := before.DataPointCount()
+	// The limit counts what the bulk read converted: all but jolokia.up,
+	// jolokia.scrape.duration and the two jolokia.read.errors.
+	cfg.MaxSeries = series - 5
+
+	md := scrapeOnce(t, s)
+	got := onlyResource(t, md)
+	assert.Equal(t, int64(0), got["jolokia.up{}"])
+	assert.Len(t, got, 2, "jolokia.up and jolokia.scrape.duration only: %v", got)
+	stale := metrictest.Stale(md)
+	assert.Len(t, stale, series-2, "every series but jolokia.up and jolokia.scrape.duration goes stale: %v", stale)
+	require.Equal(t, 1, logs.Len())
+	assert.Contains(t, logs.All()[0].ContextMap()["error"],
+		fmt.Sprintf("jolokia %s/jolokia: the scrape produced ", good.URL))
+	assert.Contains(t, logs.All()[0].ContextMap()["error"], fmt.Sprintf("series, over `max_series` (%d), most from jvm.", series-5))
 }

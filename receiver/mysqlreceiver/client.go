@@ -56,9 +56,10 @@ func newSQLClient(cfg *Config, tlsConfig *tls.Config, dialTimeout time.Duration,
 		return nil, err
 	}
 	mc.ServerPubKey = keyName
-	// Over a unix socket the driver sends the password itself whenever
-	// the server asks for full authentication, key or no key.
-	fullAuthOK := cfg.ServerPublicKeyFile != "" && cfg.Transport != confignet.TransportTypeUnix
+	// A full authentication is safe with a key of the server's from the
+	// config, or over a unix socket, where the driver sends the password as
+	// the mysql CLI does: only mysqld can own its socket path.
+	fullAuthOK := cfg.ServerPublicKeyFile != "" || cfg.Transport == confignet.TransportTypeUnix
 	dialer := net.Dialer{Timeout: dialTimeout}
 	mc.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		conn, err := dialer.DialContext(ctx, network, addr)

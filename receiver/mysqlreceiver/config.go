@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/config/configtls"
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
 
+	"github.com/moalog/platform-collector/internal/serieslimit"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
 )
 
@@ -50,6 +51,8 @@ type Config struct {
 	ServerPublicKeyFile string `mapstructure:"server_public_key_file"`
 	// MaxScrapeBytes bounds what one scrape reads from the server.
 	MaxScrapeBytes int64 `mapstructure:"max_scrape_bytes"`
+	// MaxSeries bounds the series of one scrape (0: no limit).
+	MaxSeries int `mapstructure:"max_series"`
 	// StatementEvents limits the performance_schema digest query behind
 	// mysql.statement_event.* (off by default).
 	StatementEvents StatementEventsConfig `mapstructure:"statement_events"`
@@ -84,6 +87,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.Username == "" {
 		errs = append(errs, fmt.Errorf("mysql %s: `username` must be set: the monitoring user (see the GRANT statements in the receiver's README)", cfg.Endpoint))
+	}
+	if err := serieslimit.Validate(cfg.MaxSeries); err != nil {
+		errs = append(errs, err)
 	}
 	if cfg.MaxScrapeBytes < 64<<10 {
 		errs = append(errs, fmt.Errorf("mysql %s: `max_scrape_bytes` must be at least 65536 (default %d), got %d", cfg.Endpoint, defaultMaxScrapeBytes, cfg.MaxScrapeBytes))

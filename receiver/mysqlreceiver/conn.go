@@ -103,8 +103,8 @@ type loginWatch struct {
 	remaining int // payload bytes of the current packet still to come
 	lead      []byte
 	// fullAuthOK is true when a full authentication is safe: the driver
-	// encrypts with `server_public_key_file` (over TCP; over a unix socket it
-	// sends the password as it is).
+	// encrypts with `server_public_key_file`, or sends the password over a
+	// unix socket.
 	fullAuthOK bool
 	// refused is shared with the client, which explains the failed query.
 	refused *atomic.Bool

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/moalog/platform-collector/internal/scrapeguard"
+	"github.com/moalog/platform-collector/internal/serieslimit"
 	"github.com/moalog/platform-collector/internal/staleness"
 	"github.com/moalog/platform-collector/internal/targetstate"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
@@ -211,9 +212,14 @@ func (s *mysqlScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 	if err != nil {
 		return s.emitDown(now, err), nil
 	}
-	s.tracker.Observe(s.cfg.Endpoint, nil)
 	s.mb.RecordMysqlUpDataPoint(now, 1)
-	return s.emit(now), nil
+	md := s.build()
+	if err := serieslimit.Check(md, s.cfg.MaxSeries); err != nil {
+		return s.emitDown(now, err), nil
+	}
+	s.tracker.Observe(s.cfg.Endpoint, nil)
+	s.stale.Mark(md, now)
+	return md, nil
 }
 
 func (s *mysqlScraper) scrapeRequired(ctx context.Context, now pcommon.Timestamp) (serverInfo, error) {
@@ -459,13 +465,18 @@ func replicaRunning(record replicaRecorder) replicaRecord {
 }
 
 func (s *mysqlScraper) emit(now pcommon.Timestamp) pmetric.Metrics {
+	md := s.build()
+	s.stale.Mark(md, now)
+	return md
+}
+
+// build emits what the scrape recorded, with the target's resource.
+func (s *mysqlScraper) build() pmetric.Metrics {
 	rb := s.mb.NewResourceBuilder()
 	rb.SetMysqlInstanceEndpoint(s.cfg.Endpoint)
 	rb.SetServiceName("mysql")
 	rb.SetServiceInstanceID(s.cfg.Endpoint)
-	md := s.mb.Emit(metadata.WithResource(rb.Emit()))
-	s.stale.Mark(md, now)
-	return md
+	return s.mb.Emit(metadata.WithResource(rb.Emit()))
 }
 
 // refused tells the staleness tracker that the pipeline refused the last scrape.

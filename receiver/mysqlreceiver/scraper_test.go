@@ -3,6 +3,7 @@ package mysqlreceiver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -12,6 +13,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
+	"github.com/moalog/platform-collector/internal/targetstate"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
 )
 
@@ -237,4 +240,26 @@ func TestRecordReplicaColumns(t *testing.T) {
 		s.recordReplica(0, tt.columns, tt.row)
 		assert.Equal(t, tt.want, points(s.mb.Emit()), tt.name)
 	}
+}
+
+// TestMaxSeries: a scrape over `max_series` is dropped, the target is down
+// with the metrics that exploded named, and the series of its last good
+// scrape go stale.
+func TestMaxSeries(t *testing.T) {
+	core, logs := observer.New(zap.WarnLevel)
+	s, _ := newFixtureScraper(t, "primary", metadata.DefaultMetricsBuilderConfig())
+	s.logger = zap.New(core)
+	s.tracker = targetstate.New(s.logger)
+	good, err := s.scrape(context.Background())
+	require.NoError(t, err)
+	series := good.DataPointCount()
+	s.cfg.MaxSeries = series - 1
+
+	md, err := s.scrape(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int64{"mysql.up": 0}, points(md))
+	assert.Len(t, metrictest.Stale(md), series-1, "every series but mysql.up goes stale")
+	require.Equal(t, 1, logs.Len())
+	assert.Contains(t, logs.All()[0].ContextMap()["error"],
+		fmt.Sprintf("mysql db.internal:3306: the scrape produced %d series, over `max_series` (%d), most from mysql.", series, series-1))
 }

@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 
 	"github.com/moalog/platform-collector/internal/scrapeguard"
+	"github.com/moalog/platform-collector/internal/serieslimit"
 	"github.com/moalog/platform-collector/internal/staleness"
 	"github.com/moalog/platform-collector/internal/targetstate"
 	"github.com/moalog/platform-collector/receiver/redisreceiver/internal/metadata"
@@ -126,9 +127,16 @@ func (s *redisScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 		s.mb.RecordRedisUpDataPoint(now, 0)
 		return s.emit(now, ""), nil
 	}
-	s.tracker.Observe(s.cfg.Endpoint, nil)
 	s.mb.RecordRedisUpDataPoint(now, 1)
-	return s.emit(now, sum.version), nil
+	md := s.build(sum.version)
+	if err := serieslimit.Check(md, s.cfg.MaxSeries); err != nil {
+		s.tracker.Observe(s.cfg.Endpoint, fmt.Errorf("redis %s: %w", s.cfg.Endpoint, err))
+		s.mb.RecordRedisUpDataPoint(now, 0)
+		return s.emit(now, ""), nil
+	}
+	s.tracker.Observe(s.cfg.Endpoint, nil)
+	s.stale.Mark(md, now)
+	return md, nil
 }
 
 // scrapeCluster runs CLUSTER INFO on a server that is up: its failure (e.g.
@@ -146,6 +154,13 @@ func (s *redisScraper) scrapeCluster(ctx context.Context, now pcommon.Timestamp)
 }
 
 func (s *redisScraper) emit(now pcommon.Timestamp, version string) pmetric.Metrics {
+	md := s.build(version)
+	s.stale.Mark(md, now)
+	return md
+}
+
+// build emits what the scrape recorded, with the target's resource.
+func (s *redisScraper) build(version string) pmetric.Metrics {
 	rb := s.mb.NewResourceBuilder()
 	if version != "" {
 		// A resource attribute that is not UTF-8 fails the whole target's
@@ -158,9 +173,7 @@ func (s *redisScraper) emit(now pcommon.Timestamp, version string) pmetric.Metri
 	}
 	rb.SetServiceName("redis")
 	rb.SetServiceInstanceID(s.cfg.Endpoint)
-	md := s.mb.Emit(metadata.WithResource(rb.Emit()))
-	s.stale.Mark(md, now)
-	return md
+	return s.mb.Emit(metadata.WithResource(rb.Emit()))
 }
 
 // explain names the endpoint and the configuration to fix. The password is
