@@ -119,6 +119,7 @@ func allMetrics() metadata.MetricsBuilderConfig {
 		&m.MysqlJoins, &m.MysqlStatementEventCount, &m.MysqlStatementEventWaitTime,
 		&m.MysqlMysqlxWorkerThreads, &m.MysqlTableOpenCache, &m.MysqlQcacheHits,
 		&m.MysqlQcacheNotCached, &m.MysqlQcacheQueries, &m.MysqlQueryClientCount,
+		&m.MysqlTableIoWaitCount, &m.MysqlTableIoWaitTime, &m.MysqlIndexIoWaitCount, &m.MysqlIndexIoWaitTime,
 	} {
 		mc.Enabled = true
 	}

@@ -77,13 +77,25 @@ func tcp(m *testenv.MariaDB) func(*Config) {
 	return func(c *Config) { c.Endpoint = m.Addr }
 }
 
+// withIOWaits turns on the per-table and per-index I/O wait metrics (off by
+// default) after configure.
+func withIOWaits(configure func(*Config)) func(*Config) {
+	return func(c *Config) {
+		configure(c)
+		m := &c.Metrics
+		for _, mc := range []*metadata.MetricConfig{&m.MysqlTableIoWaitCount, &m.MysqlTableIoWaitTime, &m.MysqlIndexIoWaitCount, &m.MysqlIndexIoWaitTime} {
+			mc.Enabled = true
+		}
+	}
+}
+
 // The monitoring user with exactly the documented grants reads everything on
 // by default, and the values move by exactly what the test did.
 func TestIntegrationLoadSlowQueriesAndLimits(t *testing.T) {
 	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{Args: []string{"--long-query-time=0.2", "--max-connections=42"}})
 	m.CreateMonitorUser(t, monitorUser, monitorPassword)
 	m.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.orders (id INT PRIMARY KEY AUTO_INCREMENT, amount INT)")
-	s := startScraper(t, tcp(m))
+	s := startScraper(t, withIOWaits(tcp(m)))
 
 	before := s.scrapePoints(t)
 	assert.Equal(t, int64(1), before["mysql.up"])
@@ -249,7 +261,7 @@ func TestIntegrationBadCredentialsAndGrants(t *testing.T) {
 	})
 
 	t.Run("no grants", func(t *testing.T) {
-		s := startScraper(t, func(c *Config) { c.Endpoint = m.Addr; c.Username = "bare"; c.Password = "bare" })
+		s := startScraper(t, withIOWaits(func(c *Config) { c.Endpoint = m.Addr; c.Username = "bare"; c.Password = "bare" }))
 		got := s.scrapePoints(t)
 		assert.Equal(t, int64(1), got["mysql.up"], "the status needs no privilege")
 		assert.Contains(t, got, "mysql.query.count")
@@ -294,7 +306,7 @@ func pointsMetrics(p map[string]int64) pmetric.Metrics {
 func TestIntegrationWithoutPerformanceSchemaAndOverUnixSocket(t *testing.T) {
 	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{NoPerformanceSchema: true})
 	m.CreateMonitorUser(t, monitorUser, monitorPassword)
-	s := startScraper(t, func(c *Config) { c.Endpoint = m.Socket; c.Transport = confignet.TransportTypeUnix })
+	s := startScraper(t, withIOWaits(func(c *Config) { c.Endpoint = m.Socket; c.Transport = confignet.TransportTypeUnix }))
 	got := s.scrapePoints(t)
 	assert.Equal(t, int64(1), got["mysql.up"])
 	assert.NotContains(t, metricNames(pointsMetrics(got)), "mysql.table.io.wait.count")

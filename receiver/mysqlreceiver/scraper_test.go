@@ -91,10 +91,10 @@ func TestDefaultMetricsFromRecordedPrimary(t *testing.T) {
 		"mysql.buffer_pool.page_flushes", "mysql.buffer_pool.pages", "mysql.buffer_pool.usage",
 		"mysql.client.network.io", "mysql.commands", "mysql.connection.count", "mysql.connection.errors",
 		"mysql.connection.max", "mysql.connection.max_used", "mysql.double_writes", "mysql.handlers",
-		"mysql.index.io.wait.count", "mysql.index.io.wait.time", "mysql.locks", "mysql.log_operations",
+		"mysql.locks", "mysql.log_operations",
 		"mysql.opened_resources", "mysql.operations", "mysql.page_operations", "mysql.prepared_statements",
 		"mysql.query.count", "mysql.query.slow.count", "mysql.row_locks",
-		"mysql.sorts", "mysql.table.io.wait.count", "mysql.table.io.wait.time", "mysql.threads",
+		"mysql.sorts", "mysql.threads",
 		"mysql.tmp_resources", "mysql.up", "mysql.uptime",
 	}, metricNames(md))
 }
@@ -143,6 +143,7 @@ func TestScrapeFailures(t *testing.T) {
 			cfg := createDefaultConfig().(*Config)
 			cfg.Endpoint = "db.internal:3306"
 			cfg.Password = "s3cret-never-logged"
+			cfg.MetricsBuilderConfig = allMetrics() // with the performance_schema I/O waits
 			s := newScraper(cfg, set)
 			fc := newFakeClient(t, "replica")
 			fc.errs[tt.failOn] = tt.err

@@ -124,10 +124,10 @@ func DefaultMetricsConfig() MetricsConfig {
 			Enabled: true,
 		},
 		MysqlIndexIoWaitCount: MetricConfig{
-			Enabled: true,
+			Enabled: false,
 		},
 		MysqlIndexIoWaitTime: MetricConfig{
-			Enabled: true,
+			Enabled: false,
 		},
 		MysqlJoins: MetricConfig{
 			Enabled: false,
@@ -208,10 +208,10 @@ func DefaultMetricsConfig() MetricsConfig {
 			Enabled: false,
 		},
 		MysqlTableIoWaitCount: MetricConfig{
-			Enabled: true,
+			Enabled: false,
 		},
 		MysqlTableIoWaitTime: MetricConfig{
-			Enabled: true,
+			Enabled: false,
 		},
 		MysqlTableOpenCache: MetricConfig{
 			Enabled: false,
