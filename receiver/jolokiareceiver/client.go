@@ -104,7 +104,43 @@ func (c *client) post(ctx context.Context, body []byte) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("reading the response: %w", err)
 	}
-	return c.buf.Bytes(), nil
+	answer := c.buf.Bytes()
+	if values, most := countValues(answer), c.maxBytes/minBytesPerValue; values > most {
+		return nil, fmt.Errorf("response has %d JSON values in %d bytes, more than max_response_bytes/%d (%d): refused before decoding, "+
+			"which would take 25-35 times its size in memory; raise `max_response_bytes` or read fewer MBeans", values, len(answer), minBytesPerValue, most)
+	}
+	return answer, nil
+}
+
+// minBytesPerValue bounds how densely a response may pack JSON values
+// (objects, arrays and scalars) relative to max_response_bytes. Decoding
+// costs per value, not per byte: tiny values ("[0,0,...]", "[{},{},...]")
+// took 25-35x the body in heap, against 10-13x for the densest shape a
+// real agent answers (the recorded responses have one value per 16-33
+// bytes). With at most max_response_bytes/8 values, a decode stays within
+// about 13x max_response_bytes whatever the shape.
+const minBytesPerValue = 8
+
+// countValues counts the JSON values of body, roughly: one per '{', '[' and
+// ',' outside strings. It reads the body once without allocating.
+func countValues(body []byte) int64 {
+	var n int64
+	inString, escaped := false, false
+	for _, c := range body {
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case inString:
+			inString = c != '"'
+		case c == '"':
+			inString = true
+		case c == '{', c == '[', c == ',':
+			n++
+		}
+	}
+	return n
 }
 
 // refuseRedirects is the HTTP client's CheckRedirect. Following one would

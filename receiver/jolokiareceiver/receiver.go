@@ -18,11 +18,12 @@ import (
 // delays the others' data (a scraperhelper controller would hand all targets
 // to the pipeline together, after the slowest).
 //
-// At most max_concurrency targets whose last scrape worked (or that were not
-// scraped yet), and as many whose last scrape failed, are scraped at the same time: targets that are down
-// (black-holed, they hold a slot for the whole `timeout`) wait for each other,
-// never for or in front of live ones. A down target is retried after 1, 2,
-// then 4 intervals (maxBackoffIntervals) and reported down in between.
+// At most max_concurrency targets whose last scrape worked, and as many whose
+// last scrape failed (or that were not scraped yet), are scraped at the same
+// time: targets that are down (black-holed, they hold a slot for the whole
+// `timeout`) wait for each other, never for or in front of live ones. A down
+// target is retried after 1, 2, then 4 intervals (maxBackoffIntervals) and
+// reported down in between.
 type jolokiaReceiver struct {
 	cfg     *Config
 	scraper *jolokiaScraper
@@ -87,13 +88,15 @@ func (r *jolokiaReceiver) run(ctx context.Context, t *targetScraper) {
 	}
 	ticker := time.NewTicker(r.cfg.CollectionInterval)
 	defer ticker.Stop()
-	failures, skip := 0, 0
+	// A target not scraped yet counts as down: at start-up a dead fleet
+	// would otherwise fill the live slots once.
+	failures, skip, scraped := 0, 0, false
 	for {
 		if skip > 0 {
 			skip--
 			r.send(ctx, t, r.scraper.skippedTarget(t))
-		} else if r.scrapeAndSend(ctx, t, failures > 0) {
-			failures = 0
+		} else if r.scrapeAndSend(ctx, t, failures > 0 || !scraped) {
+			failures, scraped = 0, true
 		} else {
 			failures++
 			skip = min(1<<min(failures-1, 8), maxBackoffIntervals) - 1

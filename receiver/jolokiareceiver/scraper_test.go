@@ -107,6 +107,8 @@ func TestScrapeFaults(t *testing.T) {
 			err: "response body is cut short (incomplete JSON): check for a proxy or a crashed agent"},
 		{name: "over max_response_bytes", maxBytes: 1 << 20, handler: body("[" + strings.Repeat(" ", 2<<20) + "]"),
 			err: "response is larger than max_response_bytes (1048576 bytes): raise `max_response_bytes` or read fewer MBeans"},
+		{name: "values packed densely", maxBytes: 1 << 20, handler: body("[" + strings.Repeat("0,", 300000) + "0]"),
+			err: "response has 300001 JSON values in 600003 bytes, more than max_response_bytes/8 (131072): refused before decoding, which would take 25-35 times its size in memory; raise `max_response_bytes` or read fewer MBeans"},
 		{name: "untrusted TLS certificate", tls: true, handler: body("[]"),
 			err: "the agent's TLS certificate is not trusted (x509: certificate signed by unknown authority): set `tls.ca_file` to the CA that signed it"},
 		{name: "https to a plain HTTP agent", httpsToPlain: true, handler: body("[]"),
