@@ -17,6 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/moalog/platform-collector/internal/fakemysql"
 )
 
 const hostilePassword = "s3cret-monitoring-pw"
@@ -43,21 +45,21 @@ func rsaKeyPEM(t testing.TB) []byte {
 func hostileScripts(t testing.TB) map[string][][]byte {
 	ec := ecKeyPEM(t)
 	return map[string][][]byte{
-		"five-byte greeting":                  {turn([]byte{0x0a})},
-		"login answered by a bare OK":         {greeting("mysql_native_password"), turn([]byte{0x00})},
-		"login answered by OK 0000":           {greeting("mysql_native_password"), turn([]byte{0x00, 0x00})},
-		"one-byte ERR":                        {greeting("mysql_native_password"), turn([]byte{0xff})},
-		"caching_sha2 full auth, EC key":      {greeting("caching_sha2_password"), turn([]byte{authMoreData, performFullAuthentication}), turn(append([]byte{authMoreData}, ec...))},
-		"sha256_password, EC key":             {greeting("sha256_password"), turn(append([]byte{authMoreData}, ec...))},
-		"sha256_password, rogue RSA key":      {greeting("sha256_password"), turn(append([]byte{authMoreData}, rsaKeyPEM(t)...))},
-		"auth switch to sha256, EC key":       {greeting("mysql_native_password"), turn(append([]byte("\xfesha256_password\x00"), append(scramble, 0)...)), turn(append([]byte{authMoreData}, ec...))},
-		"result set cut in the column header": {greeting("mysql_native_password"), turn(okPacket), turn([]byte{0x02}, column("Variable_name"))},
+		"five-byte greeting":                  {fakemysql.Turn([]byte{0x0a})},
+		"login answered by a bare OK":         {fakemysql.Greeting("mysql_native_password"), fakemysql.Turn([]byte{0x00})},
+		"login answered by OK 0000":           {fakemysql.Greeting("mysql_native_password"), fakemysql.Turn([]byte{0x00, 0x00})},
+		"one-byte ERR":                        {fakemysql.Greeting("mysql_native_password"), fakemysql.Turn([]byte{0xff})},
+		"caching_sha2 full auth, EC key":      {fakemysql.Greeting("caching_sha2_password"), fakemysql.Turn([]byte{authMoreData, performFullAuthentication}), fakemysql.Turn(append([]byte{authMoreData}, ec...))},
+		"sha256_password, EC key":             {fakemysql.Greeting("sha256_password"), fakemysql.Turn(append([]byte{authMoreData}, ec...))},
+		"sha256_password, rogue RSA key":      {fakemysql.Greeting("sha256_password"), fakemysql.Turn(append([]byte{authMoreData}, rsaKeyPEM(t)...))},
+		"auth switch to sha256, EC key":       {fakemysql.Greeting("mysql_native_password"), fakemysql.Turn(append([]byte("\xfesha256_password\x00"), append(fakemysql.Scramble, 0)...)), fakemysql.Turn(append([]byte{authMoreData}, ec...))},
+		"result set cut in the column header": {fakemysql.Greeting("mysql_native_password"), fakemysql.Turn(fakemysql.OK), fakemysql.Turn([]byte{0x02}, fakemysql.Column("Variable_name"))},
 	}
 }
 
 // healthyScript is a server whose every statement returns Uptime 5.
 func healthyScript() [][]byte {
-	return [][]byte{greeting("mysql_native_password"), turn(okPacket), resultSet("Uptime", "5")}
+	return [][]byte{fakemysql.Greeting("mysql_native_password"), fakemysql.Turn(fakemysql.OK), fakemysql.ResultSet("Uptime", "5")}
 }
 
 func newLoopbackScraper(t testing.TB, addr string, logger *zap.Logger) *mysqlScraper {
@@ -80,12 +82,12 @@ func newLoopbackScraper(t testing.TB, addr string, logger *zap.Logger) *mysqlScr
 // value; the process survives (a panic escaping would end the test binary)
 // and the password never reaches a server without TLS.
 func TestHostileServers(t *testing.T) {
-	witness := newLoopbackScraper(t, startFakeServer(t, 5*time.Second, healthyScript()...).addr(), zap.NewNop())
+	witness := newLoopbackScraper(t, fakemysql.Start(t, 5*time.Second, healthyScript()...).Addr(), zap.NewNop())
 	for name, script := range hostileScripts(t) {
 		t.Run(name, func(t *testing.T) {
-			server := startFakeServer(t, 5*time.Second, script...)
+			server := fakemysql.Start(t, 5*time.Second, script...)
 			core, logs := observer.New(zap.WarnLevel)
-			hostile := newLoopbackScraper(t, server.addr(), zap.New(core))
+			hostile := newLoopbackScraper(t, server.Addr(), zap.New(core))
 			var wg sync.WaitGroup
 			var witnessPoints map[string]int64
 			wg.Go(func() {
@@ -103,8 +105,8 @@ func TestHostileServers(t *testing.T) {
 			assert.Equal(t, int64(5), witnessPoints["mysql.uptime"])
 			warns := logs.FilterMessage("target scrape failed; reporting it as down until it recovers").All()
 			require.NotEmpty(t, warns)
-			assert.Contains(t, warns[0].ContextMap()["error"], "mysql "+server.addr())
-			assert.NotContains(t, string(server.received()), hostilePassword)
+			assert.Contains(t, warns[0].ContextMap()["error"], "mysql "+server.Addr())
+			assert.NotContains(t, string(server.Received()), hostilePassword)
 		})
 	}
 }
@@ -116,9 +118,9 @@ func TestPasswordWithoutTLSRefused(t *testing.T) {
 	scripts := hostileScripts(t)
 	for _, name := range []string{"caching_sha2 full auth, EC key", "sha256_password, rogue RSA key"} {
 		t.Run(name, func(t *testing.T) {
-			server := startFakeServer(t, 5*time.Second, scripts[name]...)
+			server := fakemysql.Start(t, 5*time.Second, scripts[name]...)
 			core, logs := observer.New(zap.WarnLevel)
-			s := newLoopbackScraper(t, server.addr(), zap.New(core))
+			s := newLoopbackScraper(t, server.Addr(), zap.New(core))
 			md, err := s.scrape(context.Background())
 			require.NoError(t, err)
 			assert.Equal(t, int64(0), points(md)["mysql.up"])
@@ -128,7 +130,7 @@ func TestPasswordWithoutTLSRefused(t *testing.T) {
 			assert.Contains(t, reason, "`server_public_key_file`")
 			// Only handshake responses (sequence 1) reached the server: no
 			// request for its key, no password encrypted with its key.
-			got := server.received()
+			got := server.Received()
 			require.NotEmpty(t, got)
 			for len(got) >= 4 {
 				n := int(got[0]) | int(got[1])<<8 | int(got[2])<<16
@@ -148,9 +150,9 @@ func TestScrapeByteBudget(t *testing.T) {
 	for range 1000 { // 250 KiB of rows
 		rows = append(rows, "Uptime", string(huge))
 	}
-	server := startFakeServer(t, 5*time.Second, greeting("mysql_native_password"), turn(okPacket), resultSet(rows...))
+	server := fakemysql.Start(t, 5*time.Second, fakemysql.Greeting("mysql_native_password"), fakemysql.Turn(fakemysql.OK), fakemysql.ResultSet(rows...))
 	core, logs := observer.New(zap.WarnLevel)
-	s := newLoopbackScraper(t, server.addr(), zap.New(core))
+	s := newLoopbackScraper(t, server.Addr(), zap.New(core))
 	s.cfg.MaxScrapeBytes = 128 << 10
 	s.client.close()
 	s.client, _ = s.newClient()
@@ -179,12 +181,12 @@ func FuzzServerReplies(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, greetingTurn, loginTurn, statementTurn []byte) {
 		// A client and server out of step wait on each other: hang up soon.
-		server := startFakeServer(t, 50*time.Millisecond, greetingTurn, loginTurn, statementTurn)
-		s := newLoopbackScraper(t, server.addr(), zap.NewNop())
+		server := fakemysql.Start(t, 50*time.Millisecond, greetingTurn, loginTurn, statementTurn)
+		s := newLoopbackScraper(t, server.Addr(), zap.NewNop())
 		s.cfg.Timeout = 500 * time.Millisecond
 		s.scrapeTimeout = s.cfg.Timeout
 		_, err := s.scrape(context.Background())
 		require.NoError(t, err)
-		require.NotContains(t, string(server.received()), hostilePassword)
+		require.NotContains(t, string(server.Received()), hostilePassword)
 	})
 }

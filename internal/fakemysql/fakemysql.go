@@ -1,4 +1,9 @@
-package mysqlreceiver
+// Package fakemysql is a MySQL server for tests that speaks framed packets
+// from a script: the hostile servers of issue 17 (a 5-byte greeting, a bare
+// OK, a rogue key exchange, a row that never ends) and healthy ones to
+// witness beside them. Bounded in time: a client silent for the server's
+// idle time is hung up on, and every connection closes at cleanup.
+package fakemysql
 
 import (
 	"bytes"
@@ -10,7 +15,7 @@ import (
 	"time"
 )
 
-// fakeServer is a MySQL server in the test process that speaks framed
+// Server is a MySQL server in the test process that speaks framed
 // packets from a script: turn 0 is sent on connect (the greeting), turn i
 // after the client's i-th packet, the last turn again for every further
 // packet. A turn is a list of payloads, each written as
@@ -18,7 +23,7 @@ import (
 // script (or the fuzzer) only gets the framing wrong on purpose: a declared
 // length longer than what follows sends a cut packet. A client silent for
 // idle is hung up on.
-type fakeServer struct {
+type Server struct {
 	ln    net.Listener
 	idle  time.Duration
 	turns [][]byte
@@ -28,13 +33,13 @@ type fakeServer struct {
 	wg    sync.WaitGroup
 }
 
-func startFakeServer(t testing.TB, idle time.Duration, turns ...[]byte) *fakeServer {
+func Start(t testing.TB, idle time.Duration, turns ...[]byte) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &fakeServer{ln: ln, idle: idle, turns: turns}
+	s := &Server{ln: ln, idle: idle, turns: turns}
 	s.wg.Add(1)
 	go s.accept()
 	t.Cleanup(func() {
@@ -49,16 +54,16 @@ func startFakeServer(t testing.TB, idle time.Duration, turns ...[]byte) *fakeSer
 	return s
 }
 
-func (s *fakeServer) addr() string { return s.ln.Addr().String() }
+func (s *Server) Addr() string { return s.ln.Addr().String() }
 
-// received is everything clients sent so far.
-func (s *fakeServer) received() []byte {
+// Received is everything clients sent so far.
+func (s *Server) Received() []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return bytes.Clone(s.got.Bytes())
 }
 
-func (s *fakeServer) accept() {
+func (s *Server) accept() {
 	defer s.wg.Done()
 	for {
 		conn, err := s.ln.Accept()
@@ -73,7 +78,7 @@ func (s *fakeServer) accept() {
 	}
 }
 
-func (s *fakeServer) serve(conn net.Conn) {
+func (s *Server) serve(conn net.Conn) {
 	defer s.wg.Done()
 	defer conn.Close()
 	s.sendTurn(conn, s.turns[0], 0)
@@ -99,7 +104,7 @@ func (s *fakeServer) serve(conn net.Conn) {
 	}
 }
 
-func (s *fakeServer) sendTurn(conn net.Conn, turn []byte, seq byte) {
+func (s *Server) sendTurn(conn net.Conn, turn []byte, seq byte) {
 	var out []byte
 	for len(turn) >= 3 {
 		n := int(turn[0]) | int(turn[1])<<8 | int(turn[2])<<16
@@ -113,8 +118,8 @@ func (s *fakeServer) sendTurn(conn net.Conn, turn []byte, seq byte) {
 	_, _ = conn.Write(out)
 }
 
-// turn frames payloads for a script.
-func turn(payloads ...[]byte) []byte {
+// Turn frames payloads for a script.
+func Turn(payloads ...[]byte) []byte {
 	var out []byte
 	for _, p := range payloads {
 		out = append(out, byte(len(p)), byte(len(p)>>8), byte(len(p)>>16))
@@ -125,14 +130,16 @@ func turn(payloads ...[]byte) []byte {
 
 // The packets of the scripts.
 var (
-	// A 20-byte scramble.
-	scramble = []byte("abcdefghijklmnopqrst")
-	okPacket = []byte{0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00}
-	eof      = []byte{0xfe, 0x00, 0x00, 0x02, 0x00}
+	// Scramble is the greeting's 20-byte challenge.
+	Scramble = []byte("abcdefghijklmnopqrst")
+	// OK is an OK packet (no rows, autocommit).
+	OK = []byte{0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00}
+	// EOF ends the columns and the rows of a result set.
+	EOF = []byte{0xfe, 0x00, 0x00, 0x02, 0x00}
 )
 
-// greeting is the turn of a protocol 10 handshake offering plugin.
-func greeting(plugin string) []byte {
+// Greeting is the turn of a protocol 10 handshake offering plugin.
+func Greeting(plugin string) []byte {
 	const (
 		capsLow  = 0x0001 | 0x0200 | 0x2000 | 0x8000 // long password, protocol 41, transactions, secure connection
 		capsHigh = 0x0008                            // plugin auth
@@ -140,25 +147,34 @@ func greeting(plugin string) []byte {
 	p := []byte{0x0a}
 	p = append(p, "5.7.99-fake\x00"...)
 	p = binary.LittleEndian.AppendUint32(p, 7)
-	p = append(p, scramble[:8]...)
+	p = append(p, Scramble[:8]...)
 	p = append(p, 0)
 	p = binary.LittleEndian.AppendUint16(p, capsLow)
 	p = append(p, 0x21)
 	p = binary.LittleEndian.AppendUint16(p, 2)
 	p = binary.LittleEndian.AppendUint16(p, capsHigh)
-	p = append(p, byte(len(scramble)+1))
+	p = append(p, byte(len(Scramble)+1))
 	p = append(p, make([]byte, 10)...)
-	p = append(p, scramble[8:]...)
+	p = append(p, Scramble[8:]...)
 	p = append(p, 0)
 	p = append(p, plugin...)
-	return turn(append(p, 0))
+	return Turn(append(p, 0))
 }
 
-// lenenc is a length-encoded string under 251 bytes.
-func lenenc(s string) []byte { return append([]byte{byte(len(s))}, s...) }
+// lenenc is a length-encoded string.
+func lenenc(s string) []byte {
+	switch {
+	case len(s) < 251:
+		return append([]byte{byte(len(s))}, s...)
+	case len(s) < 1<<16:
+		return append([]byte{0xfc, byte(len(s)), byte(len(s) >> 8)}, s...)
+	default:
+		return append([]byte{0xfd, byte(len(s)), byte(len(s) >> 8), byte(len(s) >> 16)}, s...)
+	}
+}
 
-// column is a VARCHAR column definition.
-func column(name string) []byte {
+// Column is a VARCHAR column definition.
+func Column(name string) []byte {
 	var p []byte
 	for _, s := range []string{"def", "", "", "", name, name} {
 		p = append(p, lenenc(s)...)
@@ -167,12 +183,12 @@ func column(name string) []byte {
 	return p
 }
 
-// resultSet is the reply to every statement of a scrape: two columns and
+// ResultSet is the reply to every statement of a scrape: two columns and
 // one row per pair.
-func resultSet(pairs ...string) []byte {
-	payloads := [][]byte{{0x02}, column("Variable_name"), column("Value"), eof}
+func ResultSet(pairs ...string) []byte {
+	payloads := [][]byte{{0x02}, Column("Variable_name"), Column("Value"), EOF}
 	for i := 0; i+1 < len(pairs); i += 2 {
 		payloads = append(payloads, append(lenenc(pairs[i]), lenenc(pairs[i+1])...))
 	}
-	return turn(append(payloads, eof)...)
+	return Turn(append(payloads, EOF)...)
 }
