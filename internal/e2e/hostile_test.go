@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -108,7 +107,7 @@ func hostileCases() []hostileCase {
 				reply := fmt.Sprintf("$%d\r\n%s\r\n", info.Len(), info.String())
 				return serveRESP(t, func(string) string { return reply })
 			}},
-		{name: "moalog /metrics: 100 KB of gzip inflating to 64 MiB", receiver: "prometheus/bomb", up: "up", instance: same,
+		{name: "moalog /metrics: 65 KB of gzip inflating to 64 MiB", receiver: "prometheus/bomb", up: "up", instance: same,
 			block: `{config: {scrape_configs: [{job_name: bomb, scrape_interval: 1s, body_size_limit: 16MB, sample_limit: 5000, static_configs: [{targets: [ENDPOINT]}]}]}}`,
 			start: func(t *testing.T) string {
 				var zipped bytes.Buffer
@@ -141,57 +140,30 @@ func serveHTTP(t *testing.T, handler http.HandlerFunc) string {
 
 // serveRESP answers every command (a RESP array) with reply(first argument).
 func serveRESP(t *testing.T, reply func(command string) string) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
+	return testenv.ServeTCP(t, func(c net.Conn) {
+		r := bufio.NewReader(c)
 		for {
-			c, err := l.Accept()
+			header, err := r.ReadString('\n')
 			if err != nil {
 				return
 			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() {
-				defer c.Close()
-				r := bufio.NewReader(c)
-				for {
-					header, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(header, "*")))
-					var args []string
-					for range 2 * n {
-						line, err := r.ReadString('\n')
-						if err != nil {
-							return
-						}
-						args = append(args, strings.TrimSpace(line))
-					}
-					if len(args) < 2 {
-						return
-					}
-					if _, err := c.Write([]byte(reply(args[1]))); err != nil {
-						return
-					}
+			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(header, "*")))
+			var args []string
+			for range 2 * n {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					return
 				}
-			})
+				args = append(args, strings.TrimSpace(line))
+			}
+			if len(args) < 2 {
+				return
+			}
+			if _, err := c.Write([]byte(reply(args[1]))); err != nil {
+				return
+			}
 		}
 	})
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return l.Addr().String()
 }
 
 // TestHostileTargets runs the built collector with the shipped processors

@@ -15,36 +15,13 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+
+	"github.com/moalog/platform-collector/internal/testenv"
 )
 
-// blackHole accepts connections and never answers; it counts them.
+// blackHole accepts connections, counts them and never answers.
 func blackHole(t *testing.T, accepted *atomic.Int64) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return "http://" + l.Addr().String() + "/jolokia"
+	return "http://" + testenv.ServeTCP(t, func(net.Conn) { accepted.Add(1) }) + "/jolokia"
 }
 
 // TestDeadTargetsDoNotStarveLiveOnes: 40 black-holed targets next to a live

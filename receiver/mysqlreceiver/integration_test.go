@@ -3,7 +3,6 @@ package mysqlreceiver
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -317,36 +316,14 @@ func TestIntegrationWithoutPerformanceSchemaAndOverUnixSocket(t *testing.T) {
 
 // A server that accepts and never answers: the scrape ends at `timeout`.
 func TestIntegrationHangingServer(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var conns []net.Conn
-	var mu sync.Mutex
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	s := startScraper(t, func(c *Config) { c.Endpoint = l.Addr().String(); c.Timeout = 300 * time.Millisecond })
+	addr := testenv.ServeTCP(t, nil)
+	s := startScraper(t, func(c *Config) { c.Endpoint = addr; c.Timeout = 300 * time.Millisecond })
 	start := time.Now()
 	assert.Equal(t, map[string]int64{"mysql.up": 0}, s.scrapePoints(t))
 	assert.Less(t, time.Since(start), 3*time.Second)
 	w := s.warnings()
 	require.Len(t, w, 1)
-	assert.Contains(t, w[0], "mysql "+l.Addr().String()+": ")
+	assert.Contains(t, w[0], "mysql "+addr+": ")
 	assert.Contains(t, w[0], "no answer within 300ms")
 }
 
