@@ -3,7 +3,8 @@
 #   - servers from Debian packages: redis-server, MariaDB, Prometheus (+promtool),
 #     Debian's Jolokia 1.7.1 core, and the exporters the benchmarks compare against;
 #   - the Jolokia 2.x JVM agent from Maven Central (by coordinates, through mvn),
-#     checked against a pinned sha256 and copied into the ignored .cache/ folder.
+#     checked against a pinned sha256 and copied into the ignored .cache/ folder;
+#   - Prometheus' jmx_exporter java agent 1.0.1 the same way.
 # The Debian packages' own services are stopped: tests start their own servers on
 # free loopback ports and never touch the system ones.
 set -euo pipefail
@@ -21,6 +22,9 @@ DEBIAN_PACKAGES=(
 )
 JOLOKIA_AGENT_VERSION=2.4.2
 JOLOKIA_AGENT_SHA256=2d8d153c402e102c50def8068ac4cfcac92a279f43b8a503daf98db692fa4fbc
+# Prometheus' jmx_exporter java agent: the side-by-side test of the Jolokia receiver's jmx_exporter rules.
+JMX_EXPORTER_VERSION=1.0.1
+JMX_EXPORTER_SHA256=7d61f737fd661610ccc14aea79764faa1ea94a340cbc8f0029b3d2edea3d80c1
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
@@ -52,6 +56,14 @@ if ! echo "$JOLOKIA_AGENT_SHA256  $agent_jar" | sha256sum -c --status 2>/dev/nul
   mkdir -p "$agent_dir"
   cp "$HOME/.m2/repository/org/jolokia/jolokia-agent-jvm/$JOLOKIA_AGENT_VERSION/jolokia-agent-jvm-$JOLOKIA_AGENT_VERSION-javaagent.jar" "$agent_jar"
   echo "$JOLOKIA_AGENT_SHA256  $agent_jar" | sha256sum -c --quiet
+fi
+jmx_exporter_jar=.cache/jmx_exporter/jmx_prometheus_javaagent-$JMX_EXPORTER_VERSION.jar
+if ! echo "$JMX_EXPORTER_SHA256  $jmx_exporter_jar" | sha256sum -c --status 2>/dev/null; then
+  echo "install-deps: fetching io.prometheus.jmx:jmx_prometheus_javaagent:$JMX_EXPORTER_VERSION"
+  mvn -q -B dependency:get -Dtransitive=false -Dartifact=io.prometheus.jmx:jmx_prometheus_javaagent:$JMX_EXPORTER_VERSION
+  mkdir -p "$(dirname "$jmx_exporter_jar")"
+  cp "$HOME/.m2/repository/io/prometheus/jmx/jmx_prometheus_javaagent/$JMX_EXPORTER_VERSION/jmx_prometheus_javaagent-$JMX_EXPORTER_VERSION.jar" "$jmx_exporter_jar"
+  echo "$JMX_EXPORTER_SHA256  $jmx_exporter_jar" | sha256sum -c --quiet
 fi
 # Libraries the test JVMs run (commons-pool2, ...), pinned in internal/testenv/java/pom.xml.
 deps_dir=.cache/java-deps

@@ -128,3 +128,15 @@ func TestShippedMoalogScrapeIsBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestShippedConfigsDropScopeLabels: every shipped collector config serves
+// :9090 without the otel_scope_* labels (TestDashboardsLiveFullStack checks
+// the page itself).
+func TestShippedConfigsDropScopeLabels(t *testing.T) {
+	root := testenv.RepoRoot()
+	for _, path := range []string{"otelcol.yaml", "compose/otelcol.yaml", "bench/config/base.yaml"} {
+		cfg := loadYAML(t, filepath.Join(root, path))
+		prom, _ := cfg["exporters"].(map[string]any)["prometheus"].(map[string]any)
+		require.Equal(t, true, prom["without_scope_info"], "%s: exporters::prometheus::without_scope_info", path)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/moalog/platform-collector/internal/stackcheck"
@@ -282,6 +283,17 @@ func seriesOf(families map[string]*dto.MetricFamily, target map[string]string) [
 	}
 	slices.Sort(out)
 	return out
+}
+
+// waitForSeries polls /metrics until target's series are want (a target
+// back after a restart has its full set again).
+func (c *collector) waitForSeries(t *testing.T, target map[string]string, want []string, timeout time.Duration) {
+	t.Helper()
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		families, err := c.scrape()
+		require.NoError(ct, err)
+		assert.Equal(ct, want, seriesOf(families, target))
+	}, timeout, 250*time.Millisecond, "the full set of %v", target)
 }
 
 // scrapeOwn tells the series a scrape reports about itself, which a failed

@@ -100,22 +100,7 @@ func TestStalenessAcrossSIGHUP(t *testing.T) {
 	redis := testenv.StartRedis(t, testenv.RedisOptions{})
 	redis.CLI(t, "SET", "k", "v")
 	config := filepath.Join(t.TempDir(), "otelcol.yaml")
-	require.NoError(t, os.WriteFile(config, []byte(strings.ReplaceAll(`
-receivers:
-  redis:
-    endpoint: ADDR
-    collection_interval: 1s
-exporters:
-  prometheus:
-    endpoint: 127.0.0.1:9090
-extensions:
-  health_check:
-    endpoint: 127.0.0.1:13133
-service:
-  extensions: [health_check]
-  pipelines:
-    metrics: {receivers: [redis], exporters: [prometheus]}
-`, "ADDR", redis.Addr)), 0o600))
+	writeConfig(t, config, "redis", "{endpoint: "+redis.Addr+", collection_interval: 1s}")
 	c := startCollector(t, config)
 	id := map[string]string{"job": "redis", "instance": redis.Addr}
 	c.waitForSample(t, "redis_db_keys", with(id, "db", "0"), equals(1), 20*time.Second)
@@ -133,23 +118,21 @@ service:
 	assert.Less(t, took, 3*time.Second, "within two 1s intervals, and a second for a loaded machine")
 	redis.Restart(t)
 	redis.CLI(t, "SET", "k", "v")
-	require.EventuallyWithT(t, func(ct *assert.CollectT) {
-		families, err := c.scrape()
-		require.NoError(ct, err)
-		assert.Equal(ct, before, seriesOf(families, id))
-	}, 20*time.Second, 250*time.Millisecond, "the full set is back")
+	c.waitForSeries(t, id, before, 20*time.Second)
 }
 
 func writeScrapeConfig(t *testing.T, path, job, target string) {
 	t.Helper()
-	config := strings.NewReplacer("JOB", job, "TARGET", target).Replace(`
+	writeConfig(t, path, "prometheus", "{config: {scrape_configs: [{job_name: "+job+", scrape_interval: 1s, static_configs: [{targets: ["+target+"]}]}]}}")
+}
+
+// writeConfig writes a collector config whose one receiver (its name and
+// settings as a YAML flow mapping) feeds the Prometheus exporter.
+func writeConfig(t *testing.T, path, receiver, settings string) {
+	t.Helper()
+	config := strings.NewReplacer("RECEIVER", receiver, "SETTINGS", settings).Replace(`
 receivers:
-  prometheus:
-    config:
-      scrape_configs:
-        - job_name: JOB
-          scrape_interval: 1s
-          static_configs: [{targets: [TARGET]}]
+  RECEIVER: SETTINGS
 exporters:
   prometheus:
     endpoint: 127.0.0.1:9090
@@ -162,7 +145,7 @@ service:
     metrics:
       readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: 8888}}}}]
   pipelines:
-    metrics: {receivers: [prometheus], exporters: [prometheus]}
+    metrics: {receivers: [RECEIVER], exporters: [prometheus]}
 `)
 	require.NoError(t, os.WriteFile(path, []byte(config), 0o600))
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/moalog/platform-collector/internal/stackcheck"
 	"github.com/moalog/platform-collector/internal/testenv"
@@ -135,11 +134,7 @@ func TestPlatform(t *testing.T) {
 			}
 
 			target.restart(t)
-			require.EventuallyWithT(t, func(ct *assert.CollectT) {
-				families, err := c.scrape()
-				require.NoError(ct, err)
-				assert.Equal(ct, before, seriesOf(families, target.id))
-			}, settle, 250*time.Millisecond, "the full set is back")
+			c.waitForSeries(t, target.id, before, settle)
 		})
 	}
 }

@@ -4,10 +4,15 @@
 package metrictest
 
 import (
+	"context"
+	"errors"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/otlptranslator"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 )
@@ -97,4 +102,50 @@ func PrometheusName(m pmetric.Metric) (string, error) {
 		}
 	}
 	return (&otlptranslator.MetricNamer{WithMetricSuffixes: true}).Build(tm)
+}
+
+// RefusingSink is a consumer.Metrics that keeps what it accepts and, while
+// refusing, refuses everything (keeping it apart) as the memory_limiter does
+// while memory is high.
+type RefusingSink struct {
+	mu       sync.Mutex
+	refusing bool
+	accepted []pmetric.Metrics
+	refused  []pmetric.Metrics
+}
+
+// ConsumeMetrics accepts or refuses md.
+func (s *RefusingSink) ConsumeMetrics(_ context.Context, md pmetric.Metrics) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refusing {
+		s.refused = append(s.refused, md)
+		return errors.New("data refused due to high memory usage")
+	}
+	s.accepted = append(s.accepted, md)
+	return nil
+}
+
+// Capabilities: the sink does not change what it gets.
+func (s *RefusingSink) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+
+// Refuse turns refusing on or off.
+func (s *RefusingSink) Refuse(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refusing = on
+}
+
+// Accepted returns what the sink accepted so far.
+func (s *RefusingSink) Accepted() []pmetric.Metrics {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.accepted)
+}
+
+// Refused returns what the sink refused so far.
+func (s *RefusingSink) Refused() []pmetric.Metrics {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.refused)
 }

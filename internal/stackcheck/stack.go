@@ -46,6 +46,9 @@ type StackOptions struct {
 	// FluxpayAgent is the Jolokia agent of the fluxpay-engine stand-in (default
 	// the 2.4.2 JVM agent, like the rate limiter's), so a test can cover both.
 	FluxpayAgent testenv.JolokiaAgent
+	// RuleFiles are rule files Prometheus loads besides compose's rules/*.yml,
+	// e.g. the opt-in exporter-compat rules.
+	RuleFiles []string
 	// ExtraConfigs are config sources layered over everything else, e.g.
 	// "file:testdata/more-metrics.yaml", the way a user adds their own.
 	ExtraConfigs []string
@@ -195,6 +198,10 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 	s.CollectorMetrics = "http://" + metricsAddr + "/metrics"
 	s.CollectorHealth = "http://" + healthAddr + "/"
 
+	ruleFiles, err := filepath.Glob(filepath.Join(root, "compose", "prometheus", "rules", "*.yml"))
+	if err != nil || len(ruleFiles) == 0 {
+		t.Fatalf("the alert rules under compose/prometheus/rules: %v", err)
+	}
 	promAddr := ""
 	if opts.FixedPorts {
 		promAddr = opts.PrometheusAddr
@@ -203,7 +210,7 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 		Job:            "otelcol",
 		HonorLabels:    true,
 		ScrapeInterval: durationOr(opts.PrometheusScrapeInterval, time.Second),
-		RuleFiles:      []string{filepath.Join(root, "compose", "prometheus", "rules", "platform-alerts.yml")},
+		RuleFiles:      append(ruleFiles, opts.RuleFiles...),
 		ListenAddress:  promAddr,
 		Retention:      opts.Retention,
 	})

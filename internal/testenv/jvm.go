@@ -127,6 +127,11 @@ func Jolokia2AgentJar() string {
 	return filepath.Join(CacheDir(), "jolokia", jolokia2AgentJarName)
 }
 
+// JMXExporterJar is Maven Central's io.prometheus.jmx:jmx_prometheus_javaagent:1.0.1.
+func JMXExporterJar() string {
+	return filepath.Join(CacheDir(), "jmx_exporter", "jmx_prometheus_javaagent-1.0.1.jar")
+}
+
 // DefaultJVMArgs are the JVM flags every test JVM starts with; ExtraArgs come
 // after them and may override them. sun.net.httpserver.nodelay stays at the
 // JDK default (false) so latency is measured against the real default.
@@ -198,6 +203,11 @@ type JVMOptions struct {
 	// -XX:+UseSerialGC (HotSpot refuses two): GCSerial (default), GCG1,
 	// GCParallel or GCZ. Memory pool and collector MBean names differ per GC.
 	GC GC
+	// JMXExporter also runs Prometheus' jmx_exporter java agent 1.0.1
+	// (.cache/jmx_exporter/, fetched by scripts/install-deps.sh) in the same
+	// JVM, on JVM.JMXExporterURL, with this config file content (YAML; "{}"
+	// is its default catch-all). Works with every Agent.
+	JMXExporter string
 	// CommonsPool2 also runs java/pool/CommonsPool2App.java: a real
 	// commons-pool2 GenericObjectPool registered as
 	// org.apache.commons.pool2:type=GenericObjectPool,name=redis-pool.
@@ -216,6 +226,11 @@ type JVM struct {
 	// KafkaBootstrap is AppKafkaClient's bootstrap.servers: a loopback
 	// address where nothing listens.
 	KafkaBootstrap string
+	// JMXExporterURL is jmx_exporter's http://127.0.0.1:<port>/metrics and
+	// JMXExporterConfig its config file (with JVMOptions.JMXExporter).
+	// jmx_exporter reloads the file at its next scrape when the file's
+	// modification time moves forward.
+	JMXExporterURL, JMXExporterConfig string
 
 	opts   JVMOptions
 	client *http.Client
@@ -270,6 +285,14 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 	}
 	args = append(args, opts.ExtraArgs...)
 	dir := t.TempDir()
+	var jmxExporterURL, jmxExporterConfig string
+	if opts.JMXExporter != "" {
+		jar := requireFile(t, JMXExporterJar())
+		jmxPort := FreePort(t)
+		jmxExporterConfig = writeFile(t, filepath.Join(dir, "jmx_exporter.yaml"), opts.JMXExporter)
+		args = append(args, "-javaagent:"+jar+"="+Addr(jmxPort)+":"+jmxExporterConfig)
+		jmxExporterURL = "http://" + Addr(jmxPort) + "/metrics"
+	}
 	policyFile := ""
 	if opts.Policy != "" {
 		policyFile = writeFile(t, filepath.Join(dir, "jolokia-access.xml"), opts.Policy)
@@ -368,6 +391,9 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 
 		TomcatPort:     tomcatPort,
 		KafkaBootstrap: kafkaBootstrap,
+		JMXExporterURL: jmxExporterURL,
+
+		JMXExporterConfig: jmxExporterConfig,
 	}
 	j.WaitReady(t)
 	return j

@@ -46,6 +46,9 @@ type Config struct {
 	// Presets are names of embedded metric sets (presets/<name>.yaml).
 	Presets []string       `mapstructure:"presets"`
 	Metrics []MetricConfig `mapstructure:"metrics"`
+	// JMXExporter is a jmx_exporter config (rules, includeObjectNames, ...)
+	// pasted as it is; see jmxrules.go.
+	JMXExporter *JMXExporterConfig `mapstructure:"jmx_exporter"`
 
 	// Shard makes this receiver scrape only its share of the targets when
 	// several collector replicas split one fleet.
@@ -180,10 +183,7 @@ func (cfg *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("`proxy_url`: %w", err))
 		}
 	}
-	defs, err := cfg.metricDefinitions()
-	if err != nil {
-		errs = append(errs, err)
-	} else if _, err := compilePlan(defs); err != nil {
+	if _, err := cfg.compile(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -13,6 +13,8 @@ import (
 type plan struct {
 	requests []planRequest
 	metrics  []metricInfo
+	// jmx is the jmx_exporter block's engine (jmxread.go), nil without one.
+	jmx *jmxEngine
 	// body and slots are the bulk read with every MBean in one entry.
 	body  []byte
 	slots []slot

@@ -58,6 +58,21 @@ func TestAppPresetPrometheusNames(t *testing.T) {
 // (a measured time, different at every scrape).
 func prometheusSeries(t *testing.T, md pmetric.Metrics) []string {
 	t.Helper()
+	var out []string
+	for _, line := range strings.Split(string(exporterText(t, md)), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "jolokia_scrape_duration") {
+			continue
+		}
+		out = append(out, line)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// exporterText runs md through the collector's Prometheus exporter (default
+// settings) and returns its /metrics body.
+func exporterText(t *testing.T, md pmetric.Metrics) []byte {
+	t.Helper()
 	port := testenv.FreePort(t)
 	f := prometheusexporter.NewFactory()
 	cfg := f.CreateDefaultConfig().(*prometheusexporter.Config)
@@ -72,13 +87,5 @@ func prometheusSeries(t *testing.T, md pmetric.Metrics) []string {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	var out []string
-	for _, line := range strings.Split(string(body), "\n") {
-		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "jolokia_scrape_duration") {
-			continue
-		}
-		out = append(out, line)
-	}
-	sort.Strings(out)
-	return out
+	return body
 }

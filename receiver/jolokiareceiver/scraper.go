@@ -60,6 +60,7 @@ type targetScraper struct {
 	slots []slot
 	split []bool
 	names nameCache
+	jmx   *jmxState
 	// entryErrors is the last error per request and attribute list, to log changes only.
 	entryErrors map[string]string
 	// stale marks the series this target stopped producing (an unregistered
@@ -68,11 +69,7 @@ type targetScraper struct {
 }
 
 func newScraper(cfg *Config, settings receiver.Settings) (*jolokiaScraper, error) {
-	defs, err := cfg.metricDefinitions()
-	if err != nil {
-		return nil, err
-	}
-	p, err := compilePlan(defs)
+	p, err := cfg.compile()
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +104,7 @@ func newScraper(cfg *Config, settings receiver.Settings) (*jolokiaScraper, error
 			split:       make([]bool, len(p.requests)),
 			entryErrors: map[string]string{},
 			names:       nameCache{},
+			jmx:         newJMXState(p.jmx),
 		}
 		if t.ProxyTarget != nil {
 			ts.name = t.Endpoint + " -> " + t.ProxyTarget.URL
@@ -226,6 +224,9 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 			}
 			results = newConverter(s.plan, sm, start, now, t.names).convert(entries, t.slots)
 			t.start = start
+			err = s.scrapeJMX(ctx, t, sm, now)
+		}
+		if err == nil {
 			err = serieslimit.Check(md, s.cfg.MaxSeries)
 		}
 		return err

@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -351,4 +352,32 @@ func TestMaxSeries(t *testing.T) {
 	assert.Contains(t, logs.All()[0].ContextMap()["error"],
 		fmt.Sprintf("jolokia %s/jolokia: the scrape produced ", good.URL))
 	assert.Contains(t, logs.All()[0].ContextMap()["error"], fmt.Sprintf("series, over `max_series` (%d), most from jvm.", series-5))
+}
+
+// The pipeline refuses the scrape that marks a dead target's series stale
+// (the memory_limiter does while memory is high): the next scrape of that
+// target sends the stale points again.
+func TestRefusedStalePointsAreSentAgain(t *testing.T) {
+	agent := recordedAgent(t)
+	cfg := createDefaultConfig()
+	cfg.Username, cfg.Password = "monitor", "hunter2"
+	cfg.Endpoint = agent.URL + "/jolokia"
+	cfg.CollectionInterval = 50 * time.Millisecond
+	cfg.InitialDelay = 0
+	sink := new(metrictest.RefusingSink)
+	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(componentType), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	defer func() { require.NoError(t, r.Shutdown(context.Background())) }()
+	require.Eventually(t, func() bool { return len(sink.Accepted()) > 0 }, 5*time.Second, 10*time.Millisecond)
+
+	sink.Refuse(true)
+	agent.Close()
+	require.Eventually(t, func() bool {
+		return slices.ContainsFunc(sink.Refused(), func(md pmetric.Metrics) bool { return len(metrictest.Stale(md)) > 0 })
+	}, 5*time.Second, 10*time.Millisecond, "the scrape with the stale points is refused")
+	before := len(sink.Accepted())
+	sink.Refuse(false)
+	require.Eventually(t, func() bool { return len(sink.Accepted()) > before }, 5*time.Second, 10*time.Millisecond)
+	assert.Contains(t, metrictest.Stale(sink.Accepted()[before]), "process.uptime", "sent again after the refusal")
 }
