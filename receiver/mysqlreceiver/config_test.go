@@ -137,6 +137,9 @@ func TestValidate(t *testing.T) {
 		{"udp", func(c *Config) { c.Transport = "udp" }, "`transport` \"udp\" is not supported for mysql localhost:3306: use tcp or unix"},
 		{"no username", func(c *Config) { c.Username = "" },
 			"mysql localhost:3306: `username` must be set: the monitoring user (see the GRANT statements in the receiver's README)"},
+		{"limits of a scrape", func(c *Config) { c.MaxScrapeBytes = 1024; c.MaxSeries = -1 },
+			"`max_series` must be positive, or 0 to turn the limit off (default 5000), got -1\n" +
+				"mysql localhost:3306: `max_scrape_bytes` must be at least 65536 (default 33554432), got 1024"},
 		{"bad statement limits", func(c *Config) {
 			c.StatementEvents = StatementEventsConfig{DigestTextLimit: 0, Limit: -1, TimeLimit: time.Millisecond}
 		},

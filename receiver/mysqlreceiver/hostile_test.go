@@ -7,8 +7,11 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/x509"
 	"encoding/pem"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -189,4 +192,49 @@ func FuzzServerReplies(f *testing.F) {
 		require.NoError(t, err)
 		require.NotContains(t, string(server.Received()), hostilePassword)
 	})
+}
+
+// TestServerPublicKeyFile: with `server_public_key_file`, a full
+// authentication without TLS goes ahead, the password encrypted with that
+// key: the server holding its private half reads it, and the login works.
+func TestServerPublicKeyFile(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	require.NoError(t, err)
+	keyFile := filepath.Join(t.TempDir(), "public_key.pem")
+	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600))
+
+	server := fakemysql.Start(t, 5*time.Second, fakemysql.Greeting("caching_sha2_password"),
+		fakemysql.Turn([]byte{authMoreData, performFullAuthentication}), fakemysql.Turn(fakemysql.OK), fakemysql.ResultSet("Uptime", "5"))
+	cfg := createDefaultConfig().(*Config)
+	cfg.Endpoint = server.Addr()
+	cfg.Username = "otel"
+	cfg.Password = hostilePassword
+	cfg.ServerPublicKeyFile = keyFile
+	s := newScraper(cfg, newNopSettings())
+	require.NoError(t, s.start(context.Background(), nil))
+	t.Cleanup(func() { _ = s.shutdown(context.Background()) })
+	md, err := s.scrape(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), points(md)["mysql.up"])
+
+	// The third client packet (sequence 3) is the password, XORed with the
+	// scramble and encrypted with the configured key.
+	got := server.Received()
+	var encrypted []byte
+	for len(got) >= 4 {
+		n := int(got[0]) | int(got[1])<<8 | int(got[2])<<16
+		if got[3] == 3 {
+			encrypted = got[4 : 4+n]
+		}
+		got = got[4+n:]
+	}
+	require.NotNil(t, encrypted)
+	plain, err := rsa.DecryptOAEP(sha1.New(), nil, key, encrypted, nil)
+	require.NoError(t, err)
+	for i := range plain {
+		plain[i] ^= fakemysql.Scramble[i%len(fakemysql.Scramble)]
+	}
+	assert.Equal(t, hostilePassword+"\x00", string(plain))
 }
