@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 // Server is a MySQL server in the test process that speaks framed
@@ -24,37 +26,24 @@ import (
 // length longer than what follows sends a cut packet. A client silent for
 // idle is hung up on.
 type Server struct {
-	ln    net.Listener
+	addr  string
 	idle  time.Duration
 	turns [][]byte
 	mu    sync.Mutex
 	got   bytes.Buffer // every byte the clients sent
-	conns []net.Conn
-	wg    sync.WaitGroup
 }
 
+// Start serves turns on a free loopback port until the test ends (a client
+// that panicked never closes its side: cleanup closes every connection).
 func Start(t testing.TB, idle time.Duration, turns ...[]byte) *Server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &Server{ln: ln, idle: idle, turns: turns}
-	s.wg.Add(1)
-	go s.accept()
-	t.Cleanup(func() {
-		ln.Close()
-		s.mu.Lock()
-		for _, c := range s.conns {
-			c.Close() // a client that panicked never closes its side
-		}
-		s.mu.Unlock()
-		s.wg.Wait()
-	})
+	s := &Server{idle: idle, turns: turns}
+	s.addr = testenv.ServeTCP(t, s.serve)
 	return s
 }
 
-func (s *Server) Addr() string { return s.ln.Addr().String() }
+// Addr is the server's host:port.
+func (s *Server) Addr() string { return s.addr }
 
 // Received is everything clients sent so far.
 func (s *Server) Received() []byte {
@@ -63,23 +52,7 @@ func (s *Server) Received() []byte {
 	return bytes.Clone(s.got.Bytes())
 }
 
-func (s *Server) accept() {
-	defer s.wg.Done()
-	for {
-		conn, err := s.ln.Accept()
-		if err != nil {
-			return
-		}
-		s.mu.Lock()
-		s.conns = append(s.conns, conn)
-		s.mu.Unlock()
-		s.wg.Add(1)
-		go s.serve(conn)
-	}
-}
-
 func (s *Server) serve(conn net.Conn) {
-	defer s.wg.Done()
 	defer conn.Close()
 	s.sendTurn(conn, s.turns[0], 0)
 	for i := 1; ; i++ {
