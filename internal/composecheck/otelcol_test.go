@@ -117,10 +117,10 @@ func TestShippedMoalogScrapeIsBounded(t *testing.T) {
 	for _, path := range []string{
 		filepath.Join(testenv.RepoRoot(), "otelcol.yaml"),
 		filepath.Join(composeDir(), "otelcol.yaml"),
-		filepath.Join(testenv.RepoRoot(), "bench", "config", "prometheus.yaml"),
+		filepath.Join(testenv.RepoRoot(), "bench", "config", "promscrape.yaml"),
 	} {
 		cfg := loadYAML(t, path)
-		moalog := cfg["receivers"].(map[string]any)["prometheus/moalog"].(map[string]any)
+		moalog := cfg["receivers"].(map[string]any)["promscrape/moalog"].(map[string]any)
 		for _, sc := range moalog["config"].(map[string]any)["scrape_configs"].([]any) {
 			scrape := sc.(map[string]any)
 			require.Equal(t, "16MB", scrape["body_size_limit"], path)

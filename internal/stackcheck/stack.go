@@ -147,7 +147,7 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 
 	// Override the targets' addresses of the receivers the config has.
 	overrides := map[string][]string{
-		"prometheus/moalog":    {fmt.Sprintf(`receivers::prometheus/moalog::config::scrape_configs: [{job_name: moalog-server, scrape_interval: %s, static_configs: [{targets: ["%s"]}]}]`, durationOr(opts.CollectionInterval, 5*time.Second), moalogAddr)},
+		"promscrape/moalog":    {fmt.Sprintf(`receivers::promscrape/moalog::config::scrape_configs: [{job_name: moalog-server, scrape_interval: %s, static_configs: [{targets: ["%s"]}]}]`, durationOr(opts.CollectionInterval, 5*time.Second), moalogAddr)},
 		"jolokia/rate-limiter": {`receivers::jolokia/rate-limiter::endpoint: ` + s.RateLimiter.Endpoint},
 		"jolokia/fluxpay": {
 			`receivers::jolokia/fluxpay::endpoint: ` + s.Fluxpay.Endpoint,
@@ -175,7 +175,7 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 		for _, o := range overrides[name] {
 			args = append(args, "--config", "yaml:"+o)
 		}
-		if opts.CollectionInterval > 0 && name != "prometheus/moalog" {
+		if opts.CollectionInterval > 0 && name != "promscrape/moalog" {
 			args = append(args, "--config", fmt.Sprintf("yaml:receivers::%s::collection_interval: %s", name, opts.CollectionInterval))
 		}
 	}
