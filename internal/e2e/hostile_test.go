@@ -107,18 +107,22 @@ func hostileCases() []hostileCase {
 				reply := fmt.Sprintf("$%d\r\n%s\r\n", info.Len(), info.String())
 				return serveRESP(t, func(string) string { return reply })
 			}},
-		{name: "moalog /metrics: 65 KB of gzip inflating to 64 MiB", receiver: "promscrape/bomb", up: "up", instance: same, reason: "the body is larger than body_size_limit",
+		{name: "moalog /metrics: 64 MiB (65 KB of gzip when asked for it)", receiver: "promscrape/bomb", up: "up", instance: same, reason: "body_size_limit",
 			block: `{config: {scrape_configs: [{job_name: bomb, scrape_interval: 1s, body_size_limit: 16MB, sample_limit: 5000, static_configs: [{targets: [ENDPOINT]}]}]}}`,
 			start: func(t *testing.T) string {
+				plain := []byte("# " + strings.Repeat("x", 64<<20) + "\n")
 				var zipped bytes.Buffer
 				zw := gzip.NewWriter(&zipped)
-				_, _ = zw.Write([]byte("# " + strings.Repeat("x", 64<<20) + "\n"))
+				_, _ = zw.Write(plain)
 				require.NoError(t, zw.Close())
-				body := zipped.Bytes()
-				return strings.TrimPrefix(serveHTTP(t, func(w http.ResponseWriter, _ *http.Request) {
-					w.Header().Set("Content-Encoding", "gzip")
+				return strings.TrimPrefix(serveHTTP(t, func(w http.ResponseWriter, r *http.Request) {
 					w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-					_, _ = w.Write(body)
+					if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+						w.Header().Set("Content-Encoding", "gzip")
+						_, _ = w.Write(zipped.Bytes())
+						return
+					}
+					_, _ = w.Write(plain)
 				}), "http://")
 			}},
 	}
