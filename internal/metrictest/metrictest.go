@@ -10,8 +10,11 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"testing"
+	"time"
 
 	"github.com/prometheus/otlptranslator"
+	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -129,23 +132,32 @@ func (s *RefusingSink) ConsumeMetrics(_ context.Context, md pmetric.Metrics) err
 // Capabilities: the sink does not change what it gets.
 func (s *RefusingSink) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
 
-// Refuse turns refusing on or off.
-func (s *RefusingSink) Refuse(on bool) {
+// AfterRefusedStale waits for a first accepted batch, then refuses everything,
+// runs kill (the target dies), waits until a refused batch carried stale
+// points, accepts again and returns the next batch it accepts.
+func (s *RefusingSink) AfterRefusedStale(t testing.TB, kill func()) pmetric.Metrics {
+	t.Helper()
+	const wait, tick = 10 * time.Second, 10 * time.Millisecond
+	require.Eventually(t, func() bool { return len(s.snapshot(&s.accepted)) > 0 }, wait, tick)
+	s.setRefusing(true)
+	kill()
+	require.Eventually(t, func() bool {
+		return slices.ContainsFunc(s.snapshot(&s.refused), func(md pmetric.Metrics) bool { return len(Stale(md)) > 0 })
+	}, wait, tick, "a refused batch carried the stale points")
+	before := len(s.snapshot(&s.accepted))
+	s.setRefusing(false)
+	require.Eventually(t, func() bool { return len(s.snapshot(&s.accepted)) > before }, wait, tick)
+	return s.snapshot(&s.accepted)[before]
+}
+
+func (s *RefusingSink) setRefusing(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refusing = on
 }
 
-// Accepted returns what the sink accepted so far.
-func (s *RefusingSink) Accepted() []pmetric.Metrics {
+func (s *RefusingSink) snapshot(list *[]pmetric.Metrics) []pmetric.Metrics {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.accepted)
-}
-
-// Refused returns what the sink refused so far.
-func (s *RefusingSink) Refused() []pmetric.Metrics {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.refused)
+	return slices.Clone(*list)
 }

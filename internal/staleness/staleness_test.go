@@ -234,30 +234,15 @@ func TestStalePointKeepsWhatTheExporterChecks(t *testing.T) {
 	sm.Scope().SetVersion("1.2")
 	sm.Scope().Attributes().PutStr("scope.attr", "x")
 	sm.SetSchemaUrl("https://opentelemetry.io/schemas/1.9.0")
-	ms := sm.Metrics()
-	gauge := ms.AppendEmpty()
+	gauge := sm.Metrics().AppendEmpty()
 	gauge.SetName("g")
 	gauge.SetEmptyGauge().DataPoints().AppendEmpty().Attributes().PutInt("n", 7)
-	counter := ms.AppendEmpty()
-	counter.SetName("counter")
-	counter.SetEmptySum().SetIsMonotonic(true)
-	counter.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
-	counter.Sum().DataPoints().AppendEmpty()
-	updown := ms.AppendEmpty()
-	updown.SetName("updown")
-	updown.SetEmptySum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
-	updown.Sum().DataPoints().AppendEmpty()
-	histogram := ms.AppendEmpty()
-	histogram.SetName("h")
-	histogram.SetEmptyHistogram().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
-	histogram.Histogram().DataPoints().AppendEmpty()
-	exponential := ms.AppendEmpty()
-	exponential.SetName("eh")
-	exponential.SetEmptyExponentialHistogram().SetAggregationTemporality(pmetric.AggregationTemporalityDelta)
-	exponential.ExponentialHistogram().DataPoints().AppendEmpty()
-	summary := ms.AppendEmpty()
-	summary.SetName("s")
-	summary.SetEmptySummary().DataPoints().AppendEmpty()
+	addEveryMetricType(md)
+	for _, m := range sm.Metrics().All() {
+		if m.Type() == pmetric.MetricTypeExponentialHistogram {
+			m.ExponentialHistogram().SetAggregationTemporality(pmetric.AggregationTemporalityDelta)
+		}
+	}
 
 	tracker := New()
 	tracker.Mark(md, 1)
@@ -298,12 +283,12 @@ func TestStalePointKeepsWhatTheExporterChecks(t *testing.T) {
 		got[m.Name()] = s
 	})
 	assert.Equal(t, map[string]shape{
-		"g":       {typ: pmetric.MetricTypeGauge, attrs: "{n=7}"},
-		"counter": {typ: pmetric.MetricTypeSum, temporality: pmetric.AggregationTemporalityCumulative, monotonic: true, timestamp: 2},
-		"updown":  {typ: pmetric.MetricTypeSum, temporality: pmetric.AggregationTemporalityCumulative, timestamp: 2},
-		"h":       {typ: pmetric.MetricTypeHistogram, temporality: pmetric.AggregationTemporalityCumulative},
-		"eh":      {typ: pmetric.MetricTypeExponentialHistogram, temporality: pmetric.AggregationTemporalityDelta},
-		"s":       {typ: pmetric.MetricTypeSummary},
+		"g":            {typ: pmetric.MetricTypeGauge, attrs: "{n=7}"},
+		"app.requests": {typ: pmetric.MetricTypeSum, temporality: pmetric.AggregationTemporalityCumulative, monotonic: true, timestamp: 2},
+		"app.pending":  {typ: pmetric.MetricTypeSum, temporality: pmetric.AggregationTemporalityCumulative, timestamp: 2},
+		"app.latency":  {typ: pmetric.MetricTypeHistogram, temporality: pmetric.AggregationTemporalityCumulative},
+		"app.size":     {typ: pmetric.MetricTypeExponentialHistogram, temporality: pmetric.AggregationTemporalityDelta},
+		"app.wait":     {typ: pmetric.MetricTypeSummary},
 	}, got)
 }
 

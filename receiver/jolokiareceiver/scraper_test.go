@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +17,6 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -286,15 +284,6 @@ func TestRefusedStalePointsAreSentAgain(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
 	defer func() { require.NoError(t, r.Shutdown(context.Background())) }()
-	require.Eventually(t, func() bool { return len(sink.Accepted()) > 0 }, 5*time.Second, 10*time.Millisecond)
-
-	sink.Refuse(true)
-	agent.Close()
-	require.Eventually(t, func() bool {
-		return slices.ContainsFunc(sink.Refused(), func(md pmetric.Metrics) bool { return len(metrictest.Stale(md)) > 0 })
-	}, 5*time.Second, 10*time.Millisecond, "the scrape with the stale points is refused")
-	before := len(sink.Accepted())
-	sink.Refuse(false)
-	require.Eventually(t, func() bool { return len(sink.Accepted()) > before }, 5*time.Second, 10*time.Millisecond)
-	assert.Contains(t, metrictest.Stale(sink.Accepted()[before]), "process.uptime", "sent again after the refusal")
+	next := sink.AfterRefusedStale(t, agent.Close)
+	assert.Contains(t, metrictest.Stale(next), "process.uptime", "sent again after the refusal")
 }

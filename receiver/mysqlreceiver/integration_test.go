@@ -376,6 +376,9 @@ func TestIntegrationReceiverThroughFactory(t *testing.T) {
 		cfg.Username = monitorUser
 		cfg.Password = monitorPassword
 		cfg.CollectionInterval = 100 * time.Millisecond
+		// Without it a scrape is bounded by the 100ms interval, which a
+		// loaded machine exceeds (the live server then reads as down).
+		cfg.Timeout = 5 * time.Second
 		sink := new(consumertest.MetricsSink)
 		r, err := f.CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
 		require.NoError(t, err)

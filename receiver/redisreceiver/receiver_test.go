@@ -2,7 +2,6 @@ package redisreceiver
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 
@@ -10,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -72,17 +70,7 @@ func TestRefusedStalePointsAreSentAgain(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
 	t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })
-	require.Eventually(t, func() bool { return len(sink.Accepted()) > 0 }, 10*time.Second, 10*time.Millisecond)
-
-	sink.Refuse(true)
-	srv.Kill()
-	require.Eventually(t, func() bool {
-		return slices.ContainsFunc(sink.Refused(), func(md pmetric.Metrics) bool { return len(metrictest.Stale(md)) > 0 })
-	}, 10*time.Second, 10*time.Millisecond, "the scrape with the stale points is refused")
-	before := len(sink.Accepted())
-	sink.Refuse(false)
-	require.Eventually(t, func() bool { return len(sink.Accepted()) > before }, 10*time.Second, 10*time.Millisecond)
-	next := sink.Accepted()[before]
+	next := sink.AfterRefusedStale(t, srv.Kill)
 	assert.Contains(t, metrictest.Stale(next), "redis.memory.used", "sent again after the refusal")
 	assert.Equal(t, map[string]float64{"redis.up": 0}, points(next))
 }
