@@ -17,17 +17,28 @@ import (
 // jolokiaReceiver runs every target on its own schedule and delivers each
 // target's metrics as soon as its scrape ends: a slow or dead target never
 // delays the others' data (a scraperhelper controller would hand all targets
-// to the pipeline together, after the slowest). At most max_concurrency
-// targets are scraped at the same time.
+// to the pipeline together, after the slowest).
+//
+// At most max_concurrency targets whose last scrape worked, and as many whose
+// last scrape failed (or that were not scraped yet), are scraped at the same
+// time: targets that are down (black-holed, they hold a slot for the whole
+// `timeout`) wait for each other, never for or in front of live ones. A down
+// target is retried after 1, 2, then 4 intervals (maxBackoffIntervals) and
+// reported down in between.
 type jolokiaReceiver struct {
 	cfg     *Config
 	scraper *jolokiaScraper
 	next    consumer.Metrics
 	obs     *receiverhelper.ObsReport
-	sem     chan struct{}
+	live    chan struct{}
+	down    chan struct{}
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
+
+// maxBackoffIntervals is the longest wait, in intervals, between two tries
+// of a down target.
+const maxBackoffIntervals = 4
 
 func newReceiver(cfg *Config, set receiver.Settings, next consumer.Metrics) (*jolokiaReceiver, error) {
 	s, err := newScraper(cfg, set)
@@ -42,7 +53,8 @@ func newReceiver(cfg *Config, set receiver.Settings, next consumer.Metrics) (*jo
 	if err != nil {
 		return nil, err
 	}
-	return &jolokiaReceiver{cfg: cfg, scraper: s, next: next, obs: obs, sem: make(chan struct{}, cfg.MaxConcurrency)}, nil
+	return &jolokiaReceiver{cfg: cfg, scraper: s, next: next, obs: obs,
+		live: make(chan struct{}, cfg.MaxConcurrency), down: make(chan struct{}, cfg.MaxConcurrency)}, nil
 }
 
 func (r *jolokiaReceiver) Start(ctx context.Context, host component.Host) error {
@@ -86,10 +98,7 @@ func (r *jolokiaReceiver) sendStaleMarkers(ctx context.Context) {
 	if md.DataPointCount() == 0 {
 		return
 	}
-	obsCtx := r.obs.StartMetricsOp(ctx)
-	err := r.next.ConsumeMetrics(obsCtx, md)
-	r.obs.EndMetricsOp(obsCtx, "jolokia", md.DataPointCount(), err)
-	if err != nil {
+	if err := r.consume(ctx, md); err != nil {
 		r.scraper.logger.Warn("the pipeline refused the stale markers sent at shutdown: the store keeps this replica's series until its lookback ends", zap.Error(err))
 	}
 }
@@ -105,8 +114,19 @@ func (r *jolokiaReceiver) run(ctx context.Context, t *targetScraper) {
 	}
 	ticker := time.NewTicker(r.cfg.CollectionInterval)
 	defer ticker.Stop()
+	// A target not scraped yet counts as down: at start-up a dead fleet
+	// would otherwise fill the live slots once.
+	failures, skip, scraped := 0, 0, false
 	for {
-		r.scrapeAndSend(ctx, t)
+		if skip > 0 {
+			skip--
+			r.send(ctx, t, r.scraper.skippedTarget(t))
+		} else if r.scrapeAndSend(ctx, t, failures > 0 || !scraped) {
+			failures, scraped = 0, true
+		} else {
+			failures++
+			skip = min(1<<min(failures-1, 8), maxBackoffIntervals) - 1
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -115,24 +135,40 @@ func (r *jolokiaReceiver) run(ctx context.Context, t *targetScraper) {
 	}
 }
 
-func (r *jolokiaReceiver) scrapeAndSend(ctx context.Context, t *targetScraper) {
+// scrapeAndSend scrapes t in a slot of its kind (down: its last scrape
+// failed) and reports whether it is up.
+func (r *jolokiaReceiver) scrapeAndSend(ctx context.Context, t *targetScraper, down bool) bool {
+	sem := r.live
+	if down {
+		sem = r.down
+	}
 	select {
-	case r.sem <- struct{}{}:
+	case sem <- struct{}{}:
 	case <-ctx.Done():
-		return
+		return false
 	}
 	scrapeCtx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	md := r.scraper.scrapeTarget(scrapeCtx, t)
 	cancel()
-	<-r.sem
+	<-sem
+	r.send(ctx, t, md)
+	return t.up
+}
+
+// consume hands md to the pipeline, counted by the receiver's obsreport.
+func (r *jolokiaReceiver) consume(ctx context.Context, md pmetric.Metrics) error {
+	obsCtx := r.obs.StartMetricsOp(ctx)
+	err := r.next.ConsumeMetrics(obsCtx, md)
+	r.obs.EndMetricsOp(obsCtx, "jolokia", md.DataPointCount(), err)
+	return err
+}
+
+func (r *jolokiaReceiver) send(ctx context.Context, t *targetScraper, md pmetric.Metrics) {
 	if ctx.Err() != nil {
 		t.stale.Refused() // shutting down: this scrape is not sent, so Shutdown's markers must cover it
 		return
 	}
-	obsCtx := r.obs.StartMetricsOp(ctx)
-	err := r.next.ConsumeMetrics(obsCtx, md)
-	r.obs.EndMetricsOp(obsCtx, "jolokia", md.DataPointCount(), err)
-	if err != nil {
+	if err := r.consume(ctx, md); err != nil {
 		r.scraper.logger.Debug("the pipeline refused the metrics of a target", zap.String("target", t.target.Endpoint), zap.Error(err))
 		t.stale.Refused() // their stale points go again with the next scrape
 	}

@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.uber.org/zap"
 
+	"github.com/moalog/platform-collector/internal/scrapeguard"
+	"github.com/moalog/platform-collector/internal/serieslimit"
 	"github.com/moalog/platform-collector/internal/staleness"
 	"github.com/moalog/platform-collector/internal/targetstate"
 )
@@ -36,6 +38,7 @@ type jolokiaScraper struct {
 	plan      *plan
 	targets   []*targetScraper
 	tracker   *targetstate.Tracker
+	guard     *scrapeguard.Guard
 	transport *http.Transport
 }
 
@@ -75,6 +78,7 @@ func newScraper(cfg *Config, settings receiver.Settings) (*jolokiaScraper, error
 		logger:  settings.Logger,
 		plan:    p,
 		tracker: targetstate.New(settings.Logger),
+		guard:   scrapeguard.New(settings.Logger),
 	}
 	defaultService := settings.ID.Name()
 	if defaultService == "" {
@@ -137,7 +141,7 @@ func (s *jolokiaScraper) start(ctx context.Context, _ component.Host) error {
 	if err != nil {
 		return err
 	}
-	httpClient := &http.Client{Transport: s.transport, Timeout: s.cfg.Timeout}
+	httpClient := &http.Client{Transport: s.transport, Timeout: s.cfg.Timeout, CheckRedirect: refuseRedirects}
 	for _, t := range s.targets {
 		t.client = &client{
 			http:     httpClient,
@@ -158,8 +162,9 @@ func (s *jolokiaScraper) shutdown(context.Context) error {
 	return nil
 }
 
-func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pmetric.Metrics {
-	began := time.Now()
+// newMetrics starts the metrics of one target: its resource and scope, and
+// an empty first metric for jolokia.up.
+func (t *targetScraper) newMetrics() (pmetric.Metrics, pmetric.ScopeMetrics, pmetric.Metric) {
 	md := pmetric.NewMetrics()
 	rm := md.ResourceMetrics().AppendEmpty()
 	res := rm.Resource().Attributes()
@@ -170,33 +175,12 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 	res.PutStr("service.instance.id", t.instanceID)
 	sm := rm.ScopeMetrics().AppendEmpty()
 	sm.Scope().SetName(scopeName)
-	self := sm.Metrics().AppendEmpty()
+	return md, sm, sm.Metrics().AppendEmpty()
+}
 
-	var results []entryResult
-	body, err := t.client.post(ctx, t.body)
-	var entries []responseEntry
-	if err == nil {
-		entries, err = decodeResponse(body, len(t.slots)+proxyEntries(t.target.ProxyTarget))
-	}
-	if err == nil && t.target.ProxyTarget != nil {
-		entries, err = checkProxied(entries, t.target.ProxyTarget)
-	}
-	now := pcommon.NewTimestampFromTime(time.Now())
-	if err == nil {
-		if !t.up {
-			t.start = pcommon.NewTimestampFromTime(began)
-		}
-		results = newConverter(s.plan, sm, t.start, now, t.names).convert(entries, t.slots)
-		err = s.scrapeJMX(ctx, t, sm, now)
-	}
-	t.up = err == nil
-	if err != nil {
-		err = fmt.Errorf("jolokia %s: %w", t.name, err)
-	}
-	s.tracker.Observe(t.name, err)
-
+func recordUp(self pmetric.Metric, now pcommon.Timestamp, up bool) {
 	upValue := int64(0)
-	if t.up {
+	if up {
 		upValue = 1
 	}
 	self.SetName(metricUp)
@@ -207,12 +191,64 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 	dp := self.SetEmptyGauge().DataPoints().AppendEmpty()
 	dp.SetTimestamp(now)
 	dp.SetIntValue(upValue)
+}
 
+// skippedTarget reports a down target that waits for its next try: jolokia.up
+// 0, without connecting.
+func (s *jolokiaScraper) skippedTarget(t *targetScraper) pmetric.Metrics {
+	md, _, self := t.newMetrics()
+	recordUp(self, pcommon.NewTimestampFromTime(time.Now()), false)
+	return md
+}
+
+func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pmetric.Metrics {
+	began := time.Now()
+	md, sm, self := t.newMetrics()
+
+	var results []entryResult
+	now := pcommon.NewTimestampFromTime(time.Now())
+	err := s.guard.Run(t.name, func() error {
+		body, err := t.client.post(ctx, t.body)
+		var entries []responseEntry
+		if err == nil {
+			entries, err = decodeResponse(body, len(t.slots)+proxyEntries(t.target.ProxyTarget))
+		}
+		if err == nil && t.target.ProxyTarget != nil {
+			entries, err = checkProxied(entries, t.target.ProxyTarget)
+		}
+		now = pcommon.NewTimestampFromTime(time.Now())
+		if err == nil {
+			start := t.start
+			if !t.up {
+				start = pcommon.NewTimestampFromTime(began)
+			}
+			results = newConverter(s.plan, sm, start, now, t.names).convert(entries, t.slots)
+			t.start = start
+			err = s.scrapeJMX(ctx, t, sm, now)
+		}
+		if err == nil {
+			err = serieslimit.Check(md, s.cfg.MaxSeries)
+		}
+		return err
+	})
+	if err != nil {
+		// Drop what a conversion that panicked, or that went over
+		// max_series, appended after self, the first metric.
+		kept := 0
+		sm.Metrics().RemoveIf(func(pmetric.Metric) bool { kept++; return kept > 1 })
+	}
+	t.up = err == nil
+	if err != nil {
+		err = fmt.Errorf("jolokia %s: %w", t.name, err)
+	}
+	s.tracker.Observe(t.name, err)
+
+	recordUp(self, now, t.up)
 	dur := sm.Metrics().AppendEmpty()
 	dur.SetName(metricDuration)
 	dur.SetUnit("s")
 	dur.SetDescription("Time the last scrape of the target took.")
-	dp = dur.SetEmptyGauge().DataPoints().AppendEmpty()
+	dp := dur.SetEmptyGauge().DataPoints().AppendEmpty()
 	dp.SetTimestamp(now)
 	dp.SetDoubleValue(time.Since(began).Seconds())
 
@@ -247,8 +283,10 @@ func (s *jolokiaScraper) recordEntryResults(t *targetScraper, sm pmetric.ScopeMe
 			s.logger.Debug("MBean not registered", zap.String("target", t.name), zap.String("mbean", mbean), zap.String("error", r.err))
 		default:
 			failed++
-			if t.entryErrors[key] != r.err {
-				s.logger.Warn("MBean read failed; logging again only when this changes",
+			if _, had := t.entryErrors[key]; !had {
+				// Once until the read works again: some errors carry a
+				// counter or a timestamp and change at every scrape.
+				s.logger.Warn("MBean read failed; logged again only after it has worked",
 					zap.Error(fmt.Errorf("jolokia %s: read %s %v: %s", t.name, mbean, sl.attrs, r.err)))
 			}
 			t.entryErrors[key] = r.err
