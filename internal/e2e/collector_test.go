@@ -59,15 +59,22 @@ func startCollector(t *testing.T, configPath string, sets ...string) *collector 
 	// The ports come from FreePort, which lets them go before the collector
 	// binds them: another server of a parallel test can take one in between.
 	// A collector that fails for that reason is started again on new ports.
+	return startOnFreePorts(t, 3, func() (*collector, error) { return launchCollector(t, configPath, sets...) })
+}
+
+// startOnFreePorts calls start until it does not fail because a port it was
+// given was taken in between, at most attempts times.
+func startOnFreePorts[T any](t *testing.T, attempts int, start func() (T, error)) T {
+	t.Helper()
 	for attempt := 1; ; attempt++ {
-		c, err := launchCollector(t, configPath, sets...)
+		started, err := start()
 		if err == nil {
-			return c
+			return started
 		}
-		if attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+		if attempt == attempts || !strings.Contains(err.Error(), "address already in use") {
 			t.Fatal(err)
 		}
-		t.Logf("collector start %d: a port was taken in between, starting again on new ports", attempt)
+		t.Logf("start %d: a port was taken in between, starting again on new ports", attempt)
 	}
 }
 
