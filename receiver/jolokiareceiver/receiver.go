@@ -86,11 +86,14 @@ func (r *jolokiaReceiver) Shutdown(ctx context.Context) error {
 }
 
 // sendStaleMarkers hands the pipeline one stale point per series of every
-// target: its Tracker's Mark of an empty scrape.
+// target the pipeline took a scrape of: its Tracker's Mark of an empty scrape.
 func (r *jolokiaReceiver) sendStaleMarkers(ctx context.Context) {
 	now := pcommon.NewTimestampFromTime(time.Now())
 	md := pmetric.NewMetrics()
 	for _, t := range r.scraper.targets {
+		if !t.delivered {
+			continue // none of its series reached the store
+		}
 		stale := pmetric.NewMetrics()
 		t.stale.Mark(stale, now)
 		stale.ResourceMetrics().MoveAndAppendTo(md.ResourceMetrics())
@@ -171,5 +174,7 @@ func (r *jolokiaReceiver) send(ctx context.Context, t *targetScraper, md pmetric
 	if err := r.consume(ctx, md); err != nil {
 		r.scraper.logger.Debug("the pipeline refused the metrics of a target", zap.String("target", t.target.Endpoint), zap.Error(err))
 		t.stale.Refused() // their stale points go again with the next scrape
+		return
 	}
+	t.delivered = true
 }

@@ -66,6 +66,9 @@ type targetScraper struct {
 	// stale marks the series this target stopped producing (an unregistered
 	// MBean, all but up and duration when it is down).
 	stale staleness.Tracker
+	// delivered is set once the pipeline took a scrape of the target: only
+	// then does the receiver's Shutdown send stale markers for its series.
+	delivered bool
 }
 
 func newScraper(cfg *Config, settings receiver.Settings) (*jolokiaScraper, error) {
