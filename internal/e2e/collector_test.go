@@ -77,8 +77,7 @@ func startCollector(t *testing.T, configPath string, sets ...string) *collector 
 	c.cmd = exec.Command(binary(t), args...)
 	c.cmd.Stdout = log
 	c.cmd.Stderr = log
-	c.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := c.cmd.Start(); err != nil {
+	if err := testenv.StartChild(c.cmd); err != nil {
 		t.Fatalf("start collector: %v", err)
 	}
 	go func() { _ = c.cmd.Wait(); close(exited) }()

@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
@@ -24,7 +23,7 @@ import (
 )
 
 // Process is a server started for a test. It is killed at the test's cleanup
-// and, through the parent-death signal, when the test binary itself dies.
+// and, on Linux, when the test binary itself dies (StartChild).
 type Process struct {
 	Name    string
 	Path    string
@@ -70,11 +69,7 @@ func (p *Process) start() error {
 	cmd.Env = append(os.Environ(), p.Env...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	// Pdeathsig is bound to the OS thread that forks: keep it alive while forking.
-	runtime.LockOSThread()
-	err = cmd.Start()
-	runtime.UnlockOSThread()
+	err = StartChild(cmd)
 	logFile.Close()
 	if err != nil {
 		return err
