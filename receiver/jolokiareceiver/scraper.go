@@ -17,16 +17,7 @@ import (
 
 	"github.com/moalog/platform-collector/internal/staleness"
 	"github.com/moalog/platform-collector/internal/targetstate"
-)
-
-const scopeName = "github.com/moalog/platform-collector/receiver/jolokiareceiver"
-
-// Self-observability metrics, one set per target.
-const (
-	metricUp         = "jolokia.up"
-	metricDuration   = "jolokia.scrape.duration"
-	metricReadErrors = "jolokia.read.errors"
-	attrReadStatus   = "jolokia.read.status"
+	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
 // jolokiaScraper scrapes the targets of one receiver with one compiled plan.
@@ -63,6 +54,9 @@ type targetScraper struct {
 	// stale marks the series this target stopped producing (an unregistered
 	// MBean, all but up and duration when it is down).
 	stale staleness.Tracker
+	// self records the receiver's own metrics (metadata.yaml); one per
+	// target because targets are scraped concurrently.
+	self *metadata.MetricsBuilder
 }
 
 func newScraper(cfg *Config, settings receiver.Settings) (*jolokiaScraper, error) {
@@ -101,6 +95,7 @@ func newScraper(cfg *Config, settings receiver.Settings) (*jolokiaScraper, error
 			entryErrors: map[string]string{},
 			names:       nameCache{},
 			jmx:         newJMXState(p.jmx),
+			self:        metadata.NewMetricsBuilder(metadata.DefaultMetricsBuilderConfig(), settings),
 		}
 		if t.ProxyTarget != nil {
 			ts.name = t.Endpoint + " -> " + t.ProxyTarget.URL
@@ -169,8 +164,7 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 	res.PutStr("service.name", t.target.ServiceName)
 	res.PutStr("service.instance.id", t.instanceID)
 	sm := rm.ScopeMetrics().AppendEmpty()
-	sm.Scope().SetName(scopeName)
-	self := sm.Metrics().AppendEmpty()
+	sm.Scope().SetName(metadata.ScopeName)
 
 	var results []entryResult
 	body, err := t.client.post(ctx, t.body)
@@ -199,26 +193,13 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 	if t.up {
 		upValue = 1
 	}
-	self.SetName(metricUp)
-	// "{status}", not "1": the Prometheus exporter appends _ratio to gauges of
-	// unit "1", and dashboards and alerts expect jolokia_up.
-	self.SetUnit("{status}")
-	self.SetDescription("1 when the last scrape of the target got a valid Jolokia response, 0 otherwise.")
-	dp := self.SetEmptyGauge().DataPoints().AppendEmpty()
-	dp.SetTimestamp(now)
-	dp.SetIntValue(upValue)
-
-	dur := sm.Metrics().AppendEmpty()
-	dur.SetName(metricDuration)
-	dur.SetUnit("s")
-	dur.SetDescription("Time the last scrape of the target took.")
-	dp = dur.SetEmptyGauge().DataPoints().AppendEmpty()
-	dp.SetTimestamp(now)
-	dp.SetDoubleValue(time.Since(began).Seconds())
-
+	t.self.RecordJolokiaUpDataPoint(now, upValue)
+	t.self.RecordJolokiaScrapeDurationDataPoint(now, time.Since(began).Seconds())
 	if t.up {
-		s.recordEntryResults(t, sm, results, now)
+		s.recordEntryResults(t, results, now)
 	}
+	// The builder's metrics join the target's scope: one resource per target.
+	t.self.Emit().ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().MoveAndAppendTo(sm.Metrics())
 	t.stale.Mark(md, now)
 	return md
 }
@@ -226,7 +207,7 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 // recordEntryResults counts failed MBean reads and logs entry errors once per
 // change. 404 (MBean not registered) is normal for optional MBeans: debug only.
 // A merged entry that failed otherwise is split for the next scrapes.
-func (s *jolokiaScraper) recordEntryResults(t *targetScraper, sm pmetric.ScopeMetrics, results []entryResult, now pcommon.Timestamp) {
+func (s *jolokiaScraper) recordEntryResults(t *targetScraper, results []entryResult, now pcommon.Timestamp) {
 	var notFound, failed int64
 	resplit := false
 	for i, r := range results {
@@ -263,18 +244,6 @@ func (s *jolokiaScraper) recordEntryResults(t *targetScraper, sm pmetric.ScopeMe
 	if resplit {
 		t.body, t.slots = s.plan.layoutFor(t.split, t.target.ProxyTarget.requestTarget())
 	}
-	m := sm.Metrics().AppendEmpty()
-	m.SetName(metricReadErrors)
-	m.SetUnit("{read}")
-	m.SetDescription("MBean reads of the last scrape that failed, by reason: not_found (MBean not registered) or error.")
-	dps := m.SetEmptyGauge().DataPoints()
-	for _, c := range []struct {
-		reason string
-		n      int64
-	}{{"not_found", notFound}, {"error", failed}} {
-		dp := dps.AppendEmpty()
-		dp.SetTimestamp(now)
-		dp.SetIntValue(c.n)
-		dp.Attributes().PutStr(attrReadStatus, c.reason)
-	}
+	t.self.RecordJolokiaReadErrorsDataPoint(now, notFound, metadata.AttributeJolokiaReadStatusNotFound)
+	t.self.RecordJolokiaReadErrorsDataPoint(now, failed, metadata.AttributeJolokiaReadStatusError)
 }
