@@ -37,7 +37,8 @@ type Process struct {
 	nStart int
 }
 
-// NewProcess describes a server; Start runs it. logDir holds its output.
+// NewProcess describes a server; Start runs it. Its output goes to a file in
+// the test's temporary directory (LogPath, read by Log).
 func NewProcess(t testing.TB, name string, path string, args ...string) *Process {
 	t.Helper()
 	return &Process{

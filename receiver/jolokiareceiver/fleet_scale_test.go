@@ -36,7 +36,7 @@ var (
 // TestFleetScale measures the receiver's own CPU and memory on a simulated
 // fleet: N loopback agents (testenv.StartJolokiaFleet, a separate process)
 // answering the recorded 2.4.2 response to the default `jvm` preset read,
-// scraped by the real receiver (factory, scraperhelper) every 15s for
+// scraped by the real receiver (factory, its per-target scheduler) every 15s for
 // -fleet-duration. CPU is this test process's getrusage time over the run,
 // so the fleet's own work is not counted. Run:
 //

@@ -89,7 +89,7 @@ func onlyResource(t *testing.T, md pmetric.Metrics) points {
 	return nil
 }
 
-// metricInfoOf returns "type unit" of every metric by name.
+// metricShapes returns "type unit" of every metric by name.
 func metricShapes(md pmetric.Metrics) map[string]string {
 	out := map[string]string{}
 	for _, rm := range md.ResourceMetrics().All() {
