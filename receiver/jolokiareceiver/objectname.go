@@ -3,7 +3,6 @@ package jolokiareceiver
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -63,8 +62,8 @@ func parseObjectName(s string) (objectName, error) {
 		if strings.ContainsAny(key, ":,=*?\"\n") {
 			return on, fmt.Errorf("key %q contains one of the characters :,=*?\" or a newline", key)
 		}
-		// Props are not sorted yet: a linear scan over a handful of keys.
-		if slices.ContainsFunc(on.Props, func(p property) bool { return p.Key == key }) {
+		// Props are sorted only at the end: rawValue scans, Value would bisect.
+		if _, dup := on.rawValue(key); dup {
 			return on, fmt.Errorf("key %q appears twice", key)
 		}
 		rest = rest[eq+1:]
