@@ -5,19 +5,23 @@ export CGO_ENABLED := 0
 export GOFLAGS := -trimpath -buildvcs=false
 GO ?= go
 TEST_TIMEOUT ?= 25m
-GENERATED := cmd/otelcol receiver grafana/dashboards
+GENERATED := cmd/otelcol cmd/otelcol-full receiver grafana/dashboards
 GOLANGCI_LINT_VERSION := v2.15.0
 GOLANGCI_LINT := .cache/golangci-lint/$(GOLANGCI_LINT_VERSION)/golangci-lint
 
-.PHONY: build run test test-deps lint generate check-generated bench bench-compare dashboards demo reliability fuzz
+.PHONY: build build-full run test test-deps lint generate check-generated bench bench-compare dashboards demo reliability fuzz
 
 # Prometheus service discovery kept in the binary: file, http and kubernetes (always compiled in)
 # and dns (compose); the cloud ones are left out. Measurements: bench/RESULTS.md.
 BUILD_TAGS := remove_all_sd,enable_dns_sd
 
-## build: the collector binary ./otelcol
+## build: the lean collector binary ./otelcol (README "Which build")
 build:
 	$(GO) build -tags $(BUILD_TAGS) -ldflags="-s -w" -o otelcol ./cmd/otelcol
+
+## build-full: ./otelcol-full, the lean build plus the contrib prometheus receiver (builder-config.full-overlay.yaml)
+build-full:
+	$(GO) build -tags $(BUILD_TAGS) -ldflags="-s -w" -o otelcol-full ./cmd/otelcol-full
 
 ## run: the collector with the default pipeline
 run: build
@@ -44,11 +48,13 @@ lint: $(GOLANGCI_LINT)
 $(GOLANGCI_LINT):
 	GOBIN=$(CURDIR)/$(@D) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 
-## generate: cmd/otelcol from builder-config.yaml, receivers' code from metadata.yaml
+## generate: cmd/otelcol from builder-config.yaml, cmd/otelcol-full from it + the overlay, receivers' code from metadata.yaml
 generate:
-	mkdir -p cmd
+	mkdir -p cmd .cache
 	$(GO) tool builder --config builder-config.yaml --skip-get-modules --skip-compilation >/dev/null 2>&1
-	gofmt -w cmd/otelcol
+	$(GO) run ./tools/builderconfig builder-config.yaml builder-config.full-overlay.yaml > .cache/builder-config-full.yaml
+	$(GO) tool builder --config .cache/builder-config-full.yaml --skip-get-modules --skip-compilation >/dev/null 2>&1
+	gofmt -w cmd/otelcol cmd/otelcol-full
 	$(GO) generate ./...
 	$(GO) run ./tools/dashboards
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Idle cost of collector binaries: file size, and VmRSS after IDLE_SECONDS (default 30)
+# Idle cost of collector binaries: file size, VmRSS after IDLE_SECONDS (default 30)
 # running the default pipeline (otelcol.yaml) with no target up, its endpoints moved to
-# free loopback ports. Binaries run one after the other so they do not share the CPU.
+# free loopback ports, and its wake-ups and CPU from second 10 to IDLE_SECONDS (summed
+# over every thread's /proc/<pid>/task/<tid>/schedstat: times scheduled, ns on CPU).
+# Binaries run one after the other so they do not share the CPU.
 #
 #   bash bench/idle-rss.sh ./otelcol /tmp/bench-bin/otelcol-nosd
 #   CONFIG=bench/config/base.yaml bash bench/idle-rss.sh ./otelcol   # another config
@@ -13,7 +15,10 @@ CONFIG=${CONFIG:-otelcol.yaml}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-printf '| binary | size (MB) | idle VmRSS (MiB) after %ss | VmHWM (MiB) | env |\n|---|--:|--:|--:|---|\n' "$IDLE_SECONDS"
+# schedstat prints "<ns on CPU> <ns waiting> <times scheduled>" per thread; sum them.
+schedstat() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{cpu += $1; runs += $3} END {print cpu, runs}'; }
+
+printf '| binary | size (MB) | idle VmRSS (MiB) after %ss | VmHWM (MiB) | wake-ups / s | CPU ms / s | env |\n|---|--:|--:|--:|--:|--:|---|\n' "$IDLE_SECONDS"
 for bin in "$@"; do
   size=$(stat -c %s "$bin")
   log=$(mktemp)
@@ -24,7 +29,10 @@ for bin in "$@"; do
     "--config=yaml:service::telemetry::metrics::readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: $(free_port)}}}}]" \
     >"$log" 2>&1 &
   pid=$!
-  sleep "$IDLE_SECONDS"
+  sleep 10
+  read -r cpu0 runs0 < <(schedstat "$pid")
+  sleep "$((IDLE_SECONDS - 10))"
+  read -r cpu1 runs1 < <(schedstat "$pid")
   if ! kill -0 "$pid" 2>/dev/null; then
     echo "$bin exited early:" >&2; tail -20 "$log" >&2; exit 1
   fi
@@ -32,6 +40,7 @@ for bin in "$@"; do
   hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -f "$log"
-  awk -v b="$bin" -v s="$size" -v r="$rss" -v h="$hwm" -v e="${ENV:-}" \
-    'BEGIN { printf "| %s | %.1f | %.1f | %.1f | %s |\n", b, s/1e6, r/1024, h/1024, e }'
+  awk -v b="$bin" -v s="$size" -v r="$rss" -v h="$hwm" -v e="${ENV:-}" -v w="$((IDLE_SECONDS - 10))" \
+    -v runs="$((runs1 - runs0))" -v cpu="$((cpu1 - cpu0))" \
+    'BEGIN { printf "| %s | %.1f | %.1f | %.1f | %.1f | %.2f | %s |\n", b, s/1e6, r/1024, h/1024, runs/w, cpu/1e6/w, e }'
 done

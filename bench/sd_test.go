@@ -6,23 +6,27 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
-// keptDiscovery is the Prometheus service discovery the product keeps when it
-// is built with `-tags remove_all_sd,enable_dns_sd` (RESULTS.md, "Leaner
-// binary"): file and http are always compiled in (prometheus/plugins/minimum.go),
-// kubernetes is imported by the contrib Prometheus receiver itself, dns is
-// enabled for the compose story (dns_sd_configs over the compose network's DNS).
-var keptDiscovery = map[string]string{
-	"file":       "file_sd_configs: [{files: [/etc/otelcol/targets/*.json]}]",
-	"http":       "http_sd_configs: [{url: 'http://127.0.0.1:8000/targets'}]",
-	"dns":        "dns_sd_configs: [{names: [redis], type: A, port: 6379}]",
-	"kubernetes": "kubernetes_sd_configs: [{role: pod}]",
+// discoveryConfigs are the scrape_config service discoveries of the lean
+// build's promscrape receiver (each implemented in receiver/promscrapereceiver/discovery.go),
+// and whether it accepts them: kubernetes_sd_configs is the full build's.
+var discoveryConfigs = map[string]struct {
+	sd       string
+	accepted bool
+}{
+	"file":       {"file_sd_configs: [{files: [/etc/otelcol/targets/*.json]}]", true},
+	"http":       {"http_sd_configs: [{url: 'http://127.0.0.1:8000/targets'}]", true},
+	"dns":        {"dns_sd_configs: [{names: [redis], type: A, port: 6379}]", true},
+	"kubernetes": {"kubernetes_sd_configs: [{role: pod}]", false},
 }
 
-// TestKeptServiceDiscovery validates, with the built binary, a Prometheus
-// receiver config using each kept discovery mechanism.
+// TestKeptServiceDiscovery validates, with the built lean binary, a promscrape
+// config using each discovery mechanism: the kept ones pass, kubernetes fails
+// naming the key and the full build.
 func TestKeptServiceDiscovery(t *testing.T) {
 	bin := os.Getenv("OTELCOL_BIN")
 	if bin == "" {
@@ -31,17 +35,20 @@ func TestKeptServiceDiscovery(t *testing.T) {
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("collector binary %s not found: run `make build` first (or `make test`, which builds it)", bin)
 	}
-	for name, sd := range keptDiscovery {
+	for name, c := range discoveryConfigs {
 		t.Run(name, func(t *testing.T) {
 			cfg := filepath.Join(t.TempDir(), "sd.yaml")
-			body := "receivers:\n  prometheus:\n    config:\n      scrape_configs:\n        - job_name: x\n          " + sd +
-				"\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    metrics: {receivers: [prometheus], exporters: [debug]}\n"
-			if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
-				t.Fatal(err)
+			body := "receivers:\n  promscrape:\n    config:\n      scrape_configs:\n        - job_name: x\n          " + c.sd +
+				"\nexporters:\n  debug: {}\nservice:\n  pipelines:\n    metrics: {receivers: [promscrape], exporters: [debug]}\n"
+			require.NoError(t, os.WriteFile(cfg, []byte(body), 0o644))
+			out, err := exec.Command(bin, "validate", "--config", cfg).CombinedOutput()
+			if c.accepted {
+				require.NoError(t, err, "%s validate rejects %s service discovery:\n%s", bin, name, out)
+				return
 			}
-			if out, err := exec.Command(bin, "validate", "--config", cfg).CombinedOutput(); err != nil {
-				t.Fatalf("%s validate rejects %s service discovery: %v\n%s", bin, name, err, out)
-			}
+			require.Error(t, err, "%s validate accepts %s service discovery", bin, name)
+			require.Contains(t, string(out), `key "kubernetes_sd_configs" is not supported`)
+			require.Contains(t, string(out), "./otelcol-full")
 		})
 	}
 }

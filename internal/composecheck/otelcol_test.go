@@ -109,3 +109,15 @@ func TestNormalize(t *testing.T) {
 		normalize(map[string]any{"endpoint": "http://localhost:8778/jolokia"}, ""),
 		normalize(map[string]any{"endpoint": "http://rate-limiter:8778/jolokia"}, ""))
 }
+
+// TestShippedConfigsDropScopeLabels: every shipped collector config serves
+// :9090 without the otel_scope_* labels (TestDashboardsLiveFullStack checks
+// the page itself).
+func TestShippedConfigsDropScopeLabels(t *testing.T) {
+	root := testenv.RepoRoot()
+	for _, path := range []string{"otelcol.yaml", "compose/otelcol.yaml", "bench/config/base.yaml"} {
+		cfg := loadYAML(t, filepath.Join(root, path))
+		prom, _ := cfg["exporters"].(map[string]any)["prometheus"].(map[string]any)
+		require.Equal(t, true, prom["without_scope_info"], "%s: exporters::prometheus::without_scope_info", path)
+	}
+}

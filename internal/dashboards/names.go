@@ -109,6 +109,26 @@ const (
 	MySQLSorts             = "mysql_sorts_total"
 )
 
+// Names only the alert rules read (compose/prometheus/rules/database-alerts.yml);
+// no panel shows them.
+const (
+	RedisClientsMax        = "redis_clients_max"
+	RedisMemoryTotalSystem = "redis_memory_total_system_bytes"
+	RedisRDBLastSaveTime   = "redis_rdb_last_save_time_seconds"
+	RedisRDBLastBgsaveOK   = "redis_rdb_last_bgsave_status"
+	RedisAOFLastWriteOK    = "redis_aof_last_write_status"
+	RedisAOFEnabled        = "redis_aof_enabled"
+	MySQLReplicaLag        = "mysql_replica_time_behind_source_seconds"
+	MySQLReplicaSQLDelay   = "mysql_replica_sql_delay_seconds"
+	MySQLInnodbOpenFiles   = "mysql_innodb_open_files"
+	MySQLOpenLimit         = "mysql_open_resources_limit"
+	MySQLPreparedOpen      = "mysql_prepared_statements_open"
+	MySQLPreparedLimit     = "mysql_prepared_statements_limit"
+	MySQLHistoryListLength = "mysql_innodb_history_list_length"
+	MySQLLogOperations     = "mysql_log_operations_total"
+	MySQLForceRecovery     = "mysql_innodb_force_recovery"
+)
+
 // Replica state (mysql and redis receivers), read by the replication alerts
 // only: the platform's stack has no replica, so no panel shows them.
 const (
@@ -122,6 +142,9 @@ const (
 // AlertOnly lists the names alert rules may read besides Known.
 var AlertOnly = []string{
 	MySQLReplicaSQLRunning, MySQLReplicaIORunning, MySQLReplicaLastSQLErrno, MySQLReplicaLastIOErrno, RedisMasterLinkUp,
+	RedisClientsMax, RedisMemoryTotalSystem, RedisRDBLastSaveTime, RedisRDBLastBgsaveOK, RedisAOFLastWriteOK,
+	RedisAOFEnabled, MySQLReplicaLag, MySQLReplicaSQLDelay, MySQLInnodbOpenFiles, MySQLOpenLimit,
+	MySQLPreparedOpen, MySQLPreparedLimit, MySQLHistoryListLength, MySQLLogOperations, MySQLForceRecovery,
 }
 
 // Jobs (service.name) of the platform's targets, as the default collector config names them.

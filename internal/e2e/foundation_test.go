@@ -22,8 +22,8 @@ func defaultConfig() string { return filepath.Join(testenv.RepoRoot(), "otelcol.
 func TestDefaultConfigRunsWithoutTargets(t *testing.T) {
 	unused := testenv.Addr(testenv.FreePort(t))
 	c := startCollector(t, defaultConfig(),
-		"receivers::prometheus/moalog::config::scrape_configs=[{job_name: moalog-server, scrape_interval: 1s, static_configs: [{targets: ["+unused+"]}]}]")
-	// The Prometheus receiver reports the missing moalog-server as down.
+		"receivers::promscrape/moalog::config::scrape_configs=[{job_name: moalog-server, scrape_interval: 1s, static_configs: [{targets: ["+unused+"]}]}]")
+	// The promscrape receiver reports the missing moalog-server as down.
 	c.waitForSample(t, "up", map[string]string{"job": "moalog-server", "instance": unused}, equals(0), 20*time.Second)
 	time.Sleep(2 * time.Second)
 	assert.True(t, c.running(), "collector must keep running with every target down")
@@ -63,9 +63,9 @@ func TestComponentsListed(t *testing.T) {
 		}
 	}
 	want := map[string][]string{
-		"receivers":  {"otlp", "prometheus", "jolokia", "redis", "mysql"},
+		"receivers":  {"otlp", "promscrape", "jolokia", "redis", "mysql"},
 		"processors": {"batch", "memory_limiter", "resource"},
-		"exporters":  {"prometheus", "prometheus_remote_write", "otlp_grpc", "otlp_http", "debug"},
+		"exporters":  {"prometheus", "otlp_grpc", "otlp_http", "debug"},
 		"extensions": {"health_check", "pprof", "zpages"},
 		"providers":  {"env", "file", "http", "yaml"},
 		"connectors": nil,
@@ -80,12 +80,12 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	down1 := testenv.Addr(testenv.FreePort(t))
 	down2 := testenv.Addr(testenv.FreePort(t))
 	config := filepath.Join(t.TempDir(), "otelcol.yaml")
-	writeScrapeConfig(t, config, "before-reload", down1)
+	writeScrapeConfig(t, config, "promscrape", "before-reload", down1)
 	c := startCollector(t, config)
 	c.waitForSample(t, "up", map[string]string{"job": "before-reload"}, equals(0), 20*time.Second)
 	pid := c.cmd.Process.Pid
 
-	writeScrapeConfig(t, config, "after-reload", down2)
+	writeScrapeConfig(t, config, "promscrape", "after-reload", down2)
 	require.NoError(t, c.cmd.Process.Signal(syscall.SIGHUP))
 	c.waitForSample(t, "up", map[string]string{"job": "after-reload", "instance": down2}, equals(0), 20*time.Second)
 	assert.True(t, c.running())
@@ -121,9 +121,12 @@ func TestStalenessAcrossSIGHUP(t *testing.T) {
 	c.waitForSeries(t, id, before, 20*time.Second)
 }
 
-func writeScrapeConfig(t *testing.T, path, job, target string) {
+// writeScrapeConfig writes a pipeline of one Prometheus scrape receiver of
+// receiverType (promscrape or, in the full build, prometheus) scraping target
+// every second, into the Prometheus exporter.
+func writeScrapeConfig(t *testing.T, path, receiverType, job, target string) {
 	t.Helper()
-	writeConfig(t, path, "prometheus", "{config: {scrape_configs: [{job_name: "+job+", scrape_interval: 1s, static_configs: [{targets: ["+target+"]}]}]}}")
+	writeConfig(t, path, receiverType, "{config: {scrape_configs: [{job_name: "+job+", scrape_interval: 1s, static_configs: [{targets: ["+target+"]}]}]}}")
 }
 
 // writeConfig writes a collector config whose one receiver (its name and

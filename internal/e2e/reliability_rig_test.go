@@ -152,7 +152,7 @@ service:
   extensions: [health_check, pprof, zpages]
   pipelines:
     metrics:
-      receivers: [prometheus/moalog, jolokia/rate-limiter, jolokia/fluxpay, redis, mysql, jolokia/untrusted-tls, redis/untrusted-tls]
+      receivers: [promscrape/moalog, jolokia/rate-limiter, jolokia/fluxpay, redis, mysql, jolokia/untrusted-tls, redis/untrusted-tls]
 `, r.tlsProxy.URL, r.redis.TLSAddr, r.pprofAddr, r.zpagesAddr)
 	must(os.WriteFile(r.configLayer, []byte(layer), 0o600))
 
@@ -165,7 +165,7 @@ service:
 	r.c = startCollector(t, defaultConfig(),
 		"file:"+filepath.Join("testdata", "test-jvm-metrics.yaml"),
 		"file:"+r.configLayer,
-		"receivers::prometheus/moalog::config::scrape_configs=[{job_name: moalog-server, scrape_interval: 1s, static_configs: [{targets: ["+r.moalogAddr+"]}]}]",
+		"receivers::promscrape/moalog::config::scrape_configs=[{job_name: moalog-server, scrape_interval: 1s, static_configs: [{targets: ["+r.moalogAddr+"]}]}]",
 		"receivers::jolokia/rate-limiter::endpoint="+r.rlProxy.URL,
 		"receivers::jolokia/rate-limiter::collection_interval=1s",
 		// A short timeout keeps the delay and black-hole faults quick; the

@@ -4,10 +4,18 @@
 package metrictest
 
 import (
+	"context"
+	"errors"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"testing"
+	"time"
 
 	"github.com/prometheus/otlptranslator"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 )
@@ -97,4 +105,59 @@ func PrometheusName(m pmetric.Metric) (string, error) {
 		}
 	}
 	return (&otlptranslator.MetricNamer{WithMetricSuffixes: true}).Build(tm)
+}
+
+// RefusingSink is a consumer.Metrics that keeps what it accepts and, while
+// refusing, refuses everything (keeping it apart) as the memory_limiter does
+// while memory is high.
+type RefusingSink struct {
+	mu       sync.Mutex
+	refusing bool
+	accepted []pmetric.Metrics
+	refused  []pmetric.Metrics
+}
+
+// ConsumeMetrics accepts or refuses md.
+func (s *RefusingSink) ConsumeMetrics(_ context.Context, md pmetric.Metrics) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refusing {
+		s.refused = append(s.refused, md)
+		return errors.New("data refused due to high memory usage")
+	}
+	s.accepted = append(s.accepted, md)
+	return nil
+}
+
+// Capabilities: the sink does not change what it gets.
+func (s *RefusingSink) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+
+// AfterRefusedStale waits for a first accepted batch, then refuses everything,
+// runs kill (the target dies), waits until a refused batch carried stale
+// points, accepts again and returns the next batch it accepts.
+func (s *RefusingSink) AfterRefusedStale(t testing.TB, kill func()) pmetric.Metrics {
+	t.Helper()
+	const wait, tick = 10 * time.Second, 10 * time.Millisecond
+	require.Eventually(t, func() bool { return len(s.snapshot(&s.accepted)) > 0 }, wait, tick)
+	s.setRefusing(true)
+	kill()
+	require.Eventually(t, func() bool {
+		return slices.ContainsFunc(s.snapshot(&s.refused), func(md pmetric.Metrics) bool { return len(Stale(md)) > 0 })
+	}, wait, tick, "a refused batch carried the stale points")
+	before := len(s.snapshot(&s.accepted))
+	s.setRefusing(false)
+	require.Eventually(t, func() bool { return len(s.snapshot(&s.accepted)) > before }, wait, tick)
+	return s.snapshot(&s.accepted)[before]
+}
+
+func (s *RefusingSink) setRefusing(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refusing = on
+}
+
+func (s *RefusingSink) snapshot(list *[]pmetric.Metrics) []pmetric.Metrics {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(*list)
 }

@@ -46,6 +46,9 @@ type StackOptions struct {
 	// FluxpayAgent is the Jolokia agent of the fluxpay-engine stand-in (default
 	// the 2.4.2 JVM agent, like the rate limiter's), so a test can cover both.
 	FluxpayAgent testenv.JolokiaAgent
+	// RuleFiles are rule files Prometheus loads besides compose's rules/*.yml,
+	// e.g. the opt-in exporter-compat rules.
+	RuleFiles []string
 	// ExtraConfigs are config sources layered over everything else, e.g.
 	// "file:testdata/more-metrics.yaml", the way a user adds their own.
 	ExtraConfigs []string
@@ -144,7 +147,7 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 
 	// Override the targets' addresses of the receivers the config has.
 	overrides := map[string][]string{
-		"prometheus/moalog":    {fmt.Sprintf(`receivers::prometheus/moalog::config::scrape_configs: [{job_name: moalog-server, scrape_interval: %s, static_configs: [{targets: ["%s"]}]}]`, durationOr(opts.CollectionInterval, 5*time.Second), moalogAddr)},
+		"promscrape/moalog":    {fmt.Sprintf(`receivers::promscrape/moalog::config::scrape_configs: [{job_name: moalog-server, scrape_interval: %s, static_configs: [{targets: ["%s"]}]}]`, durationOr(opts.CollectionInterval, 5*time.Second), moalogAddr)},
 		"jolokia/rate-limiter": {`receivers::jolokia/rate-limiter::endpoint: ` + s.RateLimiter.Endpoint},
 		"jolokia/fluxpay": {
 			`receivers::jolokia/fluxpay::endpoint: ` + s.Fluxpay.Endpoint,
@@ -172,7 +175,7 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 		for _, o := range overrides[name] {
 			args = append(args, "--config", "yaml:"+o)
 		}
-		if opts.CollectionInterval > 0 && name != "prometheus/moalog" {
+		if opts.CollectionInterval > 0 && name != "promscrape/moalog" {
 			args = append(args, "--config", fmt.Sprintf("yaml:receivers::%s::collection_interval: %s", name, opts.CollectionInterval))
 		}
 	}
@@ -207,7 +210,7 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 		Job:            "otelcol",
 		HonorLabels:    true,
 		ScrapeInterval: durationOr(opts.PrometheusScrapeInterval, time.Second),
-		RuleFiles:      ruleFiles,
+		RuleFiles:      append(ruleFiles, opts.RuleFiles...),
 		ListenAddress:  promAddr,
 		Retention:      opts.Retention,
 	})

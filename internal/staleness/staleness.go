@@ -33,16 +33,19 @@ var identityKeys = [...]string{"service.namespace", "service.name", "service.ins
 // Tracker remembers the series of one target's last scrape. Not safe for
 // concurrent use (one per target). The zero value is ready to use.
 //
-// It keeps no pdata of a scrape (the pipeline owns and moves it): series are
-// stored as encoded keys, and a series that is already known costs a lookup
-// and no allocation.
+// It keeps no pdata of a scrape (the pipeline owns and moves it): a series is
+// an encoded key (its metric's number and its attributes) in one map, and a
+// series that is already known costs a lookup and no allocation.
 type Tracker struct {
 	// scrape numbers the calls of Mark; everything stamped with an older
 	// number was not seen in the current scrape.
-	scrape    uint64
+	scrape uint32
+	// lastID numbers resources, scopes and metrics, for short keys.
+	lastID    uint32
 	resources map[string]*resourceDesc
 	scopes    map[string]*scopeDesc
 	metrics   map[string]*metricDesc
+	series    map[string]*seriesState
 	// key and sorted are reused between calls to build lookup keys without allocating.
 	key    []byte
 	sorted []attribute
@@ -51,25 +54,25 @@ type Tracker struct {
 // resourceDesc is a resource identity and the full attributes it had in the
 // previous scrape.
 type resourceDesc struct {
-	id    string
+	id    uint32
 	attrs []keyValue
 	// latest holds the current scrape's attributes when they differ, until
 	// the stale points (which carry the previous ones) are built.
 	latest  pcommon.Map
 	changed bool
-	seen    uint64
+	seen    uint32
 }
 
 type scopeDesc struct {
-	id                       string
+	id                       uint32
 	name, version, schemaURL string
 	attrs                    []keyValue
-	seen                     uint64
+	seen                     uint32
 }
 
-// metricDesc is one metric of one resource and scope, and its series keyed by
-// their encoded point attributes.
+// metricDesc is one metric of one resource and scope.
 type metricDesc struct {
+	id       uint32
 	resource *resourceDesc
 	scope    *scopeDesc
 	name     string
@@ -79,13 +82,18 @@ type metricDesc struct {
 	// original's.
 	temporality pmetric.AggregationTemporality
 	monotonic   bool
-	series      map[string]*seriesState
-	seen        uint64
+	seen        uint32
+	// kept counts the series of the metric a sweep keeps.
+	kept int
 }
 
-// seriesState is when a series was last produced and, once it is gone, in
-// which Mark its stale marker was sent (0: not yet, or that batch was refused).
-type seriesState struct{ seen, marked uint64 }
+// seriesState is a series' metric, when it was last produced and, once it is
+// gone, in which Mark its stale point was sent (0: not yet, or that batch was
+// refused).
+type seriesState struct {
+	metric       *metricDesc
+	seen, marked uint32
+}
 
 type keyValue struct{ key, value string }
 
@@ -110,6 +118,7 @@ func (t *Tracker) Mark(md pmetric.Metrics, now pcommon.Timestamp) {
 		t.resources = map[string]*resourceDesc{}
 		t.scopes = map[string]*scopeDesc{}
 		t.metrics = map[string]*metricDesc{}
+		t.series = map[string]*seriesState{}
 	}
 	t.scrape++
 	rms := md.ResourceMetrics()
@@ -146,8 +155,8 @@ func (t *Tracker) observeResource(attrs pcommon.Map) *resourceDesc {
 	}
 	res := t.resources[string(t.key)]
 	if res == nil {
-		res = &resourceDesc{id: string(t.key)}
-		t.resources[res.id] = res
+		res = &resourceDesc{id: t.newID()}
+		t.resources[string(t.key)] = res
 	}
 	if !sameAttributes(res.attrs, attrs) {
 		res.latest, res.changed = attrs, true
@@ -165,31 +174,31 @@ func (t *Tracker) observeScope(sm pmetric.ScopeMetrics) *scopeDesc {
 	desc := t.scopes[string(t.key)]
 	if desc == nil {
 		desc = &scopeDesc{
-			id:        string(t.key),
+			id:        t.newID(),
 			name:      strings.Clone(scope.Name()),
 			version:   strings.Clone(scope.Version()),
 			schemaURL: strings.Clone(sm.SchemaUrl()),
 			attrs:     copyAttributes(scope.Attributes()),
 		}
-		t.scopes[desc.id] = desc
+		t.scopes[string(t.key)] = desc
 	}
 	desc.seen = t.scrape
 	return desc
 }
 
 func (t *Tracker) observeMetric(res *resourceDesc, scope *scopeDesc, m pmetric.Metric) {
-	t.key = append(t.key[:0], res.id...)
-	t.key = append(t.key, scope.id...)
+	t.key = binary.LittleEndian.AppendUint32(t.key[:0], res.id)
+	t.key = binary.LittleEndian.AppendUint32(t.key, scope.id)
 	t.key = appendString(t.key, m.Name())
 	t.key = append(t.key, byte(m.Type()))
 	desc := t.metrics[string(t.key)]
 	if desc == nil {
 		desc = &metricDesc{
+			id:       t.newID(),
 			resource: res,
 			scope:    scope,
 			name:     strings.Clone(m.Name()),
 			typ:      m.Type(),
-			series:   map[string]*seriesState{},
 		}
 		t.metrics[string(t.key)] = desc
 	}
@@ -227,11 +236,12 @@ func observePoints[P dataPoint, S dataPoints[P]](t *Tracker, desc *metricDesc, p
 		if p.Flags().NoRecordedValue() {
 			continue // already a stale marker, not a series of this scrape
 		}
-		t.key = t.appendSortedAttributes(t.key[:0], p.Attributes())
-		s := desc.series[string(t.key)]
+		t.key = binary.LittleEndian.AppendUint32(t.key[:0], desc.id)
+		t.key = t.appendSortedAttributes(t.key, p.Attributes())
+		s := t.series[string(t.key)]
 		if s == nil {
-			s = &seriesState{}
-			desc.series[string(t.key)] = s
+			s = &seriesState{metric: desc}
+			t.series[string(t.key)] = s
 		}
 		s.seen, s.marked = t.scrape, 0
 	}
@@ -240,25 +250,26 @@ func observePoints[P dataPoint, S dataPoints[P]](t *Tracker, desc *metricDesc, p
 // sweep returns a stale point for each series the current scrape did not
 // produce, and forgets the series whose stale point an earlier Mark sent.
 func (t *Tracker) sweep(now pcommon.Timestamp) (pmetric.ResourceMetricsSlice, bool) {
+	for _, desc := range t.metrics {
+		desc.kept = 0
+	}
 	var out staleOutput
-	for key, desc := range t.metrics {
-		var points staleAppender
-		for attrs, s := range desc.series {
-			switch {
-			case s.seen == t.scrape:
-			case s.marked != 0:
-				delete(desc.series, attrs)
-			default:
-				if points == nil {
-					points = out.metric(desc)
-				}
-				points(attrs, now)
-				s.marked = t.scrape
-			}
-		}
+	for key, s := range t.series {
 		switch {
-		case len(desc.series) > 0:
-			// Series wait for their marker to be delivered: keep what builds it.
+		case s.seen == t.scrape:
+		case s.marked != 0:
+			delete(t.series, key)
+			continue
+		default:
+			out.add(s.metric, key[4:], now) // after the metric's number
+			s.marked = t.scrape
+		}
+		s.metric.kept++
+	}
+	for key, desc := range t.metrics {
+		switch {
+		case desc.kept > 0:
+			// Series wait for their stale point to be delivered: keep what builds it.
 			desc.resource.seen, desc.scope.seen = t.scrape, t.scrape
 		case desc.seen != t.scrape:
 			delete(t.metrics, key)
@@ -281,11 +292,21 @@ func (t *Tracker) sweep(now pcommon.Timestamp) (pmetric.ResourceMetricsSlice, bo
 	return out.rms, out.scopes != nil
 }
 
-// staleOutput builds the stale points, one ResourceMetrics per resource and
-// one ScopeMetrics per scope within it.
+// staleOutput builds the stale points, one ResourceMetrics per resource, one
+// ScopeMetrics per scope within it and one Metric per metric.
 type staleOutput struct {
-	rms    pmetric.ResourceMetricsSlice
-	scopes map[[2]any]pmetric.ScopeMetrics
+	rms     pmetric.ResourceMetricsSlice
+	scopes  map[[2]any]pmetric.ScopeMetrics
+	metrics map[*metricDesc]staleAppender
+}
+
+func (o *staleOutput) add(desc *metricDesc, encodedAttrs string, now pcommon.Timestamp) {
+	points, ok := o.metrics[desc]
+	if !ok {
+		points = o.metric(desc)
+		o.metrics[desc] = points
+	}
+	points(encodedAttrs, now)
 }
 
 // staleAppender appends one stale point with the encoded attributes to a metric.
@@ -295,6 +316,7 @@ func (o *staleOutput) metric(desc *metricDesc) staleAppender {
 	if o.scopes == nil {
 		o.rms = pmetric.NewResourceMetricsSlice()
 		o.scopes = map[[2]any]pmetric.ScopeMetrics{}
+		o.metrics = map[*metricDesc]staleAppender{}
 	}
 	key := [2]any{desc.resource, desc.scope}
 	sm, ok := o.scopes[key]
@@ -354,13 +376,16 @@ func appendStale[P stalePoint, S interface{ AppendEmpty() P }](points S) staleAp
 // stale points in them never reached the exporter, so the next Mark sends them
 // again for the series that are still gone.
 func (t *Tracker) Refused() {
-	for _, desc := range t.metrics {
-		for _, s := range desc.series {
-			if s.marked == t.scrape {
-				s.marked = 0
-			}
+	for _, s := range t.series {
+		if s.marked == t.scrape {
+			s.marked = 0
 		}
 	}
+}
+
+func (t *Tracker) newID() uint32 {
+	t.lastID++
+	return t.lastID
 }
 
 // appendSortedAttributes encodes attrs in key order, values as strings, as the

@@ -3,7 +3,9 @@ package staleness
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -232,30 +234,15 @@ func TestStalePointKeepsWhatTheExporterChecks(t *testing.T) {
 	sm.Scope().SetVersion("1.2")
 	sm.Scope().Attributes().PutStr("scope.attr", "x")
 	sm.SetSchemaUrl("https://opentelemetry.io/schemas/1.9.0")
-	ms := sm.Metrics()
-	gauge := ms.AppendEmpty()
+	gauge := sm.Metrics().AppendEmpty()
 	gauge.SetName("g")
 	gauge.SetEmptyGauge().DataPoints().AppendEmpty().Attributes().PutInt("n", 7)
-	counter := ms.AppendEmpty()
-	counter.SetName("counter")
-	counter.SetEmptySum().SetIsMonotonic(true)
-	counter.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
-	counter.Sum().DataPoints().AppendEmpty()
-	updown := ms.AppendEmpty()
-	updown.SetName("updown")
-	updown.SetEmptySum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
-	updown.Sum().DataPoints().AppendEmpty()
-	histogram := ms.AppendEmpty()
-	histogram.SetName("h")
-	histogram.SetEmptyHistogram().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
-	histogram.Histogram().DataPoints().AppendEmpty()
-	exponential := ms.AppendEmpty()
-	exponential.SetName("eh")
-	exponential.SetEmptyExponentialHistogram().SetAggregationTemporality(pmetric.AggregationTemporalityDelta)
-	exponential.ExponentialHistogram().DataPoints().AppendEmpty()
-	summary := ms.AppendEmpty()
-	summary.SetName("s")
-	summary.SetEmptySummary().DataPoints().AppendEmpty()
+	addEveryMetricType(md)
+	for _, m := range sm.Metrics().All() {
+		if m.Type() == pmetric.MetricTypeExponentialHistogram {
+			m.ExponentialHistogram().SetAggregationTemporality(pmetric.AggregationTemporalityDelta)
+		}
+	}
 
 	tracker := New()
 	tracker.Mark(md, 1)
@@ -296,12 +283,12 @@ func TestStalePointKeepsWhatTheExporterChecks(t *testing.T) {
 		got[m.Name()] = s
 	})
 	assert.Equal(t, map[string]shape{
-		"g":       {typ: pmetric.MetricTypeGauge, attrs: "{n=7}"},
-		"counter": {typ: pmetric.MetricTypeSum, temporality: pmetric.AggregationTemporalityCumulative, monotonic: true, timestamp: 2},
-		"updown":  {typ: pmetric.MetricTypeSum, temporality: pmetric.AggregationTemporalityCumulative, timestamp: 2},
-		"h":       {typ: pmetric.MetricTypeHistogram, temporality: pmetric.AggregationTemporalityCumulative},
-		"eh":      {typ: pmetric.MetricTypeExponentialHistogram, temporality: pmetric.AggregationTemporalityDelta},
-		"s":       {typ: pmetric.MetricTypeSummary},
+		"g":            {typ: pmetric.MetricTypeGauge, attrs: "{n=7}"},
+		"app.requests": {typ: pmetric.MetricTypeSum, temporality: pmetric.AggregationTemporalityCumulative, monotonic: true, timestamp: 2},
+		"app.pending":  {typ: pmetric.MetricTypeSum, temporality: pmetric.AggregationTemporalityCumulative, timestamp: 2},
+		"app.latency":  {typ: pmetric.MetricTypeHistogram, temporality: pmetric.AggregationTemporalityCumulative},
+		"app.size":     {typ: pmetric.MetricTypeExponentialHistogram, temporality: pmetric.AggregationTemporalityDelta},
+		"app.wait":     {typ: pmetric.MetricTypeSummary},
 	}, got)
 }
 
@@ -354,4 +341,55 @@ func TestNotifyRefused(t *testing.T) {
 		assert.Equal(t, c.refused == 1, err != nil, c.name)
 		assert.Equal(t, c.refused, calls, c.name)
 	}
+}
+
+// jvmLikeScrape is one target's scrape shaped like the jvm preset's: 50
+// series in 25 metrics, most with pool, gc or buffer attributes.
+func jvmLikeScrape(instance string) pmetric.Metrics {
+	var series []string
+	pools := []string{"G1 Eden Space", "G1 Old Gen", "G1 Survivor Space", "Metaspace", "CodeHeap 'non-nmethods'", "CodeHeap 'profiled nmethods'", "CodeHeap 'non-profiled nmethods'", "Compressed Class Space"}
+	for _, m := range []string{"jvm.memory.used", "jvm.memory.committed", "jvm.memory.limit"} {
+		for _, p := range pools {
+			series = append(series, m+"{jvm.memory.pool.name="+p+",jvm.memory.type=heap}")
+		}
+	}
+	for _, m := range []string{"jvm.gc.collections.count", "jvm.gc.collections.elapsed"} {
+		series = append(series, m+"{jvm.gc.name=G1 Young Generation}", m+"{jvm.gc.name=G1 Old Generation}")
+	}
+	for _, m := range []string{"jvm.buffer.count", "jvm.buffer.memory.used", "jvm.buffer.memory.limit"} {
+		series = append(series, m+"{jvm.buffer.pool.name=direct}", m+"{jvm.buffer.pool.name=mapped}")
+	}
+	for _, m := range []string{"jvm.thread.count", "jvm.class.loaded", "jvm.class.unloaded", "jvm.class.count", "jvm.cpu.time",
+		"jvm.cpu.count", "jvm.cpu.recent_utilization", "jolokia.up", "jolokia.scrape.duration", "jvm.file_descriptor.count",
+		"jvm.file_descriptor.limit", "jvm.system.cpu.utilization", "jvm.system.cpu.load_1m", "process.uptime", "jvm.memory.used_after_last_gc", "jvm.uptime"} {
+		series = append(series, m)
+	}
+	return scrape(target{"rate-limiter", instance, ""}, series...)
+}
+
+// BenchmarkTrackerMemory is the memory a Tracker keeps per series of a
+// jvm-preset-like target (heap after GC, 1,000 targets per op).
+func BenchmarkTrackerMemory(b *testing.B) {
+	const targets = 1000
+	scrapes := make([]pmetric.Metrics, targets)
+	for i := range scrapes {
+		scrapes[i] = jvmLikeScrape("10.0.0." + strconv.Itoa(i) + ":8778")
+	}
+	series := scrapes[0].DataPointCount()
+	var perSeries float64
+	for range b.N {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		trackers := make([]Tracker, targets)
+		for i := range trackers {
+			trackers[i].Mark(scrapes[i], 1)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perSeries = float64(after.HeapAlloc-before.HeapAlloc) / float64(targets*series)
+		runtime.KeepAlive(trackers)
+	}
+	b.ReportMetric(perSeries, "B/series")
+	b.ReportMetric(float64(series), "series/target")
 }

@@ -307,7 +307,13 @@ func TestIntegrationKillRestart(t *testing.T) {
 // unregistered while the JVM runs marks exactly its series stale on the next
 // scrape; the other matches keep their values.
 func TestIntegrationUnregisteredMBeanGoesStale(t *testing.T) {
-	jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2, ExtraArgs: []string{"-Dmoalog.control=true"}})
+	for _, agent := range testenv.JolokiaAgents {
+		t.Run(agent.String(), func(t *testing.T) { checkUnregisteredMBeanGoesStale(t, agent) })
+	}
+}
+
+func checkUnregisteredMBeanGoesStale(t *testing.T, agent testenv.JolokiaAgent) {
+	jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: agent, ExtraArgs: []string{"-Dmoalog.control=true"}})
 	cfg := createDefaultConfig()
 	cfg.Metrics = testMBeanMetrics
 	cfg.Targets = []Target{{Endpoint: jvm.Endpoint}}

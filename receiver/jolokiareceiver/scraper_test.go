@@ -22,6 +22,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
@@ -267,4 +268,23 @@ func TestReceiverDeliversEachTargetOnItsOwn(t *testing.T) {
 		}
 		return n >= 3
 	}, 2*time.Second, 20*time.Millisecond, "three scrapes of the healthy target while the other one hangs")
+}
+
+// The pipeline refuses the scrape that marks a dead target's series stale
+// (the memory_limiter does while memory is high): the next scrape of that
+// target sends the stale points again.
+func TestRefusedStalePointsAreSentAgain(t *testing.T) {
+	agent := recordedAgent(t)
+	cfg := createDefaultConfig()
+	cfg.Username, cfg.Password = "monitor", "hunter2"
+	cfg.Endpoint = agent.URL + "/jolokia"
+	cfg.CollectionInterval = 50 * time.Millisecond
+	cfg.InitialDelay = 0
+	sink := new(metrictest.RefusingSink)
+	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	defer func() { require.NoError(t, r.Shutdown(context.Background())) }()
+	next := sink.AfterRefusedStale(t, agent.Close)
+	assert.Contains(t, metrictest.Stale(next), "process.uptime", "sent again after the refusal")
 }

@@ -156,3 +156,41 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+// currentContribMetrics are the metric keys of the contrib mysql receiver's
+// current metadata (its generated config.schema.yaml), except
+// mysql.replica.thread.running: a contrib configuration that enables any of
+// them loads here unchanged.
+var currentContribMetrics = []string{
+	"mysql.buffer_pool.data_pages", "mysql.buffer_pool.limit", "mysql.buffer_pool.operations",
+	"mysql.buffer_pool.page_flushes", "mysql.buffer_pool.pages", "mysql.buffer_pool.usage",
+	"mysql.client.network.io", "mysql.commands", "mysql.connection.count", "mysql.connection.errors",
+	"mysql.double_writes", "mysql.handlers", "mysql.index.io.wait.count", "mysql.index.io.wait.time",
+	"mysql.innodb.data_file.io", "mysql.innodb.operation.pending", "mysql.innodb.row_lock.wait.count",
+	"mysql.innodb.row_lock.wait.duration.avg", "mysql.innodb.row_lock.wait.duration.max", "mysql.joins",
+	"mysql.locks", "mysql.log_operations", "mysql.max_used_connections", "mysql.mysqlx_connections",
+	"mysql.mysqlx_worker_threads", "mysql.opened_resources", "mysql.operations", "mysql.page_operations",
+	"mysql.page_size", "mysql.prepared_statements", "mysql.query.client.count", "mysql.query.count",
+	"mysql.query.slow.count", "mysql.replica.sql_delay", "mysql.replica.temp_table.open",
+	"mysql.replica.time_behind_source", "mysql.row_locks", "mysql.row_operations", "mysql.sorts",
+	"mysql.statement_event.count", "mysql.statement_event.wait.time", "mysql.table.average_row_length",
+	"mysql.table.io.wait.count", "mysql.table.io.wait.time", "mysql.table.lock_wait.read.count",
+	"mysql.table.lock_wait.read.time", "mysql.table.lock_wait.write.count", "mysql.table.lock_wait.write.time",
+	"mysql.table.rows", "mysql.table.size", "mysql.table_open_cache", "mysql.threads", "mysql.tmp_resources",
+	"mysql.uptime",
+}
+
+func TestCurrentContribMetricKeysLoad(t *testing.T) {
+	metrics := map[string]any{}
+	for _, name := range currentContribMetrics {
+		metrics[name] = map[string]any{"enabled": true}
+	}
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
+	require.NoError(t, confmap.NewFromStringMap(map[string]any{
+		"metrics":             metrics,
+		"resource_attributes": map[string]any{"db.system.name": map[string]any{"enabled": true}, "db.system.version": map[string]any{"enabled": true}},
+	}).Unmarshal(cfg))
+	assert.True(t, cfg.Metrics.MysqlTableLockWaitWriteTime.Enabled)
+	assert.Error(t, confmap.NewFromStringMap(map[string]any{"metrics": map[string]any{"mysql.no_such_metric": map[string]any{"enabled": true}}}).Unmarshal(cfg),
+		"an unknown key is refused, so the test can fail")
+}

@@ -117,6 +117,13 @@ func allMetrics() metadata.MetricsBuilderConfig {
 		&m.MysqlJoins, &m.MysqlStatementEventCount, &m.MysqlStatementEventWaitTime,
 		&m.MysqlMysqlxWorkerThreads, &m.MysqlTableOpenCache, &m.MysqlQcacheHits,
 		&m.MysqlQcacheNotCached, &m.MysqlQcacheQueries, &m.MysqlQueryClientCount,
+		&m.MysqlQcacheFreeMemory, &m.MysqlQcacheInserts, &m.MysqlQcacheLowmemPrunes,
+		&m.MysqlMaxUsedConnections, &m.MysqlCommandCalls, &m.MysqlProcesslistThreads,
+		&m.MysqlTableRows, &m.MysqlTableAverageRowLength, &m.MysqlTableSize,
+		&m.MysqlTableLockWaitReadCount, &m.MysqlTableLockWaitReadTime, &m.MysqlTableLockWaitWriteCount,
+		&m.MysqlTableLockWaitWriteTime, &m.MysqlInnodbRowLockWaitCount, &m.MysqlInnodbRowLockWaitDurationAvg,
+		&m.MysqlInnodbRowLockWaitDurationMax, &m.MysqlInnodbDataFileIo, &m.MysqlInnodbOperationPending,
+		&m.MysqlReplicaTempTableOpen,
 	} {
 		mc.Enabled = true
 	}

@@ -2,6 +2,7 @@ package mysqlreceiver
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
@@ -162,6 +164,7 @@ func TestIntegrationReplica(t *testing.T) {
 		"mysql.replica.io_running{channel=}": 1, "mysql.replica.sql_running{channel=}": 1,
 		"mysql.replica.last_io_errno{channel=}": 0, "mysql.replica.last_sql_errno{channel=}": 0,
 		"mysql.replica.time_behind_source{channel=}": 0, "mysql.replica.sql_delay{channel=}": 0,
+		"mysql.replica.source.server_id{channel=}": int64(primary.ServerID),
 	}, replicaPoints(got))
 
 	replica.Exec(t, "STOP SLAVE", "CHANGE MASTER TO MASTER_DELAY=7", "START SLAVE")
@@ -373,6 +376,9 @@ func TestIntegrationReceiverThroughFactory(t *testing.T) {
 		cfg.Username = monitorUser
 		cfg.Password = monitorPassword
 		cfg.CollectionInterval = 100 * time.Millisecond
+		// Without it a scrape is bounded by the 100ms interval, which a
+		// loaded machine exceeds (the live server then reads as down).
+		cfg.Timeout = 5 * time.Second
 		sink := new(consumertest.MetricsSink)
 		r, err := f.CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
 		require.NoError(t, err)
@@ -426,4 +432,116 @@ func TestIntegrationTLS(t *testing.T) {
 			assert.Contains(t, w[0], tt.warning)
 		})
 	}
+}
+
+// The limits, caches, open statements and commands follow what the test
+// does to the server; the values the test cannot set are compared with the
+// server's own SHOW GLOBAL STATUS.
+func TestIntegrationLimitsCachesAndStatements(t *testing.T) {
+	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{Args: []string{"--innodb-log-buffer-size=8388608"}})
+	m.CreateMonitorUser(t, monitorUser, monitorPassword)
+	m.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.a (id INT)", "CREATE TABLE shop.b (id INT)",
+		"SET GLOBAL max_prepared_stmt_count = 77", "SET GLOBAL table_definition_cache = 777",
+		"SET GLOBAL table_open_cache = 555", "SET GLOBAL thread_cache_size = 9",
+		"SET GLOBAL key_buffer_size = 8388608", "SET GLOBAL query_cache_size = 2097152")
+	s := startScraper(t, func(c *Config) {
+		c.Endpoint = m.Addr
+		c.Metrics.MysqlCommandCalls.Enabled = true
+		c.Metrics.MysqlProcesslistThreads.Enabled = true
+		c.Metrics.MysqlTableRows.Enabled = true
+		c.Metrics.MysqlTableSize.Enabled = true
+		c.Metrics.MysqlTableLockWaitReadCount.Enabled = true
+	})
+
+	// A prepared statement left open on a connection of its own, idle.
+	db := openAsMonitor(t, m)
+	conn, err := db.Conn(context.Background())
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	stmt, err := conn.PrepareContext(context.Background(), "SELECT ? + 1")
+	require.NoError(t, err)
+	t.Cleanup(func() { stmt.Close() })
+
+	// information_schema.TABLES lists only tables the user has a privilege on.
+	m.Exec(t, "GRANT SELECT ON shop.* TO 'otel'@'%'")
+	m.Exec(t, "INSERT INTO shop.a VALUES (1), (2), (3)", "ANALYZE TABLE shop.a",
+		"FLUSH TABLES", "SELECT * FROM shop.a JOIN shop.b", "DO 1", "DO 2")
+	status := serverStatus(t, m) // before the scrape: its own connection creates a thread
+	got := s.scrapePoints(t)
+	for name, want := range map[string]int64{
+		"mysql.prepared_statements.open":                    1,
+		"mysql.prepared_statements.limit":                   77,
+		"mysql.open_resources.limit{kind=table_definition}": 777,
+		"mysql.open_resources.limit{kind=table}":            555,
+		"mysql.thread_cache.size":                           9,
+		"mysql.key_buffer.size":                             8388608,
+		"mysql.qcache.size":                                 2097152,
+		"mysql.innodb.log_buffer.size":                      8388608,
+		"mysql.innodb.force_recovery":                       0,
+		"mysql.page_size":                                   16384,
+		"mysql.command.calls{command=do}":                   2,
+		"mysql.command.calls{command=flush}":                1,
+		// The idle connection holding the statement; the scraper's own
+		// thread is in Query.
+		"mysql.processlist.threads{command=Sleep,state=}": 1,
+		"mysql.table.rows{schema=shop,table=a}":           3,
+		"mysql.table.rows{schema=shop,table=b}":           0,
+		"mysql.table.size{kind=data,schema=shop,table=a}": 16384, // one InnoDB page
+		"mysql.open_resources{kind=file}":                 status["Open_files"],
+		"mysql.open_resources.limit{kind=file}":           parseInt64(t, m.QueryValue(t, "SELECT @@open_files_limit")),
+		"mysql.innodb.open_files":                         status["Innodb_num_open_files"],
+		"mysql.innodb.memory{kind=dictionary}":            status["Innodb_mem_dictionary"],
+	} {
+		if assert.Contains(t, got, name) {
+			assert.Equal(t, want, got[name], name)
+		}
+	}
+	assert.Contains(t, got, "mysql.innodb.history_list_length")
+	// The statement MySQL 8 needs for it is valid on a real server too.
+	_, ok := parseInt([]byte(m.QueryValue(t, historyLengthQuery)))
+	assert.True(t, ok)
+	assert.Positive(t, got["mysql.table.lock_wait.read.count{kind=external,schema=shop,table=b}"], "the SELECT read shop.b")
+	// Threads_created moves with every new connection that finds no cached thread.
+	assert.GreaterOrEqual(t, got["mysql.threads.created"], status["Threads_created"])
+	openAfterSelect := got["mysql.open_resources{kind=table}"]
+	assert.GreaterOrEqual(t, openAfterSelect, int64(2), "shop.a and shop.b are open")
+
+	require.NoError(t, stmt.Close())
+	m.Exec(t, "FLUSH TABLES")
+	got = s.scrapePoints(t)
+	assert.Equal(t, int64(0), got["mysql.prepared_statements.open"], "the statement was closed")
+	assert.Less(t, got["mysql.open_resources{kind=table}"], openAfterSelect, "FLUSH TABLES closed them")
+	assert.Equal(t, int64(2), got["mysql.command.calls{command=flush}"])
+	assert.Empty(t, s.warnings())
+}
+
+// openAsMonitor opens a database/sql pool to m as the monitoring user.
+func openAsMonitor(t *testing.T, m *testenv.MariaDB) *sql.DB {
+	t.Helper()
+	mc := mysql.NewConfig()
+	mc.User, mc.Passwd, mc.Net, mc.Addr = monitorUser, monitorPassword, "tcp", m.Addr
+	connector, err := mysql.NewConnector(mc)
+	require.NoError(t, err)
+	db := sql.OpenDB(connector)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// serverStatus reads SHOW GLOBAL STATUS as root, numeric values only.
+func serverStatus(t *testing.T, m *testenv.MariaDB) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	for _, row := range m.Query(t, "SHOW GLOBAL STATUS") {
+		if v, ok := parseInt([]byte(row[1])); ok && len(row) == 2 {
+			out[row[0]] = v
+		}
+	}
+	return out
+}
+
+func parseInt64(t *testing.T, s string) int64 {
+	t.Helper()
+	v, ok := parseInt([]byte(s))
+	require.True(t, ok, s)
+	return v
 }

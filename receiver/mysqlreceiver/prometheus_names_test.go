@@ -56,6 +56,12 @@ func TestREADMEPrometheusNames(t *testing.T) {
 		documented[m[1]] = m[2]
 	}
 	rendered := allRenderedNames(t)
-	assert.Len(t, rendered, 49, "every metric of metadata.yaml")
+	assert.Len(t, rendered, 83, "every metric of metadata.yaml")
 	assert.Equal(t, rendered, documented)
+}
+
+// The migration table reads only names the receiver exports and lists every
+// mysqld_exporter name the opt-in exporter-compat rules recreate.
+func TestREADMEMigrationTable(t *testing.T) {
+	metrictest.CheckMigrationTable(t, "## Migrating from mysqld_exporter", "mysql_", allRenderedNames(t))
 }

@@ -23,8 +23,21 @@ import (
 // The statements of one scrape. Every one is read-only.
 const (
 	statusQuery    = "SHOW GLOBAL STATUS"
-	variablesQuery = "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('innodb_buffer_pool_size', 'max_connections', 'performance_schema', 'version')"
-	ioWaitsQuery   = "SELECT 'table', OBJECT_SCHEMA, OBJECT_NAME, '', COUNT_DELETE, COUNT_FETCH, COUNT_INSERT, COUNT_UPDATE, SUM_TIMER_DELETE, SUM_TIMER_FETCH, SUM_TIMER_INSERT, SUM_TIMER_UPDATE" +
+	variablesQuery = "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('innodb_buffer_pool_size', 'max_connections', 'performance_schema', 'version'," +
+		" 'open_files_limit', 'table_open_cache', 'table_definition_cache', 'max_prepared_stmt_count', 'innodb_force_recovery'," +
+		" 'innodb_log_buffer_size', 'key_buffer_size', 'query_cache_size', 'thread_cache_size')"
+	tableStatsQuery = "SELECT TABLE_SCHEMA, TABLE_NAME, COALESCE(TABLE_ROWS, 0), COALESCE(AVG_ROW_LENGTH, 0), COALESCE(DATA_LENGTH, 0), COALESCE(INDEX_LENGTH, 0)" +
+		" FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')"
+	lockWaitsQuery = "SELECT OBJECT_SCHEMA, OBJECT_NAME, COUNT_READ_NORMAL, COUNT_READ_WITH_SHARED_LOCKS, COUNT_READ_HIGH_PRIORITY, COUNT_READ_NO_INSERT, COUNT_READ_EXTERNAL," +
+		" COUNT_WRITE_ALLOW_WRITE, COUNT_WRITE_CONCURRENT_INSERT, COUNT_WRITE_LOW_PRIORITY, COUNT_WRITE_NORMAL, COUNT_WRITE_EXTERNAL," +
+		" SUM_TIMER_READ_NORMAL, SUM_TIMER_READ_WITH_SHARED_LOCKS, SUM_TIMER_READ_HIGH_PRIORITY, SUM_TIMER_READ_NO_INSERT, SUM_TIMER_READ_EXTERNAL," +
+		" SUM_TIMER_WRITE_ALLOW_WRITE, SUM_TIMER_WRITE_CONCURRENT_INSERT, SUM_TIMER_WRITE_LOW_PRIORITY, SUM_TIMER_WRITE_NORMAL, SUM_TIMER_WRITE_EXTERNAL" +
+		" FROM performance_schema.table_lock_waits_summary_by_table WHERE OBJECT_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')"
+	// historyLengthQuery reads the history list length where SHOW GLOBAL
+	// STATUS lacks it (MySQL 8); it needs PROCESS.
+	historyLengthQuery = "SELECT COUNT FROM information_schema.INNODB_METRICS WHERE NAME = 'trx_rseg_history_len'"
+	processlistQuery   = "SELECT COMMAND, COALESCE(STATE, ''), COUNT(*) FROM information_schema.PROCESSLIST GROUP BY COMMAND, STATE"
+	ioWaitsQuery       = "SELECT 'table', OBJECT_SCHEMA, OBJECT_NAME, '', COUNT_DELETE, COUNT_FETCH, COUNT_INSERT, COUNT_UPDATE, SUM_TIMER_DELETE, SUM_TIMER_FETCH, SUM_TIMER_INSERT, SUM_TIMER_UPDATE" +
 		" FROM performance_schema.table_io_waits_summary_by_table WHERE OBJECT_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')" +
 		" UNION ALL SELECT 'index', OBJECT_SCHEMA, OBJECT_NAME, COALESCE(INDEX_NAME, 'NONE'), COUNT_DELETE, COUNT_FETCH, COUNT_INSERT, COUNT_UPDATE, SUM_TIMER_DELETE, SUM_TIMER_FETCH, SUM_TIMER_INSERT, SUM_TIMER_UPDATE" +
 		" FROM performance_schema.table_io_waits_summary_by_index_usage WHERE OBJECT_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')"
@@ -56,6 +69,9 @@ type mysqlScraper struct {
 	wantIOWaits          bool
 	wantStatements       bool
 	wantReplica          bool
+	wantProcesslist      bool
+	wantTableStats       bool
+	wantLockWaits        bool
 	scrapeTimeout        time.Duration
 
 	// scrapeMu serialises scrapes: the MetricsBuilder is not safe for
@@ -70,6 +86,15 @@ type serverInfo struct {
 	version           string
 	mariaDB           bool
 	performanceSchema bool
+	historyInStatus   bool // Innodb_history_list_length was in the status
+}
+
+// systemName is the db.system.name of the server.
+func (i serverInfo) systemName() string {
+	if i.mariaDB {
+		return "mariadb"
+	}
+	return "mysql"
 }
 
 func newScraper(cfg *Config, settings receiver.Settings) *mysqlScraper {
@@ -87,7 +112,12 @@ func newScraper(cfg *Config, settings receiver.Settings) *mysqlScraper {
 		wantStatements: m.MysqlStatementEventCount.Enabled || m.MysqlStatementEventWaitTime.Enabled,
 		wantReplica: m.MysqlReplicaTimeBehindSource.Enabled || m.MysqlReplicaSQLDelay.Enabled ||
 			m.MysqlReplicaIoRunning.Enabled || m.MysqlReplicaSQLRunning.Enabled ||
-			m.MysqlReplicaLastIoErrno.Enabled || m.MysqlReplicaLastSQLErrno.Enabled,
+			m.MysqlReplicaLastIoErrno.Enabled || m.MysqlReplicaLastSQLErrno.Enabled ||
+			m.MysqlReplicaSourceServerID.Enabled,
+		wantProcesslist: m.MysqlProcesslistThreads.Enabled,
+		wantTableStats:  m.MysqlTableRows.Enabled || m.MysqlTableAverageRowLength.Enabled || m.MysqlTableSize.Enabled,
+		wantLockWaits: m.MysqlTableLockWaitReadCount.Enabled || m.MysqlTableLockWaitReadTime.Enabled ||
+			m.MysqlTableLockWaitWriteCount.Enabled || m.MysqlTableLockWaitWriteTime.Enabled,
 		scrapeTimeout: cfg.Timeout,
 		noted:         map[string]bool{},
 	}
@@ -151,11 +181,11 @@ func (s *mysqlScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 		s.mb.Emit() // drop what a failed scrape recorded
 		s.tracker.Observe(s.cfg.Endpoint, s.explain(err, ""))
 		s.mb.RecordMysqlUpDataPoint(now, 0)
-		return s.emit(now), nil
+		return s.emit(now, serverInfo{}), nil
 	}
 	s.tracker.Observe(s.cfg.Endpoint, nil)
 	s.mb.RecordMysqlUpDataPoint(now, 1)
-	return s.emit(now), nil
+	return s.emit(now, info), nil
 }
 
 func (s *mysqlScraper) scrapeRequired(ctx context.Context, now pcommon.Timestamp) (serverInfo, error) {
@@ -169,7 +199,7 @@ func (s *mysqlScraper) scrapeRequired(ctx context.Context, now pcommon.Timestamp
 	if err != nil {
 		return info, err
 	}
-	rec := statusRecorder{mb: s.mb, ts: now}
+	rec := statusRecorder{mb: s.mb, ts: now, wantCommandCalls: s.cfg.Metrics.MysqlCommandCalls.Enabled}
 	err = s.client.query(ctx, statusQuery, func(_ []string, row [][]byte) {
 		if len(row) >= 2 {
 			rec.record(row[0], row[1])
@@ -179,6 +209,7 @@ func (s *mysqlScraper) scrapeRequired(ctx context.Context, now pcommon.Timestamp
 		return info, err
 	}
 	rec.finish()
+	info.historyInStatus = rec.historyInStatus
 	for _, name := range rec.unparsed {
 		s.noteOnce("status "+name, "mysql status variable is not a number; skipped", zap.String("variable", name))
 	}
@@ -192,28 +223,66 @@ func (s *mysqlScraper) recordVariable(now pcommon.Timestamp, info *serverInfo, n
 		info.mariaDB = strings.Contains(strings.ToLower(info.version), "mariadb")
 	case "performance_schema":
 		info.performanceSchema = strings.EqualFold(string(value), "ON") || string(value) == "1"
-	case "max_connections":
-		if v, ok := parseInt(value); ok {
-			s.mb.RecordMysqlConnectionMaxDataPoint(now, v)
-		}
-	case "innodb_buffer_pool_size":
-		if v, ok := parseInt(value); ok {
-			s.mb.RecordMysqlBufferPoolLimitDataPoint(now, v)
+	default:
+		if record, ok := variableRules[name]; ok {
+			if v, ok := parseInt(value); ok {
+				record(s.mb, now, v)
+			}
 		}
 	}
 }
 
+// variableRules maps the numeric variables of variablesQuery to their metric.
+var variableRules = func() map[string]func(*metadata.MetricsBuilder, pcommon.Timestamp, int64) {
+	type mb = metadata.MetricsBuilder
+	limit := func(kind metadata.AttributeOpenedResources) func(*mb, pcommon.Timestamp, int64) {
+		return func(m *mb, ts pcommon.Timestamp, v int64) { m.RecordMysqlOpenResourcesLimitDataPoint(ts, v, kind) }
+	}
+	return map[string]func(*mb, pcommon.Timestamp, int64){
+		"max_connections":         (*mb).RecordMysqlConnectionMaxDataPoint,
+		"innodb_buffer_pool_size": (*mb).RecordMysqlBufferPoolLimitDataPoint,
+		"open_files_limit":        limit(metadata.AttributeOpenedResourcesFile),
+		"table_open_cache":        limit(metadata.AttributeOpenedResourcesTable),
+		"table_definition_cache":  limit(metadata.AttributeOpenedResourcesTableDefinition),
+		"max_prepared_stmt_count": (*mb).RecordMysqlPreparedStatementsLimitDataPoint,
+		"innodb_force_recovery":   (*mb).RecordMysqlInnodbForceRecoveryDataPoint,
+		"innodb_log_buffer_size":  (*mb).RecordMysqlInnodbLogBufferSizeDataPoint,
+		"key_buffer_size":         (*mb).RecordMysqlKeyBufferSizeDataPoint,
+		"query_cache_size":        (*mb).RecordMysqlQcacheSizeDataPoint,
+		"thread_cache_size":       (*mb).RecordMysqlThreadCacheSizeDataPoint,
+	}
+}()
+
 // scrapeOptional reads performance_schema and the replica status.
 func (s *mysqlScraper) scrapeOptional(ctx context.Context, now pcommon.Timestamp, info serverInfo) {
-	if (s.wantIOWaits || s.wantStatements) && !info.performanceSchema {
+	if (s.wantIOWaits || s.wantStatements || s.wantLockWaits) && !info.performanceSchema {
 		s.noteOnce("performance_schema off",
-			"performance_schema is off: mysql.table.io.wait.*, mysql.index.io.wait.* and mysql.statement_event.* are skipped; start the server with --performance-schema=ON (my.cnf: performance_schema=ON) to get them")
+			"performance_schema is off: mysql.table.io.wait.*, mysql.index.io.wait.*, mysql.table.lock_wait.* and mysql.statement_event.* are skipped; start the server with --performance-schema=ON (my.cnf: performance_schema=ON) to get them")
 	}
 	if s.wantIOWaits && info.performanceSchema {
 		s.optionalPart(ctx, "performance_schema I/O waits", ioWaitsQuery, func(_ []string, row [][]byte) { s.recordIOWait(now, row) })
 	}
 	if s.wantStatements && info.performanceSchema {
 		s.optionalPart(ctx, "performance_schema statement digests", s.statementEventsQuery, func(_ []string, row [][]byte) { s.recordStatementEvent(now, row) })
+	}
+	if s.wantLockWaits && info.performanceSchema {
+		s.optionalPart(ctx, "performance_schema table lock waits", lockWaitsQuery, func(_ []string, row [][]byte) { s.recordLockWaits(now, row) })
+	}
+	if s.wantTableStats {
+		s.optionalPart(ctx, "table statistics", tableStatsQuery, func(_ []string, row [][]byte) { s.recordTableStats(now, row) })
+	}
+	if s.cfg.Metrics.MysqlInnodbHistoryListLength.Enabled && !info.historyInStatus {
+		s.optionalPart(ctx, "InnoDB history list length", historyLengthQuery, func(_ []string, row [][]byte) {
+			if len(row) != 1 {
+				return
+			}
+			if v, ok := parseInt(row[0]); ok {
+				s.mb.RecordMysqlInnodbHistoryListLengthDataPoint(now, v)
+			}
+		})
+	}
+	if s.wantProcesslist {
+		s.optionalPart(ctx, "processlist", processlistQuery, func(_ []string, row [][]byte) { s.recordProcesslist(now, row) })
 	}
 	if s.wantReplica {
 		rows := 0
@@ -371,6 +440,8 @@ var replicaColumns = map[string]replicaRecord{
 	"Seconds_Behind_Master": replicaNumber((*metadata.MetricsBuilder).RecordMysqlReplicaTimeBehindSourceDataPoint),
 	"Seconds_Behind_Source": replicaNumber((*metadata.MetricsBuilder).RecordMysqlReplicaTimeBehindSourceDataPoint),
 	"SQL_Delay":             replicaNumber((*metadata.MetricsBuilder).RecordMysqlReplicaSQLDelayDataPoint),
+	"Master_Server_Id":      replicaNumber((*metadata.MetricsBuilder).RecordMysqlReplicaSourceServerIDDataPoint),
+	"Source_Server_Id":      replicaNumber((*metadata.MetricsBuilder).RecordMysqlReplicaSourceServerIDDataPoint),
 	"Last_IO_Errno":         replicaNumber((*metadata.MetricsBuilder).RecordMysqlReplicaLastIoErrnoDataPoint),
 	"Last_SQL_Errno":        replicaNumber((*metadata.MetricsBuilder).RecordMysqlReplicaLastSQLErrnoDataPoint),
 	"Slave_IO_Running":      replicaRunning((*metadata.MetricsBuilder).RecordMysqlReplicaIoRunningDataPoint),
@@ -400,8 +471,82 @@ func replicaRunning(record replicaRecorder) replicaRecord {
 	}
 }
 
-func (s *mysqlScraper) emit(now pcommon.Timestamp) pmetric.Metrics {
+var (
+	readLockTypes = [5]metadata.AttributeReadLockType{
+		metadata.AttributeReadLockTypeNormal, metadata.AttributeReadLockTypeWithSharedLocks,
+		metadata.AttributeReadLockTypeHighPriority, metadata.AttributeReadLockTypeNoInsert,
+		metadata.AttributeReadLockTypeExternal,
+	}
+	writeLockTypes = [5]metadata.AttributeWriteLockType{
+		metadata.AttributeWriteLockTypeAllowWrite, metadata.AttributeWriteLockTypeConcurrentInsert,
+		metadata.AttributeWriteLockTypeLowPriority, metadata.AttributeWriteLockTypeNormal,
+		metadata.AttributeWriteLockTypeExternal,
+	}
+)
+
+// recordLockWaits handles a row of lockWaitsQuery: schema, table, five read
+// and five write counts, then the same ten timers (picoseconds).
+func (s *mysqlScraper) recordLockWaits(now pcommon.Timestamp, row [][]byte) {
+	if len(row) != 22 {
+		return
+	}
+	schema, table := string(row[0]), string(row[1])
+	for i, kind := range readLockTypes {
+		if v, ok := parseInt(row[2+i]); ok {
+			s.mb.RecordMysqlTableLockWaitReadCountDataPoint(now, v, schema, table, kind)
+		}
+		if v, ok := parseInt(row[12+i]); ok {
+			s.mb.RecordMysqlTableLockWaitReadTimeDataPoint(now, v/picosPerNano, schema, table, kind)
+		}
+	}
+	for i, kind := range writeLockTypes {
+		if v, ok := parseInt(row[7+i]); ok {
+			s.mb.RecordMysqlTableLockWaitWriteCountDataPoint(now, v, schema, table, kind)
+		}
+		if v, ok := parseInt(row[17+i]); ok {
+			s.mb.RecordMysqlTableLockWaitWriteTimeDataPoint(now, v/picosPerNano, schema, table, kind)
+		}
+	}
+}
+
+// recordTableStats handles a row of tableStatsQuery: schema, table, rows,
+// average row length, data length, index length.
+func (s *mysqlScraper) recordTableStats(now pcommon.Timestamp, row [][]byte) {
+	if len(row) != 6 {
+		return
+	}
+	schema, table := string(row[0]), string(row[1])
+	if v, ok := parseInt(row[2]); ok {
+		s.mb.RecordMysqlTableRowsDataPoint(now, v, table, schema)
+	}
+	if v, ok := parseInt(row[3]); ok {
+		s.mb.RecordMysqlTableAverageRowLengthDataPoint(now, v, table, schema)
+	}
+	if v, ok := parseInt(row[4]); ok {
+		s.mb.RecordMysqlTableSizeDataPoint(now, v, table, schema, metadata.AttributeTableSizeTypeData)
+	}
+	if v, ok := parseInt(row[5]); ok {
+		s.mb.RecordMysqlTableSizeDataPoint(now, v, table, schema, metadata.AttributeTableSizeTypeIndex)
+	}
+}
+
+// recordProcesslist handles a row of processlistQuery: command, state, count.
+func (s *mysqlScraper) recordProcesslist(now pcommon.Timestamp, row [][]byte) {
+	if len(row) != 3 {
+		return
+	}
+	if v, ok := parseInt(row[2]); ok {
+		s.mb.RecordMysqlProcesslistThreadsDataPoint(now, v, string(row[0]), string(row[1]))
+	}
+}
+
+// emit ends the scrape; info is empty when the variables were not read.
+func (s *mysqlScraper) emit(now pcommon.Timestamp, info serverInfo) pmetric.Metrics {
 	rb := s.mb.NewResourceBuilder()
+	if info.version != "" {
+		rb.SetDbSystemVersion(info.version)
+		rb.SetDbSystemName(info.systemName())
+	}
 	rb.SetMysqlInstanceEndpoint(s.cfg.Endpoint)
 	rb.SetServiceName("mysql")
 	rb.SetServiceInstanceID(s.cfg.Endpoint)

@@ -3,6 +3,7 @@ package mysqlreceiver
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -22,31 +23,57 @@ func TestScrapeRecordedPrimary(t *testing.T) {
 	require.NoError(t, err)
 	got := points(md)
 	want := map[string]int64{
-		"mysql.up":                                       1,
-		"mysql.uptime":                                   1,
-		"mysql.query.count":                              35,
-		"mysql.query.client.count":                       35,
-		"mysql.query.slow.count":                         0,
-		"mysql.connection.count":                         11,
-		"mysql.connection.max":                           151,
-		"mysql.connection.max_used":                      2,
-		"mysql.threads{kind=connected}":                  2,
-		"mysql.buffer_pool.limit":                        33554432,
-		"mysql.buffer_pool.pages{kind=data}":             308,
-		"mysql.buffer_pool.pages{kind=free}":             1720,
-		"mysql.buffer_pool.data_pages{status=dirty}":     30,
-		"mysql.buffer_pool.data_pages{status=clean}":     278,
-		"mysql.buffer_pool.usage{status=dirty}":          491520,
-		"mysql.buffer_pool.usage{status=clean}":          5046272 - 491520,
-		"mysql.commands{command=insert}":                 2,
-		"mysql.commands{command=select}":                 11,
-		"mysql.client.network.io{kind=received}":         2625,
-		"mysql.connection.errors{error=aborted_clients}": 0,
+		"mysql.up":                                          1,
+		"mysql.uptime":                                      1,
+		"mysql.query.count":                                 35,
+		"mysql.query.client.count":                          35,
+		"mysql.query.slow.count":                            0,
+		"mysql.connection.count":                            11,
+		"mysql.connection.max":                              151,
+		"mysql.connection.max_used":                         2,
+		"mysql.threads{kind=connected}":                     2,
+		"mysql.buffer_pool.limit":                           33554432,
+		"mysql.buffer_pool.pages{kind=data}":                308,
+		"mysql.buffer_pool.pages{kind=free}":                1720,
+		"mysql.buffer_pool.data_pages{status=dirty}":        29,
+		"mysql.buffer_pool.data_pages{status=clean}":        279,
+		"mysql.buffer_pool.usage{status=dirty}":             475136,
+		"mysql.buffer_pool.usage{status=clean}":             5046272 - 475136, // Innodb_buffer_pool_bytes_data - dirty
+		"mysql.commands{command=insert}":                    2,
+		"mysql.commands{command=select}":                    11,
+		"mysql.client.network.io{kind=received}":            2625,
+		"mysql.connection.errors{error=aborted_clients}":    0,
+		"mysql.threads.created":                             2,
+		"mysql.open_resources{kind=file}":                   32,
+		"mysql.open_resources{kind=table}":                  14,
+		"mysql.open_resources{kind=table_definition}":       21,
+		"mysql.open_resources.limit{kind=file}":             20000,
+		"mysql.open_resources.limit{kind=table}":            2000,
+		"mysql.open_resources.limit{kind=table_definition}": 400,
+		"mysql.innodb.open_files":                           7,
+		"mysql.prepared_statements.open":                    0,
+		"mysql.prepared_statements.limit":                   16382,
+		"mysql.innodb.history_list_length":                  7,
+		"mysql.innodb.force_recovery":                       0,
+		"mysql.innodb.memory{kind=adaptive_hash}":           0,
+		"mysql.innodb.memory{kind=dictionary}":              234656,
+		"mysql.innodb.log_buffer.size":                      16777216,
+		"mysql.key_buffer.size":                             134217728,
+		"mysql.qcache.size":                                 1048576,
+		"mysql.qcache.free_memory":                          1031272,
+		"mysql.thread_cache.size":                           151,
+		"mysql.page_size":                                   16384,
+		"mysql.max_used_connections":                        2,
+		"mysql.handlers{kind=tmp_write}":                    4,
+		"mysql.command.calls{command=show_status}":          1,
+		"mysql.command.calls{command=select}":               11,
+		"mysql.processlist.threads{command=Binlog Dump,state=Master has sent all binlog to slave; waiting for more updates}": 1,
+		"mysql.processlist.threads{command=Query,state=Filling schema table}":                                                1,
 		// performance_schema: picoseconds / 1000.
 		"mysql.table.io.wait.count{operation=fetch,schema=shop,table=orders}":                                                                                       10,
-		"mysql.table.io.wait.time{operation=insert,schema=shop,table=orders}":                                                                                       274860,
+		"mysql.table.io.wait.time{operation=insert,schema=shop,table=orders}":                                                                                       179066,
 		"mysql.index.io.wait.count{index=by_customer,operation=fetch,schema=shop,table=orders}":                                                                     6,
-		"mysql.index.io.wait.time{index=PRIMARY,operation=delete,schema=shop,table=orders}":                                                                         40822,
+		"mysql.index.io.wait.time{index=PRIMARY,operation=delete,schema=shop,table=orders}":                                                                         889476,
 		"mysql.index.io.wait.count{index=NONE,operation=insert,schema=shop,table=orders}":                                                                           4,
 		"mysql.statement_event.count{digest=64c399022cd00c44711bfac6057e3bfa,digest_text=SELECT * FROM `orders` ORDER BY `amount` DESC,kind=rows_sent,schema=shop}": 3,
 	}
@@ -57,11 +84,14 @@ func TestScrapeRecordedPrimary(t *testing.T) {
 	}
 	assert.NotContains(t, metricNames(md), "mysql.replica.time_behind_source", "the primary is not a replica")
 	assert.NotContains(t, metricNames(md), "mysql.mysqlx_connections", "MariaDB has no X plugin")
-	assert.Equal(t, []string{variablesQuery, statusQuery, ioWaitsQuery, s.statementEventsQuery, "SHOW ALL REPLICAS STATUS"}, fc.sent,
-		"four statements and the optional statement digests, in this order")
+	assert.Equal(t, []string{variablesQuery, statusQuery, ioWaitsQuery, s.statementEventsQuery, lockWaitsQuery, tableStatsQuery, processlistQuery, "SHOW ALL REPLICAS STATUS"}, fc.sent,
+		"every statement of a scrape with every metric on, in this order")
 
 	res := md.ResourceMetrics().At(0).Resource().Attributes().AsRaw()
-	assert.Equal(t, map[string]any{"mysql.instance.endpoint": "db.internal:3306", "service.name": "mysql", "service.instance.id": "db.internal:3306"}, res)
+	assert.Equal(t, map[string]any{
+		"mysql.instance.endpoint": "db.internal:3306", "service.name": "mysql", "service.instance.id": "db.internal:3306",
+		"db.system.name": "mariadb", "db.system.version": "10.11.19-MariaDB-0+deb12u1-log",
+	}, res)
 }
 
 func TestScrapeRecordedReplica(t *testing.T) {
@@ -72,6 +102,7 @@ func TestScrapeRecordedReplica(t *testing.T) {
 		"mysql.replica.io_running{channel=}": 1, "mysql.replica.sql_running{channel=}": 1,
 		"mysql.replica.last_io_errno{channel=}": 0, "mysql.replica.last_sql_errno{channel=}": 0,
 		"mysql.replica.time_behind_source{channel=}": 0, "mysql.replica.sql_delay{channel=}": 0,
+		"mysql.replica.source.server_id{channel=}": 1, // the primary's --server-id
 	}, replicaPoints(points(md)))
 }
 
@@ -88,11 +119,15 @@ func TestDefaultMetricsFromRecordedPrimary(t *testing.T) {
 		"mysql.buffer_pool.page_flushes", "mysql.buffer_pool.pages", "mysql.buffer_pool.usage",
 		"mysql.client.network.io", "mysql.commands", "mysql.connection.count", "mysql.connection.errors",
 		"mysql.connection.max", "mysql.connection.max_used", "mysql.double_writes", "mysql.handlers",
-		"mysql.index.io.wait.count", "mysql.index.io.wait.time", "mysql.locks", "mysql.log_operations",
-		"mysql.opened_resources", "mysql.operations", "mysql.page_operations", "mysql.prepared_statements",
-		"mysql.query.count", "mysql.query.slow.count", "mysql.row_locks",
-		"mysql.sorts", "mysql.table.io.wait.count", "mysql.table.io.wait.time", "mysql.threads",
-		"mysql.tmp_resources", "mysql.up", "mysql.uptime",
+		"mysql.index.io.wait.count", "mysql.index.io.wait.time", "mysql.innodb.force_recovery",
+		"mysql.innodb.history_list_length", "mysql.innodb.log_buffer.size", "mysql.innodb.memory",
+		"mysql.innodb.open_files", "mysql.key_buffer.size", "mysql.locks", "mysql.log_operations",
+		"mysql.open_resources", "mysql.open_resources.limit",
+		"mysql.opened_resources", "mysql.operations", "mysql.page_operations", "mysql.page_size",
+		"mysql.prepared_statements", "mysql.prepared_statements.limit", "mysql.prepared_statements.open",
+		"mysql.qcache.size", "mysql.query.count", "mysql.query.slow.count", "mysql.row_locks",
+		"mysql.sorts", "mysql.table.io.wait.count", "mysql.table.io.wait.time", "mysql.thread_cache.size",
+		"mysql.threads", "mysql.threads.created", "mysql.tmp_resources", "mysql.up", "mysql.uptime",
 	}, metricNames(md))
 }
 
@@ -237,4 +272,25 @@ func TestRecordReplicaColumns(t *testing.T) {
 		s.recordReplica(0, tt.columns, tt.row)
 		assert.Equal(t, tt.want, points(s.mb.Emit()), tt.name)
 	}
+}
+
+// MySQL 8 has no Innodb_history_list_length status variable: the scraper
+// reads information_schema.INNODB_METRICS instead (recorded from MariaDB,
+// which has both).
+func TestHistoryLengthWithoutTheStatusVariable(t *testing.T) {
+	s, fc := newFixtureScraper(t, "primary", metadata.DefaultMetricsBuilderConfig())
+	status := fc.fixtures[statusQuery]
+	status.rows = slices.DeleteFunc(slices.Clone(status.rows), func(row [][]byte) bool {
+		return string(row[0]) == "Innodb_history_list_length"
+	})
+	fc.fixtures[statusQuery] = status
+	md, err := s.scrape(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, int64(7), points(md)["mysql.innodb.history_list_length"])
+	assert.Contains(t, fc.sent, historyLengthQuery)
+
+	s, fc = newFixtureScraper(t, "primary", metadata.DefaultMetricsBuilderConfig())
+	_, err = s.scrape(context.Background())
+	require.NoError(t, err)
+	assert.NotContains(t, fc.sent, historyLengthQuery, "MariaDB reports it in the status")
 }

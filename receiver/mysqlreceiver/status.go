@@ -1,6 +1,8 @@
 package mysqlreceiver // import "github.com/moalog/platform-collector/receiver/mysqlreceiver"
 
 import (
+	"bytes"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
@@ -14,6 +16,11 @@ type statusRecorder struct {
 	ts pcommon.Timestamp
 
 	pagesData, pagesDirty, bytesData, bytesDirty optional
+	// wantCommandCalls records every Com_* variable as mysql.command.calls.
+	wantCommandCalls bool
+	// historyInStatus: the server reports Innodb_history_list_length
+	// (MariaDB); MySQL 8 has it only in information_schema.INNODB_METRICS.
+	historyInStatus bool
 	// unparsed names the known variables whose value was not a number.
 	unparsed []string
 }
@@ -30,8 +37,10 @@ type statusRule func(r *statusRecorder, v int64)
 // record handles one status row; variables the receiver does not use are
 // skipped with one map lookup.
 func (r *statusRecorder) record(name, value []byte) {
-	rule, ok := statusRules[string(name)]
-	if !ok {
+	rule, known := statusRules[string(name)]
+	command, isCommand := bytes.CutPrefix(name, []byte("Com_"))
+	isCommand = isCommand && r.wantCommandCalls
+	if !known && !isCommand {
 		return
 	}
 	v, ok := parseInt(value)
@@ -39,7 +48,12 @@ func (r *statusRecorder) record(name, value []byte) {
 		r.unparsed = append(r.unparsed, string(name))
 		return
 	}
-	rule(r, v)
+	if known {
+		rule(r, v)
+	}
+	if isCommand {
+		r.mb.RecordMysqlCommandCallsDataPoint(r.ts, v, string(command))
+	}
 }
 
 // finish records the metrics derived from two variables.
@@ -74,13 +88,31 @@ var statusRules = func() map[string]statusRule {
 		"Innodb_buffer_pool_pages_flushed": plain((*mb).RecordMysqlBufferPoolPageFlushesDataPoint),
 		"Uptime":                           plain((*mb).RecordMysqlUptimeDataPoint),
 		"Connections":                      plain((*mb).RecordMysqlConnectionCountDataPoint),
-		"Max_used_connections":             plain((*mb).RecordMysqlConnectionMaxUsedDataPoint),
-		"Queries":                          plain((*mb).RecordMysqlQueryCountDataPoint),
-		"Questions":                        plain((*mb).RecordMysqlQueryClientCountDataPoint),
-		"Slow_queries":                     plain((*mb).RecordMysqlQuerySlowCountDataPoint),
-		"Qcache_hits":                      plain((*mb).RecordMysqlQcacheHitsDataPoint),
-		"Qcache_not_cached":                plain((*mb).RecordMysqlQcacheNotCachedDataPoint),
-		"Qcache_queries_in_cache":          plain((*mb).RecordMysqlQcacheQueriesDataPoint),
+		"Max_used_connections": func(r *statusRecorder, v int64) {
+			r.mb.RecordMysqlConnectionMaxUsedDataPoint(r.ts, v)
+			r.mb.RecordMysqlMaxUsedConnectionsDataPoint(r.ts, v) // contrib's newer name
+		},
+		"Queries":                 plain((*mb).RecordMysqlQueryCountDataPoint),
+		"Questions":               plain((*mb).RecordMysqlQueryClientCountDataPoint),
+		"Slow_queries":            plain((*mb).RecordMysqlQuerySlowCountDataPoint),
+		"Qcache_hits":             plain((*mb).RecordMysqlQcacheHitsDataPoint),
+		"Qcache_not_cached":       plain((*mb).RecordMysqlQcacheNotCachedDataPoint),
+		"Qcache_queries_in_cache": plain((*mb).RecordMysqlQcacheQueriesDataPoint),
+		"Qcache_free_memory":      plain((*mb).RecordMysqlQcacheFreeMemoryDataPoint),
+		"Qcache_inserts":          plain((*mb).RecordMysqlQcacheInsertsDataPoint),
+		"Qcache_lowmem_prunes":    plain((*mb).RecordMysqlQcacheLowmemPrunesDataPoint),
+		"Threads_created":         plain((*mb).RecordMysqlThreadsCreatedDataPoint),
+		"Innodb_num_open_files":   plain((*mb).RecordMysqlInnodbOpenFilesDataPoint),
+		"Prepared_stmt_count":     plain((*mb).RecordMysqlPreparedStatementsOpenDataPoint),
+		"Innodb_history_list_length": func(r *statusRecorder, v int64) {
+			r.historyInStatus = true
+			r.mb.RecordMysqlInnodbHistoryListLengthDataPoint(r.ts, v)
+		},
+		"Innodb_page_size":         plain((*mb).RecordMysqlPageSizeDataPoint),
+		"Innodb_row_lock_time_avg": plain((*mb).RecordMysqlInnodbRowLockWaitDurationAvgDataPoint),
+		"Innodb_row_lock_time_max": plain((*mb).RecordMysqlInnodbRowLockWaitDurationMaxDataPoint),
+		"Slave_open_temp_tables":   plain((*mb).RecordMysqlReplicaTempTableOpenDataPoint),
+		"Replica_open_temp_tables": plain((*mb).RecordMysqlReplicaTempTableOpenDataPoint),
 	}
 	add(rules, (*mb).RecordMysqlBufferPoolPagesDataPoint, map[string]metadata.AttributeBufferPoolPages{
 		"Innodb_buffer_pool_pages_free": metadata.AttributeBufferPoolPagesFree,
@@ -128,6 +160,15 @@ var statusRules = func() map[string]statusRule {
 		"Handler_savepoint_rollback": metadata.AttributeHandlerSavepointRollback,
 		"Handler_update":             metadata.AttributeHandlerUpdate,
 		"Handler_write":              metadata.AttributeHandlerWrite,
+		"Handler_icp_attempts":       metadata.AttributeHandlerIcpAttempts,
+		"Handler_icp_match":          metadata.AttributeHandlerIcpMatch,
+		"Handler_mrr_key_refills":    metadata.AttributeHandlerMrrKeyRefills,
+		"Handler_mrr_rowid_refills":  metadata.AttributeHandlerMrrRowidRefills,
+		"Handler_read_retry":         metadata.AttributeHandlerReadRetry,
+		"Handler_read_rnd_deleted":   metadata.AttributeHandlerReadRndDeleted,
+		"Handler_tmp_delete":         metadata.AttributeHandlerTmpDelete,
+		"Handler_tmp_update":         metadata.AttributeHandlerTmpUpdate,
+		"Handler_tmp_write":          metadata.AttributeHandlerTmpWrite,
 	})
 	add(rules, (*mb).RecordMysqlDoubleWritesDataPoint, map[string]metadata.AttributeDoubleWrites{
 		"Innodb_dblwr_pages_written": metadata.AttributeDoubleWritesPagesWritten,
@@ -149,8 +190,20 @@ var statusRules = func() map[string]statusRule {
 		"Innodb_pages_written": metadata.AttributePageOperationsWritten,
 	})
 	add(rules, (*mb).RecordMysqlRowLocksDataPoint, map[string]metadata.AttributeRowLocks{
-		"Innodb_row_lock_waits": metadata.AttributeRowLocksWaits,
-		"Innodb_row_lock_time":  metadata.AttributeRowLocksTime,
+		"Innodb_row_lock_time": metadata.AttributeRowLocksTime,
+	})
+	rules["Innodb_row_lock_waits"] = func(r *statusRecorder, v int64) {
+		r.mb.RecordMysqlRowLocksDataPoint(r.ts, v, metadata.AttributeRowLocksWaits)
+		r.mb.RecordMysqlInnodbRowLockWaitCountDataPoint(r.ts, v) // contrib's newer name
+	}
+	add(rules, (*mb).RecordMysqlInnodbDataFileIoDataPoint, map[string]metadata.AttributeDiskIoDirection{
+		"Innodb_data_read":    metadata.AttributeDiskIoDirectionRead,
+		"Innodb_data_written": metadata.AttributeDiskIoDirectionWrite,
+	})
+	add(rules, (*mb).RecordMysqlInnodbOperationPendingDataPoint, map[string]metadata.AttributeOperations{
+		"Innodb_data_pending_reads":  metadata.AttributeOperationsReads,
+		"Innodb_data_pending_writes": metadata.AttributeOperationsWrites,
+		"Innodb_data_pending_fsyncs": metadata.AttributeOperationsFsyncs,
 	})
 	add(rules, (*mb).RecordMysqlRowOperationsDataPoint, map[string]metadata.AttributeRowOperations{
 		"Innodb_rows_deleted":  metadata.AttributeRowOperationsDeleted,
@@ -171,7 +224,6 @@ var statusRules = func() map[string]statusRule {
 	add(rules, (*mb).RecordMysqlThreadsDataPoint, map[string]metadata.AttributeThreads{
 		"Threads_cached":    metadata.AttributeThreadsCached,
 		"Threads_connected": metadata.AttributeThreadsConnected,
-		"Threads_created":   metadata.AttributeThreadsCreated,
 		"Threads_running":   metadata.AttributeThreadsRunning,
 	})
 	add(rules, (*mb).RecordMysqlClientNetworkIoDataPoint, map[string]metadata.AttributeDirection{
@@ -182,6 +234,15 @@ var statusRules = func() map[string]statusRule {
 		"Opened_files":             metadata.AttributeOpenedResourcesFile,
 		"Opened_table_definitions": metadata.AttributeOpenedResourcesTableDefinition,
 		"Opened_tables":            metadata.AttributeOpenedResourcesTable,
+	})
+	add(rules, (*mb).RecordMysqlOpenResourcesDataPoint, map[string]metadata.AttributeOpenedResources{
+		"Open_files":             metadata.AttributeOpenedResourcesFile,
+		"Open_table_definitions": metadata.AttributeOpenedResourcesTableDefinition,
+		"Open_tables":            metadata.AttributeOpenedResourcesTable,
+	})
+	add(rules, (*mb).RecordMysqlInnodbMemoryDataPoint, map[string]metadata.AttributeInnodbMemory{
+		"Innodb_mem_adaptive_hash": metadata.AttributeInnodbMemoryAdaptiveHash,
+		"Innodb_mem_dictionary":    metadata.AttributeInnodbMemoryDictionary,
 	})
 	add(rules, (*mb).RecordMysqlConnectionErrorsDataPoint, map[string]metadata.AttributeConnectionError{
 		"Connection_errors_accept":          metadata.AttributeConnectionErrorAccept,

@@ -108,3 +108,38 @@ func TestStartFailsOnUnreadableTLSFiles(t *testing.T) {
 	assert.Contains(t, err.Error(), "missing-ca.pem")
 	assert.Contains(t, err.Error(), "check the files under `tls`")
 }
+
+// currentContribMetrics are the metric keys of the contrib redis receiver's
+// current metadata (its generated config.schema.yaml): a contrib
+// configuration that enables any of them loads here unchanged.
+var currentContribMetrics = []string{
+	"redis.clients.blocked", "redis.clients.connected", "redis.clients.max_input_buffer",
+	"redis.clients.max_output_buffer", "redis.cluster.cluster_enabled", "redis.cluster.known_nodes",
+	"redis.cluster.links_buffer_limit_exceeded.count", "redis.cluster.node.count", "redis.cluster.node.uptime",
+	"redis.cluster.slots_assigned", "redis.cluster.slots_fail", "redis.cluster.slots_ok", "redis.cluster.slots_pfail",
+	"redis.cluster.state", "redis.cluster.stats_messages_received", "redis.cluster.stats_messages_sent",
+	"redis.cluster.uptime", "redis.cmd.calls", "redis.cmd.latency", "redis.cmd.usec", "redis.commands",
+	"redis.commands.processed", "redis.connections.received", "redis.connections.rejected", "redis.cpu.time",
+	"redis.db.avg_ttl", "redis.db.expires", "redis.db.keys", "redis.keys.evicted", "redis.keys.expired",
+	"redis.keyspace.hits", "redis.keyspace.misses", "redis.latest_fork", "redis.maxmemory",
+	"redis.memory.fragmentation_ratio", "redis.memory.lua", "redis.memory.peak", "redis.memory.rss",
+	"redis.memory.used", "redis.memory.used_memory_overhead", "redis.memory.used_memory_startup", "redis.mode",
+	"redis.net.input", "redis.net.output", "redis.rdb.changes_since_last_save",
+	"redis.replication.backlog_first_byte_offset", "redis.replication.offset", "redis.replication.replica_offset",
+	"redis.role", "redis.sentinel.masters", "redis.sentinel.running_scripts", "redis.sentinel.scripts_queue_length",
+	"redis.sentinel.simulate_failure_flags", "redis.sentinel.tilt_since_seconds", "redis.sentinel.total_tilt",
+	"redis.slaves.connected", "redis.tracking_total_keys", "redis.uptime",
+}
+
+func TestCurrentContribMetricKeysLoad(t *testing.T) {
+	metrics := map[string]any{}
+	for _, name := range currentContribMetrics {
+		metrics[name] = map[string]any{"enabled": true}
+	}
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
+	require.NoError(t, confmap.NewFromStringMap(map[string]any{"endpoint": "localhost:6379", "metrics": metrics}).Unmarshal(cfg))
+	assert.True(t, cfg.Metrics.RedisSentinelTotalTilt.Enabled)
+	assert.True(t, cfg.Metrics.RedisMode.Enabled)
+	assert.Error(t, confmap.NewFromStringMap(map[string]any{"metrics": map[string]any{"redis.no_such_metric": map[string]any{"enabled": true}}}).Unmarshal(cfg),
+		"an unknown key is refused, so the test can fail")
+}

@@ -29,7 +29,11 @@ func allMetrics() metadata.MetricsBuilderConfig {
 	m := &cfg.Metrics
 	for _, mc := range []*metadata.MetricConfig{
 		&m.RedisMaxmemory, &m.RedisRole, &m.RedisCmdCalls, &m.RedisCmdUsec,
-		&m.RedisCmdLatency, &m.RedisReplicationReplicaOffset,
+		&m.RedisCmdLatency, &m.RedisReplicationReplicaOffset, &m.RedisMode,
+		&m.RedisMemoryUsedMemoryOverhead, &m.RedisMemoryUsedMemoryStartup, &m.RedisTrackingTotalKeys,
+		&m.RedisClusterClusterEnabled, &m.RedisSentinelMasters, &m.RedisSentinelRunningScripts,
+		&m.RedisSentinelScriptsQueueLength, &m.RedisSentinelSimulateFailureFlags,
+		&m.RedisSentinelTiltSinceSeconds, &m.RedisSentinelTotalTilt,
 	} {
 		mc.Enabled = true
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -385,4 +387,73 @@ func TestIntegrationOneINFOPerScrape(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"cmdstat_info:calls=3"}, cmdstats)
+}
+
+// The persistence and limit metrics follow what the test does to the server:
+// a background save that fails, one that succeeds, AOF switched on and
+// maxclients changed.
+func TestIntegrationPersistenceAndLimits(t *testing.T) {
+	t.Parallel()
+	// dbfilename is a protected config: CONFIG SET needs this.
+	srv := testenv.StartRedis(t, testenv.RedisOptions{Config: []string{"enable-protected-configs local"}})
+	target := startScraper(t, configFor(srv.Addr))
+	got, _ := target.scrape(t)
+	startedAt := got["redis.rdb.last_save.time"]
+	assert.Equal(t, parseLastSave(t, srv), startedAt, "the server's start counts as the last save")
+	assert.Equal(t, 1.0, got["redis.rdb.last_bgsave.status"], "no save has failed yet")
+	assert.Equal(t, 0.0, got["redis.aof.enabled"])
+	assert.Equal(t, 10000.0, got["redis.clients.max"], "Redis' default")
+	info := parseInfo(srv.Info(t, "memory"))
+	assert.Equal(t, info["total_system_memory"], strconv.FormatFloat(got["redis.memory.total_system"], 'f', -1, 64))
+
+	// A non-empty directory where the dump belongs makes the save's final
+	// rename fail.
+	require.NoError(t, os.MkdirAll(filepath.Join(srv.Dir, "blocked.rdb", "x"), 0o700))
+	srv.CLI(t, "CONFIG", "SET", "dbfilename", "blocked.rdb")
+	srv.CLI(t, "BGSAVE")
+	waitBgsaveDone(t, srv)
+	got, _ = target.scrape(t)
+	assert.Equal(t, 0.0, got["redis.rdb.last_bgsave.status"], "the failed save")
+	assert.Equal(t, startedAt, got["redis.rdb.last_save.time"], "a failed save is not a save")
+
+	srv.CLI(t, "CONFIG", "SET", "dbfilename", "dump.rdb")
+	srv.CLI(t, "CONFIG", "SET", "maxclients", "77")
+	// LASTSAVE has one-second resolution: save in a later second than the start.
+	require.Eventually(t, func() bool { return float64(time.Now().Unix()) > startedAt }, 5*time.Second, 20*time.Millisecond)
+	srv.CLI(t, "BGSAVE")
+	waitBgsaveDone(t, srv)
+	srv.CLI(t, "CONFIG", "SET", "appendonly", "yes")
+	require.Eventually(t, func() bool {
+		return parseInfo(srv.Info(t, "persistence"))["aof_rewrite_in_progress"] == "0"
+	}, 30*time.Second, 20*time.Millisecond)
+	got, _ = target.scrape(t)
+	lastSave := parseLastSave(t, srv)
+	assert.Greater(t, lastSave, startedAt)
+	assert.Equal(t, lastSave, got["redis.rdb.last_save.time"], "BGSAVE moved it to LASTSAVE")
+	assert.Equal(t, 1.0, got["redis.rdb.last_bgsave.status"])
+	assert.Equal(t, 1.0, got["redis.aof.enabled"])
+	assert.Equal(t, 1.0, got["redis.aof.last_write.status"])
+	assert.Equal(t, 77.0, got["redis.clients.max"])
+}
+
+func parseLastSave(t *testing.T, srv *testenv.Redis) float64 {
+	t.Helper()
+	out := strings.TrimPrefix(srv.CLI(t, "LASTSAVE"), "(integer) ")
+	v, err := strconv.ParseFloat(out, 64)
+	require.NoError(t, err, out)
+	return v
+}
+
+func waitBgsaveDone(t *testing.T, srv *testenv.Redis) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		return parseInfo(srv.Info(t, "persistence"))["rdb_bgsave_in_progress"] == "0"
+	}, 30*time.Second, 20*time.Millisecond)
+}
+
+// parseInfo reads an INFO reply into field -> value.
+func parseInfo(text string) map[string]string {
+	fields := map[string]string{}
+	forEachField(text, func(k, v string) { fields[k] = v })
+	return fields
 }

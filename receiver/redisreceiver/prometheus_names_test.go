@@ -29,6 +29,8 @@ func allRenderedNames(t *testing.T) map[string]string {
 	mb.RecordRedisUpDataPoint(ts, 1)
 	recordInfo(mb, ts, fixture(t, "info_all.txt"))
 	recordInfo(mb, ts, fixture(t, "info_replica.txt"))
+	recordInfo(mb, ts, fixture(t, "info_sentinel.txt"))
+	recordInfo(mb, ts, "sentinel_total_tilt:0\r\n") // Redis 7.2+, not in the 7.0 fixture
 	recordClusterInfo(mb, ts, fixture(t, "cluster_info.txt"))
 	md := mb.Emit()
 	out := map[string]string{}
@@ -50,4 +52,10 @@ func TestREADMEPrometheusNames(t *testing.T) {
 		documented[m[1]] = m[2]
 	}
 	assert.Equal(t, allRenderedNames(t), documented)
+}
+
+// The migration table reads only names the receiver exports and lists every
+// redis_exporter name the opt-in exporter-compat rules recreate.
+func TestREADMEMigrationTable(t *testing.T) {
+	metrictest.CheckMigrationTable(t, "## Migrating from redis_exporter", "redis_", allRenderedNames(t))
 }

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
@@ -53,4 +54,23 @@ func TestReceiversRunIndependently(t *testing.T) {
 	}
 	assert.Equal(t, 1, logs.FilterMessage("target scrape failed; reporting it as down until it recovers").Len())
 	assert.Zero(t, logs.FilterLevelExact(zapcore.ErrorLevel).Len(), "scraperhelper logs no error: %v", logs.All())
+}
+
+// The pipeline refuses the scrape that marks a dead server's series stale
+// (the memory_limiter does while memory is high): the factory's receiver hears
+// of it, and its next scrape sends the stale points again.
+func TestRefusedStalePointsAreSentAgain(t *testing.T) {
+	t.Parallel()
+	srv := testenv.StartRedis(t, testenv.RedisOptions{})
+	sink := new(metrictest.RefusingSink)
+	cfg := configFor(srv.Addr)
+	cfg.CollectionInterval = 50 * time.Millisecond
+	cfg.InitialDelay = 0
+	rcv, err := NewFactory().CreateMetrics(context.Background(), newTestSettings(), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })
+	next := sink.AfterRefusedStale(t, srv.Kill)
+	assert.Contains(t, metrictest.Stale(next), "redis.memory.used", "sent again after the refusal")
+	assert.Equal(t, map[string]float64{"redis.up": 0}, points(next))
 }

@@ -30,6 +30,18 @@ func floatField(record func(*mb, pcommon.Timestamp, float64)) fieldRecorder {
 	}
 }
 
+// okField records 1 for "ok" and 0 for any other status ("err"), the way
+// INFO reports the result of the last RDB save and AOF write.
+func okField(record func(*mb, pcommon.Timestamp, int64)) fieldRecorder {
+	return func(m *mb, ts pcommon.Timestamp, v string) {
+		if v == "ok" {
+			record(m, ts, 1)
+		} else if v != "" {
+			record(m, ts, 0)
+		}
+	}
+}
+
 func cpuField(state metadata.AttributeState) fieldRecorder {
 	return func(m *mb, ts pcommon.Timestamp, v string) {
 		if f, ok := parseFloat(v); ok {
@@ -74,6 +86,26 @@ var infoFields = map[string]fieldRecorder{
 	"repl_backlog_first_byte_offset":  intField((*mb).RecordRedisReplicationBacklogFirstByteOffsetDataPoint),
 	"master_repl_offset":              intField((*mb).RecordRedisReplicationOffsetDataPoint),
 	"slave_repl_offset":               intField((*mb).RecordRedisReplicationReplicaOffsetDataPoint),
+	"rdb_last_save_time":              intField((*mb).RecordRedisRdbLastSaveTimeDataPoint),
+	"rdb_last_bgsave_status":          okField((*mb).RecordRedisRdbLastBgsaveStatusDataPoint),
+	"aof_enabled":                     intField((*mb).RecordRedisAofEnabledDataPoint),
+	"aof_last_write_status":           okField((*mb).RecordRedisAofLastWriteStatusDataPoint),
+	"maxclients":                      intField((*mb).RecordRedisClientsMaxDataPoint),
+	"total_system_memory":             intField((*mb).RecordRedisMemoryTotalSystemDataPoint),
+	"used_memory_overhead":            intField((*mb).RecordRedisMemoryUsedMemoryOverheadDataPoint),
+	"used_memory_startup":             intField((*mb).RecordRedisMemoryUsedMemoryStartupDataPoint),
+	"tracking_total_keys":             intField((*mb).RecordRedisTrackingTotalKeysDataPoint),
+	"sentinel_masters":                intField((*mb).RecordRedisSentinelMastersDataPoint),
+	"sentinel_running_scripts":        intField((*mb).RecordRedisSentinelRunningScriptsDataPoint),
+	"sentinel_scripts_queue_length":   intField((*mb).RecordRedisSentinelScriptsQueueLengthDataPoint),
+	"sentinel_simulate_failure_flags": intField((*mb).RecordRedisSentinelSimulateFailureFlagsDataPoint),
+	"sentinel_tilt_since_seconds":     intField((*mb).RecordRedisSentinelTiltSinceSecondsDataPoint),
+	"sentinel_total_tilt":             intField((*mb).RecordRedisSentinelTotalTiltDataPoint),
+	"redis_mode": func(m *mb, ts pcommon.Timestamp, v string) {
+		if mode, ok := metadata.MapAttributeMode[v]; ok {
+			m.RecordRedisModeDataPoint(ts, 1, mode)
+		}
+	},
 	"master_link_status": func(m *mb, ts pcommon.Timestamp, v string) {
 		up := int64(0)
 		if v == "up" {
@@ -108,12 +140,17 @@ var clusterFields = map[string]fieldRecorder{
 			m.RecordRedisClusterStateDataPoint(ts, 0, metadata.AttributeClusterStateFail)
 		}
 	},
-	"cluster_slots_assigned": intField((*mb).RecordRedisClusterSlotsAssignedDataPoint),
-	"cluster_slots_ok":       intField((*mb).RecordRedisClusterSlotsOkDataPoint),
-	"cluster_slots_pfail":    intField((*mb).RecordRedisClusterSlotsPfailDataPoint),
-	"cluster_slots_fail":     intField((*mb).RecordRedisClusterSlotsFailDataPoint),
-	"cluster_known_nodes":    intField((*mb).RecordRedisClusterKnownNodesDataPoint),
-	"cluster_size":           intField((*mb).RecordRedisClusterNodeCountDataPoint),
+	"cluster_slots_assigned":                    intField((*mb).RecordRedisClusterSlotsAssignedDataPoint),
+	"cluster_slots_ok":                          intField((*mb).RecordRedisClusterSlotsOkDataPoint),
+	"cluster_slots_pfail":                       intField((*mb).RecordRedisClusterSlotsPfailDataPoint),
+	"cluster_slots_fail":                        intField((*mb).RecordRedisClusterSlotsFailDataPoint),
+	"cluster_known_nodes":                       intField((*mb).RecordRedisClusterKnownNodesDataPoint),
+	"cluster_size":                              intField((*mb).RecordRedisClusterNodeCountDataPoint),
+	"cluster_current_epoch":                     intField((*mb).RecordRedisClusterUptimeDataPoint),
+	"cluster_my_epoch":                          intField((*mb).RecordRedisClusterNodeUptimeDataPoint),
+	"cluster_stats_messages_sent":               intField((*mb).RecordRedisClusterStatsMessagesSentDataPoint),
+	"cluster_stats_messages_received":           intField((*mb).RecordRedisClusterStatsMessagesReceivedDataPoint),
+	"total_cluster_links_buffer_limit_exceeded": intField((*mb).RecordRedisClusterLinksBufferLimitExceededCountDataPoint),
 }
 
 // infoSummary is what the scraper needs from INFO besides data points.
@@ -135,6 +172,7 @@ func recordInfo(m *mb, ts pcommon.Timestamp, text string) infoSummary {
 			sum.version = value
 		case key == "cluster_enabled":
 			sum.clusterEnabled = value == "1"
+			intField((*mb).RecordRedisClusterClusterEnabledDataPoint)(m, ts, value)
 		case strings.HasPrefix(key, "cmdstat_"):
 			recordCmdstat(m, ts, key[len("cmdstat_"):], value)
 		case strings.HasPrefix(key, "latency_percentiles_usec_"):

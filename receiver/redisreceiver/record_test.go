@@ -52,6 +52,17 @@ var primaryPoints = map[string]float64{
 	"redis.db.avg_ttl{db=0}":                      3598978,
 	"redis.db.avg_ttl{db=1}":                      498979,
 	"redis.db.avg_ttl{db=3}":                      0,
+	"redis.rdb.last_save.time":                    1796071139,
+	"redis.rdb.last_bgsave.status":                1,
+	"redis.aof.enabled":                           0,
+	"redis.aof.last_write.status":                 1,
+	"redis.clients.max":                           10000,
+	"redis.memory.total_system":                   25276514304,
+	"redis.mode{mode=standalone}":                 1,
+	"redis.memory.used_memory_overhead":           897540,
+	"redis.memory.used_memory_startup":            876304,
+	"redis.tracking_total_keys":                   0,
+	"redis.cluster.cluster_enabled":               0,
 }
 
 func TestRecordInfoFixtures(t *testing.T) {
@@ -98,7 +109,21 @@ func TestRecordInfoFixtures(t *testing.T) {
 		},
 		{
 			name: "cluster node", info: "info_cluster.txt", version: "7.0.15", cluster: true,
-			want: map[string]float64{"redis.uptime": 3, "redis.clients.connected": 1, "redis.memory.used": 1665688},
+			want: map[string]float64{"redis.uptime": 3, "redis.clients.connected": 1, "redis.memory.used": 1665688,
+				"redis.mode{mode=cluster}": 1, "redis.cluster.cluster_enabled": 1},
+		},
+		{
+			// Redis 7.0 has no sentinel_total_tilt (7.2 added it).
+			name: "sentinel", info: "info_sentinel.txt", version: "7.0.15",
+			want: map[string]float64{
+				"redis.mode{mode=sentinel}":             1,
+				"redis.sentinel.masters":                1,
+				"redis.sentinel.tilt_since_seconds":     -1,
+				"redis.sentinel.running_scripts":        0,
+				"redis.sentinel.scripts_queue_length":   0,
+				"redis.sentinel.simulate_failure_flags": 0,
+			},
+			absent: []string{"redis.sentinel.total_tilt", "redis.db.keys{db=0}"},
 		},
 	}
 	for _, tt := range tests {
@@ -133,13 +158,18 @@ func TestRecordClusterInfoFixture(t *testing.T) {
 // singleNodeClusterPoints are the cluster metrics of one node serving all
 // 16384 slots (testdata/cluster_info.txt, and the integration test's node).
 var singleNodeClusterPoints = map[string]float64{
-	"redis.cluster.state{cluster_state=ok}": 1,
-	"redis.cluster.slots_assigned":          16384,
-	"redis.cluster.slots_ok":                16384,
-	"redis.cluster.slots_pfail":             0,
-	"redis.cluster.slots_fail":              0,
-	"redis.cluster.known_nodes":             1,
-	"redis.cluster.node.count":              1,
+	"redis.cluster.state{cluster_state=ok}":           1,
+	"redis.cluster.slots_assigned":                    16384,
+	"redis.cluster.slots_ok":                          16384,
+	"redis.cluster.slots_pfail":                       0,
+	"redis.cluster.slots_fail":                        0,
+	"redis.cluster.known_nodes":                       1,
+	"redis.cluster.node.count":                        1,
+	"redis.cluster.uptime":                            0,
+	"redis.cluster.node.uptime":                       0,
+	"redis.cluster.stats_messages_sent":               0,
+	"redis.cluster.stats_messages_received":           0,
+	"redis.cluster.links_buffer_limit_exceeded.count": 0,
 }
 
 // Bad input: unknown fields are ignored, missing fields skip their metric,
@@ -160,6 +190,8 @@ func TestRecordInfoBadInput(t *testing.T) {
 		{"keyspace with unknown and missing parts", "db2:keys=5,subexpiry=0,avg_ttl=x\r\n", map[string]float64{"redis.db.keys{db=2}": 5}},
 		{"not a keyspace line", "dbx:keys=5\r\ndb:keys=1\r\n", map[string]float64{}},
 		{"unknown role and percentile", "role:sentinel\r\nlatency_percentiles_usec_get:p75=1,p50=2\r\n", map[string]float64{"redis.cmd.latency{cmd=get,percentile=p50}": 2e-6}},
+		{"failed RDB save and AOF write", "rdb_last_bgsave_status:err\r\naof_last_write_status:err\r\n", map[string]float64{"redis.rdb.last_bgsave.status": 0, "redis.aof.last_write.status": 0}},
+		{"unknown mode", "redis_mode:future\r\n", map[string]float64{}},
 		{"empty command names", "cmdstat_:calls=1\r\nlatency_percentiles_usec_:p50=1\r\n", map[string]float64{}},
 	}
 	for _, tt := range tests {

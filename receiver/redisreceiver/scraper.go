@@ -60,7 +60,9 @@ func newScraper(cfg *Config, settings receiver.Settings) *redisScraper {
 	s.wantCluster = m.RedisClusterState.Enabled || m.RedisClusterSlotsAssigned.Enabled ||
 		m.RedisClusterSlotsOk.Enabled || m.RedisClusterSlotsPfail.Enabled ||
 		m.RedisClusterSlotsFail.Enabled || m.RedisClusterKnownNodes.Enabled ||
-		m.RedisClusterNodeCount.Enabled
+		m.RedisClusterNodeCount.Enabled || m.RedisClusterUptime.Enabled ||
+		m.RedisClusterNodeUptime.Enabled || m.RedisClusterStatsMessagesSent.Enabled ||
+		m.RedisClusterStatsMessagesReceived.Enabled || m.RedisClusterLinksBufferLimitExceededCount.Enabled
 	if cfg.Transport != confignet.TransportTypeUnix {
 		if host, port, err := net.SplitHostPort(cfg.Endpoint); err == nil {
 			s.address, s.port = host, port

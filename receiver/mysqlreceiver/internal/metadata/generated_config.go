@@ -28,55 +28,89 @@ func (ms *MetricConfig) Unmarshal(parser *confmap.Conf) error {
 
 // MetricsConfig provides config for mysql metrics.
 type MetricsConfig struct {
-	MysqlBufferPoolDataPages     MetricConfig `mapstructure:"mysql.buffer_pool.data_pages"`
-	MysqlBufferPoolLimit         MetricConfig `mapstructure:"mysql.buffer_pool.limit"`
-	MysqlBufferPoolOperations    MetricConfig `mapstructure:"mysql.buffer_pool.operations"`
-	MysqlBufferPoolPageFlushes   MetricConfig `mapstructure:"mysql.buffer_pool.page_flushes"`
-	MysqlBufferPoolPages         MetricConfig `mapstructure:"mysql.buffer_pool.pages"`
-	MysqlBufferPoolUsage         MetricConfig `mapstructure:"mysql.buffer_pool.usage"`
-	MysqlClientNetworkIo         MetricConfig `mapstructure:"mysql.client.network.io"`
-	MysqlCommands                MetricConfig `mapstructure:"mysql.commands"`
-	MysqlConnectionCount         MetricConfig `mapstructure:"mysql.connection.count"`
-	MysqlConnectionErrors        MetricConfig `mapstructure:"mysql.connection.errors"`
-	MysqlConnectionMax           MetricConfig `mapstructure:"mysql.connection.max"`
-	MysqlConnectionMaxUsed       MetricConfig `mapstructure:"mysql.connection.max_used"`
-	MysqlDoubleWrites            MetricConfig `mapstructure:"mysql.double_writes"`
-	MysqlHandlers                MetricConfig `mapstructure:"mysql.handlers"`
-	MysqlIndexIoWaitCount        MetricConfig `mapstructure:"mysql.index.io.wait.count"`
-	MysqlIndexIoWaitTime         MetricConfig `mapstructure:"mysql.index.io.wait.time"`
-	MysqlJoins                   MetricConfig `mapstructure:"mysql.joins"`
-	MysqlLocks                   MetricConfig `mapstructure:"mysql.locks"`
-	MysqlLogOperations           MetricConfig `mapstructure:"mysql.log_operations"`
-	MysqlMysqlxConnections       MetricConfig `mapstructure:"mysql.mysqlx_connections"`
-	MysqlMysqlxWorkerThreads     MetricConfig `mapstructure:"mysql.mysqlx_worker_threads"`
-	MysqlOpenedResources         MetricConfig `mapstructure:"mysql.opened_resources"`
-	MysqlOperations              MetricConfig `mapstructure:"mysql.operations"`
-	MysqlPageOperations          MetricConfig `mapstructure:"mysql.page_operations"`
-	MysqlPreparedStatements      MetricConfig `mapstructure:"mysql.prepared_statements"`
-	MysqlQcacheHits              MetricConfig `mapstructure:"mysql.qcache.hits"`
-	MysqlQcacheNotCached         MetricConfig `mapstructure:"mysql.qcache.not.cached"`
-	MysqlQcacheQueries           MetricConfig `mapstructure:"mysql.qcache.queries"`
-	MysqlQueryClientCount        MetricConfig `mapstructure:"mysql.query.client.count"`
-	MysqlQueryCount              MetricConfig `mapstructure:"mysql.query.count"`
-	MysqlQuerySlowCount          MetricConfig `mapstructure:"mysql.query.slow.count"`
-	MysqlReplicaIoRunning        MetricConfig `mapstructure:"mysql.replica.io_running"`
-	MysqlReplicaLastIoErrno      MetricConfig `mapstructure:"mysql.replica.last_io_errno"`
-	MysqlReplicaLastSQLErrno     MetricConfig `mapstructure:"mysql.replica.last_sql_errno"`
-	MysqlReplicaSQLDelay         MetricConfig `mapstructure:"mysql.replica.sql_delay"`
-	MysqlReplicaSQLRunning       MetricConfig `mapstructure:"mysql.replica.sql_running"`
-	MysqlReplicaTimeBehindSource MetricConfig `mapstructure:"mysql.replica.time_behind_source"`
-	MysqlRowLocks                MetricConfig `mapstructure:"mysql.row_locks"`
-	MysqlRowOperations           MetricConfig `mapstructure:"mysql.row_operations"`
-	MysqlSorts                   MetricConfig `mapstructure:"mysql.sorts"`
-	MysqlStatementEventCount     MetricConfig `mapstructure:"mysql.statement_event.count"`
-	MysqlStatementEventWaitTime  MetricConfig `mapstructure:"mysql.statement_event.wait.time"`
-	MysqlTableIoWaitCount        MetricConfig `mapstructure:"mysql.table.io.wait.count"`
-	MysqlTableIoWaitTime         MetricConfig `mapstructure:"mysql.table.io.wait.time"`
-	MysqlTableOpenCache          MetricConfig `mapstructure:"mysql.table_open_cache"`
-	MysqlThreads                 MetricConfig `mapstructure:"mysql.threads"`
-	MysqlTmpResources            MetricConfig `mapstructure:"mysql.tmp_resources"`
-	MysqlUp                      MetricConfig `mapstructure:"mysql.up"`
-	MysqlUptime                  MetricConfig `mapstructure:"mysql.uptime"`
+	MysqlBufferPoolDataPages          MetricConfig `mapstructure:"mysql.buffer_pool.data_pages"`
+	MysqlBufferPoolLimit              MetricConfig `mapstructure:"mysql.buffer_pool.limit"`
+	MysqlBufferPoolOperations         MetricConfig `mapstructure:"mysql.buffer_pool.operations"`
+	MysqlBufferPoolPageFlushes        MetricConfig `mapstructure:"mysql.buffer_pool.page_flushes"`
+	MysqlBufferPoolPages              MetricConfig `mapstructure:"mysql.buffer_pool.pages"`
+	MysqlBufferPoolUsage              MetricConfig `mapstructure:"mysql.buffer_pool.usage"`
+	MysqlClientNetworkIo              MetricConfig `mapstructure:"mysql.client.network.io"`
+	MysqlCommandCalls                 MetricConfig `mapstructure:"mysql.command.calls"`
+	MysqlCommands                     MetricConfig `mapstructure:"mysql.commands"`
+	MysqlConnectionCount              MetricConfig `mapstructure:"mysql.connection.count"`
+	MysqlConnectionErrors             MetricConfig `mapstructure:"mysql.connection.errors"`
+	MysqlConnectionMax                MetricConfig `mapstructure:"mysql.connection.max"`
+	MysqlConnectionMaxUsed            MetricConfig `mapstructure:"mysql.connection.max_used"`
+	MysqlDoubleWrites                 MetricConfig `mapstructure:"mysql.double_writes"`
+	MysqlHandlers                     MetricConfig `mapstructure:"mysql.handlers"`
+	MysqlIndexIoWaitCount             MetricConfig `mapstructure:"mysql.index.io.wait.count"`
+	MysqlIndexIoWaitTime              MetricConfig `mapstructure:"mysql.index.io.wait.time"`
+	MysqlInnodbDataFileIo             MetricConfig `mapstructure:"mysql.innodb.data_file.io"`
+	MysqlInnodbForceRecovery          MetricConfig `mapstructure:"mysql.innodb.force_recovery"`
+	MysqlInnodbHistoryListLength      MetricConfig `mapstructure:"mysql.innodb.history_list_length"`
+	MysqlInnodbLogBufferSize          MetricConfig `mapstructure:"mysql.innodb.log_buffer.size"`
+	MysqlInnodbMemory                 MetricConfig `mapstructure:"mysql.innodb.memory"`
+	MysqlInnodbOpenFiles              MetricConfig `mapstructure:"mysql.innodb.open_files"`
+	MysqlInnodbOperationPending       MetricConfig `mapstructure:"mysql.innodb.operation.pending"`
+	MysqlInnodbRowLockWaitCount       MetricConfig `mapstructure:"mysql.innodb.row_lock.wait.count"`
+	MysqlInnodbRowLockWaitDurationAvg MetricConfig `mapstructure:"mysql.innodb.row_lock.wait.duration.avg"`
+	MysqlInnodbRowLockWaitDurationMax MetricConfig `mapstructure:"mysql.innodb.row_lock.wait.duration.max"`
+	MysqlJoins                        MetricConfig `mapstructure:"mysql.joins"`
+	MysqlKeyBufferSize                MetricConfig `mapstructure:"mysql.key_buffer.size"`
+	MysqlLocks                        MetricConfig `mapstructure:"mysql.locks"`
+	MysqlLogOperations                MetricConfig `mapstructure:"mysql.log_operations"`
+	MysqlMaxUsedConnections           MetricConfig `mapstructure:"mysql.max_used_connections"`
+	MysqlMysqlxConnections            MetricConfig `mapstructure:"mysql.mysqlx_connections"`
+	MysqlMysqlxWorkerThreads          MetricConfig `mapstructure:"mysql.mysqlx_worker_threads"`
+	MysqlOpenResources                MetricConfig `mapstructure:"mysql.open_resources"`
+	MysqlOpenResourcesLimit           MetricConfig `mapstructure:"mysql.open_resources.limit"`
+	MysqlOpenedResources              MetricConfig `mapstructure:"mysql.opened_resources"`
+	MysqlOperations                   MetricConfig `mapstructure:"mysql.operations"`
+	MysqlPageOperations               MetricConfig `mapstructure:"mysql.page_operations"`
+	MysqlPageSize                     MetricConfig `mapstructure:"mysql.page_size"`
+	MysqlPreparedStatements           MetricConfig `mapstructure:"mysql.prepared_statements"`
+	MysqlPreparedStatementsLimit      MetricConfig `mapstructure:"mysql.prepared_statements.limit"`
+	MysqlPreparedStatementsOpen       MetricConfig `mapstructure:"mysql.prepared_statements.open"`
+	MysqlProcesslistThreads           MetricConfig `mapstructure:"mysql.processlist.threads"`
+	MysqlQcacheFreeMemory             MetricConfig `mapstructure:"mysql.qcache.free_memory"`
+	MysqlQcacheHits                   MetricConfig `mapstructure:"mysql.qcache.hits"`
+	MysqlQcacheInserts                MetricConfig `mapstructure:"mysql.qcache.inserts"`
+	MysqlQcacheLowmemPrunes           MetricConfig `mapstructure:"mysql.qcache.lowmem_prunes"`
+	MysqlQcacheNotCached              MetricConfig `mapstructure:"mysql.qcache.not.cached"`
+	MysqlQcacheQueries                MetricConfig `mapstructure:"mysql.qcache.queries"`
+	MysqlQcacheSize                   MetricConfig `mapstructure:"mysql.qcache.size"`
+	MysqlQueryClientCount             MetricConfig `mapstructure:"mysql.query.client.count"`
+	MysqlQueryCount                   MetricConfig `mapstructure:"mysql.query.count"`
+	MysqlQuerySlowCount               MetricConfig `mapstructure:"mysql.query.slow.count"`
+	MysqlReplicaIoRunning             MetricConfig `mapstructure:"mysql.replica.io_running"`
+	MysqlReplicaLastIoErrno           MetricConfig `mapstructure:"mysql.replica.last_io_errno"`
+	MysqlReplicaLastSQLErrno          MetricConfig `mapstructure:"mysql.replica.last_sql_errno"`
+	MysqlReplicaSourceServerID        MetricConfig `mapstructure:"mysql.replica.source.server_id"`
+	MysqlReplicaSQLDelay              MetricConfig `mapstructure:"mysql.replica.sql_delay"`
+	MysqlReplicaSQLRunning            MetricConfig `mapstructure:"mysql.replica.sql_running"`
+	MysqlReplicaTempTableOpen         MetricConfig `mapstructure:"mysql.replica.temp_table.open"`
+	MysqlReplicaTimeBehindSource      MetricConfig `mapstructure:"mysql.replica.time_behind_source"`
+	MysqlRowLocks                     MetricConfig `mapstructure:"mysql.row_locks"`
+	MysqlRowOperations                MetricConfig `mapstructure:"mysql.row_operations"`
+	MysqlSorts                        MetricConfig `mapstructure:"mysql.sorts"`
+	MysqlStatementEventCount          MetricConfig `mapstructure:"mysql.statement_event.count"`
+	MysqlStatementEventWaitTime       MetricConfig `mapstructure:"mysql.statement_event.wait.time"`
+	MysqlTableAverageRowLength        MetricConfig `mapstructure:"mysql.table.average_row_length"`
+	MysqlTableIoWaitCount             MetricConfig `mapstructure:"mysql.table.io.wait.count"`
+	MysqlTableIoWaitTime              MetricConfig `mapstructure:"mysql.table.io.wait.time"`
+	MysqlTableLockWaitReadCount       MetricConfig `mapstructure:"mysql.table.lock_wait.read.count"`
+	MysqlTableLockWaitReadTime        MetricConfig `mapstructure:"mysql.table.lock_wait.read.time"`
+	MysqlTableLockWaitWriteCount      MetricConfig `mapstructure:"mysql.table.lock_wait.write.count"`
+	MysqlTableLockWaitWriteTime       MetricConfig `mapstructure:"mysql.table.lock_wait.write.time"`
+	MysqlTableRows                    MetricConfig `mapstructure:"mysql.table.rows"`
+	MysqlTableSize                    MetricConfig `mapstructure:"mysql.table.size"`
+	MysqlTableOpenCache               MetricConfig `mapstructure:"mysql.table_open_cache"`
+	MysqlThreadCacheSize              MetricConfig `mapstructure:"mysql.thread_cache.size"`
+	MysqlThreads                      MetricConfig `mapstructure:"mysql.threads"`
+	MysqlThreadsCreated               MetricConfig `mapstructure:"mysql.threads.created"`
+	MysqlTmpResources                 MetricConfig `mapstructure:"mysql.tmp_resources"`
+	MysqlUp                           MetricConfig `mapstructure:"mysql.up"`
+	MysqlUptime                       MetricConfig `mapstructure:"mysql.uptime"`
 }
 
 func DefaultMetricsConfig() MetricsConfig {
@@ -101,6 +135,9 @@ func DefaultMetricsConfig() MetricsConfig {
 		},
 		MysqlClientNetworkIo: MetricConfig{
 			Enabled: true,
+		},
+		MysqlCommandCalls: MetricConfig{
+			Enabled: false,
 		},
 		MysqlCommands: MetricConfig{
 			Enabled: true,
@@ -129,8 +166,41 @@ func DefaultMetricsConfig() MetricsConfig {
 		MysqlIndexIoWaitTime: MetricConfig{
 			Enabled: true,
 		},
+		MysqlInnodbDataFileIo: MetricConfig{
+			Enabled: false,
+		},
+		MysqlInnodbForceRecovery: MetricConfig{
+			Enabled: true,
+		},
+		MysqlInnodbHistoryListLength: MetricConfig{
+			Enabled: true,
+		},
+		MysqlInnodbLogBufferSize: MetricConfig{
+			Enabled: true,
+		},
+		MysqlInnodbMemory: MetricConfig{
+			Enabled: true,
+		},
+		MysqlInnodbOpenFiles: MetricConfig{
+			Enabled: true,
+		},
+		MysqlInnodbOperationPending: MetricConfig{
+			Enabled: false,
+		},
+		MysqlInnodbRowLockWaitCount: MetricConfig{
+			Enabled: false,
+		},
+		MysqlInnodbRowLockWaitDurationAvg: MetricConfig{
+			Enabled: false,
+		},
+		MysqlInnodbRowLockWaitDurationMax: MetricConfig{
+			Enabled: false,
+		},
 		MysqlJoins: MetricConfig{
 			Enabled: false,
+		},
+		MysqlKeyBufferSize: MetricConfig{
+			Enabled: true,
 		},
 		MysqlLocks: MetricConfig{
 			Enabled: true,
@@ -138,11 +208,20 @@ func DefaultMetricsConfig() MetricsConfig {
 		MysqlLogOperations: MetricConfig{
 			Enabled: true,
 		},
+		MysqlMaxUsedConnections: MetricConfig{
+			Enabled: false,
+		},
 		MysqlMysqlxConnections: MetricConfig{
 			Enabled: true,
 		},
 		MysqlMysqlxWorkerThreads: MetricConfig{
 			Enabled: false,
+		},
+		MysqlOpenResources: MetricConfig{
+			Enabled: true,
+		},
+		MysqlOpenResourcesLimit: MetricConfig{
+			Enabled: true,
 		},
 		MysqlOpenedResources: MetricConfig{
 			Enabled: true,
@@ -153,10 +232,31 @@ func DefaultMetricsConfig() MetricsConfig {
 		MysqlPageOperations: MetricConfig{
 			Enabled: true,
 		},
+		MysqlPageSize: MetricConfig{
+			Enabled: true,
+		},
 		MysqlPreparedStatements: MetricConfig{
 			Enabled: true,
 		},
+		MysqlPreparedStatementsLimit: MetricConfig{
+			Enabled: true,
+		},
+		MysqlPreparedStatementsOpen: MetricConfig{
+			Enabled: true,
+		},
+		MysqlProcesslistThreads: MetricConfig{
+			Enabled: false,
+		},
+		MysqlQcacheFreeMemory: MetricConfig{
+			Enabled: false,
+		},
 		MysqlQcacheHits: MetricConfig{
+			Enabled: false,
+		},
+		MysqlQcacheInserts: MetricConfig{
+			Enabled: false,
+		},
+		MysqlQcacheLowmemPrunes: MetricConfig{
 			Enabled: false,
 		},
 		MysqlQcacheNotCached: MetricConfig{
@@ -164,6 +264,9 @@ func DefaultMetricsConfig() MetricsConfig {
 		},
 		MysqlQcacheQueries: MetricConfig{
 			Enabled: false,
+		},
+		MysqlQcacheSize: MetricConfig{
+			Enabled: true,
 		},
 		MysqlQueryClientCount: MetricConfig{
 			Enabled: false,
@@ -183,11 +286,17 @@ func DefaultMetricsConfig() MetricsConfig {
 		MysqlReplicaLastSQLErrno: MetricConfig{
 			Enabled: true,
 		},
+		MysqlReplicaSourceServerID: MetricConfig{
+			Enabled: true,
+		},
 		MysqlReplicaSQLDelay: MetricConfig{
 			Enabled: true,
 		},
 		MysqlReplicaSQLRunning: MetricConfig{
 			Enabled: true,
+		},
+		MysqlReplicaTempTableOpen: MetricConfig{
+			Enabled: false,
 		},
 		MysqlReplicaTimeBehindSource: MetricConfig{
 			Enabled: true,
@@ -207,16 +316,43 @@ func DefaultMetricsConfig() MetricsConfig {
 		MysqlStatementEventWaitTime: MetricConfig{
 			Enabled: false,
 		},
+		MysqlTableAverageRowLength: MetricConfig{
+			Enabled: false,
+		},
 		MysqlTableIoWaitCount: MetricConfig{
 			Enabled: true,
 		},
 		MysqlTableIoWaitTime: MetricConfig{
 			Enabled: true,
 		},
+		MysqlTableLockWaitReadCount: MetricConfig{
+			Enabled: false,
+		},
+		MysqlTableLockWaitReadTime: MetricConfig{
+			Enabled: false,
+		},
+		MysqlTableLockWaitWriteCount: MetricConfig{
+			Enabled: false,
+		},
+		MysqlTableLockWaitWriteTime: MetricConfig{
+			Enabled: false,
+		},
+		MysqlTableRows: MetricConfig{
+			Enabled: false,
+		},
+		MysqlTableSize: MetricConfig{
+			Enabled: false,
+		},
 		MysqlTableOpenCache: MetricConfig{
 			Enabled: false,
 		},
+		MysqlThreadCacheSize: MetricConfig{
+			Enabled: true,
+		},
 		MysqlThreads: MetricConfig{
+			Enabled: true,
+		},
+		MysqlThreadsCreated: MetricConfig{
 			Enabled: true,
 		},
 		MysqlTmpResources: MetricConfig{
@@ -259,6 +395,8 @@ func (rac *ResourceAttributeConfig) Unmarshal(parser *confmap.Conf) error {
 
 // ResourceAttributesConfig provides config for mysql resource attributes.
 type ResourceAttributesConfig struct {
+	DbSystemName          ResourceAttributeConfig `mapstructure:"db.system.name"`
+	DbSystemVersion       ResourceAttributeConfig `mapstructure:"db.system.version"`
 	MysqlInstanceEndpoint ResourceAttributeConfig `mapstructure:"mysql.instance.endpoint"`
 	ServiceInstanceID     ResourceAttributeConfig `mapstructure:"service.instance.id"`
 	ServiceName           ResourceAttributeConfig `mapstructure:"service.name"`
@@ -266,6 +404,12 @@ type ResourceAttributesConfig struct {
 
 func DefaultResourceAttributesConfig() ResourceAttributesConfig {
 	return ResourceAttributesConfig{
+		DbSystemName: ResourceAttributeConfig{
+			Enabled: true,
+		},
+		DbSystemVersion: ResourceAttributeConfig{
+			Enabled: true,
+		},
 		MysqlInstanceEndpoint: ResourceAttributeConfig{
 			Enabled: true,
 		},

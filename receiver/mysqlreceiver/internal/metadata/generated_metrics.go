@@ -288,6 +288,32 @@ var MapAttributeDirection = map[string]AttributeDirection{
 	"sent":     AttributeDirectionSent,
 }
 
+// AttributeDiskIoDirection specifies the value disk_io_direction attribute.
+type AttributeDiskIoDirection int
+
+const (
+	_ AttributeDiskIoDirection = iota
+	AttributeDiskIoDirectionRead
+	AttributeDiskIoDirectionWrite
+)
+
+// String returns the string representation of the AttributeDiskIoDirection.
+func (av AttributeDiskIoDirection) String() string {
+	switch av {
+	case AttributeDiskIoDirectionRead:
+		return "read"
+	case AttributeDiskIoDirectionWrite:
+		return "write"
+	}
+	return ""
+}
+
+// MapAttributeDiskIoDirection is a helper map of string to AttributeDiskIoDirection attribute value.
+var MapAttributeDiskIoDirection = map[string]AttributeDiskIoDirection{
+	"read":  AttributeDiskIoDirectionRead,
+	"write": AttributeDiskIoDirectionWrite,
+}
+
 // AttributeDoubleWrites specifies the value double_writes attribute.
 type AttributeDoubleWrites int
 
@@ -395,6 +421,15 @@ const (
 	AttributeHandlerSavepointRollback
 	AttributeHandlerUpdate
 	AttributeHandlerWrite
+	AttributeHandlerIcpAttempts
+	AttributeHandlerIcpMatch
+	AttributeHandlerMrrKeyRefills
+	AttributeHandlerMrrRowidRefills
+	AttributeHandlerReadRetry
+	AttributeHandlerReadRndDeleted
+	AttributeHandlerTmpDelete
+	AttributeHandlerTmpUpdate
+	AttributeHandlerTmpWrite
 )
 
 // String returns the string representation of the AttributeHandler.
@@ -436,6 +471,24 @@ func (av AttributeHandler) String() string {
 		return "update"
 	case AttributeHandlerWrite:
 		return "write"
+	case AttributeHandlerIcpAttempts:
+		return "icp_attempts"
+	case AttributeHandlerIcpMatch:
+		return "icp_match"
+	case AttributeHandlerMrrKeyRefills:
+		return "mrr_key_refills"
+	case AttributeHandlerMrrRowidRefills:
+		return "mrr_rowid_refills"
+	case AttributeHandlerReadRetry:
+		return "read_retry"
+	case AttributeHandlerReadRndDeleted:
+		return "read_rnd_deleted"
+	case AttributeHandlerTmpDelete:
+		return "tmp_delete"
+	case AttributeHandlerTmpUpdate:
+		return "tmp_update"
+	case AttributeHandlerTmpWrite:
+		return "tmp_write"
 	}
 	return ""
 }
@@ -460,6 +513,41 @@ var MapAttributeHandler = map[string]AttributeHandler{
 	"savepoint_rollback": AttributeHandlerSavepointRollback,
 	"update":             AttributeHandlerUpdate,
 	"write":              AttributeHandlerWrite,
+	"icp_attempts":       AttributeHandlerIcpAttempts,
+	"icp_match":          AttributeHandlerIcpMatch,
+	"mrr_key_refills":    AttributeHandlerMrrKeyRefills,
+	"mrr_rowid_refills":  AttributeHandlerMrrRowidRefills,
+	"read_retry":         AttributeHandlerReadRetry,
+	"read_rnd_deleted":   AttributeHandlerReadRndDeleted,
+	"tmp_delete":         AttributeHandlerTmpDelete,
+	"tmp_update":         AttributeHandlerTmpUpdate,
+	"tmp_write":          AttributeHandlerTmpWrite,
+}
+
+// AttributeInnodbMemory specifies the value innodb_memory attribute.
+type AttributeInnodbMemory int
+
+const (
+	_ AttributeInnodbMemory = iota
+	AttributeInnodbMemoryAdaptiveHash
+	AttributeInnodbMemoryDictionary
+)
+
+// String returns the string representation of the AttributeInnodbMemory.
+func (av AttributeInnodbMemory) String() string {
+	switch av {
+	case AttributeInnodbMemoryAdaptiveHash:
+		return "adaptive_hash"
+	case AttributeInnodbMemoryDictionary:
+		return "dictionary"
+	}
+	return ""
+}
+
+// MapAttributeInnodbMemory is a helper map of string to AttributeInnodbMemory attribute value.
+var MapAttributeInnodbMemory = map[string]AttributeInnodbMemory{
+	"adaptive_hash": AttributeInnodbMemoryAdaptiveHash,
+	"dictionary":    AttributeInnodbMemoryDictionary,
 }
 
 // AttributeIoWaitsOperations specifies the value io_waits_operations attribute.
@@ -748,6 +836,44 @@ var MapAttributePreparedStatementsCommand = map[string]AttributePreparedStatemen
 	"send_long_data": AttributePreparedStatementsCommandSendLongData,
 }
 
+// AttributeReadLockType specifies the value read_lock_type attribute.
+type AttributeReadLockType int
+
+const (
+	_ AttributeReadLockType = iota
+	AttributeReadLockTypeNormal
+	AttributeReadLockTypeWithSharedLocks
+	AttributeReadLockTypeHighPriority
+	AttributeReadLockTypeNoInsert
+	AttributeReadLockTypeExternal
+)
+
+// String returns the string representation of the AttributeReadLockType.
+func (av AttributeReadLockType) String() string {
+	switch av {
+	case AttributeReadLockTypeNormal:
+		return "normal"
+	case AttributeReadLockTypeWithSharedLocks:
+		return "with_shared_locks"
+	case AttributeReadLockTypeHighPriority:
+		return "high_priority"
+	case AttributeReadLockTypeNoInsert:
+		return "no_insert"
+	case AttributeReadLockTypeExternal:
+		return "external"
+	}
+	return ""
+}
+
+// MapAttributeReadLockType is a helper map of string to AttributeReadLockType attribute value.
+var MapAttributeReadLockType = map[string]AttributeReadLockType{
+	"normal":            AttributeReadLockTypeNormal,
+	"with_shared_locks": AttributeReadLockTypeWithSharedLocks,
+	"high_priority":     AttributeReadLockTypeHighPriority,
+	"no_insert":         AttributeReadLockTypeNoInsert,
+	"external":          AttributeReadLockTypeExternal,
+}
+
 // AttributeRowLocks specifies the value row_locks attribute.
 type AttributeRowLocks int
 
@@ -842,6 +968,32 @@ var MapAttributeSorts = map[string]AttributeSorts{
 	"scan":         AttributeSortsScan,
 }
 
+// AttributeTableSizeType specifies the value table_size_type attribute.
+type AttributeTableSizeType int
+
+const (
+	_ AttributeTableSizeType = iota
+	AttributeTableSizeTypeData
+	AttributeTableSizeTypeIndex
+)
+
+// String returns the string representation of the AttributeTableSizeType.
+func (av AttributeTableSizeType) String() string {
+	switch av {
+	case AttributeTableSizeTypeData:
+		return "data"
+	case AttributeTableSizeTypeIndex:
+		return "index"
+	}
+	return ""
+}
+
+// MapAttributeTableSizeType is a helper map of string to AttributeTableSizeType attribute value.
+var MapAttributeTableSizeType = map[string]AttributeTableSizeType{
+	"data":  AttributeTableSizeTypeData,
+	"index": AttributeTableSizeTypeIndex,
+}
+
 // AttributeThreads specifies the value threads attribute.
 type AttributeThreads int
 
@@ -849,7 +1001,6 @@ const (
 	_ AttributeThreads = iota
 	AttributeThreadsCached
 	AttributeThreadsConnected
-	AttributeThreadsCreated
 	AttributeThreadsRunning
 )
 
@@ -860,8 +1011,6 @@ func (av AttributeThreads) String() string {
 		return "cached"
 	case AttributeThreadsConnected:
 		return "connected"
-	case AttributeThreadsCreated:
-		return "created"
 	case AttributeThreadsRunning:
 		return "running"
 	}
@@ -872,7 +1021,6 @@ func (av AttributeThreads) String() string {
 var MapAttributeThreads = map[string]AttributeThreads{
 	"cached":    AttributeThreadsCached,
 	"connected": AttributeThreadsConnected,
-	"created":   AttributeThreadsCreated,
 	"running":   AttributeThreadsRunning,
 }
 
@@ -906,6 +1054,44 @@ var MapAttributeTmpResource = map[string]AttributeTmpResource{
 	"tables":      AttributeTmpResourceTables,
 }
 
+// AttributeWriteLockType specifies the value write_lock_type attribute.
+type AttributeWriteLockType int
+
+const (
+	_ AttributeWriteLockType = iota
+	AttributeWriteLockTypeAllowWrite
+	AttributeWriteLockTypeConcurrentInsert
+	AttributeWriteLockTypeLowPriority
+	AttributeWriteLockTypeNormal
+	AttributeWriteLockTypeExternal
+)
+
+// String returns the string representation of the AttributeWriteLockType.
+func (av AttributeWriteLockType) String() string {
+	switch av {
+	case AttributeWriteLockTypeAllowWrite:
+		return "allow_write"
+	case AttributeWriteLockTypeConcurrentInsert:
+		return "concurrent_insert"
+	case AttributeWriteLockTypeLowPriority:
+		return "low_priority"
+	case AttributeWriteLockTypeNormal:
+		return "normal"
+	case AttributeWriteLockTypeExternal:
+		return "external"
+	}
+	return ""
+}
+
+// MapAttributeWriteLockType is a helper map of string to AttributeWriteLockType attribute value.
+var MapAttributeWriteLockType = map[string]AttributeWriteLockType{
+	"allow_write":       AttributeWriteLockTypeAllowWrite,
+	"concurrent_insert": AttributeWriteLockTypeConcurrentInsert,
+	"low_priority":      AttributeWriteLockTypeLowPriority,
+	"normal":            AttributeWriteLockTypeNormal,
+	"external":          AttributeWriteLockTypeExternal,
+}
+
 var MetricsInfo = metricsInfo{
 	MysqlBufferPoolDataPages: metricInfo{
 		Name: "mysql.buffer_pool.data_pages",
@@ -927,6 +1113,9 @@ var MetricsInfo = metricsInfo{
 	},
 	MysqlClientNetworkIo: metricInfo{
 		Name: "mysql.client.network.io",
+	},
+	MysqlCommandCalls: metricInfo{
+		Name: "mysql.command.calls",
 	},
 	MysqlCommands: metricInfo{
 		Name: "mysql.commands",
@@ -955,8 +1144,41 @@ var MetricsInfo = metricsInfo{
 	MysqlIndexIoWaitTime: metricInfo{
 		Name: "mysql.index.io.wait.time",
 	},
+	MysqlInnodbDataFileIo: metricInfo{
+		Name: "mysql.innodb.data_file.io",
+	},
+	MysqlInnodbForceRecovery: metricInfo{
+		Name: "mysql.innodb.force_recovery",
+	},
+	MysqlInnodbHistoryListLength: metricInfo{
+		Name: "mysql.innodb.history_list_length",
+	},
+	MysqlInnodbLogBufferSize: metricInfo{
+		Name: "mysql.innodb.log_buffer.size",
+	},
+	MysqlInnodbMemory: metricInfo{
+		Name: "mysql.innodb.memory",
+	},
+	MysqlInnodbOpenFiles: metricInfo{
+		Name: "mysql.innodb.open_files",
+	},
+	MysqlInnodbOperationPending: metricInfo{
+		Name: "mysql.innodb.operation.pending",
+	},
+	MysqlInnodbRowLockWaitCount: metricInfo{
+		Name: "mysql.innodb.row_lock.wait.count",
+	},
+	MysqlInnodbRowLockWaitDurationAvg: metricInfo{
+		Name: "mysql.innodb.row_lock.wait.duration.avg",
+	},
+	MysqlInnodbRowLockWaitDurationMax: metricInfo{
+		Name: "mysql.innodb.row_lock.wait.duration.max",
+	},
 	MysqlJoins: metricInfo{
 		Name: "mysql.joins",
+	},
+	MysqlKeyBufferSize: metricInfo{
+		Name: "mysql.key_buffer.size",
 	},
 	MysqlLocks: metricInfo{
 		Name: "mysql.locks",
@@ -964,11 +1186,20 @@ var MetricsInfo = metricsInfo{
 	MysqlLogOperations: metricInfo{
 		Name: "mysql.log_operations",
 	},
+	MysqlMaxUsedConnections: metricInfo{
+		Name: "mysql.max_used_connections",
+	},
 	MysqlMysqlxConnections: metricInfo{
 		Name: "mysql.mysqlx_connections",
 	},
 	MysqlMysqlxWorkerThreads: metricInfo{
 		Name: "mysql.mysqlx_worker_threads",
+	},
+	MysqlOpenResources: metricInfo{
+		Name: "mysql.open_resources",
+	},
+	MysqlOpenResourcesLimit: metricInfo{
+		Name: "mysql.open_resources.limit",
 	},
 	MysqlOpenedResources: metricInfo{
 		Name: "mysql.opened_resources",
@@ -979,17 +1210,41 @@ var MetricsInfo = metricsInfo{
 	MysqlPageOperations: metricInfo{
 		Name: "mysql.page_operations",
 	},
+	MysqlPageSize: metricInfo{
+		Name: "mysql.page_size",
+	},
 	MysqlPreparedStatements: metricInfo{
 		Name: "mysql.prepared_statements",
 	},
+	MysqlPreparedStatementsLimit: metricInfo{
+		Name: "mysql.prepared_statements.limit",
+	},
+	MysqlPreparedStatementsOpen: metricInfo{
+		Name: "mysql.prepared_statements.open",
+	},
+	MysqlProcesslistThreads: metricInfo{
+		Name: "mysql.processlist.threads",
+	},
+	MysqlQcacheFreeMemory: metricInfo{
+		Name: "mysql.qcache.free_memory",
+	},
 	MysqlQcacheHits: metricInfo{
 		Name: "mysql.qcache.hits",
+	},
+	MysqlQcacheInserts: metricInfo{
+		Name: "mysql.qcache.inserts",
+	},
+	MysqlQcacheLowmemPrunes: metricInfo{
+		Name: "mysql.qcache.lowmem_prunes",
 	},
 	MysqlQcacheNotCached: metricInfo{
 		Name: "mysql.qcache.not.cached",
 	},
 	MysqlQcacheQueries: metricInfo{
 		Name: "mysql.qcache.queries",
+	},
+	MysqlQcacheSize: metricInfo{
+		Name: "mysql.qcache.size",
 	},
 	MysqlQueryClientCount: metricInfo{
 		Name: "mysql.query.client.count",
@@ -1009,11 +1264,17 @@ var MetricsInfo = metricsInfo{
 	MysqlReplicaLastSQLErrno: metricInfo{
 		Name: "mysql.replica.last_sql_errno",
 	},
+	MysqlReplicaSourceServerID: metricInfo{
+		Name: "mysql.replica.source.server_id",
+	},
 	MysqlReplicaSQLDelay: metricInfo{
 		Name: "mysql.replica.sql_delay",
 	},
 	MysqlReplicaSQLRunning: metricInfo{
 		Name: "mysql.replica.sql_running",
+	},
+	MysqlReplicaTempTableOpen: metricInfo{
+		Name: "mysql.replica.temp_table.open",
 	},
 	MysqlReplicaTimeBehindSource: metricInfo{
 		Name: "mysql.replica.time_behind_source",
@@ -1033,17 +1294,44 @@ var MetricsInfo = metricsInfo{
 	MysqlStatementEventWaitTime: metricInfo{
 		Name: "mysql.statement_event.wait.time",
 	},
+	MysqlTableAverageRowLength: metricInfo{
+		Name: "mysql.table.average_row_length",
+	},
 	MysqlTableIoWaitCount: metricInfo{
 		Name: "mysql.table.io.wait.count",
 	},
 	MysqlTableIoWaitTime: metricInfo{
 		Name: "mysql.table.io.wait.time",
 	},
+	MysqlTableLockWaitReadCount: metricInfo{
+		Name: "mysql.table.lock_wait.read.count",
+	},
+	MysqlTableLockWaitReadTime: metricInfo{
+		Name: "mysql.table.lock_wait.read.time",
+	},
+	MysqlTableLockWaitWriteCount: metricInfo{
+		Name: "mysql.table.lock_wait.write.count",
+	},
+	MysqlTableLockWaitWriteTime: metricInfo{
+		Name: "mysql.table.lock_wait.write.time",
+	},
+	MysqlTableRows: metricInfo{
+		Name: "mysql.table.rows",
+	},
+	MysqlTableSize: metricInfo{
+		Name: "mysql.table.size",
+	},
 	MysqlTableOpenCache: metricInfo{
 		Name: "mysql.table_open_cache",
 	},
+	MysqlThreadCacheSize: metricInfo{
+		Name: "mysql.thread_cache.size",
+	},
 	MysqlThreads: metricInfo{
 		Name: "mysql.threads",
+	},
+	MysqlThreadsCreated: metricInfo{
+		Name: "mysql.threads.created",
 	},
 	MysqlTmpResources: metricInfo{
 		Name: "mysql.tmp_resources",
@@ -1057,55 +1345,89 @@ var MetricsInfo = metricsInfo{
 }
 
 type metricsInfo struct {
-	MysqlBufferPoolDataPages     metricInfo
-	MysqlBufferPoolLimit         metricInfo
-	MysqlBufferPoolOperations    metricInfo
-	MysqlBufferPoolPageFlushes   metricInfo
-	MysqlBufferPoolPages         metricInfo
-	MysqlBufferPoolUsage         metricInfo
-	MysqlClientNetworkIo         metricInfo
-	MysqlCommands                metricInfo
-	MysqlConnectionCount         metricInfo
-	MysqlConnectionErrors        metricInfo
-	MysqlConnectionMax           metricInfo
-	MysqlConnectionMaxUsed       metricInfo
-	MysqlDoubleWrites            metricInfo
-	MysqlHandlers                metricInfo
-	MysqlIndexIoWaitCount        metricInfo
-	MysqlIndexIoWaitTime         metricInfo
-	MysqlJoins                   metricInfo
-	MysqlLocks                   metricInfo
-	MysqlLogOperations           metricInfo
-	MysqlMysqlxConnections       metricInfo
-	MysqlMysqlxWorkerThreads     metricInfo
-	MysqlOpenedResources         metricInfo
-	MysqlOperations              metricInfo
-	MysqlPageOperations          metricInfo
-	MysqlPreparedStatements      metricInfo
-	MysqlQcacheHits              metricInfo
-	MysqlQcacheNotCached         metricInfo
-	MysqlQcacheQueries           metricInfo
-	MysqlQueryClientCount        metricInfo
-	MysqlQueryCount              metricInfo
-	MysqlQuerySlowCount          metricInfo
-	MysqlReplicaIoRunning        metricInfo
-	MysqlReplicaLastIoErrno      metricInfo
-	MysqlReplicaLastSQLErrno     metricInfo
-	MysqlReplicaSQLDelay         metricInfo
-	MysqlReplicaSQLRunning       metricInfo
-	MysqlReplicaTimeBehindSource metricInfo
-	MysqlRowLocks                metricInfo
-	MysqlRowOperations           metricInfo
-	MysqlSorts                   metricInfo
-	MysqlStatementEventCount     metricInfo
-	MysqlStatementEventWaitTime  metricInfo
-	MysqlTableIoWaitCount        metricInfo
-	MysqlTableIoWaitTime         metricInfo
-	MysqlTableOpenCache          metricInfo
-	MysqlThreads                 metricInfo
-	MysqlTmpResources            metricInfo
-	MysqlUp                      metricInfo
-	MysqlUptime                  metricInfo
+	MysqlBufferPoolDataPages          metricInfo
+	MysqlBufferPoolLimit              metricInfo
+	MysqlBufferPoolOperations         metricInfo
+	MysqlBufferPoolPageFlushes        metricInfo
+	MysqlBufferPoolPages              metricInfo
+	MysqlBufferPoolUsage              metricInfo
+	MysqlClientNetworkIo              metricInfo
+	MysqlCommandCalls                 metricInfo
+	MysqlCommands                     metricInfo
+	MysqlConnectionCount              metricInfo
+	MysqlConnectionErrors             metricInfo
+	MysqlConnectionMax                metricInfo
+	MysqlConnectionMaxUsed            metricInfo
+	MysqlDoubleWrites                 metricInfo
+	MysqlHandlers                     metricInfo
+	MysqlIndexIoWaitCount             metricInfo
+	MysqlIndexIoWaitTime              metricInfo
+	MysqlInnodbDataFileIo             metricInfo
+	MysqlInnodbForceRecovery          metricInfo
+	MysqlInnodbHistoryListLength      metricInfo
+	MysqlInnodbLogBufferSize          metricInfo
+	MysqlInnodbMemory                 metricInfo
+	MysqlInnodbOpenFiles              metricInfo
+	MysqlInnodbOperationPending       metricInfo
+	MysqlInnodbRowLockWaitCount       metricInfo
+	MysqlInnodbRowLockWaitDurationAvg metricInfo
+	MysqlInnodbRowLockWaitDurationMax metricInfo
+	MysqlJoins                        metricInfo
+	MysqlKeyBufferSize                metricInfo
+	MysqlLocks                        metricInfo
+	MysqlLogOperations                metricInfo
+	MysqlMaxUsedConnections           metricInfo
+	MysqlMysqlxConnections            metricInfo
+	MysqlMysqlxWorkerThreads          metricInfo
+	MysqlOpenResources                metricInfo
+	MysqlOpenResourcesLimit           metricInfo
+	MysqlOpenedResources              metricInfo
+	MysqlOperations                   metricInfo
+	MysqlPageOperations               metricInfo
+	MysqlPageSize                     metricInfo
+	MysqlPreparedStatements           metricInfo
+	MysqlPreparedStatementsLimit      metricInfo
+	MysqlPreparedStatementsOpen       metricInfo
+	MysqlProcesslistThreads           metricInfo
+	MysqlQcacheFreeMemory             metricInfo
+	MysqlQcacheHits                   metricInfo
+	MysqlQcacheInserts                metricInfo
+	MysqlQcacheLowmemPrunes           metricInfo
+	MysqlQcacheNotCached              metricInfo
+	MysqlQcacheQueries                metricInfo
+	MysqlQcacheSize                   metricInfo
+	MysqlQueryClientCount             metricInfo
+	MysqlQueryCount                   metricInfo
+	MysqlQuerySlowCount               metricInfo
+	MysqlReplicaIoRunning             metricInfo
+	MysqlReplicaLastIoErrno           metricInfo
+	MysqlReplicaLastSQLErrno          metricInfo
+	MysqlReplicaSourceServerID        metricInfo
+	MysqlReplicaSQLDelay              metricInfo
+	MysqlReplicaSQLRunning            metricInfo
+	MysqlReplicaTempTableOpen         metricInfo
+	MysqlReplicaTimeBehindSource      metricInfo
+	MysqlRowLocks                     metricInfo
+	MysqlRowOperations                metricInfo
+	MysqlSorts                        metricInfo
+	MysqlStatementEventCount          metricInfo
+	MysqlStatementEventWaitTime       metricInfo
+	MysqlTableAverageRowLength        metricInfo
+	MysqlTableIoWaitCount             metricInfo
+	MysqlTableIoWaitTime              metricInfo
+	MysqlTableLockWaitReadCount       metricInfo
+	MysqlTableLockWaitReadTime        metricInfo
+	MysqlTableLockWaitWriteCount      metricInfo
+	MysqlTableLockWaitWriteTime       metricInfo
+	MysqlTableRows                    metricInfo
+	MysqlTableSize                    metricInfo
+	MysqlTableOpenCache               metricInfo
+	MysqlThreadCacheSize              metricInfo
+	MysqlThreads                      metricInfo
+	MysqlThreadsCreated               metricInfo
+	MysqlTmpResources                 metricInfo
+	MysqlUp                           metricInfo
+	MysqlUptime                       metricInfo
 }
 
 type metricInfo struct {
@@ -1472,6 +1794,59 @@ func (m *metricMysqlClientNetworkIo) emit(metrics pmetric.MetricSlice) {
 
 func newMetricMysqlClientNetworkIo(cfg MetricConfig) metricMysqlClientNetworkIo {
 	m := metricMysqlClientNetworkIo{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlCommandCalls struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.command.calls metric with initial data.
+func (m *metricMysqlCommandCalls) init() {
+	m.data.SetName("mysql.command.calls")
+	m.data.SetDescription("The number of times each statement type ran, one series per Com_ status variable (ours; 168 on MariaDB 10.11; mysql.commands has four of them).")
+	m.data.SetUnit("{call}")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	m.data.Sum().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlCommandCalls) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, commandNameAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("command", commandNameAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlCommandCalls) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlCommandCalls) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlCommandCalls(cfg MetricConfig) metricMysqlCommandCalls {
+	m := metricMysqlCommandCalls{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -1952,6 +2327,508 @@ func newMetricMysqlIndexIoWaitTime(cfg MetricConfig) metricMysqlIndexIoWaitTime 
 	return m
 }
 
+type metricMysqlInnodbDataFileIo struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.innodb.data_file.io metric with initial data.
+func (m *metricMysqlInnodbDataFileIo) init() {
+	m.data.SetName("mysql.innodb.data_file.io")
+	m.data.SetDescription("The number of bytes read from and written to InnoDB data files.")
+	m.data.SetUnit("By")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	m.data.Sum().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlInnodbDataFileIo) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, diskIoDirectionAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("disk.io.direction", diskIoDirectionAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlInnodbDataFileIo) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlInnodbDataFileIo) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlInnodbDataFileIo(cfg MetricConfig) metricMysqlInnodbDataFileIo {
+	m := metricMysqlInnodbDataFileIo{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlInnodbForceRecovery struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.innodb.force_recovery metric with initial data.
+func (m *metricMysqlInnodbForceRecovery) init() {
+	m.data.SetName("mysql.innodb.force_recovery")
+	m.data.SetDescription("The innodb_force_recovery level, 0 in normal operation (ours).")
+	m.data.SetUnit("{level}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlInnodbForceRecovery) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlInnodbForceRecovery) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlInnodbForceRecovery) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlInnodbForceRecovery(cfg MetricConfig) metricMysqlInnodbForceRecovery {
+	m := metricMysqlInnodbForceRecovery{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlInnodbHistoryListLength struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.innodb.history_list_length metric with initial data.
+func (m *metricMysqlInnodbHistoryListLength) init() {
+	m.data.SetName("mysql.innodb.history_list_length")
+	m.data.SetDescription("The length of the InnoDB undo history list, transactions whose undo logs are not purged yet (ours).")
+	m.data.SetUnit("{transaction}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlInnodbHistoryListLength) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlInnodbHistoryListLength) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlInnodbHistoryListLength) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlInnodbHistoryListLength(cfg MetricConfig) metricMysqlInnodbHistoryListLength {
+	m := metricMysqlInnodbHistoryListLength{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlInnodbLogBufferSize struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.innodb.log_buffer.size metric with initial data.
+func (m *metricMysqlInnodbLogBufferSize) init() {
+	m.data.SetName("mysql.innodb.log_buffer.size")
+	m.data.SetDescription("The size of the InnoDB log buffer (ours).")
+	m.data.SetUnit("By")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlInnodbLogBufferSize) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlInnodbLogBufferSize) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlInnodbLogBufferSize) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlInnodbLogBufferSize(cfg MetricConfig) metricMysqlInnodbLogBufferSize {
+	m := metricMysqlInnodbLogBufferSize{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlInnodbMemory struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.innodb.memory metric with initial data.
+func (m *metricMysqlInnodbMemory) init() {
+	m.data.SetName("mysql.innodb.memory")
+	m.data.SetDescription("Memory InnoDB uses for the adaptive hash index and the data dictionary (ours).")
+	m.data.SetUnit("By")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlInnodbMemory) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, innodbMemoryAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("kind", innodbMemoryAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlInnodbMemory) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlInnodbMemory) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlInnodbMemory(cfg MetricConfig) metricMysqlInnodbMemory {
+	m := metricMysqlInnodbMemory{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlInnodbOpenFiles struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.innodb.open_files metric with initial data.
+func (m *metricMysqlInnodbOpenFiles) init() {
+	m.data.SetName("mysql.innodb.open_files")
+	m.data.SetDescription("The number of files InnoDB holds open (ours).")
+	m.data.SetUnit("{file}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlInnodbOpenFiles) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlInnodbOpenFiles) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlInnodbOpenFiles) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlInnodbOpenFiles(cfg MetricConfig) metricMysqlInnodbOpenFiles {
+	m := metricMysqlInnodbOpenFiles{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlInnodbOperationPending struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.innodb.operation.pending metric with initial data.
+func (m *metricMysqlInnodbOperationPending) init() {
+	m.data.SetName("mysql.innodb.operation.pending")
+	m.data.SetDescription("The number of InnoDB data file reads, writes and fsyncs pending now.")
+	m.data.SetUnit("{operation}")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(false)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	m.data.Sum().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlInnodbOperationPending) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, operationsAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("operation", operationsAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlInnodbOperationPending) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlInnodbOperationPending) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlInnodbOperationPending(cfg MetricConfig) metricMysqlInnodbOperationPending {
+	m := metricMysqlInnodbOperationPending{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlInnodbRowLockWaitCount struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.innodb.row_lock.wait.count metric with initial data.
+func (m *metricMysqlInnodbRowLockWaitCount) init() {
+	m.data.SetName("mysql.innodb.row_lock.wait.count")
+	m.data.SetDescription("The number of times operations on InnoDB tables had to wait for a row lock.")
+	m.data.SetUnit("{wait}")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+}
+
+func (m *metricMysqlInnodbRowLockWaitCount) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlInnodbRowLockWaitCount) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlInnodbRowLockWaitCount) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlInnodbRowLockWaitCount(cfg MetricConfig) metricMysqlInnodbRowLockWaitCount {
+	m := metricMysqlInnodbRowLockWaitCount{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlInnodbRowLockWaitDurationAvg struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.innodb.row_lock.wait.duration.avg metric with initial data.
+func (m *metricMysqlInnodbRowLockWaitDurationAvg) init() {
+	m.data.SetName("mysql.innodb.row_lock.wait.duration.avg")
+	m.data.SetDescription("The average time to acquire a row lock for InnoDB tables.")
+	m.data.SetUnit("ms")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlInnodbRowLockWaitDurationAvg) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlInnodbRowLockWaitDurationAvg) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlInnodbRowLockWaitDurationAvg) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlInnodbRowLockWaitDurationAvg(cfg MetricConfig) metricMysqlInnodbRowLockWaitDurationAvg {
+	m := metricMysqlInnodbRowLockWaitDurationAvg{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlInnodbRowLockWaitDurationMax struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.innodb.row_lock.wait.duration.max metric with initial data.
+func (m *metricMysqlInnodbRowLockWaitDurationMax) init() {
+	m.data.SetName("mysql.innodb.row_lock.wait.duration.max")
+	m.data.SetDescription("The maximum time to acquire a row lock for InnoDB tables.")
+	m.data.SetUnit("ms")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlInnodbRowLockWaitDurationMax) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlInnodbRowLockWaitDurationMax) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlInnodbRowLockWaitDurationMax) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlInnodbRowLockWaitDurationMax(cfg MetricConfig) metricMysqlInnodbRowLockWaitDurationMax {
+	m := metricMysqlInnodbRowLockWaitDurationMax{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricMysqlJoins struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -1998,6 +2875,55 @@ func (m *metricMysqlJoins) emit(metrics pmetric.MetricSlice) {
 
 func newMetricMysqlJoins(cfg MetricConfig) metricMysqlJoins {
 	m := metricMysqlJoins{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlKeyBufferSize struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.key_buffer.size metric with initial data.
+func (m *metricMysqlKeyBufferSize) init() {
+	m.data.SetName("mysql.key_buffer.size")
+	m.data.SetDescription("The size of the MyISAM key buffer (ours).")
+	m.data.SetUnit("By")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlKeyBufferSize) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlKeyBufferSize) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlKeyBufferSize) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlKeyBufferSize(cfg MetricConfig) metricMysqlKeyBufferSize {
+	m := metricMysqlKeyBufferSize{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -2111,6 +3037,57 @@ func newMetricMysqlLogOperations(cfg MetricConfig) metricMysqlLogOperations {
 	return m
 }
 
+type metricMysqlMaxUsedConnections struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.max_used_connections metric with initial data.
+func (m *metricMysqlMaxUsedConnections) init() {
+	m.data.SetName("mysql.max_used_connections")
+	m.data.SetDescription("Maximum number of connections used simultaneously since the server started (contrib's name; mysql.connection.max_used is the same value, on by default).")
+	m.data.SetUnit("{connection}")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(false)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+}
+
+func (m *metricMysqlMaxUsedConnections) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlMaxUsedConnections) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlMaxUsedConnections) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlMaxUsedConnections(cfg MetricConfig) metricMysqlMaxUsedConnections {
+	m := metricMysqlMaxUsedConnections{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricMysqlMysqlxConnections struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -2210,6 +3187,108 @@ func (m *metricMysqlMysqlxWorkerThreads) emit(metrics pmetric.MetricSlice) {
 
 func newMetricMysqlMysqlxWorkerThreads(cfg MetricConfig) metricMysqlMysqlxWorkerThreads {
 	m := metricMysqlMysqlxWorkerThreads{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlOpenResources struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.open_resources metric with initial data.
+func (m *metricMysqlOpenResources) init() {
+	m.data.SetName("mysql.open_resources")
+	m.data.SetDescription("The number of files, tables and table definitions open now (ours).")
+	m.data.SetUnit("{resource}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlOpenResources) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, openedResourcesAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("kind", openedResourcesAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlOpenResources) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlOpenResources) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlOpenResources(cfg MetricConfig) metricMysqlOpenResources {
+	m := metricMysqlOpenResources{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlOpenResourcesLimit struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.open_resources.limit metric with initial data.
+func (m *metricMysqlOpenResourcesLimit) init() {
+	m.data.SetName("mysql.open_resources.limit")
+	m.data.SetDescription("The limit of open files, and the sizes of the table and table definition caches (ours).")
+	m.data.SetUnit("{resource}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlOpenResourcesLimit) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, openedResourcesAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("kind", openedResourcesAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlOpenResourcesLimit) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlOpenResourcesLimit) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlOpenResourcesLimit(cfg MetricConfig) metricMysqlOpenResourcesLimit {
+	m := metricMysqlOpenResourcesLimit{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -2376,6 +3455,55 @@ func newMetricMysqlPageOperations(cfg MetricConfig) metricMysqlPageOperations {
 	return m
 }
 
+type metricMysqlPageSize struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.page_size metric with initial data.
+func (m *metricMysqlPageSize) init() {
+	m.data.SetName("mysql.page_size")
+	m.data.SetDescription("The InnoDB page size (on here, off in contrib).")
+	m.data.SetUnit("By")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlPageSize) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlPageSize) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlPageSize) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlPageSize(cfg MetricConfig) metricMysqlPageSize {
+	m := metricMysqlPageSize{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricMysqlPreparedStatements struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -2429,6 +3557,205 @@ func newMetricMysqlPreparedStatements(cfg MetricConfig) metricMysqlPreparedState
 	return m
 }
 
+type metricMysqlPreparedStatementsLimit struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.prepared_statements.limit metric with initial data.
+func (m *metricMysqlPreparedStatementsLimit) init() {
+	m.data.SetName("mysql.prepared_statements.limit")
+	m.data.SetDescription("The limit of prepared statements open at once (ours).")
+	m.data.SetUnit("{statement}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlPreparedStatementsLimit) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlPreparedStatementsLimit) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlPreparedStatementsLimit) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlPreparedStatementsLimit(cfg MetricConfig) metricMysqlPreparedStatementsLimit {
+	m := metricMysqlPreparedStatementsLimit{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlPreparedStatementsOpen struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.prepared_statements.open metric with initial data.
+func (m *metricMysqlPreparedStatementsOpen) init() {
+	m.data.SetName("mysql.prepared_statements.open")
+	m.data.SetDescription("The number of prepared statements open now, in all sessions (ours; mysql.prepared_statements counts the prepared-statement commands).")
+	m.data.SetUnit("{statement}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlPreparedStatementsOpen) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlPreparedStatementsOpen) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlPreparedStatementsOpen) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlPreparedStatementsOpen(cfg MetricConfig) metricMysqlPreparedStatementsOpen {
+	m := metricMysqlPreparedStatementsOpen{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlProcesslistThreads struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.processlist.threads metric with initial data.
+func (m *metricMysqlProcesslistThreads) init() {
+	m.data.SetName("mysql.processlist.threads")
+	m.data.SetDescription("The number of threads by command and state (ours; needs the PROCESS privilege to see other users' threads).")
+	m.data.SetUnit("{thread}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlProcesslistThreads) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, processlistCommandAttributeValue string, processlistStateAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("command", processlistCommandAttributeValue)
+	dp.Attributes().PutStr("state", processlistStateAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlProcesslistThreads) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlProcesslistThreads) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlProcesslistThreads(cfg MetricConfig) metricMysqlProcesslistThreads {
+	m := metricMysqlProcesslistThreads{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlQcacheFreeMemory struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.qcache.free_memory metric with initial data.
+func (m *metricMysqlQcacheFreeMemory) init() {
+	m.data.SetName("mysql.qcache.free_memory")
+	m.data.SetDescription("The free memory of the query cache (ours).")
+	m.data.SetUnit("By")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlQcacheFreeMemory) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlQcacheFreeMemory) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlQcacheFreeMemory) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlQcacheFreeMemory(cfg MetricConfig) metricMysqlQcacheFreeMemory {
+	m := metricMysqlQcacheFreeMemory{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricMysqlQcacheHits struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -2473,6 +3800,108 @@ func (m *metricMysqlQcacheHits) emit(metrics pmetric.MetricSlice) {
 
 func newMetricMysqlQcacheHits(cfg MetricConfig) metricMysqlQcacheHits {
 	m := metricMysqlQcacheHits{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlQcacheInserts struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.qcache.inserts metric with initial data.
+func (m *metricMysqlQcacheInserts) init() {
+	m.data.SetName("mysql.qcache.inserts")
+	m.data.SetDescription("The number of queries added to the query cache (ours).")
+	m.data.SetUnit("1")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+}
+
+func (m *metricMysqlQcacheInserts) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlQcacheInserts) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlQcacheInserts) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlQcacheInserts(cfg MetricConfig) metricMysqlQcacheInserts {
+	m := metricMysqlQcacheInserts{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlQcacheLowmemPrunes struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.qcache.lowmem_prunes metric with initial data.
+func (m *metricMysqlQcacheLowmemPrunes) init() {
+	m.data.SetName("mysql.qcache.lowmem_prunes")
+	m.data.SetDescription("The number of queries removed from the query cache for lack of memory (ours).")
+	m.data.SetUnit("1")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+}
+
+func (m *metricMysqlQcacheLowmemPrunes) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlQcacheLowmemPrunes) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlQcacheLowmemPrunes) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlQcacheLowmemPrunes(cfg MetricConfig) metricMysqlQcacheLowmemPrunes {
+	m := metricMysqlQcacheLowmemPrunes{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -2540,10 +3969,10 @@ type metricMysqlQcacheQueries struct {
 // init fills mysql.qcache.queries metric with initial data.
 func (m *metricMysqlQcacheQueries) init() {
 	m.data.SetName("mysql.qcache.queries")
-	m.data.SetDescription("The number of queries registered in the query cache.")
+	m.data.SetDescription("The number of queries registered in the query cache now (a level, not a counter).")
 	m.data.SetUnit("1")
 	m.data.SetEmptySum()
-	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetIsMonotonic(false)
 	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
 }
 
@@ -2575,6 +4004,55 @@ func (m *metricMysqlQcacheQueries) emit(metrics pmetric.MetricSlice) {
 
 func newMetricMysqlQcacheQueries(cfg MetricConfig) metricMysqlQcacheQueries {
 	m := metricMysqlQcacheQueries{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlQcacheSize struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.qcache.size metric with initial data.
+func (m *metricMysqlQcacheSize) init() {
+	m.data.SetName("mysql.qcache.size")
+	m.data.SetDescription("The memory allocated to the query cache, 0 when it is off (ours; MySQL 8 has no query cache).")
+	m.data.SetUnit("By")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlQcacheSize) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlQcacheSize) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlQcacheSize) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlQcacheSize(cfg MetricConfig) metricMysqlQcacheSize {
+	m := metricMysqlQcacheSize{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -2888,6 +4366,57 @@ func newMetricMysqlReplicaLastSQLErrno(cfg MetricConfig) metricMysqlReplicaLastS
 	return m
 }
 
+type metricMysqlReplicaSourceServerID struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.replica.source.server_id metric with initial data.
+func (m *metricMysqlReplicaSourceServerID) init() {
+	m.data.SetName("mysql.replica.source.server_id")
+	m.data.SetDescription("The server_id of the source this replica replicates from (ours; only emitted by a replica).")
+	m.data.SetUnit("{id}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlReplicaSourceServerID) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("channel", replicaChannelAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlReplicaSourceServerID) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlReplicaSourceServerID) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlReplicaSourceServerID(cfg MetricConfig) metricMysqlReplicaSourceServerID {
+	m := metricMysqlReplicaSourceServerID{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricMysqlReplicaSQLDelay struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -2985,6 +4514,57 @@ func (m *metricMysqlReplicaSQLRunning) emit(metrics pmetric.MetricSlice) {
 
 func newMetricMysqlReplicaSQLRunning(cfg MetricConfig) metricMysqlReplicaSQLRunning {
 	m := metricMysqlReplicaSQLRunning{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlReplicaTempTableOpen struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.replica.temp_table.open metric with initial data.
+func (m *metricMysqlReplicaTempTableOpen) init() {
+	m.data.SetName("mysql.replica.temp_table.open")
+	m.data.SetDescription("The number of temporary tables the replica SQL thread has open now.")
+	m.data.SetUnit("{table}")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(false)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+}
+
+func (m *metricMysqlReplicaTempTableOpen) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlReplicaTempTableOpen) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlReplicaTempTableOpen) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlReplicaTempTableOpen(cfg MetricConfig) metricMysqlReplicaTempTableOpen {
+	m := metricMysqlReplicaTempTableOpen{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -3315,6 +4895,60 @@ func newMetricMysqlStatementEventWaitTime(cfg MetricConfig) metricMysqlStatement
 	return m
 }
 
+type metricMysqlTableAverageRowLength struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.table.average_row_length metric with initial data.
+func (m *metricMysqlTableAverageRowLength) init() {
+	m.data.SetName("mysql.table.average_row_length")
+	m.data.SetDescription("The average row length in bytes for a given table.")
+	m.data.SetUnit("By")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(false)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	m.data.Sum().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlTableAverageRowLength) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, tableNameAttributeValue string, schemaAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("table", tableNameAttributeValue)
+	dp.Attributes().PutStr("schema", schemaAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlTableAverageRowLength) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlTableAverageRowLength) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlTableAverageRowLength(cfg MetricConfig) metricMysqlTableAverageRowLength {
+	m := metricMysqlTableAverageRowLength{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricMysqlTableIoWaitCount struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -3425,6 +5059,335 @@ func newMetricMysqlTableIoWaitTime(cfg MetricConfig) metricMysqlTableIoWaitTime 
 	return m
 }
 
+type metricMysqlTableLockWaitReadCount struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.table.lock_wait.read.count metric with initial data.
+func (m *metricMysqlTableLockWaitReadCount) init() {
+	m.data.SetName("mysql.table.lock_wait.read.count")
+	m.data.SetDescription("The total table lock wait read events.")
+	m.data.SetUnit("1")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(false)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	m.data.Sum().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlTableLockWaitReadCount) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, schemaAttributeValue string, tableNameAttributeValue string, readLockTypeAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("schema", schemaAttributeValue)
+	dp.Attributes().PutStr("table", tableNameAttributeValue)
+	dp.Attributes().PutStr("kind", readLockTypeAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlTableLockWaitReadCount) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlTableLockWaitReadCount) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlTableLockWaitReadCount(cfg MetricConfig) metricMysqlTableLockWaitReadCount {
+	m := metricMysqlTableLockWaitReadCount{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlTableLockWaitReadTime struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.table.lock_wait.read.time metric with initial data.
+func (m *metricMysqlTableLockWaitReadTime) init() {
+	m.data.SetName("mysql.table.lock_wait.read.time")
+	m.data.SetDescription("The total table lock wait read events times.")
+	m.data.SetUnit("ns")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(false)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	m.data.Sum().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlTableLockWaitReadTime) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, schemaAttributeValue string, tableNameAttributeValue string, readLockTypeAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("schema", schemaAttributeValue)
+	dp.Attributes().PutStr("table", tableNameAttributeValue)
+	dp.Attributes().PutStr("kind", readLockTypeAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlTableLockWaitReadTime) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlTableLockWaitReadTime) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlTableLockWaitReadTime(cfg MetricConfig) metricMysqlTableLockWaitReadTime {
+	m := metricMysqlTableLockWaitReadTime{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlTableLockWaitWriteCount struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.table.lock_wait.write.count metric with initial data.
+func (m *metricMysqlTableLockWaitWriteCount) init() {
+	m.data.SetName("mysql.table.lock_wait.write.count")
+	m.data.SetDescription("The total table lock wait write events.")
+	m.data.SetUnit("1")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(false)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	m.data.Sum().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlTableLockWaitWriteCount) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, schemaAttributeValue string, tableNameAttributeValue string, writeLockTypeAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("schema", schemaAttributeValue)
+	dp.Attributes().PutStr("table", tableNameAttributeValue)
+	dp.Attributes().PutStr("kind", writeLockTypeAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlTableLockWaitWriteCount) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlTableLockWaitWriteCount) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlTableLockWaitWriteCount(cfg MetricConfig) metricMysqlTableLockWaitWriteCount {
+	m := metricMysqlTableLockWaitWriteCount{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlTableLockWaitWriteTime struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.table.lock_wait.write.time metric with initial data.
+func (m *metricMysqlTableLockWaitWriteTime) init() {
+	m.data.SetName("mysql.table.lock_wait.write.time")
+	m.data.SetDescription("The total table lock wait write events times.")
+	m.data.SetUnit("ns")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(false)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	m.data.Sum().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlTableLockWaitWriteTime) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, schemaAttributeValue string, tableNameAttributeValue string, writeLockTypeAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("schema", schemaAttributeValue)
+	dp.Attributes().PutStr("table", tableNameAttributeValue)
+	dp.Attributes().PutStr("kind", writeLockTypeAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlTableLockWaitWriteTime) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlTableLockWaitWriteTime) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlTableLockWaitWriteTime(cfg MetricConfig) metricMysqlTableLockWaitWriteTime {
+	m := metricMysqlTableLockWaitWriteTime{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlTableRows struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.table.rows metric with initial data.
+func (m *metricMysqlTableRows) init() {
+	m.data.SetName("mysql.table.rows")
+	m.data.SetDescription("The number of rows for a given table.")
+	m.data.SetUnit("1")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(false)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	m.data.Sum().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlTableRows) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, tableNameAttributeValue string, schemaAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("table", tableNameAttributeValue)
+	dp.Attributes().PutStr("schema", schemaAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlTableRows) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlTableRows) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlTableRows(cfg MetricConfig) metricMysqlTableRows {
+	m := metricMysqlTableRows{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlTableSize struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.table.size metric with initial data.
+func (m *metricMysqlTableSize) init() {
+	m.data.SetName("mysql.table.size")
+	m.data.SetDescription("The table size in bytes for a given table.")
+	m.data.SetUnit("By")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(false)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	m.data.Sum().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricMysqlTableSize) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, tableNameAttributeValue string, schemaAttributeValue string, tableSizeTypeAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("table", tableNameAttributeValue)
+	dp.Attributes().PutStr("schema", schemaAttributeValue)
+	dp.Attributes().PutStr("kind", tableSizeTypeAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlTableSize) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlTableSize) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlTableSize(cfg MetricConfig) metricMysqlTableSize {
+	m := metricMysqlTableSize{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricMysqlTableOpenCache struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -3478,6 +5441,55 @@ func newMetricMysqlTableOpenCache(cfg MetricConfig) metricMysqlTableOpenCache {
 	return m
 }
 
+type metricMysqlThreadCacheSize struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.thread_cache.size metric with initial data.
+func (m *metricMysqlThreadCacheSize) init() {
+	m.data.SetName("mysql.thread_cache.size")
+	m.data.SetDescription("How many threads the server caches for reuse (ours).")
+	m.data.SetUnit("{thread}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricMysqlThreadCacheSize) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlThreadCacheSize) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlThreadCacheSize) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlThreadCacheSize(cfg MetricConfig) metricMysqlThreadCacheSize {
+	m := metricMysqlThreadCacheSize{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricMysqlThreads struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -3524,6 +5536,57 @@ func (m *metricMysqlThreads) emit(metrics pmetric.MetricSlice) {
 
 func newMetricMysqlThreads(cfg MetricConfig) metricMysqlThreads {
 	m := metricMysqlThreads{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricMysqlThreadsCreated struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills mysql.threads.created metric with initial data.
+func (m *metricMysqlThreadsCreated) init() {
+	m.data.SetName("mysql.threads.created")
+	m.data.SetDescription("The number of threads created to handle connections (ours; a counter, formerly mysql.threads kind=created).")
+	m.data.SetUnit("{thread}")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+}
+
+func (m *metricMysqlThreadsCreated) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricMysqlThreadsCreated) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricMysqlThreadsCreated) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricMysqlThreadsCreated(cfg MetricConfig) metricMysqlThreadsCreated {
+	m := metricMysqlThreadsCreated{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -3687,62 +5750,96 @@ func newMetricMysqlUptime(cfg MetricConfig) metricMysqlUptime {
 // MetricsBuilder provides an interface for scrapers to report metrics while taking care of all the transformations
 // required to produce metric representation defined in metadata and user config.
 type MetricsBuilder struct {
-	config                             MetricsBuilderConfig // config of the metrics builder.
-	startTime                          pcommon.Timestamp    // start time that will be applied to all recorded data points.
-	metricsCapacity                    int                  // maximum observed number of metrics per resource.
-	metricsBuffer                      pmetric.Metrics      // accumulates metrics data before emitting.
-	buildInfo                          component.BuildInfo  // contains version information.
-	resourceAttributeIncludeFilter     map[string]filter.Filter
-	resourceAttributeExcludeFilter     map[string]filter.Filter
-	metricMysqlBufferPoolDataPages     metricMysqlBufferPoolDataPages
-	metricMysqlBufferPoolLimit         metricMysqlBufferPoolLimit
-	metricMysqlBufferPoolOperations    metricMysqlBufferPoolOperations
-	metricMysqlBufferPoolPageFlushes   metricMysqlBufferPoolPageFlushes
-	metricMysqlBufferPoolPages         metricMysqlBufferPoolPages
-	metricMysqlBufferPoolUsage         metricMysqlBufferPoolUsage
-	metricMysqlClientNetworkIo         metricMysqlClientNetworkIo
-	metricMysqlCommands                metricMysqlCommands
-	metricMysqlConnectionCount         metricMysqlConnectionCount
-	metricMysqlConnectionErrors        metricMysqlConnectionErrors
-	metricMysqlConnectionMax           metricMysqlConnectionMax
-	metricMysqlConnectionMaxUsed       metricMysqlConnectionMaxUsed
-	metricMysqlDoubleWrites            metricMysqlDoubleWrites
-	metricMysqlHandlers                metricMysqlHandlers
-	metricMysqlIndexIoWaitCount        metricMysqlIndexIoWaitCount
-	metricMysqlIndexIoWaitTime         metricMysqlIndexIoWaitTime
-	metricMysqlJoins                   metricMysqlJoins
-	metricMysqlLocks                   metricMysqlLocks
-	metricMysqlLogOperations           metricMysqlLogOperations
-	metricMysqlMysqlxConnections       metricMysqlMysqlxConnections
-	metricMysqlMysqlxWorkerThreads     metricMysqlMysqlxWorkerThreads
-	metricMysqlOpenedResources         metricMysqlOpenedResources
-	metricMysqlOperations              metricMysqlOperations
-	metricMysqlPageOperations          metricMysqlPageOperations
-	metricMysqlPreparedStatements      metricMysqlPreparedStatements
-	metricMysqlQcacheHits              metricMysqlQcacheHits
-	metricMysqlQcacheNotCached         metricMysqlQcacheNotCached
-	metricMysqlQcacheQueries           metricMysqlQcacheQueries
-	metricMysqlQueryClientCount        metricMysqlQueryClientCount
-	metricMysqlQueryCount              metricMysqlQueryCount
-	metricMysqlQuerySlowCount          metricMysqlQuerySlowCount
-	metricMysqlReplicaIoRunning        metricMysqlReplicaIoRunning
-	metricMysqlReplicaLastIoErrno      metricMysqlReplicaLastIoErrno
-	metricMysqlReplicaLastSQLErrno     metricMysqlReplicaLastSQLErrno
-	metricMysqlReplicaSQLDelay         metricMysqlReplicaSQLDelay
-	metricMysqlReplicaSQLRunning       metricMysqlReplicaSQLRunning
-	metricMysqlReplicaTimeBehindSource metricMysqlReplicaTimeBehindSource
-	metricMysqlRowLocks                metricMysqlRowLocks
-	metricMysqlRowOperations           metricMysqlRowOperations
-	metricMysqlSorts                   metricMysqlSorts
-	metricMysqlStatementEventCount     metricMysqlStatementEventCount
-	metricMysqlStatementEventWaitTime  metricMysqlStatementEventWaitTime
-	metricMysqlTableIoWaitCount        metricMysqlTableIoWaitCount
-	metricMysqlTableIoWaitTime         metricMysqlTableIoWaitTime
-	metricMysqlTableOpenCache          metricMysqlTableOpenCache
-	metricMysqlThreads                 metricMysqlThreads
-	metricMysqlTmpResources            metricMysqlTmpResources
-	metricMysqlUp                      metricMysqlUp
-	metricMysqlUptime                  metricMysqlUptime
+	config                                  MetricsBuilderConfig // config of the metrics builder.
+	startTime                               pcommon.Timestamp    // start time that will be applied to all recorded data points.
+	metricsCapacity                         int                  // maximum observed number of metrics per resource.
+	metricsBuffer                           pmetric.Metrics      // accumulates metrics data before emitting.
+	buildInfo                               component.BuildInfo  // contains version information.
+	resourceAttributeIncludeFilter          map[string]filter.Filter
+	resourceAttributeExcludeFilter          map[string]filter.Filter
+	metricMysqlBufferPoolDataPages          metricMysqlBufferPoolDataPages
+	metricMysqlBufferPoolLimit              metricMysqlBufferPoolLimit
+	metricMysqlBufferPoolOperations         metricMysqlBufferPoolOperations
+	metricMysqlBufferPoolPageFlushes        metricMysqlBufferPoolPageFlushes
+	metricMysqlBufferPoolPages              metricMysqlBufferPoolPages
+	metricMysqlBufferPoolUsage              metricMysqlBufferPoolUsage
+	metricMysqlClientNetworkIo              metricMysqlClientNetworkIo
+	metricMysqlCommandCalls                 metricMysqlCommandCalls
+	metricMysqlCommands                     metricMysqlCommands
+	metricMysqlConnectionCount              metricMysqlConnectionCount
+	metricMysqlConnectionErrors             metricMysqlConnectionErrors
+	metricMysqlConnectionMax                metricMysqlConnectionMax
+	metricMysqlConnectionMaxUsed            metricMysqlConnectionMaxUsed
+	metricMysqlDoubleWrites                 metricMysqlDoubleWrites
+	metricMysqlHandlers                     metricMysqlHandlers
+	metricMysqlIndexIoWaitCount             metricMysqlIndexIoWaitCount
+	metricMysqlIndexIoWaitTime              metricMysqlIndexIoWaitTime
+	metricMysqlInnodbDataFileIo             metricMysqlInnodbDataFileIo
+	metricMysqlInnodbForceRecovery          metricMysqlInnodbForceRecovery
+	metricMysqlInnodbHistoryListLength      metricMysqlInnodbHistoryListLength
+	metricMysqlInnodbLogBufferSize          metricMysqlInnodbLogBufferSize
+	metricMysqlInnodbMemory                 metricMysqlInnodbMemory
+	metricMysqlInnodbOpenFiles              metricMysqlInnodbOpenFiles
+	metricMysqlInnodbOperationPending       metricMysqlInnodbOperationPending
+	metricMysqlInnodbRowLockWaitCount       metricMysqlInnodbRowLockWaitCount
+	metricMysqlInnodbRowLockWaitDurationAvg metricMysqlInnodbRowLockWaitDurationAvg
+	metricMysqlInnodbRowLockWaitDurationMax metricMysqlInnodbRowLockWaitDurationMax
+	metricMysqlJoins                        metricMysqlJoins
+	metricMysqlKeyBufferSize                metricMysqlKeyBufferSize
+	metricMysqlLocks                        metricMysqlLocks
+	metricMysqlLogOperations                metricMysqlLogOperations
+	metricMysqlMaxUsedConnections           metricMysqlMaxUsedConnections
+	metricMysqlMysqlxConnections            metricMysqlMysqlxConnections
+	metricMysqlMysqlxWorkerThreads          metricMysqlMysqlxWorkerThreads
+	metricMysqlOpenResources                metricMysqlOpenResources
+	metricMysqlOpenResourcesLimit           metricMysqlOpenResourcesLimit
+	metricMysqlOpenedResources              metricMysqlOpenedResources
+	metricMysqlOperations                   metricMysqlOperations
+	metricMysqlPageOperations               metricMysqlPageOperations
+	metricMysqlPageSize                     metricMysqlPageSize
+	metricMysqlPreparedStatements           metricMysqlPreparedStatements
+	metricMysqlPreparedStatementsLimit      metricMysqlPreparedStatementsLimit
+	metricMysqlPreparedStatementsOpen       metricMysqlPreparedStatementsOpen
+	metricMysqlProcesslistThreads           metricMysqlProcesslistThreads
+	metricMysqlQcacheFreeMemory             metricMysqlQcacheFreeMemory
+	metricMysqlQcacheHits                   metricMysqlQcacheHits
+	metricMysqlQcacheInserts                metricMysqlQcacheInserts
+	metricMysqlQcacheLowmemPrunes           metricMysqlQcacheLowmemPrunes
+	metricMysqlQcacheNotCached              metricMysqlQcacheNotCached
+	metricMysqlQcacheQueries                metricMysqlQcacheQueries
+	metricMysqlQcacheSize                   metricMysqlQcacheSize
+	metricMysqlQueryClientCount             metricMysqlQueryClientCount
+	metricMysqlQueryCount                   metricMysqlQueryCount
+	metricMysqlQuerySlowCount               metricMysqlQuerySlowCount
+	metricMysqlReplicaIoRunning             metricMysqlReplicaIoRunning
+	metricMysqlReplicaLastIoErrno           metricMysqlReplicaLastIoErrno
+	metricMysqlReplicaLastSQLErrno          metricMysqlReplicaLastSQLErrno
+	metricMysqlReplicaSourceServerID        metricMysqlReplicaSourceServerID
+	metricMysqlReplicaSQLDelay              metricMysqlReplicaSQLDelay
+	metricMysqlReplicaSQLRunning            metricMysqlReplicaSQLRunning
+	metricMysqlReplicaTempTableOpen         metricMysqlReplicaTempTableOpen
+	metricMysqlReplicaTimeBehindSource      metricMysqlReplicaTimeBehindSource
+	metricMysqlRowLocks                     metricMysqlRowLocks
+	metricMysqlRowOperations                metricMysqlRowOperations
+	metricMysqlSorts                        metricMysqlSorts
+	metricMysqlStatementEventCount          metricMysqlStatementEventCount
+	metricMysqlStatementEventWaitTime       metricMysqlStatementEventWaitTime
+	metricMysqlTableAverageRowLength        metricMysqlTableAverageRowLength
+	metricMysqlTableIoWaitCount             metricMysqlTableIoWaitCount
+	metricMysqlTableIoWaitTime              metricMysqlTableIoWaitTime
+	metricMysqlTableLockWaitReadCount       metricMysqlTableLockWaitReadCount
+	metricMysqlTableLockWaitReadTime        metricMysqlTableLockWaitReadTime
+	metricMysqlTableLockWaitWriteCount      metricMysqlTableLockWaitWriteCount
+	metricMysqlTableLockWaitWriteTime       metricMysqlTableLockWaitWriteTime
+	metricMysqlTableRows                    metricMysqlTableRows
+	metricMysqlTableSize                    metricMysqlTableSize
+	metricMysqlTableOpenCache               metricMysqlTableOpenCache
+	metricMysqlThreadCacheSize              metricMysqlThreadCacheSize
+	metricMysqlThreads                      metricMysqlThreads
+	metricMysqlThreadsCreated               metricMysqlThreadsCreated
+	metricMysqlTmpResources                 metricMysqlTmpResources
+	metricMysqlUp                           metricMysqlUp
+	metricMysqlUptime                       metricMysqlUptime
 }
 
 // MetricBuilderOption applies changes to default metrics builder.
@@ -3764,61 +5861,107 @@ func WithStartTime(startTime pcommon.Timestamp) MetricBuilderOption {
 }
 func NewMetricsBuilder(mbc MetricsBuilderConfig, settings receiver.Settings, options ...MetricBuilderOption) *MetricsBuilder {
 	mb := &MetricsBuilder{
-		config:                             mbc,
-		startTime:                          pcommon.NewTimestampFromTime(time.Now()),
-		metricsBuffer:                      pmetric.NewMetrics(),
-		buildInfo:                          settings.BuildInfo,
-		metricMysqlBufferPoolDataPages:     newMetricMysqlBufferPoolDataPages(mbc.Metrics.MysqlBufferPoolDataPages),
-		metricMysqlBufferPoolLimit:         newMetricMysqlBufferPoolLimit(mbc.Metrics.MysqlBufferPoolLimit),
-		metricMysqlBufferPoolOperations:    newMetricMysqlBufferPoolOperations(mbc.Metrics.MysqlBufferPoolOperations),
-		metricMysqlBufferPoolPageFlushes:   newMetricMysqlBufferPoolPageFlushes(mbc.Metrics.MysqlBufferPoolPageFlushes),
-		metricMysqlBufferPoolPages:         newMetricMysqlBufferPoolPages(mbc.Metrics.MysqlBufferPoolPages),
-		metricMysqlBufferPoolUsage:         newMetricMysqlBufferPoolUsage(mbc.Metrics.MysqlBufferPoolUsage),
-		metricMysqlClientNetworkIo:         newMetricMysqlClientNetworkIo(mbc.Metrics.MysqlClientNetworkIo),
-		metricMysqlCommands:                newMetricMysqlCommands(mbc.Metrics.MysqlCommands),
-		metricMysqlConnectionCount:         newMetricMysqlConnectionCount(mbc.Metrics.MysqlConnectionCount),
-		metricMysqlConnectionErrors:        newMetricMysqlConnectionErrors(mbc.Metrics.MysqlConnectionErrors),
-		metricMysqlConnectionMax:           newMetricMysqlConnectionMax(mbc.Metrics.MysqlConnectionMax),
-		metricMysqlConnectionMaxUsed:       newMetricMysqlConnectionMaxUsed(mbc.Metrics.MysqlConnectionMaxUsed),
-		metricMysqlDoubleWrites:            newMetricMysqlDoubleWrites(mbc.Metrics.MysqlDoubleWrites),
-		metricMysqlHandlers:                newMetricMysqlHandlers(mbc.Metrics.MysqlHandlers),
-		metricMysqlIndexIoWaitCount:        newMetricMysqlIndexIoWaitCount(mbc.Metrics.MysqlIndexIoWaitCount),
-		metricMysqlIndexIoWaitTime:         newMetricMysqlIndexIoWaitTime(mbc.Metrics.MysqlIndexIoWaitTime),
-		metricMysqlJoins:                   newMetricMysqlJoins(mbc.Metrics.MysqlJoins),
-		metricMysqlLocks:                   newMetricMysqlLocks(mbc.Metrics.MysqlLocks),
-		metricMysqlLogOperations:           newMetricMysqlLogOperations(mbc.Metrics.MysqlLogOperations),
-		metricMysqlMysqlxConnections:       newMetricMysqlMysqlxConnections(mbc.Metrics.MysqlMysqlxConnections),
-		metricMysqlMysqlxWorkerThreads:     newMetricMysqlMysqlxWorkerThreads(mbc.Metrics.MysqlMysqlxWorkerThreads),
-		metricMysqlOpenedResources:         newMetricMysqlOpenedResources(mbc.Metrics.MysqlOpenedResources),
-		metricMysqlOperations:              newMetricMysqlOperations(mbc.Metrics.MysqlOperations),
-		metricMysqlPageOperations:          newMetricMysqlPageOperations(mbc.Metrics.MysqlPageOperations),
-		metricMysqlPreparedStatements:      newMetricMysqlPreparedStatements(mbc.Metrics.MysqlPreparedStatements),
-		metricMysqlQcacheHits:              newMetricMysqlQcacheHits(mbc.Metrics.MysqlQcacheHits),
-		metricMysqlQcacheNotCached:         newMetricMysqlQcacheNotCached(mbc.Metrics.MysqlQcacheNotCached),
-		metricMysqlQcacheQueries:           newMetricMysqlQcacheQueries(mbc.Metrics.MysqlQcacheQueries),
-		metricMysqlQueryClientCount:        newMetricMysqlQueryClientCount(mbc.Metrics.MysqlQueryClientCount),
-		metricMysqlQueryCount:              newMetricMysqlQueryCount(mbc.Metrics.MysqlQueryCount),
-		metricMysqlQuerySlowCount:          newMetricMysqlQuerySlowCount(mbc.Metrics.MysqlQuerySlowCount),
-		metricMysqlReplicaIoRunning:        newMetricMysqlReplicaIoRunning(mbc.Metrics.MysqlReplicaIoRunning),
-		metricMysqlReplicaLastIoErrno:      newMetricMysqlReplicaLastIoErrno(mbc.Metrics.MysqlReplicaLastIoErrno),
-		metricMysqlReplicaLastSQLErrno:     newMetricMysqlReplicaLastSQLErrno(mbc.Metrics.MysqlReplicaLastSQLErrno),
-		metricMysqlReplicaSQLDelay:         newMetricMysqlReplicaSQLDelay(mbc.Metrics.MysqlReplicaSQLDelay),
-		metricMysqlReplicaSQLRunning:       newMetricMysqlReplicaSQLRunning(mbc.Metrics.MysqlReplicaSQLRunning),
-		metricMysqlReplicaTimeBehindSource: newMetricMysqlReplicaTimeBehindSource(mbc.Metrics.MysqlReplicaTimeBehindSource),
-		metricMysqlRowLocks:                newMetricMysqlRowLocks(mbc.Metrics.MysqlRowLocks),
-		metricMysqlRowOperations:           newMetricMysqlRowOperations(mbc.Metrics.MysqlRowOperations),
-		metricMysqlSorts:                   newMetricMysqlSorts(mbc.Metrics.MysqlSorts),
-		metricMysqlStatementEventCount:     newMetricMysqlStatementEventCount(mbc.Metrics.MysqlStatementEventCount),
-		metricMysqlStatementEventWaitTime:  newMetricMysqlStatementEventWaitTime(mbc.Metrics.MysqlStatementEventWaitTime),
-		metricMysqlTableIoWaitCount:        newMetricMysqlTableIoWaitCount(mbc.Metrics.MysqlTableIoWaitCount),
-		metricMysqlTableIoWaitTime:         newMetricMysqlTableIoWaitTime(mbc.Metrics.MysqlTableIoWaitTime),
-		metricMysqlTableOpenCache:          newMetricMysqlTableOpenCache(mbc.Metrics.MysqlTableOpenCache),
-		metricMysqlThreads:                 newMetricMysqlThreads(mbc.Metrics.MysqlThreads),
-		metricMysqlTmpResources:            newMetricMysqlTmpResources(mbc.Metrics.MysqlTmpResources),
-		metricMysqlUp:                      newMetricMysqlUp(mbc.Metrics.MysqlUp),
-		metricMysqlUptime:                  newMetricMysqlUptime(mbc.Metrics.MysqlUptime),
-		resourceAttributeIncludeFilter:     make(map[string]filter.Filter),
-		resourceAttributeExcludeFilter:     make(map[string]filter.Filter),
+		config:                                  mbc,
+		startTime:                               pcommon.NewTimestampFromTime(time.Now()),
+		metricsBuffer:                           pmetric.NewMetrics(),
+		buildInfo:                               settings.BuildInfo,
+		metricMysqlBufferPoolDataPages:          newMetricMysqlBufferPoolDataPages(mbc.Metrics.MysqlBufferPoolDataPages),
+		metricMysqlBufferPoolLimit:              newMetricMysqlBufferPoolLimit(mbc.Metrics.MysqlBufferPoolLimit),
+		metricMysqlBufferPoolOperations:         newMetricMysqlBufferPoolOperations(mbc.Metrics.MysqlBufferPoolOperations),
+		metricMysqlBufferPoolPageFlushes:        newMetricMysqlBufferPoolPageFlushes(mbc.Metrics.MysqlBufferPoolPageFlushes),
+		metricMysqlBufferPoolPages:              newMetricMysqlBufferPoolPages(mbc.Metrics.MysqlBufferPoolPages),
+		metricMysqlBufferPoolUsage:              newMetricMysqlBufferPoolUsage(mbc.Metrics.MysqlBufferPoolUsage),
+		metricMysqlClientNetworkIo:              newMetricMysqlClientNetworkIo(mbc.Metrics.MysqlClientNetworkIo),
+		metricMysqlCommandCalls:                 newMetricMysqlCommandCalls(mbc.Metrics.MysqlCommandCalls),
+		metricMysqlCommands:                     newMetricMysqlCommands(mbc.Metrics.MysqlCommands),
+		metricMysqlConnectionCount:              newMetricMysqlConnectionCount(mbc.Metrics.MysqlConnectionCount),
+		metricMysqlConnectionErrors:             newMetricMysqlConnectionErrors(mbc.Metrics.MysqlConnectionErrors),
+		metricMysqlConnectionMax:                newMetricMysqlConnectionMax(mbc.Metrics.MysqlConnectionMax),
+		metricMysqlConnectionMaxUsed:            newMetricMysqlConnectionMaxUsed(mbc.Metrics.MysqlConnectionMaxUsed),
+		metricMysqlDoubleWrites:                 newMetricMysqlDoubleWrites(mbc.Metrics.MysqlDoubleWrites),
+		metricMysqlHandlers:                     newMetricMysqlHandlers(mbc.Metrics.MysqlHandlers),
+		metricMysqlIndexIoWaitCount:             newMetricMysqlIndexIoWaitCount(mbc.Metrics.MysqlIndexIoWaitCount),
+		metricMysqlIndexIoWaitTime:              newMetricMysqlIndexIoWaitTime(mbc.Metrics.MysqlIndexIoWaitTime),
+		metricMysqlInnodbDataFileIo:             newMetricMysqlInnodbDataFileIo(mbc.Metrics.MysqlInnodbDataFileIo),
+		metricMysqlInnodbForceRecovery:          newMetricMysqlInnodbForceRecovery(mbc.Metrics.MysqlInnodbForceRecovery),
+		metricMysqlInnodbHistoryListLength:      newMetricMysqlInnodbHistoryListLength(mbc.Metrics.MysqlInnodbHistoryListLength),
+		metricMysqlInnodbLogBufferSize:          newMetricMysqlInnodbLogBufferSize(mbc.Metrics.MysqlInnodbLogBufferSize),
+		metricMysqlInnodbMemory:                 newMetricMysqlInnodbMemory(mbc.Metrics.MysqlInnodbMemory),
+		metricMysqlInnodbOpenFiles:              newMetricMysqlInnodbOpenFiles(mbc.Metrics.MysqlInnodbOpenFiles),
+		metricMysqlInnodbOperationPending:       newMetricMysqlInnodbOperationPending(mbc.Metrics.MysqlInnodbOperationPending),
+		metricMysqlInnodbRowLockWaitCount:       newMetricMysqlInnodbRowLockWaitCount(mbc.Metrics.MysqlInnodbRowLockWaitCount),
+		metricMysqlInnodbRowLockWaitDurationAvg: newMetricMysqlInnodbRowLockWaitDurationAvg(mbc.Metrics.MysqlInnodbRowLockWaitDurationAvg),
+		metricMysqlInnodbRowLockWaitDurationMax: newMetricMysqlInnodbRowLockWaitDurationMax(mbc.Metrics.MysqlInnodbRowLockWaitDurationMax),
+		metricMysqlJoins:                        newMetricMysqlJoins(mbc.Metrics.MysqlJoins),
+		metricMysqlKeyBufferSize:                newMetricMysqlKeyBufferSize(mbc.Metrics.MysqlKeyBufferSize),
+		metricMysqlLocks:                        newMetricMysqlLocks(mbc.Metrics.MysqlLocks),
+		metricMysqlLogOperations:                newMetricMysqlLogOperations(mbc.Metrics.MysqlLogOperations),
+		metricMysqlMaxUsedConnections:           newMetricMysqlMaxUsedConnections(mbc.Metrics.MysqlMaxUsedConnections),
+		metricMysqlMysqlxConnections:            newMetricMysqlMysqlxConnections(mbc.Metrics.MysqlMysqlxConnections),
+		metricMysqlMysqlxWorkerThreads:          newMetricMysqlMysqlxWorkerThreads(mbc.Metrics.MysqlMysqlxWorkerThreads),
+		metricMysqlOpenResources:                newMetricMysqlOpenResources(mbc.Metrics.MysqlOpenResources),
+		metricMysqlOpenResourcesLimit:           newMetricMysqlOpenResourcesLimit(mbc.Metrics.MysqlOpenResourcesLimit),
+		metricMysqlOpenedResources:              newMetricMysqlOpenedResources(mbc.Metrics.MysqlOpenedResources),
+		metricMysqlOperations:                   newMetricMysqlOperations(mbc.Metrics.MysqlOperations),
+		metricMysqlPageOperations:               newMetricMysqlPageOperations(mbc.Metrics.MysqlPageOperations),
+		metricMysqlPageSize:                     newMetricMysqlPageSize(mbc.Metrics.MysqlPageSize),
+		metricMysqlPreparedStatements:           newMetricMysqlPreparedStatements(mbc.Metrics.MysqlPreparedStatements),
+		metricMysqlPreparedStatementsLimit:      newMetricMysqlPreparedStatementsLimit(mbc.Metrics.MysqlPreparedStatementsLimit),
+		metricMysqlPreparedStatementsOpen:       newMetricMysqlPreparedStatementsOpen(mbc.Metrics.MysqlPreparedStatementsOpen),
+		metricMysqlProcesslistThreads:           newMetricMysqlProcesslistThreads(mbc.Metrics.MysqlProcesslistThreads),
+		metricMysqlQcacheFreeMemory:             newMetricMysqlQcacheFreeMemory(mbc.Metrics.MysqlQcacheFreeMemory),
+		metricMysqlQcacheHits:                   newMetricMysqlQcacheHits(mbc.Metrics.MysqlQcacheHits),
+		metricMysqlQcacheInserts:                newMetricMysqlQcacheInserts(mbc.Metrics.MysqlQcacheInserts),
+		metricMysqlQcacheLowmemPrunes:           newMetricMysqlQcacheLowmemPrunes(mbc.Metrics.MysqlQcacheLowmemPrunes),
+		metricMysqlQcacheNotCached:              newMetricMysqlQcacheNotCached(mbc.Metrics.MysqlQcacheNotCached),
+		metricMysqlQcacheQueries:                newMetricMysqlQcacheQueries(mbc.Metrics.MysqlQcacheQueries),
+		metricMysqlQcacheSize:                   newMetricMysqlQcacheSize(mbc.Metrics.MysqlQcacheSize),
+		metricMysqlQueryClientCount:             newMetricMysqlQueryClientCount(mbc.Metrics.MysqlQueryClientCount),
+		metricMysqlQueryCount:                   newMetricMysqlQueryCount(mbc.Metrics.MysqlQueryCount),
+		metricMysqlQuerySlowCount:               newMetricMysqlQuerySlowCount(mbc.Metrics.MysqlQuerySlowCount),
+		metricMysqlReplicaIoRunning:             newMetricMysqlReplicaIoRunning(mbc.Metrics.MysqlReplicaIoRunning),
+		metricMysqlReplicaLastIoErrno:           newMetricMysqlReplicaLastIoErrno(mbc.Metrics.MysqlReplicaLastIoErrno),
+		metricMysqlReplicaLastSQLErrno:          newMetricMysqlReplicaLastSQLErrno(mbc.Metrics.MysqlReplicaLastSQLErrno),
+		metricMysqlReplicaSourceServerID:        newMetricMysqlReplicaSourceServerID(mbc.Metrics.MysqlReplicaSourceServerID),
+		metricMysqlReplicaSQLDelay:              newMetricMysqlReplicaSQLDelay(mbc.Metrics.MysqlReplicaSQLDelay),
+		metricMysqlReplicaSQLRunning:            newMetricMysqlReplicaSQLRunning(mbc.Metrics.MysqlReplicaSQLRunning),
+		metricMysqlReplicaTempTableOpen:         newMetricMysqlReplicaTempTableOpen(mbc.Metrics.MysqlReplicaTempTableOpen),
+		metricMysqlReplicaTimeBehindSource:      newMetricMysqlReplicaTimeBehindSource(mbc.Metrics.MysqlReplicaTimeBehindSource),
+		metricMysqlRowLocks:                     newMetricMysqlRowLocks(mbc.Metrics.MysqlRowLocks),
+		metricMysqlRowOperations:                newMetricMysqlRowOperations(mbc.Metrics.MysqlRowOperations),
+		metricMysqlSorts:                        newMetricMysqlSorts(mbc.Metrics.MysqlSorts),
+		metricMysqlStatementEventCount:          newMetricMysqlStatementEventCount(mbc.Metrics.MysqlStatementEventCount),
+		metricMysqlStatementEventWaitTime:       newMetricMysqlStatementEventWaitTime(mbc.Metrics.MysqlStatementEventWaitTime),
+		metricMysqlTableAverageRowLength:        newMetricMysqlTableAverageRowLength(mbc.Metrics.MysqlTableAverageRowLength),
+		metricMysqlTableIoWaitCount:             newMetricMysqlTableIoWaitCount(mbc.Metrics.MysqlTableIoWaitCount),
+		metricMysqlTableIoWaitTime:              newMetricMysqlTableIoWaitTime(mbc.Metrics.MysqlTableIoWaitTime),
+		metricMysqlTableLockWaitReadCount:       newMetricMysqlTableLockWaitReadCount(mbc.Metrics.MysqlTableLockWaitReadCount),
+		metricMysqlTableLockWaitReadTime:        newMetricMysqlTableLockWaitReadTime(mbc.Metrics.MysqlTableLockWaitReadTime),
+		metricMysqlTableLockWaitWriteCount:      newMetricMysqlTableLockWaitWriteCount(mbc.Metrics.MysqlTableLockWaitWriteCount),
+		metricMysqlTableLockWaitWriteTime:       newMetricMysqlTableLockWaitWriteTime(mbc.Metrics.MysqlTableLockWaitWriteTime),
+		metricMysqlTableRows:                    newMetricMysqlTableRows(mbc.Metrics.MysqlTableRows),
+		metricMysqlTableSize:                    newMetricMysqlTableSize(mbc.Metrics.MysqlTableSize),
+		metricMysqlTableOpenCache:               newMetricMysqlTableOpenCache(mbc.Metrics.MysqlTableOpenCache),
+		metricMysqlThreadCacheSize:              newMetricMysqlThreadCacheSize(mbc.Metrics.MysqlThreadCacheSize),
+		metricMysqlThreads:                      newMetricMysqlThreads(mbc.Metrics.MysqlThreads),
+		metricMysqlThreadsCreated:               newMetricMysqlThreadsCreated(mbc.Metrics.MysqlThreadsCreated),
+		metricMysqlTmpResources:                 newMetricMysqlTmpResources(mbc.Metrics.MysqlTmpResources),
+		metricMysqlUp:                           newMetricMysqlUp(mbc.Metrics.MysqlUp),
+		metricMysqlUptime:                       newMetricMysqlUptime(mbc.Metrics.MysqlUptime),
+		resourceAttributeIncludeFilter:          make(map[string]filter.Filter),
+		resourceAttributeExcludeFilter:          make(map[string]filter.Filter),
+	}
+	if mbc.ResourceAttributes.DbSystemName.MetricsInclude != nil {
+		mb.resourceAttributeIncludeFilter["db.system.name"] = filter.CreateFilter(mbc.ResourceAttributes.DbSystemName.MetricsInclude)
+	}
+	if mbc.ResourceAttributes.DbSystemName.MetricsExclude != nil {
+		mb.resourceAttributeExcludeFilter["db.system.name"] = filter.CreateFilter(mbc.ResourceAttributes.DbSystemName.MetricsExclude)
+	}
+	if mbc.ResourceAttributes.DbSystemVersion.MetricsInclude != nil {
+		mb.resourceAttributeIncludeFilter["db.system.version"] = filter.CreateFilter(mbc.ResourceAttributes.DbSystemVersion.MetricsInclude)
+	}
+	if mbc.ResourceAttributes.DbSystemVersion.MetricsExclude != nil {
+		mb.resourceAttributeExcludeFilter["db.system.version"] = filter.CreateFilter(mbc.ResourceAttributes.DbSystemVersion.MetricsExclude)
 	}
 	if mbc.ResourceAttributes.MysqlInstanceEndpoint.MetricsInclude != nil {
 		mb.resourceAttributeIncludeFilter["mysql.instance.endpoint"] = filter.CreateFilter(mbc.ResourceAttributes.MysqlInstanceEndpoint.MetricsInclude)
@@ -3914,6 +6057,7 @@ func (mb *MetricsBuilder) EmitForResource(options ...ResourceMetricsOption) {
 	mb.metricMysqlBufferPoolPages.emit(ils.Metrics())
 	mb.metricMysqlBufferPoolUsage.emit(ils.Metrics())
 	mb.metricMysqlClientNetworkIo.emit(ils.Metrics())
+	mb.metricMysqlCommandCalls.emit(ils.Metrics())
 	mb.metricMysqlCommands.emit(ils.Metrics())
 	mb.metricMysqlConnectionCount.emit(ils.Metrics())
 	mb.metricMysqlConnectionErrors.emit(ils.Metrics())
@@ -3923,36 +6067,69 @@ func (mb *MetricsBuilder) EmitForResource(options ...ResourceMetricsOption) {
 	mb.metricMysqlHandlers.emit(ils.Metrics())
 	mb.metricMysqlIndexIoWaitCount.emit(ils.Metrics())
 	mb.metricMysqlIndexIoWaitTime.emit(ils.Metrics())
+	mb.metricMysqlInnodbDataFileIo.emit(ils.Metrics())
+	mb.metricMysqlInnodbForceRecovery.emit(ils.Metrics())
+	mb.metricMysqlInnodbHistoryListLength.emit(ils.Metrics())
+	mb.metricMysqlInnodbLogBufferSize.emit(ils.Metrics())
+	mb.metricMysqlInnodbMemory.emit(ils.Metrics())
+	mb.metricMysqlInnodbOpenFiles.emit(ils.Metrics())
+	mb.metricMysqlInnodbOperationPending.emit(ils.Metrics())
+	mb.metricMysqlInnodbRowLockWaitCount.emit(ils.Metrics())
+	mb.metricMysqlInnodbRowLockWaitDurationAvg.emit(ils.Metrics())
+	mb.metricMysqlInnodbRowLockWaitDurationMax.emit(ils.Metrics())
 	mb.metricMysqlJoins.emit(ils.Metrics())
+	mb.metricMysqlKeyBufferSize.emit(ils.Metrics())
 	mb.metricMysqlLocks.emit(ils.Metrics())
 	mb.metricMysqlLogOperations.emit(ils.Metrics())
+	mb.metricMysqlMaxUsedConnections.emit(ils.Metrics())
 	mb.metricMysqlMysqlxConnections.emit(ils.Metrics())
 	mb.metricMysqlMysqlxWorkerThreads.emit(ils.Metrics())
+	mb.metricMysqlOpenResources.emit(ils.Metrics())
+	mb.metricMysqlOpenResourcesLimit.emit(ils.Metrics())
 	mb.metricMysqlOpenedResources.emit(ils.Metrics())
 	mb.metricMysqlOperations.emit(ils.Metrics())
 	mb.metricMysqlPageOperations.emit(ils.Metrics())
+	mb.metricMysqlPageSize.emit(ils.Metrics())
 	mb.metricMysqlPreparedStatements.emit(ils.Metrics())
+	mb.metricMysqlPreparedStatementsLimit.emit(ils.Metrics())
+	mb.metricMysqlPreparedStatementsOpen.emit(ils.Metrics())
+	mb.metricMysqlProcesslistThreads.emit(ils.Metrics())
+	mb.metricMysqlQcacheFreeMemory.emit(ils.Metrics())
 	mb.metricMysqlQcacheHits.emit(ils.Metrics())
+	mb.metricMysqlQcacheInserts.emit(ils.Metrics())
+	mb.metricMysqlQcacheLowmemPrunes.emit(ils.Metrics())
 	mb.metricMysqlQcacheNotCached.emit(ils.Metrics())
 	mb.metricMysqlQcacheQueries.emit(ils.Metrics())
+	mb.metricMysqlQcacheSize.emit(ils.Metrics())
 	mb.metricMysqlQueryClientCount.emit(ils.Metrics())
 	mb.metricMysqlQueryCount.emit(ils.Metrics())
 	mb.metricMysqlQuerySlowCount.emit(ils.Metrics())
 	mb.metricMysqlReplicaIoRunning.emit(ils.Metrics())
 	mb.metricMysqlReplicaLastIoErrno.emit(ils.Metrics())
 	mb.metricMysqlReplicaLastSQLErrno.emit(ils.Metrics())
+	mb.metricMysqlReplicaSourceServerID.emit(ils.Metrics())
 	mb.metricMysqlReplicaSQLDelay.emit(ils.Metrics())
 	mb.metricMysqlReplicaSQLRunning.emit(ils.Metrics())
+	mb.metricMysqlReplicaTempTableOpen.emit(ils.Metrics())
 	mb.metricMysqlReplicaTimeBehindSource.emit(ils.Metrics())
 	mb.metricMysqlRowLocks.emit(ils.Metrics())
 	mb.metricMysqlRowOperations.emit(ils.Metrics())
 	mb.metricMysqlSorts.emit(ils.Metrics())
 	mb.metricMysqlStatementEventCount.emit(ils.Metrics())
 	mb.metricMysqlStatementEventWaitTime.emit(ils.Metrics())
+	mb.metricMysqlTableAverageRowLength.emit(ils.Metrics())
 	mb.metricMysqlTableIoWaitCount.emit(ils.Metrics())
 	mb.metricMysqlTableIoWaitTime.emit(ils.Metrics())
+	mb.metricMysqlTableLockWaitReadCount.emit(ils.Metrics())
+	mb.metricMysqlTableLockWaitReadTime.emit(ils.Metrics())
+	mb.metricMysqlTableLockWaitWriteCount.emit(ils.Metrics())
+	mb.metricMysqlTableLockWaitWriteTime.emit(ils.Metrics())
+	mb.metricMysqlTableRows.emit(ils.Metrics())
+	mb.metricMysqlTableSize.emit(ils.Metrics())
 	mb.metricMysqlTableOpenCache.emit(ils.Metrics())
+	mb.metricMysqlThreadCacheSize.emit(ils.Metrics())
 	mb.metricMysqlThreads.emit(ils.Metrics())
+	mb.metricMysqlThreadsCreated.emit(ils.Metrics())
 	mb.metricMysqlTmpResources.emit(ils.Metrics())
 	mb.metricMysqlUp.emit(ils.Metrics())
 	mb.metricMysqlUptime.emit(ils.Metrics())
@@ -4022,6 +6199,11 @@ func (mb *MetricsBuilder) RecordMysqlClientNetworkIoDataPoint(ts pcommon.Timesta
 	mb.metricMysqlClientNetworkIo.recordDataPoint(mb.startTime, ts, val, directionAttributeValue.String())
 }
 
+// RecordMysqlCommandCallsDataPoint adds a data point to mysql.command.calls metric.
+func (mb *MetricsBuilder) RecordMysqlCommandCallsDataPoint(ts pcommon.Timestamp, val int64, commandNameAttributeValue string) {
+	mb.metricMysqlCommandCalls.recordDataPoint(mb.startTime, ts, val, commandNameAttributeValue)
+}
+
 // RecordMysqlCommandsDataPoint adds a data point to mysql.commands metric.
 func (mb *MetricsBuilder) RecordMysqlCommandsDataPoint(ts pcommon.Timestamp, val int64, commandAttributeValue AttributeCommand) {
 	mb.metricMysqlCommands.recordDataPoint(mb.startTime, ts, val, commandAttributeValue.String())
@@ -4067,9 +6249,64 @@ func (mb *MetricsBuilder) RecordMysqlIndexIoWaitTimeDataPoint(ts pcommon.Timesta
 	mb.metricMysqlIndexIoWaitTime.recordDataPoint(mb.startTime, ts, val, ioWaitsOperationsAttributeValue.String(), tableNameAttributeValue, schemaAttributeValue, indexNameAttributeValue)
 }
 
+// RecordMysqlInnodbDataFileIoDataPoint adds a data point to mysql.innodb.data_file.io metric.
+func (mb *MetricsBuilder) RecordMysqlInnodbDataFileIoDataPoint(ts pcommon.Timestamp, val int64, diskIoDirectionAttributeValue AttributeDiskIoDirection) {
+	mb.metricMysqlInnodbDataFileIo.recordDataPoint(mb.startTime, ts, val, diskIoDirectionAttributeValue.String())
+}
+
+// RecordMysqlInnodbForceRecoveryDataPoint adds a data point to mysql.innodb.force_recovery metric.
+func (mb *MetricsBuilder) RecordMysqlInnodbForceRecoveryDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlInnodbForceRecovery.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlInnodbHistoryListLengthDataPoint adds a data point to mysql.innodb.history_list_length metric.
+func (mb *MetricsBuilder) RecordMysqlInnodbHistoryListLengthDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlInnodbHistoryListLength.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlInnodbLogBufferSizeDataPoint adds a data point to mysql.innodb.log_buffer.size metric.
+func (mb *MetricsBuilder) RecordMysqlInnodbLogBufferSizeDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlInnodbLogBufferSize.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlInnodbMemoryDataPoint adds a data point to mysql.innodb.memory metric.
+func (mb *MetricsBuilder) RecordMysqlInnodbMemoryDataPoint(ts pcommon.Timestamp, val int64, innodbMemoryAttributeValue AttributeInnodbMemory) {
+	mb.metricMysqlInnodbMemory.recordDataPoint(mb.startTime, ts, val, innodbMemoryAttributeValue.String())
+}
+
+// RecordMysqlInnodbOpenFilesDataPoint adds a data point to mysql.innodb.open_files metric.
+func (mb *MetricsBuilder) RecordMysqlInnodbOpenFilesDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlInnodbOpenFiles.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlInnodbOperationPendingDataPoint adds a data point to mysql.innodb.operation.pending metric.
+func (mb *MetricsBuilder) RecordMysqlInnodbOperationPendingDataPoint(ts pcommon.Timestamp, val int64, operationsAttributeValue AttributeOperations) {
+	mb.metricMysqlInnodbOperationPending.recordDataPoint(mb.startTime, ts, val, operationsAttributeValue.String())
+}
+
+// RecordMysqlInnodbRowLockWaitCountDataPoint adds a data point to mysql.innodb.row_lock.wait.count metric.
+func (mb *MetricsBuilder) RecordMysqlInnodbRowLockWaitCountDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlInnodbRowLockWaitCount.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlInnodbRowLockWaitDurationAvgDataPoint adds a data point to mysql.innodb.row_lock.wait.duration.avg metric.
+func (mb *MetricsBuilder) RecordMysqlInnodbRowLockWaitDurationAvgDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlInnodbRowLockWaitDurationAvg.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlInnodbRowLockWaitDurationMaxDataPoint adds a data point to mysql.innodb.row_lock.wait.duration.max metric.
+func (mb *MetricsBuilder) RecordMysqlInnodbRowLockWaitDurationMaxDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlInnodbRowLockWaitDurationMax.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordMysqlJoinsDataPoint adds a data point to mysql.joins metric.
 func (mb *MetricsBuilder) RecordMysqlJoinsDataPoint(ts pcommon.Timestamp, val int64, joinKindAttributeValue AttributeJoinKind) {
 	mb.metricMysqlJoins.recordDataPoint(mb.startTime, ts, val, joinKindAttributeValue.String())
+}
+
+// RecordMysqlKeyBufferSizeDataPoint adds a data point to mysql.key_buffer.size metric.
+func (mb *MetricsBuilder) RecordMysqlKeyBufferSizeDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlKeyBufferSize.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordMysqlLocksDataPoint adds a data point to mysql.locks metric.
@@ -4082,6 +6319,11 @@ func (mb *MetricsBuilder) RecordMysqlLogOperationsDataPoint(ts pcommon.Timestamp
 	mb.metricMysqlLogOperations.recordDataPoint(mb.startTime, ts, val, logOperationsAttributeValue.String())
 }
 
+// RecordMysqlMaxUsedConnectionsDataPoint adds a data point to mysql.max_used_connections metric.
+func (mb *MetricsBuilder) RecordMysqlMaxUsedConnectionsDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlMaxUsedConnections.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordMysqlMysqlxConnectionsDataPoint adds a data point to mysql.mysqlx_connections metric.
 func (mb *MetricsBuilder) RecordMysqlMysqlxConnectionsDataPoint(ts pcommon.Timestamp, val int64, connectionStatusAttributeValue AttributeConnectionStatus) {
 	mb.metricMysqlMysqlxConnections.recordDataPoint(mb.startTime, ts, val, connectionStatusAttributeValue.String())
@@ -4090,6 +6332,16 @@ func (mb *MetricsBuilder) RecordMysqlMysqlxConnectionsDataPoint(ts pcommon.Times
 // RecordMysqlMysqlxWorkerThreadsDataPoint adds a data point to mysql.mysqlx_worker_threads metric.
 func (mb *MetricsBuilder) RecordMysqlMysqlxWorkerThreadsDataPoint(ts pcommon.Timestamp, val int64, mysqlxThreadsAttributeValue AttributeMysqlxThreads) {
 	mb.metricMysqlMysqlxWorkerThreads.recordDataPoint(mb.startTime, ts, val, mysqlxThreadsAttributeValue.String())
+}
+
+// RecordMysqlOpenResourcesDataPoint adds a data point to mysql.open_resources metric.
+func (mb *MetricsBuilder) RecordMysqlOpenResourcesDataPoint(ts pcommon.Timestamp, val int64, openedResourcesAttributeValue AttributeOpenedResources) {
+	mb.metricMysqlOpenResources.recordDataPoint(mb.startTime, ts, val, openedResourcesAttributeValue.String())
+}
+
+// RecordMysqlOpenResourcesLimitDataPoint adds a data point to mysql.open_resources.limit metric.
+func (mb *MetricsBuilder) RecordMysqlOpenResourcesLimitDataPoint(ts pcommon.Timestamp, val int64, openedResourcesAttributeValue AttributeOpenedResources) {
+	mb.metricMysqlOpenResourcesLimit.recordDataPoint(mb.startTime, ts, val, openedResourcesAttributeValue.String())
 }
 
 // RecordMysqlOpenedResourcesDataPoint adds a data point to mysql.opened_resources metric.
@@ -4107,14 +6359,49 @@ func (mb *MetricsBuilder) RecordMysqlPageOperationsDataPoint(ts pcommon.Timestam
 	mb.metricMysqlPageOperations.recordDataPoint(mb.startTime, ts, val, pageOperationsAttributeValue.String())
 }
 
+// RecordMysqlPageSizeDataPoint adds a data point to mysql.page_size metric.
+func (mb *MetricsBuilder) RecordMysqlPageSizeDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlPageSize.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordMysqlPreparedStatementsDataPoint adds a data point to mysql.prepared_statements metric.
 func (mb *MetricsBuilder) RecordMysqlPreparedStatementsDataPoint(ts pcommon.Timestamp, val int64, preparedStatementsCommandAttributeValue AttributePreparedStatementsCommand) {
 	mb.metricMysqlPreparedStatements.recordDataPoint(mb.startTime, ts, val, preparedStatementsCommandAttributeValue.String())
 }
 
+// RecordMysqlPreparedStatementsLimitDataPoint adds a data point to mysql.prepared_statements.limit metric.
+func (mb *MetricsBuilder) RecordMysqlPreparedStatementsLimitDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlPreparedStatementsLimit.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlPreparedStatementsOpenDataPoint adds a data point to mysql.prepared_statements.open metric.
+func (mb *MetricsBuilder) RecordMysqlPreparedStatementsOpenDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlPreparedStatementsOpen.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlProcesslistThreadsDataPoint adds a data point to mysql.processlist.threads metric.
+func (mb *MetricsBuilder) RecordMysqlProcesslistThreadsDataPoint(ts pcommon.Timestamp, val int64, processlistCommandAttributeValue string, processlistStateAttributeValue string) {
+	mb.metricMysqlProcesslistThreads.recordDataPoint(mb.startTime, ts, val, processlistCommandAttributeValue, processlistStateAttributeValue)
+}
+
+// RecordMysqlQcacheFreeMemoryDataPoint adds a data point to mysql.qcache.free_memory metric.
+func (mb *MetricsBuilder) RecordMysqlQcacheFreeMemoryDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlQcacheFreeMemory.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordMysqlQcacheHitsDataPoint adds a data point to mysql.qcache.hits metric.
 func (mb *MetricsBuilder) RecordMysqlQcacheHitsDataPoint(ts pcommon.Timestamp, val int64) {
 	mb.metricMysqlQcacheHits.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlQcacheInsertsDataPoint adds a data point to mysql.qcache.inserts metric.
+func (mb *MetricsBuilder) RecordMysqlQcacheInsertsDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlQcacheInserts.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlQcacheLowmemPrunesDataPoint adds a data point to mysql.qcache.lowmem_prunes metric.
+func (mb *MetricsBuilder) RecordMysqlQcacheLowmemPrunesDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlQcacheLowmemPrunes.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordMysqlQcacheNotCachedDataPoint adds a data point to mysql.qcache.not.cached metric.
@@ -4125,6 +6412,11 @@ func (mb *MetricsBuilder) RecordMysqlQcacheNotCachedDataPoint(ts pcommon.Timesta
 // RecordMysqlQcacheQueriesDataPoint adds a data point to mysql.qcache.queries metric.
 func (mb *MetricsBuilder) RecordMysqlQcacheQueriesDataPoint(ts pcommon.Timestamp, val int64) {
 	mb.metricMysqlQcacheQueries.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordMysqlQcacheSizeDataPoint adds a data point to mysql.qcache.size metric.
+func (mb *MetricsBuilder) RecordMysqlQcacheSizeDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlQcacheSize.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordMysqlQueryClientCountDataPoint adds a data point to mysql.query.client.count metric.
@@ -4157,6 +6449,11 @@ func (mb *MetricsBuilder) RecordMysqlReplicaLastSQLErrnoDataPoint(ts pcommon.Tim
 	mb.metricMysqlReplicaLastSQLErrno.recordDataPoint(mb.startTime, ts, val, replicaChannelAttributeValue)
 }
 
+// RecordMysqlReplicaSourceServerIDDataPoint adds a data point to mysql.replica.source.server_id metric.
+func (mb *MetricsBuilder) RecordMysqlReplicaSourceServerIDDataPoint(ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
+	mb.metricMysqlReplicaSourceServerID.recordDataPoint(mb.startTime, ts, val, replicaChannelAttributeValue)
+}
+
 // RecordMysqlReplicaSQLDelayDataPoint adds a data point to mysql.replica.sql_delay metric.
 func (mb *MetricsBuilder) RecordMysqlReplicaSQLDelayDataPoint(ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
 	mb.metricMysqlReplicaSQLDelay.recordDataPoint(mb.startTime, ts, val, replicaChannelAttributeValue)
@@ -4165,6 +6462,11 @@ func (mb *MetricsBuilder) RecordMysqlReplicaSQLDelayDataPoint(ts pcommon.Timesta
 // RecordMysqlReplicaSQLRunningDataPoint adds a data point to mysql.replica.sql_running metric.
 func (mb *MetricsBuilder) RecordMysqlReplicaSQLRunningDataPoint(ts pcommon.Timestamp, val int64, replicaChannelAttributeValue string) {
 	mb.metricMysqlReplicaSQLRunning.recordDataPoint(mb.startTime, ts, val, replicaChannelAttributeValue)
+}
+
+// RecordMysqlReplicaTempTableOpenDataPoint adds a data point to mysql.replica.temp_table.open metric.
+func (mb *MetricsBuilder) RecordMysqlReplicaTempTableOpenDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlReplicaTempTableOpen.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordMysqlReplicaTimeBehindSourceDataPoint adds a data point to mysql.replica.time_behind_source metric.
@@ -4197,6 +6499,11 @@ func (mb *MetricsBuilder) RecordMysqlStatementEventWaitTimeDataPoint(ts pcommon.
 	mb.metricMysqlStatementEventWaitTime.recordDataPoint(mb.startTime, ts, val, schemaAttributeValue, digestAttributeValue, digestTextAttributeValue)
 }
 
+// RecordMysqlTableAverageRowLengthDataPoint adds a data point to mysql.table.average_row_length metric.
+func (mb *MetricsBuilder) RecordMysqlTableAverageRowLengthDataPoint(ts pcommon.Timestamp, val int64, tableNameAttributeValue string, schemaAttributeValue string) {
+	mb.metricMysqlTableAverageRowLength.recordDataPoint(mb.startTime, ts, val, tableNameAttributeValue, schemaAttributeValue)
+}
+
 // RecordMysqlTableIoWaitCountDataPoint adds a data point to mysql.table.io.wait.count metric.
 func (mb *MetricsBuilder) RecordMysqlTableIoWaitCountDataPoint(ts pcommon.Timestamp, val int64, ioWaitsOperationsAttributeValue AttributeIoWaitsOperations, tableNameAttributeValue string, schemaAttributeValue string) {
 	mb.metricMysqlTableIoWaitCount.recordDataPoint(mb.startTime, ts, val, ioWaitsOperationsAttributeValue.String(), tableNameAttributeValue, schemaAttributeValue)
@@ -4207,14 +6514,54 @@ func (mb *MetricsBuilder) RecordMysqlTableIoWaitTimeDataPoint(ts pcommon.Timesta
 	mb.metricMysqlTableIoWaitTime.recordDataPoint(mb.startTime, ts, val, ioWaitsOperationsAttributeValue.String(), tableNameAttributeValue, schemaAttributeValue)
 }
 
+// RecordMysqlTableLockWaitReadCountDataPoint adds a data point to mysql.table.lock_wait.read.count metric.
+func (mb *MetricsBuilder) RecordMysqlTableLockWaitReadCountDataPoint(ts pcommon.Timestamp, val int64, schemaAttributeValue string, tableNameAttributeValue string, readLockTypeAttributeValue AttributeReadLockType) {
+	mb.metricMysqlTableLockWaitReadCount.recordDataPoint(mb.startTime, ts, val, schemaAttributeValue, tableNameAttributeValue, readLockTypeAttributeValue.String())
+}
+
+// RecordMysqlTableLockWaitReadTimeDataPoint adds a data point to mysql.table.lock_wait.read.time metric.
+func (mb *MetricsBuilder) RecordMysqlTableLockWaitReadTimeDataPoint(ts pcommon.Timestamp, val int64, schemaAttributeValue string, tableNameAttributeValue string, readLockTypeAttributeValue AttributeReadLockType) {
+	mb.metricMysqlTableLockWaitReadTime.recordDataPoint(mb.startTime, ts, val, schemaAttributeValue, tableNameAttributeValue, readLockTypeAttributeValue.String())
+}
+
+// RecordMysqlTableLockWaitWriteCountDataPoint adds a data point to mysql.table.lock_wait.write.count metric.
+func (mb *MetricsBuilder) RecordMysqlTableLockWaitWriteCountDataPoint(ts pcommon.Timestamp, val int64, schemaAttributeValue string, tableNameAttributeValue string, writeLockTypeAttributeValue AttributeWriteLockType) {
+	mb.metricMysqlTableLockWaitWriteCount.recordDataPoint(mb.startTime, ts, val, schemaAttributeValue, tableNameAttributeValue, writeLockTypeAttributeValue.String())
+}
+
+// RecordMysqlTableLockWaitWriteTimeDataPoint adds a data point to mysql.table.lock_wait.write.time metric.
+func (mb *MetricsBuilder) RecordMysqlTableLockWaitWriteTimeDataPoint(ts pcommon.Timestamp, val int64, schemaAttributeValue string, tableNameAttributeValue string, writeLockTypeAttributeValue AttributeWriteLockType) {
+	mb.metricMysqlTableLockWaitWriteTime.recordDataPoint(mb.startTime, ts, val, schemaAttributeValue, tableNameAttributeValue, writeLockTypeAttributeValue.String())
+}
+
+// RecordMysqlTableRowsDataPoint adds a data point to mysql.table.rows metric.
+func (mb *MetricsBuilder) RecordMysqlTableRowsDataPoint(ts pcommon.Timestamp, val int64, tableNameAttributeValue string, schemaAttributeValue string) {
+	mb.metricMysqlTableRows.recordDataPoint(mb.startTime, ts, val, tableNameAttributeValue, schemaAttributeValue)
+}
+
+// RecordMysqlTableSizeDataPoint adds a data point to mysql.table.size metric.
+func (mb *MetricsBuilder) RecordMysqlTableSizeDataPoint(ts pcommon.Timestamp, val int64, tableNameAttributeValue string, schemaAttributeValue string, tableSizeTypeAttributeValue AttributeTableSizeType) {
+	mb.metricMysqlTableSize.recordDataPoint(mb.startTime, ts, val, tableNameAttributeValue, schemaAttributeValue, tableSizeTypeAttributeValue.String())
+}
+
 // RecordMysqlTableOpenCacheDataPoint adds a data point to mysql.table_open_cache metric.
 func (mb *MetricsBuilder) RecordMysqlTableOpenCacheDataPoint(ts pcommon.Timestamp, val int64, cacheStatusAttributeValue AttributeCacheStatus) {
 	mb.metricMysqlTableOpenCache.recordDataPoint(mb.startTime, ts, val, cacheStatusAttributeValue.String())
 }
 
+// RecordMysqlThreadCacheSizeDataPoint adds a data point to mysql.thread_cache.size metric.
+func (mb *MetricsBuilder) RecordMysqlThreadCacheSizeDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlThreadCacheSize.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordMysqlThreadsDataPoint adds a data point to mysql.threads metric.
 func (mb *MetricsBuilder) RecordMysqlThreadsDataPoint(ts pcommon.Timestamp, val int64, threadsAttributeValue AttributeThreads) {
 	mb.metricMysqlThreads.recordDataPoint(mb.startTime, ts, val, threadsAttributeValue.String())
+}
+
+// RecordMysqlThreadsCreatedDataPoint adds a data point to mysql.threads.created metric.
+func (mb *MetricsBuilder) RecordMysqlThreadsCreatedDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricMysqlThreadsCreated.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordMysqlTmpResourcesDataPoint adds a data point to mysql.tmp_resources metric.

@@ -96,6 +96,9 @@ func TestMetricsBuilder(t *testing.T) {
 			allMetricsCount++
 			mb.RecordMysqlClientNetworkIoDataPoint(ts, 1, AttributeDirectionReceived)
 
+			allMetricsCount++
+			mb.RecordMysqlCommandCallsDataPoint(ts, 1, "command_name-val")
+
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordMysqlCommandsDataPoint(ts, 1, AttributeCommandDelete)
@@ -133,7 +136,46 @@ func TestMetricsBuilder(t *testing.T) {
 			mb.RecordMysqlIndexIoWaitTimeDataPoint(ts, 1, AttributeIoWaitsOperationsDelete, "table_name-val", "schema-val", "index_name-val")
 
 			allMetricsCount++
+			mb.RecordMysqlInnodbDataFileIoDataPoint(ts, 1, AttributeDiskIoDirectionRead)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlInnodbForceRecoveryDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlInnodbHistoryListLengthDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlInnodbLogBufferSizeDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlInnodbMemoryDataPoint(ts, 1, AttributeInnodbMemoryAdaptiveHash)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlInnodbOpenFilesDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordMysqlInnodbOperationPendingDataPoint(ts, 1, AttributeOperationsFsyncs)
+
+			allMetricsCount++
+			mb.RecordMysqlInnodbRowLockWaitCountDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordMysqlInnodbRowLockWaitDurationAvgDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordMysqlInnodbRowLockWaitDurationMaxDataPoint(ts, 1)
+
+			allMetricsCount++
 			mb.RecordMysqlJoinsDataPoint(ts, 1, AttributeJoinKindFull)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlKeyBufferSizeDataPoint(ts, 1)
 
 			defaultMetricsCount++
 			allMetricsCount++
@@ -143,12 +185,23 @@ func TestMetricsBuilder(t *testing.T) {
 			allMetricsCount++
 			mb.RecordMysqlLogOperationsDataPoint(ts, 1, AttributeLogOperationsWaits)
 
+			allMetricsCount++
+			mb.RecordMysqlMaxUsedConnectionsDataPoint(ts, 1)
+
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordMysqlMysqlxConnectionsDataPoint(ts, 1, AttributeConnectionStatusAccepted)
 
 			allMetricsCount++
 			mb.RecordMysqlMysqlxWorkerThreadsDataPoint(ts, 1, AttributeMysqlxThreadsAvailable)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlOpenResourcesDataPoint(ts, 1, AttributeOpenedResourcesFile)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlOpenResourcesLimitDataPoint(ts, 1, AttributeOpenedResourcesFile)
 
 			defaultMetricsCount++
 			allMetricsCount++
@@ -164,16 +217,44 @@ func TestMetricsBuilder(t *testing.T) {
 
 			defaultMetricsCount++
 			allMetricsCount++
+			mb.RecordMysqlPageSizeDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
 			mb.RecordMysqlPreparedStatementsDataPoint(ts, 1, AttributePreparedStatementsCommandExecute)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlPreparedStatementsLimitDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlPreparedStatementsOpenDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordMysqlProcesslistThreadsDataPoint(ts, 1, "processlist_command-val", "processlist_state-val")
+
+			allMetricsCount++
+			mb.RecordMysqlQcacheFreeMemoryDataPoint(ts, 1)
 
 			allMetricsCount++
 			mb.RecordMysqlQcacheHitsDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordMysqlQcacheInsertsDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordMysqlQcacheLowmemPrunesDataPoint(ts, 1)
 
 			allMetricsCount++
 			mb.RecordMysqlQcacheNotCachedDataPoint(ts, 1)
 
 			allMetricsCount++
 			mb.RecordMysqlQcacheQueriesDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlQcacheSizeDataPoint(ts, 1)
 
 			allMetricsCount++
 			mb.RecordMysqlQueryClientCountDataPoint(ts, 1)
@@ -200,11 +281,18 @@ func TestMetricsBuilder(t *testing.T) {
 
 			defaultMetricsCount++
 			allMetricsCount++
+			mb.RecordMysqlReplicaSourceServerIDDataPoint(ts, 1, "replica_channel-val")
+
+			defaultMetricsCount++
+			allMetricsCount++
 			mb.RecordMysqlReplicaSQLDelayDataPoint(ts, 1, "replica_channel-val")
 
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordMysqlReplicaSQLRunningDataPoint(ts, 1, "replica_channel-val")
+
+			allMetricsCount++
+			mb.RecordMysqlReplicaTempTableOpenDataPoint(ts, 1)
 
 			defaultMetricsCount++
 			allMetricsCount++
@@ -228,6 +316,9 @@ func TestMetricsBuilder(t *testing.T) {
 			allMetricsCount++
 			mb.RecordMysqlStatementEventWaitTimeDataPoint(ts, 1, "schema-val", "digest-val", "digest_text-val")
 
+			allMetricsCount++
+			mb.RecordMysqlTableAverageRowLengthDataPoint(ts, 1, "table_name-val", "schema-val")
+
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordMysqlTableIoWaitCountDataPoint(ts, 1, AttributeIoWaitsOperationsDelete, "table_name-val", "schema-val")
@@ -237,11 +328,37 @@ func TestMetricsBuilder(t *testing.T) {
 			mb.RecordMysqlTableIoWaitTimeDataPoint(ts, 1, AttributeIoWaitsOperationsDelete, "table_name-val", "schema-val")
 
 			allMetricsCount++
+			mb.RecordMysqlTableLockWaitReadCountDataPoint(ts, 1, "schema-val", "table_name-val", AttributeReadLockTypeNormal)
+
+			allMetricsCount++
+			mb.RecordMysqlTableLockWaitReadTimeDataPoint(ts, 1, "schema-val", "table_name-val", AttributeReadLockTypeNormal)
+
+			allMetricsCount++
+			mb.RecordMysqlTableLockWaitWriteCountDataPoint(ts, 1, "schema-val", "table_name-val", AttributeWriteLockTypeAllowWrite)
+
+			allMetricsCount++
+			mb.RecordMysqlTableLockWaitWriteTimeDataPoint(ts, 1, "schema-val", "table_name-val", AttributeWriteLockTypeAllowWrite)
+
+			allMetricsCount++
+			mb.RecordMysqlTableRowsDataPoint(ts, 1, "table_name-val", "schema-val")
+
+			allMetricsCount++
+			mb.RecordMysqlTableSizeDataPoint(ts, 1, "table_name-val", "schema-val", AttributeTableSizeTypeData)
+
+			allMetricsCount++
 			mb.RecordMysqlTableOpenCacheDataPoint(ts, 1, AttributeCacheStatusHit)
 
 			defaultMetricsCount++
 			allMetricsCount++
+			mb.RecordMysqlThreadCacheSizeDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
 			mb.RecordMysqlThreadsDataPoint(ts, 1, AttributeThreadsCached)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordMysqlThreadsCreatedDataPoint(ts, 1)
 
 			defaultMetricsCount++
 			allMetricsCount++
@@ -256,6 +373,8 @@ func TestMetricsBuilder(t *testing.T) {
 			mb.RecordMysqlUptimeDataPoint(ts, 1)
 
 			rb := mb.NewResourceBuilder()
+			rb.SetDbSystemName("db.system.name-val")
+			rb.SetDbSystemVersion("db.system.version-val")
 			rb.SetMysqlInstanceEndpoint("mysql.instance.endpoint-val")
 			rb.SetServiceInstanceID("service.instance.id-val")
 			rb.SetServiceName("service.name-val")
@@ -394,6 +513,23 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("kind")
 					assert.True(t, ok)
 					assert.Equal(t, "received", attrVal.Str())
+				case "mysql.command.calls":
+					assert.False(t, validatedMetrics["mysql.command.calls"], "Found a duplicate in the metrics slice: mysql.command.calls")
+					validatedMetrics["mysql.command.calls"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "The number of times each statement type ran, one series per Com_ status variable (ours; 168 on MariaDB 10.11; mysql.commands has four of them).", ms.At(i).Description())
+					assert.Equal(t, "{call}", ms.At(i).Unit())
+					assert.True(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("command")
+					assert.True(t, ok)
+					assert.Equal(t, "command_name-val", attrVal.Str())
 				case "mysql.commands":
 					assert.False(t, validatedMetrics["mysql.commands"], "Found a duplicate in the metrics slice: mysql.commands")
 					validatedMetrics["mysql.commands"] = true
@@ -552,6 +688,141 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok = dp.Attributes().Get("index")
 					assert.True(t, ok)
 					assert.Equal(t, "index_name-val", attrVal.Str())
+				case "mysql.innodb.data_file.io":
+					assert.False(t, validatedMetrics["mysql.innodb.data_file.io"], "Found a duplicate in the metrics slice: mysql.innodb.data_file.io")
+					validatedMetrics["mysql.innodb.data_file.io"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "The number of bytes read from and written to InnoDB data files.", ms.At(i).Description())
+					assert.Equal(t, "By", ms.At(i).Unit())
+					assert.True(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("disk.io.direction")
+					assert.True(t, ok)
+					assert.Equal(t, "read", attrVal.Str())
+				case "mysql.innodb.force_recovery":
+					assert.False(t, validatedMetrics["mysql.innodb.force_recovery"], "Found a duplicate in the metrics slice: mysql.innodb.force_recovery")
+					validatedMetrics["mysql.innodb.force_recovery"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The innodb_force_recovery level, 0 in normal operation (ours).", ms.At(i).Description())
+					assert.Equal(t, "{level}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.innodb.history_list_length":
+					assert.False(t, validatedMetrics["mysql.innodb.history_list_length"], "Found a duplicate in the metrics slice: mysql.innodb.history_list_length")
+					validatedMetrics["mysql.innodb.history_list_length"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The length of the InnoDB undo history list, transactions whose undo logs are not purged yet (ours).", ms.At(i).Description())
+					assert.Equal(t, "{transaction}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.innodb.log_buffer.size":
+					assert.False(t, validatedMetrics["mysql.innodb.log_buffer.size"], "Found a duplicate in the metrics slice: mysql.innodb.log_buffer.size")
+					validatedMetrics["mysql.innodb.log_buffer.size"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The size of the InnoDB log buffer (ours).", ms.At(i).Description())
+					assert.Equal(t, "By", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.innodb.memory":
+					assert.False(t, validatedMetrics["mysql.innodb.memory"], "Found a duplicate in the metrics slice: mysql.innodb.memory")
+					validatedMetrics["mysql.innodb.memory"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "Memory InnoDB uses for the adaptive hash index and the data dictionary (ours).", ms.At(i).Description())
+					assert.Equal(t, "By", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("kind")
+					assert.True(t, ok)
+					assert.Equal(t, "adaptive_hash", attrVal.Str())
+				case "mysql.innodb.open_files":
+					assert.False(t, validatedMetrics["mysql.innodb.open_files"], "Found a duplicate in the metrics slice: mysql.innodb.open_files")
+					validatedMetrics["mysql.innodb.open_files"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The number of files InnoDB holds open (ours).", ms.At(i).Description())
+					assert.Equal(t, "{file}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.innodb.operation.pending":
+					assert.False(t, validatedMetrics["mysql.innodb.operation.pending"], "Found a duplicate in the metrics slice: mysql.innodb.operation.pending")
+					validatedMetrics["mysql.innodb.operation.pending"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "The number of InnoDB data file reads, writes and fsyncs pending now.", ms.At(i).Description())
+					assert.Equal(t, "{operation}", ms.At(i).Unit())
+					assert.False(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("operation")
+					assert.True(t, ok)
+					assert.Equal(t, "fsyncs", attrVal.Str())
+				case "mysql.innodb.row_lock.wait.count":
+					assert.False(t, validatedMetrics["mysql.innodb.row_lock.wait.count"], "Found a duplicate in the metrics slice: mysql.innodb.row_lock.wait.count")
+					validatedMetrics["mysql.innodb.row_lock.wait.count"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "The number of times operations on InnoDB tables had to wait for a row lock.", ms.At(i).Description())
+					assert.Equal(t, "{wait}", ms.At(i).Unit())
+					assert.True(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.innodb.row_lock.wait.duration.avg":
+					assert.False(t, validatedMetrics["mysql.innodb.row_lock.wait.duration.avg"], "Found a duplicate in the metrics slice: mysql.innodb.row_lock.wait.duration.avg")
+					validatedMetrics["mysql.innodb.row_lock.wait.duration.avg"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The average time to acquire a row lock for InnoDB tables.", ms.At(i).Description())
+					assert.Equal(t, "ms", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.innodb.row_lock.wait.duration.max":
+					assert.False(t, validatedMetrics["mysql.innodb.row_lock.wait.duration.max"], "Found a duplicate in the metrics slice: mysql.innodb.row_lock.wait.duration.max")
+					validatedMetrics["mysql.innodb.row_lock.wait.duration.max"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The maximum time to acquire a row lock for InnoDB tables.", ms.At(i).Description())
+					assert.Equal(t, "ms", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "mysql.joins":
 					assert.False(t, validatedMetrics["mysql.joins"], "Found a duplicate in the metrics slice: mysql.joins")
 					validatedMetrics["mysql.joins"] = true
@@ -569,6 +840,18 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("kind")
 					assert.True(t, ok)
 					assert.Equal(t, "full", attrVal.Str())
+				case "mysql.key_buffer.size":
+					assert.False(t, validatedMetrics["mysql.key_buffer.size"], "Found a duplicate in the metrics slice: mysql.key_buffer.size")
+					validatedMetrics["mysql.key_buffer.size"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The size of the MyISAM key buffer (ours).", ms.At(i).Description())
+					assert.Equal(t, "By", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "mysql.locks":
 					assert.False(t, validatedMetrics["mysql.locks"], "Found a duplicate in the metrics slice: mysql.locks")
 					validatedMetrics["mysql.locks"] = true
@@ -603,6 +886,20 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("operation")
 					assert.True(t, ok)
 					assert.Equal(t, "waits", attrVal.Str())
+				case "mysql.max_used_connections":
+					assert.False(t, validatedMetrics["mysql.max_used_connections"], "Found a duplicate in the metrics slice: mysql.max_used_connections")
+					validatedMetrics["mysql.max_used_connections"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "Maximum number of connections used simultaneously since the server started (contrib's name; mysql.connection.max_used is the same value, on by default).", ms.At(i).Description())
+					assert.Equal(t, "{connection}", ms.At(i).Unit())
+					assert.False(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "mysql.mysqlx_connections":
 					assert.False(t, validatedMetrics["mysql.mysqlx_connections"], "Found a duplicate in the metrics slice: mysql.mysqlx_connections")
 					validatedMetrics["mysql.mysqlx_connections"] = true
@@ -637,6 +934,36 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("kind")
 					assert.True(t, ok)
 					assert.Equal(t, "available", attrVal.Str())
+				case "mysql.open_resources":
+					assert.False(t, validatedMetrics["mysql.open_resources"], "Found a duplicate in the metrics slice: mysql.open_resources")
+					validatedMetrics["mysql.open_resources"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The number of files, tables and table definitions open now (ours).", ms.At(i).Description())
+					assert.Equal(t, "{resource}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("kind")
+					assert.True(t, ok)
+					assert.Equal(t, "file", attrVal.Str())
+				case "mysql.open_resources.limit":
+					assert.False(t, validatedMetrics["mysql.open_resources.limit"], "Found a duplicate in the metrics slice: mysql.open_resources.limit")
+					validatedMetrics["mysql.open_resources.limit"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The limit of open files, and the sizes of the table and table definition caches (ours).", ms.At(i).Description())
+					assert.Equal(t, "{resource}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("kind")
+					assert.True(t, ok)
+					assert.Equal(t, "file", attrVal.Str())
 				case "mysql.opened_resources":
 					assert.False(t, validatedMetrics["mysql.opened_resources"], "Found a duplicate in the metrics slice: mysql.opened_resources")
 					validatedMetrics["mysql.opened_resources"] = true
@@ -688,6 +1015,18 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("operation")
 					assert.True(t, ok)
 					assert.Equal(t, "created", attrVal.Str())
+				case "mysql.page_size":
+					assert.False(t, validatedMetrics["mysql.page_size"], "Found a duplicate in the metrics slice: mysql.page_size")
+					validatedMetrics["mysql.page_size"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The InnoDB page size (on here, off in contrib).", ms.At(i).Description())
+					assert.Equal(t, "By", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "mysql.prepared_statements":
 					assert.False(t, validatedMetrics["mysql.prepared_statements"], "Found a duplicate in the metrics slice: mysql.prepared_statements")
 					validatedMetrics["mysql.prepared_statements"] = true
@@ -705,12 +1044,94 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("command")
 					assert.True(t, ok)
 					assert.Equal(t, "execute", attrVal.Str())
+				case "mysql.prepared_statements.limit":
+					assert.False(t, validatedMetrics["mysql.prepared_statements.limit"], "Found a duplicate in the metrics slice: mysql.prepared_statements.limit")
+					validatedMetrics["mysql.prepared_statements.limit"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The limit of prepared statements open at once (ours).", ms.At(i).Description())
+					assert.Equal(t, "{statement}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.prepared_statements.open":
+					assert.False(t, validatedMetrics["mysql.prepared_statements.open"], "Found a duplicate in the metrics slice: mysql.prepared_statements.open")
+					validatedMetrics["mysql.prepared_statements.open"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The number of prepared statements open now, in all sessions (ours; mysql.prepared_statements counts the prepared-statement commands).", ms.At(i).Description())
+					assert.Equal(t, "{statement}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.processlist.threads":
+					assert.False(t, validatedMetrics["mysql.processlist.threads"], "Found a duplicate in the metrics slice: mysql.processlist.threads")
+					validatedMetrics["mysql.processlist.threads"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The number of threads by command and state (ours; needs the PROCESS privilege to see other users' threads).", ms.At(i).Description())
+					assert.Equal(t, "{thread}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("command")
+					assert.True(t, ok)
+					assert.Equal(t, "processlist_command-val", attrVal.Str())
+					attrVal, ok = dp.Attributes().Get("state")
+					assert.True(t, ok)
+					assert.Equal(t, "processlist_state-val", attrVal.Str())
+				case "mysql.qcache.free_memory":
+					assert.False(t, validatedMetrics["mysql.qcache.free_memory"], "Found a duplicate in the metrics slice: mysql.qcache.free_memory")
+					validatedMetrics["mysql.qcache.free_memory"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The free memory of the query cache (ours).", ms.At(i).Description())
+					assert.Equal(t, "By", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "mysql.qcache.hits":
 					assert.False(t, validatedMetrics["mysql.qcache.hits"], "Found a duplicate in the metrics slice: mysql.qcache.hits")
 					validatedMetrics["mysql.qcache.hits"] = true
 					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
 					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
 					assert.Equal(t, "The number of query cache hits.", ms.At(i).Description())
+					assert.Equal(t, "1", ms.At(i).Unit())
+					assert.True(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.qcache.inserts":
+					assert.False(t, validatedMetrics["mysql.qcache.inserts"], "Found a duplicate in the metrics slice: mysql.qcache.inserts")
+					validatedMetrics["mysql.qcache.inserts"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "The number of queries added to the query cache (ours).", ms.At(i).Description())
+					assert.Equal(t, "1", ms.At(i).Unit())
+					assert.True(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.qcache.lowmem_prunes":
+					assert.False(t, validatedMetrics["mysql.qcache.lowmem_prunes"], "Found a duplicate in the metrics slice: mysql.qcache.lowmem_prunes")
+					validatedMetrics["mysql.qcache.lowmem_prunes"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "The number of queries removed from the query cache for lack of memory (ours).", ms.At(i).Description())
 					assert.Equal(t, "1", ms.At(i).Unit())
 					assert.True(t, ms.At(i).Sum().IsMonotonic())
 					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
@@ -738,11 +1159,23 @@ func TestMetricsBuilder(t *testing.T) {
 					validatedMetrics["mysql.qcache.queries"] = true
 					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
 					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
-					assert.Equal(t, "The number of queries registered in the query cache.", ms.At(i).Description())
+					assert.Equal(t, "The number of queries registered in the query cache now (a level, not a counter).", ms.At(i).Description())
 					assert.Equal(t, "1", ms.At(i).Unit())
-					assert.True(t, ms.At(i).Sum().IsMonotonic())
+					assert.False(t, ms.At(i).Sum().IsMonotonic())
 					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
 					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "mysql.qcache.size":
+					assert.False(t, validatedMetrics["mysql.qcache.size"], "Found a duplicate in the metrics slice: mysql.qcache.size")
+					validatedMetrics["mysql.qcache.size"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The memory allocated to the query cache, 0 when it is off (ours; MySQL 8 has no query cache).", ms.At(i).Description())
+					assert.Equal(t, "By", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
 					assert.Equal(t, start, dp.StartTimestamp())
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
@@ -834,6 +1267,21 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("channel")
 					assert.True(t, ok)
 					assert.Equal(t, "replica_channel-val", attrVal.Str())
+				case "mysql.replica.source.server_id":
+					assert.False(t, validatedMetrics["mysql.replica.source.server_id"], "Found a duplicate in the metrics slice: mysql.replica.source.server_id")
+					validatedMetrics["mysql.replica.source.server_id"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The server_id of the source this replica replicates from (ours; only emitted by a replica).", ms.At(i).Description())
+					assert.Equal(t, "{id}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("channel")
+					assert.True(t, ok)
+					assert.Equal(t, "replica_channel-val", attrVal.Str())
 				case "mysql.replica.sql_delay":
 					assert.False(t, validatedMetrics["mysql.replica.sql_delay"], "Found a duplicate in the metrics slice: mysql.replica.sql_delay")
 					validatedMetrics["mysql.replica.sql_delay"] = true
@@ -866,6 +1314,20 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("channel")
 					assert.True(t, ok)
 					assert.Equal(t, "replica_channel-val", attrVal.Str())
+				case "mysql.replica.temp_table.open":
+					assert.False(t, validatedMetrics["mysql.replica.temp_table.open"], "Found a duplicate in the metrics slice: mysql.replica.temp_table.open")
+					validatedMetrics["mysql.replica.temp_table.open"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "The number of temporary tables the replica SQL thread has open now.", ms.At(i).Description())
+					assert.Equal(t, "{table}", ms.At(i).Unit())
+					assert.False(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "mysql.replica.time_behind_source":
 					assert.False(t, validatedMetrics["mysql.replica.time_behind_source"], "Found a duplicate in the metrics slice: mysql.replica.time_behind_source")
 					validatedMetrics["mysql.replica.time_behind_source"] = true
@@ -983,6 +1445,26 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok = dp.Attributes().Get("digest_text")
 					assert.True(t, ok)
 					assert.Equal(t, "digest_text-val", attrVal.Str())
+				case "mysql.table.average_row_length":
+					assert.False(t, validatedMetrics["mysql.table.average_row_length"], "Found a duplicate in the metrics slice: mysql.table.average_row_length")
+					validatedMetrics["mysql.table.average_row_length"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "The average row length in bytes for a given table.", ms.At(i).Description())
+					assert.Equal(t, "By", ms.At(i).Unit())
+					assert.False(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("table")
+					assert.True(t, ok)
+					assert.Equal(t, "table_name-val", attrVal.Str())
+					attrVal, ok = dp.Attributes().Get("schema")
+					assert.True(t, ok)
+					assert.Equal(t, "schema-val", attrVal.Str())
 				case "mysql.table.io.wait.count":
 					assert.False(t, validatedMetrics["mysql.table.io.wait.count"], "Found a duplicate in the metrics slice: mysql.table.io.wait.count")
 					validatedMetrics["mysql.table.io.wait.count"] = true
@@ -1029,6 +1511,141 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok = dp.Attributes().Get("schema")
 					assert.True(t, ok)
 					assert.Equal(t, "schema-val", attrVal.Str())
+				case "mysql.table.lock_wait.read.count":
+					assert.False(t, validatedMetrics["mysql.table.lock_wait.read.count"], "Found a duplicate in the metrics slice: mysql.table.lock_wait.read.count")
+					validatedMetrics["mysql.table.lock_wait.read.count"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "The total table lock wait read events.", ms.At(i).Description())
+					assert.Equal(t, "1", ms.At(i).Unit())
+					assert.False(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("schema")
+					assert.True(t, ok)
+					assert.Equal(t, "schema-val", attrVal.Str())
+					attrVal, ok = dp.Attributes().Get("table")
+					assert.True(t, ok)
+					assert.Equal(t, "table_name-val", attrVal.Str())
+					attrVal, ok = dp.Attributes().Get("kind")
+					assert.True(t, ok)
+					assert.Equal(t, "normal", attrVal.Str())
+				case "mysql.table.lock_wait.read.time":
+					assert.False(t, validatedMetrics["mysql.table.lock_wait.read.time"], "Found a duplicate in the metrics slice: mysql.table.lock_wait.read.time")
+					validatedMetrics["mysql.table.lock_wait.read.time"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "The total table lock wait read events times.", ms.At(i).Description())
+					assert.Equal(t, "ns", ms.At(i).Unit())
+					assert.False(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("schema")
+					assert.True(t, ok)
+					assert.Equal(t, "schema-val", attrVal.Str())
+					attrVal, ok = dp.Attributes().Get("table")
+					assert.True(t, ok)
+					assert.Equal(t, "table_name-val", attrVal.Str())
+					attrVal, ok = dp.Attributes().Get("kind")
+					assert.True(t, ok)
+					assert.Equal(t, "normal", attrVal.Str())
+				case "mysql.table.lock_wait.write.count":
+					assert.False(t, validatedMetrics["mysql.table.lock_wait.write.count"], "Found a duplicate in the metrics slice: mysql.table.lock_wait.write.count")
+					validatedMetrics["mysql.table.lock_wait.write.count"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "The total table lock wait write events.", ms.At(i).Description())
+					assert.Equal(t, "1", ms.At(i).Unit())
+					assert.False(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("schema")
+					assert.True(t, ok)
+					assert.Equal(t, "schema-val", attrVal.Str())
+					attrVal, ok = dp.Attributes().Get("table")
+					assert.True(t, ok)
+					assert.Equal(t, "table_name-val", attrVal.Str())
+					attrVal, ok = dp.Attributes().Get("kind")
+					assert.True(t, ok)
+					assert.Equal(t, "allow_write", attrVal.Str())
+				case "mysql.table.lock_wait.write.time":
+					assert.False(t, validatedMetrics["mysql.table.lock_wait.write.time"], "Found a duplicate in the metrics slice: mysql.table.lock_wait.write.time")
+					validatedMetrics["mysql.table.lock_wait.write.time"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "The total table lock wait write events times.", ms.At(i).Description())
+					assert.Equal(t, "ns", ms.At(i).Unit())
+					assert.False(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("schema")
+					assert.True(t, ok)
+					assert.Equal(t, "schema-val", attrVal.Str())
+					attrVal, ok = dp.Attributes().Get("table")
+					assert.True(t, ok)
+					assert.Equal(t, "table_name-val", attrVal.Str())
+					attrVal, ok = dp.Attributes().Get("kind")
+					assert.True(t, ok)
+					assert.Equal(t, "allow_write", attrVal.Str())
+				case "mysql.table.rows":
+					assert.False(t, validatedMetrics["mysql.table.rows"], "Found a duplicate in the metrics slice: mysql.table.rows")
+					validatedMetrics["mysql.table.rows"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "The number of rows for a given table.", ms.At(i).Description())
+					assert.Equal(t, "1", ms.At(i).Unit())
+					assert.False(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("table")
+					assert.True(t, ok)
+					assert.Equal(t, "table_name-val", attrVal.Str())
+					attrVal, ok = dp.Attributes().Get("schema")
+					assert.True(t, ok)
+					assert.Equal(t, "schema-val", attrVal.Str())
+				case "mysql.table.size":
+					assert.False(t, validatedMetrics["mysql.table.size"], "Found a duplicate in the metrics slice: mysql.table.size")
+					validatedMetrics["mysql.table.size"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "The table size in bytes for a given table.", ms.At(i).Description())
+					assert.Equal(t, "By", ms.At(i).Unit())
+					assert.False(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("table")
+					assert.True(t, ok)
+					assert.Equal(t, "table_name-val", attrVal.Str())
+					attrVal, ok = dp.Attributes().Get("schema")
+					assert.True(t, ok)
+					assert.Equal(t, "schema-val", attrVal.Str())
+					attrVal, ok = dp.Attributes().Get("kind")
+					assert.True(t, ok)
+					assert.Equal(t, "data", attrVal.Str())
 				case "mysql.table_open_cache":
 					assert.False(t, validatedMetrics["mysql.table_open_cache"], "Found a duplicate in the metrics slice: mysql.table_open_cache")
 					validatedMetrics["mysql.table_open_cache"] = true
@@ -1046,6 +1663,18 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("status")
 					assert.True(t, ok)
 					assert.Equal(t, "hit", attrVal.Str())
+				case "mysql.thread_cache.size":
+					assert.False(t, validatedMetrics["mysql.thread_cache.size"], "Found a duplicate in the metrics slice: mysql.thread_cache.size")
+					validatedMetrics["mysql.thread_cache.size"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "How many threads the server caches for reuse (ours).", ms.At(i).Description())
+					assert.Equal(t, "{thread}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "mysql.threads":
 					assert.False(t, validatedMetrics["mysql.threads"], "Found a duplicate in the metrics slice: mysql.threads")
 					validatedMetrics["mysql.threads"] = true
@@ -1063,6 +1692,20 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("kind")
 					assert.True(t, ok)
 					assert.Equal(t, "cached", attrVal.Str())
+				case "mysql.threads.created":
+					assert.False(t, validatedMetrics["mysql.threads.created"], "Found a duplicate in the metrics slice: mysql.threads.created")
+					validatedMetrics["mysql.threads.created"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "The number of threads created to handle connections (ours; a counter, formerly mysql.threads kind=created).", ms.At(i).Description())
+					assert.Equal(t, "{thread}", ms.At(i).Unit())
+					assert.True(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "mysql.tmp_resources":
 					assert.False(t, validatedMetrics["mysql.tmp_resources"], "Found a duplicate in the metrics slice: mysql.tmp_resources")
 					validatedMetrics["mysql.tmp_resources"] = true

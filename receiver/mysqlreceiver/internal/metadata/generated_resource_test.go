@@ -13,6 +13,8 @@ func TestResourceBuilder(t *testing.T) {
 		t.Run(tt, func(t *testing.T) {
 			cfg := loadResourceAttributesConfig(t, tt)
 			rb := NewResourceBuilder(cfg)
+			rb.SetDbSystemName("db.system.name-val")
+			rb.SetDbSystemVersion("db.system.version-val")
 			rb.SetMysqlInstanceEndpoint("mysql.instance.endpoint-val")
 			rb.SetServiceInstanceID("service.instance.id-val")
 			rb.SetServiceName("service.name-val")
@@ -22,9 +24,9 @@ func TestResourceBuilder(t *testing.T) {
 
 			switch tt {
 			case "default":
-				assert.Equal(t, 3, res.Attributes().Len())
+				assert.Equal(t, 5, res.Attributes().Len())
 			case "all_set":
-				assert.Equal(t, 3, res.Attributes().Len())
+				assert.Equal(t, 5, res.Attributes().Len())
 			case "none_set":
 				assert.Equal(t, 0, res.Attributes().Len())
 				return
@@ -32,7 +34,17 @@ func TestResourceBuilder(t *testing.T) {
 				assert.Failf(t, "unexpected test case: %s", tt)
 			}
 
-			val, ok := res.Attributes().Get("mysql.instance.endpoint")
+			val, ok := res.Attributes().Get("db.system.name")
+			assert.True(t, ok)
+			if ok {
+				assert.Equal(t, "db.system.name-val", val.Str())
+			}
+			val, ok = res.Attributes().Get("db.system.version")
+			assert.True(t, ok)
+			if ok {
+				assert.Equal(t, "db.system.version-val", val.Str())
+			}
+			val, ok = res.Attributes().Get("mysql.instance.endpoint")
 			assert.True(t, ok)
 			if ok {
 				assert.Equal(t, "mysql.instance.endpoint-val", val.Str())

@@ -28,60 +28,91 @@ func (ms *MetricConfig) Unmarshal(parser *confmap.Conf) error {
 
 // MetricsConfig provides config for redis metrics.
 type MetricsConfig struct {
-	RedisClientsBlocked                    MetricConfig `mapstructure:"redis.clients.blocked"`
-	RedisClientsConnected                  MetricConfig `mapstructure:"redis.clients.connected"`
-	RedisClientsMaxInputBuffer             MetricConfig `mapstructure:"redis.clients.max_input_buffer"`
-	RedisClientsMaxOutputBuffer            MetricConfig `mapstructure:"redis.clients.max_output_buffer"`
-	RedisClusterKnownNodes                 MetricConfig `mapstructure:"redis.cluster.known_nodes"`
-	RedisClusterNodeCount                  MetricConfig `mapstructure:"redis.cluster.node.count"`
-	RedisClusterSlotsAssigned              MetricConfig `mapstructure:"redis.cluster.slots_assigned"`
-	RedisClusterSlotsFail                  MetricConfig `mapstructure:"redis.cluster.slots_fail"`
-	RedisClusterSlotsOk                    MetricConfig `mapstructure:"redis.cluster.slots_ok"`
-	RedisClusterSlotsPfail                 MetricConfig `mapstructure:"redis.cluster.slots_pfail"`
-	RedisClusterState                      MetricConfig `mapstructure:"redis.cluster.state"`
-	RedisCmdCalls                          MetricConfig `mapstructure:"redis.cmd.calls"`
-	RedisCmdLatency                        MetricConfig `mapstructure:"redis.cmd.latency"`
-	RedisCmdUsec                           MetricConfig `mapstructure:"redis.cmd.usec"`
-	RedisCommands                          MetricConfig `mapstructure:"redis.commands"`
-	RedisCommandsProcessed                 MetricConfig `mapstructure:"redis.commands.processed"`
-	RedisConnectionsReceived               MetricConfig `mapstructure:"redis.connections.received"`
-	RedisConnectionsRejected               MetricConfig `mapstructure:"redis.connections.rejected"`
-	RedisCPUTime                           MetricConfig `mapstructure:"redis.cpu.time"`
-	RedisDbAvgTTL                          MetricConfig `mapstructure:"redis.db.avg_ttl"`
-	RedisDbExpires                         MetricConfig `mapstructure:"redis.db.expires"`
-	RedisDbKeys                            MetricConfig `mapstructure:"redis.db.keys"`
-	RedisKeysEvicted                       MetricConfig `mapstructure:"redis.keys.evicted"`
-	RedisKeysExpired                       MetricConfig `mapstructure:"redis.keys.expired"`
-	RedisKeyspaceHits                      MetricConfig `mapstructure:"redis.keyspace.hits"`
-	RedisKeyspaceMisses                    MetricConfig `mapstructure:"redis.keyspace.misses"`
-	RedisLatestFork                        MetricConfig `mapstructure:"redis.latest_fork"`
-	RedisMaxmemory                         MetricConfig `mapstructure:"redis.maxmemory"`
-	RedisMemoryFragmentationRatio          MetricConfig `mapstructure:"redis.memory.fragmentation_ratio"`
-	RedisMemoryLua                         MetricConfig `mapstructure:"redis.memory.lua"`
-	RedisMemoryPeak                        MetricConfig `mapstructure:"redis.memory.peak"`
-	RedisMemoryRss                         MetricConfig `mapstructure:"redis.memory.rss"`
-	RedisMemoryUsed                        MetricConfig `mapstructure:"redis.memory.used"`
-	RedisNetInput                          MetricConfig `mapstructure:"redis.net.input"`
-	RedisNetOutput                         MetricConfig `mapstructure:"redis.net.output"`
-	RedisRdbChangesSinceLastSave           MetricConfig `mapstructure:"redis.rdb.changes_since_last_save"`
-	RedisReplicationBacklogFirstByteOffset MetricConfig `mapstructure:"redis.replication.backlog_first_byte_offset"`
-	RedisReplicationMasterLastIo           MetricConfig `mapstructure:"redis.replication.master_last_io"`
-	RedisReplicationMasterLinkUp           MetricConfig `mapstructure:"redis.replication.master_link.up"`
-	RedisReplicationMasterSyncInProgress   MetricConfig `mapstructure:"redis.replication.master_sync.in_progress"`
-	RedisReplicationOffset                 MetricConfig `mapstructure:"redis.replication.offset"`
-	RedisReplicationReplicaOffset          MetricConfig `mapstructure:"redis.replication.replica_offset"`
-	RedisRole                              MetricConfig `mapstructure:"redis.role"`
-	RedisSlavesConnected                   MetricConfig `mapstructure:"redis.slaves.connected"`
-	RedisUp                                MetricConfig `mapstructure:"redis.up"`
-	RedisUptime                            MetricConfig `mapstructure:"redis.uptime"`
+	RedisAofEnabled                           MetricConfig `mapstructure:"redis.aof.enabled"`
+	RedisAofLastWriteStatus                   MetricConfig `mapstructure:"redis.aof.last_write.status"`
+	RedisClientsBlocked                       MetricConfig `mapstructure:"redis.clients.blocked"`
+	RedisClientsConnected                     MetricConfig `mapstructure:"redis.clients.connected"`
+	RedisClientsMax                           MetricConfig `mapstructure:"redis.clients.max"`
+	RedisClientsMaxInputBuffer                MetricConfig `mapstructure:"redis.clients.max_input_buffer"`
+	RedisClientsMaxOutputBuffer               MetricConfig `mapstructure:"redis.clients.max_output_buffer"`
+	RedisClusterClusterEnabled                MetricConfig `mapstructure:"redis.cluster.cluster_enabled"`
+	RedisClusterKnownNodes                    MetricConfig `mapstructure:"redis.cluster.known_nodes"`
+	RedisClusterLinksBufferLimitExceededCount MetricConfig `mapstructure:"redis.cluster.links_buffer_limit_exceeded.count"`
+	RedisClusterNodeCount                     MetricConfig `mapstructure:"redis.cluster.node.count"`
+	RedisClusterNodeUptime                    MetricConfig `mapstructure:"redis.cluster.node.uptime"`
+	RedisClusterSlotsAssigned                 MetricConfig `mapstructure:"redis.cluster.slots_assigned"`
+	RedisClusterSlotsFail                     MetricConfig `mapstructure:"redis.cluster.slots_fail"`
+	RedisClusterSlotsOk                       MetricConfig `mapstructure:"redis.cluster.slots_ok"`
+	RedisClusterSlotsPfail                    MetricConfig `mapstructure:"redis.cluster.slots_pfail"`
+	RedisClusterState                         MetricConfig `mapstructure:"redis.cluster.state"`
+	RedisClusterStatsMessagesReceived         MetricConfig `mapstructure:"redis.cluster.stats_messages_received"`
+	RedisClusterStatsMessagesSent             MetricConfig `mapstructure:"redis.cluster.stats_messages_sent"`
+	RedisClusterUptime                        MetricConfig `mapstructure:"redis.cluster.uptime"`
+	RedisCmdCalls                             MetricConfig `mapstructure:"redis.cmd.calls"`
+	RedisCmdLatency                           MetricConfig `mapstructure:"redis.cmd.latency"`
+	RedisCmdUsec                              MetricConfig `mapstructure:"redis.cmd.usec"`
+	RedisCommands                             MetricConfig `mapstructure:"redis.commands"`
+	RedisCommandsProcessed                    MetricConfig `mapstructure:"redis.commands.processed"`
+	RedisConnectionsReceived                  MetricConfig `mapstructure:"redis.connections.received"`
+	RedisConnectionsRejected                  MetricConfig `mapstructure:"redis.connections.rejected"`
+	RedisCPUTime                              MetricConfig `mapstructure:"redis.cpu.time"`
+	RedisDbAvgTTL                             MetricConfig `mapstructure:"redis.db.avg_ttl"`
+	RedisDbExpires                            MetricConfig `mapstructure:"redis.db.expires"`
+	RedisDbKeys                               MetricConfig `mapstructure:"redis.db.keys"`
+	RedisKeysEvicted                          MetricConfig `mapstructure:"redis.keys.evicted"`
+	RedisKeysExpired                          MetricConfig `mapstructure:"redis.keys.expired"`
+	RedisKeyspaceHits                         MetricConfig `mapstructure:"redis.keyspace.hits"`
+	RedisKeyspaceMisses                       MetricConfig `mapstructure:"redis.keyspace.misses"`
+	RedisLatestFork                           MetricConfig `mapstructure:"redis.latest_fork"`
+	RedisMaxmemory                            MetricConfig `mapstructure:"redis.maxmemory"`
+	RedisMemoryFragmentationRatio             MetricConfig `mapstructure:"redis.memory.fragmentation_ratio"`
+	RedisMemoryLua                            MetricConfig `mapstructure:"redis.memory.lua"`
+	RedisMemoryPeak                           MetricConfig `mapstructure:"redis.memory.peak"`
+	RedisMemoryRss                            MetricConfig `mapstructure:"redis.memory.rss"`
+	RedisMemoryTotalSystem                    MetricConfig `mapstructure:"redis.memory.total_system"`
+	RedisMemoryUsed                           MetricConfig `mapstructure:"redis.memory.used"`
+	RedisMemoryUsedMemoryOverhead             MetricConfig `mapstructure:"redis.memory.used_memory_overhead"`
+	RedisMemoryUsedMemoryStartup              MetricConfig `mapstructure:"redis.memory.used_memory_startup"`
+	RedisMode                                 MetricConfig `mapstructure:"redis.mode"`
+	RedisNetInput                             MetricConfig `mapstructure:"redis.net.input"`
+	RedisNetOutput                            MetricConfig `mapstructure:"redis.net.output"`
+	RedisRdbChangesSinceLastSave              MetricConfig `mapstructure:"redis.rdb.changes_since_last_save"`
+	RedisRdbLastBgsaveStatus                  MetricConfig `mapstructure:"redis.rdb.last_bgsave.status"`
+	RedisRdbLastSaveTime                      MetricConfig `mapstructure:"redis.rdb.last_save.time"`
+	RedisReplicationBacklogFirstByteOffset    MetricConfig `mapstructure:"redis.replication.backlog_first_byte_offset"`
+	RedisReplicationMasterLastIo              MetricConfig `mapstructure:"redis.replication.master_last_io"`
+	RedisReplicationMasterLinkUp              MetricConfig `mapstructure:"redis.replication.master_link.up"`
+	RedisReplicationMasterSyncInProgress      MetricConfig `mapstructure:"redis.replication.master_sync.in_progress"`
+	RedisReplicationOffset                    MetricConfig `mapstructure:"redis.replication.offset"`
+	RedisReplicationReplicaOffset             MetricConfig `mapstructure:"redis.replication.replica_offset"`
+	RedisRole                                 MetricConfig `mapstructure:"redis.role"`
+	RedisSentinelMasters                      MetricConfig `mapstructure:"redis.sentinel.masters"`
+	RedisSentinelRunningScripts               MetricConfig `mapstructure:"redis.sentinel.running_scripts"`
+	RedisSentinelScriptsQueueLength           MetricConfig `mapstructure:"redis.sentinel.scripts_queue_length"`
+	RedisSentinelSimulateFailureFlags         MetricConfig `mapstructure:"redis.sentinel.simulate_failure_flags"`
+	RedisSentinelTiltSinceSeconds             MetricConfig `mapstructure:"redis.sentinel.tilt_since_seconds"`
+	RedisSentinelTotalTilt                    MetricConfig `mapstructure:"redis.sentinel.total_tilt"`
+	RedisSlavesConnected                      MetricConfig `mapstructure:"redis.slaves.connected"`
+	RedisTrackingTotalKeys                    MetricConfig `mapstructure:"redis.tracking_total_keys"`
+	RedisUp                                   MetricConfig `mapstructure:"redis.up"`
+	RedisUptime                               MetricConfig `mapstructure:"redis.uptime"`
 }
 
 func DefaultMetricsConfig() MetricsConfig {
 	return MetricsConfig{
+		RedisAofEnabled: MetricConfig{
+			Enabled: true,
+		},
+		RedisAofLastWriteStatus: MetricConfig{
+			Enabled: true,
+		},
 		RedisClientsBlocked: MetricConfig{
 			Enabled: true,
 		},
 		RedisClientsConnected: MetricConfig{
+			Enabled: true,
+		},
+		RedisClientsMax: MetricConfig{
 			Enabled: true,
 		},
 		RedisClientsMaxInputBuffer: MetricConfig{
@@ -90,10 +121,19 @@ func DefaultMetricsConfig() MetricsConfig {
 		RedisClientsMaxOutputBuffer: MetricConfig{
 			Enabled: true,
 		},
+		RedisClusterClusterEnabled: MetricConfig{
+			Enabled: false,
+		},
 		RedisClusterKnownNodes: MetricConfig{
 			Enabled: true,
 		},
+		RedisClusterLinksBufferLimitExceededCount: MetricConfig{
+			Enabled: true,
+		},
 		RedisClusterNodeCount: MetricConfig{
+			Enabled: true,
+		},
+		RedisClusterNodeUptime: MetricConfig{
 			Enabled: true,
 		},
 		RedisClusterSlotsAssigned: MetricConfig{
@@ -109,6 +149,15 @@ func DefaultMetricsConfig() MetricsConfig {
 			Enabled: true,
 		},
 		RedisClusterState: MetricConfig{
+			Enabled: true,
+		},
+		RedisClusterStatsMessagesReceived: MetricConfig{
+			Enabled: true,
+		},
+		RedisClusterStatsMessagesSent: MetricConfig{
+			Enabled: true,
+		},
+		RedisClusterUptime: MetricConfig{
 			Enabled: true,
 		},
 		RedisCmdCalls: MetricConfig{
@@ -174,8 +223,20 @@ func DefaultMetricsConfig() MetricsConfig {
 		RedisMemoryRss: MetricConfig{
 			Enabled: true,
 		},
+		RedisMemoryTotalSystem: MetricConfig{
+			Enabled: true,
+		},
 		RedisMemoryUsed: MetricConfig{
 			Enabled: true,
+		},
+		RedisMemoryUsedMemoryOverhead: MetricConfig{
+			Enabled: false,
+		},
+		RedisMemoryUsedMemoryStartup: MetricConfig{
+			Enabled: false,
+		},
+		RedisMode: MetricConfig{
+			Enabled: false,
 		},
 		RedisNetInput: MetricConfig{
 			Enabled: true,
@@ -184,6 +245,12 @@ func DefaultMetricsConfig() MetricsConfig {
 			Enabled: true,
 		},
 		RedisRdbChangesSinceLastSave: MetricConfig{
+			Enabled: true,
+		},
+		RedisRdbLastBgsaveStatus: MetricConfig{
+			Enabled: true,
+		},
+		RedisRdbLastSaveTime: MetricConfig{
 			Enabled: true,
 		},
 		RedisReplicationBacklogFirstByteOffset: MetricConfig{
@@ -207,8 +274,29 @@ func DefaultMetricsConfig() MetricsConfig {
 		RedisRole: MetricConfig{
 			Enabled: false,
 		},
+		RedisSentinelMasters: MetricConfig{
+			Enabled: false,
+		},
+		RedisSentinelRunningScripts: MetricConfig{
+			Enabled: false,
+		},
+		RedisSentinelScriptsQueueLength: MetricConfig{
+			Enabled: false,
+		},
+		RedisSentinelSimulateFailureFlags: MetricConfig{
+			Enabled: false,
+		},
+		RedisSentinelTiltSinceSeconds: MetricConfig{
+			Enabled: false,
+		},
+		RedisSentinelTotalTilt: MetricConfig{
+			Enabled: false,
+		},
 		RedisSlavesConnected: MetricConfig{
 			Enabled: true,
+		},
+		RedisTrackingTotalKeys: MetricConfig{
+			Enabled: false,
 		},
 		RedisUp: MetricConfig{
 			Enabled: true,

@@ -38,6 +38,36 @@ var MapAttributeClusterState = map[string]AttributeClusterState{
 	"fail": AttributeClusterStateFail,
 }
 
+// AttributeMode specifies the value mode attribute.
+type AttributeMode int
+
+const (
+	_ AttributeMode = iota
+	AttributeModeStandalone
+	AttributeModeCluster
+	AttributeModeSentinel
+)
+
+// String returns the string representation of the AttributeMode.
+func (av AttributeMode) String() string {
+	switch av {
+	case AttributeModeStandalone:
+		return "standalone"
+	case AttributeModeCluster:
+		return "cluster"
+	case AttributeModeSentinel:
+		return "sentinel"
+	}
+	return ""
+}
+
+// MapAttributeMode is a helper map of string to AttributeMode attribute value.
+var MapAttributeMode = map[string]AttributeMode{
+	"standalone": AttributeModeStandalone,
+	"cluster":    AttributeModeCluster,
+	"sentinel":   AttributeModeSentinel,
+}
+
 // AttributePercentile specifies the value percentile attribute.
 type AttributePercentile int
 
@@ -137,11 +167,20 @@ var MapAttributeState = map[string]AttributeState{
 }
 
 var MetricsInfo = metricsInfo{
+	RedisAofEnabled: metricInfo{
+		Name: "redis.aof.enabled",
+	},
+	RedisAofLastWriteStatus: metricInfo{
+		Name: "redis.aof.last_write.status",
+	},
 	RedisClientsBlocked: metricInfo{
 		Name: "redis.clients.blocked",
 	},
 	RedisClientsConnected: metricInfo{
 		Name: "redis.clients.connected",
+	},
+	RedisClientsMax: metricInfo{
+		Name: "redis.clients.max",
 	},
 	RedisClientsMaxInputBuffer: metricInfo{
 		Name: "redis.clients.max_input_buffer",
@@ -149,11 +188,20 @@ var MetricsInfo = metricsInfo{
 	RedisClientsMaxOutputBuffer: metricInfo{
 		Name: "redis.clients.max_output_buffer",
 	},
+	RedisClusterClusterEnabled: metricInfo{
+		Name: "redis.cluster.cluster_enabled",
+	},
 	RedisClusterKnownNodes: metricInfo{
 		Name: "redis.cluster.known_nodes",
 	},
+	RedisClusterLinksBufferLimitExceededCount: metricInfo{
+		Name: "redis.cluster.links_buffer_limit_exceeded.count",
+	},
 	RedisClusterNodeCount: metricInfo{
 		Name: "redis.cluster.node.count",
+	},
+	RedisClusterNodeUptime: metricInfo{
+		Name: "redis.cluster.node.uptime",
 	},
 	RedisClusterSlotsAssigned: metricInfo{
 		Name: "redis.cluster.slots_assigned",
@@ -169,6 +217,15 @@ var MetricsInfo = metricsInfo{
 	},
 	RedisClusterState: metricInfo{
 		Name: "redis.cluster.state",
+	},
+	RedisClusterStatsMessagesReceived: metricInfo{
+		Name: "redis.cluster.stats_messages_received",
+	},
+	RedisClusterStatsMessagesSent: metricInfo{
+		Name: "redis.cluster.stats_messages_sent",
+	},
+	RedisClusterUptime: metricInfo{
+		Name: "redis.cluster.uptime",
 	},
 	RedisCmdCalls: metricInfo{
 		Name: "redis.cmd.calls",
@@ -233,8 +290,20 @@ var MetricsInfo = metricsInfo{
 	RedisMemoryRss: metricInfo{
 		Name: "redis.memory.rss",
 	},
+	RedisMemoryTotalSystem: metricInfo{
+		Name: "redis.memory.total_system",
+	},
 	RedisMemoryUsed: metricInfo{
 		Name: "redis.memory.used",
+	},
+	RedisMemoryUsedMemoryOverhead: metricInfo{
+		Name: "redis.memory.used_memory_overhead",
+	},
+	RedisMemoryUsedMemoryStartup: metricInfo{
+		Name: "redis.memory.used_memory_startup",
+	},
+	RedisMode: metricInfo{
+		Name: "redis.mode",
 	},
 	RedisNetInput: metricInfo{
 		Name: "redis.net.input",
@@ -244,6 +313,12 @@ var MetricsInfo = metricsInfo{
 	},
 	RedisRdbChangesSinceLastSave: metricInfo{
 		Name: "redis.rdb.changes_since_last_save",
+	},
+	RedisRdbLastBgsaveStatus: metricInfo{
+		Name: "redis.rdb.last_bgsave.status",
+	},
+	RedisRdbLastSaveTime: metricInfo{
+		Name: "redis.rdb.last_save.time",
 	},
 	RedisReplicationBacklogFirstByteOffset: metricInfo{
 		Name: "redis.replication.backlog_first_byte_offset",
@@ -266,8 +341,29 @@ var MetricsInfo = metricsInfo{
 	RedisRole: metricInfo{
 		Name: "redis.role",
 	},
+	RedisSentinelMasters: metricInfo{
+		Name: "redis.sentinel.masters",
+	},
+	RedisSentinelRunningScripts: metricInfo{
+		Name: "redis.sentinel.running_scripts",
+	},
+	RedisSentinelScriptsQueueLength: metricInfo{
+		Name: "redis.sentinel.scripts_queue_length",
+	},
+	RedisSentinelSimulateFailureFlags: metricInfo{
+		Name: "redis.sentinel.simulate_failure_flags",
+	},
+	RedisSentinelTiltSinceSeconds: metricInfo{
+		Name: "redis.sentinel.tilt_since_seconds",
+	},
+	RedisSentinelTotalTilt: metricInfo{
+		Name: "redis.sentinel.total_tilt",
+	},
 	RedisSlavesConnected: metricInfo{
 		Name: "redis.slaves.connected",
+	},
+	RedisTrackingTotalKeys: metricInfo{
+		Name: "redis.tracking_total_keys",
 	},
 	RedisUp: metricInfo{
 		Name: "redis.up",
@@ -278,56 +374,176 @@ var MetricsInfo = metricsInfo{
 }
 
 type metricsInfo struct {
-	RedisClientsBlocked                    metricInfo
-	RedisClientsConnected                  metricInfo
-	RedisClientsMaxInputBuffer             metricInfo
-	RedisClientsMaxOutputBuffer            metricInfo
-	RedisClusterKnownNodes                 metricInfo
-	RedisClusterNodeCount                  metricInfo
-	RedisClusterSlotsAssigned              metricInfo
-	RedisClusterSlotsFail                  metricInfo
-	RedisClusterSlotsOk                    metricInfo
-	RedisClusterSlotsPfail                 metricInfo
-	RedisClusterState                      metricInfo
-	RedisCmdCalls                          metricInfo
-	RedisCmdLatency                        metricInfo
-	RedisCmdUsec                           metricInfo
-	RedisCommands                          metricInfo
-	RedisCommandsProcessed                 metricInfo
-	RedisConnectionsReceived               metricInfo
-	RedisConnectionsRejected               metricInfo
-	RedisCPUTime                           metricInfo
-	RedisDbAvgTTL                          metricInfo
-	RedisDbExpires                         metricInfo
-	RedisDbKeys                            metricInfo
-	RedisKeysEvicted                       metricInfo
-	RedisKeysExpired                       metricInfo
-	RedisKeyspaceHits                      metricInfo
-	RedisKeyspaceMisses                    metricInfo
-	RedisLatestFork                        metricInfo
-	RedisMaxmemory                         metricInfo
-	RedisMemoryFragmentationRatio          metricInfo
-	RedisMemoryLua                         metricInfo
-	RedisMemoryPeak                        metricInfo
-	RedisMemoryRss                         metricInfo
-	RedisMemoryUsed                        metricInfo
-	RedisNetInput                          metricInfo
-	RedisNetOutput                         metricInfo
-	RedisRdbChangesSinceLastSave           metricInfo
-	RedisReplicationBacklogFirstByteOffset metricInfo
-	RedisReplicationMasterLastIo           metricInfo
-	RedisReplicationMasterLinkUp           metricInfo
-	RedisReplicationMasterSyncInProgress   metricInfo
-	RedisReplicationOffset                 metricInfo
-	RedisReplicationReplicaOffset          metricInfo
-	RedisRole                              metricInfo
-	RedisSlavesConnected                   metricInfo
-	RedisUp                                metricInfo
-	RedisUptime                            metricInfo
+	RedisAofEnabled                           metricInfo
+	RedisAofLastWriteStatus                   metricInfo
+	RedisClientsBlocked                       metricInfo
+	RedisClientsConnected                     metricInfo
+	RedisClientsMax                           metricInfo
+	RedisClientsMaxInputBuffer                metricInfo
+	RedisClientsMaxOutputBuffer               metricInfo
+	RedisClusterClusterEnabled                metricInfo
+	RedisClusterKnownNodes                    metricInfo
+	RedisClusterLinksBufferLimitExceededCount metricInfo
+	RedisClusterNodeCount                     metricInfo
+	RedisClusterNodeUptime                    metricInfo
+	RedisClusterSlotsAssigned                 metricInfo
+	RedisClusterSlotsFail                     metricInfo
+	RedisClusterSlotsOk                       metricInfo
+	RedisClusterSlotsPfail                    metricInfo
+	RedisClusterState                         metricInfo
+	RedisClusterStatsMessagesReceived         metricInfo
+	RedisClusterStatsMessagesSent             metricInfo
+	RedisClusterUptime                        metricInfo
+	RedisCmdCalls                             metricInfo
+	RedisCmdLatency                           metricInfo
+	RedisCmdUsec                              metricInfo
+	RedisCommands                             metricInfo
+	RedisCommandsProcessed                    metricInfo
+	RedisConnectionsReceived                  metricInfo
+	RedisConnectionsRejected                  metricInfo
+	RedisCPUTime                              metricInfo
+	RedisDbAvgTTL                             metricInfo
+	RedisDbExpires                            metricInfo
+	RedisDbKeys                               metricInfo
+	RedisKeysEvicted                          metricInfo
+	RedisKeysExpired                          metricInfo
+	RedisKeyspaceHits                         metricInfo
+	RedisKeyspaceMisses                       metricInfo
+	RedisLatestFork                           metricInfo
+	RedisMaxmemory                            metricInfo
+	RedisMemoryFragmentationRatio             metricInfo
+	RedisMemoryLua                            metricInfo
+	RedisMemoryPeak                           metricInfo
+	RedisMemoryRss                            metricInfo
+	RedisMemoryTotalSystem                    metricInfo
+	RedisMemoryUsed                           metricInfo
+	RedisMemoryUsedMemoryOverhead             metricInfo
+	RedisMemoryUsedMemoryStartup              metricInfo
+	RedisMode                                 metricInfo
+	RedisNetInput                             metricInfo
+	RedisNetOutput                            metricInfo
+	RedisRdbChangesSinceLastSave              metricInfo
+	RedisRdbLastBgsaveStatus                  metricInfo
+	RedisRdbLastSaveTime                      metricInfo
+	RedisReplicationBacklogFirstByteOffset    metricInfo
+	RedisReplicationMasterLastIo              metricInfo
+	RedisReplicationMasterLinkUp              metricInfo
+	RedisReplicationMasterSyncInProgress      metricInfo
+	RedisReplicationOffset                    metricInfo
+	RedisReplicationReplicaOffset             metricInfo
+	RedisRole                                 metricInfo
+	RedisSentinelMasters                      metricInfo
+	RedisSentinelRunningScripts               metricInfo
+	RedisSentinelScriptsQueueLength           metricInfo
+	RedisSentinelSimulateFailureFlags         metricInfo
+	RedisSentinelTiltSinceSeconds             metricInfo
+	RedisSentinelTotalTilt                    metricInfo
+	RedisSlavesConnected                      metricInfo
+	RedisTrackingTotalKeys                    metricInfo
+	RedisUp                                   metricInfo
+	RedisUptime                               metricInfo
 }
 
 type metricInfo struct {
 	Name string
+}
+
+type metricRedisAofEnabled struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.aof.enabled metric with initial data.
+func (m *metricRedisAofEnabled) init() {
+	m.data.SetName("redis.aof.enabled")
+	m.data.SetDescription("1 when append-only file persistence is on (aof_enabled; ours).")
+	m.data.SetUnit("{status}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisAofEnabled) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisAofEnabled) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisAofEnabled) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisAofEnabled(cfg MetricConfig) metricRedisAofEnabled {
+	m := metricRedisAofEnabled{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricRedisAofLastWriteStatus struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.aof.last_write.status metric with initial data.
+func (m *metricRedisAofLastWriteStatus) init() {
+	m.data.SetName("redis.aof.last_write.status")
+	m.data.SetDescription("1 when the last write to the append-only file succeeded (aof_last_write_status ok), 0 when it failed (ours).")
+	m.data.SetUnit("{status}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisAofLastWriteStatus) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisAofLastWriteStatus) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisAofLastWriteStatus) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisAofLastWriteStatus(cfg MetricConfig) metricRedisAofLastWriteStatus {
+	m := metricRedisAofLastWriteStatus{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
 }
 
 type metricRedisClientsBlocked struct {
@@ -425,6 +641,55 @@ func (m *metricRedisClientsConnected) emit(metrics pmetric.MetricSlice) {
 
 func newMetricRedisClientsConnected(cfg MetricConfig) metricRedisClientsConnected {
 	m := metricRedisClientsConnected{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricRedisClientsMax struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.clients.max metric with initial data.
+func (m *metricRedisClientsMax) init() {
+	m.data.SetName("redis.clients.max")
+	m.data.SetDescription("The maxclients configuration directive, the limit of simultaneous client connections (ours).")
+	m.data.SetUnit("{client}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisClientsMax) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisClientsMax) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisClientsMax) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisClientsMax(cfg MetricConfig) metricRedisClientsMax {
+	m := metricRedisClientsMax{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -530,6 +795,55 @@ func newMetricRedisClientsMaxOutputBuffer(cfg MetricConfig) metricRedisClientsMa
 	return m
 }
 
+type metricRedisClusterClusterEnabled struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.cluster.cluster_enabled metric with initial data.
+func (m *metricRedisClusterClusterEnabled) init() {
+	m.data.SetName("redis.cluster.cluster_enabled")
+	m.data.SetDescription("1 when the server runs with cluster support (cluster_enabled of INFO, on every server)")
+	m.data.SetUnit("{status}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisClusterClusterEnabled) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisClusterClusterEnabled) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisClusterClusterEnabled) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisClusterClusterEnabled(cfg MetricConfig) metricRedisClusterClusterEnabled {
+	m := metricRedisClusterClusterEnabled{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricRedisClusterKnownNodes struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -579,6 +893,57 @@ func newMetricRedisClusterKnownNodes(cfg MetricConfig) metricRedisClusterKnownNo
 	return m
 }
 
+type metricRedisClusterLinksBufferLimitExceededCount struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.cluster.links_buffer_limit_exceeded.count metric with initial data.
+func (m *metricRedisClusterLinksBufferLimitExceededCount) init() {
+	m.data.SetName("redis.cluster.links_buffer_limit_exceeded.count")
+	m.data.SetDescription("Cluster links freed because they exceeded cluster-link-sendbuf-limit (total_cluster_links_buffer_limit_exceeded); only in cluster mode (on by default here, off in contrib).")
+	m.data.SetUnit("{count}")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+}
+
+func (m *metricRedisClusterLinksBufferLimitExceededCount) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisClusterLinksBufferLimitExceededCount) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisClusterLinksBufferLimitExceededCount) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisClusterLinksBufferLimitExceededCount(cfg MetricConfig) metricRedisClusterLinksBufferLimitExceededCount {
+	m := metricRedisClusterLinksBufferLimitExceededCount{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricRedisClusterNodeCount struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -621,6 +986,55 @@ func (m *metricRedisClusterNodeCount) emit(metrics pmetric.MetricSlice) {
 
 func newMetricRedisClusterNodeCount(cfg MetricConfig) metricRedisClusterNodeCount {
 	m := metricRedisClusterNodeCount{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricRedisClusterNodeUptime struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.cluster.node.uptime metric with initial data.
+func (m *metricRedisClusterNodeUptime) init() {
+	m.data.SetName("redis.cluster.node.uptime")
+	m.data.SetDescription("This node's config epoch (cluster_my_epoch), under contrib's name; only in cluster mode (on by default here, off in contrib).")
+	m.data.SetUnit("{epoch}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisClusterNodeUptime) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisClusterNodeUptime) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisClusterNodeUptime) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisClusterNodeUptime(cfg MetricConfig) metricRedisClusterNodeUptime {
+	m := metricRedisClusterNodeUptime{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -868,6 +1282,157 @@ func (m *metricRedisClusterState) emit(metrics pmetric.MetricSlice) {
 
 func newMetricRedisClusterState(cfg MetricConfig) metricRedisClusterState {
 	m := metricRedisClusterState{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricRedisClusterStatsMessagesReceived struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.cluster.stats_messages_received metric with initial data.
+func (m *metricRedisClusterStatsMessagesReceived) init() {
+	m.data.SetName("redis.cluster.stats_messages_received")
+	m.data.SetDescription("Messages received over the cluster bus (cluster_stats_messages_received); only in cluster mode (on by default here, off in contrib).")
+	m.data.SetUnit("{message}")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+}
+
+func (m *metricRedisClusterStatsMessagesReceived) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisClusterStatsMessagesReceived) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisClusterStatsMessagesReceived) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisClusterStatsMessagesReceived(cfg MetricConfig) metricRedisClusterStatsMessagesReceived {
+	m := metricRedisClusterStatsMessagesReceived{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricRedisClusterStatsMessagesSent struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.cluster.stats_messages_sent metric with initial data.
+func (m *metricRedisClusterStatsMessagesSent) init() {
+	m.data.SetName("redis.cluster.stats_messages_sent")
+	m.data.SetDescription("Messages sent over the cluster bus (cluster_stats_messages_sent); only in cluster mode (on by default here, off in contrib).")
+	m.data.SetUnit("{message}")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+}
+
+func (m *metricRedisClusterStatsMessagesSent) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisClusterStatsMessagesSent) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisClusterStatsMessagesSent) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisClusterStatsMessagesSent(cfg MetricConfig) metricRedisClusterStatsMessagesSent {
+	m := metricRedisClusterStatsMessagesSent{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricRedisClusterUptime struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.cluster.uptime metric with initial data.
+func (m *metricRedisClusterUptime) init() {
+	m.data.SetName("redis.cluster.uptime")
+	m.data.SetDescription("The cluster's current epoch (cluster_current_epoch), under contrib's name; only in cluster mode (on by default here, off in contrib).")
+	m.data.SetUnit("{epoch}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisClusterUptime) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisClusterUptime) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisClusterUptime) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisClusterUptime(cfg MetricConfig) metricRedisClusterUptime {
+	m := metricRedisClusterUptime{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -1939,6 +2504,55 @@ func newMetricRedisMemoryRss(cfg MetricConfig) metricRedisMemoryRss {
 	return m
 }
 
+type metricRedisMemoryTotalSystem struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.memory.total_system metric with initial data.
+func (m *metricRedisMemoryTotalSystem) init() {
+	m.data.SetName("redis.memory.total_system")
+	m.data.SetDescription("Total memory of the host Redis runs on (total_system_memory; ours).")
+	m.data.SetUnit("By")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisMemoryTotalSystem) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisMemoryTotalSystem) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisMemoryTotalSystem) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisMemoryTotalSystem(cfg MetricConfig) metricRedisMemoryTotalSystem {
+	m := metricRedisMemoryTotalSystem{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricRedisMemoryUsed struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -1981,6 +2595,155 @@ func (m *metricRedisMemoryUsed) emit(metrics pmetric.MetricSlice) {
 
 func newMetricRedisMemoryUsed(cfg MetricConfig) metricRedisMemoryUsed {
 	m := metricRedisMemoryUsed{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricRedisMemoryUsedMemoryOverhead struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.memory.used_memory_overhead metric with initial data.
+func (m *metricRedisMemoryUsedMemoryOverhead) init() {
+	m.data.SetName("redis.memory.used_memory_overhead")
+	m.data.SetDescription("The sum in bytes of all overheads that the server allocated for managing its internal data structures")
+	m.data.SetUnit("By")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisMemoryUsedMemoryOverhead) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisMemoryUsedMemoryOverhead) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisMemoryUsedMemoryOverhead) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisMemoryUsedMemoryOverhead(cfg MetricConfig) metricRedisMemoryUsedMemoryOverhead {
+	m := metricRedisMemoryUsedMemoryOverhead{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricRedisMemoryUsedMemoryStartup struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.memory.used_memory_startup metric with initial data.
+func (m *metricRedisMemoryUsedMemoryStartup) init() {
+	m.data.SetName("redis.memory.used_memory_startup")
+	m.data.SetDescription("Initial amount of memory consumed by Redis at startup in bytes")
+	m.data.SetUnit("By")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisMemoryUsedMemoryStartup) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisMemoryUsedMemoryStartup) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisMemoryUsedMemoryStartup) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisMemoryUsedMemoryStartup(cfg MetricConfig) metricRedisMemoryUsedMemoryStartup {
+	m := metricRedisMemoryUsedMemoryStartup{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricRedisMode struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.mode metric with initial data.
+func (m *metricRedisMode) init() {
+	m.data.SetName("redis.mode")
+	m.data.SetDescription("Redis server mode, value 1 with the mode as attribute (redis_mode).")
+	m.data.SetUnit("{mode}")
+	m.data.SetEmptyGauge()
+	m.data.Gauge().DataPoints().EnsureCapacity(m.capacity)
+}
+
+func (m *metricRedisMode) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, modeAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+	dp.Attributes().PutStr("mode", modeAttributeValue)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisMode) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisMode) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisMode(cfg MetricConfig) metricRedisMode {
+	m := metricRedisMode{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -2134,6 +2897,104 @@ func (m *metricRedisRdbChangesSinceLastSave) emit(metrics pmetric.MetricSlice) {
 
 func newMetricRedisRdbChangesSinceLastSave(cfg MetricConfig) metricRedisRdbChangesSinceLastSave {
 	m := metricRedisRdbChangesSinceLastSave{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricRedisRdbLastBgsaveStatus struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.rdb.last_bgsave.status metric with initial data.
+func (m *metricRedisRdbLastBgsaveStatus) init() {
+	m.data.SetName("redis.rdb.last_bgsave.status")
+	m.data.SetDescription("1 when the last RDB background save succeeded (rdb_last_bgsave_status ok), 0 when it failed (ours).")
+	m.data.SetUnit("{status}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisRdbLastBgsaveStatus) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisRdbLastBgsaveStatus) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisRdbLastBgsaveStatus) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisRdbLastBgsaveStatus(cfg MetricConfig) metricRedisRdbLastBgsaveStatus {
+	m := metricRedisRdbLastBgsaveStatus{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricRedisRdbLastSaveTime struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.rdb.last_save.time metric with initial data.
+func (m *metricRedisRdbLastSaveTime) init() {
+	m.data.SetName("redis.rdb.last_save.time")
+	m.data.SetDescription("Unix time of the last successful RDB save (rdb_last_save_time; ours). The missing-backup alert compares it with time().")
+	m.data.SetUnit("s")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisRdbLastSaveTime) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisRdbLastSaveTime) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisRdbLastSaveTime) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisRdbLastSaveTime(cfg MetricConfig) metricRedisRdbLastSaveTime {
+	m := metricRedisRdbLastSaveTime{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -2488,6 +3349,302 @@ func newMetricRedisRole(cfg MetricConfig) metricRedisRole {
 	return m
 }
 
+type metricRedisSentinelMasters struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.sentinel.masters metric with initial data.
+func (m *metricRedisSentinelMasters) init() {
+	m.data.SetName("redis.sentinel.masters")
+	m.data.SetDescription("Number of masters monitored by this Sentinel (sentinel_masters)")
+	m.data.SetUnit("{master}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisSentinelMasters) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisSentinelMasters) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisSentinelMasters) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisSentinelMasters(cfg MetricConfig) metricRedisSentinelMasters {
+	m := metricRedisSentinelMasters{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricRedisSentinelRunningScripts struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.sentinel.running_scripts metric with initial data.
+func (m *metricRedisSentinelRunningScripts) init() {
+	m.data.SetName("redis.sentinel.running_scripts")
+	m.data.SetDescription("Number of scripts this Sentinel is running (sentinel_running_scripts)")
+	m.data.SetUnit("{script}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisSentinelRunningScripts) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisSentinelRunningScripts) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisSentinelRunningScripts) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisSentinelRunningScripts(cfg MetricConfig) metricRedisSentinelRunningScripts {
+	m := metricRedisSentinelRunningScripts{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricRedisSentinelScriptsQueueLength struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.sentinel.scripts_queue_length metric with initial data.
+func (m *metricRedisSentinelScriptsQueueLength) init() {
+	m.data.SetName("redis.sentinel.scripts_queue_length")
+	m.data.SetDescription("Number of scripts queued for execution (sentinel_scripts_queue_length)")
+	m.data.SetUnit("{script}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisSentinelScriptsQueueLength) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisSentinelScriptsQueueLength) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisSentinelScriptsQueueLength) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisSentinelScriptsQueueLength(cfg MetricConfig) metricRedisSentinelScriptsQueueLength {
+	m := metricRedisSentinelScriptsQueueLength{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricRedisSentinelSimulateFailureFlags struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.sentinel.simulate_failure_flags metric with initial data.
+func (m *metricRedisSentinelSimulateFailureFlags) init() {
+	m.data.SetName("redis.sentinel.simulate_failure_flags")
+	m.data.SetDescription("Failure-simulation flags set with SENTINEL SIMULATE-FAILURE (sentinel_simulate_failure_flags)")
+	m.data.SetUnit("{flag}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisSentinelSimulateFailureFlags) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisSentinelSimulateFailureFlags) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisSentinelSimulateFailureFlags) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisSentinelSimulateFailureFlags(cfg MetricConfig) metricRedisSentinelSimulateFailureFlags {
+	m := metricRedisSentinelSimulateFailureFlags{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricRedisSentinelTiltSinceSeconds struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.sentinel.tilt_since_seconds metric with initial data.
+func (m *metricRedisSentinelTiltSinceSeconds) init() {
+	m.data.SetName("redis.sentinel.tilt_since_seconds")
+	m.data.SetDescription("Seconds since this Sentinel entered TILT mode, -1 when it is not in TILT (sentinel_tilt_since_seconds)")
+	m.data.SetUnit("s")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisSentinelTiltSinceSeconds) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisSentinelTiltSinceSeconds) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisSentinelTiltSinceSeconds) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisSentinelTiltSinceSeconds(cfg MetricConfig) metricRedisSentinelTiltSinceSeconds {
+	m := metricRedisSentinelTiltSinceSeconds{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricRedisSentinelTotalTilt struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.sentinel.total_tilt metric with initial data.
+func (m *metricRedisSentinelTotalTilt) init() {
+	m.data.SetName("redis.sentinel.total_tilt")
+	m.data.SetDescription("Number of times this Sentinel entered TILT mode (sentinel_total_tilt)")
+	m.data.SetUnit("{event}")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+}
+
+func (m *metricRedisSentinelTotalTilt) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisSentinelTotalTilt) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisSentinelTotalTilt) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisSentinelTotalTilt(cfg MetricConfig) metricRedisSentinelTotalTilt {
+	m := metricRedisSentinelTotalTilt{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 type metricRedisSlavesConnected struct {
 	data     pmetric.Metric // data buffer for generated metric.
 	config   MetricConfig   // metric config provided by user.
@@ -2532,6 +3689,55 @@ func (m *metricRedisSlavesConnected) emit(metrics pmetric.MetricSlice) {
 
 func newMetricRedisSlavesConnected(cfg MetricConfig) metricRedisSlavesConnected {
 	m := metricRedisSlavesConnected{config: cfg}
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricRedisTrackingTotalKeys struct {
+	data     pmetric.Metric // data buffer for generated metric.
+	config   MetricConfig   // metric config provided by user.
+	capacity int            // max observed number of data points added to the metric.
+}
+
+// init fills redis.tracking_total_keys metric with initial data.
+func (m *metricRedisTrackingTotalKeys) init() {
+	m.data.SetName("redis.tracking_total_keys")
+	m.data.SetDescription("Number of keys being tracked by the server for client-side caching (tracking_total_keys)")
+	m.data.SetUnit("{key}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricRedisTrackingTotalKeys) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricRedisTrackingTotalKeys) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricRedisTrackingTotalKeys) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricRedisTrackingTotalKeys(cfg MetricConfig) metricRedisTrackingTotalKeys {
+	m := metricRedisTrackingTotalKeys{config: cfg}
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
 		m.init()
@@ -2642,59 +3848,81 @@ func newMetricRedisUptime(cfg MetricConfig) metricRedisUptime {
 // MetricsBuilder provides an interface for scrapers to report metrics while taking care of all the transformations
 // required to produce metric representation defined in metadata and user config.
 type MetricsBuilder struct {
-	config                                       MetricsBuilderConfig // config of the metrics builder.
-	startTime                                    pcommon.Timestamp    // start time that will be applied to all recorded data points.
-	metricsCapacity                              int                  // maximum observed number of metrics per resource.
-	metricsBuffer                                pmetric.Metrics      // accumulates metrics data before emitting.
-	buildInfo                                    component.BuildInfo  // contains version information.
-	resourceAttributeIncludeFilter               map[string]filter.Filter
-	resourceAttributeExcludeFilter               map[string]filter.Filter
-	metricRedisClientsBlocked                    metricRedisClientsBlocked
-	metricRedisClientsConnected                  metricRedisClientsConnected
-	metricRedisClientsMaxInputBuffer             metricRedisClientsMaxInputBuffer
-	metricRedisClientsMaxOutputBuffer            metricRedisClientsMaxOutputBuffer
-	metricRedisClusterKnownNodes                 metricRedisClusterKnownNodes
-	metricRedisClusterNodeCount                  metricRedisClusterNodeCount
-	metricRedisClusterSlotsAssigned              metricRedisClusterSlotsAssigned
-	metricRedisClusterSlotsFail                  metricRedisClusterSlotsFail
-	metricRedisClusterSlotsOk                    metricRedisClusterSlotsOk
-	metricRedisClusterSlotsPfail                 metricRedisClusterSlotsPfail
-	metricRedisClusterState                      metricRedisClusterState
-	metricRedisCmdCalls                          metricRedisCmdCalls
-	metricRedisCmdLatency                        metricRedisCmdLatency
-	metricRedisCmdUsec                           metricRedisCmdUsec
-	metricRedisCommands                          metricRedisCommands
-	metricRedisCommandsProcessed                 metricRedisCommandsProcessed
-	metricRedisConnectionsReceived               metricRedisConnectionsReceived
-	metricRedisConnectionsRejected               metricRedisConnectionsRejected
-	metricRedisCPUTime                           metricRedisCPUTime
-	metricRedisDbAvgTTL                          metricRedisDbAvgTTL
-	metricRedisDbExpires                         metricRedisDbExpires
-	metricRedisDbKeys                            metricRedisDbKeys
-	metricRedisKeysEvicted                       metricRedisKeysEvicted
-	metricRedisKeysExpired                       metricRedisKeysExpired
-	metricRedisKeyspaceHits                      metricRedisKeyspaceHits
-	metricRedisKeyspaceMisses                    metricRedisKeyspaceMisses
-	metricRedisLatestFork                        metricRedisLatestFork
-	metricRedisMaxmemory                         metricRedisMaxmemory
-	metricRedisMemoryFragmentationRatio          metricRedisMemoryFragmentationRatio
-	metricRedisMemoryLua                         metricRedisMemoryLua
-	metricRedisMemoryPeak                        metricRedisMemoryPeak
-	metricRedisMemoryRss                         metricRedisMemoryRss
-	metricRedisMemoryUsed                        metricRedisMemoryUsed
-	metricRedisNetInput                          metricRedisNetInput
-	metricRedisNetOutput                         metricRedisNetOutput
-	metricRedisRdbChangesSinceLastSave           metricRedisRdbChangesSinceLastSave
-	metricRedisReplicationBacklogFirstByteOffset metricRedisReplicationBacklogFirstByteOffset
-	metricRedisReplicationMasterLastIo           metricRedisReplicationMasterLastIo
-	metricRedisReplicationMasterLinkUp           metricRedisReplicationMasterLinkUp
-	metricRedisReplicationMasterSyncInProgress   metricRedisReplicationMasterSyncInProgress
-	metricRedisReplicationOffset                 metricRedisReplicationOffset
-	metricRedisReplicationReplicaOffset          metricRedisReplicationReplicaOffset
-	metricRedisRole                              metricRedisRole
-	metricRedisSlavesConnected                   metricRedisSlavesConnected
-	metricRedisUp                                metricRedisUp
-	metricRedisUptime                            metricRedisUptime
+	config                                          MetricsBuilderConfig // config of the metrics builder.
+	startTime                                       pcommon.Timestamp    // start time that will be applied to all recorded data points.
+	metricsCapacity                                 int                  // maximum observed number of metrics per resource.
+	metricsBuffer                                   pmetric.Metrics      // accumulates metrics data before emitting.
+	buildInfo                                       component.BuildInfo  // contains version information.
+	resourceAttributeIncludeFilter                  map[string]filter.Filter
+	resourceAttributeExcludeFilter                  map[string]filter.Filter
+	metricRedisAofEnabled                           metricRedisAofEnabled
+	metricRedisAofLastWriteStatus                   metricRedisAofLastWriteStatus
+	metricRedisClientsBlocked                       metricRedisClientsBlocked
+	metricRedisClientsConnected                     metricRedisClientsConnected
+	metricRedisClientsMax                           metricRedisClientsMax
+	metricRedisClientsMaxInputBuffer                metricRedisClientsMaxInputBuffer
+	metricRedisClientsMaxOutputBuffer               metricRedisClientsMaxOutputBuffer
+	metricRedisClusterClusterEnabled                metricRedisClusterClusterEnabled
+	metricRedisClusterKnownNodes                    metricRedisClusterKnownNodes
+	metricRedisClusterLinksBufferLimitExceededCount metricRedisClusterLinksBufferLimitExceededCount
+	metricRedisClusterNodeCount                     metricRedisClusterNodeCount
+	metricRedisClusterNodeUptime                    metricRedisClusterNodeUptime
+	metricRedisClusterSlotsAssigned                 metricRedisClusterSlotsAssigned
+	metricRedisClusterSlotsFail                     metricRedisClusterSlotsFail
+	metricRedisClusterSlotsOk                       metricRedisClusterSlotsOk
+	metricRedisClusterSlotsPfail                    metricRedisClusterSlotsPfail
+	metricRedisClusterState                         metricRedisClusterState
+	metricRedisClusterStatsMessagesReceived         metricRedisClusterStatsMessagesReceived
+	metricRedisClusterStatsMessagesSent             metricRedisClusterStatsMessagesSent
+	metricRedisClusterUptime                        metricRedisClusterUptime
+	metricRedisCmdCalls                             metricRedisCmdCalls
+	metricRedisCmdLatency                           metricRedisCmdLatency
+	metricRedisCmdUsec                              metricRedisCmdUsec
+	metricRedisCommands                             metricRedisCommands
+	metricRedisCommandsProcessed                    metricRedisCommandsProcessed
+	metricRedisConnectionsReceived                  metricRedisConnectionsReceived
+	metricRedisConnectionsRejected                  metricRedisConnectionsRejected
+	metricRedisCPUTime                              metricRedisCPUTime
+	metricRedisDbAvgTTL                             metricRedisDbAvgTTL
+	metricRedisDbExpires                            metricRedisDbExpires
+	metricRedisDbKeys                               metricRedisDbKeys
+	metricRedisKeysEvicted                          metricRedisKeysEvicted
+	metricRedisKeysExpired                          metricRedisKeysExpired
+	metricRedisKeyspaceHits                         metricRedisKeyspaceHits
+	metricRedisKeyspaceMisses                       metricRedisKeyspaceMisses
+	metricRedisLatestFork                           metricRedisLatestFork
+	metricRedisMaxmemory                            metricRedisMaxmemory
+	metricRedisMemoryFragmentationRatio             metricRedisMemoryFragmentationRatio
+	metricRedisMemoryLua                            metricRedisMemoryLua
+	metricRedisMemoryPeak                           metricRedisMemoryPeak
+	metricRedisMemoryRss                            metricRedisMemoryRss
+	metricRedisMemoryTotalSystem                    metricRedisMemoryTotalSystem
+	metricRedisMemoryUsed                           metricRedisMemoryUsed
+	metricRedisMemoryUsedMemoryOverhead             metricRedisMemoryUsedMemoryOverhead
+	metricRedisMemoryUsedMemoryStartup              metricRedisMemoryUsedMemoryStartup
+	metricRedisMode                                 metricRedisMode
+	metricRedisNetInput                             metricRedisNetInput
+	metricRedisNetOutput                            metricRedisNetOutput
+	metricRedisRdbChangesSinceLastSave              metricRedisRdbChangesSinceLastSave
+	metricRedisRdbLastBgsaveStatus                  metricRedisRdbLastBgsaveStatus
+	metricRedisRdbLastSaveTime                      metricRedisRdbLastSaveTime
+	metricRedisReplicationBacklogFirstByteOffset    metricRedisReplicationBacklogFirstByteOffset
+	metricRedisReplicationMasterLastIo              metricRedisReplicationMasterLastIo
+	metricRedisReplicationMasterLinkUp              metricRedisReplicationMasterLinkUp
+	metricRedisReplicationMasterSyncInProgress      metricRedisReplicationMasterSyncInProgress
+	metricRedisReplicationOffset                    metricRedisReplicationOffset
+	metricRedisReplicationReplicaOffset             metricRedisReplicationReplicaOffset
+	metricRedisRole                                 metricRedisRole
+	metricRedisSentinelMasters                      metricRedisSentinelMasters
+	metricRedisSentinelRunningScripts               metricRedisSentinelRunningScripts
+	metricRedisSentinelScriptsQueueLength           metricRedisSentinelScriptsQueueLength
+	metricRedisSentinelSimulateFailureFlags         metricRedisSentinelSimulateFailureFlags
+	metricRedisSentinelTiltSinceSeconds             metricRedisSentinelTiltSinceSeconds
+	metricRedisSentinelTotalTilt                    metricRedisSentinelTotalTilt
+	metricRedisSlavesConnected                      metricRedisSlavesConnected
+	metricRedisTrackingTotalKeys                    metricRedisTrackingTotalKeys
+	metricRedisUp                                   metricRedisUp
+	metricRedisUptime                               metricRedisUptime
 }
 
 // MetricBuilderOption applies changes to default metrics builder.
@@ -2716,58 +3944,80 @@ func WithStartTime(startTime pcommon.Timestamp) MetricBuilderOption {
 }
 func NewMetricsBuilder(mbc MetricsBuilderConfig, settings receiver.Settings, options ...MetricBuilderOption) *MetricsBuilder {
 	mb := &MetricsBuilder{
-		config:                                       mbc,
-		startTime:                                    pcommon.NewTimestampFromTime(time.Now()),
-		metricsBuffer:                                pmetric.NewMetrics(),
-		buildInfo:                                    settings.BuildInfo,
-		metricRedisClientsBlocked:                    newMetricRedisClientsBlocked(mbc.Metrics.RedisClientsBlocked),
-		metricRedisClientsConnected:                  newMetricRedisClientsConnected(mbc.Metrics.RedisClientsConnected),
-		metricRedisClientsMaxInputBuffer:             newMetricRedisClientsMaxInputBuffer(mbc.Metrics.RedisClientsMaxInputBuffer),
-		metricRedisClientsMaxOutputBuffer:            newMetricRedisClientsMaxOutputBuffer(mbc.Metrics.RedisClientsMaxOutputBuffer),
-		metricRedisClusterKnownNodes:                 newMetricRedisClusterKnownNodes(mbc.Metrics.RedisClusterKnownNodes),
-		metricRedisClusterNodeCount:                  newMetricRedisClusterNodeCount(mbc.Metrics.RedisClusterNodeCount),
-		metricRedisClusterSlotsAssigned:              newMetricRedisClusterSlotsAssigned(mbc.Metrics.RedisClusterSlotsAssigned),
-		metricRedisClusterSlotsFail:                  newMetricRedisClusterSlotsFail(mbc.Metrics.RedisClusterSlotsFail),
-		metricRedisClusterSlotsOk:                    newMetricRedisClusterSlotsOk(mbc.Metrics.RedisClusterSlotsOk),
-		metricRedisClusterSlotsPfail:                 newMetricRedisClusterSlotsPfail(mbc.Metrics.RedisClusterSlotsPfail),
-		metricRedisClusterState:                      newMetricRedisClusterState(mbc.Metrics.RedisClusterState),
-		metricRedisCmdCalls:                          newMetricRedisCmdCalls(mbc.Metrics.RedisCmdCalls),
-		metricRedisCmdLatency:                        newMetricRedisCmdLatency(mbc.Metrics.RedisCmdLatency),
-		metricRedisCmdUsec:                           newMetricRedisCmdUsec(mbc.Metrics.RedisCmdUsec),
-		metricRedisCommands:                          newMetricRedisCommands(mbc.Metrics.RedisCommands),
-		metricRedisCommandsProcessed:                 newMetricRedisCommandsProcessed(mbc.Metrics.RedisCommandsProcessed),
-		metricRedisConnectionsReceived:               newMetricRedisConnectionsReceived(mbc.Metrics.RedisConnectionsReceived),
-		metricRedisConnectionsRejected:               newMetricRedisConnectionsRejected(mbc.Metrics.RedisConnectionsRejected),
-		metricRedisCPUTime:                           newMetricRedisCPUTime(mbc.Metrics.RedisCPUTime),
-		metricRedisDbAvgTTL:                          newMetricRedisDbAvgTTL(mbc.Metrics.RedisDbAvgTTL),
-		metricRedisDbExpires:                         newMetricRedisDbExpires(mbc.Metrics.RedisDbExpires),
-		metricRedisDbKeys:                            newMetricRedisDbKeys(mbc.Metrics.RedisDbKeys),
-		metricRedisKeysEvicted:                       newMetricRedisKeysEvicted(mbc.Metrics.RedisKeysEvicted),
-		metricRedisKeysExpired:                       newMetricRedisKeysExpired(mbc.Metrics.RedisKeysExpired),
-		metricRedisKeyspaceHits:                      newMetricRedisKeyspaceHits(mbc.Metrics.RedisKeyspaceHits),
-		metricRedisKeyspaceMisses:                    newMetricRedisKeyspaceMisses(mbc.Metrics.RedisKeyspaceMisses),
-		metricRedisLatestFork:                        newMetricRedisLatestFork(mbc.Metrics.RedisLatestFork),
-		metricRedisMaxmemory:                         newMetricRedisMaxmemory(mbc.Metrics.RedisMaxmemory),
-		metricRedisMemoryFragmentationRatio:          newMetricRedisMemoryFragmentationRatio(mbc.Metrics.RedisMemoryFragmentationRatio),
-		metricRedisMemoryLua:                         newMetricRedisMemoryLua(mbc.Metrics.RedisMemoryLua),
-		metricRedisMemoryPeak:                        newMetricRedisMemoryPeak(mbc.Metrics.RedisMemoryPeak),
-		metricRedisMemoryRss:                         newMetricRedisMemoryRss(mbc.Metrics.RedisMemoryRss),
-		metricRedisMemoryUsed:                        newMetricRedisMemoryUsed(mbc.Metrics.RedisMemoryUsed),
-		metricRedisNetInput:                          newMetricRedisNetInput(mbc.Metrics.RedisNetInput),
-		metricRedisNetOutput:                         newMetricRedisNetOutput(mbc.Metrics.RedisNetOutput),
-		metricRedisRdbChangesSinceLastSave:           newMetricRedisRdbChangesSinceLastSave(mbc.Metrics.RedisRdbChangesSinceLastSave),
-		metricRedisReplicationBacklogFirstByteOffset: newMetricRedisReplicationBacklogFirstByteOffset(mbc.Metrics.RedisReplicationBacklogFirstByteOffset),
-		metricRedisReplicationMasterLastIo:           newMetricRedisReplicationMasterLastIo(mbc.Metrics.RedisReplicationMasterLastIo),
-		metricRedisReplicationMasterLinkUp:           newMetricRedisReplicationMasterLinkUp(mbc.Metrics.RedisReplicationMasterLinkUp),
-		metricRedisReplicationMasterSyncInProgress:   newMetricRedisReplicationMasterSyncInProgress(mbc.Metrics.RedisReplicationMasterSyncInProgress),
-		metricRedisReplicationOffset:                 newMetricRedisReplicationOffset(mbc.Metrics.RedisReplicationOffset),
-		metricRedisReplicationReplicaOffset:          newMetricRedisReplicationReplicaOffset(mbc.Metrics.RedisReplicationReplicaOffset),
-		metricRedisRole:                              newMetricRedisRole(mbc.Metrics.RedisRole),
-		metricRedisSlavesConnected:                   newMetricRedisSlavesConnected(mbc.Metrics.RedisSlavesConnected),
-		metricRedisUp:                                newMetricRedisUp(mbc.Metrics.RedisUp),
-		metricRedisUptime:                            newMetricRedisUptime(mbc.Metrics.RedisUptime),
-		resourceAttributeIncludeFilter:               make(map[string]filter.Filter),
-		resourceAttributeExcludeFilter:               make(map[string]filter.Filter),
+		config:                                          mbc,
+		startTime:                                       pcommon.NewTimestampFromTime(time.Now()),
+		metricsBuffer:                                   pmetric.NewMetrics(),
+		buildInfo:                                       settings.BuildInfo,
+		metricRedisAofEnabled:                           newMetricRedisAofEnabled(mbc.Metrics.RedisAofEnabled),
+		metricRedisAofLastWriteStatus:                   newMetricRedisAofLastWriteStatus(mbc.Metrics.RedisAofLastWriteStatus),
+		metricRedisClientsBlocked:                       newMetricRedisClientsBlocked(mbc.Metrics.RedisClientsBlocked),
+		metricRedisClientsConnected:                     newMetricRedisClientsConnected(mbc.Metrics.RedisClientsConnected),
+		metricRedisClientsMax:                           newMetricRedisClientsMax(mbc.Metrics.RedisClientsMax),
+		metricRedisClientsMaxInputBuffer:                newMetricRedisClientsMaxInputBuffer(mbc.Metrics.RedisClientsMaxInputBuffer),
+		metricRedisClientsMaxOutputBuffer:               newMetricRedisClientsMaxOutputBuffer(mbc.Metrics.RedisClientsMaxOutputBuffer),
+		metricRedisClusterClusterEnabled:                newMetricRedisClusterClusterEnabled(mbc.Metrics.RedisClusterClusterEnabled),
+		metricRedisClusterKnownNodes:                    newMetricRedisClusterKnownNodes(mbc.Metrics.RedisClusterKnownNodes),
+		metricRedisClusterLinksBufferLimitExceededCount: newMetricRedisClusterLinksBufferLimitExceededCount(mbc.Metrics.RedisClusterLinksBufferLimitExceededCount),
+		metricRedisClusterNodeCount:                     newMetricRedisClusterNodeCount(mbc.Metrics.RedisClusterNodeCount),
+		metricRedisClusterNodeUptime:                    newMetricRedisClusterNodeUptime(mbc.Metrics.RedisClusterNodeUptime),
+		metricRedisClusterSlotsAssigned:                 newMetricRedisClusterSlotsAssigned(mbc.Metrics.RedisClusterSlotsAssigned),
+		metricRedisClusterSlotsFail:                     newMetricRedisClusterSlotsFail(mbc.Metrics.RedisClusterSlotsFail),
+		metricRedisClusterSlotsOk:                       newMetricRedisClusterSlotsOk(mbc.Metrics.RedisClusterSlotsOk),
+		metricRedisClusterSlotsPfail:                    newMetricRedisClusterSlotsPfail(mbc.Metrics.RedisClusterSlotsPfail),
+		metricRedisClusterState:                         newMetricRedisClusterState(mbc.Metrics.RedisClusterState),
+		metricRedisClusterStatsMessagesReceived:         newMetricRedisClusterStatsMessagesReceived(mbc.Metrics.RedisClusterStatsMessagesReceived),
+		metricRedisClusterStatsMessagesSent:             newMetricRedisClusterStatsMessagesSent(mbc.Metrics.RedisClusterStatsMessagesSent),
+		metricRedisClusterUptime:                        newMetricRedisClusterUptime(mbc.Metrics.RedisClusterUptime),
+		metricRedisCmdCalls:                             newMetricRedisCmdCalls(mbc.Metrics.RedisCmdCalls),
+		metricRedisCmdLatency:                           newMetricRedisCmdLatency(mbc.Metrics.RedisCmdLatency),
+		metricRedisCmdUsec:                              newMetricRedisCmdUsec(mbc.Metrics.RedisCmdUsec),
+		metricRedisCommands:                             newMetricRedisCommands(mbc.Metrics.RedisCommands),
+		metricRedisCommandsProcessed:                    newMetricRedisCommandsProcessed(mbc.Metrics.RedisCommandsProcessed),
+		metricRedisConnectionsReceived:                  newMetricRedisConnectionsReceived(mbc.Metrics.RedisConnectionsReceived),
+		metricRedisConnectionsRejected:                  newMetricRedisConnectionsRejected(mbc.Metrics.RedisConnectionsRejected),
+		metricRedisCPUTime:                              newMetricRedisCPUTime(mbc.Metrics.RedisCPUTime),
+		metricRedisDbAvgTTL:                             newMetricRedisDbAvgTTL(mbc.Metrics.RedisDbAvgTTL),
+		metricRedisDbExpires:                            newMetricRedisDbExpires(mbc.Metrics.RedisDbExpires),
+		metricRedisDbKeys:                               newMetricRedisDbKeys(mbc.Metrics.RedisDbKeys),
+		metricRedisKeysEvicted:                          newMetricRedisKeysEvicted(mbc.Metrics.RedisKeysEvicted),
+		metricRedisKeysExpired:                          newMetricRedisKeysExpired(mbc.Metrics.RedisKeysExpired),
+		metricRedisKeyspaceHits:                         newMetricRedisKeyspaceHits(mbc.Metrics.RedisKeyspaceHits),
+		metricRedisKeyspaceMisses:                       newMetricRedisKeyspaceMisses(mbc.Metrics.RedisKeyspaceMisses),
+		metricRedisLatestFork:                           newMetricRedisLatestFork(mbc.Metrics.RedisLatestFork),
+		metricRedisMaxmemory:                            newMetricRedisMaxmemory(mbc.Metrics.RedisMaxmemory),
+		metricRedisMemoryFragmentationRatio:             newMetricRedisMemoryFragmentationRatio(mbc.Metrics.RedisMemoryFragmentationRatio),
+		metricRedisMemoryLua:                            newMetricRedisMemoryLua(mbc.Metrics.RedisMemoryLua),
+		metricRedisMemoryPeak:                           newMetricRedisMemoryPeak(mbc.Metrics.RedisMemoryPeak),
+		metricRedisMemoryRss:                            newMetricRedisMemoryRss(mbc.Metrics.RedisMemoryRss),
+		metricRedisMemoryTotalSystem:                    newMetricRedisMemoryTotalSystem(mbc.Metrics.RedisMemoryTotalSystem),
+		metricRedisMemoryUsed:                           newMetricRedisMemoryUsed(mbc.Metrics.RedisMemoryUsed),
+		metricRedisMemoryUsedMemoryOverhead:             newMetricRedisMemoryUsedMemoryOverhead(mbc.Metrics.RedisMemoryUsedMemoryOverhead),
+		metricRedisMemoryUsedMemoryStartup:              newMetricRedisMemoryUsedMemoryStartup(mbc.Metrics.RedisMemoryUsedMemoryStartup),
+		metricRedisMode:                                 newMetricRedisMode(mbc.Metrics.RedisMode),
+		metricRedisNetInput:                             newMetricRedisNetInput(mbc.Metrics.RedisNetInput),
+		metricRedisNetOutput:                            newMetricRedisNetOutput(mbc.Metrics.RedisNetOutput),
+		metricRedisRdbChangesSinceLastSave:              newMetricRedisRdbChangesSinceLastSave(mbc.Metrics.RedisRdbChangesSinceLastSave),
+		metricRedisRdbLastBgsaveStatus:                  newMetricRedisRdbLastBgsaveStatus(mbc.Metrics.RedisRdbLastBgsaveStatus),
+		metricRedisRdbLastSaveTime:                      newMetricRedisRdbLastSaveTime(mbc.Metrics.RedisRdbLastSaveTime),
+		metricRedisReplicationBacklogFirstByteOffset:    newMetricRedisReplicationBacklogFirstByteOffset(mbc.Metrics.RedisReplicationBacklogFirstByteOffset),
+		metricRedisReplicationMasterLastIo:              newMetricRedisReplicationMasterLastIo(mbc.Metrics.RedisReplicationMasterLastIo),
+		metricRedisReplicationMasterLinkUp:              newMetricRedisReplicationMasterLinkUp(mbc.Metrics.RedisReplicationMasterLinkUp),
+		metricRedisReplicationMasterSyncInProgress:      newMetricRedisReplicationMasterSyncInProgress(mbc.Metrics.RedisReplicationMasterSyncInProgress),
+		metricRedisReplicationOffset:                    newMetricRedisReplicationOffset(mbc.Metrics.RedisReplicationOffset),
+		metricRedisReplicationReplicaOffset:             newMetricRedisReplicationReplicaOffset(mbc.Metrics.RedisReplicationReplicaOffset),
+		metricRedisRole:                                 newMetricRedisRole(mbc.Metrics.RedisRole),
+		metricRedisSentinelMasters:                      newMetricRedisSentinelMasters(mbc.Metrics.RedisSentinelMasters),
+		metricRedisSentinelRunningScripts:               newMetricRedisSentinelRunningScripts(mbc.Metrics.RedisSentinelRunningScripts),
+		metricRedisSentinelScriptsQueueLength:           newMetricRedisSentinelScriptsQueueLength(mbc.Metrics.RedisSentinelScriptsQueueLength),
+		metricRedisSentinelSimulateFailureFlags:         newMetricRedisSentinelSimulateFailureFlags(mbc.Metrics.RedisSentinelSimulateFailureFlags),
+		metricRedisSentinelTiltSinceSeconds:             newMetricRedisSentinelTiltSinceSeconds(mbc.Metrics.RedisSentinelTiltSinceSeconds),
+		metricRedisSentinelTotalTilt:                    newMetricRedisSentinelTotalTilt(mbc.Metrics.RedisSentinelTotalTilt),
+		metricRedisSlavesConnected:                      newMetricRedisSlavesConnected(mbc.Metrics.RedisSlavesConnected),
+		metricRedisTrackingTotalKeys:                    newMetricRedisTrackingTotalKeys(mbc.Metrics.RedisTrackingTotalKeys),
+		metricRedisUp:                                   newMetricRedisUp(mbc.Metrics.RedisUp),
+		metricRedisUptime:                               newMetricRedisUptime(mbc.Metrics.RedisUptime),
+		resourceAttributeIncludeFilter:                  make(map[string]filter.Filter),
+		resourceAttributeExcludeFilter:                  make(map[string]filter.Filter),
 	}
 	if mbc.ResourceAttributes.RedisVersion.MetricsInclude != nil {
 		mb.resourceAttributeIncludeFilter["redis.version"] = filter.CreateFilter(mbc.ResourceAttributes.RedisVersion.MetricsInclude)
@@ -2868,17 +4118,26 @@ func (mb *MetricsBuilder) EmitForResource(options ...ResourceMetricsOption) {
 	ils.Scope().SetName(ScopeName)
 	ils.Scope().SetVersion(mb.buildInfo.Version)
 	ils.Metrics().EnsureCapacity(mb.metricsCapacity)
+	mb.metricRedisAofEnabled.emit(ils.Metrics())
+	mb.metricRedisAofLastWriteStatus.emit(ils.Metrics())
 	mb.metricRedisClientsBlocked.emit(ils.Metrics())
 	mb.metricRedisClientsConnected.emit(ils.Metrics())
+	mb.metricRedisClientsMax.emit(ils.Metrics())
 	mb.metricRedisClientsMaxInputBuffer.emit(ils.Metrics())
 	mb.metricRedisClientsMaxOutputBuffer.emit(ils.Metrics())
+	mb.metricRedisClusterClusterEnabled.emit(ils.Metrics())
 	mb.metricRedisClusterKnownNodes.emit(ils.Metrics())
+	mb.metricRedisClusterLinksBufferLimitExceededCount.emit(ils.Metrics())
 	mb.metricRedisClusterNodeCount.emit(ils.Metrics())
+	mb.metricRedisClusterNodeUptime.emit(ils.Metrics())
 	mb.metricRedisClusterSlotsAssigned.emit(ils.Metrics())
 	mb.metricRedisClusterSlotsFail.emit(ils.Metrics())
 	mb.metricRedisClusterSlotsOk.emit(ils.Metrics())
 	mb.metricRedisClusterSlotsPfail.emit(ils.Metrics())
 	mb.metricRedisClusterState.emit(ils.Metrics())
+	mb.metricRedisClusterStatsMessagesReceived.emit(ils.Metrics())
+	mb.metricRedisClusterStatsMessagesSent.emit(ils.Metrics())
+	mb.metricRedisClusterUptime.emit(ils.Metrics())
 	mb.metricRedisCmdCalls.emit(ils.Metrics())
 	mb.metricRedisCmdLatency.emit(ils.Metrics())
 	mb.metricRedisCmdUsec.emit(ils.Metrics())
@@ -2900,10 +4159,16 @@ func (mb *MetricsBuilder) EmitForResource(options ...ResourceMetricsOption) {
 	mb.metricRedisMemoryLua.emit(ils.Metrics())
 	mb.metricRedisMemoryPeak.emit(ils.Metrics())
 	mb.metricRedisMemoryRss.emit(ils.Metrics())
+	mb.metricRedisMemoryTotalSystem.emit(ils.Metrics())
 	mb.metricRedisMemoryUsed.emit(ils.Metrics())
+	mb.metricRedisMemoryUsedMemoryOverhead.emit(ils.Metrics())
+	mb.metricRedisMemoryUsedMemoryStartup.emit(ils.Metrics())
+	mb.metricRedisMode.emit(ils.Metrics())
 	mb.metricRedisNetInput.emit(ils.Metrics())
 	mb.metricRedisNetOutput.emit(ils.Metrics())
 	mb.metricRedisRdbChangesSinceLastSave.emit(ils.Metrics())
+	mb.metricRedisRdbLastBgsaveStatus.emit(ils.Metrics())
+	mb.metricRedisRdbLastSaveTime.emit(ils.Metrics())
 	mb.metricRedisReplicationBacklogFirstByteOffset.emit(ils.Metrics())
 	mb.metricRedisReplicationMasterLastIo.emit(ils.Metrics())
 	mb.metricRedisReplicationMasterLinkUp.emit(ils.Metrics())
@@ -2911,7 +4176,14 @@ func (mb *MetricsBuilder) EmitForResource(options ...ResourceMetricsOption) {
 	mb.metricRedisReplicationOffset.emit(ils.Metrics())
 	mb.metricRedisReplicationReplicaOffset.emit(ils.Metrics())
 	mb.metricRedisRole.emit(ils.Metrics())
+	mb.metricRedisSentinelMasters.emit(ils.Metrics())
+	mb.metricRedisSentinelRunningScripts.emit(ils.Metrics())
+	mb.metricRedisSentinelScriptsQueueLength.emit(ils.Metrics())
+	mb.metricRedisSentinelSimulateFailureFlags.emit(ils.Metrics())
+	mb.metricRedisSentinelTiltSinceSeconds.emit(ils.Metrics())
+	mb.metricRedisSentinelTotalTilt.emit(ils.Metrics())
 	mb.metricRedisSlavesConnected.emit(ils.Metrics())
+	mb.metricRedisTrackingTotalKeys.emit(ils.Metrics())
 	mb.metricRedisUp.emit(ils.Metrics())
 	mb.metricRedisUptime.emit(ils.Metrics())
 
@@ -2945,6 +4217,16 @@ func (mb *MetricsBuilder) Emit(options ...ResourceMetricsOption) pmetric.Metrics
 	return metrics
 }
 
+// RecordRedisAofEnabledDataPoint adds a data point to redis.aof.enabled metric.
+func (mb *MetricsBuilder) RecordRedisAofEnabledDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisAofEnabled.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordRedisAofLastWriteStatusDataPoint adds a data point to redis.aof.last_write.status metric.
+func (mb *MetricsBuilder) RecordRedisAofLastWriteStatusDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisAofLastWriteStatus.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordRedisClientsBlockedDataPoint adds a data point to redis.clients.blocked metric.
 func (mb *MetricsBuilder) RecordRedisClientsBlockedDataPoint(ts pcommon.Timestamp, val int64) {
 	mb.metricRedisClientsBlocked.recordDataPoint(mb.startTime, ts, val)
@@ -2953,6 +4235,11 @@ func (mb *MetricsBuilder) RecordRedisClientsBlockedDataPoint(ts pcommon.Timestam
 // RecordRedisClientsConnectedDataPoint adds a data point to redis.clients.connected metric.
 func (mb *MetricsBuilder) RecordRedisClientsConnectedDataPoint(ts pcommon.Timestamp, val int64) {
 	mb.metricRedisClientsConnected.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordRedisClientsMaxDataPoint adds a data point to redis.clients.max metric.
+func (mb *MetricsBuilder) RecordRedisClientsMaxDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisClientsMax.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordRedisClientsMaxInputBufferDataPoint adds a data point to redis.clients.max_input_buffer metric.
@@ -2965,14 +4252,29 @@ func (mb *MetricsBuilder) RecordRedisClientsMaxOutputBufferDataPoint(ts pcommon.
 	mb.metricRedisClientsMaxOutputBuffer.recordDataPoint(mb.startTime, ts, val)
 }
 
+// RecordRedisClusterClusterEnabledDataPoint adds a data point to redis.cluster.cluster_enabled metric.
+func (mb *MetricsBuilder) RecordRedisClusterClusterEnabledDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisClusterClusterEnabled.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordRedisClusterKnownNodesDataPoint adds a data point to redis.cluster.known_nodes metric.
 func (mb *MetricsBuilder) RecordRedisClusterKnownNodesDataPoint(ts pcommon.Timestamp, val int64) {
 	mb.metricRedisClusterKnownNodes.recordDataPoint(mb.startTime, ts, val)
 }
 
+// RecordRedisClusterLinksBufferLimitExceededCountDataPoint adds a data point to redis.cluster.links_buffer_limit_exceeded.count metric.
+func (mb *MetricsBuilder) RecordRedisClusterLinksBufferLimitExceededCountDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisClusterLinksBufferLimitExceededCount.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordRedisClusterNodeCountDataPoint adds a data point to redis.cluster.node.count metric.
 func (mb *MetricsBuilder) RecordRedisClusterNodeCountDataPoint(ts pcommon.Timestamp, val int64) {
 	mb.metricRedisClusterNodeCount.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordRedisClusterNodeUptimeDataPoint adds a data point to redis.cluster.node.uptime metric.
+func (mb *MetricsBuilder) RecordRedisClusterNodeUptimeDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisClusterNodeUptime.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordRedisClusterSlotsAssignedDataPoint adds a data point to redis.cluster.slots_assigned metric.
@@ -2998,6 +4300,21 @@ func (mb *MetricsBuilder) RecordRedisClusterSlotsPfailDataPoint(ts pcommon.Times
 // RecordRedisClusterStateDataPoint adds a data point to redis.cluster.state metric.
 func (mb *MetricsBuilder) RecordRedisClusterStateDataPoint(ts pcommon.Timestamp, val int64, clusterStateAttributeValue AttributeClusterState) {
 	mb.metricRedisClusterState.recordDataPoint(mb.startTime, ts, val, clusterStateAttributeValue.String())
+}
+
+// RecordRedisClusterStatsMessagesReceivedDataPoint adds a data point to redis.cluster.stats_messages_received metric.
+func (mb *MetricsBuilder) RecordRedisClusterStatsMessagesReceivedDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisClusterStatsMessagesReceived.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordRedisClusterStatsMessagesSentDataPoint adds a data point to redis.cluster.stats_messages_sent metric.
+func (mb *MetricsBuilder) RecordRedisClusterStatsMessagesSentDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisClusterStatsMessagesSent.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordRedisClusterUptimeDataPoint adds a data point to redis.cluster.uptime metric.
+func (mb *MetricsBuilder) RecordRedisClusterUptimeDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisClusterUptime.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordRedisCmdCallsDataPoint adds a data point to redis.cmd.calls metric.
@@ -3105,9 +4422,29 @@ func (mb *MetricsBuilder) RecordRedisMemoryRssDataPoint(ts pcommon.Timestamp, va
 	mb.metricRedisMemoryRss.recordDataPoint(mb.startTime, ts, val)
 }
 
+// RecordRedisMemoryTotalSystemDataPoint adds a data point to redis.memory.total_system metric.
+func (mb *MetricsBuilder) RecordRedisMemoryTotalSystemDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisMemoryTotalSystem.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordRedisMemoryUsedDataPoint adds a data point to redis.memory.used metric.
 func (mb *MetricsBuilder) RecordRedisMemoryUsedDataPoint(ts pcommon.Timestamp, val int64) {
 	mb.metricRedisMemoryUsed.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordRedisMemoryUsedMemoryOverheadDataPoint adds a data point to redis.memory.used_memory_overhead metric.
+func (mb *MetricsBuilder) RecordRedisMemoryUsedMemoryOverheadDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisMemoryUsedMemoryOverhead.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordRedisMemoryUsedMemoryStartupDataPoint adds a data point to redis.memory.used_memory_startup metric.
+func (mb *MetricsBuilder) RecordRedisMemoryUsedMemoryStartupDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisMemoryUsedMemoryStartup.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordRedisModeDataPoint adds a data point to redis.mode metric.
+func (mb *MetricsBuilder) RecordRedisModeDataPoint(ts pcommon.Timestamp, val int64, modeAttributeValue AttributeMode) {
+	mb.metricRedisMode.recordDataPoint(mb.startTime, ts, val, modeAttributeValue.String())
 }
 
 // RecordRedisNetInputDataPoint adds a data point to redis.net.input metric.
@@ -3123,6 +4460,16 @@ func (mb *MetricsBuilder) RecordRedisNetOutputDataPoint(ts pcommon.Timestamp, va
 // RecordRedisRdbChangesSinceLastSaveDataPoint adds a data point to redis.rdb.changes_since_last_save metric.
 func (mb *MetricsBuilder) RecordRedisRdbChangesSinceLastSaveDataPoint(ts pcommon.Timestamp, val int64) {
 	mb.metricRedisRdbChangesSinceLastSave.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordRedisRdbLastBgsaveStatusDataPoint adds a data point to redis.rdb.last_bgsave.status metric.
+func (mb *MetricsBuilder) RecordRedisRdbLastBgsaveStatusDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisRdbLastBgsaveStatus.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordRedisRdbLastSaveTimeDataPoint adds a data point to redis.rdb.last_save.time metric.
+func (mb *MetricsBuilder) RecordRedisRdbLastSaveTimeDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisRdbLastSaveTime.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordRedisReplicationBacklogFirstByteOffsetDataPoint adds a data point to redis.replication.backlog_first_byte_offset metric.
@@ -3160,9 +4507,44 @@ func (mb *MetricsBuilder) RecordRedisRoleDataPoint(ts pcommon.Timestamp, val int
 	mb.metricRedisRole.recordDataPoint(mb.startTime, ts, val, roleAttributeValue.String())
 }
 
+// RecordRedisSentinelMastersDataPoint adds a data point to redis.sentinel.masters metric.
+func (mb *MetricsBuilder) RecordRedisSentinelMastersDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisSentinelMasters.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordRedisSentinelRunningScriptsDataPoint adds a data point to redis.sentinel.running_scripts metric.
+func (mb *MetricsBuilder) RecordRedisSentinelRunningScriptsDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisSentinelRunningScripts.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordRedisSentinelScriptsQueueLengthDataPoint adds a data point to redis.sentinel.scripts_queue_length metric.
+func (mb *MetricsBuilder) RecordRedisSentinelScriptsQueueLengthDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisSentinelScriptsQueueLength.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordRedisSentinelSimulateFailureFlagsDataPoint adds a data point to redis.sentinel.simulate_failure_flags metric.
+func (mb *MetricsBuilder) RecordRedisSentinelSimulateFailureFlagsDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisSentinelSimulateFailureFlags.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordRedisSentinelTiltSinceSecondsDataPoint adds a data point to redis.sentinel.tilt_since_seconds metric.
+func (mb *MetricsBuilder) RecordRedisSentinelTiltSinceSecondsDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisSentinelTiltSinceSeconds.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordRedisSentinelTotalTiltDataPoint adds a data point to redis.sentinel.total_tilt metric.
+func (mb *MetricsBuilder) RecordRedisSentinelTotalTiltDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisSentinelTotalTilt.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordRedisSlavesConnectedDataPoint adds a data point to redis.slaves.connected metric.
 func (mb *MetricsBuilder) RecordRedisSlavesConnectedDataPoint(ts pcommon.Timestamp, val int64) {
 	mb.metricRedisSlavesConnected.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordRedisTrackingTotalKeysDataPoint adds a data point to redis.tracking_total_keys metric.
+func (mb *MetricsBuilder) RecordRedisTrackingTotalKeysDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricRedisTrackingTotalKeys.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordRedisUpDataPoint adds a data point to redis.up metric.

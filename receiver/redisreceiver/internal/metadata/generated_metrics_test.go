@@ -70,11 +70,23 @@ func TestMetricsBuilder(t *testing.T) {
 
 			defaultMetricsCount++
 			allMetricsCount++
+			mb.RecordRedisAofEnabledDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordRedisAofLastWriteStatusDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
 			mb.RecordRedisClientsBlockedDataPoint(ts, 1)
 
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordRedisClientsConnectedDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordRedisClientsMaxDataPoint(ts, 1)
 
 			defaultMetricsCount++
 			allMetricsCount++
@@ -84,13 +96,24 @@ func TestMetricsBuilder(t *testing.T) {
 			allMetricsCount++
 			mb.RecordRedisClientsMaxOutputBufferDataPoint(ts, 1)
 
+			allMetricsCount++
+			mb.RecordRedisClusterClusterEnabledDataPoint(ts, 1)
+
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordRedisClusterKnownNodesDataPoint(ts, 1)
 
 			defaultMetricsCount++
 			allMetricsCount++
+			mb.RecordRedisClusterLinksBufferLimitExceededCountDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
 			mb.RecordRedisClusterNodeCountDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordRedisClusterNodeUptimeDataPoint(ts, 1)
 
 			defaultMetricsCount++
 			allMetricsCount++
@@ -111,6 +134,18 @@ func TestMetricsBuilder(t *testing.T) {
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordRedisClusterStateDataPoint(ts, 1, AttributeClusterStateOk)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordRedisClusterStatsMessagesReceivedDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordRedisClusterStatsMessagesSentDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordRedisClusterUptimeDataPoint(ts, 1)
 
 			allMetricsCount++
 			mb.RecordRedisCmdCallsDataPoint(ts, 1, "cmd-val")
@@ -194,7 +229,20 @@ func TestMetricsBuilder(t *testing.T) {
 
 			defaultMetricsCount++
 			allMetricsCount++
+			mb.RecordRedisMemoryTotalSystemDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
 			mb.RecordRedisMemoryUsedDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordRedisMemoryUsedMemoryOverheadDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordRedisMemoryUsedMemoryStartupDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordRedisModeDataPoint(ts, 1, AttributeModeStandalone)
 
 			defaultMetricsCount++
 			allMetricsCount++
@@ -207,6 +255,14 @@ func TestMetricsBuilder(t *testing.T) {
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordRedisRdbChangesSinceLastSaveDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordRedisRdbLastBgsaveStatusDataPoint(ts, 1)
+
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordRedisRdbLastSaveTimeDataPoint(ts, 1)
 
 			defaultMetricsCount++
 			allMetricsCount++
@@ -234,9 +290,30 @@ func TestMetricsBuilder(t *testing.T) {
 			allMetricsCount++
 			mb.RecordRedisRoleDataPoint(ts, 1, AttributeRoleReplica)
 
+			allMetricsCount++
+			mb.RecordRedisSentinelMastersDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordRedisSentinelRunningScriptsDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordRedisSentinelScriptsQueueLengthDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordRedisSentinelSimulateFailureFlagsDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordRedisSentinelTiltSinceSecondsDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordRedisSentinelTotalTiltDataPoint(ts, 1)
+
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordRedisSlavesConnectedDataPoint(ts, 1)
+
+			allMetricsCount++
+			mb.RecordRedisTrackingTotalKeysDataPoint(ts, 1)
 
 			defaultMetricsCount++
 			allMetricsCount++
@@ -274,6 +351,30 @@ func TestMetricsBuilder(t *testing.T) {
 			validatedMetrics := make(map[string]bool)
 			for i := 0; i < ms.Len(); i++ {
 				switch ms.At(i).Name() {
+				case "redis.aof.enabled":
+					assert.False(t, validatedMetrics["redis.aof.enabled"], "Found a duplicate in the metrics slice: redis.aof.enabled")
+					validatedMetrics["redis.aof.enabled"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "1 when append-only file persistence is on (aof_enabled; ours).", ms.At(i).Description())
+					assert.Equal(t, "{status}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.aof.last_write.status":
+					assert.False(t, validatedMetrics["redis.aof.last_write.status"], "Found a duplicate in the metrics slice: redis.aof.last_write.status")
+					validatedMetrics["redis.aof.last_write.status"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "1 when the last write to the append-only file succeeded (aof_last_write_status ok), 0 when it failed (ours).", ms.At(i).Description())
+					assert.Equal(t, "{status}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "redis.clients.blocked":
 					assert.False(t, validatedMetrics["redis.clients.blocked"], "Found a duplicate in the metrics slice: redis.clients.blocked")
 					validatedMetrics["redis.clients.blocked"] = true
@@ -302,6 +403,18 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
 					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.clients.max":
+					assert.False(t, validatedMetrics["redis.clients.max"], "Found a duplicate in the metrics slice: redis.clients.max")
+					validatedMetrics["redis.clients.max"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The maxclients configuration directive, the limit of simultaneous client connections (ours).", ms.At(i).Description())
+					assert.Equal(t, "{client}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "redis.clients.max_input_buffer":
 					assert.False(t, validatedMetrics["redis.clients.max_input_buffer"], "Found a duplicate in the metrics slice: redis.clients.max_input_buffer")
 					validatedMetrics["redis.clients.max_input_buffer"] = true
@@ -326,6 +439,18 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
 					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.cluster.cluster_enabled":
+					assert.False(t, validatedMetrics["redis.cluster.cluster_enabled"], "Found a duplicate in the metrics slice: redis.cluster.cluster_enabled")
+					validatedMetrics["redis.cluster.cluster_enabled"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "1 when the server runs with cluster support (cluster_enabled of INFO, on every server)", ms.At(i).Description())
+					assert.Equal(t, "{status}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "redis.cluster.known_nodes":
 					assert.False(t, validatedMetrics["redis.cluster.known_nodes"], "Found a duplicate in the metrics slice: redis.cluster.known_nodes")
 					validatedMetrics["redis.cluster.known_nodes"] = true
@@ -338,6 +463,20 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
 					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.cluster.links_buffer_limit_exceeded.count":
+					assert.False(t, validatedMetrics["redis.cluster.links_buffer_limit_exceeded.count"], "Found a duplicate in the metrics slice: redis.cluster.links_buffer_limit_exceeded.count")
+					validatedMetrics["redis.cluster.links_buffer_limit_exceeded.count"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "Cluster links freed because they exceeded cluster-link-sendbuf-limit (total_cluster_links_buffer_limit_exceeded); only in cluster mode (on by default here, off in contrib).", ms.At(i).Description())
+					assert.Equal(t, "{count}", ms.At(i).Unit())
+					assert.True(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "redis.cluster.node.count":
 					assert.False(t, validatedMetrics["redis.cluster.node.count"], "Found a duplicate in the metrics slice: redis.cluster.node.count")
 					validatedMetrics["redis.cluster.node.count"] = true
@@ -345,6 +484,18 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
 					assert.Equal(t, "Number of master nodes serving at least one hash slot (cluster_size); only in cluster mode (on by default here, off in contrib).", ms.At(i).Description())
 					assert.Equal(t, "{node}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.cluster.node.uptime":
+					assert.False(t, validatedMetrics["redis.cluster.node.uptime"], "Found a duplicate in the metrics slice: redis.cluster.node.uptime")
+					validatedMetrics["redis.cluster.node.uptime"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "This node's config epoch (cluster_my_epoch), under contrib's name; only in cluster mode (on by default here, off in contrib).", ms.At(i).Description())
+					assert.Equal(t, "{epoch}", ms.At(i).Unit())
 					dp := ms.At(i).Gauge().DataPoints().At(0)
 					assert.Equal(t, start, dp.StartTimestamp())
 					assert.Equal(t, ts, dp.Timestamp())
@@ -413,6 +564,46 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("cluster_state")
 					assert.True(t, ok)
 					assert.Equal(t, "ok", attrVal.Str())
+				case "redis.cluster.stats_messages_received":
+					assert.False(t, validatedMetrics["redis.cluster.stats_messages_received"], "Found a duplicate in the metrics slice: redis.cluster.stats_messages_received")
+					validatedMetrics["redis.cluster.stats_messages_received"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "Messages received over the cluster bus (cluster_stats_messages_received); only in cluster mode (on by default here, off in contrib).", ms.At(i).Description())
+					assert.Equal(t, "{message}", ms.At(i).Unit())
+					assert.True(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.cluster.stats_messages_sent":
+					assert.False(t, validatedMetrics["redis.cluster.stats_messages_sent"], "Found a duplicate in the metrics slice: redis.cluster.stats_messages_sent")
+					validatedMetrics["redis.cluster.stats_messages_sent"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "Messages sent over the cluster bus (cluster_stats_messages_sent); only in cluster mode (on by default here, off in contrib).", ms.At(i).Description())
+					assert.Equal(t, "{message}", ms.At(i).Unit())
+					assert.True(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.cluster.uptime":
+					assert.False(t, validatedMetrics["redis.cluster.uptime"], "Found a duplicate in the metrics slice: redis.cluster.uptime")
+					validatedMetrics["redis.cluster.uptime"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The cluster's current epoch (cluster_current_epoch), under contrib's name; only in cluster mode (on by default here, off in contrib).", ms.At(i).Description())
+					assert.Equal(t, "{epoch}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "redis.cmd.calls":
 					assert.False(t, validatedMetrics["redis.cmd.calls"], "Found a duplicate in the metrics slice: redis.cmd.calls")
 					validatedMetrics["redis.cmd.calls"] = true
@@ -709,6 +900,18 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
 					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.memory.total_system":
+					assert.False(t, validatedMetrics["redis.memory.total_system"], "Found a duplicate in the metrics slice: redis.memory.total_system")
+					validatedMetrics["redis.memory.total_system"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "Total memory of the host Redis runs on (total_system_memory; ours).", ms.At(i).Description())
+					assert.Equal(t, "By", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "redis.memory.used":
 					assert.False(t, validatedMetrics["redis.memory.used"], "Found a duplicate in the metrics slice: redis.memory.used")
 					validatedMetrics["redis.memory.used"] = true
@@ -721,6 +924,45 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
 					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.memory.used_memory_overhead":
+					assert.False(t, validatedMetrics["redis.memory.used_memory_overhead"], "Found a duplicate in the metrics slice: redis.memory.used_memory_overhead")
+					validatedMetrics["redis.memory.used_memory_overhead"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "The sum in bytes of all overheads that the server allocated for managing its internal data structures", ms.At(i).Description())
+					assert.Equal(t, "By", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.memory.used_memory_startup":
+					assert.False(t, validatedMetrics["redis.memory.used_memory_startup"], "Found a duplicate in the metrics slice: redis.memory.used_memory_startup")
+					validatedMetrics["redis.memory.used_memory_startup"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "Initial amount of memory consumed by Redis at startup in bytes", ms.At(i).Description())
+					assert.Equal(t, "By", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.mode":
+					assert.False(t, validatedMetrics["redis.mode"], "Found a duplicate in the metrics slice: redis.mode")
+					validatedMetrics["redis.mode"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "Redis server mode, value 1 with the mode as attribute (redis_mode).", ms.At(i).Description())
+					assert.Equal(t, "{mode}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+					attrVal, ok := dp.Attributes().Get("mode")
+					assert.True(t, ok)
+					assert.Equal(t, "standalone", attrVal.Str())
 				case "redis.net.input":
 					assert.False(t, validatedMetrics["redis.net.input"], "Found a duplicate in the metrics slice: redis.net.input")
 					validatedMetrics["redis.net.input"] = true
@@ -759,6 +1001,30 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.False(t, ms.At(i).Sum().IsMonotonic())
 					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
 					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.rdb.last_bgsave.status":
+					assert.False(t, validatedMetrics["redis.rdb.last_bgsave.status"], "Found a duplicate in the metrics slice: redis.rdb.last_bgsave.status")
+					validatedMetrics["redis.rdb.last_bgsave.status"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "1 when the last RDB background save succeeded (rdb_last_bgsave_status ok), 0 when it failed (ours).", ms.At(i).Description())
+					assert.Equal(t, "{status}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.rdb.last_save.time":
+					assert.False(t, validatedMetrics["redis.rdb.last_save.time"], "Found a duplicate in the metrics slice: redis.rdb.last_save.time")
+					validatedMetrics["redis.rdb.last_save.time"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "Unix time of the last successful RDB save (rdb_last_save_time; ours). The missing-backup alert compares it with time().", ms.At(i).Description())
+					assert.Equal(t, "s", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
 					assert.Equal(t, start, dp.StartTimestamp())
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
@@ -852,6 +1118,80 @@ func TestMetricsBuilder(t *testing.T) {
 					attrVal, ok := dp.Attributes().Get("role")
 					assert.True(t, ok)
 					assert.Equal(t, "replica", attrVal.Str())
+				case "redis.sentinel.masters":
+					assert.False(t, validatedMetrics["redis.sentinel.masters"], "Found a duplicate in the metrics slice: redis.sentinel.masters")
+					validatedMetrics["redis.sentinel.masters"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "Number of masters monitored by this Sentinel (sentinel_masters)", ms.At(i).Description())
+					assert.Equal(t, "{master}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.sentinel.running_scripts":
+					assert.False(t, validatedMetrics["redis.sentinel.running_scripts"], "Found a duplicate in the metrics slice: redis.sentinel.running_scripts")
+					validatedMetrics["redis.sentinel.running_scripts"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "Number of scripts this Sentinel is running (sentinel_running_scripts)", ms.At(i).Description())
+					assert.Equal(t, "{script}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.sentinel.scripts_queue_length":
+					assert.False(t, validatedMetrics["redis.sentinel.scripts_queue_length"], "Found a duplicate in the metrics slice: redis.sentinel.scripts_queue_length")
+					validatedMetrics["redis.sentinel.scripts_queue_length"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "Number of scripts queued for execution (sentinel_scripts_queue_length)", ms.At(i).Description())
+					assert.Equal(t, "{script}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.sentinel.simulate_failure_flags":
+					assert.False(t, validatedMetrics["redis.sentinel.simulate_failure_flags"], "Found a duplicate in the metrics slice: redis.sentinel.simulate_failure_flags")
+					validatedMetrics["redis.sentinel.simulate_failure_flags"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "Failure-simulation flags set with SENTINEL SIMULATE-FAILURE (sentinel_simulate_failure_flags)", ms.At(i).Description())
+					assert.Equal(t, "{flag}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.sentinel.tilt_since_seconds":
+					assert.False(t, validatedMetrics["redis.sentinel.tilt_since_seconds"], "Found a duplicate in the metrics slice: redis.sentinel.tilt_since_seconds")
+					validatedMetrics["redis.sentinel.tilt_since_seconds"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "Seconds since this Sentinel entered TILT mode, -1 when it is not in TILT (sentinel_tilt_since_seconds)", ms.At(i).Description())
+					assert.Equal(t, "s", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.sentinel.total_tilt":
+					assert.False(t, validatedMetrics["redis.sentinel.total_tilt"], "Found a duplicate in the metrics slice: redis.sentinel.total_tilt")
+					validatedMetrics["redis.sentinel.total_tilt"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Sum().DataPoints().Len())
+					assert.Equal(t, "Number of times this Sentinel entered TILT mode (sentinel_total_tilt)", ms.At(i).Description())
+					assert.Equal(t, "{event}", ms.At(i).Unit())
+					assert.True(t, ms.At(i).Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
+					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "redis.slaves.connected":
 					assert.False(t, validatedMetrics["redis.slaves.connected"], "Found a duplicate in the metrics slice: redis.slaves.connected")
 					validatedMetrics["redis.slaves.connected"] = true
@@ -862,6 +1202,18 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.False(t, ms.At(i).Sum().IsMonotonic())
 					assert.Equal(t, pmetric.AggregationTemporalityCumulative, ms.At(i).Sum().AggregationTemporality())
 					dp := ms.At(i).Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "redis.tracking_total_keys":
+					assert.False(t, validatedMetrics["redis.tracking_total_keys"], "Found a duplicate in the metrics slice: redis.tracking_total_keys")
+					validatedMetrics["redis.tracking_total_keys"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, ms.At(i).Type())
+					assert.Equal(t, 1, ms.At(i).Gauge().DataPoints().Len())
+					assert.Equal(t, "Number of keys being tracked by the server for client-side caching (tracking_total_keys)", ms.At(i).Description())
+					assert.Equal(t, "{key}", ms.At(i).Unit())
+					dp := ms.At(i).Gauge().DataPoints().At(0)
 					assert.Equal(t, start, dp.StartTimestamp())
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
