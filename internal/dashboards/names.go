@@ -10,7 +10,7 @@ import "github.com/moalog/platform-collector/internal/moalogcontract"
 // job = service.name, instance = service.instance.id.
 const (
 	// Availability of each target (1 up, 0 down).
-	Up        = "up" // moalog-server, from the prometheus receiver
+	Up        = "up" // moalog-server, from the promscrape receiver
 	JolokiaUp = "jolokia_up"
 	RedisUp   = "redis_up"
 	MySQLUp   = "mysql_up"

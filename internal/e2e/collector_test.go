@@ -53,6 +53,24 @@ func binary(t *testing.T) string {
 // Prometheus exporter, health check and self-telemetry to free ports.
 func startCollector(t *testing.T, configPath string, sets ...string) *collector {
 	t.Helper()
+	// The ports come from FreePort, which lets them go before the collector
+	// binds them: another server of a parallel test can take one in between.
+	// A collector that fails for that reason is started again on new ports.
+	for attempt := 1; ; attempt++ {
+		c, err := launchCollector(t, configPath, sets...)
+		if err == nil {
+			return c
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
+		t.Logf("collector start %d: a port was taken in between, starting again on new ports", attempt)
+	}
+}
+
+// launchCollector runs the binary on free ports and waits until it is healthy.
+func launchCollector(t *testing.T, configPath string, sets ...string) (*collector, error) {
+	t.Helper()
 	log := &syncBuffer{}
 	exited := make(chan struct{})
 	c := &collector{
@@ -78,7 +96,7 @@ func startCollector(t *testing.T, configPath string, sets ...string) *collector 
 	c.cmd.Stdout = log
 	c.cmd.Stderr = log
 	if err := testenv.StartChild(c.cmd); err != nil {
-		t.Fatalf("start collector: %v", err)
+		return nil, fmt.Errorf("start collector: %w", err)
 	}
 	go func() { _ = c.cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
@@ -87,8 +105,7 @@ func startCollector(t *testing.T, configPath string, sets ...string) *collector 
 			t.Logf("--- collector log ---\n%s", c.log.String())
 		}
 	})
-	c.waitHealthy(t, 30*time.Second)
-	return c
+	return c, c.healthy(30 * time.Second)
 }
 
 // attachCollector views the collector of a stackcheck.StartStack stack with
@@ -132,19 +149,18 @@ func isClosed(ch chan struct{}) bool {
 
 func (c *collector) running() bool { return c.alive() }
 
-func (c *collector) waitHealthy(t *testing.T, timeout time.Duration) {
-	t.Helper()
+func (c *collector) healthy(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		if !c.running() {
-			t.Fatalf("collector exited during start-up:\n%s", c.log.String())
+			return fmt.Errorf("collector exited during start-up:\n%s", c.log.String())
 		}
 		if status, _ := httpGet("http://" + c.healthAddr + "/"); status == http.StatusOK {
-			return
+			return nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("collector not healthy on %s after %s:\n%s", c.healthAddr, timeout, c.log.String())
+	return fmt.Errorf("collector not healthy on %s after %s:\n%s", c.healthAddr, timeout, c.log.String())
 }
 
 // families scrapes the collector's Prometheus endpoint once.

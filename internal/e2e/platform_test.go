@@ -104,7 +104,7 @@ func TestPlatform(t *testing.T) {
 			// (and its no-index) I/O rows once they are used.
 			s.MariaDB.Exec(t, "INSERT INTO retrospect.retrospects (title) VALUES ('d')", "SELECT COUNT(*) FROM retrospect.retrospects")
 		}},
-		// The prometheus receiver's own staleness (issue 12, item 4).
+		// The promscrape receiver's own staleness (issue 12, item 4; issue 14).
 		{"moalog-server", moalog, "up", s.StopMoalog, s.StartMoalog},
 	}
 	everyone := []map[string]string{rateLimiter, fluxpay, redis, mysql, moalog}

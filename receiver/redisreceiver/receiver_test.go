@@ -52,7 +52,9 @@ func TestReceiversRunIndependently(t *testing.T) {
 	for i, md := range failing.AllMetrics()[:5] {
 		assert.Equal(t, map[string]float64{"redis.up": 0}, points(md), "failing receiver, scrape %d", i)
 	}
-	assert.Equal(t, 1, logs.FilterMessage("target scrape failed; reporting it as down until it recovers").Len())
+	failures := logs.FilterMessage("target scrape failed; reporting it as down until it recovers")
+	assert.Zero(t, failures.FilterField(zap.String("target", srv.Addr)).Len(), "the healthy target: %v", failures.All())
+	assert.Equal(t, 1, failures.FilterField(zap.String("target", down)).Len(), "the dead target, once: %v", failures.All())
 	assert.Zero(t, logs.FilterLevelExact(zapcore.ErrorLevel).Len(), "scraperhelper logs no error: %v", logs.All())
 }
 
