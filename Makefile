@@ -82,8 +82,8 @@ demo: test-deps build
 ## reliability: the long forms of the reliability tests (10 min soak, 20 000 scrapes of :9090, every fault)
 reliability: test-deps build
 	mkdir -p .cache && rm -f .cache/reliability-report.md
-	OTELCOL_BIN=$(CURDIR)/otelcol RELIABILITY_SOAK=10m RELIABILITY_LOAD=20000 RELIABILITY_REPORT=$(CURDIR)/.cache/reliability-report.md \
-		$(GO) test -count=1 -timeout 40m -v -run 'TestReliability|TestShippedConfigsBindLoopback|TestComposePublishesCollectorOnLoopback' ./internal/e2e/
+	OTELCOL_BIN=$(CURDIR)/otelcol RELIABILITY_SOAK=10m RELIABILITY_LOAD=20000 RELIABILITY_HOSTILE_EACH=1 RELIABILITY_REPORT=$(CURDIR)/.cache/reliability-report.md \
+		$(GO) test -count=1 -timeout 40m -v -run 'TestReliability|TestShippedConfigsBindLoopback|TestComposePublishesCollectorOnLoopback|TestHostileTargets' ./internal/e2e/
 
 ## fuzz: every fuzz target for FUZZTIME each (default 60s); crashers land in <pkg>/testdata/fuzz/ and become regression tests
 fuzz:

@@ -110,6 +110,25 @@ func TestNormalize(t *testing.T) {
 		normalize(map[string]any{"endpoint": "http://rate-limiter:8778/jolokia"}, ""))
 }
 
+// TestShippedMoalogScrapeIsBounded: every shipped config bounds the moalog
+// scrape's body and sample count (issue 17: without body_size_limit a 1 MB
+// gzip body inflating to 512 MiB peaked at 1.9 GiB).
+func TestShippedMoalogScrapeIsBounded(t *testing.T) {
+	for _, path := range []string{
+		filepath.Join(testenv.RepoRoot(), "otelcol.yaml"),
+		filepath.Join(composeDir(), "otelcol.yaml"),
+		filepath.Join(testenv.RepoRoot(), "bench", "config", "promscrape.yaml"),
+	} {
+		cfg := loadYAML(t, path)
+		moalog := cfg["receivers"].(map[string]any)["promscrape/moalog"].(map[string]any)
+		for _, sc := range moalog["config"].(map[string]any)["scrape_configs"].([]any) {
+			scrape := sc.(map[string]any)
+			require.Equal(t, "16MB", scrape["body_size_limit"], path)
+			require.Equal(t, 5000, scrape["sample_limit"], path)
+		}
+	}
+}
+
 // TestShippedConfigsDropScopeLabels: every shipped collector config serves
 // :9090 without the otel_scope_* labels (TestDashboardsLiveFullStack checks
 // the page itself).

@@ -85,6 +85,9 @@ func (c *client) post(ctx context.Context, body []byte) ([]byte, error) {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		if location := resp.Header.Get("Location"); resp.StatusCode/100 == 3 && location != "" {
+			return nil, describeRedirect(resp.StatusCode, location)
+		}
 		return nil, describeStatus(resp.StatusCode)
 	}
 	c.buf.Reset()
@@ -96,9 +99,61 @@ func (c *client) post(ctx context.Context, body []byte) ([]byte, error) {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, errors.New("response body is cut short (connection closed before Content-Length bytes): check for a proxy or a crashed agent")
 		}
+		if isTimeout(ctx, err) {
+			return nil, errors.New("the response body did not arrive before the scrape `timeout` (the agent sent the headers, then the body too slowly): check the agent's load and the network, or raise `timeout`")
+		}
 		return nil, fmt.Errorf("reading the response: %w", err)
 	}
-	return c.buf.Bytes(), nil
+	answer := c.buf.Bytes()
+	if values, most := countValues(answer), c.maxBytes/minBytesPerValue; values > most {
+		return nil, fmt.Errorf("response has %d JSON values in %d bytes, more than max_response_bytes/%d (%d): refused before decoding, "+
+			"which would take 25-35 times its size in memory; raise `max_response_bytes` or read fewer MBeans", values, len(answer), minBytesPerValue, most)
+	}
+	return answer, nil
+}
+
+// minBytesPerValue bounds how densely a response may pack JSON values
+// (objects, arrays and scalars) relative to max_response_bytes. Decoding
+// costs per value, not per byte: tiny values ("[0,0,...]", "[{},{},...]")
+// took 25-35x the body in heap, against 10-13x for the densest shape a
+// real agent answers (the recorded responses have one value per 16-33
+// bytes). With at most max_response_bytes/8 values, a decode stays within
+// about 13x max_response_bytes whatever the shape.
+const minBytesPerValue = 8
+
+// countValues counts the JSON values of body, roughly: one per '{', '[' and
+// ',' outside strings. It reads the body once without allocating.
+func countValues(body []byte) int64 {
+	var n int64
+	inString, escaped := false, false
+	for _, c := range body {
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case inString:
+			inString = c != '"'
+		case c == '"':
+			inString = true
+		case c == '{', c == '[', c == ',':
+			n++
+		}
+	}
+	return n
+}
+
+// refuseRedirects is the HTTP client's CheckRedirect. Following one would
+// send the bulk read, the basic auth, the `headers:` values and in proxy mode
+// the JMX credentials to wherever the agent (or anyone answering for it)
+// points, on another port, host or scheme.
+func refuseRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+func describeRedirect(code int, location string) error {
+	if u, err := url.Parse(location); err == nil {
+		location = u.Redacted()
+	}
+	return fmt.Errorf("HTTP %d to %s: the receiver does not follow redirects (they would carry the credentials); set `endpoint` to the final URL", code, location)
 }
 
 func describeStatus(code int) error {
@@ -115,10 +170,16 @@ func describeStatus(code int) error {
 	return fmt.Errorf("HTTP %d %s from the agent: check the agent's log", code, http.StatusText(code))
 }
 
-func describeTransportError(ctx context.Context, err error) error {
+// isTimeout reports whether err comes from the scrape `timeout` (the
+// context's or the HTTP client's).
+func isTimeout(ctx context.Context, err error) bool {
 	var netErr net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout())
+}
+
+func describeTransportError(ctx context.Context, err error) error {
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
+	case isTimeout(ctx, err):
 		return errors.New("no response before the scrape `timeout`: check that the agent is alive, or raise `timeout`")
 	case errors.Is(err, context.Canceled):
 		return errors.New("scrape canceled (collector shutting down)")

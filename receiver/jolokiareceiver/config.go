@@ -11,10 +11,15 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configtls"
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
+
+	"github.com/moalog/platform-collector/internal/serieslimit"
 )
 
 const (
-	defaultMaxResponseBytes = 16 << 20
+	// defaultMaxResponseBytes is ~45 times the answer of 1,000 MBeans
+	// (testdata/recorded/*/bench-1000.json, 92 KB); a decode takes at most
+	// about 13 times it (countValues).
+	defaultMaxResponseBytes = 4 << 20
 	defaultMaxConcurrency   = 8
 )
 
@@ -35,6 +40,8 @@ type Config struct {
 	MaxResponseBytes int64 `mapstructure:"max_response_bytes"`
 	// MaxConcurrency bounds how many targets are scraped at the same time.
 	MaxConcurrency int `mapstructure:"max_concurrency"`
+	// MaxSeries bounds the series of one scrape of one target (0: no limit).
+	MaxSeries int `mapstructure:"max_series"`
 
 	// Presets are names of embedded metric sets (presets/<name>.yaml).
 	Presets []string       `mapstructure:"presets"`
@@ -114,6 +121,7 @@ func createDefaultConfig() *Config {
 		ControllerConfig: cc,
 		MaxResponseBytes: defaultMaxResponseBytes,
 		MaxConcurrency:   defaultMaxConcurrency,
+		MaxSeries:        serieslimit.Default,
 		Presets:          []string{"jvm"},
 	}
 }
@@ -162,6 +170,9 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("`timeout` must be positive, got %v: a target that never answers would hold up every scrape", cfg.Timeout))
 	}
 	if err := cfg.Shard.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := serieslimit.Validate(cfg.MaxSeries); err != nil {
 		errs = append(errs, err)
 	}
 	if cfg.MaxConcurrency <= 0 {

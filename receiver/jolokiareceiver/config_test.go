@@ -28,7 +28,7 @@ func TestLoadConfig(t *testing.T) {
 	require.NoError(t, confmap.Validate(def))
 	assert.Equal(t, 15*time.Second, def.CollectionInterval)
 	assert.Equal(t, 5*time.Second, def.Timeout)
-	assert.Equal(t, int64(16<<20), def.MaxResponseBytes)
+	assert.Equal(t, int64(4<<20), def.MaxResponseBytes)
 	assert.Equal(t, []string{"jvm"}, def.Presets)
 
 	fp := loadConfig(t, "jolokia/fluxpay")

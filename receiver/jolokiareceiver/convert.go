@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -211,7 +212,7 @@ func (c *converter) point(x *extract, on objectName, attrs map[string]any, v any
 					val = m[1]
 				}
 			}
-			a.PutStr(l.label, val)
+			a.PutStr(l.label, capLabelValue(val))
 		}
 	}
 	for _, l := range x.staticLabels {
@@ -219,7 +220,7 @@ func (c *converter) point(x *extract, on objectName, attrs map[string]any, v any
 	}
 	for i, label := range x.pathLabels {
 		if i < len(c.captured) {
-			a.PutStr(label, c.captured[i])
+			a.PutStr(label, capLabelValue(c.captured[i]))
 		}
 	}
 	for _, l := range x.attrLabels {
@@ -231,8 +232,26 @@ func (c *converter) point(x *extract, on objectName, attrs map[string]any, v any
 		if mapped, ok := l.mapping[s]; ok {
 			s = mapped
 		}
-		a.PutStr(l.label, s)
+		a.PutStr(l.label, capLabelValue(s))
 	}
+}
+
+// maxLabelValueBytes bounds a label value taken from the target (an
+// ObjectName key, an attribute, a path segment): a 4 MB `Type` attribute
+// once became a 16 MB exposition. Real values are names, far shorter.
+const maxLabelValueBytes = 256
+
+// capLabelValue cuts s to maxLabelValueBytes on a rune boundary, marking the
+// cut with "...".
+func capLabelValue(s string) string {
+	if len(s) <= maxLabelValueBytes {
+		return s
+	}
+	cut := maxLabelValueBytes - len("...")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
 
 func (c *converter) dataPoint(mi int) pmetric.NumberDataPoint {

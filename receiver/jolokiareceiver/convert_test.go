@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -219,7 +221,15 @@ func TestToNumber(t *testing.T) {
 		{"12.75", number{f: 12.75}, true},
 		{true, number{i: 1, isInt: true}, true},
 		{false, number{i: 0, isInt: true}, true},
+		{"-0.5e-3", number{f: -0.0005}, true},
 		{"OK", number{}, false},
+		{"0x1p4", number{}, false}, // strconv reads hex floats; a string attribute is not one
+		{"1_000", number{}, false},
+		{" 42 ", number{}, false},
+		{"042", number{}, false},
+		{"1.", number{}, false},
+		{"1e+-5", number{}, false},
+		{"+1", number{}, false},
 		{"NaN", number{}, false},
 		{"Infinity", number{}, false},
 		{nil, number{}, false},
@@ -230,6 +240,19 @@ func TestToNumber(t *testing.T) {
 		assert.Equal(t, tt.ok, ok, "%v", tt.in)
 		assert.Equal(t, tt.want, got, "%v", tt.in)
 	}
+}
+
+func TestCapLabelValue(t *testing.T) {
+	assert.Equal(t, "PS Eden Space", capLabelValue("PS Eden Space"))
+	exact := strings.Repeat("a", maxLabelValueBytes)
+	assert.Equal(t, exact, capLabelValue(exact))
+	long := capLabelValue(strings.Repeat("a", 4<<20))
+	assert.Len(t, long, maxLabelValueBytes)
+	assert.True(t, strings.HasSuffix(long, "..."))
+	// A cut never splits a rune: "é" is two bytes.
+	cut := capLabelValue(strings.Repeat("é", maxLabelValueBytes))
+	assert.True(t, utf8.ValidString(cut))
+	assert.LessOrEqual(t, len(cut), maxLabelValueBytes)
 }
 
 // TestConvertRecordedIgnoredErrors: with ignoreErrors, a missing attribute of

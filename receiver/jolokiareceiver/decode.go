@@ -117,13 +117,17 @@ func (n number) float() float64 {
 
 // toNumber converts a decoded JSON value: integers (exact up to int64),
 // floats, numeric strings (serializeLong), booleans as 0/1. Strings that are
-// not numbers, nulls, objects, NaN and infinities are not numbers.
+// not written as a JSON number ("0x1p4", "1_000", " 42 "), nulls, objects,
+// NaN and infinities are not numbers.
 func toNumber(v any) (number, bool) {
 	switch x := v.(type) {
 	case json.Number:
 		return parseNumber(string(x))
 	case string:
-		return parseNumber(strings.TrimSpace(x))
+		if !isJSONNumber(x) {
+			return number{}, false
+		}
+		return parseNumber(x)
 	case bool:
 		if x {
 			return number{i: 1, isInt: true}, true
@@ -147,4 +151,41 @@ func parseNumber(s string) (number, bool) {
 		return number{}, false
 	}
 	return number{f: f}, true
+}
+
+// isJSONNumber reports whether s is written as a JSON number:
+// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?. strconv accepts more (hex
+// floats, underscores, Inf), which a string attribute must not become.
+func isJSONNumber(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	digits := func() int {
+		n := 0
+		for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+			n++
+		}
+		s = s[n:]
+		return n
+	}
+	switch {
+	case strings.HasPrefix(s, "0"):
+		s = s[1:]
+	case digits() == 0:
+		return false
+	}
+	if strings.HasPrefix(s, ".") {
+		s = s[1:]
+		if digits() == 0 {
+			return false
+		}
+	}
+	if len(s) > 0 && (s[0] == 'e' || s[0] == 'E') {
+		s = s[1:]
+		if len(s) > 0 && (s[0] == '+' || s[0] == '-') {
+			s = s[1:]
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return s == ""
 }

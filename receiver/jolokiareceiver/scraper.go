@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.uber.org/zap"
 
+	"github.com/moalog/platform-collector/internal/scrapeguard"
+	"github.com/moalog/platform-collector/internal/serieslimit"
 	"github.com/moalog/platform-collector/internal/staleness"
 	"github.com/moalog/platform-collector/internal/targetstate"
 	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
@@ -27,6 +29,7 @@ type jolokiaScraper struct {
 	plan      *plan
 	targets   []*targetScraper
 	tracker   *targetstate.Tracker
+	guard     *scrapeguard.Guard
 	transport *http.Transport
 }
 
@@ -69,6 +72,7 @@ func newScraper(cfg *Config, settings receiver.Settings) (*jolokiaScraper, error
 		logger:  settings.Logger,
 		plan:    p,
 		tracker: targetstate.New(settings.Logger),
+		guard:   scrapeguard.New(settings.Logger),
 	}
 	defaultService := settings.ID.Name()
 	if defaultService == "" {
@@ -132,7 +136,7 @@ func (s *jolokiaScraper) start(ctx context.Context, _ component.Host) error {
 	if err != nil {
 		return err
 	}
-	httpClient := &http.Client{Transport: s.transport, Timeout: s.cfg.Timeout}
+	httpClient := &http.Client{Transport: s.transport, Timeout: s.cfg.Timeout, CheckRedirect: refuseRedirects}
 	for _, t := range s.targets {
 		t.client = &client{
 			http:     httpClient,
@@ -153,8 +157,8 @@ func (s *jolokiaScraper) shutdown(context.Context) error {
 	return nil
 }
 
-func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pmetric.Metrics {
-	began := time.Now()
+// newMetrics starts the metrics of one target: its resource and scope.
+func (t *targetScraper) newMetrics() (pmetric.Metrics, pmetric.ScopeMetrics) {
 	md := pmetric.NewMetrics()
 	rm := md.ResourceMetrics().AppendEmpty()
 	res := rm.Resource().Attributes()
@@ -165,23 +169,58 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 	res.PutStr("service.instance.id", t.instanceID)
 	sm := rm.ScopeMetrics().AppendEmpty()
 	sm.Scope().SetName(metadata.ScopeName)
+	return md, sm
+}
+
+// emitSelf moves the receiver's own metrics recorded in t.self into the
+// target's scope: one resource per target.
+func (t *targetScraper) emitSelf(sm pmetric.ScopeMetrics) {
+	t.self.Emit().ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().MoveAndAppendTo(sm.Metrics())
+}
+
+// skippedTarget reports a down target that waits for its next try: jolokia.up
+// 0, without connecting.
+func (s *jolokiaScraper) skippedTarget(t *targetScraper) pmetric.Metrics {
+	md, sm := t.newMetrics()
+	t.self.RecordJolokiaUpDataPoint(pcommon.NewTimestampFromTime(time.Now()), 0)
+	t.emitSelf(sm)
+	return md
+}
+
+func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pmetric.Metrics {
+	began := time.Now()
+	md, sm := t.newMetrics()
 
 	var results []entryResult
-	body, err := t.client.post(ctx, t.body)
-	var entries []responseEntry
-	if err == nil {
-		entries, err = decodeResponse(body, len(t.slots)+proxyEntries(t.target.ProxyTarget))
-	}
-	if err == nil && t.target.ProxyTarget != nil {
-		entries, err = checkProxied(entries, t.target.ProxyTarget)
-	}
 	now := pcommon.NewTimestampFromTime(time.Now())
-	if err == nil {
-		if !t.up {
-			t.start = pcommon.NewTimestampFromTime(began)
+	err := s.guard.Run(t.name, func() error {
+		body, err := t.client.post(ctx, t.body)
+		var entries []responseEntry
+		if err == nil {
+			entries, err = decodeResponse(body, len(t.slots)+proxyEntries(t.target.ProxyTarget))
 		}
-		results = newConverter(s.plan, sm, t.start, now, t.names).convert(entries, t.slots)
-		err = s.scrapeJMX(ctx, t, sm, now)
+		if err == nil && t.target.ProxyTarget != nil {
+			entries, err = checkProxied(entries, t.target.ProxyTarget)
+		}
+		now = pcommon.NewTimestampFromTime(time.Now())
+		if err == nil {
+			start := t.start
+			if !t.up {
+				start = pcommon.NewTimestampFromTime(began)
+			}
+			results = newConverter(s.plan, sm, start, now, t.names).convert(entries, t.slots)
+			t.start = start
+			err = s.scrapeJMX(ctx, t, sm, now)
+		}
+		if err == nil {
+			err = serieslimit.Check(md, s.cfg.MaxSeries)
+		}
+		return err
+	})
+	if err != nil {
+		// Drop what a conversion that panicked, or that went over
+		// max_series, appended; the self metrics are added below.
+		sm.Metrics().RemoveIf(func(pmetric.Metric) bool { return true })
 	}
 	t.up = err == nil
 	if err != nil {
@@ -198,8 +237,7 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 	if t.up {
 		s.recordEntryResults(t, results, now)
 	}
-	// The builder's metrics join the target's scope: one resource per target.
-	t.self.Emit().ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().MoveAndAppendTo(sm.Metrics())
+	t.emitSelf(sm)
 	t.stale.Mark(md, now)
 	return md
 }
@@ -228,8 +266,10 @@ func (s *jolokiaScraper) recordEntryResults(t *targetScraper, results []entryRes
 			s.logger.Debug("MBean not registered", zap.String("target", t.name), zap.String("mbean", mbean), zap.String("error", r.err))
 		default:
 			failed++
-			if t.entryErrors[key] != r.err {
-				s.logger.Warn("MBean read failed; logging again only when this changes",
+			if _, had := t.entryErrors[key]; !had {
+				// Once until the read works again: some errors carry a
+				// counter or a timestamp and change at every scrape.
+				s.logger.Warn("MBean read failed; logged again only after it has worked",
 					zap.Error(fmt.Errorf("jolokia %s: read %s %v: %s", t.name, mbean, sl.attrs, r.err)))
 			}
 			t.entryErrors[key] = r.err

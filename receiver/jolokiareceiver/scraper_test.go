@@ -3,12 +3,15 @@ package jolokiareceiver
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,6 +67,12 @@ func TestScrapeFaults(t *testing.T) {
 	status := func(code int) http.HandlerFunc {
 		return func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(code) }
 	}
+	redirect := func(code int, location string) http.HandlerFunc {
+		return func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Location", location)
+			w.WriteHeader(code)
+		}
+	}
 	body := func(s string) http.HandlerFunc {
 		return func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(s)) }
 	}
@@ -99,10 +108,25 @@ func TestScrapeFaults(t *testing.T) {
 			err: "response body is cut short (incomplete JSON): check for a proxy or a crashed agent"},
 		{name: "over max_response_bytes", maxBytes: 1 << 20, handler: body("[" + strings.Repeat(" ", 2<<20) + "]"),
 			err: "response is larger than max_response_bytes (1048576 bytes): raise `max_response_bytes` or read fewer MBeans"},
+		{name: "values packed densely", maxBytes: 1 << 20, handler: body("[" + strings.Repeat("0,", 300000) + "0]"),
+			err: "response has 300001 JSON values in 600003 bytes, more than max_response_bytes/8 (131072): refused before decoding, which would take 25-35 times its size in memory; raise `max_response_bytes` or read fewer MBeans"},
 		{name: "untrusted TLS certificate", tls: true, handler: body("[]"),
 			err: "the agent's TLS certificate is not trusted (x509: certificate signed by unknown authority): set `tls.ca_file` to the CA that signed it"},
 		{name: "https to a plain HTTP agent", httpsToPlain: true, handler: body("[]"),
 			err: "the agent does not speak TLS: use http:// in `endpoint`"},
+		{name: "307 to another port", handler: redirect(307, "http://127.0.0.1:1/jolokia"),
+			err: "HTTP 307 to http://127.0.0.1:1/jolokia: the receiver does not follow redirects (they would carry the credentials); set `endpoint` to the final URL"},
+		{name: "302 with credentials in the Location", handler: redirect(302, "http://user:pw@elsewhere.example/jolokia"),
+			err: "HTTP 302 to http://user:xxxxx@elsewhere.example/jolokia: the receiver does not follow redirects (they would carry the credentials); set `endpoint` to the final URL"},
+		{name: "body slower than the timeout", handler: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "1000")
+			_, _ = w.Write([]byte(`[{"status":200,`))
+			w.(http.Flusher).Flush()
+			select {
+			case <-stall:
+			case <-r.Context().Done():
+			}
+		}, err: "the response body did not arrive before the scrape `timeout` (the agent sent the headers, then the body too slowly): check the agent's load and the network, or raise `timeout`"},
 		{name: "fewer entries", handler: body(`[{"status":200,"value":{}}]`),
 			err: "bulk response has 1 entries for 7 requests: the agent or a proxy in between cut it short"},
 	}
@@ -156,7 +180,7 @@ func TestScrapeFaults(t *testing.T) {
 			}
 
 			// Still down: no new log line.
-			if tt.name != "timeout" {
+			if !strings.Contains(tt.name, "timeout") {
 				scrapeOnce(t, s)
 				assert.Len(t, logs.FilterLevelExact(zapcore.WarnLevel).All(), 1, "logged once per state change")
 			}
@@ -268,6 +292,66 @@ func TestReceiverDeliversEachTargetOnItsOwn(t *testing.T) {
 		}
 		return n >= 3
 	}, 2*time.Second, 20*time.Millisecond, "three scrapes of the healthy target while the other one hangs")
+}
+
+// TestEntryErrorLoggedOnceWhileItFails: an MBean read whose error text
+// changes at every scrape (a counter, a timestamp) is logged once until it
+// works again.
+func TestEntryErrorLoggedOnceWhileItFails(t *testing.T) {
+	req, resp := readRecorded(t, agent2, "receiver-jvm-preset")
+	var entries []json.RawMessage
+	require.NoError(t, json.Unmarshal(resp, &entries))
+	var scrapes atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body bytes.Buffer
+		_, _ = body.ReadFrom(r.Body)
+		require.Equal(t, req, bytes.TrimSpace(body.Bytes()))
+		n := scrapes.Add(1)
+		answer := slices.Clone(entries)
+		if n <= 3 { // the last read (Runtime Uptime) has one attribute: never split
+			answer[len(answer)-1] = json.RawMessage(fmt.Sprintf(`{"status":500,"error_type":"java.lang.IllegalStateException","error":"pool busy, %d waiters"}`, n))
+		}
+		_ = json.NewEncoder(w).Encode(answer)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := createDefaultConfig()
+	cfg.Endpoint = srv.URL + "/jolokia"
+	core, logs := observer.New(zap.InfoLevel)
+	s := newTestScraper(t, cfg, zap.New(core))
+	for range 3 {
+		scrapeOnce(t, s)
+	}
+	assert.Equal(t, 1, logs.FilterMessage("MBean read failed; logged again only after it has worked").Len())
+	scrapeOnce(t, s)
+	assert.Equal(t, 1, logs.FilterMessage("MBean read works again").Len())
+}
+
+// TestMaxSeries: a scrape over `max_series` is dropped, the target is down
+// with the metrics that exploded named, and the series of its last good
+// scrape go stale.
+func TestMaxSeries(t *testing.T) {
+	good := recordedAgent(t)
+	cfg := createDefaultConfig()
+	cfg.Endpoint = good.URL + "/jolokia"
+	cfg.Username, cfg.Password = "monitor", "hunter2"
+	core, logs := observer.New(zap.WarnLevel)
+	s := newTestScraper(t, cfg, zap.New(core))
+	before := scrapeOnce(t, s)
+	series := before.DataPointCount()
+	// The limit counts what the bulk read converted: all but jolokia.up,
+	// jolokia.scrape.duration and the two jolokia.read.errors.
+	cfg.MaxSeries = series - 5
+
+	md := scrapeOnce(t, s)
+	got := onlyResource(t, md)
+	assert.Equal(t, int64(0), got["jolokia.up{}"])
+	assert.Len(t, got, 2, "jolokia.up and jolokia.scrape.duration only: %v", got)
+	stale := metrictest.Stale(md)
+	assert.Len(t, stale, series-2, "every series but jolokia.up and jolokia.scrape.duration goes stale: %v", stale)
+	require.Equal(t, 1, logs.Len())
+	assert.Contains(t, logs.All()[0].ContextMap()["error"],
+		fmt.Sprintf("jolokia %s/jolokia: the scrape produced ", good.URL))
+	assert.Contains(t, logs.All()[0].ContextMap()["error"], fmt.Sprintf("series, over `max_series` (%d), most from jvm.", series-5))
 }
 
 // The pipeline refuses the scrape that marks a dead target's series stale

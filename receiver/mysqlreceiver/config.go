@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/config/configtls"
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
 
+	"github.com/moalog/platform-collector/internal/serieslimit"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
 )
 
@@ -20,6 +21,9 @@ const (
 	defaultDigestTextLimit = 120
 	defaultStatementLimit  = 250
 	defaultTimeLimit       = 24 * time.Hour
+	// defaultMaxScrapeBytes bounds the heap a scrape can take; the replies of
+	// a scrape with every metric on stay far below it on a sane schema.
+	defaultMaxScrapeBytes = 32 << 20
 )
 
 // Config has the keys of the contrib mysql receiver: `endpoint`,
@@ -40,6 +44,15 @@ type Config struct {
 	AllowNativePasswords bool `mapstructure:"allow_native_passwords"`
 	// TLS is off unless set (`insecure: true` by default, as in contrib).
 	TLS configtls.ClientConfig `mapstructure:"tls,omitempty"`
+	// ServerPublicKeyFile is the server's RSA public key (PEM), used to
+	// encrypt the password when the server asks for it without TLS. The
+	// receiver never asks the server for its key: whoever answers on the
+	// endpoint could send their own.
+	ServerPublicKeyFile string `mapstructure:"server_public_key_file"`
+	// MaxScrapeBytes bounds what one scrape reads from the server.
+	MaxScrapeBytes int64 `mapstructure:"max_scrape_bytes"`
+	// MaxSeries bounds the series of one scrape (0: no limit).
+	MaxSeries int `mapstructure:"max_series"`
 	// StatementEvents limits the performance_schema digest query behind
 	// mysql.statement_event.* (off by default).
 	StatementEvents StatementEventsConfig `mapstructure:"statement_events"`
@@ -74,6 +87,12 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.Username == "" {
 		errs = append(errs, fmt.Errorf("mysql %s: `username` must be set: the monitoring user (see the GRANT statements in the receiver's README)", cfg.Endpoint))
+	}
+	if err := serieslimit.Validate(cfg.MaxSeries); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.MaxScrapeBytes < 64<<10 {
+		errs = append(errs, fmt.Errorf("mysql %s: `max_scrape_bytes` must be at least 65536 (default %d), got %d", cfg.Endpoint, defaultMaxScrapeBytes, cfg.MaxScrapeBytes))
 	}
 	if cfg.StatementEvents.DigestTextLimit <= 0 {
 		errs = append(errs, fmt.Errorf("`statement_events::digest_text_limit` must be positive (default %d), got %d", defaultDigestTextLimit, cfg.StatementEvents.DigestTextLimit))

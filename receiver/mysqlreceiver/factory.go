@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/scraper"
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
 
+	"github.com/moalog/platform-collector/internal/serieslimit"
 	"github.com/moalog/platform-collector/internal/staleness"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
 )
@@ -39,6 +40,8 @@ func createDefaultConfig() component.Config {
 		Username:             "root",
 		AllowNativePasswords: true,
 		TLS:                  tlsCfg,
+		MaxScrapeBytes:       defaultMaxScrapeBytes,
+		MaxSeries:            serieslimit.Default,
 		StatementEvents: StatementEventsConfig{
 			DigestTextLimit: defaultDigestTextLimit,
 			Limit:           defaultStatementLimit,

@@ -107,6 +107,8 @@ func (c *fakeClient) query(_ context.Context, statement string, fn func([]string
 
 func (c *fakeClient) reconnect() { c.reconnects++ }
 
+func (c *fakeClient) beginScrape() {}
+
 func (c *fakeClient) close() error { return nil }
 
 // allMetrics enables every metric the receiver has.
@@ -117,6 +119,7 @@ func allMetrics() metadata.MetricsBuilderConfig {
 		&m.MysqlJoins, &m.MysqlStatementEventCount, &m.MysqlStatementEventWaitTime,
 		&m.MysqlMysqlxWorkerThreads, &m.MysqlTableOpenCache, &m.MysqlQcacheHits,
 		&m.MysqlQcacheNotCached, &m.MysqlQcacheQueries, &m.MysqlQueryClientCount,
+		&m.MysqlTableIoWaitCount, &m.MysqlTableIoWaitTime, &m.MysqlIndexIoWaitCount, &m.MysqlIndexIoWaitTime,
 		&m.MysqlQcacheFreeMemory, &m.MysqlQcacheInserts, &m.MysqlQcacheLowmemPrunes,
 		&m.MysqlMaxUsedConnections, &m.MysqlCommandCalls, &m.MysqlProcesslistThreads,
 		&m.MysqlTableRows, &m.MysqlTableAverageRowLength, &m.MysqlTableSize,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -79,13 +78,25 @@ func tcp(m *testenv.MariaDB) func(*Config) {
 	return func(c *Config) { c.Endpoint = m.Addr }
 }
 
+// withIOWaits turns on the per-table and per-index I/O wait metrics (off by
+// default) after configure.
+func withIOWaits(configure func(*Config)) func(*Config) {
+	return func(c *Config) {
+		configure(c)
+		m := &c.Metrics
+		for _, mc := range []*metadata.MetricConfig{&m.MysqlTableIoWaitCount, &m.MysqlTableIoWaitTime, &m.MysqlIndexIoWaitCount, &m.MysqlIndexIoWaitTime} {
+			mc.Enabled = true
+		}
+	}
+}
+
 // The monitoring user with exactly the documented grants reads everything on
 // by default, and the values move by exactly what the test did.
 func TestIntegrationLoadSlowQueriesAndLimits(t *testing.T) {
 	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{Args: []string{"--long-query-time=0.2", "--max-connections=42"}})
 	m.CreateMonitorUser(t, monitorUser, monitorPassword)
 	m.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.orders (id INT PRIMARY KEY AUTO_INCREMENT, amount INT)")
-	s := startScraper(t, tcp(m))
+	s := startScraper(t, withIOWaits(tcp(m)))
 
 	before := s.scrapePoints(t)
 	assert.Equal(t, int64(1), before["mysql.up"])
@@ -273,7 +284,7 @@ func TestIntegrationBadCredentialsAndGrants(t *testing.T) {
 	})
 
 	t.Run("no grants", func(t *testing.T) {
-		s := startScraper(t, func(c *Config) { c.Endpoint = m.Addr; c.Username = "bare"; c.Password = "bare" })
+		s := startScraper(t, withIOWaits(func(c *Config) { c.Endpoint = m.Addr; c.Username = "bare"; c.Password = "bare" }))
 		got := s.scrapePoints(t)
 		assert.Equal(t, int64(1), got["mysql.up"], "the status needs no privilege")
 		assert.Contains(t, got, "mysql.query.count")
@@ -318,7 +329,7 @@ func pointsMetrics(p map[string]int64) pmetric.Metrics {
 func TestIntegrationWithoutPerformanceSchemaAndOverUnixSocket(t *testing.T) {
 	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{NoPerformanceSchema: true})
 	m.CreateMonitorUser(t, monitorUser, monitorPassword)
-	s := startScraper(t, func(c *Config) { c.Endpoint = m.Socket; c.Transport = confignet.TransportTypeUnix })
+	s := startScraper(t, withIOWaits(func(c *Config) { c.Endpoint = m.Socket; c.Transport = confignet.TransportTypeUnix }))
 	got := s.scrapePoints(t)
 	assert.Equal(t, int64(1), got["mysql.up"])
 	assert.NotContains(t, metricNames(pointsMetrics(got)), "mysql.table.io.wait.count")
@@ -329,36 +340,14 @@ func TestIntegrationWithoutPerformanceSchemaAndOverUnixSocket(t *testing.T) {
 
 // A server that accepts and never answers: the scrape ends at `timeout`.
 func TestIntegrationHangingServer(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var conns []net.Conn
-	var mu sync.Mutex
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	s := startScraper(t, func(c *Config) { c.Endpoint = l.Addr().String(); c.Timeout = 300 * time.Millisecond })
+	addr := testenv.ServeTCP(t, nil)
+	s := startScraper(t, func(c *Config) { c.Endpoint = addr; c.Timeout = 300 * time.Millisecond })
 	start := time.Now()
 	assert.Equal(t, map[string]int64{"mysql.up": 0}, s.scrapePoints(t))
 	assert.Less(t, time.Since(start), 3*time.Second)
 	w := s.warnings()
 	require.Len(t, w, 1)
-	assert.Contains(t, w[0], "mysql "+l.Addr().String()+": ")
+	assert.Contains(t, w[0], "mysql "+addr+": ")
 	assert.Contains(t, w[0], "no answer within 300ms")
 }
 

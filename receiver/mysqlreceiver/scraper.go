@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.uber.org/zap"
 
+	"github.com/moalog/platform-collector/internal/scrapeguard"
+	"github.com/moalog/platform-collector/internal/serieslimit"
 	"github.com/moalog/platform-collector/internal/staleness"
 	"github.com/moalog/platform-collector/internal/targetstate"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
@@ -57,6 +59,7 @@ type mysqlScraper struct {
 	logger   *zap.Logger
 	mb       *metadata.MetricsBuilder
 	tracker  *targetstate.Tracker
+	guard    *scrapeguard.Guard
 	client   client
 	// stale marks the series the server stopped producing (all but mysql.up
 	// when it is down, the lag while the SQL thread is stopped).
@@ -73,6 +76,15 @@ type mysqlScraper struct {
 	wantTableStats       bool
 	wantLockWaits        bool
 	scrapeTimeout        time.Duration
+
+	// After a panic in the driver the target is retried with back-off: the
+	// driver leaves the connection it panicked in (and a goroutine watching
+	// it) behind, so a hostile server answering every scrape must not cost
+	// one per interval. panics counts them in a row; until retryAt the
+	// scrape reports down with panicErr without connecting.
+	panics   int
+	retryAt  time.Time
+	panicErr error
 
 	// scrapeMu serialises scrapes: the MetricsBuilder is not safe for
 	// concurrent use (scraperhelper never overlaps them; tests do).
@@ -105,6 +117,7 @@ func newScraper(cfg *Config, settings receiver.Settings) *mysqlScraper {
 		logger:   settings.Logger,
 		mb:       metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, settings),
 		tracker:  targetstate.New(settings.Logger),
+		guard:    scrapeguard.New(settings.Logger),
 		statementEventsQuery: fmt.Sprintf(statementEventsFormat, cfg.StatementEvents.DigestTextLimit,
 			int64(cfg.StatementEvents.TimeLimit/time.Second), cfg.StatementEvents.Limit),
 		wantIOWaits: m.MysqlTableIoWaitCount.Enabled || m.MysqlTableIoWaitTime.Enabled ||
@@ -147,6 +160,42 @@ func (s *mysqlScraper) start(context.Context, component.Host) error {
 	return nil
 }
 
+// maxPanicBackoff is the longest wait before retrying a target whose
+// replies made the driver panic.
+const maxPanicBackoff = 5 * time.Minute
+
+// emitDown reports the target down for err, dropping what the failed
+// scrape recorded.
+func (s *mysqlScraper) emitDown(now pcommon.Timestamp, err error) pmetric.Metrics {
+	s.mb.Emit()
+	s.tracker.Observe(s.cfg.Endpoint, s.explain(err, ""))
+	s.mb.RecordMysqlUpDataPoint(now, 0)
+	return s.emit(now, serverInfo{})
+}
+
+// backOff schedules the next try after a panic (1, 2, 4... intervals) and
+// replaces the client.
+func (s *mysqlScraper) backOff(err error) {
+	s.panics++
+	wait := min(s.cfg.CollectionInterval<<min(s.panics-1, 16), maxPanicBackoff)
+	s.retryAt = time.Now().Add(wait)
+	s.panicErr = err
+	s.replaceClient()
+}
+
+// replaceClient drops the client after a panic in the driver: database/sql
+// counted the connection the panic abandoned as open, and with one
+// connection allowed the pool would wait for it forever.
+func (s *mysqlScraper) replaceClient() {
+	_ = s.client.close()
+	c, err := s.newClient()
+	if err != nil {
+		s.tracker.Observe(s.cfg.Endpoint, err)
+		return
+	}
+	s.client = c
+}
+
 func (s *mysqlScraper) shutdown(context.Context) error {
 	if s.client != nil {
 		return s.client.close()
@@ -170,22 +219,39 @@ func (s *mysqlScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 		defer cancel()
 	}
 	now := pcommon.NewTimestampFromTime(time.Now())
-	info, err := s.scrapeRequired(ctx, now)
-	if err == nil {
+	if time.Now().Before(s.retryAt) {
+		return s.emitDown(now, s.panicErr), nil
+	}
+	s.client.beginScrape()
+	var info serverInfo
+	err := s.guard.Run(s.cfg.Endpoint, func() error {
+		var err error
+		info, err = s.scrapeRequired(ctx, now)
+		if err != nil {
+			return err
+		}
 		s.scrapeOptional(ctx, now, info)
 		if ctx.Err() != nil {
-			err = fmt.Errorf("%w (in the optional statements)", ctx.Err())
+			return fmt.Errorf("%w (in the optional statements)", ctx.Err())
 		}
+		return nil
+	})
+	if _, panicked := errors.AsType[*scrapeguard.PanicError](err); panicked {
+		s.backOff(err)
+	} else {
+		s.panics = 0
 	}
 	if err != nil {
-		s.mb.Emit() // drop what a failed scrape recorded
-		s.tracker.Observe(s.cfg.Endpoint, s.explain(err, ""))
-		s.mb.RecordMysqlUpDataPoint(now, 0)
-		return s.emit(now, serverInfo{}), nil
+		return s.emitDown(now, err), nil
+	}
+	s.mb.RecordMysqlUpDataPoint(now, 1)
+	md := s.build(info)
+	if err := serieslimit.Check(md, s.cfg.MaxSeries); err != nil {
+		return s.emitDown(now, err), nil
 	}
 	s.tracker.Observe(s.cfg.Endpoint, nil)
-	s.mb.RecordMysqlUpDataPoint(now, 1)
-	return s.emit(now, info), nil
+	s.stale.Mark(md, now)
+	return md, nil
 }
 
 func (s *mysqlScraper) scrapeRequired(ctx context.Context, now pcommon.Timestamp) (serverInfo, error) {
@@ -541,7 +607,15 @@ func (s *mysqlScraper) recordProcesslist(now pcommon.Timestamp, row [][]byte) {
 }
 
 // emit ends the scrape; info is empty when the variables were not read.
+// emit emits what the scrape recorded and marks what it no longer has stale.
 func (s *mysqlScraper) emit(now pcommon.Timestamp, info serverInfo) pmetric.Metrics {
+	md := s.build(info)
+	s.stale.Mark(md, now)
+	return md
+}
+
+// build emits what the scrape recorded, with the target's resource.
+func (s *mysqlScraper) build(info serverInfo) pmetric.Metrics {
 	rb := s.mb.NewResourceBuilder()
 	if info.version != "" {
 		rb.SetDbSystemVersion(info.version)
@@ -550,9 +624,7 @@ func (s *mysqlScraper) emit(now pcommon.Timestamp, info serverInfo) pmetric.Metr
 	rb.SetMysqlInstanceEndpoint(s.cfg.Endpoint)
 	rb.SetServiceName("mysql")
 	rb.SetServiceInstanceID(s.cfg.Endpoint)
-	md := s.mb.Emit(metadata.WithResource(rb.Emit()))
-	s.stale.Mark(md, now)
-	return md
+	return s.mb.Emit(metadata.WithResource(rb.Emit()))
 }
 
 // refused tells the staleness tracker that the pipeline refused the last scrape.

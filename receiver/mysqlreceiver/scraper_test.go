@@ -3,6 +3,7 @@ package mysqlreceiver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -13,6 +14,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
+	"github.com/moalog/platform-collector/internal/targetstate"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
 )
 
@@ -119,14 +122,14 @@ func TestDefaultMetricsFromRecordedPrimary(t *testing.T) {
 		"mysql.buffer_pool.page_flushes", "mysql.buffer_pool.pages", "mysql.buffer_pool.usage",
 		"mysql.client.network.io", "mysql.commands", "mysql.connection.count", "mysql.connection.errors",
 		"mysql.connection.max", "mysql.connection.max_used", "mysql.double_writes", "mysql.handlers",
-		"mysql.index.io.wait.count", "mysql.index.io.wait.time", "mysql.innodb.force_recovery",
+		"mysql.innodb.force_recovery",
 		"mysql.innodb.history_list_length", "mysql.innodb.log_buffer.size", "mysql.innodb.memory",
 		"mysql.innodb.open_files", "mysql.key_buffer.size", "mysql.locks", "mysql.log_operations",
 		"mysql.open_resources", "mysql.open_resources.limit",
 		"mysql.opened_resources", "mysql.operations", "mysql.page_operations", "mysql.page_size",
 		"mysql.prepared_statements", "mysql.prepared_statements.limit", "mysql.prepared_statements.open",
 		"mysql.qcache.size", "mysql.query.count", "mysql.query.slow.count", "mysql.row_locks",
-		"mysql.sorts", "mysql.table.io.wait.count", "mysql.table.io.wait.time", "mysql.thread_cache.size",
+		"mysql.sorts", "mysql.thread_cache.size",
 		"mysql.threads", "mysql.threads.created", "mysql.tmp_resources", "mysql.up", "mysql.uptime",
 	}, metricNames(md))
 }
@@ -175,6 +178,7 @@ func TestScrapeFailures(t *testing.T) {
 			cfg := createDefaultConfig().(*Config)
 			cfg.Endpoint = "db.internal:3306"
 			cfg.Password = "s3cret-never-logged"
+			cfg.MetricsBuilderConfig = allMetrics() // with the performance_schema I/O waits
 			s := newScraper(cfg, set)
 			fc := newFakeClient(t, "replica")
 			fc.errs[tt.failOn] = tt.err
@@ -272,6 +276,28 @@ func TestRecordReplicaColumns(t *testing.T) {
 		s.recordReplica(0, tt.columns, tt.row)
 		assert.Equal(t, tt.want, points(s.mb.Emit()), tt.name)
 	}
+}
+
+// TestMaxSeries: a scrape over `max_series` is dropped, the target is down
+// with the metrics that exploded named, and the series of its last good
+// scrape go stale.
+func TestMaxSeries(t *testing.T) {
+	core, logs := observer.New(zap.WarnLevel)
+	s, _ := newFixtureScraper(t, "primary", metadata.DefaultMetricsBuilderConfig())
+	s.logger = zap.New(core)
+	s.tracker = targetstate.New(s.logger)
+	good, err := s.scrape(context.Background())
+	require.NoError(t, err)
+	series := good.DataPointCount()
+	s.cfg.MaxSeries = series - 1
+
+	md, err := s.scrape(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int64{"mysql.up": 0}, points(md))
+	assert.Len(t, metrictest.Stale(md), series-1, "every series but mysql.up goes stale")
+	require.Equal(t, 1, logs.Len())
+	assert.Contains(t, logs.All()[0].ContextMap()["error"],
+		fmt.Sprintf("mysql db.internal:3306: the scrape produced %d series, over `max_series` (%d), most from mysql.", series, series-1))
 }
 
 // MySQL 8 has no Innodb_history_list_length status variable: the scraper

@@ -121,12 +121,25 @@ func (c *respClient) connect(ctx context.Context) error {
 	if c.username != "" {
 		auth = []string{"AUTH", c.username, c.password}
 	}
-	if _, err := c.command(ctx, auth); err != nil {
+	reply, err := c.command(ctx, auth)
+	if err == nil && reply != "+OK" {
+		// Only a simple-string OK logs in: an integer, a bulk string or
+		// another status is a server that is not Redis, or lies.
+		err = fmt.Errorf("protocol error: AUTH answered %q instead of +OK (is this a Redis server?)", truncate(reply, 40))
+	}
+	if err != nil {
 		c.closeConn()
-		return err
+		return authError{err}
 	}
 	return nil
 }
+
+// authError is a failed AUTH, reported as such rather than as the failure
+// of the command it was connecting for.
+type authError struct{ err error }
+
+func (e authError) Error() string { return e.err.Error() }
+func (e authError) Unwrap() error { return e.err }
 
 func deadline(ctx context.Context) time.Time {
 	if d, ok := ctx.Deadline(); ok {
@@ -135,8 +148,9 @@ func deadline(ctx context.Context) time.Time {
 	return time.Now().Add(defaultDeadline)
 }
 
-// command writes one command and reads its reply; the reply of AUTH is a
-// simple string, that of INFO and CLUSTER INFO a bulk string.
+// command writes one command and reads its reply: for a bulk string (INFO,
+// CLUSTER INFO) its content, for a simple string or an integer (AUTH) the
+// line with its type marker ("+OK", ":0").
 func (c *respClient) command(ctx context.Context, args []string) (string, error) {
 	if err := c.conn.SetDeadline(deadline(ctx)); err != nil {
 		return "", err
@@ -170,7 +184,7 @@ func readReply(r *bufio.Reader) (string, error) {
 	}
 	switch line[0] {
 	case '+', ':':
-		return line[1:], nil
+		return line, nil
 	case '-':
 		return "", redisError(line[1:])
 	case '$':

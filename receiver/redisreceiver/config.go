@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/config/configtls"
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
 
+	"github.com/moalog/platform-collector/internal/serieslimit"
 	"github.com/moalog/platform-collector/receiver/redisreceiver/internal/metadata"
 )
 
@@ -29,6 +30,9 @@ type Config struct {
 	// set `insecure: false` (and `ca_file`) to connect to a TLS port.
 	TLS configtls.ClientConfig `mapstructure:"tls,omitempty"`
 
+	// MaxSeries bounds the series of one scrape (0: no limit).
+	MaxSeries int `mapstructure:"max_series"`
+
 	metadata.MetricsBuilderConfig `mapstructure:",squash"`
 }
 
@@ -46,5 +50,5 @@ func (cfg *Config) Validate() error {
 	default:
 		return fmt.Errorf("`transport` %q is not supported for redis %s: use tcp or unix", cfg.Transport, cfg.Endpoint)
 	}
-	return nil
+	return serieslimit.Validate(cfg.MaxSeries)
 }

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/scraper"
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
 
+	"github.com/moalog/platform-collector/internal/serieslimit"
 	"github.com/moalog/platform-collector/internal/staleness"
 	"github.com/moalog/platform-collector/receiver/redisreceiver/internal/metadata"
 )
@@ -36,6 +37,7 @@ func createDefaultConfig() component.Config {
 		ControllerConfig:     controller,
 		AddrConfig:           addr,
 		TLS:                  tlsCfg,
+		MaxSeries:            serieslimit.Default,
 		MetricsBuilderConfig: metadata.DefaultMetricsBuilderConfig(),
 	}
 }

@@ -196,14 +196,15 @@ func TestIntegrationAuth(t *testing.T) {
 		username string
 		password string
 		wantUp   float64
+		command  string // the command the error names
 		wantLog  string
 	}{
 		{name: "requirepass", password: "default-pass", wantUp: 1},
 		{name: "least-privilege ACL user", username: "otel", password: "otel-pass", wantUp: 1},
-		{name: "wrong password", password: "not-the-password", wantLog: "WRONGPASS invalid username-password pair or user is disabled.: check `username` and `password`"},
-		{name: "wrong ACL password", username: "otel", password: "wrong-otel-pass", wantLog: "check `username` and `password`"},
-		{name: "no password", wantLog: "NOAUTH Authentication required.: the server requires authentication: set `password` (and `username` for an ACL user)"},
-		{name: "ACL user without INFO", username: "pingonly", password: "ping-pass", wantLog: "NOPERM this user has no permissions to run the 'info' command: the ACL user may not run INFO: grant it"},
+		{name: "wrong password", password: "not-the-password", command: "AUTH", wantLog: "WRONGPASS invalid username-password pair or user is disabled.: check `username` and `password`"},
+		{name: "wrong ACL password", username: "otel", password: "wrong-otel-pass", command: "AUTH", wantLog: "check `username` and `password`"},
+		{name: "no password", command: "INFO", wantLog: "NOAUTH Authentication required.: the server requires authentication: set `password` (and `username` for an ACL user)"},
+		{name: "ACL user without INFO", username: "pingonly", password: "ping-pass", command: "INFO", wantLog: "NOPERM this user has no permissions to run the 'info' command: the ACL user may not run INFO: grant it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,7 +230,7 @@ func TestIntegrationAuth(t *testing.T) {
 			require.Len(t, entries, 1, "logged once per change of state, not per scrape")
 			msg := fmt.Sprint(entries[0].ContextMap()["error"])
 			t.Log(msg)
-			assert.Contains(t, msg, "redis "+srv.Addr+": INFO: ")
+			assert.Contains(t, msg, "redis "+srv.Addr+": "+tt.command+": ")
 			assert.Contains(t, msg, tt.wantLog)
 			if tt.password != "" {
 				assert.NotContains(t, msg, tt.password)

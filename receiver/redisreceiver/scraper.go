@@ -18,6 +18,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
 
+	"github.com/moalog/platform-collector/internal/scrapeguard"
+	"github.com/moalog/platform-collector/internal/serieslimit"
 	"github.com/moalog/platform-collector/internal/staleness"
 	"github.com/moalog/platform-collector/internal/targetstate"
 	"github.com/moalog/platform-collector/receiver/redisreceiver/internal/metadata"
@@ -31,6 +33,7 @@ type redisScraper struct {
 	settings receiver.Settings
 	mb       *metadata.MetricsBuilder
 	tracker  *targetstate.Tracker
+	guard    *scrapeguard.Guard
 	client   client
 	// stale marks the series the server stopped producing (all but redis.up
 	// when it is down, a db that lost its last key, replica fields).
@@ -49,6 +52,7 @@ func newScraper(cfg *Config, settings receiver.Settings) *redisScraper {
 		settings: settings,
 		mb:       metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, settings),
 		tracker:  targetstate.New(settings.Logger),
+		guard:    scrapeguard.New(settings.Logger),
 		infoArgs: []string{"INFO"},
 		address:  cfg.Endpoint,
 	}
@@ -103,34 +107,67 @@ func (s *redisScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 	if s.client == nil {
 		return pmetric.NewMetrics(), errors.New("redis scraper used before start")
 	}
-	text, err := s.client.do(ctx, s.infoArgs...)
+	var sum infoSummary
+	err := s.guard.Run(s.cfg.Endpoint, func() error {
+		text, err := s.client.do(ctx, s.infoArgs...)
+		if err != nil {
+			return s.explain(err, "INFO")
+		}
+		sum = recordInfo(s.mb, now, text)
+		if sum.clusterEnabled && s.wantCluster {
+			s.scrapeCluster(ctx, now)
+		}
+		return nil
+	})
+	if _, panicked := errors.AsType[*scrapeguard.PanicError](err); panicked {
+		_ = s.client.close() // the connection is in an unknown state
+		err = fmt.Errorf("redis %s: %w", s.cfg.Endpoint, err)
+	}
 	if err != nil {
-		s.tracker.Observe(s.cfg.Endpoint, s.explain(err, "INFO"))
+		s.mb.Emit() // drop what a failed scrape recorded
+		s.tracker.Observe(s.cfg.Endpoint, err)
+		s.mb.RecordRedisUpDataPoint(now, 0)
+		return s.emit(now, ""), nil
+	}
+	s.mb.RecordRedisUpDataPoint(now, 1)
+	md := s.build(sum.version)
+	if err := serieslimit.Check(md, s.cfg.MaxSeries); err != nil {
+		s.tracker.Observe(s.cfg.Endpoint, fmt.Errorf("redis %s: %w", s.cfg.Endpoint, err))
 		s.mb.RecordRedisUpDataPoint(now, 0)
 		return s.emit(now, ""), nil
 	}
 	s.tracker.Observe(s.cfg.Endpoint, nil)
-	s.mb.RecordRedisUpDataPoint(now, 1)
-	sum := recordInfo(s.mb, now, text)
-	if sum.clusterEnabled && s.wantCluster {
-		// The server is up; a failing CLUSTER INFO (e.g. an ACL without it)
-		// only skips the cluster metrics, logged once per change of state.
-		clusterText, err := s.client.do(ctx, "CLUSTER", "INFO")
-		clusterTarget := s.cfg.Endpoint + " CLUSTER INFO"
-		if err != nil {
-			s.tracker.Observe(clusterTarget, s.explain(err, "CLUSTER INFO"))
-		} else {
-			s.tracker.Observe(clusterTarget, nil)
-			recordClusterInfo(s.mb, now, clusterText)
-		}
+	s.stale.Mark(md, now)
+	return md, nil
+}
+
+// scrapeCluster runs CLUSTER INFO on a server that is up: its failure (e.g.
+// an ACL without it) only skips the cluster metrics, logged once per change
+// of state.
+func (s *redisScraper) scrapeCluster(ctx context.Context, now pcommon.Timestamp) {
+	clusterText, err := s.client.do(ctx, "CLUSTER", "INFO")
+	clusterTarget := s.cfg.Endpoint + " CLUSTER INFO"
+	if err != nil {
+		s.tracker.Observe(clusterTarget, s.explain(err, "CLUSTER INFO"))
+		return
 	}
-	return s.emit(now, sum.version), nil
+	s.tracker.Observe(clusterTarget, nil)
+	recordClusterInfo(s.mb, now, clusterText)
 }
 
 func (s *redisScraper) emit(now pcommon.Timestamp, version string) pmetric.Metrics {
+	md := s.build(version)
+	s.stale.Mark(md, now)
+	return md
+}
+
+// build emits what the scrape recorded, with the target's resource.
+func (s *redisScraper) build(version string) pmetric.Metrics {
 	rb := s.mb.NewResourceBuilder()
 	if version != "" {
-		rb.SetRedisVersion(version)
+		// A resource attribute that is not UTF-8 fails the whole target's
+		// target_info at the Prometheus exporter.
+		rb.SetRedisVersion(strings.ToValidUTF8(version, "\uFFFD"))
 	}
 	rb.SetServerAddress(s.address)
 	if s.port != "" {
@@ -138,9 +175,7 @@ func (s *redisScraper) emit(now pcommon.Timestamp, version string) pmetric.Metri
 	}
 	rb.SetServiceName("redis")
 	rb.SetServiceInstanceID(s.cfg.Endpoint)
-	md := s.mb.Emit(metadata.WithResource(rb.Emit()))
-	s.stale.Mark(md, now)
-	return md
+	return s.mb.Emit(metadata.WithResource(rb.Emit()))
 }
 
 // explain names the endpoint and the configuration to fix. The password is
@@ -153,6 +188,10 @@ func (s *redisScraper) explain(err error, command string) error {
 	var hostErr x509.HostnameError
 	var certErr *x509.CertificateInvalidError
 	msg := err.Error()
+	_, isAuth := errors.AsType[authError](err)
+	if isAuth {
+		command = "AUTH"
+	}
 	switch {
 	case errors.As(err, &rerr) && (strings.HasPrefix(msg, "WRONGPASS") || strings.Contains(msg, "invalid password") || strings.Contains(msg, "invalid username-password")):
 		hint = "check `username` and `password`"
@@ -160,6 +199,8 @@ func (s *redisScraper) explain(err error, command string) error {
 		hint = "the server has no password: remove `password` (or set requirepass on the server)"
 	case errors.As(err, &rerr) && strings.HasPrefix(msg, "NOAUTH"):
 		hint = "the server requires authentication: set `password` (and `username` for an ACL user)"
+	case isAuth && errors.As(err, &rerr) && !strings.HasPrefix(msg, "NOPERM"):
+		hint = "the server refused AUTH: check `username` and `password`"
 	case errors.As(err, &rerr) && strings.HasPrefix(msg, "NOPERM"):
 		hint = "the ACL user may not run " + command + ": grant it, e.g. `ACL SETUSER <user> +info +ping +cluster|info`"
 	case errors.As(err, &unknownCA), errors.As(err, &hostErr), errors.As(err, &certErr):

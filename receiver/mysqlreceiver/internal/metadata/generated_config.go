@@ -161,10 +161,10 @@ func DefaultMetricsConfig() MetricsConfig {
 			Enabled: true,
 		},
 		MysqlIndexIoWaitCount: MetricConfig{
-			Enabled: true,
+			Enabled: false,
 		},
 		MysqlIndexIoWaitTime: MetricConfig{
-			Enabled: true,
+			Enabled: false,
 		},
 		MysqlInnodbDataFileIo: MetricConfig{
 			Enabled: false,
@@ -320,10 +320,10 @@ func DefaultMetricsConfig() MetricsConfig {
 			Enabled: false,
 		},
 		MysqlTableIoWaitCount: MetricConfig{
-			Enabled: true,
+			Enabled: false,
 		},
 		MysqlTableIoWaitTime: MetricConfig{
-			Enabled: true,
+			Enabled: false,
 		},
 		MysqlTableLockWaitReadCount: MetricConfig{
 			Enabled: false,

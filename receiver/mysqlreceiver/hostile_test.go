@@ -1,0 +1,240 @@
+package mysqlreceiver
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/x509"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/moalog/platform-collector/internal/fakemysql"
+)
+
+const hostilePassword = "s3cret-monitoring-pw"
+
+// ecKeyPEM is an EC public key, which the driver once cast to an RSA key.
+func ecKeyPEM(t testing.TB) []byte {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	require.NoError(t, err)
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+}
+
+// rsaKeyPEM is a key a rogue server holds the private half of.
+func rsaKeyPEM(t testing.TB) []byte {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	require.NoError(t, err)
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+}
+
+// The scripts of the hostile servers of issue 17.
+func hostileScripts(t testing.TB) map[string][][]byte {
+	ec := ecKeyPEM(t)
+	return map[string][][]byte{
+		"five-byte greeting":                  {fakemysql.Turn([]byte{0x0a})},
+		"login answered by a bare OK":         {fakemysql.Greeting("mysql_native_password"), fakemysql.Turn([]byte{0x00})},
+		"login answered by OK 0000":           {fakemysql.Greeting("mysql_native_password"), fakemysql.Turn([]byte{0x00, 0x00})},
+		"one-byte ERR":                        {fakemysql.Greeting("mysql_native_password"), fakemysql.Turn([]byte{0xff})},
+		"caching_sha2 full auth, EC key":      {fakemysql.Greeting("caching_sha2_password"), fakemysql.Turn([]byte{authMoreData, performFullAuthentication}), fakemysql.Turn(append([]byte{authMoreData}, ec...))},
+		"sha256_password, EC key":             {fakemysql.Greeting("sha256_password"), fakemysql.Turn(append([]byte{authMoreData}, ec...))},
+		"sha256_password, rogue RSA key":      {fakemysql.Greeting("sha256_password"), fakemysql.Turn(append([]byte{authMoreData}, rsaKeyPEM(t)...))},
+		"auth switch to sha256, EC key":       {fakemysql.Greeting("mysql_native_password"), fakemysql.Turn(append([]byte("\xfesha256_password\x00"), append(fakemysql.Scramble, 0)...)), fakemysql.Turn(append([]byte{authMoreData}, ec...))},
+		"result set cut in the column header": {fakemysql.Greeting("mysql_native_password"), fakemysql.Turn(fakemysql.OK), fakemysql.Turn([]byte{0x02}, fakemysql.Column("Variable_name"))},
+	}
+}
+
+// healthyScript is a server whose every statement returns Uptime 5.
+func healthyScript() [][]byte {
+	return [][]byte{fakemysql.Greeting("mysql_native_password"), fakemysql.Turn(fakemysql.OK), fakemysql.ResultSet("Uptime", "5")}
+}
+
+func newLoopbackScraper(t testing.TB, addr string, logger *zap.Logger) *mysqlScraper {
+	t.Helper()
+	cfg := createDefaultConfig().(*Config)
+	cfg.Endpoint = addr
+	cfg.Username = "otel"
+	cfg.Password = hostilePassword
+	cfg.Timeout = time.Second
+	settings := newNopSettings()
+	settings.Logger = logger
+	s := newScraper(cfg, settings)
+	require.NoError(t, s.start(context.Background(), nil))
+	t.Cleanup(func() { _ = s.shutdown(context.Background()) })
+	return s
+}
+
+// TestHostileServers: each hostile server makes its target down with a
+// reason, while a healthy server scraped at the same time stays up with its
+// value; the process survives (a panic escaping would end the test binary)
+// and the password never reaches a server without TLS.
+func TestHostileServers(t *testing.T) {
+	witness := newLoopbackScraper(t, fakemysql.Start(t, 5*time.Second, healthyScript()...).Addr(), zap.NewNop())
+	for name, script := range hostileScripts(t) {
+		t.Run(name, func(t *testing.T) {
+			server := fakemysql.Start(t, 5*time.Second, script...)
+			core, logs := observer.New(zap.WarnLevel)
+			hostile := newLoopbackScraper(t, server.Addr(), zap.New(core))
+			var wg sync.WaitGroup
+			var witnessPoints map[string]int64
+			wg.Go(func() {
+				md, err := witness.scrape(context.Background())
+				assert.NoError(t, err)
+				witnessPoints = points(md)
+			})
+			for range 2 { // the second scrape runs on the client that replaced a panicked one
+				md, err := hostile.scrape(context.Background())
+				require.NoError(t, err)
+				assert.Equal(t, int64(0), points(md)["mysql.up"])
+			}
+			wg.Wait()
+			assert.Equal(t, int64(1), witnessPoints["mysql.up"])
+			assert.Equal(t, int64(5), witnessPoints["mysql.uptime"])
+			warns := logs.FilterMessage("target scrape failed; reporting it as down until it recovers").All()
+			require.NotEmpty(t, warns)
+			assert.Contains(t, warns[0].ContextMap()["error"], "mysql "+server.Addr())
+			assert.NotContains(t, string(server.Received()), hostilePassword)
+		})
+	}
+}
+
+// TestPasswordWithoutTLSRefused: without TLS the receiver neither asks the
+// server for its key nor uses one the server sends, sends nothing after
+// such a request, and says what to set.
+func TestPasswordWithoutTLSRefused(t *testing.T) {
+	scripts := hostileScripts(t)
+	for _, name := range []string{"caching_sha2 full auth, EC key", "sha256_password, rogue RSA key"} {
+		t.Run(name, func(t *testing.T) {
+			server := fakemysql.Start(t, 5*time.Second, scripts[name]...)
+			core, logs := observer.New(zap.WarnLevel)
+			s := newLoopbackScraper(t, server.Addr(), zap.New(core))
+			md, err := s.scrape(context.Background())
+			require.NoError(t, err)
+			assert.Equal(t, int64(0), points(md)["mysql.up"])
+			require.Equal(t, 1, logs.Len())
+			reason := logs.All()[0].ContextMap()["error"].(string)
+			assert.Contains(t, reason, "`tls::insecure: false`")
+			assert.Contains(t, reason, "`server_public_key_file`")
+			// Only handshake responses (sequence 1) reached the server: no
+			// request for its key, no password encrypted with its key.
+			got := server.Received()
+			require.NotEmpty(t, got)
+			for len(got) >= 4 {
+				n := int(got[0]) | int(got[1])<<8 | int(got[2])<<16
+				assert.Equal(t, byte(1), got[3], "a client packet after the handshake response")
+				got = got[4+n:]
+			}
+		})
+	}
+}
+
+// TestScrapeByteBudget: a row larger than `max_scrape_bytes` ends the
+// scrape as down with the key to change, instead of growing the heap.
+func TestScrapeByteBudget(t *testing.T) {
+	huge := make([]byte, 0, 300)
+	huge = append(huge, bytes.Repeat([]byte("x"), 250)...)
+	var rows []string
+	for range 1000 { // 250 KiB of rows
+		rows = append(rows, "Uptime", string(huge))
+	}
+	server := fakemysql.Start(t, 5*time.Second, fakemysql.Greeting("mysql_native_password"), fakemysql.Turn(fakemysql.OK), fakemysql.ResultSet(rows...))
+	core, logs := observer.New(zap.WarnLevel)
+	s := newLoopbackScraper(t, server.Addr(), zap.New(core))
+	s.cfg.MaxScrapeBytes = 128 << 10
+	s.client.close()
+	s.client, _ = s.newClient()
+	md, err := s.scrape(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, int64(0), points(md)["mysql.up"])
+	require.Equal(t, 1, logs.Len())
+	assert.Contains(t, logs.All()[0].ContextMap()["error"], "more than `max_scrape_bytes` (131072 bytes)")
+}
+
+// FuzzServerReplies drives the client against a fake server whose
+// greeting, reply to the login and reply to every statement are the fuzz
+// input. Whatever they are, the scrape returns (a panic in the driver is
+// recovered), and the password is never sent where the server can read it.
+// Corpus: the scripts of TestHostileServers and a healthy server.
+func FuzzServerReplies(f *testing.F) {
+	add := func(script [][]byte) {
+		for len(script) < 3 {
+			script = append(script, nil)
+		}
+		f.Add(script[0], script[1], script[2])
+	}
+	add(healthyScript())
+	for _, script := range hostileScripts(f) {
+		add(script)
+	}
+	f.Fuzz(func(t *testing.T, greetingTurn, loginTurn, statementTurn []byte) {
+		// A client and server out of step wait on each other: hang up soon.
+		server := fakemysql.Start(t, 50*time.Millisecond, greetingTurn, loginTurn, statementTurn)
+		s := newLoopbackScraper(t, server.Addr(), zap.NewNop())
+		s.cfg.Timeout = 500 * time.Millisecond
+		s.scrapeTimeout = s.cfg.Timeout
+		_, err := s.scrape(context.Background())
+		require.NoError(t, err)
+		require.NotContains(t, string(server.Received()), hostilePassword)
+	})
+}
+
+// TestServerPublicKeyFile: with `server_public_key_file`, a full
+// authentication without TLS goes ahead, the password encrypted with that
+// key: the server holding its private half reads it, and the login works.
+func TestServerPublicKeyFile(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	require.NoError(t, err)
+	keyFile := filepath.Join(t.TempDir(), "public_key.pem")
+	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600))
+
+	server := fakemysql.Start(t, 5*time.Second, fakemysql.Greeting("caching_sha2_password"),
+		fakemysql.Turn([]byte{authMoreData, performFullAuthentication}), fakemysql.Turn(fakemysql.OK), fakemysql.ResultSet("Uptime", "5"))
+	cfg := createDefaultConfig().(*Config)
+	cfg.Endpoint = server.Addr()
+	cfg.Username = "otel"
+	cfg.Password = hostilePassword
+	cfg.ServerPublicKeyFile = keyFile
+	s := newScraper(cfg, newNopSettings())
+	require.NoError(t, s.start(context.Background(), nil))
+	t.Cleanup(func() { _ = s.shutdown(context.Background()) })
+	md, err := s.scrape(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), points(md)["mysql.up"])
+
+	// The third client packet (sequence 3) is the password, XORed with the
+	// scramble and encrypted with the configured key.
+	got := server.Received()
+	var encrypted []byte
+	for len(got) >= 4 {
+		n := int(got[0]) | int(got[1])<<8 | int(got[2])<<16
+		if got[3] == 3 {
+			encrypted = got[4 : 4+n]
+		}
+		got = got[4+n:]
+	}
+	require.NotNil(t, encrypted)
+	plain, err := rsa.DecryptOAEP(sha1.New(), nil, key, encrypted, nil)
+	require.NoError(t, err)
+	for i := range plain {
+		plain[i] ^= fakemysql.Scramble[i%len(fakemysql.Scramble)]
+	}
+	assert.Equal(t, hostilePassword+"\x00", string(plain))
+}
