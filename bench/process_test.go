@@ -9,11 +9,12 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"runtime"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 // proc is a measured process: started here (not through testenv.Process) because
@@ -47,7 +48,7 @@ func (s *syncBuffer) String() string {
 }
 
 // startProc runs bin with args and env, killed at cleanup and when the test
-// binary dies (parent-death signal).
+// binary dies (testenv.StartChild).
 func startProc(t *testing.T, name string, env []string, bin string, args ...string) *proc {
 	t.Helper()
 	p := &proc{name: name, log: &syncBuffer{}, done: make(chan struct{})}
@@ -55,11 +56,7 @@ func startProc(t *testing.T, name string, env []string, bin string, args ...stri
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout = p.log
 	p.cmd.Stderr = p.log
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	runtime.LockOSThread() // Pdeathsig is bound to the forking thread
-	err := p.cmd.Start()
-	runtime.UnlockOSThread()
-	if err != nil {
+	if err := testenv.StartChild(p.cmd); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
 	go func() { _ = p.cmd.Wait(); close(p.done) }()

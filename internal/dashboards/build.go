@@ -186,7 +186,7 @@ func upDown(title string, w uint32, qs ...query) *stat.PanelBuilder {
 		Thresholds(thresholds(step(nil, "red"), step(ptr(1.0), "green")))
 }
 
-// percentThresholds colours a 0..1 ratio green, orange from warn, red from crit.
+// percentThresholds colors a 0..1 ratio green, orange from warn, red from crit.
 func percentThresholds(warn, crit float64) *dashboard.ThresholdsConfigBuilder {
 	return thresholds(step(nil, "green"), step(ptr(warn), "orange"), step(ptr(crit), "red"))
 }

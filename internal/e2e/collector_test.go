@@ -105,8 +105,7 @@ func launchCollector(t *testing.T, configPath string, sets ...string) (*collecto
 	c.cmd = exec.Command(binary(t), args...)
 	c.cmd.Stdout = log
 	c.cmd.Stderr = log
-	c.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := c.cmd.Start(); err != nil {
+	if err := testenv.StartChild(c.cmd); err != nil {
 		return nil, fmt.Errorf("start collector: %w", err)
 	}
 	go func() { _ = c.cmd.Wait(); close(exited) }()

@@ -227,7 +227,7 @@ func (r *relRig) waitUp(t *testing.T, name string, labels map[string]string, wan
 	return time.Time{}
 }
 
-// gapStats summarises the intervals between consecutive request times within [from, to].
+// gapStats summarizes the intervals between consecutive request times within [from, to].
 type gapStats struct {
 	n                int
 	median, max, p99 time.Duration

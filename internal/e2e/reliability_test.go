@@ -290,7 +290,9 @@ func errorField(line string) string {
 func runLoad(t *testing.T, r *relRig, figs *figures) {
 	total := 1000
 	if v := os.Getenv("RELIABILITY_LOAD"); v != "" {
-		fmt.Sscan(v, &total)
+		if _, err := fmt.Sscan(v, &total); err != nil {
+			t.Fatalf("RELIABILITY_LOAD must be a number of scrapes: %v", err)
+		}
 	}
 	const workers = 16
 	transport := &http.Transport{MaxIdleConnsPerHost: workers}

@@ -18,7 +18,7 @@ func TestHTTPModes(t *testing.T) {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
-		io.WriteString(w, `{"value":"ok","status":200}`)
+		_, _ = io.WriteString(w, `{"value":"ok","status":200}`)
 	}))
 	defer upstream.Close()
 	p, err := StartHTTP(upstream.URL + "/jolokia")
@@ -48,13 +48,13 @@ func TestHTTPModes(t *testing.T) {
 		{Pass, func(s int, b string, err error) bool {
 			return err == nil && s == 200 && b == `{"value":"ok","status":200}`
 		}},
-		{Malformed, func(s int, b string, err error) bool { return err == nil && b == `{'value':'ok','status':200}` }},
-		{Truncated, func(s int, b string, err error) bool { return err == nil && len(b) == 13 }},
-		{WrongAuth, func(s int, b string, err error) bool { return err == nil && s == 401 }},
-		{Refuse, func(s int, b string, err error) bool { return err != nil }},
-		{Reset, func(s int, b string, err error) bool { return err != nil }},
-		{Blackhole, func(s int, b string, err error) bool { return err != nil && strings.Contains(err.Error(), "Timeout") }},
-		{Gigantic, func(s int, b string, err error) bool { return err != nil || len(b) > 1<<20 }},
+		{Malformed, func(_ int, b string, err error) bool { return err == nil && b == `{'value':'ok','status':200}` }},
+		{Truncated, func(_ int, b string, err error) bool { return err == nil && len(b) == 13 }},
+		{WrongAuth, func(s int, _ string, err error) bool { return err == nil && s == 401 }},
+		{Refuse, func(_ int, _ string, err error) bool { return err != nil }},
+		{Reset, func(_ int, _ string, err error) bool { return err != nil }},
+		{Blackhole, func(_ int, _ string, err error) bool { return err != nil && strings.Contains(err.Error(), "Timeout") }},
+		{Gigantic, func(_ int, b string, err error) bool { return err != nil || len(b) > 1<<20 }},
 	}
 	for _, c := range cases {
 		p.SetMode(c.mode)

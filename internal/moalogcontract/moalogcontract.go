@@ -117,7 +117,7 @@ func (s *Server) elapsed() float64 {
 }
 
 // ServeHTTP writes the Prometheus text exposition (version 0.0.4).
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	_, _ = io.WriteString(w, Render(s.elapsed()))
 }

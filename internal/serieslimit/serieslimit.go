@@ -29,14 +29,14 @@ const Default = 5000
 const namedInError = 3
 
 // Check counts the data points of md, one per series, and returns an error
-// naming the largest metrics when they exceed max. A max of 0 or less turns
+// naming the largest metrics when they exceed limit. A limit of 0 or less turns
 // the limit off.
-func Check(md pmetric.Metrics, max int) error {
-	if max <= 0 {
+func Check(md pmetric.Metrics, limit int) error {
+	if limit <= 0 {
 		return nil
 	}
 	total := md.DataPointCount()
-	if total <= max {
+	if total <= limit {
 		return nil
 	}
 	counts := map[string]int{}
@@ -60,7 +60,7 @@ func Check(md pmetric.Metrics, max int) error {
 	}
 	return fmt.Errorf("the scrape produced %d series, over `max_series` (%d), most from %s: "+
 		"turn off those metrics (or narrow what they match), or raise `max_series`; the scrape is dropped",
-		total, max, strings.Join(largest, ", "))
+		total, limit, strings.Join(largest, ", "))
 }
 
 func dataPoints(m pmetric.Metric) int {
@@ -80,9 +80,9 @@ func dataPoints(m pmetric.Metric) int {
 }
 
 // Validate checks a receiver's `max_series`.
-func Validate(max int) error {
-	if max < 0 {
-		return fmt.Errorf("`max_series` must be positive, or 0 to turn the limit off (default %d), got %d", Default, max)
+func Validate(limit int) error {
+	if limit < 0 {
+		return fmt.Errorf("`max_series` must be positive, or 0 to turn the limit off (default %d), got %d", Default, limit)
 	}
 	return nil
 }

@@ -46,7 +46,7 @@ type MariaDB struct {
 var mariadbServerIDs atomic.Int32
 
 // StartMariaDB starts a mariadbd for the test and waits until root can query
-// it. The datadir is a copy of a template initialised once by
+// it. The datadir is a copy of a template initialized once by
 // mariadb-install-db and cached under CacheDir().
 func StartMariaDB(t testing.TB, opts MariaDBOptions) *MariaDB {
 	t.Helper()
@@ -114,11 +114,11 @@ func (m *MariaDB) WaitReady(t testing.TB) {
 	deadline := time.Now().Add(60 * time.Second)
 	var lastErr error
 	for time.Now().Before(deadline) {
-		if _, err := m.query("SELECT 1"); err == nil {
+		_, err := m.query("SELECT 1")
+		if err == nil {
 			return
-		} else {
-			lastErr = err
 		}
+		lastErr = err
 		if !m.Process.Running() {
 			break
 		}
@@ -267,7 +267,7 @@ func sqlEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s)
 }
 
-// mariadbTemplate returns a datadir initialised by mariadb-install-db, made
+// mariadbTemplate returns a datadir initialized by mariadb-install-db, made
 // once per mariadbd version and cached under CacheDir().
 func mariadbTemplate(t testing.TB) string {
 	t.Helper()
@@ -290,7 +290,7 @@ func mariadbTemplate(t testing.TB) string {
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// Initialise beside the final place and rename: packages testing in
+	// Initialize beside the final place and rename: packages testing in
 	// parallel never see a half-made template.
 	tmp, err := os.MkdirTemp(filepath.Dir(final), "init-")
 	if err != nil {

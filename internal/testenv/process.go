@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
@@ -24,7 +23,7 @@ import (
 )
 
 // Process is a server started for a test. It is killed at the test's cleanup
-// and, through the parent-death signal, when the test binary itself dies.
+// and, on Linux, when the test binary itself dies (StartChild).
 type Process struct {
 	Name    string
 	Path    string
@@ -38,7 +37,8 @@ type Process struct {
 	nStart int
 }
 
-// NewProcess describes a server; Start runs it. logDir holds its output.
+// NewProcess describes a server; Start runs it. Its output goes to a file in
+// the test's temporary directory (LogPath, read by Log).
 func NewProcess(t testing.TB, name string, path string, args ...string) *Process {
 	t.Helper()
 	return &Process{
@@ -70,11 +70,7 @@ func (p *Process) start() error {
 	cmd.Env = append(os.Environ(), p.Env...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	// Pdeathsig is bound to the OS thread that forks: keep it alive while forking.
-	runtime.LockOSThread()
-	err = cmd.Start()
-	runtime.UnlockOSThread()
+	err = StartChild(cmd)
 	logFile.Close()
 	if err != nil {
 		return err
@@ -176,17 +172,6 @@ func WaitTCP(addr string, timeout time.Duration) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("timed out after %s: %w", timeout, lastErr)
-}
-
-// FreePort returns a loopback TCP port that was free a moment ago.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // Addr is "127.0.0.1:port".

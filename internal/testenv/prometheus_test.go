@@ -12,7 +12,7 @@ import (
 // TestStartPrometheus: a real Prometheus scrapes a target every second, keeps
 // the target's job label with HonorLabels, and answers instant queries.
 func TestStartPrometheus(t *testing.T) {
-	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, `# TYPE demo_value gauge`)
 		fmt.Fprintln(w, `demo_value{job="from-target",instance="t1"} 42`)
 	}))

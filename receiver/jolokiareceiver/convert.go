@@ -332,7 +332,7 @@ func (nc nameCache) parse(name string) (objectName, bool) {
 
 // attributeErrors reports the attributes that ignoreErrors replaced by an
 // error: 1.x writes the string "ERROR: <message>", 2.x an object
-// {"error": "<message>", ".error": true}. A misspelt attribute shows up here.
+// {"error": "<message>", ".error": true}. A misspelled attribute shows up here.
 func attributeErrors(value map[string]any, attrs []string) string {
 	var errs []string
 	for _, a := range attrs {

@@ -13,6 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+
+	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
 const (
@@ -128,13 +131,11 @@ func TestConvertRecordedJVMPreset(t *testing.T) {
 }
 
 func addSelfMetricsForShape(md pmetric.Metrics) {
-	ms := md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics()
-	for _, m := range []struct{ name, unit string }{{metricUp, "{status}"}, {metricDuration, "s"}, {metricReadErrors, "{read}"}} {
-		x := ms.AppendEmpty()
-		x.SetName(m.name)
-		x.SetUnit(m.unit)
-		x.SetEmptyGauge()
-	}
+	self := metadata.NewMetricsBuilder(metadata.DefaultMetricsBuilderConfig(), receivertest.NewNopSettings(metadata.Type))
+	self.RecordJolokiaUpDataPoint(0, 1)
+	self.RecordJolokiaScrapeDurationDataPoint(0, 0)
+	self.RecordJolokiaReadErrorsDataPoint(0, 0, metadata.AttributeJolokiaReadStatusError)
+	self.Emit().ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().MoveAndAppendTo(md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics())
 }
 
 func TestPlanMergesSameMBean(t *testing.T) {

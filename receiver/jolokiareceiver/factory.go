@@ -1,6 +1,3 @@
-// Package jolokiareceiver reads JVM metrics from Jolokia agents: one bulk
-// read per target per scrape, named after the OpenTelemetry JVM semantic
-// conventions (the `jvm` preset) and user-defined MBean mappings.
 package jolokiareceiver
 
 import (
@@ -10,6 +7,8 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/receiver"
+
+	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
 const (
@@ -17,13 +16,11 @@ const (
 	defaultTimeout            = 5 * time.Second
 )
 
-var componentType = component.MustNewType("jolokia")
-
 // NewFactory returns the factory of the jolokia receiver.
 func NewFactory() receiver.Factory {
-	return receiver.NewFactory(componentType,
+	return receiver.NewFactory(metadata.Type,
 		func() component.Config { return createDefaultConfig() },
-		receiver.WithMetrics(createMetrics, component.StabilityLevelDevelopment))
+		receiver.WithMetrics(createMetrics, metadata.MetricsStability))
 }
 
 func createMetrics(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Metrics) (receiver.Metrics, error) {

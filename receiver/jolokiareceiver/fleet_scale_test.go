@@ -25,6 +25,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/moalog/platform-collector/internal/testenv"
+	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
 var (
@@ -35,7 +36,7 @@ var (
 // TestFleetScale measures the receiver's own CPU and memory on a simulated
 // fleet: N loopback agents (testenv.StartJolokiaFleet, a separate process)
 // answering the recorded 2.4.2 response to the default `jvm` preset read,
-// scraped by the real receiver (factory, scraperhelper) every 15s for
+// scraped by the real receiver (factory, its per-target scheduler) every 15s for
 // -fleet-duration. CPU is this test process's getrusage time over the run,
 // so the fleet's own work is not counted. Run:
 //
@@ -67,12 +68,12 @@ func TestFleetScale(t *testing.T) {
 					for _, sm := range rm.ScopeMetrics().All() {
 						for _, m := range sm.Metrics().All() {
 							switch m.Name() {
-							case metricUp:
+							case "jolokia.up":
 								scrapes.Add(1)
 								if m.Gauge().DataPoints().At(0).IntValue() == 1 {
 									up.Add(1)
 								}
-							case metricDuration:
+							case "jolokia.scrape.duration":
 								mu.Lock()
 								durations = append(durations, m.Gauge().DataPoints().At(0).DoubleValue())
 								mu.Unlock()
@@ -86,7 +87,7 @@ func TestFleetScale(t *testing.T) {
 			runtime.GC()
 			cpu0, wall0 := cpuTime(t), time.Now()
 			core, logs := observer.New(zap.WarnLevel)
-			set := receivertest.NewNopSettings(componentType)
+			set := receivertest.NewNopSettings(metadata.Type)
 			set.Logger = zap.New(core)
 			r, err := NewFactory().CreateMetrics(context.Background(), set, cfg, sink)
 			require.NoError(t, err)

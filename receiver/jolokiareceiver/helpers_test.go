@@ -16,6 +16,8 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
+
+	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
 // point is one data point flattened for assertions: "name{k=v,...}" -> value
@@ -91,7 +93,7 @@ func onlyResource(t *testing.T, md pmetric.Metrics) points {
 	return nil
 }
 
-// metricInfoOf returns "type unit" of every metric by name.
+// metricShapes returns "type unit" of every metric by name.
 func metricShapes(md pmetric.Metrics) map[string]string {
 	out := map[string]string{}
 	for _, rm := range md.ResourceMetrics().All() {
@@ -113,7 +115,7 @@ func metricShapes(md pmetric.Metrics) map[string]string {
 
 func newTestScraper(t *testing.T, cfg *Config, logger *zap.Logger) *jolokiaScraper {
 	t.Helper()
-	set := receivertest.NewNopSettings(componentType)
+	set := receivertest.NewNopSettings(metadata.Type)
 	set.ID = component.MustNewIDWithName("jolokia", "test")
 	if logger != nil {
 		set.Logger = logger
@@ -135,7 +137,7 @@ func scrapeOnce(t *testing.T, s *jolokiaScraper) pmetric.Metrics {
 func jsonNumber(s string) any { return json.Number(s) }
 
 func benchSettings() receiver.Settings {
-	set := receivertest.NewNopSettings(componentType)
+	set := receivertest.NewNopSettings(metadata.Type)
 	set.ID = component.MustNewIDWithName("jolokia", "bench")
 	return set
 }

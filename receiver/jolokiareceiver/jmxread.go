@@ -14,6 +14,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
 	"go.uber.org/zap"
+
+	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
 // The jmx_exporter block reads in one bulk request of its own per scrape,
@@ -347,7 +349,7 @@ func ExplainJMXExporter(ctx context.Context, cfg *Config, w io.Writer) error {
 	if cfg.JMXExporter == nil {
 		return errors.New("no `jmx_exporter` block to explain")
 	}
-	s, err := newScraper(cfg, receiver.Settings{ID: component.NewID(componentType), TelemetrySettings: component.TelemetrySettings{Logger: zap.NewNop()}})
+	s, err := newScraper(cfg, receiver.Settings{ID: component.NewID(metadata.Type), TelemetrySettings: component.TelemetrySettings{Logger: zap.NewNop()}})
 	if err != nil {
 		return err
 	}

@@ -305,18 +305,18 @@ func sortedLabelKey(names, values []string) string {
 	return b.String()
 }
 
-// matches reports whether the MBean name on is matched by the pattern p, as
+// matches reports whether the MBean name is matched by the pattern on, as
 // ObjectName.apply does: the domain and values may use "*" and "?", and
 // without a trailing ",*" the key sets must be equal.
-func (p objectName) matches(on objectName) bool {
-	if !wildcardMatch(p.Domain, on.Domain) {
+func (on objectName) matches(name objectName) bool {
+	if !wildcardMatch(on.Domain, name.Domain) {
 		return false
 	}
-	if !p.PropertyListPattern && len(p.Props) != len(on.Props) {
+	if !on.PropertyListPattern && len(on.Props) != len(name.Props) {
 		return false
 	}
-	for _, pp := range p.Props {
-		v, ok := on.rawValue(pp.Key)
+	for _, pp := range on.Props {
+		v, ok := name.rawValue(pp.Key)
 		if !ok || !(v == pp.Value || valueIsPattern(pp.Value) && wildcardMatch(pp.Value, v)) {
 			return false
 		}

@@ -41,7 +41,6 @@ func parseObjectName(s string) (objectName, error) {
 	if rest == "" {
 		return on, errors.New(`no key properties after ":" (use "domain:*" to match every MBean of a domain)`)
 	}
-	seen := map[string]bool{}
 	for len(rest) > 0 {
 		if rest == "*" {
 			on.PropertyListPattern = true
@@ -63,10 +62,10 @@ func parseObjectName(s string) (objectName, error) {
 		if strings.ContainsAny(key, ":,=*?\"\n") {
 			return on, fmt.Errorf("key %q contains one of the characters :,=*?\" or a newline", key)
 		}
-		if seen[key] {
+		// Props are sorted only at the end: rawValue scans, Value would bisect.
+		if _, dup := on.rawValue(key); dup {
 			return on, fmt.Errorf("key %q appears twice", key)
 		}
-		seen[key] = true
 		rest = rest[eq+1:]
 		var value string
 		if strings.HasPrefix(rest, `"`) {
@@ -100,7 +99,7 @@ func parseObjectName(s string) (objectName, error) {
 			return on, errors.New("trailing \",\" after the last key property")
 		}
 	}
-	// Insertion sort: a handful of keys, and no allocation (sort.Slice allocates).
+	// Insertion sort: a handful of keys, sorted in place (sort.Slice would allocate).
 	for i := 1; i < len(on.Props); i++ {
 		for j := i; j > 0 && on.Props[j].Key < on.Props[j-1].Key; j-- {
 			on.Props[j], on.Props[j-1] = on.Props[j-1], on.Props[j]

@@ -63,6 +63,7 @@ func TestParseObjectNameErrors(t *testing.T) {
 		{"d:=x", `empty key before "="`},
 		{"d:type=", `key "type" has an empty value (quote it: type="")`},
 		{"d:type=a,type=b", `key "type" appears twice`},
+		{"d:b=1,a=2,b=3", `key "b" appears twice`},
 		{"d:type=a,", `trailing "," after the last key property`},
 		{`d:name="a,b`, `value of key "name": unterminated quoted value`},
 		{`d:name="a\x"`, `value of key "name": invalid escape \x in quoted value`},

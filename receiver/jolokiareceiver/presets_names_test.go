@@ -1,6 +1,7 @@
 package jolokiareceiver
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -10,6 +11,9 @@ import (
 	"testing"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
@@ -31,15 +35,8 @@ func TestAppPresetPrometheusNames(t *testing.T) {
 		"micrometer-jmx": "micrometer_counter_total micrometer_gauge micrometer_timer_count_total micrometer_timer_duration_max_seconds micrometer_timer_duration_mean_seconds micrometer_timer_duration_quantile_seconds",
 	}
 	for _, p := range appPresets {
-		_, resp := readRecorded(t, agent2, "preset-"+p.name)
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(resp) }))
-		cfg := createDefaultConfig()
-		cfg.Endpoint = srv.URL + "/jolokia"
-		cfg.Presets = []string{p.name}
-		md := scrapeOnce(t, newTestScraper(t, cfg, nil))
-		srv.Close()
 		names := map[string]bool{}
-		for _, l := range prometheusSeries(t, md) {
+		for _, l := range prometheusSeries(t, scrapeRecordedPreset(t, p.name)) {
 			if n := l[:strings.IndexAny(l, "{ ")]; !strings.HasPrefix(n, "jolokia_") && n != "target_info" {
 				names[n] = true
 			}
@@ -51,6 +48,38 @@ func TestAppPresetPrometheusNames(t *testing.T) {
 		sort.Strings(got)
 		assert.Equal(t, want[p.name], strings.Join(got, " "), p.name)
 	}
+}
+
+// TestSelfMetricPrometheusNames: the receiver's own metrics (metadata.yaml)
+// keep the names and types that dashboards and alerts query on :9090.
+func TestSelfMetricPrometheusNames(t *testing.T) {
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(bytes.NewReader(exporterText(t, scrapeRecordedPreset(t, "tomcat"))))
+	require.NoError(t, err)
+	got := map[string]dto.MetricType{}
+	for name, f := range families {
+		if strings.HasPrefix(name, "jolokia_") {
+			got[name] = f.GetType()
+		}
+	}
+	assert.Equal(t, map[string]dto.MetricType{
+		"jolokia_up":                      dto.MetricType_GAUGE,
+		"jolokia_scrape_duration_seconds": dto.MetricType_GAUGE,
+		"jolokia_read_errors":             dto.MetricType_GAUGE,
+	}, got)
+}
+
+// scrapeRecordedPreset scrapes an agent that answers with the recorded
+// response to the preset's bulk read.
+func scrapeRecordedPreset(t *testing.T, preset string) pmetric.Metrics {
+	t.Helper()
+	_, resp := readRecorded(t, agent2, "preset-"+preset)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(resp) }))
+	defer srv.Close()
+	cfg := createDefaultConfig()
+	cfg.Endpoint = srv.URL + "/jolokia"
+	cfg.Presets = []string{preset}
+	return scrapeOnce(t, newTestScraper(t, cfg, nil))
 }
 
 // prometheusSeries runs md through a real Prometheus exporter and returns its

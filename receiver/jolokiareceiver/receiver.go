@@ -121,12 +121,13 @@ func (r *jolokiaReceiver) run(ctx context.Context, t *targetScraper) {
 	// would otherwise fill the live slots once.
 	failures, skip, scraped := 0, 0, false
 	for {
-		if skip > 0 {
+		switch {
+		case skip > 0:
 			skip--
 			r.send(ctx, t, r.scraper.skippedTarget(t))
-		} else if r.scrapeAndSend(ctx, t, failures > 0 || !scraped) {
+		case r.scrapeAndSend(ctx, t, failures > 0 || !scraped):
 			failures, scraped = 0, true
-		} else {
+		default:
 			failures++
 			skip = min(1<<min(failures-1, 8), maxBackoffIntervals) - 1
 		}

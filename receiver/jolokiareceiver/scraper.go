@@ -19,16 +19,7 @@ import (
 	"github.com/moalog/platform-collector/internal/serieslimit"
 	"github.com/moalog/platform-collector/internal/staleness"
 	"github.com/moalog/platform-collector/internal/targetstate"
-)
-
-const scopeName = "github.com/moalog/platform-collector/receiver/jolokiareceiver"
-
-// Self-observability metrics, one set per target.
-const (
-	metricUp         = "jolokia.up"
-	metricDuration   = "jolokia.scrape.duration"
-	metricReadErrors = "jolokia.read.errors"
-	attrReadStatus   = "jolokia.read.status"
+	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
 // jolokiaScraper scrapes the targets of one receiver with one compiled plan.
@@ -69,6 +60,9 @@ type targetScraper struct {
 	// delivered is set once the pipeline took a scrape of the target: only
 	// then does the receiver's Shutdown send stale markers for its series.
 	delivered bool
+	// self records the receiver's own metrics (metadata.yaml); one per
+	// target because targets are scraped concurrently.
+	self *metadata.MetricsBuilder
 }
 
 func newScraper(cfg *Config, settings receiver.Settings) (*jolokiaScraper, error) {
@@ -108,6 +102,7 @@ func newScraper(cfg *Config, settings receiver.Settings) (*jolokiaScraper, error
 			entryErrors: map[string]string{},
 			names:       nameCache{},
 			jmx:         newJMXState(p.jmx),
+			self:        metadata.NewMetricsBuilder(metadata.DefaultMetricsBuilderConfig(), settings),
 		}
 		if t.ProxyTarget != nil {
 			ts.name = t.Endpoint + " -> " + t.ProxyTarget.URL
@@ -165,9 +160,8 @@ func (s *jolokiaScraper) shutdown(context.Context) error {
 	return nil
 }
 
-// newMetrics starts the metrics of one target: its resource and scope, and
-// an empty first metric for jolokia.up.
-func (t *targetScraper) newMetrics() (pmetric.Metrics, pmetric.ScopeMetrics, pmetric.Metric) {
+// newMetrics starts the metrics of one target: its resource and scope.
+func (t *targetScraper) newMetrics() (pmetric.Metrics, pmetric.ScopeMetrics) {
 	md := pmetric.NewMetrics()
 	rm := md.ResourceMetrics().AppendEmpty()
 	res := rm.Resource().Attributes()
@@ -177,36 +171,28 @@ func (t *targetScraper) newMetrics() (pmetric.Metrics, pmetric.ScopeMetrics, pme
 	res.PutStr("service.name", t.target.ServiceName)
 	res.PutStr("service.instance.id", t.instanceID)
 	sm := rm.ScopeMetrics().AppendEmpty()
-	sm.Scope().SetName(scopeName)
-	return md, sm, sm.Metrics().AppendEmpty()
+	sm.Scope().SetName(metadata.ScopeName)
+	return md, sm
 }
 
-func recordUp(self pmetric.Metric, now pcommon.Timestamp, up bool) {
-	upValue := int64(0)
-	if up {
-		upValue = 1
-	}
-	self.SetName(metricUp)
-	// "{status}", not "1": the Prometheus exporter appends _ratio to gauges of
-	// unit "1", and dashboards and alerts expect jolokia_up.
-	self.SetUnit("{status}")
-	self.SetDescription("1 when the last scrape of the target got a valid Jolokia response, 0 otherwise.")
-	dp := self.SetEmptyGauge().DataPoints().AppendEmpty()
-	dp.SetTimestamp(now)
-	dp.SetIntValue(upValue)
+// emitSelf moves the receiver's own metrics recorded in t.self into the
+// target's scope: one resource per target.
+func (t *targetScraper) emitSelf(sm pmetric.ScopeMetrics) {
+	t.self.Emit().ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().MoveAndAppendTo(sm.Metrics())
 }
 
 // skippedTarget reports a down target that waits for its next try: jolokia.up
 // 0, without connecting.
 func (s *jolokiaScraper) skippedTarget(t *targetScraper) pmetric.Metrics {
-	md, _, self := t.newMetrics()
-	recordUp(self, pcommon.NewTimestampFromTime(time.Now()), false)
+	md, sm := t.newMetrics()
+	t.self.RecordJolokiaUpDataPoint(pcommon.NewTimestampFromTime(time.Now()), 0)
+	t.emitSelf(sm)
 	return md
 }
 
 func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pmetric.Metrics {
 	began := time.Now()
-	md, sm, self := t.newMetrics()
+	md, sm := t.newMetrics()
 
 	var results []entryResult
 	now := pcommon.NewTimestampFromTime(time.Now())
@@ -236,9 +222,8 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 	})
 	if err != nil {
 		// Drop what a conversion that panicked, or that went over
-		// max_series, appended after self, the first metric.
-		kept := 0
-		sm.Metrics().RemoveIf(func(pmetric.Metric) bool { kept++; return kept > 1 })
+		// max_series, appended; the self metrics are added below.
+		sm.Metrics().RemoveIf(func(pmetric.Metric) bool { return true })
 	}
 	t.up = err == nil
 	if err != nil {
@@ -246,18 +231,16 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 	}
 	s.tracker.Observe(t.name, err)
 
-	recordUp(self, now, t.up)
-	dur := sm.Metrics().AppendEmpty()
-	dur.SetName(metricDuration)
-	dur.SetUnit("s")
-	dur.SetDescription("Time the last scrape of the target took.")
-	dp := dur.SetEmptyGauge().DataPoints().AppendEmpty()
-	dp.SetTimestamp(now)
-	dp.SetDoubleValue(time.Since(began).Seconds())
-
+	upValue := int64(0)
 	if t.up {
-		s.recordEntryResults(t, sm, results, now)
+		upValue = 1
 	}
+	t.self.RecordJolokiaUpDataPoint(now, upValue)
+	t.self.RecordJolokiaScrapeDurationDataPoint(now, time.Since(began).Seconds())
+	if t.up {
+		s.recordEntryResults(t, results, now)
+	}
+	t.emitSelf(sm)
 	t.stale.Mark(md, now)
 	return md
 }
@@ -265,7 +248,7 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 // recordEntryResults counts failed MBean reads and logs entry errors once per
 // change. 404 (MBean not registered) is normal for optional MBeans: debug only.
 // A merged entry that failed otherwise is split for the next scrapes.
-func (s *jolokiaScraper) recordEntryResults(t *targetScraper, sm pmetric.ScopeMetrics, results []entryResult, now pcommon.Timestamp) {
+func (s *jolokiaScraper) recordEntryResults(t *targetScraper, results []entryResult, now pcommon.Timestamp) {
 	var notFound, failed int64
 	resplit := false
 	for i, r := range results {
@@ -304,18 +287,6 @@ func (s *jolokiaScraper) recordEntryResults(t *targetScraper, sm pmetric.ScopeMe
 	if resplit {
 		t.body, t.slots = s.plan.layoutFor(t.split, t.target.ProxyTarget.requestTarget())
 	}
-	m := sm.Metrics().AppendEmpty()
-	m.SetName(metricReadErrors)
-	m.SetUnit("{read}")
-	m.SetDescription("MBean reads of the last scrape that failed, by reason: not_found (MBean not registered) or error.")
-	dps := m.SetEmptyGauge().DataPoints()
-	for _, c := range []struct {
-		reason string
-		n      int64
-	}{{"not_found", notFound}, {"error", failed}} {
-		dp := dps.AppendEmpty()
-		dp.SetTimestamp(now)
-		dp.SetIntValue(c.n)
-		dp.Attributes().PutStr(attrReadStatus, c.reason)
-	}
+	t.self.RecordJolokiaReadErrorsDataPoint(now, notFound, metadata.AttributeJolokiaReadStatusNotFound)
+	t.self.RecordJolokiaReadErrorsDataPoint(now, failed, metadata.AttributeJolokiaReadStatusError)
 }

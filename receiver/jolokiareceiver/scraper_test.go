@@ -27,6 +27,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/moalog/platform-collector/internal/metrictest"
+	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
 // recordedAgent serves the recorded 2.x answer to the jvm preset's bulk read.
@@ -204,7 +205,7 @@ func TestScrapeResourceIdentity(t *testing.T) {
 		"deployment.environment.name": "test",
 	}, attrs)
 	sm := md.ResourceMetrics().At(0).ScopeMetrics().At(0)
-	assert.Equal(t, scopeName, sm.Scope().Name())
+	assert.Equal(t, metadata.ScopeName, sm.Scope().Name())
 
 	// Sums start when the target was first seen up and keep that start.
 	var start1 pcommon.Timestamp
@@ -293,7 +294,7 @@ func TestReceiverDeliversEachTargetOnItsOwn(t *testing.T) {
 	cfg.InitialDelay = 0
 	cfg.Timeout = 3 * time.Second
 	sink := new(consumertest.MetricsSink)
-	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(componentType), cfg, sink)
+	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
 	require.NoError(t, err)
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
 	defer func() { require.NoError(t, r.Shutdown(context.Background())) }()
@@ -381,7 +382,7 @@ func TestRefusedStalePointsAreSentAgain(t *testing.T) {
 	cfg.CollectionInterval = 50 * time.Millisecond
 	cfg.InitialDelay = 0
 	sink := new(metrictest.RefusingSink)
-	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(componentType), cfg, sink)
+	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
 	require.NoError(t, err)
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
 	defer func() { require.NoError(t, r.Shutdown(context.Background())) }()

@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/moalog/platform-collector/internal/testenv"
+	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
 // blackHole accepts connections, counts them and never answers.
@@ -55,7 +56,7 @@ func TestDeadTargetsDoNotStarveLiveOnes(t *testing.T) {
 	cfg.InitialDelay = 0
 	require.Equal(t, 8, cfg.MaxConcurrency)
 	sink := new(consumertest.MetricsSink)
-	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(componentType), cfg, sink)
+	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
 	require.NoError(t, err)
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
 	began := time.Now()

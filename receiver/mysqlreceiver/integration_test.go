@@ -148,7 +148,7 @@ func TestIntegrationLoadSlowQueriesAndLimits(t *testing.T) {
 		}
 	}
 	assert.True(t, found, "the test's SELECT is among the digests")
-	withDigests.mysqlScraper.shutdown(context.Background())
+	require.NoError(t, withDigests.mysqlScraper.shutdown(context.Background()))
 
 	// Concurrent scrapes still use one connection.
 	var wg sync.WaitGroup

@@ -86,7 +86,7 @@ type mysqlScraper struct {
 	retryAt  time.Time
 	panicErr error
 
-	// scrapeMu serialises scrapes: the MetricsBuilder is not safe for
+	// scrapeMu serializes scrapes: the MetricsBuilder is not safe for
 	// concurrent use (scraperhelper never overlaps them; tests do).
 	scrapeMu sync.Mutex
 	mu       sync.Mutex

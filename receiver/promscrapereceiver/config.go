@@ -100,25 +100,25 @@ const (
 )
 
 // UnmarshalYAML applies Prometheus' defaults before reading the keys.
-func (c *ScrapeConfig) UnmarshalYAML(unmarshal func(any) error) error {
+func (sc *ScrapeConfig) UnmarshalYAML(unmarshal func(any) error) error {
 	type plain ScrapeConfig
-	*c = ScrapeConfig{ScrapeInterval: defaultScrapeInterval, MetricsPath: defaultMetricsPath, Scheme: defaultScheme}
-	if err := unmarshal((*plain)(c)); err != nil {
+	*sc = ScrapeConfig{ScrapeInterval: defaultScrapeInterval, MetricsPath: defaultMetricsPath, Scheme: defaultScheme}
+	if err := unmarshal((*plain)(sc)); err != nil {
 		return err
 	}
-	if c.ScrapeTimeout == 0 {
-		c.ScrapeTimeout = min(defaultScrapeTimeout, c.ScrapeInterval)
+	if sc.ScrapeTimeout == 0 {
+		sc.ScrapeTimeout = min(defaultScrapeTimeout, sc.ScrapeInterval)
 	}
-	for i := range c.FileSDConfigs {
-		c.FileSDConfigs[i].RefreshInterval = orDefault(c.FileSDConfigs[i].RefreshInterval, defaultFileSDRefresh)
+	for i := range sc.FileSDConfigs {
+		sc.FileSDConfigs[i].RefreshInterval = orDefault(sc.FileSDConfigs[i].RefreshInterval, defaultFileSDRefresh)
 	}
-	for i := range c.HTTPSDConfigs {
-		c.HTTPSDConfigs[i].RefreshInterval = orDefault(c.HTTPSDConfigs[i].RefreshInterval, defaultHTTPSDRefresh)
+	for i := range sc.HTTPSDConfigs {
+		sc.HTTPSDConfigs[i].RefreshInterval = orDefault(sc.HTTPSDConfigs[i].RefreshInterval, defaultHTTPSDRefresh)
 	}
-	for i := range c.DNSSDConfigs {
-		c.DNSSDConfigs[i].RefreshInterval = orDefault(c.DNSSDConfigs[i].RefreshInterval, defaultDNSSDRefresh)
-		if c.DNSSDConfigs[i].Type == "" {
-			c.DNSSDConfigs[i].Type = defaultDNSSDRecordType
+	for i := range sc.DNSSDConfigs {
+		sc.DNSSDConfigs[i].RefreshInterval = orDefault(sc.DNSSDConfigs[i].RefreshInterval, defaultDNSSDRefresh)
+		if sc.DNSSDConfigs[i].Type == "" {
+			sc.DNSSDConfigs[i].Type = defaultDNSSDRecordType
 		}
 	}
 	return nil

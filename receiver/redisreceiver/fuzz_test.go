@@ -36,7 +36,7 @@ func FuzzReadReply(f *testing.F) {
 	for _, s := range []string{"+OK\r\n", "-WRONGPASS invalid\r\n", "$5\r\nhello\r\n", "$-1\r\n", ":12\r\n", "*1\r\n$1\r\na\r\n", "$99999999999\r\n"} {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, data []byte) {
+	f.Fuzz(func(_ *testing.T, data []byte) {
 		_, _ = readReply(bufio.NewReader(strings.NewReader(string(data))))
 	})
 }

@@ -1,0 +1,52 @@
+package testenv
+
+import (
+	"math/rand/v2"
+	"net"
+	"sync"
+	"testing"
+)
+
+// Ports handed to servers come from below the kernel's ephemeral range
+// (net.ipv4.ip_local_port_range, 32768-60999 by default). A port the kernel
+// gave to a probe listener is, once the probe lets it go, free to become the
+// source port of any outgoing connection on the machine before the server
+// under test binds it: with hundreds of scrape connections a second, mariadbd,
+// JVM agents and collectors failed to bind in make test runs ("Address already
+// in use"). No outgoing connection takes a port below the ephemeral range.
+const (
+	portLow  = 20000
+	portHigh = 32768
+)
+
+var handedOut = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
+
+// FreePort returns a loopback TCP port that is free now and that no other
+// call in this test process has returned.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	for range 1000 {
+		port := portLow + rand.IntN(portHigh-portLow)
+		if handedOut.ports[port] || !canListen(port) {
+			continue
+		}
+		handedOut.ports[port] = true
+		return port
+	}
+	t.Fatalf("free port: none of 1000 random ports in [%d, %d) could be bound on 127.0.0.1", portLow, portHigh)
+	return 0
+}
+
+func canListen(port int) bool {
+	l, err := net.Listen("tcp", Addr(port))
+	if err != nil {
+		return false
+	}
+	_ = l.Close()
+	return true
+}
