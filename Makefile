@@ -9,7 +9,7 @@ GENERATED := cmd/otelcol cmd/otelcol-full receiver grafana/dashboards
 GOLANGCI_LINT_VERSION := v2.15.0
 GOLANGCI_LINT := .cache/golangci-lint/$(GOLANGCI_LINT_VERSION)/golangci-lint
 
-.PHONY: build build-full run test test-deps lint generate check-generated bench bench-compare dashboards demo reliability fuzz scale
+.PHONY: build build-full run test test-deps lint generate check-generated compose-test bench bench-compare dashboards demo reliability fuzz scale
 
 # Prometheus service discovery kept in the binary: file, http and kubernetes (always compiled in)
 # and dns (compose); the cloud ones are left out. Measurements: bench/RESULTS.md.
@@ -63,6 +63,10 @@ generate:
 check-generated: generate
 	@drift=$$(git status --porcelain -- $(GENERATED)); \
 	if [ -n "$$drift" ]; then echo "generated files differ from the commit (run make generate and commit):"; echo "$$drift"; exit 1; fi
+
+## compose-test: the compose stack under podman from images built here: every target up, every dashboard query with data (scripts/compose-test.sh)
+compose-test:
+	bash scripts/compose-test.sh
 
 ## bench: Go benchmarks of every receiver's decode and convert path
 bench:

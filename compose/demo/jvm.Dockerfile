@@ -19,4 +19,5 @@ COPY compose/jolokia/jolokia-access.xml /opt/jolokia/jolokia-access.xml
 ENV JAVA_TOOL_OPTIONS="-javaagent:/opt/jolokia/jolokia-agent.jar=port=8778,host=0.0.0.0,policyLocation=file:///opt/jolokia/jolokia-access.xml,discoveryEnabled=false"
 USER 10001:10001
 EXPOSE 8778
-CMD ["java", "-Xmx128m", "-XX:+UseSerialGC", "-cp", "/app", "MBeanTestApp"]
+# The payment MBeans also as com.fluxpay:type=Payments, the fluxpay-engine MBean compose/otelcol.yaml reads.
+CMD ["java", "-Xmx128m", "-XX:+UseSerialGC", "-Dmoalog.paymentsDomain=com.fluxpay", "-cp", "/app", "MBeanTestApp"]

@@ -4,8 +4,10 @@
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 ENV CGO_ENABLED=0 GOFLAGS="-trimpath -buildvcs=false"
+# The caches' paths set where the mounts are (why: compose/Dockerfile).
+ENV GOMODCACHE=/go/pkg/mod GOCACHE=/root/.cache/go-build
 COPY . .
-RUN --mount=type=cache,target=/root/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
+RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     go build -ldflags="-s -w" -o /out/moalog-contract ./tools/moalog-contract
 
 FROM scratch

@@ -54,8 +54,9 @@ func TestPromtoolTestRules(t *testing.T) {
 type ruleFile struct {
 	Groups []struct {
 		Rules []struct {
-			Alert string `yaml:"alert"`
-			Expr  string `yaml:"expr"`
+			Alert  string `yaml:"alert"`
+			Record string `yaml:"record"`
+			Expr   string `yaml:"expr"`
 		} `yaml:"rules"`
 	} `yaml:"groups"`
 }
@@ -204,6 +205,24 @@ func ruleFiles(t *testing.T) []string {
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	return files
+}
+
+// ruleNames are the names of every rule (alert or recording) in the rule files.
+func ruleNames(t *testing.T) map[string]bool {
+	t.Helper()
+	names := map[string]bool{}
+	for _, f := range ruleFiles(t) {
+		raw, err := os.ReadFile(f)
+		require.NoError(t, err)
+		var rf ruleFile
+		require.NoError(t, yaml.Unmarshal(raw, &rf), f)
+		for _, g := range rf.Groups {
+			for _, r := range g.Rules {
+				names[r.Alert+r.Record] = true
+			}
+		}
+	}
+	return names
 }
 
 // fakeT records Errorf instead of failing the test.

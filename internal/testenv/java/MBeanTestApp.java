@@ -1,4 +1,6 @@
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -33,6 +35,8 @@ import javax.management.openmbean.TabularType;
  *   moalog.apps=A,B           also runs A.register(), B.register(), ... (java/apps/: TomcatApp,
  *                             KafkaClientApp, MicrometerJmxApp, HikariCPApp, R2dbcPoolApp; each
  *                             compiled separately and needing its libraries on the class path)
+ *   moalog.paymentsDomain=D   also registers the two Payments MBeans as D:type=Payments,name=...
+ *                             (compose/demo/jvm.Dockerfile: com.fluxpay, what compose/otelcol.yaml reads)
  *   moalog.control=true       also registers com.moalog.test:type=Control, whose operation
  *                             unregister(objectName) lets a test remove an MBean while the JVM
  *                             runs (a Jolokia exec request; the receiver itself never sends one)
@@ -62,10 +66,17 @@ public final class MBeanTestApp {
     /** Registers every test MBean; com.moalog.test:type=Dynamic comes last (readiness marker). */
     public static void register() throws Exception {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        server.registerMBean(new StandardMBean(new Payments(42, 12.5, true), PaymentsMBean.class),
-                new ObjectName("com.moalog.test:type=Payments,name=card"));
-        server.registerMBean(new StandardMBean(new Payments(7, 0.25, false), PaymentsMBean.class),
-                new ObjectName("com.moalog.test:type=Payments,name=bank"));
+        List<String> paymentsDomains = new ArrayList<>(List.of("com.moalog.test"));
+        String extraPaymentsDomain = System.getProperty("moalog.paymentsDomain");
+        if (extraPaymentsDomain != null) {
+            paymentsDomains.add(extraPaymentsDomain);
+        }
+        for (String domain : paymentsDomains) {
+            server.registerMBean(new StandardMBean(new Payments(42, 12.5, true), PaymentsMBean.class),
+                    new ObjectName(domain + ":type=Payments,name=card"));
+            server.registerMBean(new StandardMBean(new Payments(7, 0.25, false), PaymentsMBean.class),
+                    new ObjectName(domain + ":type=Payments,name=bank"));
+        }
         server.registerMBean(new StandardMBean(new Pool(), PoolMBean.class),
                 new ObjectName("com.moalog.test:type=Pool,name=main"));
         server.registerMBean(new StandardMBean(new Counters(), CountersMBean.class),
