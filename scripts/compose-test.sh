@@ -25,7 +25,7 @@ host_mirror() {
   {
     grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}'
     grep -hs '^deb ' /etc/apt/sources.list | awk '{for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) {print $i; break}}'
-  } | grep -v -- '-security' | head -1
+  } | grep -v -- '-security' | head -1 || true # no sources file: debootstrap's default
 }
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-$(host_mirror)}
 PROJECT=moalog # compose/docker-compose.yaml's name:
