@@ -1,8 +1,10 @@
 package testenv
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"net"
+	"os"
 	"sync"
 	"testing"
 )
@@ -14,10 +16,26 @@ import (
 // under test binds it: with hundreds of scrape connections a second, mariadbd,
 // JVM agents and collectors failed to bind in make test runs ("Address already
 // in use"). No outgoing connection takes a port below the ephemeral range.
+//
+// TESTENV_PORT_RANGE=low-high narrows the range, so that test runs side by
+// side on one machine (one per git worktree) never draw the same port.
 const (
 	portLow  = 20000
 	portHigh = 32768
 )
+
+// portRange is [portLow, portHigh) unless TESTENV_PORT_RANGE names a
+// narrower "low-high" (high exclusive) inside it.
+func portRange() (low, high int, err error) {
+	spec := os.Getenv("TESTENV_PORT_RANGE")
+	if spec == "" {
+		return portLow, portHigh, nil
+	}
+	if _, err := fmt.Sscanf(spec, "%d-%d", &low, &high); err != nil || low < portLow || high > portHigh || low >= high {
+		return 0, 0, fmt.Errorf("TESTENV_PORT_RANGE=%q: want low-high with %d <= low < high <= %d", spec, portLow, portHigh)
+	}
+	return low, high, nil
+}
 
 var handedOut = struct {
 	sync.Mutex
@@ -28,17 +46,21 @@ var handedOut = struct {
 // call in this test process has returned.
 func FreePort(t testing.TB) int {
 	t.Helper()
+	low, high, err := portRange()
+	if err != nil {
+		t.Fatal(err)
+	}
 	handedOut.Lock()
 	defer handedOut.Unlock()
 	for range 1000 {
-		port := portLow + rand.IntN(portHigh-portLow)
+		port := low + rand.IntN(high-low)
 		if handedOut.ports[port] || !canListen(port) {
 			continue
 		}
 		handedOut.ports[port] = true
 		return port
 	}
-	t.Fatalf("free port: none of 1000 random ports in [%d, %d) could be bound on 127.0.0.1", portLow, portHigh)
+	t.Fatalf("free port: none of 1000 random ports in [%d, %d) could be bound on 127.0.0.1", low, high)
 	return 0
 }
 
