@@ -2,6 +2,8 @@ package testenv
 
 import (
 	"fmt"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -50,31 +52,45 @@ var mariadbServerIDs atomic.Int32
 // mariadb-install-db and cached under CacheDir().
 func StartMariaDB(t testing.TB, opts MariaDBOptions) *MariaDB {
 	t.Helper()
-	server := Binary(t, "mariadbd", "/usr/sbin/mariadbd")
-	client := Binary(t, "mariadb")
-	template := mariadbTemplate(t)
+	m, err := NewMariaDB(t, opts)
+	require.NoError(t, err)
+	return m
+}
 
-	dir := t.TempDir()
+// NewMariaDB is StartMariaDB for owner.
+func NewMariaDB(owner Owner, opts MariaDBOptions) (*MariaDB, error) {
+	server, err := lookBinary("mariadbd", "/usr/sbin/mariadbd")
+	if err != nil {
+		return nil, err
+	}
+	client, err := lookBinary("mariadb")
+	if err != nil {
+		return nil, err
+	}
+	template, err := mariadbTemplate(server)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := tempDir(owner, "mdb")
+	if err != nil {
+		return nil, err
+	}
 	dataDir := filepath.Join(dir, "data")
 	if out, err := Run("cp", "-a", template, dataDir); err != nil {
-		t.Fatalf("copy the mariadb datadir template: %v\n%s", err, out)
+		return nil, fmt.Errorf("copy the mariadb datadir template: %w\n%s", err, out)
 	}
-	// Unix socket paths are limited to 108 bytes; t.TempDir() can be longer.
-	sockDir, err := os.MkdirTemp("", "mdb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-
 	id := opts.ServerID
 	if id == 0 {
 		id = int(mariadbServerIDs.Add(1)) + 100
 	}
-	port := FreePort(t)
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
 	m := &MariaDB{
 		Addr:     Addr(port),
 		Port:     port,
-		Socket:   filepath.Join(sockDir, "mysqld.sock"),
+		Socket:   filepath.Join(dir, "mysqld.sock"),
 		DataDir:  dataDir,
 		ServerID: id,
 		client:   client,
@@ -102,39 +118,49 @@ func StartMariaDB(t testing.TB, opts MariaDBOptions) *MariaDB {
 	if opts.TLS != nil {
 		args = append(args, "--ssl-ca="+opts.TLS.CACert, "--ssl-cert="+opts.TLS.ServerCert, "--ssl-key="+opts.TLS.ServerKey)
 	}
-	m.Process = NewProcess(t, "mariadbd", server, args...)
-	m.Process.Start(t)
-	m.WaitReady(t)
-	return m
+	if m.Process, err = newProcess(owner, "mariadbd", server, args...); err != nil {
+		return nil, err
+	}
+	if err := m.Process.Launch(owner); err != nil {
+		return nil, err
+	}
+	return m, m.waitReady()
 }
 
 // WaitReady waits until root can run a query (after Start or Restart).
 func (m *MariaDB) WaitReady(t testing.TB) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	var lastErr error
-	for time.Now().Before(deadline) {
+	require.NoError(t, m.waitReady())
+}
+
+func (m *MariaDB) waitReady() error {
+	err := Poll(60*time.Second, 50*time.Millisecond, func() error {
 		_, err := m.query("SELECT 1")
-		if err == nil {
-			return
+		if err != nil && !m.Process.Running() {
+			return giveUp(err)
 		}
-		lastErr = err
-		if !m.Process.Running() {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
+		return err
+	})
+	if err != nil {
+		return m.Process.failure("not ready on %s: %v", m.Addr, err)
 	}
-	t.Fatalf("mariadbd on %s is not ready: %v\n--- mariadbd log ---\n%s", m.Addr, lastErr, tail(m.Process.Log(), 4000))
+	return nil
 }
 
 // Exec runs statements as root over the socket, failing the test on error.
 func (m *MariaDB) Exec(t testing.TB, statements ...string) {
 	t.Helper()
+	require.NoError(t, m.ExecAll(statements...))
+}
+
+// ExecAll is Exec returning the first error.
+func (m *MariaDB) ExecAll(statements ...string) error {
 	for _, s := range statements {
 		if out, err := m.query(s); err != nil {
-			t.Fatalf("mariadb %s: %s: %v\n%s", m.Addr, s, err, out)
+			return fmt.Errorf("mariadb %s: %s: %w\n%s", m.Addr, s, err, out)
 		}
 	}
+	return nil
 }
 
 // Query runs one statement as root and returns its rows, tab-separated
@@ -182,12 +208,17 @@ var MonitorGrants = []string{
 // with password and the MonitorGrants.
 func (m *MariaDB) CreateMonitorUser(t testing.TB, user, password string) {
 	t.Helper()
+	m.Exec(t, MonitorUserStatements(user, password)...)
+}
+
+// MonitorUserStatements create user@'%' with password and the MonitorGrants.
+func MonitorUserStatements(user, password string) []string {
 	account := fmt.Sprintf("'%s'@'%%'", sqlEscape(user))
 	stmts := []string{fmt.Sprintf("CREATE USER %s IDENTIFIED BY '%s'", account, sqlEscape(password))}
 	for _, g := range MonitorGrants {
 		stmts = append(stmts, fmt.Sprintf(g, account))
 	}
-	m.Exec(t, stmts...)
+	return stmts
 }
 
 // CreateUser creates user@'%' with password and no privileges beyond USAGE.
@@ -210,26 +241,17 @@ func (m *MariaDB) StartReplica(t testing.TB, opts MariaDBOptions) *MariaDB {
 	r.Exec(t,
 		fmt.Sprintf("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=%d, MASTER_USER='repl', MASTER_PASSWORD='repl', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1", m.Port),
 		"START SLAVE")
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		io, sql := r.replicaThreads(t)
-		if io == "Yes" && sql == "Yes" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("replica %s of %s: Slave_IO_Running=%s Slave_SQL_Running=%s\n%q", r.Addr, m.Addr, io, sql, r.Query(t, "SHOW SLAVE STATUS"))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		io, sql := r.replicaThreads(ct)
+		assert.Equal(ct, [2]string{"Yes", "Yes"}, [2]string{io, sql}, "Slave_IO_Running, Slave_SQL_Running of replica %s of %s", r.Addr, m.Addr)
+	}, 30*time.Second, 50*time.Millisecond)
 	r.WaitReplicated(t, m)
 	return r
 }
 
-func (m *MariaDB) replicaThreads(t testing.TB) (io, sql string) {
+func (m *MariaDB) replicaThreads(ct *assert.CollectT) (io, sql string) {
 	out, err := Run(m.client, "--no-defaults", "--protocol=socket", "--socket="+m.Socket, "--user=root", "--batch", "-e", "SHOW SLAVE STATUS")
-	if err != nil {
-		t.Fatalf("SHOW SLAVE STATUS on %s: %v", m.Addr, err)
-	}
+	require.NoError(ct, err, "SHOW SLAVE STATUS on %s", m.Addr)
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	if len(lines) < 2 {
 		return "", ""
@@ -269,13 +291,14 @@ func sqlEscape(s string) string {
 
 // mariadbTemplate returns a datadir initialized by mariadb-install-db, made
 // once per mariadbd version and cached under CacheDir().
-func mariadbTemplate(t testing.TB) string {
-	t.Helper()
-	server := Binary(t, "mariadbd", "/usr/sbin/mariadbd")
-	installDB := Binary(t, "mariadb-install-db", "mysql_install_db")
+func mariadbTemplate(server string) (string, error) {
+	installDB, err := lookBinary("mariadb-install-db", "mysql_install_db")
+	if err != nil {
+		return "", err
+	}
 	version, err := Run(server, "--version")
 	if err != nil {
-		t.Fatalf("mariadbd --version: %v", err)
+		return "", err
 	}
 	key := strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
@@ -285,28 +308,28 @@ func mariadbTemplate(t testing.TB) string {
 	}, strings.TrimSpace(version))
 	final := filepath.Join(CacheDir(), "mariadb", key)
 	if _, err := os.Stat(filepath.Join(final, "mysql")); err == nil {
-		return final
+		return final, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	// Initialize beside the final place and rename: packages testing in
 	// parallel never see a half-made template.
 	tmp, err := os.MkdirTemp(filepath.Dir(final), "init-")
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	defer os.RemoveAll(tmp)
 	data := filepath.Join(tmp, "data")
 	if out, err := Run(installDB, "--no-defaults", "--user=root", "--datadir="+data,
 		"--auth-root-authentication-method=socket", "--skip-test-db",
 		"--innodb-log-file-size=4M", "--innodb-data-file-path=ibdata1:8M:autoextend"); err != nil {
-		t.Fatalf("mariadb-install-db: %v\n%s", err, out)
+		return "", fmt.Errorf("mariadb-install-db: %w\n%s", err, out)
 	}
 	if err := os.Rename(data, final); err != nil {
 		if _, statErr := os.Stat(filepath.Join(final, "mysql")); statErr != nil {
-			t.Fatalf("cache the mariadb datadir template: %v", err)
+			return "", fmt.Errorf("cache the mariadb datadir template: %w", err)
 		}
 	}
-	return final
+	return final, nil
 }

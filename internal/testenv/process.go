@@ -1,6 +1,11 @@
 // Package testenv starts the real servers the tests run against (redis-server,
-// mariadbd, Prometheus, JVMs with a Jolokia agent) on loopback, on free ports,
-// and stops them when the test ends, also when it fails or the test binary dies.
+// mariadbd, Prometheus, JVMs with a Jolokia agent, the collector itself) on
+// loopback, on free ports, and stops them when the test ends, also when it
+// fails or the test binary dies.
+//
+// Every starter comes twice: NewX(owner, opts) (*X, error) for programs
+// (tools/demo passes an *Env) and StartX(t, opts) *X, which fails the test on
+// the error. The owner's Cleanup stops what the starter started.
 //
 // Every server comes from a Debian package or Maven Central; scripts/install-deps.sh
 // installs what a fresh machine lacks. A missing binary fails the test with the
@@ -11,6 +16,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/stretchr/testify/require"
 	"net"
 	"os"
 	"os/exec"
@@ -22,7 +28,74 @@ import (
 	"time"
 )
 
-// Process is a server started for a test. It is killed at the test's cleanup
+// Owner stops what a starter started: a testing.TB at the test's cleanup,
+// an *Env when the program exits.
+type Owner interface{ Cleanup(func()) }
+
+// Env owns the servers a program (not a test) starts; Close stops them in
+// the reverse order of their start.
+type Env struct {
+	mu       sync.Mutex
+	cleanups []func()
+}
+
+// Cleanup registers f to run at Close.
+func (e *Env) Cleanup(f func()) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.cleanups = append(e.cleanups, f)
+}
+
+// Close runs the registered cleanups, the last registered first.
+func (e *Env) Close() {
+	e.mu.Lock()
+	cleanups := e.cleanups
+	e.cleanups = nil
+	e.mu.Unlock()
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
+	}
+}
+
+// tempDir makes a folder removed at owner's cleanup. Its path is short
+// (under os.TempDir, not t.TempDir's per-test name): unix socket paths must
+// stay under 108 bytes.
+func tempDir(owner Owner, prefix string) (string, error) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", fmt.Errorf("temporary folder: %w", err)
+	}
+	owner.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir, nil
+}
+
+// errGiveUp wraps an error that ends Poll at once (the server exited).
+type errGiveUp struct{ error }
+
+// giveUp makes check's error end Poll without waiting for the timeout.
+func giveUp(err error) error { return errGiveUp{err} }
+
+// Poll calls check every interval until it returns nil, returns giveUp(err),
+// or timeout passes, and returns check's last error. The starters wait with
+// it; tests wait with require.EventuallyWithT.
+func Poll(timeout, interval time.Duration, check func() error) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := check()
+		var stop errGiveUp
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &stop):
+			return stop.error
+		case time.Now().After(deadline):
+			return fmt.Errorf("after %s: %w", timeout, err)
+		}
+		time.Sleep(interval)
+	}
+}
+
+// Process is a server started for a test. It is killed at its owner's cleanup
 // and, on Linux, when the test binary itself dies (StartChild).
 type Process struct {
 	Name    string
@@ -34,6 +107,7 @@ type Process struct {
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
+	exited chan struct{}
 	nStart int
 }
 
@@ -41,21 +115,34 @@ type Process struct {
 // the test's temporary directory (LogPath, read by Log).
 func NewProcess(t testing.TB, name string, path string, args ...string) *Process {
 	t.Helper()
-	return &Process{
-		Name:    name,
-		Path:    path,
-		Args:    args,
-		LogPath: filepath.Join(t.TempDir(), name+".log"),
+	v, err := newProcess(t, name, path, args...)
+	require.NoError(t, err)
+	return v
+}
+
+func newProcess(owner Owner, name string, path string, args ...string) (*Process, error) {
+	dir, err := tempDir(owner, name)
+	if err != nil {
+		return nil, err
+	}
+	return &Process{Name: name, Path: path, Args: args, LogPath: filepath.Join(dir, name+".log")}, nil
+}
+
+// Start runs the process and registers its stop with t.
+func (p *Process) Start(t testing.TB) {
+	t.Helper()
+	if err := p.Launch(t); err != nil {
+		t.Fatal(err)
 	}
 }
 
-// Start runs the process and registers its cleanup with t.
-func (p *Process) Start(t testing.TB) {
-	t.Helper()
+// Launch runs the process and registers its stop with owner.
+func (p *Process) Launch(owner Owner) error {
 	if err := p.start(); err != nil {
-		t.Fatalf("start %s: %v", p.Name, err)
+		return fmt.Errorf("start %s: %w", p.Name, err)
 	}
-	t.Cleanup(p.Stop)
+	owner.Cleanup(p.Stop)
+	return nil
 }
 
 func (p *Process) start() error {
@@ -75,36 +162,45 @@ func (p *Process) start() error {
 	if err != nil {
 		return err
 	}
-	p.cmd = cmd
+	exited := make(chan struct{})
+	p.cmd, p.exited = cmd, exited
 	p.nStart++
-	go func() { _ = cmd.Wait() }()
+	go func() { _ = cmd.Wait(); close(exited) }()
 	return nil
 }
 
 // Kill sends SIGKILL to the process group and waits until it is gone: the
 // "target crashed" case of the fault tests.
-func (p *Process) Kill() { p.signal(syscall.SIGKILL) }
+func (p *Process) Kill() { p.stop(syscall.SIGKILL) }
 
-// Stop asks the process to exit (SIGTERM), then kills it after 10s.
-func (p *Process) Stop() { p.signal(syscall.SIGTERM) }
+// Stop asks the process to exit (SIGTERM), then kills it after 15s.
+func (p *Process) Stop() { p.stop(syscall.SIGTERM) }
 
-func (p *Process) signal(sig syscall.Signal) {
+func (p *Process) stop(sig syscall.Signal) {
 	p.mu.Lock()
-	cmd := p.cmd
+	cmd, exited := p.cmd, p.exited
 	p.cmd = nil
 	p.mu.Unlock()
-	if cmd == nil || cmd.Process == nil {
+	if cmd == nil {
 		return
 	}
 	_ = syscall.Kill(-cmd.Process.Pid, sig)
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if syscall.Kill(cmd.Process.Pid, 0) != nil {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+	select {
+	case <-exited:
+	case <-time.After(15 * time.Second):
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-exited
 	}
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+}
+
+// Signal sends sig to the process alone (SIGHUP: reload the config).
+func (p *Process) Signal(sig syscall.Signal) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return fmt.Errorf("%s is not running", p.Name)
+	}
+	return p.cmd.Process.Signal(sig)
 }
 
 // Restart starts a stopped or killed process again with the same arguments.
@@ -126,7 +222,7 @@ func (p *Process) starts() int {
 func (p *Process) Pid() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.cmd == nil || p.cmd.Process == nil {
+	if p.cmd == nil {
 		return 0
 	}
 	return p.cmd.Process.Pid
@@ -136,7 +232,15 @@ func (p *Process) Pid() int {
 func (p *Process) Running() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.cmd != nil && p.cmd.Process != nil && syscall.Kill(p.cmd.Process.Pid, 0) == nil
+	if p.cmd == nil {
+		return false
+	}
+	select {
+	case <-p.exited:
+		return false
+	default:
+		return true
+	}
 }
 
 // Log returns what the process printed so far, for failure messages.
@@ -145,13 +249,25 @@ func (p *Process) Log() string {
 	return string(b)
 }
 
+// failure is err with the end of the process' log, for a start that failed.
+func (p *Process) failure(format string, args ...any) error {
+	return fmt.Errorf("%s: %s\n--- %s log ---\n%s", p.Name, fmt.Sprintf(format, args...), p.Name, Tail(p.Log(), 4000))
+}
+
 // WaitTCP waits until addr accepts connections, failing the test with the
 // process log after timeout.
 func (p *Process) WaitTCP(t testing.TB, addr string, timeout time.Duration) {
 	t.Helper()
-	if err := WaitTCP(addr, timeout); err != nil {
-		t.Fatalf("%s did not listen on %s: %v\n--- %s log ---\n%s", p.Name, addr, err, p.Name, tail(p.Log(), 4000))
+	if err := p.waitTCP(addr, timeout); err != nil {
+		t.Fatal(err)
 	}
+}
+
+func (p *Process) waitTCP(addr string, timeout time.Duration) error {
+	if err := WaitTCP(addr, timeout); err != nil {
+		return p.failure("did not listen on %s: %v", addr, err)
+	}
+	return nil
 }
 
 // WaitTCP waits until addr accepts a TCP (or, with a leading '/', unix) connection.
@@ -160,18 +276,13 @@ func WaitTCP(addr string, timeout time.Duration) error {
 	if filepath.IsAbs(addr) {
 		network = "unix"
 	}
-	deadline := time.Now().Add(timeout)
-	var lastErr error
-	for time.Now().Before(deadline) {
+	return Poll(timeout, 50*time.Millisecond, func() error {
 		conn, err := net.DialTimeout(network, addr, 200*time.Millisecond)
 		if err == nil {
 			conn.Close()
-			return nil
 		}
-		lastErr = err
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("timed out after %s: %w", timeout, lastErr)
+		return err
+	})
 }
 
 // Addr is "127.0.0.1:port".
@@ -181,13 +292,18 @@ func Addr(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(p
 // it is missing.
 func Binary(t testing.TB, name string, candidates ...string) string {
 	t.Helper()
+	v, err := lookBinary(name, candidates...)
+	require.NoError(t, err)
+	return v
+}
+
+func lookBinary(name string, candidates ...string) (string, error) {
 	for _, c := range append([]string{name}, candidates...) {
 		if p, err := exec.LookPath(c); err == nil {
-			return p
+			return p, nil
 		}
 	}
-	t.Fatalf("%s is not installed: run `make test-deps` (scripts/install-deps.sh) first", name)
-	return ""
+	return "", fmt.Errorf("%s is not installed: run `make test-deps` (scripts/install-deps.sh) first", name)
 }
 
 // RepoRoot is the folder holding go.mod.
@@ -218,13 +334,14 @@ func Run(name string, args ...string) (string, error) {
 	if err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
-			return out.String(), fmt.Errorf("%s %v: %w: %s", name, args, err, tail(out.String(), 2000))
+			return out.String(), fmt.Errorf("%s %v: %w: %s", name, args, err, Tail(out.String(), 2000))
 		}
 	}
 	return out.String(), err
 }
 
-func tail(s string, n int) string {
+// Tail is the last n bytes of s, for failure messages.
+func Tail(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

@@ -3,6 +3,8 @@ package testenv
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"io"
 	"net/http"
 	"net/url"
@@ -52,22 +54,39 @@ type Prometheus struct {
 // folder. It is stopped when the test ends.
 func StartPrometheus(t testing.TB, scrapeTargets []string, opts PrometheusOptions) *Prometheus {
 	t.Helper()
-	bin := Binary(t, "prometheus")
+	p, err := NewPrometheus(t, scrapeTargets, opts)
+	require.NoError(t, err)
+	return p
+}
+
+// NewPrometheus is StartPrometheus for owner.
+func NewPrometheus(owner Owner, scrapeTargets []string, opts PrometheusOptions) (*Prometheus, error) {
+	bin, err := lookBinary("prometheus")
+	if err != nil {
+		return nil, err
+	}
 	if opts.Job == "" {
 		opts.Job = "targets"
 	}
 	if opts.ScrapeInterval == 0 {
 		opts.ScrapeInterval = time.Second
 	}
-	dir := t.TempDir()
+	dir, err := tempDir(owner, "prometheus")
+	if err != nil {
+		return nil, err
+	}
 	config := renderPrometheusConfig(scrapeTargets, opts)
 	configPath := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
-		t.Fatalf("prometheus config: %v", err)
+		return nil, fmt.Errorf("prometheus config: %w", err)
 	}
 	addr := opts.ListenAddress
 	if addr == "" {
-		addr = Addr(FreePort(t))
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		addr = Addr(port)
 	}
 	if opts.Retention == 0 {
 		opts.Retention = time.Hour
@@ -84,10 +103,11 @@ func StartPrometheus(t testing.TB, scrapeTargets []string, opts PrometheusOption
 		args = append(args, "--web.enable-remote-write-receiver")
 		prom.WriteURL = prom.URL + "/api/v1/write"
 	}
-	prom.Process = NewProcess(t, "prometheus", bin, args...)
+	if prom.Process, err = newProcess(owner, "prometheus", bin, args...); err != nil {
+		return nil, err
+	}
 	// Ready means the TSDB is open and the first config is applied.
-	prom.start(t, addr, "/-/ready")
-	return prom
+	return prom, prom.start(owner, addr, "/-/ready")
 }
 
 // StartVictoriaMetrics starts Debian's single-node victoria-metrics on a free
@@ -108,29 +128,26 @@ func StartVictoriaMetrics(t testing.TB) *Prometheus {
 		"-search.disableCache",
 		"-loggerLevel=WARN",
 	)
-	vm.start(t, addr, "/health")
+	require.NoError(t, vm.start(t, addr, "/health"))
 	return vm
 }
 
 // start runs the server and waits until readyPath answers 200.
-func (p *Prometheus) start(t testing.TB, addr, readyPath string) {
-	t.Helper()
-	p.Process.Start(t)
-	p.Process.WaitTCP(t, addr, 30*time.Second)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(p.URL + readyPath)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready after 30s\n--- log ---\n%s", p.Process.Name, tail(p.Process.Log(), 4000))
-		}
-		time.Sleep(100 * time.Millisecond)
+func (p *Prometheus) start(owner Owner, addr, readyPath string) error {
+	if err := p.Process.Launch(owner); err != nil {
+		return err
 	}
+	err := Poll(60*time.Second, 100*time.Millisecond, func() error {
+		status, body, err := httpGet(p.URL + readyPath)
+		if err == nil && status != http.StatusOK {
+			err = fmt.Errorf("HTTP %d: %s", status, Tail(body, 200))
+		}
+		return err
+	})
+	if err != nil {
+		return p.Process.failure("not ready on %s: %v", addr, err)
+	}
+	return nil
 }
 
 func renderPrometheusConfig(targets []string, opts PrometheusOptions) string {
@@ -241,17 +258,14 @@ func (p *Prometheus) MetricNames(t testing.TB) []string {
 // WaitFor polls an instant query until it returns at least one series.
 func (p *Prometheus) WaitFor(t testing.TB, promql string, timeout time.Duration) []Sample {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		samples, err := p.QueryErr(promql)
-		if err == nil && len(samples) > 0 {
-			return samples
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prometheus: %q returned no series within %s (last error: %v)\n--- log ---\n%s", promql, timeout, err, tail(p.Process.Log(), 4000))
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	var samples []Sample
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		var err error
+		samples, err = p.QueryErr(promql)
+		require.NoError(ct, err)
+		require.NotEmpty(ct, samples, "no series")
+	}, timeout, 250*time.Millisecond, "prometheus: %q returns a series", promql)
+	return samples
 }
 
 func (p *Prometheus) get(path string, into any) error {
@@ -266,7 +280,7 @@ func (p *Prometheus) get(path string, into any) error {
 		return err
 	}
 	if err := json.Unmarshal(b, into); err != nil {
-		return fmt.Errorf("%s: HTTP %d: %s", path, resp.StatusCode, tail(string(b), 500))
+		return fmt.Errorf("%s: HTTP %d: %s", path, resp.StatusCode, Tail(string(b), 500))
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"fmt"
+	"github.com/stretchr/testify/require"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,18 +52,29 @@ type Redis struct {
 
 // StartRedis starts redis-server with opts and waits until it accepts
 // connections (and, for a replica, until it is in sync with its primary).
+// It is stopped at the test's cleanup.
 func StartRedis(t testing.TB, opts RedisOptions) *Redis {
 	t.Helper()
-	bin := Binary(t, "redis-server")
-	// Unix socket paths are limited to 107 bytes: t.TempDir() under a long
-	// test name can exceed that, so the socket lives in a short temp dir.
-	dir, err := os.MkdirTemp("", "redis")
-	if err != nil {
-		t.Fatalf("redis temp dir: %v", err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	r, err := NewRedis(t, opts)
+	require.NoError(t, err)
+	return r
+}
 
-	r := &Redis{Port: FreePort(t), Password: opts.Password, Dir: dir}
+// NewRedis is StartRedis for owner.
+func NewRedis(owner Owner, opts RedisOptions) (*Redis, error) {
+	bin, err := lookBinary("redis-server")
+	if err != nil {
+		return nil, err
+	}
+	dir, err := tempDir(owner, "redis")
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	r := &Redis{Port: port, Password: opts.Password, Dir: dir}
 	r.Addr = Addr(r.Port)
 	conf := []string{
 		"bind 127.0.0.1",
@@ -85,8 +97,12 @@ func StartRedis(t testing.TB, opts RedisOptions) *Redis {
 		conf = append(conf, "unixsocket "+r.SocketPath, "unixsocketperm 700")
 	}
 	if opts.TLS {
-		r.TLS = NewTestPKI(t, dir, "127.0.0.1", "localhost")
-		r.TLSPort = FreePort(t)
+		if r.TLS, err = newTestPKI(dir, "127.0.0.1", "localhost"); err != nil {
+			return nil, err
+		}
+		if r.TLSPort, err = freePort(); err != nil {
+			return nil, err
+		}
 		r.TLSAddr = Addr(r.TLSPort)
 		conf = append(conf,
 			"tls-port "+strconv.Itoa(r.TLSPort),
@@ -108,17 +124,23 @@ func StartRedis(t testing.TB, opts RedisOptions) *Redis {
 	conf = append(conf, opts.Config...)
 	confPath := filepath.Join(dir, "redis.conf")
 	if err := os.WriteFile(confPath, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
-		t.Fatalf("write redis.conf: %v", err)
+		return nil, fmt.Errorf("write redis.conf: %w", err)
 	}
 
-	r.Process = NewProcess(t, "redis-server", bin, confPath)
-	r.Process.Dir = dir
-	r.Process.Start(t)
-	r.Process.WaitTCP(t, r.Addr, 15*time.Second)
-	if opts.ReplicaOf != nil {
-		r.WaitReplicaInSync(t, 15*time.Second)
+	if r.Process, err = newProcess(owner, "redis-server", bin, confPath); err != nil {
+		return nil, err
 	}
-	return r
+	r.Process.Dir = dir
+	if err := r.Process.Launch(owner); err != nil {
+		return nil, err
+	}
+	if err := r.Process.waitTCP(r.Addr, 15*time.Second); err != nil {
+		return nil, err
+	}
+	if opts.ReplicaOf != nil {
+		return r, r.waitReplicaInSync(15 * time.Second)
+	}
+	return r, nil
 }
 
 // Kill kills the server (SIGKILL): the "target crashed" case.
@@ -137,14 +159,13 @@ func (r *Redis) Restart(t testing.TB) {
 // fails the test when redis-cli fails or the reply is an error.
 func (r *Redis) CLI(t testing.TB, args ...string) string {
 	t.Helper()
-	out, err := r.cli(args...)
-	if err != nil {
-		t.Fatalf("redis-cli %s: %v", strings.Join(args, " "), err)
-	}
+	out, err := r.Do(args...)
+	require.NoError(t, err)
 	return out
 }
 
-func (r *Redis) cli(args ...string) (string, error) {
+// Do is CLI returning the error: "redis-cli ARGS: ...".
+func (r *Redis) Do(args ...string) (string, error) {
 	cliArgs := []string{"-h", "127.0.0.1", "-p", strconv.Itoa(r.Port), "--no-auth-warning", "--no-raw"}
 	if r.Password != "" {
 		cliArgs = append(cliArgs, "-a", r.Password)
@@ -153,10 +174,10 @@ func (r *Redis) cli(args ...string) (string, error) {
 	out, err := cmd.CombinedOutput()
 	text := strings.TrimSpace(string(out))
 	if err != nil {
-		return text, fmt.Errorf("%w: %s", err, text)
+		return text, fmt.Errorf("redis-cli %s: %w: %s", strings.Join(args, " "), err, text)
 	}
 	if strings.HasPrefix(text, "(error)") {
-		return text, fmt.Errorf("%s", text)
+		return text, fmt.Errorf("redis-cli %s: %s", strings.Join(args, " "), text)
 	}
 	return text, nil
 }
@@ -180,16 +201,21 @@ func (r *Redis) Info(t testing.TB, sections ...string) string {
 // primary is up and whose initial sync finished.
 func (r *Redis) WaitReplicaInSync(t testing.TB, timeout time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var info string
-	for time.Now().Before(deadline) {
-		info, _ = r.cli("INFO", "replication")
+	require.NoError(t, r.waitReplicaInSync(timeout))
+}
+
+func (r *Redis) waitReplicaInSync(timeout time.Duration) error {
+	err := Poll(timeout, 50*time.Millisecond, func() error {
+		info, _ := r.Do("INFO", "replication")
 		if strings.Contains(info, "master_link_status:up") && strings.Contains(info, "master_sync_in_progress:0") {
-			return
+			return nil
 		}
-		time.Sleep(50 * time.Millisecond)
+		return fmt.Errorf("not in sync:\n%s", info)
+	})
+	if err != nil {
+		return r.Process.failure("replica %s: %v", r.Addr, err)
 	}
-	t.Fatalf("redis replica %s not in sync after %s:\n%s\n--- log ---\n%s", r.Addr, timeout, info, tail(r.Process.Log(), 4000))
+	return nil
 }
 
 // quoteConf quotes a redis.conf argument so spaces and quotes survive.

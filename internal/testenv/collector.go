@@ -1,0 +1,214 @@
+package testenv
+
+import (
+	"fmt"
+	"github.com/stretchr/testify/require"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// CollectorOptions configures NewCollector.
+type CollectorOptions struct {
+	// Binary is the collector to run; default CollectorBinary("otelcol").
+	Binary string
+	// Config is the config file.
+	Config string
+	// Sets are --set overrides ("receivers::redis::endpoint=..."); an entry
+	// starting with "file:" or "yaml:" is one more config source layered over
+	// Config (lists cannot be patched with --set).
+	Sets []string
+	// FixedPorts keeps the config's own listen addresses (the demo's
+	// 127.0.0.1:9090). Otherwise the Prometheus exporter, the health check and
+	// the self-telemetry move to free loopback ports.
+	FixedPorts bool
+}
+
+// Collector is a running collector, started here or attached to.
+type Collector struct {
+	// MetricsAddr is the Prometheus exporter's host:port (/metrics).
+	MetricsAddr string
+	// HealthAddr is the health_check extension's host:port.
+	HealthAddr string
+	// Process is nil for a collector attached to (AttachCollector).
+	Process *Process
+}
+
+// The listen addresses of otelcol.yaml, kept with FixedPorts.
+const (
+	defaultMetricsAddr = "127.0.0.1:9090"
+	defaultHealthAddr  = "127.0.0.1:13133"
+)
+
+// NewCollector runs the collector with opts and waits until its health check
+// answers 200. A start that fails because a free port was taken in between
+// runs again on new ports.
+func NewCollector(owner Owner, opts CollectorOptions) (*Collector, error) {
+	if opts.Binary == "" {
+		bin, err := CollectorBinary("otelcol")
+		if err != nil {
+			return nil, err
+		}
+		opts.Binary = bin
+	}
+	return StartOnFreePorts(3, func() (*Collector, error) { return launchCollector(owner, opts) })
+}
+
+// StartCollector is NewCollector for a test: it fails the test with the
+// collector's log and stops the collector at the test's cleanup.
+func StartCollector(t testing.TB, opts CollectorOptions) *Collector {
+	t.Helper()
+	c, err := NewCollector(t, opts)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("--- collector log ---\n%s", Tail(c.Log(), 20000))
+		}
+	})
+	return c
+}
+
+// AttachCollector views a collector someone else runs (make demo, a compose
+// stack) at its metrics and health addresses.
+func AttachCollector(metricsAddr, healthAddr string) *Collector {
+	return &Collector{MetricsAddr: metricsAddr, HealthAddr: healthAddr}
+}
+
+func launchCollector(owner Owner, opts CollectorOptions) (*Collector, error) {
+	c := &Collector{MetricsAddr: defaultMetricsAddr, HealthAddr: defaultHealthAddr}
+	args := []string{"--config", opts.Config}
+	if !opts.FixedPorts {
+		addrs, err := freeAddrs(3)
+		if err != nil {
+			return nil, err
+		}
+		c.MetricsAddr, c.HealthAddr = addrs[0], addrs[1]
+		args = append(args, portOverrides(addrs[0], addrs[1], addrs[2])...)
+	}
+	for _, s := range opts.Sets {
+		if strings.HasPrefix(s, "file:") || strings.HasPrefix(s, "yaml:") {
+			args = append(args, "--config="+s)
+		} else {
+			args = append(args, "--set="+s)
+		}
+	}
+	p, err := newProcess(owner, "otelcol", opts.Binary, args...)
+	if err != nil {
+		return nil, err
+	}
+	c.Process = p
+	if err := p.Launch(owner); err != nil {
+		return nil, err
+	}
+	if err := c.waitHealthy(60 * time.Second); err != nil {
+		p.Stop()
+		return nil, err
+	}
+	return c, nil
+}
+
+// portOverrides moves the exporter, the health check and the self-telemetry
+// reader to the given loopback addresses.
+func portOverrides(metrics, health, telemetry string) []string {
+	telemetryPort := telemetry[strings.LastIndexByte(telemetry, ':')+1:]
+	return []string{
+		"--set=exporters::prometheus::endpoint=" + metrics,
+		"--set=extensions::health_check::endpoint=" + health,
+		// The readers list cannot be patched with --set: a config source replaces it.
+		"--config=yaml:service::telemetry::metrics::readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: " + telemetryPort + "}}}}]",
+	}
+}
+
+func (c *Collector) waitHealthy(timeout time.Duration) error {
+	err := Poll(timeout, 100*time.Millisecond, func() error {
+		if !c.Running() {
+			return giveUp(fmt.Errorf("exited during start-up"))
+		}
+		return c.Healthy()
+	})
+	if err != nil {
+		return c.Process.failure("not healthy on %s: %v", c.HealthAddr, err)
+	}
+	return nil
+}
+
+// Healthy is nil when the health check answers 200.
+func (c *Collector) Healthy() error {
+	status, body, err := httpGet("http://" + c.HealthAddr + "/")
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("health check %s: HTTP %d: %s", c.HealthAddr, status, Tail(body, 500))
+	}
+	return nil
+}
+
+// Running reports whether the started collector is alive; an attached one
+// counts as running while its health check answers.
+func (c *Collector) Running() bool {
+	if c.Process == nil {
+		return c.Healthy() == nil
+	}
+	return c.Process.Running()
+}
+
+// Log is what the collector printed so far ("" when attached).
+func (c *Collector) Log() string {
+	if c.Process == nil {
+		return ""
+	}
+	return c.Process.Log()
+}
+
+// Pid is the collector's process id.
+func (c *Collector) Pid() int { return c.Process.Pid() }
+
+// Signal sends sig to the collector (SIGHUP reloads the config).
+func (c *Collector) Signal(sig syscall.Signal) error { return c.Process.Signal(sig) }
+
+// Stop stops the collector (SIGTERM, SIGKILL after 15 s).
+func (c *Collector) Stop() { c.Process.Stop() }
+
+// MetricsURL is http://MetricsAddr/metrics.
+func (c *Collector) MetricsURL() string { return "http://" + c.MetricsAddr + "/metrics" }
+
+// CollectorBinary is the collector a test runs: $OTELCOL_BIN for "otelcol",
+// $OTELCOL_FULL_BIN for "otelcol-full" (make test sets both), else that file
+// in the repository. It refuses a binary older than a source it is built
+// from: a test of stale code would pass or fail for the wrong reason. It
+// does not rebuild: make test builds once before the test packages run in
+// parallel, and two test binaries building one file would race.
+func CollectorBinary(name string) (string, error) {
+	env := map[string]string{"otelcol": "OTELCOL_BIN", "otelcol-full": "OTELCOL_FULL_BIN"}[name]
+	target := map[string]string{"otelcol": "build", "otelcol-full": "build-full"}[name]
+	bin := os.Getenv(env)
+	if bin == "" {
+		bin = filepath.Join(RepoRoot(), name)
+	}
+	built, err := os.Stat(bin)
+	if err != nil {
+		return "", fmt.Errorf("collector binary %s not found: run `make %s` first", bin, target)
+	}
+	newest, err := newestSource(filepath.Join(RepoRoot(), "cmd", name))
+	if err != nil {
+		return "", err
+	}
+	if newest.modTime.After(built.ModTime()) {
+		return "", fmt.Errorf("collector binary %s (built %s) is older than %s (changed %s): run `make %s`",
+			bin, built.ModTime().Format(time.RFC3339), newest.path, newest.modTime.Format(time.RFC3339), target)
+	}
+	return bin, nil
+}
+
+// CollectorBin is CollectorBinary for a test.
+func CollectorBin(t testing.TB, name string) string {
+	t.Helper()
+	v, err := CollectorBinary(name)
+	require.NoError(t, err)
+	return v
+}
