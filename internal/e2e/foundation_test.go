@@ -27,7 +27,7 @@ func TestDefaultConfigRunsWithoutTargets(t *testing.T) {
 	c.waitForSample(t, "up", map[string]string{"job": "moalog-server", "instance": unused}, equals(0), 20*time.Second)
 	time.Sleep(2 * time.Second)
 	assert.True(t, c.running(), "collector must keep running with every target down")
-	status, _ := httpGet("http://" + c.healthAddr + "/")
+	status, _ := httpGet("http://" + c.HealthAddr + "/")
 	assert.Equal(t, 200, status)
 }
 
@@ -83,14 +83,14 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	writeScrapeConfig(t, config, "promscrape", "before-reload", down1)
 	c := startCollector(t, config)
 	c.waitForSample(t, "up", map[string]string{"job": "before-reload"}, equals(0), 20*time.Second)
-	pid := c.cmd.Process.Pid
+	pid := c.Pid()
 
 	writeScrapeConfig(t, config, "promscrape", "after-reload", down2)
-	require.NoError(t, c.cmd.Process.Signal(syscall.SIGHUP))
+	require.NoError(t, c.Signal(syscall.SIGHUP))
 	c.waitForSample(t, "up", map[string]string{"job": "after-reload", "instance": down2}, equals(0), 20*time.Second)
 	assert.True(t, c.running())
-	assert.Equal(t, pid, c.cmd.Process.Pid, "reload must not restart the process")
-	assert.Contains(t, c.log.String(), `"signal": "hangup"`)
+	assert.Equal(t, pid, c.Pid(), "reload must not restart the process")
+	assert.Contains(t, c.Log(), `"signal": "hangup"`)
 }
 
 // Staleness holds across a SIGHUP reload, which rebuilds the receivers (and
@@ -106,9 +106,9 @@ func TestStalenessAcrossSIGHUP(t *testing.T) {
 	c.waitForSample(t, "redis_db_keys", with(id, "db", "0"), equals(1), 20*time.Second)
 	before := seriesOf(c.families(t), id)
 
-	require.NoError(t, c.cmd.Process.Signal(syscall.SIGHUP))
+	require.NoError(t, c.Signal(syscall.SIGHUP))
 	require.Eventually(t, func() bool {
-		return strings.Count(c.log.String(), "Everything is ready") == 2
+		return strings.Count(c.Log(), "Everything is ready") == 2
 	}, 20*time.Second, 50*time.Millisecond, "the reloaded pipelines start")
 	c.waitForSample(t, "redis_db_keys", with(id, "db", "0"), equals(1), 20*time.Second)
 

@@ -3,12 +3,17 @@ package e2e
 import (
 	"maps"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moalog/platform-collector/internal/dashboards"
+	"github.com/moalog/platform-collector/internal/metrictest"
 
 	"github.com/moalog/platform-collector/internal/stackcheck"
 	"github.com/moalog/platform-collector/internal/testenv"
@@ -19,15 +24,17 @@ import (
 // Jolokia 2.4.2 agent, the payment engine's with Jolokia 1.7.1, redis-server,
 // MariaDB and the moalog-server metrics contract, every receiver at 1s. It
 // checks what each receiver's issue promises on the collector's /metrics, then
-// kills each target and watches it go down and come back without a restart.
+// proves the dashboards and alert rules against the same stack's Prometheus,
+// then kills each target and watches it go down and come back without a restart.
 func TestPlatform(t *testing.T) {
 	s := stackcheck.StartStack(t, stackcheck.StackOptions{
 		Collector:          binary(t),
 		CollectionInterval: time.Second,
 		FluxpayAgent:       testenv.JolokiaCore1,
 		ExtraConfigs:       []string{"file:" + filepath.Join("testdata", "test-jvm-metrics.yaml")},
+		RuleFiles:          []string{compatRules},
 	})
-	c := attachCollector(t, s)
+	c := newCollector(s.Collector)
 	const settle = 30 * time.Second
 	rateLimiter := jvmIdentity("rate-limiter", s.RateLimiter)
 	fluxpay := jvmIdentity("fluxpay-engine", s.Fluxpay)
@@ -77,6 +84,9 @@ func TestPlatform(t *testing.T) {
 		c.waitForSample(t, "up", moalog, equals(1), settle)
 		c.waitForSample(t, "axum_http_requests_total", moalog, positive, settle)
 	})
+
+	// Before any target is killed: every panel has data and every rule evaluates.
+	t.Run("dashboards live", func(t *testing.T) { checkDashboardsLive(t, s) })
 
 	// kill -9 each target while every receiver scrapes it at 1s: within two
 	// intervals its only series on :9090 are up (0) and the scrape's own
@@ -155,3 +165,50 @@ func with(labels map[string]string, more ...string) map[string]string {
 }
 
 func positive(v float64) bool { return v > 0 }
+
+// compatRules are the opt-in exporter-compat recording rules.
+var compatRules = filepath.Join(testenv.RepoRoot(), "compose", "prometheus", "exporter-compat", "exporter-compat.yml")
+
+// checkDashboardsLive is the live proof of the dashboards: with the default
+// pipeline scraping every real target and Prometheus scraping the collector,
+// every panel of every dashboard returns data, every rule evaluates, the
+// exporter-compat rules record the exporters' names and :9090 serves every
+// name an alert rule reads.
+func checkDashboardsLive(t *testing.T, s *stackcheck.Stack) {
+	report := stackcheck.CheckDashboardsLive(t, s.Prometheus.URL, filepath.Join(testenv.RepoRoot(), "grafana", "dashboards"), stackcheck.Options{
+		Timeout: 2 * time.Minute,
+		Absent:  stackcheck.MariaDBAbsent,
+	})
+	t.Logf("live dashboard check:%s", report)
+	t.Logf("alerts: %v", stackcheck.CheckRulesHealthy(t, s.Prometheus.URL, time.Minute))
+
+	// without_scope_info: the page carries no otel_scope_* labels.
+	_, page := httpGet(s.Collector.MetricsURL())
+	require.Contains(t, page, "redis_up{")
+	require.NotContains(t, page, "otel_scope_")
+	// The opt-in exporter-compat rules record the exporters' names from live
+	// data; the counts are what compose/README.md says they cost.
+	for _, name := range []string{"redis_connected_clients", "redis_db_keys_expiring", "mysql_global_status_threads_connected", "mysql_global_variables_open_files_limit"} {
+		s.Prometheus.WaitFor(t, name, time.Minute)
+	}
+	recorded, err := metrictest.RecordedNames(compatRules)
+	require.NoError(t, err)
+	for _, job := range []string{dashboards.JobRedis, dashboards.JobMySQL} {
+		// redis_db_keys{db="0"} is ours; the rule records db="db0".
+		count := s.Prometheus.Query(t, `count({job="`+job+`", __name__=~"`+strings.Join(recorded, "|")+`", db!~"[0-9]+"})`)
+		require.Len(t, count, 1)
+		t.Logf("exporter-compat series recorded for job %s: %s", job, count[0].Value)
+	}
+	// The names only alert rules read are served, but for the replicas' (the
+	// stack has no replica).
+	replicaOnly := []string{
+		dashboards.MySQLReplicaLag, dashboards.MySQLReplicaSQLDelay, dashboards.MySQLReplicaSQLRunning,
+		dashboards.MySQLReplicaIORunning, dashboards.MySQLReplicaLastSQLErrno, dashboards.MySQLReplicaLastIOErrno,
+		dashboards.RedisMasterLinkUp,
+	}
+	for _, name := range dashboards.AlertOnly {
+		if !slices.Contains(replicaOnly, name) {
+			require.Contains(t, page, "\n"+name+"{", "an alert rule reads %s", name)
+		}
+	}
+}

@@ -54,7 +54,7 @@ func TestComposeStack(t *testing.T) {
 
 	report := CheckDashboardsLive(t, promURL, filepath.Join(testenv.RepoRoot(), "grafana", "dashboards"), Options{
 		Timeout: 3 * time.Minute,
-		Absent:  mariaDBAbsent,
+		Absent:  MariaDBAbsent,
 	})
 	t.Logf("live dashboard check:%s", report)
 

@@ -2,12 +2,13 @@ package testenv
 
 import (
 	"errors"
-	"github.com/stretchr/testify/require"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // JolokiaFleet is a simulated fleet of Jolokia agents (the jolokiafleet

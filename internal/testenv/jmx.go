@@ -3,12 +3,13 @@ package testenv
 import (
 	"errors"
 	"fmt"
-	"github.com/stretchr/testify/require"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // JMXOptions configures StartJMXJVM.

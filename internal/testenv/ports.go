@@ -2,13 +2,14 @@ package testenv
 
 import (
 	"fmt"
-	"github.com/stretchr/testify/require"
 	"math/rand/v2"
 	"net"
 	"os"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // Ports handed to servers come from below the kernel's ephemeral range

@@ -16,8 +16,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/stretchr/testify/require"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,6 +26,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // Owner stops what a starter started: a testing.TB at the test's cleanup,
@@ -266,6 +268,30 @@ func (p *Process) WaitTCP(t testing.TB, addr string, timeout time.Duration) {
 func (p *Process) waitTCP(addr string, timeout time.Duration) error {
 	if err := WaitTCP(addr, timeout); err != nil {
 		return p.failure("did not listen on %s: %v", addr, err)
+	}
+	return nil
+}
+
+// WaitHTTP waits until url answers 200, failing the test with the process
+// log after timeout or when the process exits.
+func (p *Process) WaitHTTP(t testing.TB, url string, timeout time.Duration) {
+	t.Helper()
+	require.NoError(t, p.waitHTTP(url, timeout))
+}
+
+func (p *Process) waitHTTP(url string, timeout time.Duration) error {
+	err := Poll(timeout, 100*time.Millisecond, func() error {
+		if !p.Running() {
+			return giveUp(errors.New("exited"))
+		}
+		status, body, err := HTTPGet(url)
+		if err == nil && status != http.StatusOK {
+			err = fmt.Errorf("HTTP %d: %s", status, Tail(body, 200))
+		}
+		return err
+	})
+	if err != nil {
+		return p.failure("%s did not answer 200: %v", url, err)
 	}
 	return nil
 }

@@ -3,8 +3,6 @@ package testenv
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 	"io"
 	"net/http"
 	"net/url"
@@ -15,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/prometheus/common/model"
 )
@@ -107,7 +108,7 @@ func NewPrometheus(owner Owner, scrapeTargets []string, opts PrometheusOptions) 
 		return nil, err
 	}
 	// Ready means the TSDB is open and the first config is applied.
-	return prom, prom.start(owner, addr, "/-/ready")
+	return prom, prom.start(owner, "/-/ready")
 }
 
 // StartVictoriaMetrics starts Debian's single-node victoria-metrics on a free
@@ -128,26 +129,16 @@ func StartVictoriaMetrics(t testing.TB) *Prometheus {
 		"-search.disableCache",
 		"-loggerLevel=WARN",
 	)
-	require.NoError(t, vm.start(t, addr, "/health"))
+	require.NoError(t, vm.start(t, "/health"))
 	return vm
 }
 
 // start runs the server and waits until readyPath answers 200.
-func (p *Prometheus) start(owner Owner, addr, readyPath string) error {
+func (p *Prometheus) start(owner Owner, readyPath string) error {
 	if err := p.Process.Launch(owner); err != nil {
 		return err
 	}
-	err := Poll(60*time.Second, 100*time.Millisecond, func() error {
-		status, body, err := httpGet(p.URL + readyPath)
-		if err == nil && status != http.StatusOK {
-			err = fmt.Errorf("HTTP %d: %s", status, Tail(body, 200))
-		}
-		return err
-	})
-	if err != nil {
-		return p.Process.failure("not ready on %s: %v", addr, err)
-	}
-	return nil
+	return p.Process.waitHTTP(p.URL+readyPath, 60*time.Second)
 }
 
 func renderPrometheusConfig(targets []string, opts PrometheusOptions) string {

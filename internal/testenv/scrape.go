@@ -19,8 +19,8 @@ import (
 // Families is a parsed Prometheus text page: metric families by name.
 type Families = map[string]*dto.MetricFamily
 
-// httpGet returns the status and body of a GET with a 5 s timeout.
-func httpGet(url string) (int, string, error) {
+// HTTPGet returns the status and body of a GET with a 5 s timeout.
+func HTTPGet(url string) (int, string, error) {
 	client := http.Client{Timeout: 5 * time.Second}
 	resp, err := client.Get(url)
 	if err != nil {
@@ -34,7 +34,7 @@ func httpGet(url string) (int, string, error) {
 // ScrapePage GETs a Prometheus text page (a collector's /metrics, an
 // exporter's) and parses it with expfmt.
 func ScrapePage(url string) (Families, error) {
-	status, body, err := httpGet(url)
+	status, body, err := HTTPGet(url)
 	if err != nil {
 		return nil, err
 	}
@@ -174,4 +174,22 @@ func TargetValue(families Families, name string, target map[string]string) (floa
 		}
 	}
 	return 0, false
+}
+
+// FamilySeries is how many series Prometheus stores for the family: one per
+// sample, a histogram's buckets plus _sum and _count, a summary's quantiles
+// plus _sum and _count.
+func FamilySeries(family *dto.MetricFamily) int {
+	n := 0
+	for _, m := range family.GetMetric() {
+		switch {
+		case m.Histogram != nil:
+			n += len(m.GetHistogram().GetBucket()) + 2
+		case m.Summary != nil:
+			n += len(m.GetSummary().GetQuantile()) + 2
+		default:
+			n++
+		}
+	}
+	return n
 }
