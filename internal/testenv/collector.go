@@ -69,8 +69,7 @@ func NewCollector(owner Owner, opts CollectorOptions) (*Collector, error) {
 // collector's log and stops the collector at the test's cleanup.
 func StartCollector(t testing.TB, opts CollectorOptions) *Collector {
 	t.Helper()
-	c, err := NewCollector(t, opts)
-	require.NoError(t, err)
+	c := mustStart(t, func() (*Collector, error) { return NewCollector(t, opts) })
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("--- collector log ---\n%s", Tail(c.Log(), 20000))

@@ -39,9 +39,7 @@ type JMXJVM struct {
 // + WaitReady give the same port back.
 func StartJMXJVM(t testing.TB, opts JMXOptions) *JMXJVM {
 	t.Helper()
-	j, err := NewJMXJVM(t, opts)
-	require.NoError(t, err)
-	return j
+	return mustStart(t, func() (*JMXJVM, error) { return NewJMXJVM(t, opts) })
 }
 
 // NewJMXJVM is StartJMXJVM for owner.

@@ -247,9 +247,7 @@ const startTimeout = 30 * time.Second
 // stops it at the test's cleanup.
 func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 	t.Helper()
-	j, err := NewJVM(t, opts)
-	require.NoError(t, err)
-	return j
+	return mustStart(t, func() (*JVM, error) { return NewJVM(t, opts) })
 }
 
 // NewJVM is StartJVM for owner.

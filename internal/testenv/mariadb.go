@@ -53,9 +53,7 @@ var mariadbServerIDs atomic.Int32
 // mariadb-install-db and cached under CacheDir().
 func StartMariaDB(t testing.TB, opts MariaDBOptions) *MariaDB {
 	t.Helper()
-	m, err := NewMariaDB(t, opts)
-	require.NoError(t, err)
-	return m
+	return mustStart(t, func() (*MariaDB, error) { return NewMariaDB(t, opts) })
 }
 
 // NewMariaDB is StartMariaDB for owner.

@@ -59,6 +59,15 @@ func (e *Env) Close() {
 	}
 }
 
+// mustStart is the body of every StartX wrapper: start with the test as
+// owner, failing the test on the error.
+func mustStart[T any](t testing.TB, start func() (T, error)) T {
+	t.Helper()
+	started, err := start()
+	require.NoError(t, err)
+	return started
+}
+
 // tempDir makes a folder removed at owner's cleanup. Its path is short
 // (under os.TempDir, not t.TempDir's per-test name): unix socket paths must
 // stay under 108 bytes.

@@ -55,9 +55,7 @@ type Prometheus struct {
 // folder. It is stopped when the test ends.
 func StartPrometheus(t testing.TB, scrapeTargets []string, opts PrometheusOptions) *Prometheus {
 	t.Helper()
-	p, err := NewPrometheus(t, scrapeTargets, opts)
-	require.NoError(t, err)
-	return p
+	return mustStart(t, func() (*Prometheus, error) { return NewPrometheus(t, scrapeTargets, opts) })
 }
 
 // NewPrometheus is StartPrometheus for owner.

@@ -56,9 +56,7 @@ type Redis struct {
 // It is stopped at the test's cleanup.
 func StartRedis(t testing.TB, opts RedisOptions) *Redis {
 	t.Helper()
-	r, err := NewRedis(t, opts)
-	require.NoError(t, err)
-	return r
+	return mustStart(t, func() (*Redis, error) { return NewRedis(t, opts) })
 }
 
 // NewRedis is StartRedis for owner.
