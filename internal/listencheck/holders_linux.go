@@ -44,18 +44,6 @@ func foreignHolders(address string) (string, bool) {
 	return describeForeign(holders, len(inodes)-len(owned), selfExecutable()), true
 }
 
-// resolve splits address into the IPs a bind would use and the port.
-func resolve(address string) ([]net.IP, int, error) {
-	addr, err := net.ResolveTCPAddr("tcp", address)
-	if err != nil {
-		return nil, 0, err
-	}
-	if addr.IP == nil {
-		return nil, addr.Port, nil // ":port": every interface
-	}
-	return []net.IP{addr.IP}, addr.Port, nil
-}
-
 // tcpListen is the state column of a listening socket (include/net/tcp_states.h).
 const tcpListen = "0A"
 

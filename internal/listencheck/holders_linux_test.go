@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 // /proc/net/tcp and tcp6 as an x86-64 Linux 6 kernel prints them (compare
@@ -75,7 +77,7 @@ func TestDescribeForeign(t *testing.T) {
 // its pid and executable, and a port held by this executable only is free to
 // reuse.
 func TestSocketHoldersOfThisProcess(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", testenv.Addr(testenv.FreePort(t)))
 	require.NoError(t, err)
 	defer ln.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
@@ -110,7 +112,7 @@ func TestCheckFreeNamesAnotherProgram(t *testing.T) {
 // loopback port as its fd 3, closes this process's copy and returns the address.
 func listenInOtherProcess(t *testing.T) (string, *exec.Cmd) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", testenv.Addr(testenv.FreePort(t)))
 	require.NoError(t, err)
 	file, err := ln.(*net.TCPListener).File()
 	require.NoError(t, err)
