@@ -6,6 +6,7 @@ package main
 import (
 	"os"
 
+	buildhint "github.com/moalog/platform-collector/internal/buildhint"
 	listencheck "github.com/moalog/platform-collector/internal/listencheck"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
@@ -33,6 +34,7 @@ func main() {
 					yamlprovider.NewFactory(),
 				},
 				ConverterFactories: []confmap.ConverterFactory{
+					buildhint.NewFactory(),
 					listencheck.NewFactory(),
 				},
 			},
@@ -43,6 +45,7 @@ func main() {
 			yamlprovider.NewFactory().Create(confmap.ProviderSettings{}).Scheme(): "go.opentelemetry.io/collector/confmap/provider/yamlprovider v1.71.0",
 		},
 		ConverterModules: []string{
+			"github.com/moalog/platform-collector v0.1.0",
 			"github.com/moalog/platform-collector v0.1.0",
 		},
 	}

@@ -73,7 +73,13 @@ func heldByThisTest(t *testing.T, component, key, address string) string {
 // validate runs `otelcol validate` and returns its exit code and output.
 func validate(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	out, err := exec.Command(binary(t), append([]string{"validate"}, args...)...).CombinedOutput()
+	return validateWith(t, binary(t), args...)
+}
+
+// validateWith runs the validate command of the collector binary bin.
+func validateWith(t *testing.T, bin string, args ...string) (int, string) {
+	t.Helper()
+	out, err := exec.Command(bin, append([]string{"validate"}, args...)...).CombinedOutput()
 	if exitErr, ok := err.(*exec.ExitError); ok {
 		return exitErr.ExitCode(), string(out)
 	}
