@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -87,8 +88,8 @@ func validateWith(t *testing.T, bin string, args ...string) (int, string) {
 	return 0, string(out)
 }
 
-// A listen address another process holds fails validate, naming the
-// component, the key, the address and the process.
+// A listen address another process holds fails validate and a start, naming
+// the component, the key, the address and the process.
 func TestValidateRefusesAddressInUse(t *testing.T) {
 	for _, tc := range []struct {
 		name, component, key string
@@ -104,9 +105,19 @@ func TestValidateRefusesAddressInUse(t *testing.T) {
 			config := filepath.Join(t.TempDir(), "otelcol.yaml")
 			writePortsConfig(t, config, "prometheus", addrs)
 
+			reason := validatePrefix + heldByThisTest(t, tc.component, tc.key, taken)
 			code, out := validate(t, "--config", config)
 			assert.Equal(t, 1, code)
-			assert.Equal(t, validatePrefix+heldByThisTest(t, tc.component, tc.key, taken), strings.TrimSpace(out))
+			assert.Equal(t, reason, strings.TrimSpace(out))
+
+			// A start runs the same check: it ends before any component binds.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			started, err := exec.CommandContext(ctx, binary(t), "--config", config).CombinedOutput()
+			require.Error(t, err)
+			assert.Equal(t, 1, err.(*exec.ExitError).ExitCode(), string(started))
+			lines := strings.Split(strings.TrimSpace(string(started)), "\n")
+			assert.Equal(t, reason, lines[len(lines)-1])
 		})
 	}
 }
