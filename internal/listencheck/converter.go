@@ -68,15 +68,12 @@ func checkFree(l listener) error {
 	if !errors.Is(err, syscall.EADDRINUSE) {
 		return nil
 	}
-	holders, known := foreignHolders(l.address)
-	if !known {
-		return nil
-	}
-	if len(holders) == 0 { // only this executable holds it: the collector being reloaded
+	foreign, known := foreignHolders(l.address)
+	if !known || foreign == "" { // "": only this executable holds it, the collector being reloaded
 		return nil
 	}
 	return fmt.Errorf("%s cannot listen on %s (%s): address already in use by %s: stop that process or change %s",
-		l.component, l.address, l.key, holders, l.key)
+		l.component, l.address, l.key, foreign, l.key)
 }
 
 // resolve splits address into the IPs a bind would use and the port.

@@ -25,9 +25,9 @@ func (h holder) String() string {
 // (another user's process without root, or another PID namespace).
 const unseen = "a process this user cannot see"
 
-// describeForeign lists the holders that do not run self, the path of this
-// executable, plus one unseen for sockets without a visible holder; "" when
-// this executable holds every socket.
+// describeForeign lists the holders whose executable is not self (this
+// process's), and unseen when some sockets have no visible holder; "" when
+// self holds every socket.
 func describeForeign(holders []holder, unownedSockets int, self string) string {
 	var foreign []string
 	for _, h := range holders {

@@ -14,8 +14,6 @@ import (
 	"strings"
 )
 
-const procRoot = "/proc"
-
 // foreignHolders describes who, other than this executable, listens where
 // address wants to: from the listening sockets in /proc/net/tcp{,6} to the
 // processes whose /proc/PID/fd holds them.
@@ -40,7 +38,7 @@ func foreignHolders(address string) (string, bool) {
 		// namespace listens there.
 		return unseen, true
 	}
-	holders, owned := socketHolders(procRoot, inodes)
+	holders, owned := socketHolders(inodes)
 	return describeForeign(holders, len(inodes)-len(owned), selfExecutable()), true
 }
 
@@ -94,8 +92,8 @@ func parseLocalAddress(field string) (net.IP, int, error) {
 
 // socketHolders finds the processes that hold one of inodes open, by reading
 // every /proc/PID/fd this user may read, and which of inodes they hold.
-func socketHolders(root string, inodes map[uint64]bool) ([]holder, map[uint64]bool) {
-	fds, _ := filepath.Glob(filepath.Join(root, "[0-9]*", "fd", "*"))
+func socketHolders(inodes map[uint64]bool) ([]holder, map[uint64]bool) {
+	fds, _ := filepath.Glob("/proc/[0-9]*/fd/*")
 	owned := map[uint64]bool{}
 	var holders []holder
 	for _, fd := range fds {
@@ -108,7 +106,7 @@ func socketHolders(root string, inodes map[uint64]bool) ([]holder, map[uint64]bo
 		if err != nil || slices.ContainsFunc(holders, func(h holder) bool { return h.pid == pid }) {
 			continue // a process holding several of the sockets, or sharing one after fork
 		}
-		holders = append(holders, holder{pid: pid, exe: executableOf(root, pid)})
+		holders = append(holders, holder{pid: pid, exe: executableOf(pid)})
 	}
 	return holders, owned
 }
@@ -129,8 +127,8 @@ func socketInode(fd string) (uint64, bool) {
 
 // executableOf is /proc/PID/exe without the " (deleted)" the kernel appends
 // once the file was replaced, as `make build` does to a running ./otelcol.
-func executableOf(root string, pid int) string {
-	exe, err := os.Readlink(filepath.Join(root, strconv.Itoa(pid), "exe"))
+func executableOf(pid int) string {
+	exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
 	if err != nil {
 		return ""
 	}

@@ -87,7 +87,7 @@ func TestSocketHoldersOfThisProcess(t *testing.T) {
 	defer tables.Close()
 	inodes := listeningInodes(tables, port, conflictsWith(nil))
 	require.Len(t, inodes, 1)
-	holders, owned := socketHolders(procRoot, map[uint64]bool{inodes[0]: true})
+	holders, owned := socketHolders(map[uint64]bool{inodes[0]: true})
 	assert.Equal(t, []holder{{os.Getpid(), selfExecutable()}}, holders)
 	assert.Equal(t, map[uint64]bool{inodes[0]: true}, owned)
 
