@@ -165,6 +165,7 @@ func TestValidateCatchesAReloadThatWouldStopTheCollector(t *testing.T) {
 	require.NoError(t, c.cmd.Process.Signal(syscall.SIGHUP))
 	require.Eventually(t, func() bool { return !c.running() }, 30*time.Second, 50*time.Millisecond, "the failed reload stops the collector")
 	assert.Equal(t, 1, c.cmd.ProcessState.ExitCode())
+	assert.Contains(t, c.log.String(), "Config updated, restart service")
 	assert.Contains(t, c.log.String(), "\nError: failed to setup configuration components: failed to get config: "+
 		"cannot resolve the configuration: cannot convert the confmap.Conf: "+reason+"\n")
 	assert.NotContains(t, c.log.String(), "bind: address already in use", "the converter names the holder before a component binds")
