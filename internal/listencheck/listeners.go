@@ -53,9 +53,7 @@ var listeningTypes = map[string]map[string]listening{
 		}},
 	},
 	"extensions": {
-		"health_check": {healthcheckextension.NewFactory(), func(cfg component.Config) []endpoint {
-			return netAddr("endpoint", cfg.(*healthcheckextension.Config).Config.ServerConfig.NetAddr)
-		}},
+		"health_check": {healthcheckextension.NewFactory(), healthCheckEndpoints},
 		"pprof": {pprofextension.NewFactory(), func(cfg component.Config) []endpoint {
 			return []endpoint{{"endpoint", cfg.(*pprofextension.Config).TCPAddr.Endpoint}}
 		}},
@@ -73,6 +71,23 @@ func otlpEndpoints(cfg component.Config) []endpoint {
 	}
 	if http := protocols.HTTP.Get(); http != nil {
 		endpoints = append(endpoints, netAddr("protocols::http::endpoint", http.ServerConfig.NetAddr)...)
+	}
+	return endpoints
+}
+
+// healthCheckEndpoints reads the v1 `endpoint`, or with `use_v2` (behind the
+// extension.healthcheck.useComponentStatus gate) its `http` and `grpc` servers.
+func healthCheckEndpoints(cfg component.Config) []endpoint {
+	healthCheck := cfg.(*healthcheckextension.Config).Config
+	if !healthCheck.UseV2 {
+		return netAddr("endpoint", healthCheck.ServerConfig.NetAddr)
+	}
+	var endpoints []endpoint
+	if healthCheck.HTTPConfig != nil {
+		endpoints = append(endpoints, netAddr("http::endpoint", healthCheck.HTTPConfig.ServerConfig.NetAddr)...)
+	}
+	if healthCheck.GRPCConfig != nil {
+		endpoints = append(endpoints, netAddr("grpc::endpoint", healthCheck.GRPCConfig.ServerConfig.NetAddr)...)
 	}
 	return endpoints
 }

@@ -50,6 +50,18 @@ service:
 			{"service telemetry", "service::telemetry::metrics::readers[0]::pull::exporter::prometheus::port", "localhost:8888"},
 		},
 	}, {
+		name: "a health check v2 listens on its http and grpc servers",
+		config: `
+extensions: {health_check: {use_v2: true, http: {endpoint: 127.0.0.1:13133}, grpc: {endpoint: 127.0.0.1:13132}}}
+service:
+  extensions: [health_check]
+  telemetry: {metrics: {level: none}}
+`,
+		want: []listener{
+			{`extension "health_check"`, "extensions::health_check::http::endpoint", "127.0.0.1:13133"},
+			{`extension "health_check"`, "extensions::health_check::grpc::endpoint", "127.0.0.1:13132"},
+		},
+	}, {
 		name: "unused components and telemetry level none open nothing",
 		config: `
 exporters: {prometheus: {endpoint: 127.0.0.1:9090}, prometheus/unused: {endpoint: 127.0.0.1:9999}}
