@@ -40,6 +40,9 @@ func (f stringerFunc) String() string { return f() }
 // binary is the collector under test: $OTELCOL_BIN (set by `make test`) or ./otelcol.
 func binary(t *testing.T) string { return testenv.CollectorBin(t, "otelcol") }
 
+// fullBinary is the full build: $OTELCOL_FULL_BIN (set by `make test`) or ./otelcol-full.
+func fullBinary(t *testing.T) string { return testenv.CollectorBin(t, "otelcol-full") }
+
 // startCollector runs the binary with configPath plus --set overrides (or
 // "file:" config layers), its own endpoints on free ports.
 func startCollector(t *testing.T, configPath string, sets ...string) *collector {

@@ -58,7 +58,7 @@ func startReplica(t *testing.T, opts replicaOptions) replica {
 	overlayPath := filepath.Join(t.TempDir(), "overlay.yaml")
 	require.NoError(t, os.WriteFile(overlayPath, []byte(overlay.String()), 0o600))
 	return replica{testenv.StartCollector(t, testenv.CollectorOptions{
-		Binary: testenv.CollectorBin(t, "otelcol-full"),
+		Binary: fullBinary(t),
 		Config: "file:" + filepath.Join(testenv.RepoRoot(), "examples", "scale-out", "replica.yaml"),
 		Sets:   []string{"file:" + overlayPath},
 		Env: []string{

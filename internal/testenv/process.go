@@ -254,6 +254,22 @@ func (p *Process) Running() bool {
 	}
 }
 
+// ExitCode is the exit code of a process that exited by itself (not through
+// Stop or Kill), -1 while it runs.
+func (p *Process) ExitCode() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return -1
+	}
+	select {
+	case <-p.exited:
+		return p.cmd.ProcessState.ExitCode()
+	default:
+		return -1
+	}
+}
+
 // Log returns what the process printed so far, for failure messages.
 func (p *Process) Log() string {
 	b, _ := os.ReadFile(p.LogPath)
