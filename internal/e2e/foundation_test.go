@@ -25,7 +25,19 @@ func TestDefaultConfigRunsWithoutTargets(t *testing.T) {
 		"receivers::promscrape/moalog::config::scrape_configs=[{job_name: moalog-server, scrape_interval: 1s, static_configs: [{targets: ["+unused+"]}]}]")
 	// The promscrape receiver reports the missing moalog-server as down.
 	c.waitForSample(t, "up", map[string]string{"job": "moalog-server", "instance": unused}, equals(0), 20*time.Second)
-	time.Sleep(2 * time.Second)
+	// Two more scrapes of the missing target (the receiver's accepted points
+	// grow at each), and the collector still runs and is healthy.
+	receiver := map[string]string{"receiver": "promscrape/moalog"}
+	seen := 0.0
+	for range 3 { // the first wait reads the count so far
+		require.EventuallyWithT(t, func(ct *assert.CollectT) {
+			families, err := testenv.ScrapePage("http://" + c.TelemetryAddr + "/metrics")
+			require.NoError(ct, err)
+			points, _ := testenv.TargetValue(families, "otelcol_receiver_accepted_metric_points", receiver)
+			require.Greater(ct, points, seen)
+			seen = points
+		}, 20*time.Second, 100*time.Millisecond, "the missing target is scraped again")
+	}
 	assert.True(t, c.running(), "collector must keep running with every target down")
 	status, _ := httpGet("http://" + c.HealthAddr + "/")
 	assert.Equal(t, 200, status)

@@ -2,7 +2,6 @@ package testenv
 
 import (
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,7 +30,7 @@ type CollectorOptions struct {
 	Env []string
 }
 
-// Collector is a running collector, started here or attached to.
+// Collector is a running collector.
 type Collector struct {
 	// MetricsAddr is the Prometheus exporter's host:port (/metrics).
 	MetricsAddr string
@@ -40,8 +39,7 @@ type Collector struct {
 	// TelemetryAddr serves the collector's own metrics (/metrics); empty
 	// with FixedPorts.
 	TelemetryAddr string
-	// Process is nil for a collector attached to (AttachCollector).
-	Process *Process
+	Process       *Process
 }
 
 // The listen addresses of otelcol.yaml, kept with FixedPorts.
@@ -62,7 +60,7 @@ func NewCollector(owner Owner, opts CollectorOptions) (*Collector, error) {
 		}
 		opts.Binary = bin
 	}
-	return StartOnFreePorts(10, func() (*Collector, error) { return launchCollector(owner, opts) })
+	return startOnFreePorts(10, func() (*Collector, error) { return launchCollector(owner, opts) })
 }
 
 // StartCollector is NewCollector for a test: it fails the test with the
@@ -76,12 +74,6 @@ func StartCollector(t testing.TB, opts CollectorOptions) *Collector {
 		}
 	})
 	return c
-}
-
-// AttachCollector views a collector someone else runs (make demo, a compose
-// stack) at its metrics and health addresses.
-func AttachCollector(metricsAddr, healthAddr string) *Collector {
-	return &Collector{MetricsAddr: metricsAddr, HealthAddr: healthAddr}
 }
 
 func launchCollector(owner Owner, opts CollectorOptions) (*Collector, error) {
@@ -130,34 +122,11 @@ func portOverrides(metrics, health, telemetry string) []string {
 	}
 }
 
-// Healthy is nil when the health check answers 200.
-func (c *Collector) Healthy() error {
-	status, body, err := HTTPGet("http://" + c.HealthAddr + "/")
-	if err != nil {
-		return err
-	}
-	if status != http.StatusOK {
-		return fmt.Errorf("health check %s: HTTP %d: %s", c.HealthAddr, status, Tail(body, 500))
-	}
-	return nil
-}
+// Running reports whether the collector is alive.
+func (c *Collector) Running() bool { return c.Process.Running() }
 
-// Running reports whether the started collector is alive; an attached one
-// counts as running while its health check answers.
-func (c *Collector) Running() bool {
-	if c.Process == nil {
-		return c.Healthy() == nil
-	}
-	return c.Process.Running()
-}
-
-// Log is what the collector printed so far ("" when attached).
-func (c *Collector) Log() string {
-	if c.Process == nil {
-		return ""
-	}
-	return c.Process.Log()
-}
+// Log is what the collector printed so far.
+func (c *Collector) Log() string { return c.Process.Log() }
 
 // Pid is the collector's process id.
 func (c *Collector) Pid() int { return c.Process.Pid() }

@@ -75,15 +75,9 @@ func NewJMXJVM(owner Owner, opts JMXOptions) (*JMXJVM, error) {
 	args = append(args, opts.ExtraArgs...)
 	args = append(args, "-cp", classes, "MBeanTestApp")
 
+	proc := s.launch(owner, "jvm-jmx-rmi", java, args...)
 	if s.err != nil {
 		return nil, fmt.Errorf("StartJMXJVM: %w", s.err)
-	}
-	proc, err := newProcess(owner, "jvm-jmx-rmi", java, args...)
-	if err != nil {
-		return nil, err
-	}
-	if err := proc.Launch(owner); err != nil {
-		return nil, err
 	}
 	j := &JMXJVM{
 		ServiceURL: fmt.Sprintf("service:jmx:rmi:///jndi/rmi://%s/jmxrmi", Addr(port)),

@@ -380,19 +380,11 @@ func NewJVM(owner Owner, opts JVMOptions) (*JVM, error) {
 		return nil, fmt.Errorf("StartJVM: unknown agent %d", int(opts.Agent))
 	}
 
+	var client *http.Client
+	s.step(func() (err error) { client, err = jvmHTTPClient(opts); return err })
+	p := s.launch(owner, "jvm-"+opts.Agent.String(), java, args...)
 	if s.err != nil {
 		return nil, fmt.Errorf("StartJVM: %w", s.err)
-	}
-	p, err := newProcess(owner, "jvm-"+opts.Agent.String(), java, args...)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.Launch(owner); err != nil {
-		return nil, err
-	}
-	client, err := jvmHTTPClient(opts)
-	if err != nil {
-		return nil, err
 	}
 	scheme := "http"
 	if opts.TLS != nil {
@@ -538,43 +530,6 @@ func (j *JVM) Post(body string) (int, []byte, error) {
 	return resp.StatusCode, b, err
 }
 
-// CompileJava compiles java/*.java (the test app and Jolokia1Server) once per
-// content into .cache/java/<hash>/ and returns that class folder.
-func CompileJava(t testing.TB) string {
-	t.Helper()
-	s := &setup{}
-	classes := s.compileTestApp()
-	require.NoError(t, s.err)
-	return classes
-}
-
-// setup runs the steps of a starter and keeps the first error, so the
-// starter checks once (as bufio.Writer does); a step after a failed one does
-// nothing.
-type setup struct{ err error }
-
-// step runs f unless an earlier step failed.
-func (s *setup) step(f func() error) {
-	if s.err == nil {
-		s.err = f()
-	}
-}
-
-func (s *setup) binary(name string) (path string) {
-	s.step(func() (err error) { path, err = lookBinary(name); return err })
-	return path
-}
-
-func (s *setup) port() (port int) {
-	s.step(func() (err error) { port, err = freePort(); return err })
-	return port
-}
-
-func (s *setup) tempDir(owner Owner, prefix string) (dir string) {
-	s.step(func() (err error) { dir, err = tempDir(owner, prefix); return err })
-	return dir
-}
-
 // file is path, which must exist: a jar install-deps fetches.
 func (s *setup) file(path string) string {
 	s.step(func() error {
@@ -583,13 +538,6 @@ func (s *setup) file(path string) string {
 		}
 		return nil
 	})
-	return path
-}
-
-// write writes content to path (0600: the JDK refuses a JMX password file
-// others can read) and returns path.
-func (s *setup) write(path, content string) string {
-	s.step(func() error { return os.WriteFile(path, []byte(content), 0o600) })
 	return path
 }
 

@@ -58,34 +58,24 @@ func StartMariaDB(t testing.TB, opts MariaDBOptions) *MariaDB {
 
 // NewMariaDB is StartMariaDB for owner.
 func NewMariaDB(owner Owner, opts MariaDBOptions) (*MariaDB, error) {
-	server, err := lookBinary("mariadbd", "/usr/sbin/mariadbd")
-	if err != nil {
-		return nil, err
-	}
-	client, err := lookBinary("mariadb")
-	if err != nil {
-		return nil, err
-	}
-	template, err := mariadbTemplate(server)
-	if err != nil {
-		return nil, err
-	}
-	dir, err := tempDir(owner, "mdb")
-	if err != nil {
-		return nil, err
-	}
+	s := &setup{}
+	server := s.binary("mariadbd", "/usr/sbin/mariadbd")
+	client := s.binary("mariadb")
+	dir := s.tempDir(owner, "mdb")
 	dataDir := filepath.Join(dir, "data")
-	if out, err := Run("cp", "-a", template, dataDir); err != nil {
-		return nil, fmt.Errorf("copy the mariadb datadir template: %w\n%s", err, out)
-	}
+	s.step(func() error {
+		template, err := mariadbTemplate(server)
+		if err != nil {
+			return err
+		}
+		_, err = Run("cp", "-a", template, dataDir)
+		return err
+	})
 	id := opts.ServerID
 	if id == 0 {
 		id = int(mariadbServerIDs.Add(1)) + 100
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
+	port := s.port()
 	m := &MariaDB{
 		Addr:     Addr(port),
 		Port:     port,
@@ -117,11 +107,8 @@ func NewMariaDB(owner Owner, opts MariaDBOptions) (*MariaDB, error) {
 	if opts.TLS != nil {
 		args = append(args, "--ssl-ca="+opts.TLS.CACert, "--ssl-cert="+opts.TLS.ServerCert, "--ssl-key="+opts.TLS.ServerKey)
 	}
-	if m.Process, err = newProcess(owner, "mariadbd", server, args...); err != nil {
-		return nil, err
-	}
-	if err := m.Process.Launch(owner); err != nil {
-		return nil, err
+	if m.Process = s.launch(owner, "mariadbd", server, args...); s.err != nil {
+		return nil, fmt.Errorf("StartMariaDB: %w", s.err)
 	}
 	return m, m.waitReady()
 }

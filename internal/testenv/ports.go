@@ -87,10 +87,10 @@ func freeAddrs(n int) ([]string, error) {
 	return addrs, nil
 }
 
-// StartOnFreePorts calls start until it does not fail because a port it was
+// startOnFreePorts calls start until it does not fail because a port it was
 // given was taken in between (another server bound it after FreePort let it
 // go), at most attempts times.
-func StartOnFreePorts[T any](attempts int, start func() (T, error)) (T, error) {
+func startOnFreePorts[T any](attempts int, start func() (T, error)) (T, error) {
 	for attempt := 1; ; attempt++ {
 		started, err := start()
 		if err == nil || attempt == attempts || !strings.Contains(err.Error(), "address already in use") {

@@ -80,6 +80,51 @@ func tempDir(owner Owner, prefix string) (string, error) {
 	return dir, nil
 }
 
+// setup runs the steps of a starter and keeps the first error, so the
+// starter checks once (as bufio.Writer does); a step after a failed one does
+// nothing.
+type setup struct{ err error }
+
+// step runs f unless an earlier step failed.
+func (s *setup) step(f func() error) {
+	if s.err == nil {
+		s.err = f()
+	}
+}
+
+func (s *setup) binary(name string, candidates ...string) (path string) {
+	s.step(func() (err error) { path, err = lookBinary(name, candidates...); return err })
+	return path
+}
+
+func (s *setup) port() (port int) {
+	s.step(func() (err error) { port, err = freePort(); return err })
+	return port
+}
+
+func (s *setup) tempDir(owner Owner, prefix string) (dir string) {
+	s.step(func() (err error) { dir, err = tempDir(owner, prefix); return err })
+	return dir
+}
+
+// write writes content to path (0600: the JDK refuses a JMX password file
+// others can read) and returns path.
+func (s *setup) write(path, content string) string {
+	s.step(func() error { return os.WriteFile(path, []byte(content), 0o600) })
+	return path
+}
+
+// launch runs a process, stopped at owner's cleanup.
+func (s *setup) launch(owner Owner, name, path string, args ...string) (p *Process) {
+	s.step(func() (err error) {
+		if p, err = newProcess(owner, name, path, args...); err != nil {
+			return err
+		}
+		return p.Launch(owner)
+	})
+	return p
+}
+
 // errGiveUp wraps an error that ends Poll at once (the server exited).
 type errGiveUp struct{ error }
 

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -60,32 +59,19 @@ func StartPrometheus(t testing.TB, scrapeTargets []string, opts PrometheusOption
 
 // NewPrometheus is StartPrometheus for owner.
 func NewPrometheus(owner Owner, scrapeTargets []string, opts PrometheusOptions) (*Prometheus, error) {
-	bin, err := lookBinary("prometheus")
-	if err != nil {
-		return nil, err
-	}
+	s := &setup{}
+	bin := s.binary("prometheus")
 	if opts.Job == "" {
 		opts.Job = "targets"
 	}
 	if opts.ScrapeInterval == 0 {
 		opts.ScrapeInterval = time.Second
 	}
-	dir, err := tempDir(owner, "prometheus")
-	if err != nil {
-		return nil, err
-	}
-	config := renderPrometheusConfig(scrapeTargets, opts)
-	configPath := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
-		return nil, fmt.Errorf("prometheus config: %w", err)
-	}
+	dir := s.tempDir(owner, "prometheus")
+	configPath := s.write(filepath.Join(dir, "prometheus.yml"), renderPrometheusConfig(scrapeTargets, opts))
 	addr := opts.ListenAddress
 	if addr == "" {
-		port, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		addr = Addr(port)
+		addr = Addr(s.port())
 	}
 	if opts.Retention == 0 {
 		opts.Retention = time.Hour
@@ -102,11 +88,11 @@ func NewPrometheus(owner Owner, scrapeTargets []string, opts PrometheusOptions) 
 		args = append(args, "--web.enable-remote-write-receiver")
 		prom.WriteURL = prom.URL + "/api/v1/write"
 	}
-	if prom.Process, err = newProcess(owner, "prometheus", bin, args...); err != nil {
-		return nil, err
+	if prom.Process = s.launch(owner, "prometheus", bin, args...); s.err != nil {
+		return nil, fmt.Errorf("StartPrometheus: %w", s.err)
 	}
 	// Ready means the TSDB is open and the first config is applied.
-	return prom, prom.start(owner, "/-/ready")
+	return prom, prom.Process.waitHTTP(prom.URL+"/-/ready", 60*time.Second)
 }
 
 // StartVictoriaMetrics starts Debian's single-node victoria-metrics on a free
@@ -127,16 +113,9 @@ func StartVictoriaMetrics(t testing.TB) *Prometheus {
 		"-search.disableCache",
 		"-loggerLevel=WARN",
 	)
-	require.NoError(t, vm.start(t, "/health"))
+	vm.Process.Start(t)
+	vm.Process.WaitHTTP(t, vm.URL+"/health", 60*time.Second)
 	return vm
-}
-
-// start runs the server and waits until readyPath answers 200.
-func (p *Prometheus) start(owner Owner, readyPath string) error {
-	if err := p.Process.Launch(owner); err != nil {
-		return err
-	}
-	return p.Process.waitHTTP(p.URL+readyPath, 60*time.Second)
 }
 
 func renderPrometheusConfig(targets []string, opts PrometheusOptions) string {

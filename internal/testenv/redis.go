@@ -2,7 +2,6 @@ package testenv
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -61,19 +60,10 @@ func StartRedis(t testing.TB, opts RedisOptions) *Redis {
 
 // NewRedis is StartRedis for owner.
 func NewRedis(owner Owner, opts RedisOptions) (*Redis, error) {
-	bin, err := lookBinary("redis-server")
-	if err != nil {
-		return nil, err
-	}
-	dir, err := tempDir(owner, "redis")
-	if err != nil {
-		return nil, err
-	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	r := &Redis{Port: port, Password: opts.Password, Dir: dir}
+	s := &setup{}
+	bin := s.binary("redis-server")
+	dir := s.tempDir(owner, "redis")
+	r := &Redis{Port: s.port(), Password: opts.Password, Dir: dir}
 	r.Addr = Addr(r.Port)
 	conf := []string{
 		"bind 127.0.0.1",
@@ -96,12 +86,8 @@ func NewRedis(owner Owner, opts RedisOptions) (*Redis, error) {
 		conf = append(conf, "unixsocket "+r.SocketPath, "unixsocketperm 700")
 	}
 	if opts.TLS {
-		if r.TLS, err = newTestPKI(dir, "127.0.0.1", "localhost"); err != nil {
-			return nil, err
-		}
-		if r.TLSPort, err = freePort(); err != nil {
-			return nil, err
-		}
+		s.step(func() (err error) { r.TLS, err = newTestPKI(dir, "127.0.0.1", "localhost"); return err })
+		r.TLSPort = s.port()
 		r.TLSAddr = Addr(r.TLSPort)
 		conf = append(conf,
 			"tls-port "+strconv.Itoa(r.TLSPort),
@@ -121,17 +107,10 @@ func NewRedis(owner Owner, opts RedisOptions) (*Redis, error) {
 		conf = append(conf, "cluster-enabled yes", "cluster-config-file "+filepath.Join(dir, "nodes.conf"))
 	}
 	conf = append(conf, opts.Config...)
-	confPath := filepath.Join(dir, "redis.conf")
-	if err := os.WriteFile(confPath, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
-		return nil, fmt.Errorf("write redis.conf: %w", err)
-	}
-
-	if r.Process, err = newProcess(owner, "redis-server", bin, confPath); err != nil {
-		return nil, err
-	}
-	r.Process.Dir = dir
-	if err := r.Process.Launch(owner); err != nil {
-		return nil, err
+	// redis-server changes into the conf's dir itself.
+	r.Process = s.launch(owner, "redis-server", bin, s.write(filepath.Join(dir, "redis.conf"), strings.Join(conf, "\n")+"\n"))
+	if s.err != nil {
+		return nil, fmt.Errorf("StartRedis: %w", s.err)
 	}
 	if err := r.Process.waitTCP(r.Addr, 15*time.Second); err != nil {
 		return nil, err
@@ -196,13 +175,8 @@ func (r *Redis) Info(t testing.TB, sections ...string) string {
 	return string(out)
 }
 
-// WaitReplicaInSync waits until this server is a replica whose link to the
+// waitReplicaInSync waits until this server is a replica whose link to the
 // primary is up and whose initial sync finished.
-func (r *Redis) WaitReplicaInSync(t testing.TB, timeout time.Duration) {
-	t.Helper()
-	require.NoError(t, r.waitReplicaInSync(timeout))
-}
-
 func (r *Redis) waitReplicaInSync(timeout time.Duration) error {
 	err := Poll(timeout, 50*time.Millisecond, func() error {
 		info, _ := r.Do("INFO", "replication")

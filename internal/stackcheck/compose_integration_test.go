@@ -1,3 +1,5 @@
+//go:build integration
+
 package stackcheck
 
 import (
@@ -11,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
 
 	"github.com/moalog/platform-collector/internal/testenv"
 )
@@ -90,4 +93,22 @@ func targetHealth(promURL string) (map[string]string, error) {
 		health[target.Labels["job"]] = target.Health + target.LastError
 	}
 	return health, nil
+}
+
+// ruleNames are the names of every rule (alert or recording) in the rule files.
+func ruleNames(t *testing.T) map[string]bool {
+	t.Helper()
+	names := map[string]bool{}
+	for _, f := range ruleFiles(t) {
+		raw, err := os.ReadFile(f)
+		require.NoError(t, err)
+		var rf ruleFile
+		require.NoError(t, yaml.Unmarshal(raw, &rf), f)
+		for _, g := range rf.Groups {
+			for _, r := range g.Rules {
+				names[r.Alert+r.Record] = true
+			}
+		}
+	}
+	return names
 }
