@@ -40,7 +40,7 @@ test: test-deps build build-full
 lint: $(GOLANGCI_LINT)
 	$(GO) vet ./...
 	$(GO) vet -tags benchcompare ./bench
-	$(GO) vet -tags scale ./internal/e2e
+	$(GO) vet -tags integration,scale ./internal/e2e
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GOLANGCI_LINT) run ./...
 
@@ -88,11 +88,11 @@ demo: test-deps build
 reliability: test-deps build
 	mkdir -p .cache && rm -f .cache/reliability-report.md
 	OTELCOL_BIN=$(CURDIR)/otelcol RELIABILITY_SOAK=10m RELIABILITY_LOAD=20000 RELIABILITY_HOSTILE_EACH=1 RELIABILITY_REPORT=$(CURDIR)/.cache/reliability-report.md \
-		$(GO) test -count=1 -timeout 40m -v -run 'TestReliability|TestShippedConfigsBindLoopback|TestComposePublishesCollectorOnLoopback|TestHostileTargets' ./internal/e2e/
+		$(GO) test -tags integration -count=1 -timeout 40m -v -run 'TestReliability|TestShippedConfigsBindLoopback|TestComposePublishesCollectorOnLoopback|TestHostileTargets' ./internal/e2e/
 
 ## scale: sharded replicas (examples/scale-out) over 3,000 and 10,000 simulated JVMs into VictoriaMetrics at 15s; prints the table of bench/RESULTS.md (~15 min). SCALE_ARGS="-scale.rows=3000x3" for one row
 scale: test-deps build-full
-	OTELCOL_FULL_BIN=$(CURDIR)/otelcol-full $(GO) test -tags scale -count=1 -timeout 60m -v -run '^TestScaleOutTable$$' ./internal/e2e/ -args $(SCALE_ARGS)
+	OTELCOL_FULL_BIN=$(CURDIR)/otelcol-full $(GO) test -tags integration,scale -count=1 -timeout 60m -v -run '^TestScaleOutTable$$' ./internal/e2e/ -args $(SCALE_ARGS)
 
 ## fuzz: every fuzz target for FUZZTIME each (default 60s); crashers land in <pkg>/testdata/fuzz/ and become regression tests
 fuzz:
