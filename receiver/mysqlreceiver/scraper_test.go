@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"slices"
 	"testing"
 
@@ -16,6 +18,7 @@ import (
 
 	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/internal/targetstate"
+	"github.com/moalog/platform-collector/internal/testenv"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
 )
 
@@ -208,6 +211,27 @@ func TestScrapeFailures(t *testing.T) {
 			assert.Equal(t, int64(1), points(md)["mysql.up"], "recovers with the same scraper")
 		})
 	}
+}
+
+// TestCanceledScrapeIsNotLogged: a scrape canceled while it connects to a
+// server that never greets (the collector shutting down) says nothing about
+// the target, so nothing is logged as a failure.
+func TestCanceledScrapeIsNotLogged(t *testing.T) {
+	connected := make(chan struct{}, 1)
+	addr := testenv.ServeTCP(t, func(c net.Conn) {
+		select {
+		case connected <- struct{}{}:
+		default:
+		}
+		_, _ = io.Copy(io.Discard, c) // no greeting, until the client hangs up
+	})
+	core, logs := observer.New(zap.InfoLevel)
+	s := newLoopbackScraper(t, addr, zap.New(core))
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-connected; cancel() }()
+	_, err := s.scrape(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, logs.All())
 }
 
 func TestScrapeTimeout(t *testing.T) {

@@ -335,6 +335,40 @@ config:
 	assert.Equal(t, 1.0, metrictest.Points[float64](sink.AllMetrics()[0])["a"])
 }
 
+// TestShutdownDuringScrapeIsNotLogged: Shutdown cancels a scrape in flight,
+// which says nothing about the target: no failure is logged.
+func TestShutdownDuringScrapeIsNotLogged(t *testing.T) {
+	requested := make(chan struct{}, 1)
+	stalled := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		requested <- struct{}{}
+		<-r.Context().Done()
+	}))
+	t.Cleanup(stalled.Close)
+	cfg := &Config{}
+	require.NoError(t, yamlUnmarshalConfig(cfg, `
+config:
+  scrape_configs:
+    - job_name: app
+      scrape_timeout: 1h
+      scrape_interval: 1h
+      static_configs: [{targets: [`+stalled.Listener.Addr().String()+`]}]
+`))
+	require.NoError(t, cfg.Validate())
+	core, logs := observer.New(zap.InfoLevel)
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.Logger = zap.New(core)
+	r, err := newReceiver(cfg, set, &consumertest.MetricsSink{})
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	select {
+	case <-requested:
+	case <-time.After(30 * time.Second):
+		require.Fail(t, "the receiver never sent its first scrape")
+	}
+	require.NoError(t, r.Shutdown(context.Background()))
+	assert.Empty(t, logs.All())
+}
+
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // yamlUnmarshalConfig reads a receiver block as the collector does.
