@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	commonconfig "github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -78,7 +79,9 @@ func newTestLoop(t *testing.T, sc *ScrapeConfig, address string) *testLoop {
 	r.root = context.Background()
 	targets := targetsOf(sc, []group{{Targets: []string{address}}})
 	require.Len(t, targets, 1)
-	j := &job{r: r, sc: sc, client: http.DefaultClient}
+	client, err := commonconfig.NewClientFromConfig(sc.httpClientConfig(), sc.JobName)
+	require.NoError(t, err)
+	j := &job{r: r, sc: sc, client: client}
 	return &testLoop{loop: newLoop(j, targets[0]), sink: sink, logs: logs}
 }
 
