@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -317,22 +318,33 @@ config:
 	assert.Equal(t, 1.0, points["scrape_samples_post_metric_relabeling"])
 }
 
-// The receiver's own loop: targets found at Start are scraped at the interval until Shutdown.
-func TestReceiverLifecycle(t *testing.T) {
-	_, addr := serve(t, "# TYPE a gauge\na 1\n", textFormat)
+// startReceiver starts a receiver with one job, app, scraping address every
+// interval; it logs into the returned observer.
+func startReceiver(t *testing.T, address, interval string) (*promReceiver, *consumertest.MetricsSink, *observer.ObservedLogs) {
+	t.Helper()
 	cfg := &Config{}
 	require.NoError(t, yamlUnmarshalConfig(cfg, `
 config:
   scrape_configs:
     - job_name: app
-      scrape_interval: 100ms
-      static_configs: [{targets: [`+addr+`]}]
+      scrape_interval: `+interval+`
+      static_configs: [{targets: [`+address+`]}]
 `))
 	require.NoError(t, cfg.Validate())
+	core, logs := observer.New(zap.InfoLevel)
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.Logger = zap.New(core)
 	sink := &consumertest.MetricsSink{}
-	r, err := newReceiver(cfg, receivertest.NewNopSettings(metadata.Type), sink)
+	r, err := newReceiver(cfg, set, sink)
 	require.NoError(t, err)
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	return r, sink, logs
+}
+
+// The receiver's own loop: targets found at Start are scraped at the interval until Shutdown.
+func TestReceiverLifecycle(t *testing.T) {
+	_, addr := serve(t, "# TYPE a gauge\na 1\n", textFormat)
+	r, sink, _ := startReceiver(t, addr, "100ms")
 	require.Eventually(t, func() bool { return len(sink.AllMetrics()) >= 3 }, 10*time.Second, 20*time.Millisecond)
 	require.NoError(t, r.Shutdown(context.Background())) // returns once every loop has exited
 	assert.Equal(t, 1.0, metrictest.Points[float64](sink.AllMetrics()[0])["a"])
@@ -341,33 +353,14 @@ config:
 // TestShutdownDuringScrapeIsNotLogged: Shutdown cancels a scrape in flight,
 // which says nothing about the target: no failure is logged.
 func TestShutdownDuringScrapeIsNotLogged(t *testing.T) {
-	requested := make(chan struct{}, 1)
+	var requests atomic.Int32
 	stalled := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		requested <- struct{}{}
+		requests.Add(1)
 		<-r.Context().Done()
 	}))
 	t.Cleanup(stalled.Close)
-	cfg := &Config{}
-	require.NoError(t, yamlUnmarshalConfig(cfg, `
-config:
-  scrape_configs:
-    - job_name: app
-      scrape_timeout: 1h
-      scrape_interval: 1h
-      static_configs: [{targets: [`+stalled.Listener.Addr().String()+`]}]
-`))
-	require.NoError(t, cfg.Validate())
-	core, logs := observer.New(zap.InfoLevel)
-	set := receivertest.NewNopSettings(metadata.Type)
-	set.Logger = zap.New(core)
-	r, err := newReceiver(cfg, set, &consumertest.MetricsSink{})
-	require.NoError(t, err)
-	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
-	select {
-	case <-requested:
-	case <-time.After(30 * time.Second):
-		require.Fail(t, "the receiver never sent its first scrape")
-	}
+	r, _, logs := startReceiver(t, stalled.Listener.Addr().String(), "1h")
+	require.Eventually(t, func() bool { return requests.Load() > 0 }, 30*time.Second, 10*time.Millisecond, "the first scrape")
 	require.NoError(t, r.Shutdown(context.Background()))
 	assert.Empty(t, logs.All())
 }
