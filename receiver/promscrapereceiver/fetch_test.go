@@ -76,7 +76,7 @@ func TestRedirects(t *testing.T) {
 			assert.Equal(t, 1.0, points["a"])
 			seen := final.seen()
 			require.Len(t, seen, 1)
-			assert.True(t, strings.HasPrefix(seen[0], "Basic "), "Prometheus' behaviour: the redirect carries credentials")
+			assert.True(t, strings.HasPrefix(seen[0], "Basic "), "as in Prometheus, the redirected request carries the credentials")
 		})
 	}
 }
