@@ -36,7 +36,7 @@ func TestHangsUpAfterAnUnfinishedTurn(t *testing.T) {
 			_, err = io.ReadFull(conn, got)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
-			require.NoError(t, conn.SetReadDeadline(time.Now().Add(500*time.Millisecond)))
+			require.NoError(t, conn.SetReadDeadline(time.Now().Add(100*time.Millisecond)))
 			_, err = conn.Read(make([]byte, 1))
 			if tt.hangsUp {
 				assert.ErrorIs(t, err, io.EOF)
