@@ -43,6 +43,8 @@ func TestStable(t *testing.T) {
 		{"TLS expired", tlsExpired, "tls: failed to verify certificate: x509: certificate has expired or is not yet valid: it is valid from 2020-01-01T00:00:00Z to 2021-01-01T00:00:00Z", nil},
 		{"DNS no such host", dnsNotFound, "dial: lookup no-such-target.test: no such host", nil},
 		{"wrapped by a receiver", wrappedReset, "redis 127.0.0.1:6379: INFO: read: connection reset by peer: check `endpoint`", syscall.ECONNRESET},
+		{"reworded by a receiver", func(t *testing.T) error { return Reword(readReset(t), "mysql db:3306: the connection was lost") },
+			"mysql db:3306: the connection was lost", syscall.ECONNRESET},
 		{"no network error", func(*testing.T) error { return errors.New("HTTP 404 Not Found") }, "HTTP 404 Not Found", nil},
 	}
 	for _, tt := range tests {
