@@ -13,7 +13,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"gopkg.in/yaml.v3"
 
 	"github.com/moalog/platform-collector/internal/testenv"
 )
@@ -99,16 +98,8 @@ func targetHealth(promURL string) (map[string]string, error) {
 func ruleNames(t *testing.T) map[string]bool {
 	t.Helper()
 	names := map[string]bool{}
-	for _, f := range ruleFiles(t) {
-		raw, err := os.ReadFile(f)
-		require.NoError(t, err)
-		var rf ruleFile
-		require.NoError(t, yaml.Unmarshal(raw, &rf), f)
-		for _, g := range rf.Groups {
-			for _, r := range g.Rules {
-				names[r.Alert+r.Record] = true
-			}
-		}
+	for _, r := range rules(t) {
+		names[r.Alert+r.Record] = true
 	}
 	return names
 }

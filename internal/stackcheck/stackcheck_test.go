@@ -15,14 +15,11 @@ import (
 
 func promDir() string { return filepath.Join(testenv.RepoRoot(), "compose", "prometheus") }
 
-type ruleFile struct {
-	Groups []struct {
-		Rules []struct {
-			Alert  string `yaml:"alert"`
-			Record string `yaml:"record"`
-			Expr   string `yaml:"expr"`
-		} `yaml:"rules"`
-	} `yaml:"groups"`
+// rule is an alerting or recording rule of a Prometheus rule file.
+type rule struct {
+	Alert  string `yaml:"alert"`
+	Record string `yaml:"record"`
+	Expr   string `yaml:"expr"`
 }
 
 type ruleTestFile struct {
@@ -46,9 +43,7 @@ func TestEveryAlertIsTestedAndUsesKnownNames(t *testing.T) {
 	testFiles, _ := filepath.Glob(filepath.Join(promDir(), "tests", "*.yml"))
 	for _, f := range testFiles {
 		var tf ruleTestFile
-		raw, err := os.ReadFile(f)
-		require.NoError(t, err)
-		require.NoError(t, yaml.Unmarshal(raw, &tf))
+		readYAML(t, f, &tf)
 		for _, tc := range tf.Tests {
 			for _, a := range tc.AlertRuleTest {
 				if len(a.ExpAlerts) > 0 {
@@ -60,23 +55,15 @@ func TestEveryAlertIsTestedAndUsesKnownNames(t *testing.T) {
 		}
 	}
 	var alerts []string
-	for _, f := range ruleFiles(t) {
-		var rf ruleFile
-		raw, err := os.ReadFile(f)
-		require.NoError(t, err)
-		require.NoError(t, yaml.Unmarshal(raw, &rf))
-		for _, g := range rf.Groups {
-			for _, r := range g.Rules {
-				names, err := dashboards.MetricNames(r.Expr)
-				require.NoError(t, err, r.Alert)
-				for _, n := range names {
-					require.True(t, known[n], "alert %s reads %s, which names.go does not list", r.Alert, n)
-				}
-				require.True(t, firing[r.Alert], "alert %s has no firing unit test", r.Alert)
-				require.True(t, quiet[r.Alert], "alert %s has no not-firing unit test", r.Alert)
-				alerts = append(alerts, r.Alert)
-			}
+	for _, r := range rules(t) {
+		names, err := dashboards.MetricNames(r.Expr)
+		require.NoError(t, err, r.Alert)
+		for _, n := range names {
+			require.True(t, known[n], "alert %s reads %s, which names.go does not list", r.Alert, n)
 		}
+		require.True(t, firing[r.Alert], "alert %s has no firing unit test", r.Alert)
+		require.True(t, quiet[r.Alert], "alert %s has no not-firing unit test", r.Alert)
+		alerts = append(alerts, r.Alert)
 	}
 	require.ElementsMatch(t, []string{
 		"ServiceDown", "RedisDown", "HighErrorRatio", "HighLatencyP95", "JVMHeapHigh",
@@ -96,4 +83,28 @@ func ruleFiles(t *testing.T) []string {
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	return files
+}
+
+// rules lists the rules of every file in compose/prometheus/rules.
+func rules(t *testing.T) []rule {
+	var all []rule
+	for _, f := range ruleFiles(t) {
+		var file struct {
+			Groups []struct {
+				Rules []rule `yaml:"rules"`
+			} `yaml:"groups"`
+		}
+		readYAML(t, f, &file)
+		for _, g := range file.Groups {
+			all = append(all, g.Rules...)
+		}
+	}
+	return all
+}
+
+func readYAML(t *testing.T, path string, into any) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, yaml.Unmarshal(raw, into), path)
 }

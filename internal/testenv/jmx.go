@@ -45,9 +45,7 @@ func StartJMXJVM(t testing.TB, opts JMXOptions) *JMXJVM {
 // NewJMXJVM is StartJMXJVM for owner.
 func NewJMXJVM(owner Owner, opts JMXOptions) (*JMXJVM, error) {
 	s := &setup{}
-	java := s.binary("java")
-	classes := s.compileTestApp()
-	port := s.port()
+	java, classes, port := s.testApp()
 	dir := s.tempDir(owner, "jmx")
 
 	args := append([]string{}, DefaultJVMArgs...)

@@ -253,9 +253,7 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 // NewJVM is StartJVM for owner.
 func NewJVM(owner Owner, opts JVMOptions) (*JVM, error) {
 	s := &setup{}
-	java := s.binary("java")
-	classes := s.compileTestApp()
-	port := s.port()
+	java, classes, port := s.testApp()
 
 	args := jvmArgs(opts.GC)
 	if opts.CommonsPool2 {
@@ -555,9 +553,12 @@ func (s *setup) jars(app JavaApp) (jars []string) {
 	return jars
 }
 
-// compileTestApp compiles java/*.java (the test app and Jolokia1Server).
-func (s *setup) compileTestApp() string {
-	return s.compile("java/*.java", []string{s.file(jolokia1CoreJar), s.file(jsonSimpleJar)}, "MBeanTestApp.class")
+// testApp is what every test JVM needs: java, the test app's classes
+// (java/*.java with Jolokia1Server, compiled once) and a port.
+func (s *setup) testApp() (java, classes string, port int) {
+	java = s.binary("java")
+	classes = s.compile("java/*.java", []string{s.file(jolokia1CoreJar), s.file(jsonSimpleJar)}, "MBeanTestApp.class")
+	return java, classes, s.port()
 }
 
 // compile compiles the embedded sources matching glob against classpath
