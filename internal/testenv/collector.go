@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -30,8 +29,10 @@ type CollectorOptions struct {
 	Env []string
 }
 
-// Collector is a running collector.
+// Collector is a running collector: its process (Running, Log, Pid,
+// Signal, Stop) and where it listens.
 type Collector struct {
+	*Process
 	// MetricsAddr is the Prometheus exporter's host:port (/metrics).
 	MetricsAddr string
 	// HealthAddr is the health_check extension's host:port.
@@ -39,7 +40,6 @@ type Collector struct {
 	// TelemetryAddr serves the collector's own metrics (/metrics); empty
 	// with FixedPorts.
 	TelemetryAddr string
-	Process       *Process
 }
 
 // The listen addresses of otelcol.yaml, kept with FixedPorts.
@@ -121,21 +121,6 @@ func portOverrides(metrics, health, telemetry string) []string {
 		"--config=yaml:service::telemetry::metrics::readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: " + telemetryPort + "}}}}]",
 	}
 }
-
-// Running reports whether the collector is alive.
-func (c *Collector) Running() bool { return c.Process.Running() }
-
-// Log is what the collector printed so far.
-func (c *Collector) Log() string { return c.Process.Log() }
-
-// Pid is the collector's process id.
-func (c *Collector) Pid() int { return c.Process.Pid() }
-
-// Signal sends sig to the collector (SIGHUP reloads the config).
-func (c *Collector) Signal(sig syscall.Signal) error { return c.Process.Signal(sig) }
-
-// Stop stops the collector (SIGTERM, SIGKILL after 15 s).
-func (c *Collector) Stop() { c.Process.Stop() }
 
 // MetricsURL is http://MetricsAddr/metrics.
 func (c *Collector) MetricsURL() string { return "http://" + c.MetricsAddr + "/metrics" }

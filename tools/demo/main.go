@@ -78,7 +78,7 @@ Targets (receivers pointed at them: %s):
 Try in Prometheus: up, jolokia_up, redis_up, jvm_memory_used_bytes, redis_memory_used_bytes,
 rate(axum_http_requests_total[1m]), gen_ai_client_operation_duration_seconds_count, mysql_threads.
 Grafana needs Docker: see compose/README.md.
-`, s.Prometheus.URL, s.Collector.MetricsURL(), s.Collector.HealthAddr, s.Collector.Process.LogPath,
+`, s.Prometheus.URL, s.Collector.MetricsURL(), s.Collector.HealthAddr, s.Collector.LogPath,
 		strings.Join(s.Receivers, ", "), s.MoalogMetrics, s.RateLimiter.Endpoint, s.Fluxpay.Endpoint, s.Redis.Addr, s.MariaDB.Addr)
 
 	stop := make(chan os.Signal, 1)
