@@ -21,6 +21,10 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/moalog/platform-collector/internal/faultproxy"
 	"github.com/moalog/platform-collector/internal/moalogcontract"
 	"github.com/moalog/platform-collector/internal/testenv"
@@ -45,10 +49,11 @@ type relRig struct {
 	rateLimiter, fluxpay *testenv.JVM
 	redis                *testenv.Redis
 	mariadb              *testenv.MariaDB
-	// proxies: rate-limiter (faults), fluxpay (witness), redis (faults), and an
-	// HTTPS proxy with an untrusted certificate in front of fluxpay.
-	rlProxy, fpProxy, tlsProxy *faultproxy.HTTP
-	redisProxy, mysqlProxy     *faultproxy.TCP
+	// proxies: rate-limiter (faults), fluxpay (witness), redis (faults), an
+	// HTTPS proxy with an untrusted certificate in front of fluxpay, and one
+	// in front of redis's TLS port, which the collector does not trust.
+	rlProxy, fpProxy, tlsProxy            *faultproxy.HTTP
+	redisProxy, mysqlProxy, tlsRedisProxy *faultproxy.TCP
 	moalogAddr                 string
 	pprofAddr, zpagesAddr      string
 	configLayer                string
@@ -113,6 +118,9 @@ func startRelRig(t *testing.T) *relRig {
 	r.tlsProxy, err = faultproxy.StartHTTPS(r.fluxpay.Endpoint)
 	must(err)
 	t.Cleanup(r.tlsProxy.Close)
+	r.tlsRedisProxy, err = faultproxy.StartTCP(r.redis.TLSAddr)
+	must(err)
+	t.Cleanup(r.tlsRedisProxy.Close)
 	r.redisProxy, err = faultproxy.StartTCP(r.redis.Addr)
 	must(err)
 	t.Cleanup(r.redisProxy.Close)
@@ -153,7 +161,7 @@ service:
   pipelines:
     metrics:
       receivers: [promscrape/moalog, jolokia/rate-limiter, jolokia/fluxpay, redis, mysql, jolokia/untrusted-tls, redis/untrusted-tls]
-`, r.tlsProxy.URL, r.redis.TLSAddr, r.pprofAddr, r.zpagesAddr)
+`, r.tlsProxy.URL, r.tlsRedisProxy.Addr, r.pprofAddr, r.zpagesAddr)
 	must(os.WriteFile(r.configLayer, []byte(layer), 0o600))
 
 	// The shipped config reads the credentials from the environment.
@@ -188,43 +196,44 @@ service:
 	return r
 }
 
-// upValue reads one *_up sample, -1 when absent.
-func (r *relRig) upValue(t *testing.T, name string, labels map[string]string) float64 {
-	t.Helper()
-	families := r.c.families(t)
-	family, ok := families[name]
-	if !ok {
-		// A binary built before the unit fix renders the gauge as
-		// <name>_ratio; TestPlatform asserts the final name.
-		if family, ok = families[name+"_ratio"]; !ok {
-			return -1
-		}
-	}
-	for _, m := range family.GetMetric() {
-		if hasLabels(m, labels) {
-			return sampleValue(m)
+// upValue is one *_up sample in families, -1 when absent.
+func upValue(families map[string]*dto.MetricFamily, name string, labels map[string]string) float64 {
+	// A binary built before the unit fix renders the gauge as <name>_ratio;
+	// TestPlatform asserts the final name.
+	for _, family := range []string{name, name + "_ratio"} {
+		if v, ok := targetValue(families, family, labels); ok {
+			return v
 		}
 	}
 	return -1
 }
 
-// waitUp polls /metrics every 100ms until the up sample equals want and
-// returns when it was seen; it fails the test after timeout.
+// waitUp polls /metrics until the up sample equals want and returns when it
+// was seen; it fails the test after timeout.
 func (r *relRig) waitUp(t *testing.T, name string, labels map[string]string, want float64, timeout time.Duration) time.Time {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	last := -2.0
-	for time.Now().Before(deadline) {
-		if last = r.upValue(t, name, labels); last == want {
-			return time.Now()
-		}
-		if !r.c.running() {
-			t.Fatalf("collector exited:\n%s", r.c.log.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("%s%v did not become %g within %s (last %g)", name, labels, want, timeout, last)
-	return time.Time{}
+	seen := make(chan time.Time, 1)
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		require.True(ct, r.c.running(), "the collector exited")
+		families, err := r.c.scrape()
+		require.NoError(ct, err)
+		require.Equal(ct, want, upValue(families, name, labels), "%s%v", name, labels)
+		seen <- time.Now()
+	}, timeout, 100*time.Millisecond)
+	return <-seen
+}
+
+// waitScrapes waits until arrivals (a proxy's, see faultproxy.Arrivals) hold
+// n scrapes after since, and returns when the nth arrived.
+func (r *relRig) waitScrapes(t *testing.T, what string, arrivals func() []time.Time, since time.Time, n int, timeout time.Duration) time.Time {
+	t.Helper()
+	var scrapes []time.Time
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		require.True(ct, r.c.running(), "the collector exited")
+		scrapes = groupScrapes(arrivals(), since, time.Now())
+		assert.GreaterOrEqual(ct, len(scrapes), n, "scrapes of %s since %s", what, since.Format(time.StampMilli))
+	}, timeout, 50*time.Millisecond)
+	return scrapes[n-1]
 }
 
 // gapStats summarizes the intervals between consecutive request times within [from, to].
@@ -235,19 +244,25 @@ type gapStats struct {
 	firstAt, lastAt  time.Time
 }
 
-func intervalStats(times []time.Time, from, to time.Time, interval time.Duration) gapStats {
-	// Requests less than 300ms apart belong to one scrape (e.g. AUTH and
-	// INFO on a new connection).
-	var in []time.Time
+// groupScrapes returns when each scrape within [from, to] began, from the
+// times a proxy saw: arrivals less than 300ms apart belong to one scrape
+// (a connection and its first request, AUTH and INFO on a new connection).
+func groupScrapes(times []time.Time, from, to time.Time) []time.Time {
+	var scrapes []time.Time
 	for _, ts := range times {
 		if ts.Before(from) || ts.After(to) {
 			continue
 		}
-		if len(in) > 0 && ts.Sub(in[len(in)-1]) < 300*time.Millisecond {
+		if len(scrapes) > 0 && ts.Sub(scrapes[len(scrapes)-1]) < 300*time.Millisecond {
 			continue
 		}
-		in = append(in, ts)
+		scrapes = append(scrapes, ts)
 	}
+	return scrapes
+}
+
+func intervalStats(times []time.Time, from, to time.Time, interval time.Duration) gapStats {
+	in := groupScrapes(times, from, to)
 	s := gapStats{}
 	if len(in) < 2 {
 		return s
@@ -308,17 +323,13 @@ func respCommands(b []byte) []string {
 }
 
 // pprofGoroutines reads the goroutine count from the pprof extension.
-func pprofGoroutines(t *testing.T, addr string) int {
-	t.Helper()
+func pprofGoroutines(t require.TestingT, addr string) int {
 	status, body := httpGet("http://" + addr + "/debug/pprof/goroutine?debug=1")
-	if status != http.StatusOK {
-		t.Fatalf("pprof goroutine: %d %s", status, body)
-	}
+	require.Equal(t, http.StatusOK, status, "pprof goroutine: %s", body)
 	m := regexp.MustCompile(`goroutine profile: total (\d+)`).FindStringSubmatch(body)
-	if m == nil {
-		t.Fatalf("pprof goroutine: no total in %.200s", body)
-	}
-	n, _ := strconv.Atoi(m[1])
+	require.NotNil(t, m, "pprof goroutine: no total in %.200s", body)
+	n, err := strconv.Atoi(m[1])
+	require.NoError(t, err)
 	return n
 }
 

@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/moalog/platform-collector/internal/faultproxy"
 )
 
@@ -61,17 +64,32 @@ type fault struct {
 	name      string
 	upName    string
 	id        map[string]string
-	logTarget string // what the "target scrape failed" line names
+	logTarget string              // what the "target scrape failed" line names
+	arrivals  func() []time.Time // what reaches the target's proxy: its scrape attempts
 	inject    func(t *testing.T)
 	heal      func(t *testing.T)
 	witnesses []witness
 }
 
+// failingScrapes is how many scrapes of a faulty target reach its proxy
+// before the fault heals. Scrapes of one target run one after the other, so
+// the first two have failed (and logged) when the third arrives: a reason
+// logged once per scrape would show twice. The Jolokia receiver backs off
+// (1, 2, then 4 intervals), so its third attempt comes 3 intervals after the
+// first.
+const failingScrapes = 3
+
+// witnessScrapes is how many scrapes of each witness the test waits for after
+// the faulty target is back, so the witness's interval across the recovery
+// is measured too.
+const witnessScrapes = 2
+
 // TestReliability runs the whole collector (shipped otelcol.yaml, every
 // receiver at 1s) against real targets behind fault proxies: faults one target
 // at a time, untrusted TLS, load on :9090, a soak, and the security checks
-// over everything the run sent and logged. Short forms by default;
-// `make reliability` sets RELIABILITY_SOAK=10m and RELIABILITY_LOAD=20000.
+// over everything the run sent and logged. Short forms by default (1000
+// scrapes of :9090, no soak); `make reliability` sets RELIABILITY_SOAK=10m
+// and RELIABILITY_LOAD=20000.
 func TestReliability(t *testing.T) {
 	r := startRelRig(t)
 	runStart := time.Now()
@@ -84,21 +102,21 @@ func TestReliability(t *testing.T) {
 	mysqlWitness := witness{"mysql (MariaDB)", func() []time.Time { return r.mysqlProxy.Times(nil) }}
 
 	rl := func(name string, inject, heal func(t *testing.T)) fault {
-		return fault{name: "jolokia " + name, upName: "jolokia_up", id: r.rateLimiterID(), logTarget: r.rlProxy.URL,
+		return fault{name: "jolokia " + name, upName: "jolokia_up", id: r.rateLimiterID(), logTarget: r.rlProxy.URL, arrivals: r.rlProxy.Arrivals,
 			inject: inject, heal: heal, witnesses: []witness{jolokiaWitness, redisWitness, mysqlWitness}}
 	}
 	rlMode := func(name string, m faultproxy.Mode) fault {
 		return rl(name, func(*testing.T) { r.rlProxy.SetMode(m) }, func(*testing.T) { r.rlProxy.SetMode(faultproxy.Pass) })
 	}
 	rd := func(name string, inject, heal func(t *testing.T)) fault {
-		return fault{name: "redis " + name, upName: "redis_up", id: r.redisID(), logTarget: r.redisProxy.Addr,
+		return fault{name: "redis " + name, upName: "redis_up", id: r.redisID(), logTarget: r.redisProxy.Addr, arrivals: r.redisProxy.Arrivals,
 			inject: inject, heal: heal, witnesses: []witness{rlWitness, jolokiaWitness, mysqlWitness}}
 	}
 	rdMode := func(name string, m faultproxy.Mode) fault {
 		return rd(name, func(*testing.T) { r.redisProxy.SetMode(m) }, func(*testing.T) { r.redisProxy.SetMode(faultproxy.Pass) })
 	}
 	my := func(name string, inject, heal func(t *testing.T)) fault {
-		return fault{name: "mysql " + name, upName: "mysql_up", id: r.mysqlID(), logTarget: r.mysqlProxy.Addr,
+		return fault{name: "mysql " + name, upName: "mysql_up", id: r.mysqlID(), logTarget: r.mysqlProxy.Addr, arrivals: r.mysqlProxy.Arrivals,
 			inject: inject, heal: heal, witnesses: []witness{rlWitness, jolokiaWitness, redisWitness}}
 	}
 	myMode := func(name string, m faultproxy.Mode) fault {
@@ -155,17 +173,28 @@ func TestReliability(t *testing.T) {
 			func(t *testing.T) { alterPassword(t, relMySQLPassword) }),
 	}
 
+	for _, f := range faults {
+		ok := t.Run(f.name, func(t *testing.T) { runFault(t, r, f, figs) })
+		if !ok {
+			// Heal whatever the failed fault left behind before the next one.
+			r.rlProxy.SetMode(faultproxy.Pass)
+			r.redisProxy.SetMode(faultproxy.Pass)
+			r.mysqlProxy.SetMode(faultproxy.Pass)
+		}
+	}
+
 	t.Run("untrusted TLS certificate", func(t *testing.T) {
-		// Both receivers fail at every scrape from start-up on (and through
-		// the whole run, while the healthy ones are measured): they are down
-		// and say why, once.
+		// Both receivers fail at every scrape from start-up on, through every
+		// fault above (run alone, this waits for failingScrapes+1 attempts at
+		// each, the last but one complete): they are down and say why, once.
 		tlsJolokia := map[string]string{"job": "untrusted-tls"}
-		tlsRedis := map[string]string{"job": "redis", "instance": r.redis.TLSAddr}
+		tlsRedis := map[string]string{"job": "redis", "instance": r.tlsRedisProxy.Addr}
 		r.waitUp(t, "jolokia_up", tlsJolokia, 0, 5*time.Second)
 		r.waitUp(t, "redis_up", tlsRedis, 0, 5*time.Second)
-		time.Sleep(3 * time.Second) // several failing scrapes
+		r.waitScrapes(t, "untrusted-tls", r.tlsProxy.Arrivals, time.Time{}, failingScrapes+1, 30*time.Second)
+		r.waitScrapes(t, "redis/untrusted-tls", r.tlsRedisProxy.Arrivals, time.Time{}, failingScrapes+1, 30*time.Second)
 		log := r.c.log.String()
-		for _, target := range []string{r.tlsProxy.URL, r.redis.TLSAddr} {
+		for _, target := range []string{r.tlsProxy.URL, r.tlsRedisProxy.Addr} {
 			lines := linesWith(log, "target scrape failed", target)
 			if len(lines) != 1 {
 				t.Errorf("want exactly one failure line for %s (logged once per change of state), got %d:\n%s", target, len(lines), strings.Join(lines, "\n"))
@@ -177,16 +206,6 @@ func TestReliability(t *testing.T) {
 			figs.add(t, "untrusted TLS %s: %s", target, errorField(lines[0]))
 		}
 	})
-
-	for _, f := range faults {
-		ok := t.Run(f.name, func(t *testing.T) { runFault(t, r, f, figs) })
-		if !ok {
-			// Heal whatever the failed fault left behind before the next one.
-			r.rlProxy.SetMode(faultproxy.Pass)
-			r.redisProxy.SetMode(faultproxy.Pass)
-			r.mysqlProxy.SetMode(faultproxy.Pass)
-		}
-	}
 
 	t.Run("load on /metrics", func(t *testing.T) { runLoad(t, r, figs) })
 	t.Run("soak", func(t *testing.T) { runSoak(t, r, figs) })
@@ -202,16 +221,20 @@ func runFault(t *testing.T, r *relRig, f fault, figs *figures) {
 	offset := len(r.c.log.String())
 	start := time.Now()
 	f.inject(t)
+	injected := time.Now()
 	downAt := r.waitUp(t, f.upName, f.id, 0, 20*time.Second)
 	// Nothing stale stays: up 0 and the scrape's own series are all of the
 	// target on :9090 (the receiver marks the rest stale with up 0).
 	r.c.waitOnlyDown(t, f.upName, f.id, 5*time.Second)
-	time.Sleep(3 * time.Second) // several failing scrapes: the log must not repeat
+	// Several failing scrapes: the log must not repeat.
+	r.waitScrapes(t, f.name, f.arrivals, injected, failingScrapes, 30*time.Second)
 	healStart := time.Now()
 	f.heal(t)
 	healed := time.Now()
 	upAt := r.waitUp(t, f.upName, f.id, 1, 30*time.Second)
-	time.Sleep(1500 * time.Millisecond) // a scrape or two after recovery for the witnesses
+	for _, w := range f.witnesses {
+		r.waitScrapes(t, w.name, w.times, upAt, witnessScrapes, 10*time.Second)
+	}
 
 	log := r.logSince(offset)
 	// The exact target: the mysql receiver's optional parts log as "<endpoint> <part>".
@@ -357,33 +380,32 @@ func runLoad(t *testing.T, r *relRig, figs *figures) {
 		return latencies[int(p*float64(len(latencies)-1))].Round(100 * time.Microsecond)
 	}
 	// Server-side connection goroutines end once the client closed them.
-	var after int
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		after = pprofGoroutines(t, r.pprofAddr)
-		if after <= before+5 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	assert.EventuallyWithT(t, func(ct *assert.CollectT) {
+		assert.LessOrEqual(ct, pprofGoroutines(ct, r.pprofAddr), before+5, "goroutines after the load (%d before)", before)
+	}, 10*time.Second, 250*time.Millisecond)
+	after := pprofGoroutines(t, r.pprofAddr)
 	figs.add(t, "load: %d scrapes of /metrics by %d concurrent clients in %s (%.0f/s): p50 %s, p90 %s, p99 %s, max %s; %d errors; goroutines %d before, %d after",
 		total, workers, elapsed.Round(time.Millisecond), float64(total)/elapsed.Seconds(), pct(0.5), pct(0.9), pct(0.99), pct(1), len(failures), before, after)
-	if after > before+5 {
-		t.Errorf("goroutines grew from %d to %d after the load", before, after)
-	}
 	r.waitUp(t, "jolokia_up", r.fluxpayID(), 1, 5*time.Second)
 }
 
 // runSoak samples RSS and goroutines while every receiver runs (two of them
 // failing at every scrape) and a Prometheus-like client scrapes every second,
-// then fits a line through the samples after a warm-up.
+// then fits a line through the samples after a warm-up. It runs only when
+// RELIABILITY_SOAK sets its length, as `make reliability` does: a soak short
+// enough for every `make test` would fit a line through noise.
 func runSoak(t *testing.T, r *relRig, figs *figures) {
-	duration := relDuration(t, "RELIABILITY_SOAK", 60*time.Second)
+	duration := relDuration(t, "RELIABILITY_SOAK", 0)
+	if duration == 0 {
+		t.Skip("the soak runs in `make reliability` (RELIABILITY_SOAK=10m); set RELIABILITY_SOAK=2m for a short one")
+	}
 	const every = 2 * time.Second
 	pid := r.c.cmd.Process.Pid
 	start := time.Now()
 	var xs, rss, gor []float64
-	for time.Since(start) < duration {
+	client := time.NewTicker(time.Second) // a Prometheus-like client's scrape interval
+	defer client.Stop()
+	for ; time.Since(start) < duration; <-client.C {
 		_, _ = httpGet("http://" + r.c.metricsAddr + "/metrics")
 		if len(xs) == 0 || time.Since(start) >= time.Duration(len(xs))*every {
 			xs = append(xs, time.Since(start).Minutes())
@@ -393,7 +415,6 @@ func runSoak(t *testing.T, r *relRig, figs *figures) {
 		if !r.c.running() {
 			t.Fatalf("collector exited during the soak:\n%s", r.c.log.String())
 		}
-		time.Sleep(time.Second)
 	}
 	// The first fifth is warm-up (heap growing to its steady size).
 	warm := len(xs) / 5
@@ -569,7 +590,8 @@ func jolokiaTypes(t *testing.T, proxy string, req faultproxy.Request) []string {
 
 // runShutdown starts a second collector whose batch processor holds
 // everything (1m timeout) and whose Jolokia scrape is in flight (the agent
-// answers after 3s, within the 5s timeout), sends SIGTERM, and checks the
+// answers after 3s, within the 5s timeout), sends SIGTERM once redis was
+// scraped (its data is in the batch) while that scrape is held, and checks the
 // documented rule (docs/RELIABILITY.md "Shutdown"): the Jolokia receiver
 // cancels its in-flight scrape at once (that scrape's data is dropped and
 // logged as "scrape canceled (collector shutting down)"), the batch processor
@@ -583,6 +605,9 @@ func runShutdown(t *testing.T, r *relRig, figs *figures) {
 	defer slow.Close()
 	slow.SetDelay(3 * time.Second)
 	slow.SetMode(faultproxy.Delay)
+	redisProxy, err := faultproxy.StartTCP(r.redis.Addr)
+	require.NoError(t, err)
+	defer redisProxy.Close()
 	const timeout = 5 * time.Second
 	config := filepath.Join(t.TempDir(), "shutdown.yaml")
 	if err := os.WriteFile(config, []byte(fmt.Sprintf(`receivers:
@@ -617,20 +642,18 @@ service:
       receivers: [jolokia/fluxpay, redis]
       processors: [batch]
       exporters: [debug, prometheus]
-`, slow.URL, timeout, r.redis.Addr)), 0o600); err != nil {
+`, slow.URL, timeout, redisProxy.Addr)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	c := startCollector(t, config)
-	// Wait until the Jolokia request is held by the proxy and redis was scraped.
-	deadline := time.Now().Add(10 * time.Second)
-	for len(slow.Requests()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if len(slow.Requests()) == 0 {
-		t.Fatal("the Jolokia scrape never reached the agent")
-	}
-	arrived := slow.Requests()[0].Time
-	time.Sleep(time.Until(arrived.Add(1500 * time.Millisecond)))
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		assert.NotEmpty(ct, slow.Requests(), "the Jolokia scrape reached the agent")
+		// A scrape hands its data to the pipeline before the next one
+		// starts: at the second INFO, the first scrape's data is in the batch.
+		assert.GreaterOrEqual(ct, len(redisProxy.Times(redisScrapes)), 2, "redis scrapes")
+	}, 10*time.Second, 20*time.Millisecond)
+	held := slow.Requests()[0]
+	require.Zero(t, held.Status, "the Jolokia scrape was answered before SIGTERM (the machine stalled for seconds): it is no longer in flight")
 	before := c.log.String()
 	if strings.Contains(before, "Str(fluxpay-engine)") || strings.Contains(before, "Str(redis)") {
 		t.Fatalf("the batch processor exported before shutdown; the test needs it to hold the data:\n%s", before)
@@ -639,17 +662,13 @@ service:
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	for exitBy := time.Now().Add(timeout + 10*time.Second); c.running(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(exitBy) {
-			t.Fatalf("no exit %s after SIGTERM", timeout+10*time.Second)
-		}
-	}
+	require.Eventually(t, func() bool { return !c.running() }, timeout+10*time.Second, 5*time.Millisecond, "exit after SIGTERM")
 	took := time.Since(sent)
 	after := c.log.String()[len(before):]
 	jolokiaExported := strings.Contains(after, "Str(fluxpay-engine)") && strings.Contains(after, "jolokia.up")
 	redisExported := strings.Contains(after, "Str(redis)") && strings.Contains(after, "redis.up")
 	figs.add(t, "shutdown: SIGTERM %s into a Jolokia scrape the agent answers after 3s (timeout %s): exited after %s; in-flight Jolokia scrape exported: %v (the rule: canceled, dropped); batch-held redis data exported: %v",
-		time.Duration(1500)*time.Millisecond, timeout, took.Round(10*time.Millisecond), jolokiaExported, redisExported)
+		sent.Sub(held.Time).Round(10*time.Millisecond), timeout, took.Round(10*time.Millisecond), jolokiaExported, redisExported)
 	if took > 2*time.Second {
 		t.Errorf("shutdown took %s; the in-flight Jolokia scrape should be canceled at once", took)
 	}

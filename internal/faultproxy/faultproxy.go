@@ -21,6 +21,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"time"
 )
@@ -77,6 +78,7 @@ type recorder struct {
 	changed  chan struct{} // closed and replaced at every mode change
 	closed   chan struct{}
 	requests []Request
+	conns    []time.Time // when each client connection was accepted
 }
 
 func newRecorder() recorder {
@@ -104,6 +106,12 @@ func (r *recorder) add(req Request) int {
 	return len(r.requests) - 1
 }
 
+func (r *recorder) addConn() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.conns = append(r.conns, time.Now())
+}
+
 func (r *recorder) setStatus(i, status int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -126,6 +134,23 @@ func (r *recorder) Times(keep func(Request) bool) []time.Time {
 			out = append(out, req.Time)
 		}
 	}
+	return out
+}
+
+// Arrivals returns, in order, the times of every accepted connection and
+// every recorded request: what a scrape leaves at the proxy whatever the
+// fault. Some faults never see a request (a refused, reset or black-holed
+// MySQL connection, a failed TLS handshake), others keep one connection for
+// many requests (a healthy keep-alive target), so a test that counts scrape
+// attempts needs both.
+func (r *recorder) Arrivals() []time.Time {
+	r.mu.Lock()
+	out := append([]time.Time(nil), r.conns...)
+	for _, req := range r.requests {
+		out = append(out, req.Time)
+	}
+	r.mu.Unlock()
+	slices.SortFunc(out, time.Time.Compare)
 	return out
 }
 
