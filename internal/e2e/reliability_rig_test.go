@@ -46,23 +46,29 @@ const (
 const relInterval = time.Second
 
 type relRig struct {
-	rateLimiter, fluxpay *testenv.JVM
-	redis                *testenv.Redis
-	mariadb              *testenv.MariaDB
-	// proxies: rate-limiter (faults), fluxpay (witness), redis (faults), an
-	// HTTPS proxy with an untrusted certificate in front of fluxpay, and one
-	// in front of redis's TLS port, which the collector does not trust.
-	rlProxy, fpProxy, tlsProxy            *faultproxy.HTTP
-	redisProxy, mysqlProxy, tlsRedisProxy *faultproxy.TCP
-	moalogAddr                 string
-	pprofAddr, zpagesAddr      string
-	configLayer                string
-	c                          *collector
+	// rateLimiter, ledger, redis and mariadb take the faults; fluxpay,
+	// redisWitness and mariadbWitness never fail.
+	rateLimiter, ledger, fluxpay *testenv.JVM
+	redis, redisWitness          *testenv.Redis
+	mariadb, mariadbWitness      *testenv.MariaDB
+	// A proxy in front of each target, an HTTPS proxy with an untrusted
+	// certificate in front of fluxpay, and one in front of the witness
+	// redis's TLS port, whose certificate the collector does not trust.
+	rlProxy, ledgerProxy, fpProxy, tlsProxy             *faultproxy.HTTP
+	redisProxy, mysqlProxy                              *faultproxy.TCP
+	redisWitnessProxy, mysqlWitnessProxy, tlsRedisProxy *faultproxy.TCP
+	moalogAddr                                          string
+	pprofAddr, zpagesAddr                               string
+	configLayer                                         string
+	c                                                   *collector
 }
 
 // Prometheus identities of the targets, as the exporter labels them.
 func (r *relRig) rateLimiterID() map[string]string {
 	return map[string]string{"job": "rate-limiter", "instance": r.rlProxy.Addr}
+}
+func (r *relRig) ledgerID() map[string]string {
+	return map[string]string{"job": "ledger", "instance": r.ledgerProxy.Addr}
 }
 func (r *relRig) fluxpayID() map[string]string {
 	return map[string]string{"job": "fluxpay-engine", "instance": r.fpProxy.Addr}
@@ -72,6 +78,12 @@ func (r *relRig) redisID() map[string]string {
 }
 func (r *relRig) mysqlID() map[string]string {
 	return map[string]string{"job": "mysql", "instance": r.mysqlProxy.Addr}
+}
+func (r *relRig) redisWitnessID() map[string]string {
+	return map[string]string{"job": "redis", "instance": r.redisWitnessProxy.Addr}
+}
+func (r *relRig) mysqlWitnessID() map[string]string {
+	return map[string]string{"job": "mysql", "instance": r.mysqlWitnessProxy.Addr}
 }
 
 // shippedPolicy is the Jolokia read-only policy the compose stack ships.
@@ -84,85 +96,16 @@ func shippedPolicy(t *testing.T) string {
 	return string(b)
 }
 
-// startRelRig starts both JVMs (with credentials and the shipped read-only
-// policy), redis-server with a password and TLS, the moalog contract, the
-// proxies, and the collector with the shipped otelcol.yaml plus a layer that
-// adds two receivers that can never succeed (untrusted TLS), pprof and zpages.
+// startRelRig starts the targets, their proxies, and the collector with
+// the shipped otelcol.yaml plus relLayer.
 func startRelRig(t *testing.T) *relRig {
 	t.Helper()
-	policy := shippedPolicy(t)
-	r := &relRig{}
-	r.rateLimiter = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2,
-		User: relJolokiaUser, Password: relJolokiaPassword, Policy: policy})
-	r.fluxpay = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaCore1,
-		User: relJolokiaUser, Password: relJolokiaPassword, Policy: policy})
-	r.redis = testenv.StartRedis(t, testenv.RedisOptions{Password: relRedisPassword, TLS: true})
-	r.mariadb = testenv.StartMariaDB(t, testenv.MariaDBOptions{})
-	r.mariadb.CreateMonitorUser(t, relMySQLUser, relMySQLPassword)
-	moalog := httptest.NewServer(moalogcontract.New())
-	t.Cleanup(moalog.Close)
-	r.moalogAddr = moalog.Listener.Addr().String()
-
-	var err error
-	must := func(err error) {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	r.rlProxy, err = faultproxy.StartHTTP(r.rateLimiter.Endpoint)
-	must(err)
-	t.Cleanup(r.rlProxy.Close)
-	r.fpProxy, err = faultproxy.StartHTTP(r.fluxpay.Endpoint)
-	must(err)
-	t.Cleanup(r.fpProxy.Close)
-	r.tlsProxy, err = faultproxy.StartHTTPS(r.fluxpay.Endpoint)
-	must(err)
-	t.Cleanup(r.tlsProxy.Close)
-	r.tlsRedisProxy, err = faultproxy.StartTCP(r.redis.TLSAddr)
-	must(err)
-	t.Cleanup(r.tlsRedisProxy.Close)
-	r.redisProxy, err = faultproxy.StartTCP(r.redis.Addr)
-	must(err)
-	t.Cleanup(r.redisProxy.Close)
-	r.mysqlProxy, err = faultproxy.StartTCP(r.mariadb.Addr)
-	must(err)
-	t.Cleanup(r.mysqlProxy.Close)
-	r.mysqlProxy.ServerFirst = true
-	// A greeting packet that announces 74 bytes and stops after 9; a packet
-	// header announcing the largest packet (16 MiB - 1) for Gigantic.
-	r.mysqlProxy.Prefix = []byte("\x4a\x00\x00\x00\x0a5.5.5-10")
-	r.mysqlProxy.GiganticPrefix = []byte("\xff\xff\xff\x00\x0a")
-
+	r := startRelTargets(t)
+	r.startProxies(t)
 	r.pprofAddr = testenv.Addr(testenv.FreePort(t))
 	r.zpagesAddr = testenv.Addr(testenv.FreePort(t))
 	r.configLayer = filepath.Join(t.TempDir(), "reliability.yaml")
-	layer := fmt.Sprintf(`receivers:
-  jolokia/untrusted-tls:
-    endpoint: %s
-    service_name: untrusted-tls
-    collection_interval: 1s
-    username: ${env:JOLOKIA_USER:-}
-    password: ${env:JOLOKIA_PASSWORD:-}
-    presets: [jvm]
-  redis/untrusted-tls:
-    endpoint: %s
-    password: ${env:REDIS_PASSWORD:-}
-    collection_interval: 1s
-    timeout: 3s
-    tls:
-      insecure: false
-extensions:
-  pprof:
-    endpoint: %s
-  zpages:
-    endpoint: %s
-service:
-  extensions: [health_check, pprof, zpages]
-  pipelines:
-    metrics:
-      receivers: [promscrape/moalog, jolokia/rate-limiter, jolokia/fluxpay, redis, mysql, jolokia/untrusted-tls, redis/untrusted-tls]
-`, r.tlsProxy.URL, r.tlsRedisProxy.Addr, r.pprofAddr, r.zpagesAddr)
-	must(os.WriteFile(r.configLayer, []byte(layer), 0o600))
+	require.NoError(t, os.WriteFile(r.configLayer, []byte(r.layer()), 0o600))
 
 	// The shipped config reads the credentials from the environment.
 	t.Setenv("JOLOKIA_USER", relJolokiaUser)
@@ -189,11 +132,116 @@ service:
 		"receivers::mysql::timeout=3s",
 	)
 	const settle = 40 * time.Second
-	r.waitUp(t, "jolokia_up", r.rateLimiterID(), 1, settle)
-	r.waitUp(t, "jolokia_up", r.fluxpayID(), 1, settle)
-	r.waitUp(t, "redis_up", r.redisID(), 1, settle)
-	r.waitUp(t, "mysql_up", r.mysqlID(), 1, settle)
+	for _, up := range []struct {
+		name string
+		id   map[string]string
+	}{
+		{"jolokia_up", r.rateLimiterID()}, {"jolokia_up", r.ledgerID()}, {"jolokia_up", r.fluxpayID()}, {"redis_up", r.redisID()},
+		{"mysql_up", r.mysqlID()}, {"redis_up", r.redisWitnessID()}, {"mysql_up", r.mysqlWitnessID()},
+	} {
+		r.waitUp(t, up.name, up.id, 1, settle)
+	}
 	return r
+}
+
+// startRelTargets starts three JVMs (with credentials and the shipped
+// read-only policy; the rate-limiter with the Jolokia 2.4.2 agent, ledger
+// and fluxpay with the 1.7.1 core), two redis-servers with a password (the witness with a
+// TLS port too), two mariadbds with a least-privilege monitor user, and the
+// moalog contract.
+func startRelTargets(t *testing.T) *relRig {
+	policy := shippedPolicy(t)
+	r := &relRig{}
+	r.rateLimiter = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2,
+		User: relJolokiaUser, Password: relJolokiaPassword, Policy: policy})
+	r.ledger = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaCore1,
+		User: relJolokiaUser, Password: relJolokiaPassword, Policy: policy})
+	r.fluxpay = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaCore1,
+		User: relJolokiaUser, Password: relJolokiaPassword, Policy: policy})
+	r.redis = testenv.StartRedis(t, testenv.RedisOptions{Password: relRedisPassword})
+	r.redisWitness = testenv.StartRedis(t, testenv.RedisOptions{Password: relRedisPassword, TLS: true})
+	r.mariadb = testenv.StartMariaDB(t, testenv.MariaDBOptions{})
+	r.mariadb.CreateMonitorUser(t, relMySQLUser, relMySQLPassword)
+	r.mariadbWitness = testenv.StartMariaDB(t, testenv.MariaDBOptions{})
+	r.mariadbWitness.CreateMonitorUser(t, relMySQLUser, relMySQLPassword)
+	moalog := httptest.NewServer(moalogcontract.New())
+	t.Cleanup(moalog.Close)
+	r.moalogAddr = moalog.Listener.Addr().String()
+	return r
+}
+
+func (r *relRig) startProxies(t *testing.T) {
+	r.rlProxy = startProxy(t, faultproxy.StartHTTP, r.rateLimiter.Endpoint)
+	r.ledgerProxy = startProxy(t, faultproxy.StartHTTP, r.ledger.Endpoint)
+	r.fpProxy = startProxy(t, faultproxy.StartHTTP, r.fluxpay.Endpoint)
+	r.tlsProxy = startProxy(t, faultproxy.StartHTTPS, r.fluxpay.Endpoint)
+	r.redisProxy = startProxy(t, faultproxy.StartTCP, r.redis.Addr)
+	r.redisWitnessProxy = startProxy(t, faultproxy.StartTCP, r.redisWitness.Addr)
+	r.tlsRedisProxy = startProxy(t, faultproxy.StartTCP, r.redisWitness.TLSAddr)
+	r.mysqlProxy = startProxy(t, faultproxy.StartTCP, r.mariadb.Addr)
+	r.mysqlWitnessProxy = startProxy(t, faultproxy.StartTCP, r.mariadbWitness.Addr)
+	r.mysqlProxy.ServerFirst = true
+	// A greeting packet that announces 74 bytes and stops after 9; a packet
+	// header announcing the largest packet (16 MiB - 1) for Gigantic.
+	r.mysqlProxy.Prefix = []byte("\x4a\x00\x00\x00\x0a5.5.5-10")
+	r.mysqlProxy.GiganticPrefix = []byte("\xff\xff\xff\x00\x0a")
+}
+
+// startProxy starts a proxy to upstream that closes at the test's end.
+func startProxy[P interface{ Close() }](t *testing.T, start func(string) (P, error), upstream string) P {
+	p, err := start(upstream)
+	require.NoError(t, err)
+	t.Cleanup(p.Close)
+	return p
+}
+
+// layer is the config layer over the shipped otelcol.yaml: the ledger JVM
+// (3s timeout, as the rate-limiter's), the witness redis and mysql, two
+// receivers that can never succeed (untrusted TLS), pprof and zpages.
+func (r *relRig) layer() string {
+	return fmt.Sprintf(`receivers:
+  jolokia/ledger:
+    endpoint: %s
+    service_name: ledger
+    collection_interval: 1s
+    timeout: 3s
+    username: ${env:JOLOKIA_USER:-}
+    password: ${env:JOLOKIA_PASSWORD:-}
+    presets: [jvm]
+  redis/witness:
+    endpoint: %s
+    password: ${env:REDIS_PASSWORD:-}
+    collection_interval: 1s
+  mysql/witness:
+    endpoint: %s
+    username: ${env:MYSQL_USER:-}
+    password: ${env:MYSQL_PASSWORD:-}
+    collection_interval: 1s
+  jolokia/untrusted-tls:
+    endpoint: %s
+    service_name: untrusted-tls
+    collection_interval: 1s
+    username: ${env:JOLOKIA_USER:-}
+    password: ${env:JOLOKIA_PASSWORD:-}
+    presets: [jvm]
+  redis/untrusted-tls:
+    endpoint: %s
+    password: ${env:REDIS_PASSWORD:-}
+    collection_interval: 1s
+    timeout: 3s
+    tls:
+      insecure: false
+extensions:
+  pprof:
+    endpoint: %s
+  zpages:
+    endpoint: %s
+service:
+  extensions: [health_check, pprof, zpages]
+  pipelines:
+    metrics:
+      receivers: [promscrape/moalog, jolokia/rate-limiter, jolokia/ledger, jolokia/fluxpay, redis, mysql, redis/witness, mysql/witness, jolokia/untrusted-tls, redis/untrusted-tls]
+`, r.ledgerProxy.URL, r.redisWitnessProxy.Addr, r.mysqlWitnessProxy.Addr, r.tlsProxy.URL, r.tlsRedisProxy.Addr, r.pprofAddr, r.zpagesAddr)
 }
 
 // upValue is one *_up sample in families, -1 when absent.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -59,16 +60,31 @@ type witness struct {
 	times func() []time.Time
 }
 
+// faultTarget is a target that takes faults, as the test sees it.
+type faultTarget struct {
+	lane      string            // the name of its lane of faults
+	up        string            // its *_up metric
+	id        map[string]string // its job and instance on :9090
+	logTarget string            // what the "target scrape failed" line names
+	proxy     interface{ SetMode(faultproxy.Mode) }
+	arrivals  func() []time.Time // what reaches its proxy: its scrape attempts
+	witnesses []witness
+}
+
 // fault is one failure of one target, injected and healed by the test.
 type fault struct {
-	name      string
-	upName    string
-	id        map[string]string
-	logTarget string              // what the "target scrape failed" line names
-	arrivals  func() []time.Time // what reaches the target's proxy: its scrape attempts
-	inject    func(t *testing.T)
-	heal      func(t *testing.T)
-	witnesses []witness
+	*faultTarget
+	name         string
+	inject, heal func(t *testing.T)
+}
+
+func (ft *faultTarget) fault(name string, inject, heal func(t *testing.T)) fault {
+	return fault{faultTarget: ft, name: name, inject: inject, heal: heal}
+}
+
+// mode is the fault of the target's proxy in mode m, healed by Pass.
+func (ft *faultTarget) mode(name string, m faultproxy.Mode) fault {
+	return ft.fault(name, func(*testing.T) { ft.proxy.SetMode(m) }, func(*testing.T) { ft.proxy.SetMode(faultproxy.Pass) })
 }
 
 // failingScrapes is how many scrapes of a faulty target reach its proxy
@@ -85,8 +101,10 @@ const failingScrapes = 3
 const witnessScrapes = 2
 
 // TestReliability runs the whole collector (shipped otelcol.yaml, every
-// receiver at 1s) against real targets behind fault proxies: faults one target
-// at a time, untrusted TLS, load on :9090, a soak, and the security checks
+// receiver at 1s) against real targets behind fault proxies: faults on two
+// JVMs, redis and mysql (the four at once, one fault after another on each)
+// while three witnesses never fail, untrusted TLS, load on :9090, a soak,
+// and the security checks
 // over everything the run sent and logged. Short forms by default (1000
 // scrapes of :9090, no soak); `make reliability` sets RELIABILITY_SOAK=10m
 // and RELIABILITY_LOAD=20000.
@@ -96,97 +114,28 @@ func TestReliability(t *testing.T) {
 	figs := &figures{}
 	t.Cleanup(func() { figs.flush(t, "TestReliability") })
 
-	jolokiaWitness := witness{"fluxpay (Jolokia 1.7.1)", func() []time.Time { return r.fpProxy.Times(nil) }}
-	rlWitness := witness{"rate-limiter (Jolokia 2.4.2)", func() []time.Time { return r.rlProxy.Times(nil) }}
-	redisWitness := witness{"redis", func() []time.Time { return r.redisProxy.Times(redisScrapes) }}
-	mysqlWitness := witness{"mysql (MariaDB)", func() []time.Time { return r.mysqlProxy.Times(nil) }}
-
-	rl := func(name string, inject, heal func(t *testing.T)) fault {
-		return fault{name: "jolokia " + name, upName: "jolokia_up", id: r.rateLimiterID(), logTarget: r.rlProxy.URL, arrivals: r.rlProxy.Arrivals,
-			inject: inject, heal: heal, witnesses: []witness{jolokiaWitness, redisWitness, mysqlWitness}}
-	}
-	rlMode := func(name string, m faultproxy.Mode) fault {
-		return rl(name, func(*testing.T) { r.rlProxy.SetMode(m) }, func(*testing.T) { r.rlProxy.SetMode(faultproxy.Pass) })
-	}
-	rd := func(name string, inject, heal func(t *testing.T)) fault {
-		return fault{name: "redis " + name, upName: "redis_up", id: r.redisID(), logTarget: r.redisProxy.Addr, arrivals: r.redisProxy.Arrivals,
-			inject: inject, heal: heal, witnesses: []witness{rlWitness, jolokiaWitness, mysqlWitness}}
-	}
-	rdMode := func(name string, m faultproxy.Mode) fault {
-		return rd(name, func(*testing.T) { r.redisProxy.SetMode(m) }, func(*testing.T) { r.redisProxy.SetMode(faultproxy.Pass) })
-	}
-	my := func(name string, inject, heal func(t *testing.T)) fault {
-		return fault{name: "mysql " + name, upName: "mysql_up", id: r.mysqlID(), logTarget: r.mysqlProxy.Addr, arrivals: r.mysqlProxy.Arrivals,
-			inject: inject, heal: heal, witnesses: []witness{rlWitness, jolokiaWitness, redisWitness}}
-	}
-	myMode := func(name string, m faultproxy.Mode) fault {
-		return my(name, func(*testing.T) { r.mysqlProxy.SetMode(m) }, func(*testing.T) { r.mysqlProxy.SetMode(faultproxy.Pass) })
-	}
-	alterPassword := func(t *testing.T, password string) {
-		r.mariadb.Exec(t, fmt.Sprintf("ALTER USER '%s'@'%%' IDENTIFIED BY '%s'", relMySQLUser, password))
-	}
-	r.rlProxy.SetDelay(4 * time.Second) // beyond the rate-limiter's 3s timeout
-
-	faults := []fault{
-		rl("JVM kill -9 and restart",
-			func(*testing.T) { r.rateLimiter.Process.Kill() },
-			func(t *testing.T) { r.rateLimiter.Process.Restart(t); r.rateLimiter.WaitReady(t) }),
-		rlMode("answers after the timeout (4s delay, 3s timeout)", faultproxy.Delay),
-		rlMode("accepts and never answers", faultproxy.Blackhole),
-		rlMode("malformed body", faultproxy.Malformed),
-		rlMode("truncated body", faultproxy.Truncated),
-		rlMode("gigantic body (256 MiB stream)", faultproxy.Gigantic),
-		rlMode("wrong credentials (HTTP 401)", faultproxy.WrongAuth),
-		rlMode("connection closed without an answer", faultproxy.Refuse),
-		rlMode("connection reset (TCP RST)", faultproxy.Reset),
-		rd("redis-server kill -9 and restart",
-			func(*testing.T) { r.redis.Kill() },
-			func(t *testing.T) { r.redis.Restart(t) }),
-		rdMode("accepts and never answers", faultproxy.Blackhole),
-		rdMode("connection reset (TCP RST)", faultproxy.Reset),
-		rdMode("garbage reply", faultproxy.Malformed),
-		rdMode("truncated reply", faultproxy.Truncated),
-		rdMode("gigantic bulk reply", faultproxy.Gigantic),
-		rd("wrong password (rotated on the server)",
-			func(t *testing.T) {
-				r.redis.CLI(t, "CONFIG", "SET", "requirepass", relRedisPassword2)
-				r.redis.Password = relRedisPassword2
-				r.redisProxy.DropConnections() // the receiver logs in again
-			},
-			func(t *testing.T) {
-				r.redis.CLI(t, "CONFIG", "SET", "requirepass", relRedisPassword)
-				r.redis.Password = relRedisPassword
-			}),
-		my("mariadbd kill -9 and restart",
-			func(*testing.T) { r.mariadb.Process.Kill() },
-			func(t *testing.T) { r.mariadb.Process.Restart(t); r.mariadb.WaitReady(t) }),
-		myMode("accepts and never answers", faultproxy.Blackhole),
-		myMode("connection reset (TCP RST)", faultproxy.Reset),
-		myMode("garbage greeting", faultproxy.Malformed),
-		myMode("truncated greeting", faultproxy.Truncated),
-		myMode("gigantic packet", faultproxy.Gigantic),
-		my("wrong password (rotated on the server)",
-			func(t *testing.T) {
-				alterPassword(t, relMySQLPassword2)
-				r.mysqlProxy.DropConnections() // the receiver logs in again
-			},
-			func(t *testing.T) { alterPassword(t, relMySQLPassword) }),
-	}
-
-	for _, f := range faults {
-		ok := t.Run(f.name, func(t *testing.T) { runFault(t, r, f, figs) })
-		if !ok {
-			// Heal whatever the failed fault left behind before the next one.
-			r.rlProxy.SetMode(faultproxy.Pass)
-			r.redisProxy.SetMode(faultproxy.Pass)
-			r.mysqlProxy.SetMode(faultproxy.Pass)
+	t.Run("faults", func(t *testing.T) {
+		// Not t.Parallel: -parallel (GOMAXPROCS, 2 here) would hold a lane back.
+		var lanes sync.WaitGroup
+		for _, lane := range relFaultLanes(r) {
+			lanes.Go(func() {
+				t.Run(lane.lane, func(t *testing.T) {
+					for _, f := range lane.faults {
+						if !t.Run(f.name, func(t *testing.T) { runFault(t, r, f, figs) }) {
+							lane.proxy.SetMode(faultproxy.Pass) // heal what the failed fault left behind
+						}
+					}
+				})
+			})
 		}
-	}
+		lanes.Wait()
+	})
 
 	t.Run("untrusted TLS certificate", func(t *testing.T) {
 		// Both receivers fail at every scrape from start-up on, through every
-		// fault above (run alone, this waits for failingScrapes+1 attempts at
-		// each, the last but one complete): they are down and say why, once.
+		// fault above (their targets are the witnesses fluxpay and redis; run
+		// alone, this waits for failingScrapes+1 attempts at each, all but the
+		// last complete): they are down and say why, once.
 		tlsJolokia := map[string]string{"job": "untrusted-tls"}
 		tlsRedis := map[string]string{"job": "redis", "instance": r.tlsRedisProxy.Addr}
 		r.waitUp(t, "jolokia_up", tlsJolokia, 0, 5*time.Second)
@@ -211,10 +160,108 @@ func TestReliability(t *testing.T) {
 	t.Run("soak", func(t *testing.T) { runSoak(t, r, figs) })
 	t.Run("security", func(t *testing.T) { runSecurity(t, r, figs) })
 	t.Run("shutdown during a scrape", func(t *testing.T) { runShutdown(t, r, figs) })
-	// fluxpay never fails: its interval over the whole run, through every
-	// other target's faults, the load and the soak.
-	figs.add(t, "whole run (%s), %s: %s", time.Since(runStart).Round(time.Second), jolokiaWitness.name,
-		intervalStats(jolokiaWitness.times(), runStart, time.Now(), relInterval))
+	// The witnesses never fail: their interval over the whole run, through
+	// every fault, the load and the soak.
+	for _, w := range r.witnesses() {
+		figs.add(t, "whole run (%s), %s: %s", time.Since(runStart).Round(time.Second), w.name,
+			intervalStats(w.times(), runStart, time.Now(), relInterval))
+	}
+}
+
+// faultLane is the faults of one target, run one after another.
+type faultLane struct {
+	*faultTarget
+	faults []fault
+}
+
+// witnesses are the targets that never fail, one per receiver type.
+func (r *relRig) witnesses() []witness {
+	return []witness{
+		{"fluxpay (Jolokia 1.7.1)", func() []time.Time { return r.fpProxy.Times(nil) }},
+		{"witness redis", func() []time.Time { return r.redisWitnessProxy.Times(redisScrapes) }},
+		{"witness mysql (MariaDB)", func() []time.Time { return r.mysqlWitnessProxy.Times(nil) }},
+	}
+}
+
+// relFaultLanes lists every fault of the rig, one lane per faulty target.
+// The lanes run at once, so every fault also runs beside the other lanes'
+// faults; its witnesses are r.witnesses().
+func relFaultLanes(r *relRig) []faultLane {
+	witnesses := r.witnesses()
+	jolokia := func(lane string, p *faultproxy.HTTP, id map[string]string) *faultTarget {
+		return &faultTarget{lane: lane, up: "jolokia_up", id: id, logTarget: p.URL, proxy: p, arrivals: p.Arrivals, witnesses: witnesses}
+	}
+	rl := jolokia("jolokia 2.4.2", r.rlProxy, r.rateLimiterID())
+	ledger := jolokia("jolokia 1.7.1", r.ledgerProxy, r.ledgerID())
+	rd := &faultTarget{lane: "redis", up: "redis_up", id: r.redisID(), logTarget: r.redisProxy.Addr, proxy: r.redisProxy,
+		arrivals: r.redisProxy.Arrivals, witnesses: witnesses}
+	my := &faultTarget{lane: "mysql", up: "mysql_up", id: r.mysqlID(), logTarget: r.mysqlProxy.Addr, proxy: r.mysqlProxy,
+		arrivals: r.mysqlProxy.Arrivals, witnesses: witnesses}
+	alterPassword := func(t *testing.T, password string) {
+		r.mariadb.Exec(t, fmt.Sprintf("ALTER USER '%s'@'%%' IDENTIFIED BY '%s'", relMySQLUser, password))
+	}
+	r.rlProxy.SetDelay(4 * time.Second) // beyond the rate-limiter's 3s timeout
+
+	// The Jolokia faults take two JVMs: the receiver backs off after a
+	// failure, so a Jolokia fault lasts about 10 s, and one lane of them all
+	// would take twice as long as redis's or mysql's.
+	return []faultLane{
+		{rl, []fault{
+			rl.fault("JVM kill -9 and restart",
+				func(*testing.T) { r.rateLimiter.Process.Kill() },
+				func(t *testing.T) { r.rateLimiter.Process.Restart(t); r.rateLimiter.WaitReady(t) }),
+			rl.mode("answers after the timeout (4s delay, 3s timeout)", faultproxy.Delay),
+			rl.mode("malformed body", faultproxy.Malformed),
+			rl.mode("truncated body", faultproxy.Truncated),
+		}},
+		{ledger, []fault{
+			ledger.mode("accepts and never answers", faultproxy.Blackhole),
+			ledger.mode("gigantic body (256 MiB stream)", faultproxy.Gigantic),
+			ledger.mode("wrong credentials (HTTP 401)", faultproxy.WrongAuth),
+			ledger.mode("connection closed without an answer", faultproxy.Refuse),
+			ledger.mode("connection reset (TCP RST)", faultproxy.Reset),
+		}},
+		{rd, slices.Concat([]fault{
+			rd.fault("redis-server kill -9 and restart",
+				func(*testing.T) { r.redis.Kill() },
+				func(t *testing.T) { r.redis.Restart(t) }),
+		}, streamFaults(rd, "reply", "bulk reply"), []fault{
+			rd.fault("wrong password (rotated on the server)",
+				func(t *testing.T) {
+					r.redis.CLI(t, "CONFIG", "SET", "requirepass", relRedisPassword2)
+					r.redis.Password = relRedisPassword2
+					r.redisProxy.DropConnections() // the receiver logs in again
+				},
+				func(t *testing.T) {
+					r.redis.CLI(t, "CONFIG", "SET", "requirepass", relRedisPassword)
+					r.redis.Password = relRedisPassword
+				}),
+		})},
+		{my, slices.Concat([]fault{
+			my.fault("mariadbd kill -9 and restart",
+				func(*testing.T) { r.mariadb.Process.Kill() },
+				func(t *testing.T) { r.mariadb.Process.Restart(t); r.mariadb.WaitReady(t) }),
+		}, streamFaults(my, "greeting", "packet"), []fault{
+			my.fault("wrong password (rotated on the server)",
+				func(t *testing.T) {
+					alterPassword(t, relMySQLPassword2)
+					r.mysqlProxy.DropConnections() // the receiver logs in again
+				},
+				func(t *testing.T) { alterPassword(t, relMySQLPassword) }),
+		})},
+	}
+}
+
+// streamFaults are the proxy's faults on a byte-stream target: reply names
+// what the client reads first, gigantic what the Gigantic mode sends.
+func streamFaults(ft *faultTarget, reply, gigantic string) []fault {
+	return []fault{
+		ft.mode("accepts and never answers", faultproxy.Blackhole),
+		ft.mode("connection reset (TCP RST)", faultproxy.Reset),
+		ft.mode("garbage "+reply, faultproxy.Malformed),
+		ft.mode("truncated "+reply, faultproxy.Truncated),
+		ft.mode("gigantic "+gigantic, faultproxy.Gigantic),
+	}
 }
 
 func runFault(t *testing.T, r *relRig, f fault, figs *figures) {
@@ -222,16 +269,16 @@ func runFault(t *testing.T, r *relRig, f fault, figs *figures) {
 	start := time.Now()
 	f.inject(t)
 	injected := time.Now()
-	downAt := r.waitUp(t, f.upName, f.id, 0, 20*time.Second)
+	downAt := r.waitUp(t, f.up, f.id, 0, 20*time.Second)
 	// Nothing stale stays: up 0 and the scrape's own series are all of the
 	// target on :9090 (the receiver marks the rest stale with up 0).
-	r.c.waitOnlyDown(t, f.upName, f.id, 5*time.Second)
+	r.c.waitOnlyDown(t, f.up, f.id, 5*time.Second)
 	// Several failing scrapes: the log must not repeat.
 	r.waitScrapes(t, f.name, f.arrivals, injected, failingScrapes, 30*time.Second)
 	healStart := time.Now()
 	f.heal(t)
 	healed := time.Now()
-	upAt := r.waitUp(t, f.upName, f.id, 1, 30*time.Second)
+	upAt := r.waitUp(t, f.up, f.id, 1, 30*time.Second)
 	for _, w := range f.witnesses {
 		r.waitScrapes(t, w.name, w.times, upAt, witnessScrapes, 10*time.Second)
 	}
@@ -258,8 +305,8 @@ func runFault(t *testing.T, r *relRig, f fault, figs *figures) {
 	if len(failed) > 0 {
 		reason = errorField(failed[0])
 	}
-	figs.add(t, "%s: down after %s, recovered %s after the fault ended (heal took %s); logged: %s",
-		f.name, downAt.Sub(start).Round(10*time.Millisecond), upAt.Sub(healed).Round(10*time.Millisecond),
+	figs.add(t, "%s %s: down after %s, recovered %s after the fault ended (heal took %s); logged: %s",
+		f.lane, f.name, downAt.Sub(start).Round(10*time.Millisecond), upAt.Sub(healed).Round(10*time.Millisecond),
 		healed.Sub(healStart).Round(10*time.Millisecond), reason)
 
 	end := time.Now()
@@ -459,7 +506,7 @@ var allowedRedis = map[string]bool{"AUTH": true, "INFO": true, "CLUSTER": true, 
 func runSecurity(t *testing.T, r *relRig, figs *figures) {
 	t.Run("jolokia operations", func(t *testing.T) {
 		seen := map[string]int{}
-		proxies := map[string]*faultproxy.HTTP{"rate-limiter": r.rlProxy, "fluxpay": r.fpProxy, "untrusted-tls": r.tlsProxy}
+		proxies := map[string]*faultproxy.HTTP{"rate-limiter": r.rlProxy, "ledger": r.ledgerProxy, "fluxpay": r.fpProxy, "untrusted-tls": r.tlsProxy}
 		for name, p := range proxies {
 			for _, req := range p.Requests() {
 				for _, typ := range jolokiaTypes(t, name, req) {
@@ -478,7 +525,7 @@ func runSecurity(t *testing.T, r *relRig, figs *figures) {
 
 	t.Run("redis commands", func(t *testing.T) {
 		seen := map[string]int{}
-		for _, req := range r.redisProxy.Requests() {
+		for _, req := range append(r.redisProxy.Requests(), r.redisWitnessProxy.Requests()...) {
 			for _, cmd := range respCommands(req.Body) {
 				seen[cmd]++
 				if !allowedRedis[cmd] {
