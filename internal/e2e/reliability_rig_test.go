@@ -172,6 +172,7 @@ func startRelTargets(t *testing.T) *relRig {
 
 func (r *relRig) startProxies(t *testing.T) {
 	r.rlProxy = startProxy(t, faultproxy.StartHTTP, r.rateLimiter.Endpoint)
+	r.rlProxy.SetDelay(4 * time.Second) // for the Delay fault: beyond the rate-limiter's 3s timeout
 	r.ledgerProxy = startProxy(t, faultproxy.StartHTTP, r.ledger.Endpoint)
 	r.fpProxy = startProxy(t, faultproxy.StartHTTP, r.fluxpay.Endpoint)
 	r.tlsProxy = startProxy(t, faultproxy.StartHTTPS, r.fluxpay.Endpoint)

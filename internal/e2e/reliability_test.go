@@ -104,10 +104,9 @@ const witnessScrapes = 2
 // receiver at 1s) against real targets behind fault proxies: faults on two
 // JVMs, redis and mysql (the four at once, one fault after another on each)
 // while three witnesses never fail, untrusted TLS, load on :9090, a soak,
-// and the security checks
-// over everything the run sent and logged. Short forms by default (1000
-// scrapes of :9090, no soak); `make reliability` sets RELIABILITY_SOAK=10m
-// and RELIABILITY_LOAD=20000.
+// and the security checks over everything the run sent and logged. Short
+// forms by default (1000 scrapes of :9090, no soak); `make reliability` sets
+// RELIABILITY_SOAK=10m and RELIABILITY_LOAD=20000.
 func TestReliability(t *testing.T) {
 	r := startRelRig(t)
 	runStart := time.Now()
@@ -200,8 +199,6 @@ func relFaultLanes(r *relRig) []faultLane {
 	alterPassword := func(t *testing.T, password string) {
 		r.mariadb.Exec(t, fmt.Sprintf("ALTER USER '%s'@'%%' IDENTIFIED BY '%s'", relMySQLUser, password))
 	}
-	r.rlProxy.SetDelay(4 * time.Second) // beyond the rate-limiter's 3s timeout
-
 	// The Jolokia faults take two JVMs: the receiver backs off after a
 	// failure, so a Jolokia fault lasts about 10 s, and one lane of them all
 	// would take twice as long as redis's or mysql's.
