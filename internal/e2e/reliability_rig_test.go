@@ -97,7 +97,8 @@ func shippedPolicy(t *testing.T) string {
 }
 
 // startRelRig starts the targets, their proxies, and the collector with
-// the shipped otelcol.yaml plus relLayer.
+// the shipped otelcol.yaml plus r.layer(), and waits until every target that
+// can be up is.
 func startRelRig(t *testing.T) *relRig {
 	t.Helper()
 	r := startRelTargets(t)
@@ -146,9 +147,9 @@ func startRelRig(t *testing.T) *relRig {
 
 // startRelTargets starts three JVMs (with credentials and the shipped
 // read-only policy; the rate-limiter with the Jolokia 2.4.2 agent, ledger
-// and fluxpay with the 1.7.1 core), two redis-servers with a password (the witness with a
-// TLS port too), two mariadbds with a least-privilege monitor user, and the
-// moalog contract.
+// and fluxpay with the 1.7.1 core), two redis-servers with a password (the
+// witness with a TLS port too), two mariadbds with a least-privilege monitor
+// user, and the moalog contract.
 func startRelTargets(t *testing.T) *relRig {
 	policy := shippedPolicy(t)
 	r := &relRig{}
