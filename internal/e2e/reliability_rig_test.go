@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -61,6 +62,10 @@ type relRig struct {
 	pprofAddr, zpagesAddr                               string
 	configLayer                                         string
 	c                                                   *collector
+	// gigantic lets one gigantic fault run at a time: two 256 MiB streams
+	// at once starved the collector of CPU on 2 shared cores (every witness
+	// lost its interval for seconds).
+	gigantic sync.Mutex
 }
 
 // Prometheus identities of the targets, as the exporter labels them.

@@ -76,6 +76,7 @@ type fault struct {
 	*faultTarget
 	name         string
 	inject, heal func(t *testing.T)
+	gigantic     bool // a 256 MiB stream: see relRig.gigantic
 }
 
 func (ft *faultTarget) fault(name string, inject, heal func(t *testing.T)) fault {
@@ -84,7 +85,9 @@ func (ft *faultTarget) fault(name string, inject, heal func(t *testing.T)) fault
 
 // mode is the fault of the target's proxy in mode m, healed by Pass.
 func (ft *faultTarget) mode(name string, m faultproxy.Mode) fault {
-	return ft.fault(name, func(*testing.T) { ft.proxy.SetMode(m) }, func(*testing.T) { ft.proxy.SetMode(faultproxy.Pass) })
+	f := ft.fault(name, func(*testing.T) { ft.proxy.SetMode(m) }, func(*testing.T) { ft.proxy.SetMode(faultproxy.Pass) })
+	f.gigantic = m == faultproxy.Gigantic
+	return f
 }
 
 // failingScrapes is how many scrapes of a faulty target reach its proxy
@@ -262,6 +265,10 @@ func streamFaults(ft *faultTarget, reply, gigantic string) []fault {
 }
 
 func runFault(t *testing.T, r *relRig, f fault, figs *figures) {
+	if f.gigantic {
+		r.gigantic.Lock()
+		defer r.gigantic.Unlock()
+	}
 	offset := len(r.c.log.String())
 	start := time.Now()
 	f.inject(t)
