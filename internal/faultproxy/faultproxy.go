@@ -3,13 +3,14 @@
 // (internal/e2e/reliability_*_test.go).
 //
 // HTTP is a recording reverse proxy for a Jolokia agent: it timestamps and
-// keeps every request it forwards (so a test can measure a target's scrape
-// interval from the target side, and check which Jolokia operations the
+// keeps every request it forwards and timestamps every connection it accepts
+// (so a test can measure a target's scrape interval from the target side,
+// wait for a number of scrapes, and check which Jolokia operations the
 // collector ever sent), and on demand answers late, never, with a malformed,
 // truncated or gigantic body, with wrong credentials, or drops the connection.
 // TCP does the same for a byte-stream protocol (Redis, MySQL): it records the
-// client's writes and can black-hole, answer garbage, a gigantic or truncated
-// reply, or refuse.
+// client's writes and accepted connections and can black-hole, answer
+// garbage, a gigantic or truncated reply, or refuse.
 //
 // Everything listens on 127.0.0.1 only and every fault is bounded: a gigantic
 // body stops after GiganticLimit bytes, a held request is released when the
