@@ -219,6 +219,7 @@ func (r *relRig) layer() string {
     endpoint: %s
     password: ${env:REDIS_PASSWORD:-}
     collection_interval: 1s
+    timeout: 5s # as the shipped redis receiver
   mysql/witness:
     endpoint: %s
     username: ${env:MYSQL_USER:-}
