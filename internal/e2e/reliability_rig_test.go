@@ -389,21 +389,20 @@ func pprofGoroutines(t require.TestingT, addr string) int {
 	return n
 }
 
-// rssBytes is the collector's resident set size from /proc.
-func rssBytes(t *testing.T, pid int) int64 {
+// procStatusBytes reads a size in kB from /proc/<pid>/status (VmRSS: the
+// resident set; VmHWM: its high-water mark) and returns it in bytes.
+func procStatusBytes(t *testing.T, pid int, field string) int64 {
 	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatalf("read /proc/%d/status: %v", pid, err)
-	}
+	require.NoError(t, err)
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			f := strings.Fields(line)
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
+		if value, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, err := strconv.ParseInt(strings.Fields(value)[0], 10, 64)
+			require.NoError(t, err)
 			return kb << 10
 		}
 	}
-	t.Fatalf("no VmRSS in /proc/%d/status", pid)
+	t.Fatalf("no %s in /proc/%d/status", field, pid)
 	return 0
 }
 

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -393,14 +394,7 @@ func runLoad(t *testing.T, r *relRig, figs *figures) {
 				resp, err := client.Get(url)
 				var n int64
 				if err == nil {
-					buf := make([]byte, 32<<10)
-					for {
-						k, rerr := resp.Body.Read(buf)
-						n += int64(k)
-						if rerr != nil {
-							break
-						}
-					}
+					n, _ = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
 				}
 				d := time.Since(t0)
@@ -460,7 +454,7 @@ func runSoak(t *testing.T, r *relRig, figs *figures) {
 		_, _ = httpGet("http://" + r.c.metricsAddr + "/metrics")
 		if len(xs) == 0 || time.Since(start) >= time.Duration(len(xs))*every {
 			xs = append(xs, time.Since(start).Minutes())
-			rss = append(rss, float64(rssBytes(t, pid))/(1<<20))
+			rss = append(rss, float64(procStatusBytes(t, pid, "VmRSS"))/(1<<20))
 			gor = append(gor, float64(pprofGoroutines(t, r.pprofAddr)))
 		}
 		if !r.c.running() {
