@@ -22,7 +22,6 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -252,18 +251,6 @@ service:
 `, r.ledgerProxy.URL, r.redisWitnessProxy.Addr, r.mysqlWitnessProxy.Addr, r.tlsProxy.URL, r.tlsRedisProxy.Addr, r.pprofAddr, r.zpagesAddr)
 }
 
-// upValue is one *_up sample in families, -1 when absent.
-func upValue(families map[string]*dto.MetricFamily, name string, labels map[string]string) float64 {
-	// A binary built before the unit fix renders the gauge as <name>_ratio;
-	// TestPlatform asserts the final name.
-	for _, family := range []string{name, name + "_ratio"} {
-		if v, ok := targetValue(families, family, labels); ok {
-			return v
-		}
-	}
-	return -1
-}
-
 // waitUp polls /metrics until the up sample equals want and returns when it
 // was seen; it fails the test after timeout.
 func (r *relRig) waitUp(t *testing.T, name string, labels map[string]string, want float64, timeout time.Duration) time.Time {
@@ -273,7 +260,9 @@ func (r *relRig) waitUp(t *testing.T, name string, labels map[string]string, wan
 		require.True(ct, r.c.running(), "the collector exited")
 		families, err := r.c.scrape()
 		require.NoError(ct, err)
-		require.Equal(ct, want, upValue(families, name, labels), "%s%v", name, labels)
+		value, ok := targetValue(families, name, labels)
+		require.True(ct, ok, "no %s%v on /metrics", name, labels)
+		require.Equal(ct, want, value, "%s%v", name, labels)
 		seen <- time.Now()
 	}, timeout, 100*time.Millisecond)
 	return <-seen
