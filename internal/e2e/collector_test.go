@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -15,28 +13,6 @@ import (
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
-// collector is testenv.Collector under the helper names the e2e tests call.
-type collector struct {
-	*testenv.Collector
-	// metricsAddr, log and cmd.Process are the names the reliability and
-	// hostile tests used before testenv.Collector; they go when those files
-	// use MetricsAddr, Log and Pid/Signal.
-	metricsAddr string
-	log         fmt.Stringer
-	cmd         struct{ Process *os.Process }
-}
-
-func newCollector(c *testenv.Collector) *collector {
-	proc, _ := os.FindProcess(c.Pid()) // never fails on Unix
-	wrapped := &collector{Collector: c, metricsAddr: c.MetricsAddr, log: stringerFunc(c.Log)}
-	wrapped.cmd.Process = proc
-	return wrapped
-}
-
-type stringerFunc func() string
-
-func (f stringerFunc) String() string { return f() }
-
 // binary is the collector under test: $OTELCOL_BIN (set by `make test`) or ./otelcol.
 func binary(t *testing.T) string { return testenv.CollectorBin(t, "otelcol") }
 
@@ -45,32 +21,10 @@ func fullBinary(t *testing.T) string { return testenv.CollectorBin(t, "otelcol-f
 
 // startCollector runs the binary with configPath plus --set overrides (or
 // "file:" config layers), its own endpoints on free ports.
-func startCollector(t *testing.T, configPath string, sets ...string) *collector {
+func startCollector(t *testing.T, configPath string, sets ...string) *testenv.Collector {
 	t.Helper()
-	return newCollector(testenv.StartCollector(t, testenv.CollectorOptions{Binary: binary(t), Config: configPath, Sets: sets}))
+	return testenv.StartCollector(t, testenv.CollectorOptions{Binary: binary(t), Config: configPath, Sets: sets})
 }
-
-func (c *collector) running() bool { return c.Running() }
-
-func (c *collector) families(t *testing.T) map[string]*dto.MetricFamily { return c.Families(t) }
-
-func (c *collector) waitForSample(t *testing.T, name string, want map[string]string, accept func(float64) bool, timeout time.Duration) float64 {
-	t.Helper()
-	return c.WaitForSample(t, name, want, accept, timeout)
-}
-
-func (c *collector) waitForSeries(t *testing.T, target map[string]string, want []string, timeout time.Duration) {
-	t.Helper()
-	c.WaitForSeries(t, target, want, timeout)
-}
-
-// The label helpers under the names the e2e tests call.
-var (
-	sampleValue = testenv.SampleValue
-	labelMap    = testenv.LabelMap
-	hasLabels   = testenv.HasLabels
-	seriesOf    = testenv.SeriesOf
-)
 
 func equals(want float64) func(float64) bool { return func(v float64) bool { return v == want } }
 
@@ -106,7 +60,7 @@ func onlyDown(families testenv.Families, up string, target map[string]string) bo
 // series of the target must not last: the receiver marks them stale in the
 // same batch. (One /metrics answer rendered while the exporter applies that
 // batch may mix both: its map is not read as a snapshot. Two in a row fail.)
-func (c *collector) waitOnlyDown(t *testing.T, up string, target map[string]string, timeout time.Duration) time.Duration {
+func waitOnlyDown(t *testing.T, c *testenv.Collector, up string, target map[string]string, timeout time.Duration) time.Duration {
 	t.Helper()
 	began := time.Now()
 	mixed := 0

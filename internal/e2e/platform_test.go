@@ -34,7 +34,7 @@ func TestPlatform(t *testing.T) {
 		ExtraConfigs:       []string{"file:" + filepath.Join("testdata", "test-jvm-metrics.yaml")},
 		RuleFiles:          []string{compatRules},
 	})
-	c := newCollector(s.Collector)
+	c := s.Collector
 	const settle = 30 * time.Second
 	rateLimiter := jvmIdentity("rate-limiter", s.RateLimiter)
 	fluxpay := jvmIdentity("fluxpay-engine", s.Fluxpay)
@@ -44,17 +44,17 @@ func TestPlatform(t *testing.T) {
 
 	t.Run("jolokia", func(t *testing.T) {
 		for _, jvm := range []map[string]string{rateLimiter, fluxpay} {
-			c.waitForSample(t, "jolokia_up", jvm, equals(1), settle)
-			c.waitForSample(t, "jvm_memory_used_bytes", with(jvm, "jvm_memory_type", "heap"), positive, settle)
-			c.waitForSample(t, "jvm_memory_used_bytes", with(jvm, "jvm_memory_type", "non_heap"), positive, settle)
-			c.waitForSample(t, "jvm_thread_count", jvm, positive, settle)
-			c.waitForSample(t, "jvm_class_loaded_total", jvm, positive, settle)
-			c.waitForSample(t, "jvm_cpu_count", jvm, positive, settle)
+			c.WaitForSample(t, "jolokia_up", jvm, equals(1), settle)
+			c.WaitForSample(t, "jvm_memory_used_bytes", with(jvm, "jvm_memory_type", "heap"), positive, settle)
+			c.WaitForSample(t, "jvm_memory_used_bytes", with(jvm, "jvm_memory_type", "non_heap"), positive, settle)
+			c.WaitForSample(t, "jvm_thread_count", jvm, positive, settle)
+			c.WaitForSample(t, "jvm_class_loaded_total", jvm, positive, settle)
+			c.WaitForSample(t, "jvm_cpu_count", jvm, positive, settle)
 		}
 		// The user-defined mappings of testdata/test-jvm-metrics.yaml, exact values from the test app.
-		c.waitForSample(t, "fluxpay_payments_total", with(fluxpay, "payment_kind", "card"), equals(42), settle)
-		c.waitForSample(t, "fluxpay_payments_total", with(fluxpay, "payment_kind", "bank"), equals(7), settle)
-		c.waitForSample(t, "moalog_test_pool_used_bytes", with(fluxpay, "pool_name", "main"), equals(300), settle)
+		c.WaitForSample(t, "fluxpay_payments_total", with(fluxpay, "payment_kind", "card"), equals(42), settle)
+		c.WaitForSample(t, "fluxpay_payments_total", with(fluxpay, "payment_kind", "bank"), equals(7), settle)
+		c.WaitForSample(t, "moalog_test_pool_used_bytes", with(fluxpay, "pool_name", "main"), equals(300), settle)
 	})
 
 	t.Run("redis", func(t *testing.T) {
@@ -66,23 +66,23 @@ func TestPlatform(t *testing.T) {
 		s.Redis.CLI(t, "SET", "platform-test:k1", "v")
 		s.Redis.CLI(t, "SET", "platform-test:k2", "v")
 		s.Redis.CLI(t, "GET", "platform-test:k1")
-		c.waitForSample(t, "redis_up", redis, equals(1), settle)
-		c.waitForSample(t, "redis_clients_connected", redis, positive, settle)
-		c.waitForSample(t, "redis_memory_used_bytes", redis, positive, settle)
-		c.waitForSample(t, "redis_keyspace_hits_total", redis, func(v float64) bool { return v >= 1 }, settle)
-		c.waitForSample(t, "redis_db_keys", with(redis, "db", "0"), equals(float64(keys+2)), settle)
+		c.WaitForSample(t, "redis_up", redis, equals(1), settle)
+		c.WaitForSample(t, "redis_clients_connected", redis, positive, settle)
+		c.WaitForSample(t, "redis_memory_used_bytes", redis, positive, settle)
+		c.WaitForSample(t, "redis_keyspace_hits_total", redis, func(v float64) bool { return v >= 1 }, settle)
+		c.WaitForSample(t, "redis_db_keys", with(redis, "db", "0"), equals(float64(keys+2)), settle)
 	})
 
 	t.Run("mysql", func(t *testing.T) {
-		c.waitForSample(t, "mysql_up", mysql, equals(1), settle)
-		c.waitForSample(t, "mysql_threads", with(mysql, "kind", "connected"), positive, settle)
-		c.waitForSample(t, "mysql_query_count_total", mysql, positive, settle)
-		c.waitForSample(t, "mysql_buffer_pool_usage_bytes", mysql, positive, settle)
+		c.WaitForSample(t, "mysql_up", mysql, equals(1), settle)
+		c.WaitForSample(t, "mysql_threads", with(mysql, "kind", "connected"), positive, settle)
+		c.WaitForSample(t, "mysql_query_count_total", mysql, positive, settle)
+		c.WaitForSample(t, "mysql_buffer_pool_usage_bytes", mysql, positive, settle)
 	})
 
 	t.Run("moalog-server", func(t *testing.T) {
-		c.waitForSample(t, "up", moalog, equals(1), settle)
-		c.waitForSample(t, "axum_http_requests_total", moalog, positive, settle)
+		c.WaitForSample(t, "up", moalog, equals(1), settle)
+		c.WaitForSample(t, "axum_http_requests_total", moalog, positive, settle)
 	})
 
 	// Before any target is killed: every panel has data and every rule evaluates.
@@ -120,31 +120,31 @@ func TestPlatform(t *testing.T) {
 	everyone := []map[string]string{rateLimiter, fluxpay, redis, mysql, moalog}
 	for _, target := range targets {
 		t.Run(target.name+" down and back", func(t *testing.T) {
-			families := c.families(t)
-			before := seriesOf(families, target.id)
+			families := c.Families(t)
+			before := testenv.SeriesOf(families, target.id)
 			var others [][]string
 			for _, other := range everyone {
 				if !maps.Equal(other, target.id) {
-					others = append(others, seriesOf(families, other))
+					others = append(others, testenv.SeriesOf(families, other))
 				}
 			}
 
 			target.kill()
-			took := c.waitOnlyDown(t, target.up, target.id, 10*time.Second)
+			took := waitOnlyDown(t, c, target.up, target.id, 10*time.Second)
 			t.Logf("%s: kill to series gone on :9090: %s", target.name, took.Round(time.Millisecond))
 			// Two 1s intervals, and a second for a loaded machine.
 			assert.Less(t, took, 3*time.Second, "series gone within two intervals")
-			families = c.families(t)
+			families = c.Families(t)
 			i := 0
 			for _, other := range everyone {
 				if !maps.Equal(other, target.id) {
-					assert.Equal(t, others[i], seriesOf(families, other), "%v keeps its series", other)
+					assert.Equal(t, others[i], testenv.SeriesOf(families, other), "%v keeps its series", other)
 					i++
 				}
 			}
 
 			target.restart(t)
-			c.waitForSeries(t, target.id, before, settle)
+			c.WaitForSeries(t, target.id, before, settle)
 		})
 	}
 }

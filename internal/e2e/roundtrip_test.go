@@ -97,8 +97,8 @@ func checkRoundTrip(t *testing.T, base string) {
 	writeScrapeConfig(t, config, receiverType, "roundtrip", target)
 	c := startCollector(t, config)
 	// The second scrape of an unchanged body adds no series: from then on the output is stable.
-	c.waitForSample(t, "scrape_series_added", map[string]string{"instance": target}, equals(0), 60*time.Second)
-	got := flattenSamples(c.families(t), target)
+	c.WaitForSample(t, "scrape_series_added", map[string]string{"instance": target}, equals(0), 60*time.Second)
+	got := flattenSamples(c.Families(t), target)
 
 	if *recordRoundTrip {
 		require.NoError(t, os.WriteFile(base+".golden", []byte(strings.Join(got, "\n")+"\n"), 0o644))
@@ -191,7 +191,7 @@ func samplesOf(name string, m *dto.Metric) []sample {
 		}
 		return out
 	default:
-		return []sample{{name: name, value: sampleValue(m)}}
+		return []sample{{name: name, value: testenv.SampleValue(m)}}
 	}
 }
 

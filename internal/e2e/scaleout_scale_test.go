@@ -136,8 +136,8 @@ func measureScaleOut(t *testing.T, recorded string, targets, count int) string {
 func rowsInserted(t *testing.T, vm *testenv.Prometheus) float64 {
 	t.Helper()
 	for _, m := range pageFamilies(t, vm.URL+"/metrics")["vm_rows_inserted_total"].GetMetric() {
-		if labelMap(m)["type"] == "promremotewrite" {
-			return sampleValue(m)
+		if testenv.LabelMap(m)["type"] == "promremotewrite" {
+			return testenv.SampleValue(m)
 		}
 	}
 	t.Fatal("vm_rows_inserted_total{type=\"promremotewrite\"} not on VictoriaMetrics' /metrics")

@@ -105,7 +105,7 @@ func telemetryValue(t *testing.T, page, name string) float64 {
 	require.NotNil(t, family, "%s on %s", name, page)
 	sum := 0.0
 	for _, m := range family.GetMetric() {
-		sum += sampleValue(m)
+		sum += testenv.SampleValue(m)
 	}
 	return sum
 }
@@ -116,7 +116,7 @@ func seriesOnPage(t *testing.T, page string) []string {
 	var out []string
 	for name, family := range pageFamilies(t, page) {
 		for _, m := range family.GetMetric() {
-			labels := labelMap(m)
+			labels := testenv.LabelMap(m)
 			labels["__name__"] = name
 			// An empty label is no label to Prometheus (otel_scope_version="").
 			maps.DeleteFunc(labels, func(_, v string) bool { return v == "" })

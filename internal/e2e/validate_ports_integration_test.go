@@ -163,7 +163,7 @@ func TestValidateCatchesAReloadThatWouldStopTheCollector(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(config, content, 0o600))
 	require.NoError(t, c.Signal(syscall.SIGHUP))
-	require.Eventually(t, func() bool { return !c.running() }, 30*time.Second, 50*time.Millisecond, "the failed reload stops the collector")
+	require.Eventually(t, func() bool { return !c.Running() }, 30*time.Second, 50*time.Millisecond, "the failed reload stops the collector")
 	assert.Equal(t, 1, c.Process.ExitCode())
 	assert.Contains(t, c.Log(), "Config updated, restart service")
 	assert.Contains(t, c.Log(), "\nError: failed to setup configuration components: failed to get config: "+
