@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e
 
 // The rig of the reliability tests (issue #9): the built collector running the

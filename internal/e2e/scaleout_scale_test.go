@@ -1,4 +1,4 @@
-//go:build scale
+//go:build integration && scale
 
 package e2e
 
