@@ -42,8 +42,13 @@ func StartJMXJVM(t testing.TB, opts JMXOptions) *JMXJVM {
 	return mustStart(t, func() (*JMXJVM, error) { return NewJMXJVM(t, opts) })
 }
 
-// NewJMXJVM is StartJMXJVM for owner.
+// NewJMXJVM is StartJMXJVM for owner. A start that fails because
+// its free port was taken in between runs again on a new one.
 func NewJMXJVM(owner Owner, opts JMXOptions) (*JMXJVM, error) {
+	return startOnFreePorts(3, func() (*JMXJVM, error) { return startJMXJVM(owner, opts) })
+}
+
+func startJMXJVM(owner Owner, opts JMXOptions) (*JMXJVM, error) {
 	s := &setup{}
 	java, classes, port := s.testApp()
 	dir := s.tempDir(owner, "jmx")

@@ -250,8 +250,13 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 	return mustStart(t, func() (*JVM, error) { return NewJVM(t, opts) })
 }
 
-// NewJVM is StartJVM for owner.
+// NewJVM is StartJVM for owner. A start that fails because
+// its free port was taken in between runs again on a new one.
 func NewJVM(owner Owner, opts JVMOptions) (*JVM, error) {
+	return startOnFreePorts(3, func() (*JVM, error) { return startJVM(owner, opts) })
+}
+
+func startJVM(owner Owner, opts JVMOptions) (*JVM, error) {
 	s := &setup{}
 	java, classes, port := s.testApp()
 

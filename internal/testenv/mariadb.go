@@ -56,8 +56,13 @@ func StartMariaDB(t testing.TB, opts MariaDBOptions) *MariaDB {
 	return mustStart(t, func() (*MariaDB, error) { return NewMariaDB(t, opts) })
 }
 
-// NewMariaDB is StartMariaDB for owner.
+// NewMariaDB is StartMariaDB for owner. A start that fails because
+// its free port was taken in between runs again on a new one.
 func NewMariaDB(owner Owner, opts MariaDBOptions) (*MariaDB, error) {
+	return startOnFreePorts(3, func() (*MariaDB, error) { return startMariaDB(owner, opts) })
+}
+
+func startMariaDB(owner Owner, opts MariaDBOptions) (*MariaDB, error) {
 	s := &setup{}
 	server := s.binary("mariadbd", "/usr/sbin/mariadbd")
 	client := s.binary("mariadb")

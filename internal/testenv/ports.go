@@ -93,7 +93,8 @@ func freeAddrs(n int) ([]string, error) {
 func startOnFreePorts[T any](attempts int, start func() (T, error)) (T, error) {
 	for attempt := 1; ; attempt++ {
 		started, err := start()
-		if err == nil || attempt == attempts || !strings.Contains(err.Error(), "address already in use") {
+		// "Address already in use" (redis, mariadbd, Java) or "address already in use" (Go).
+		if err == nil || attempt == attempts || !strings.Contains(strings.ToLower(err.Error()), "address already in use") {
 			return started, err
 		}
 	}

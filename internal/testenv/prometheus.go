@@ -57,8 +57,13 @@ func StartPrometheus(t testing.TB, scrapeTargets []string, opts PrometheusOption
 	return mustStart(t, func() (*Prometheus, error) { return NewPrometheus(t, scrapeTargets, opts) })
 }
 
-// NewPrometheus is StartPrometheus for owner.
+// NewPrometheus is StartPrometheus for owner. A start that fails because
+// its free port was taken in between runs again on a new one.
 func NewPrometheus(owner Owner, scrapeTargets []string, opts PrometheusOptions) (*Prometheus, error) {
+	return startOnFreePorts(3, func() (*Prometheus, error) { return startPrometheus(owner, scrapeTargets, opts) })
+}
+
+func startPrometheus(owner Owner, scrapeTargets []string, opts PrometheusOptions) (*Prometheus, error) {
 	s := &setup{}
 	bin := s.binary("prometheus")
 	if opts.Job == "" {

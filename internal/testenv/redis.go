@@ -58,8 +58,13 @@ func StartRedis(t testing.TB, opts RedisOptions) *Redis {
 	return mustStart(t, func() (*Redis, error) { return NewRedis(t, opts) })
 }
 
-// NewRedis is StartRedis for owner.
+// NewRedis is StartRedis for owner. A start that fails because
+// its free port was taken in between runs again on a new one.
 func NewRedis(owner Owner, opts RedisOptions) (*Redis, error) {
+	return startOnFreePorts(3, func() (*Redis, error) { return startRedis(owner, opts) })
+}
+
+func startRedis(owner Owner, opts RedisOptions) (*Redis, error) {
 	s := &setup{}
 	bin := s.binary("redis-server")
 	dir := s.tempDir(owner, "redis")
