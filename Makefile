@@ -5,7 +5,7 @@ export CGO_ENABLED := 0
 export GOFLAGS := -trimpath -buildvcs=false
 GO ?= go
 TEST_TIMEOUT ?= 25m
-GENERATED := cmd/otelcol cmd/otelcol-full receiver grafana/dashboards
+GENERATED := cmd/otelcol cmd/otelcol-full receiver extension grafana/dashboards
 GOLANGCI_LINT_VERSION := v2.15.0
 GOLANGCI_LINT := .cache/golangci-lint/$(GOLANGCI_LINT_VERSION)/golangci-lint
 
