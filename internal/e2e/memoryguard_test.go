@@ -1,0 +1,164 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moalog/platform-collector/internal/testenv"
+)
+
+// Log lines of memory_guard (internal/memguard) that the test counts.
+const (
+	shedStarted = "memory_guard: the heap is over `limit_mib`"
+	shedEnded   = "memory_guard: the heap is back under `limit_mib`"
+)
+
+// bigSeries is how many series the big target serves while it is big, each
+// with a long label: the promscrape receiver keeps the label sets of the
+// last scrape (for scrape_series_added), so the heap stays over the test's
+// 10 MiB limit, and the guard keeps shedding, for as long as the target is
+// big. The collector's heap is about 2 MiB without it.
+const bigSeries = 30000
+
+// TestMemoryGuardKeepsUpFlowing runs the built collector with memory_guard
+// (limit 10 MiB, checked every 250 ms) in front of a memory_limiter that
+// never trips, a promscrape target that turns big, and a real redis-server as
+// the witness. While the guard sheds: health_check's GET / answers 500 with
+// the reason, otelcol_memory_guard_shedding is 1 on the telemetry endpoint,
+// the big target's series are gone from :9090 while its up stays 1, and the
+// witness, killed, reads redis_up 0. When the target is small again,
+// everything comes back and one log line says the period ended.
+func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
+	witness := testenv.StartRedis(t, testenv.RedisOptions{})
+	var big atomic.Bool
+	bigBody, smallBody := seriesPage(bigSeries), seriesPage(3)
+	target := strings.TrimPrefix(serveHTTP(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		body := smallBody
+		if big.Load() {
+			body = bigBody
+		}
+		_, _ = w.Write(body)
+	}), "http://")
+	telemetryAddr := testenv.Addr(testenv.FreePort(t))
+	c := startCollector(t, writeMemoryGuardConfig(t, target, witness.Addr),
+		"file:"+writeTelemetryReader(t, telemetryAddr))
+	telemetry := &collector{metricsAddr: telemetryAddr, log: c.log, alive: c.alive}
+	bigID := map[string]string{"job": "big", "instance": target}
+	witnessID := map[string]string{"instance": witness.Addr}
+
+	c.waitForSample(t, "redis_up", witnessID, equals(1), 30*time.Second)
+	c.waitForSample(t, "app_series", bigID, equals(2), 30*time.Second)
+	requireHealth(t, c, http.StatusOK, `"healthy":true`)
+
+	big.Store(true)
+	began := time.Now()
+	telemetry.waitForSample(t, "otelcol_memory_guard_shedding", nil, equals(1), 60*time.Second)
+	requireHealth(t, c, http.StatusInternalServerError, `"error":"memory_guard: the heap is over`)
+	// The big target's data is dropped and its series go stale; its own
+	// scrape series say it answers, with every sample.
+	c.waitForSample(t, "scrape_samples_scraped", bigID, equals(bigSeries), 30*time.Second)
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		families, err := c.scrape()
+		require.NoError(ct, err)
+		var left []string
+		for _, series := range seriesOf(families, bigID) {
+			if name, _, _ := strings.Cut(series, "map["); name != "up" && !scrapeOwn(name) {
+				left = append(left, name)
+			}
+		}
+		assert.Empty(ct, slices.Compact(left), "series of the shed target left on :9090")
+	}, 30*time.Second, 250*time.Millisecond)
+	c.waitForSample(t, "up", bigID, equals(1), 10*time.Second)
+
+	startsBeforeKill := strings.Count(c.log.String(), shedStarted)
+	witness.Kill()
+	c.waitForSample(t, "redis_up", witnessID, equals(0), 15*time.Second)
+	log := c.log.String()
+	require.Equal(t, startsBeforeKill, strings.Count(log, shedStarted), "a new shedding period began while the witness went down")
+	require.Equal(t, startsBeforeKill-1, strings.Count(log, shedEnded), "redis_up 0 must have flowed while the guard shed")
+	telemetry.waitForSample(t, "otelcol_memory_guard_dropped_scrapes", nil, func(v float64) bool { return v > 0 }, 5*time.Second)
+
+	big.Store(false)
+	telemetry.waitForSample(t, "otelcol_memory_guard_shedding", nil, equals(0), 60*time.Second)
+	requireHealth(t, c, http.StatusOK, `"healthy":true`)
+	c.waitForSample(t, "app_series", bigID, equals(2), 30*time.Second)
+	assert.Contains(t, c.log.String(), shedEnded)
+	assert.Contains(t, c.log.String(), `"scrapes_dropped"`)
+	peak := peakRSS(t, c.cmd.Process.Pid)
+	t.Logf("FIGURE memory_guard tripped by %d series: peak RSS %d MiB over %s", bigSeries, peak>>20, time.Since(began).Round(time.Second))
+	assert.Less(t, peak, int64(400<<20), "peak RSS")
+}
+
+// seriesPage is a Prometheus text page of n app_series gauges valued 0..n-1.
+func seriesPage(n int) []byte {
+	var b strings.Builder
+	b.WriteString("# TYPE app_series gauge\n")
+	pad := strings.Repeat("x", 300)
+	for i := range n {
+		fmt.Fprintf(&b, "app_series{id=\"%d\",pad=\"%s\"} %d\n", i, pad, i)
+	}
+	return []byte(b.String())
+}
+
+func writeMemoryGuardConfig(t *testing.T, target, witness string) string {
+	t.Helper()
+	config := `receivers:
+  promscrape:
+    config:
+      scrape_configs:
+        - job_name: big
+          scrape_interval: 2s
+          static_configs: [{targets: [` + target + `]}]
+  redis/witness: {endpoint: ` + witness + `, collection_interval: 1s, timeout: 2s}
+processors:
+  # The backstop, out of the way: this test is about memory_guard.
+  memory_limiter: {check_interval: 2s, limit_mib: 1024, spike_limit_mib: 128}
+  batch: {timeout: 1s}
+exporters:
+  prometheus: {endpoint: 127.0.0.1:9090, metric_expiration: 5m, without_scope_info: true}
+extensions:
+  health_check:
+    endpoint: 127.0.0.1:13133
+    component_health: {include_recoverable_errors: true, recovery_duration: 0s}
+  memory_guard: {check_interval: 250ms, limit_mib: 10}
+service:
+  extensions: [health_check, memory_guard]
+  pipelines:
+    metrics: {receivers: [promscrape, redis/witness], processors: [memory_limiter, batch], exporters: [prometheus]}
+`
+	path := filepath.Join(t.TempDir(), "memory-guard.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(config), 0o600))
+	return path
+}
+
+// writeTelemetryReader is a config layer that serves the collector's own
+// telemetry on addr (startCollector picks a port it does not tell).
+func writeTelemetryReader(t *testing.T, addr string) string {
+	t.Helper()
+	host, port, _ := strings.Cut(addr, ":")
+	layer := fmt.Sprintf("service: {telemetry: {metrics: {readers: [{pull: {exporter: {prometheus: {host: %s, port: %s}}}}]}}}\n", host, port)
+	path := filepath.Join(t.TempDir(), "telemetry.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(layer), 0o600))
+	return path
+}
+
+// requireHealth waits until health_check's GET / answers status with a body containing want.
+func requireHealth(t *testing.T, c *collector, status int, want string) {
+	t.Helper()
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		got, body := httpGet("http://" + c.healthAddr + "/")
+		assert.Equal(ct, status, got, body)
+		assert.Contains(ct, body, want)
+	}, 30*time.Second, 100*time.Millisecond)
+}
