@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moalog/platform-collector/internal/dashboards"
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
@@ -32,14 +33,16 @@ const bigSeries = 30000
 
 // TestMemoryGuardKeepsUpFlowing runs the built collector with memory_guard
 // (limit 10 MiB, checked every 250 ms) in front of a memory_limiter that
-// never trips, a promscrape target that turns big, and a real redis-server as
-// the witness. While the guard sheds: health_check's GET / answers 500 with
-// the reason, otelcol_memory_guard_shedding is 1 on the telemetry endpoint,
-// the big target's series are gone from :9090 while its up stays 1, and the
-// witness, killed, reads redis_up 0. When the target is small again,
+// never trips, a promscrape target that turns big, and two witnesses: a real
+// JVM with the Jolokia agent and a real redis-server. While the guard sheds:
+// health_check's GET / answers 500 with the reason,
+// otelcol_memory_guard_shedding is 1 on the telemetry endpoint, the big
+// target's and the JVM's series are gone from :9090 while their up stays 1,
+// and the Redis, killed, reads redis_up 0. When the target is small again,
 // everything comes back and one log line says the period ended.
 func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 	witness := testenv.StartRedis(t, testenv.RedisOptions{})
+	jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2})
 	var big atomic.Bool
 	bigBody, smallBody := seriesPage(bigSeries), seriesPage(3)
 	target := strings.TrimPrefix(serveHTTP(t, func(w http.ResponseWriter, _ *http.Request) {
@@ -51,35 +54,42 @@ func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 		_, _ = w.Write(body)
 	}), "http://")
 	telemetryAddr := testenv.Addr(testenv.FreePort(t))
-	c := startCollector(t, writeMemoryGuardConfig(t, target, witness.Addr),
+	c := startCollector(t, writeMemoryGuardConfig(t, target, jvm.Endpoint, witness.Addr),
 		"file:"+writeTelemetryReader(t, telemetryAddr))
 	telemetry := &collector{metricsAddr: telemetryAddr, log: c.log, alive: c.alive}
 	bigID := map[string]string{"job": "big", "instance": target}
 	witnessID := map[string]string{"instance": witness.Addr}
+	jvmID := jvmIdentity("jvm", jvm)
 
 	c.waitForSample(t, "redis_up", witnessID, equals(1), 30*time.Second)
 	c.waitForSample(t, "app_series", bigID, equals(2), 30*time.Second)
+	c.waitForSample(t, "jvm_thread_count", jvmID, positive, 30*time.Second)
 	requireHealth(t, c, http.StatusOK, `"healthy":true`)
 
 	big.Store(true)
 	began := time.Now()
-	telemetry.waitForSample(t, "otelcol_memory_guard_shedding", nil, equals(1), 60*time.Second)
+	telemetry.waitForSample(t, dashboards.MemoryGuardShedding, nil, equals(1), 60*time.Second)
 	requireHealth(t, c, http.StatusInternalServerError, `"error":"memory_guard: the heap is over`)
-	// The big target's data is dropped and its series go stale; its own
-	// scrape series say it answers, with every sample.
+	// Every target's data is dropped and its series go stale; its own
+	// scrape series say it answers (the big one with every sample).
 	c.waitForSample(t, "scrape_samples_scraped", bigID, equals(bigSeries), 30*time.Second)
-	require.EventuallyWithT(t, func(ct *assert.CollectT) {
-		families, err := c.scrape()
-		require.NoError(ct, err)
-		var left []string
-		for _, series := range seriesOf(families, bigID) {
-			if name, _, _ := strings.Cut(series, "map["); name != "up" && !scrapeOwn(name) {
-				left = append(left, name)
+	for _, shed := range []struct {
+		up string
+		id map[string]string
+	}{{"up", bigID}, {"jolokia_up", jvmID}} {
+		require.EventuallyWithT(t, func(ct *assert.CollectT) {
+			families, err := c.scrape()
+			require.NoError(ct, err)
+			var left []string
+			for _, series := range seriesOf(families, shed.id) {
+				if name, _, _ := strings.Cut(series, "map["); name != shed.up && !scrapeOwn(name) {
+					left = append(left, name)
+				}
 			}
-		}
-		assert.Empty(ct, slices.Compact(left), "series of the shed target left on :9090")
-	}, 30*time.Second, 250*time.Millisecond)
-	c.waitForSample(t, "up", bigID, equals(1), 10*time.Second)
+			assert.Empty(ct, slices.Compact(left), "series of %v left on :9090 while shed", shed.id)
+		}, 30*time.Second, 250*time.Millisecond)
+		c.waitForSample(t, shed.up, shed.id, equals(1), 10*time.Second)
+	}
 
 	startsBeforeKill := strings.Count(c.log.String(), shedStarted)
 	witness.Kill()
@@ -90,9 +100,10 @@ func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 	telemetry.waitForSample(t, "otelcol_memory_guard_dropped_scrapes", nil, func(v float64) bool { return v > 0 }, 5*time.Second)
 
 	big.Store(false)
-	telemetry.waitForSample(t, "otelcol_memory_guard_shedding", nil, equals(0), 60*time.Second)
+	telemetry.waitForSample(t, dashboards.MemoryGuardShedding, nil, equals(0), 60*time.Second)
 	requireHealth(t, c, http.StatusOK, `"healthy":true`)
 	c.waitForSample(t, "app_series", bigID, equals(2), 30*time.Second)
+	c.waitForSample(t, "jvm_thread_count", jvmID, positive, 30*time.Second)
 	assert.Contains(t, c.log.String(), shedEnded)
 	assert.Contains(t, c.log.String(), `"scrapes_dropped"`)
 	peak := peakRSS(t, c.cmd.Process.Pid)
@@ -111,7 +122,7 @@ func seriesPage(n int) []byte {
 	return []byte(b.String())
 }
 
-func writeMemoryGuardConfig(t *testing.T, target, witness string) string {
+func writeMemoryGuardConfig(t *testing.T, target, jvm, redis string) string {
 	t.Helper()
 	config := `receivers:
   promscrape:
@@ -120,7 +131,8 @@ func writeMemoryGuardConfig(t *testing.T, target, witness string) string {
         - job_name: big
           scrape_interval: 2s
           static_configs: [{targets: [` + target + `]}]
-  redis/witness: {endpoint: ` + witness + `, collection_interval: 1s, timeout: 2s}
+  jolokia/witness: {endpoint: "` + jvm + `", service_name: jvm, collection_interval: 1s, presets: [jvm]}
+  redis/witness: {endpoint: ` + redis + `, collection_interval: 1s, timeout: 2s}
 processors:
   # The backstop, out of the way: this test is about memory_guard.
   memory_limiter: {check_interval: 2s, limit_mib: 1024, spike_limit_mib: 128}
@@ -135,7 +147,7 @@ extensions:
 service:
   extensions: [health_check, memory_guard]
   pipelines:
-    metrics: {receivers: [promscrape, redis/witness], processors: [memory_limiter, batch], exporters: [prometheus]}
+    metrics: {receivers: [promscrape, jolokia/witness, redis/witness], processors: [memory_limiter, batch], exporters: [prometheus]}
 `
 	path := filepath.Join(t.TempDir(), "memory-guard.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(config), 0o600))

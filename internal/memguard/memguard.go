@@ -101,7 +101,7 @@ func (g *Guard) DroppedScrapes() int64 { return g.dropped.Load() }
 
 // Shed records the size of a scrape of target and, while the guard sheds,
 // removes from md every metric whose name is not in keep (the receiver's
-// `up` and scrape duration). It reports whether it removed any. Call it
+// `up` and scrape duration; promscrape's scrape_* series). It reports whether it removed any. Call it
 // before the target's staleness Tracker marks md, so that the removed series
 // go stale. A nil Guard (no memory_guard extension) does nothing.
 func (g *Guard) Shed(target string, md pmetric.Metrics, keep ...string) bool {
@@ -171,7 +171,8 @@ func (g *Guard) start(now time.Time, heap uint64) {
 	g.droppedAtStart = g.dropped.Load()
 	g.shedding.Store(true)
 	g.set.Logger.Warn("memory_guard: the heap is over `limit_mib`: every receiver now drops its targets' data and sends only "+
-		"their up and scrape duration, and the dropped series go stale, until the heap is back under the limit. "+
+		"each target's up and scrape duration (promscrape: its scrape_* series), and the dropped series go stale, "+
+		"until the heap is back under the limit. "+
 		"Lower `max_series` (or turn off metrics) of the largest targets, scrape fewer targets, "+
 		"or raise `limit_mib` together with the memory the collector may use",
 		zap.Uint64("heap_mib", heap>>20), zap.Uint64("limit_mib", g.set.LimitBytes>>20),
@@ -219,8 +220,12 @@ type Provider interface {
 }
 
 // Find returns the Guard of the memory_guard extension among host's
-// extensions, or nil when none is configured (receivers then never shed).
+// extensions, or nil when none is configured (receivers then never shed) or
+// there is no host (a scraper started alone, in tests).
 func Find(host component.Host) *Guard {
+	if host == nil {
+		return nil
+	}
 	for _, ext := range host.GetExtensions() {
 		if p, ok := ext.(Provider); ok {
 			return p.MemoryGuard()

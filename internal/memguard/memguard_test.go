@@ -196,6 +196,7 @@ func (h hostWith) GetExtensions() map[component.ID]component.Component { return 
 func TestFind(t *testing.T) {
 	g, _ := newTestGuard(&fakeHeap{})
 	assert.Nil(t, Find(componenttest.NewNopHost()), "no memory_guard: receivers never shed")
+	assert.Nil(t, Find(nil))
 	host := hostWith{
 		component.MustNewID("health_check"):              struct{ component.Component }{},
 		component.MustNewIDWithName("memory_guard", "x"): provider{guard: g},

@@ -245,8 +245,7 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 		s.recordEntryResults(t, results, now)
 	}
 	t.emitSelf(sm)
-	s.memory.Shed(t.name, md, metadata.MetricsInfo.JolokiaUp.Name,
-		metadata.MetricsInfo.JolokiaScrapeDuration.Name, metadata.MetricsInfo.JolokiaReadErrors.Name)
+	s.memory.Shed(t.name, md, metadata.MetricsInfo.JolokiaUp.Name, metadata.MetricsInfo.JolokiaScrapeDuration.Name)
 	t.stale.Mark(md, now)
 	return md
 }
