@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -43,19 +44,18 @@ const bigSeries = 30000
 func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 	witness := testenv.StartRedis(t, testenv.RedisOptions{})
 	jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2})
-	var big atomic.Bool
-	bigBody, smallBody := seriesPage(bigSeries), seriesPage(3)
-	target := strings.TrimPrefix(serveHTTP(t, func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		body := smallBody
-		if big.Load() {
-			body = bigBody
-		}
-		_, _ = w.Write(body)
-	}), "http://")
+	target, big := serveSeries(t)
 	telemetryAddr := testenv.Addr(testenv.FreePort(t))
-	c := startCollector(t, writeMemoryGuardConfig(t, target, jvm.Endpoint, witness.Addr),
-		"file:"+writeTelemetryReader(t, telemetryAddr))
+	c := startCollector(t, memoryConfig{
+		target: target,
+		witnesses: map[string]string{
+			"jolokia/witness": `{endpoint: "` + jvm.Endpoint + `", service_name: jvm, collection_interval: 1s, presets: [jvm]}`,
+			"redis/witness":   `{endpoint: ` + witness.Addr + `, collection_interval: 1s, timeout: 2s}`,
+		},
+		// The backstop, out of the way: this test is about memory_guard.
+		limiter: "{check_interval: 2s, limit_mib: 1024, spike_limit_mib: 128}",
+		guard:   "{check_interval: 250ms, limit_mib: 10}",
+	}.write(t), "file:"+writeTelemetryReader(t, telemetryAddr))
 	telemetry := &collector{metricsAddr: telemetryAddr, log: c.log, alive: c.alive}
 	bigID := map[string]string{"job": "big", "instance": target}
 	witnessID := map[string]string{"instance": witness.Addr}
@@ -111,6 +111,29 @@ func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 	assert.Less(t, peak, int64(400<<20), "peak RSS")
 }
 
+// TestMemoryLimiterRefusalFailsHealth: without memory_guard, the
+// memory_limiter processor (limit 20 MiB, spike 5 MiB) lets the big
+// target's first scrape through, then refuses every batch, up included, and
+// health_check's GET / answers 500 with the processor's reason; its
+// refusals count on the telemetry endpoint. (The series it let through stay
+// on :9090, frozen, and hold the memory until the exporter's
+// metric_expiration: the backstop cannot undo that; memory_guard, which
+// sheds before it, can.)
+func TestMemoryLimiterRefusalFailsHealth(t *testing.T) {
+	target, big := serveSeries(t)
+	telemetryAddr := testenv.Addr(testenv.FreePort(t))
+	c := startCollector(t, memoryConfig{
+		target:  target,
+		limiter: "{check_interval: 1s, limit_mib: 20, spike_limit_mib: 5}",
+	}.write(t), "file:"+writeTelemetryReader(t, telemetryAddr))
+	telemetry := &collector{metricsAddr: telemetryAddr, log: c.log, alive: c.alive}
+	requireHealth(t, c, http.StatusOK, `"healthy":true`)
+
+	big.Store(true)
+	requireHealth(t, c, http.StatusInternalServerError, `"error":"data refused due to high memory usage"`)
+	telemetry.waitForSample(t, "otelcol_processor_memory_limiter_refused_metric_points", nil, positive, 30*time.Second)
+}
+
 // seriesPage is a Prometheus text page of n app_series gauges valued 0..n-1.
 func seriesPage(n int) []byte {
 	var b strings.Builder
@@ -122,20 +145,51 @@ func seriesPage(n int) []byte {
 	return []byte(b.String())
 }
 
-func writeMemoryGuardConfig(t *testing.T, target, jvm, redis string) string {
+// serveSeries serves a page of 3 series, or of bigSeries while big is set.
+func serveSeries(t *testing.T) (string, *atomic.Bool) {
+	big := &atomic.Bool{}
+	bigBody, smallBody := seriesPage(bigSeries), seriesPage(3)
+	url := serveHTTP(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		body := smallBody
+		if big.Load() {
+			body = bigBody
+		}
+		_, _ = w.Write(body)
+	})
+	return strings.TrimPrefix(url, "http://"), big
+}
+
+// memoryConfig is a collector config that scrapes target (job big) every 2 s
+// beside the witnesses, with the given memory settings, and health_check
+// answering from component status as the shipped configs do.
+type memoryConfig struct {
+	target    string
+	witnesses map[string]string // receiver name: its settings
+	limiter   string            // memory_limiter's settings
+	guard     string            // memory_guard's settings; none without
+}
+
+func (m memoryConfig) write(t *testing.T) string {
 	t.Helper()
+	receivers, names := "", []string{"promscrape"}
+	for _, name := range slices.Sorted(maps.Keys(m.witnesses)) {
+		receivers += "  " + name + ": " + m.witnesses[name] + "\n"
+		names = append(names, name)
+	}
+	extensions, guard := "health_check", ""
+	if m.guard != "" {
+		extensions, guard = "health_check, memory_guard", "  memory_guard: "+m.guard+"\n"
+	}
 	config := `receivers:
   promscrape:
     config:
       scrape_configs:
         - job_name: big
           scrape_interval: 2s
-          static_configs: [{targets: [` + target + `]}]
-  jolokia/witness: {endpoint: "` + jvm + `", service_name: jvm, collection_interval: 1s, presets: [jvm]}
-  redis/witness: {endpoint: ` + redis + `, collection_interval: 1s, timeout: 2s}
-processors:
-  # The backstop, out of the way: this test is about memory_guard.
-  memory_limiter: {check_interval: 2s, limit_mib: 1024, spike_limit_mib: 128}
+          static_configs: [{targets: [` + m.target + `]}]
+` + receivers + `processors:
+  memory_limiter: ` + m.limiter + `
   batch: {timeout: 1s}
 exporters:
   prometheus: {endpoint: 127.0.0.1:9090, metric_expiration: 5m, without_scope_info: true}
@@ -143,13 +197,12 @@ extensions:
   health_check:
     endpoint: 127.0.0.1:13133
     component_health: {include_recoverable_errors: true, recovery_duration: 0s}
-  memory_guard: {check_interval: 250ms, limit_mib: 10}
-service:
-  extensions: [health_check, memory_guard]
+` + guard + `service:
+  extensions: [` + extensions + `]
   pipelines:
-    metrics: {receivers: [promscrape, jolokia/witness, redis/witness], processors: [memory_limiter, batch], exporters: [prometheus]}
+    metrics: {receivers: [` + strings.Join(names, ", ") + `], processors: [memory_limiter, batch], exporters: [prometheus]}
 `
-	path := filepath.Join(t.TempDir(), "memory-guard.yaml")
+	path := filepath.Join(t.TempDir(), "memory.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(config), 0o600))
 	return path
 }
