@@ -106,6 +106,13 @@ func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 	c.waitForSample(t, "jvm_thread_count", jvmID, positive, 30*time.Second)
 	assert.Contains(t, c.log.String(), shedEnded)
 	assert.Contains(t, c.log.String(), `"scrapes_dropped"`)
+	assert.Contains(t, c.log.String(), fmt.Sprintf(`"largest_targets": "big http://%s/metrics (%d series)`, target, bigSeries+5),
+		"the end line names the target that was shed most (its samples and the 5 scrape_* and up series)")
+	for _, line := range strings.Split(c.log.String(), "\n") {
+		if strings.Contains(line, "memory_guard: the heap") {
+			t.Logf("LOG %s", line)
+		}
+	}
 	peak := peakRSS(t, c.cmd.Process.Pid)
 	t.Logf("FIGURE memory_guard tripped by %d series: peak RSS %d MiB over %s", bigSeries, peak>>20, time.Since(began).Round(time.Second))
 	assert.Less(t, peak, int64(400<<20), "peak RSS")

@@ -74,7 +74,9 @@ type Guard struct {
 	dropped atomic.Int64
 
 	mu sync.Mutex
-	// points is the size of each target's last scrape, for the log lines.
+	// points is the size of each target's largest scrape since the last
+	// log line, for the next one: the start line names what grew before the
+	// period, the end line what was shed in it.
 	points map[string]int
 	// Current or last period.
 	startedAt, endedAt, holdUntil time.Time
@@ -99,11 +101,12 @@ func (g *Guard) Shedding() bool { return g.shedding.Load() }
 // DroppedScrapes counts the scrapes whose data was shed since the Guard was created.
 func (g *Guard) DroppedScrapes() int64 { return g.dropped.Load() }
 
-// Shed records the size of a scrape of target and, while the guard sheds,
-// removes from md every metric whose name is not in keep (the receiver's
-// `up` and scrape duration; promscrape's scrape_* series). It reports whether it removed any. Call it
-// before the target's staleness Tracker marks md, so that the removed series
-// go stale. A nil Guard (no memory_guard extension) does nothing.
+// Shed records the size (data points) of a scrape of target and, while the
+// guard sheds, removes from md every metric whose name is not in keep (the
+// receiver's `up` and scrape duration; promscrape's scrape_* series). It
+// reports whether it removed any. Call it before the target's staleness
+// Tracker marks md, so that the removed series go stale. A nil Guard (no
+// memory_guard extension) does nothing.
 func (g *Guard) Shed(target string, md pmetric.Metrics, keep ...string) bool {
 	if g == nil {
 		return false
@@ -134,7 +137,7 @@ func (g *Guard) record(target string, points int) {
 	if _, known := g.points[target]; !known && len(g.points) >= maxTrackedTargets {
 		clear(g.points)
 	}
-	g.points[target] = points
+	g.points[target] = max(g.points[target], points)
 }
 
 // Check measures the heap and starts or ends a shedding period, writing one
@@ -177,6 +180,7 @@ func (g *Guard) start(now time.Time, heap uint64) {
 		"or raise `limit_mib` together with the memory the collector may use",
 		zap.Uint64("heap_mib", heap>>20), zap.Uint64("limit_mib", g.set.LimitBytes>>20),
 		zap.Duration("shedding_at_least", g.hold), zap.String("largest_targets", g.largest()))
+	clear(g.points)
 }
 
 func (g *Guard) end(now time.Time, heap uint64) {
@@ -187,9 +191,10 @@ func (g *Guard) end(now time.Time, heap uint64) {
 		zap.Int64("scrapes_dropped", g.dropped.Load()-g.droppedAtStart),
 		zap.Uint64("heap_mib", heap>>20), zap.Uint64("limit_mib", g.set.LimitBytes>>20),
 		zap.String("largest_targets", g.largest()))
+	clear(g.points)
 }
 
-// largest names the targets whose last scrapes were the largest.
+// largest names the targets with the largest scrapes since the last log line.
 func (g *Guard) largest() string {
 	targets := make([]string, 0, len(g.points))
 	for t := range g.points {

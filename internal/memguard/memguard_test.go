@@ -153,8 +153,11 @@ func TestShedKeepsOnlyTheNamedMetricsWhileShedding(t *testing.T) {
 	heap.allocated, heap.live = 8*mib, 8*mib
 	require.Equal(t, Ended, g.Check(time.Unix(10, 0)))
 	assert.False(t, g.Shedding())
+	// Each line names the largest scrapes since the one before: redis a:1's
+	// 7 series came before the period.
 	assert.Equal(t, map[string]any{"shed_for": 10 * time.Second, "scrapes_dropped": int64(2), "heap_mib": int64(8), "limit_mib": int64(32),
 		"largest_targets": "big b:2 (102 series), redis a:1 (2 series), redis c:3 (1 series)"}, fields(logs.All()[1]))
+	assert.Empty(t, g.points)
 }
 
 func fields(entry observer.LoggedEntry) map[string]any {
