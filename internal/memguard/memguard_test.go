@@ -40,6 +40,11 @@ type step struct {
 	want            Change
 }
 
+// over is a Check at second `at` with a live heap over the limit; calm one
+// with the heap well under it.
+func over(at int, want Change) step { return step{at, 40 * mib, 33 * mib, want} }
+func calm(at int, want Change) step { return step{at, 8 * mib, 8 * mib, want} }
+
 func TestCheck(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -53,32 +58,24 @@ func TestCheck(t *testing.T) {
 			wantGCs: 1,
 		},
 		{
-			name: "a live heap over the limit sheds for at least MinHold",
-			steps: []step{
-				{0, 40 * mib, 33 * mib, Started},
-				{2, 8 * mib, 8 * mib, Unchanged},
-				{10, 8 * mib, 8 * mib, Ended},
-			},
+			name:    "a live heap over the limit sheds for at least MinHold",
+			steps:   []step{over(0, Started), calm(2, Unchanged), calm(10, Ended)},
 			wantGCs: 1,
 		},
 		{
-			name: "it sheds while the heap stays over the limit",
-			steps: []step{
-				{0, 40 * mib, 33 * mib, Started},
-				{12, 40 * mib, 33 * mib, Unchanged},
-				{14, 8 * mib, 8 * mib, Ended},
-			},
+			name:    "it sheds while the heap stays over the limit",
+			steps:   []step{over(0, Started), over(12, Unchanged), calm(14, Ended)},
 			wantGCs: 2,
 		},
 		{
 			name: "a period that follows closely holds twice as long, up to MaxHold",
 			steps: []step{
-				{0, 40 * mib, 33 * mib, Started}, {10, 8 * mib, 8 * mib, Ended},
-				{12, 40 * mib, 33 * mib, Started}, {31, 8 * mib, 8 * mib, Unchanged}, {32, 8 * mib, 8 * mib, Ended},
-				{40, 40 * mib, 33 * mib, Started}, {79, 8 * mib, 8 * mib, Unchanged}, {80, 8 * mib, 8 * mib, Ended},
-				{82, 40 * mib, 33 * mib, Started}, {122, 8 * mib, 8 * mib, Ended},
+				over(0, Started), calm(10, Ended),
+				over(12, Started), calm(31, Unchanged), calm(32, Ended),
+				over(40, Started), calm(79, Unchanged), calm(80, Ended),
+				over(82, Started), calm(122, Ended),
 				// Calm for longer than the last hold: back to MinHold.
-				{200, 40 * mib, 33 * mib, Started}, {210, 8 * mib, 8 * mib, Ended},
+				over(200, Started), calm(210, Ended),
 			},
 			wantGCs: 5,
 		},
