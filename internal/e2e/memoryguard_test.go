@@ -34,16 +34,18 @@ const bigSeries = 30000
 
 // TestMemoryGuardKeepsUpFlowing runs the built collector with memory_guard
 // (limit 10 MiB, checked every 250 ms) in front of a memory_limiter that
-// never trips, a promscrape target that turns big, and two witnesses: a real
-// JVM with the Jolokia agent and a real redis-server. While the guard sheds:
-// health_check's GET / answers 500 with the reason,
-// otelcol_memory_guard_shedding is 1 on the telemetry endpoint, the big
-// target's and the JVM's series are gone from :9090 while their up stays 1,
-// and the Redis, killed, reads redis_up 0. When the target is small again,
+// never trips, a promscrape target that turns big, and a witness for every
+// other receiver: a real JVM with the Jolokia agent, a real MariaDB and a
+// real redis-server. While the guard sheds: health_check's GET / answers 500
+// with the reason, otelcol_memory_guard_shedding is 1 on the telemetry
+// endpoint, the series of the big target, the JVM and the MariaDB are gone
+// from :9090 while their up stays 1, and the Redis, killed, reads redis_up 0. When the target is small again,
 // everything comes back and one log line says the period ended.
 func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 	witness := testenv.StartRedis(t, testenv.RedisOptions{})
 	jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2})
+	db := testenv.StartMariaDB(t, testenv.MariaDBOptions{})
+	db.CreateMonitorUser(t, "guard-monitor", "guard-secret")
 	target, big := serveSeries(t)
 	telemetryAddr := testenv.Addr(testenv.FreePort(t))
 	c := startCollector(t, memoryConfig{
@@ -51,6 +53,7 @@ func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 		witnesses: map[string]string{
 			"jolokia/witness": `{endpoint: "` + jvm.Endpoint + `", service_name: jvm, collection_interval: 1s, presets: [jvm]}`,
 			"redis/witness":   `{endpoint: ` + witness.Addr + `, collection_interval: 1s, timeout: 2s}`,
+			"mysql/witness":   `{endpoint: ` + db.Addr + `, username: guard-monitor, password: guard-secret, collection_interval: 1s}`,
 		},
 		// The backstop, out of the way: this test is about memory_guard.
 		limiter: "{check_interval: 2s, limit_mib: 1024, spike_limit_mib: 128}",
@@ -60,10 +63,12 @@ func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 	bigID := map[string]string{"job": "big", "instance": target}
 	witnessID := map[string]string{"instance": witness.Addr}
 	jvmID := jvmIdentity("jvm", jvm)
+	dbID := map[string]string{"job": "mysql", "instance": db.Addr}
 
 	c.waitForSample(t, "redis_up", witnessID, equals(1), 30*time.Second)
 	c.waitForSample(t, "app_series", bigID, equals(2), 30*time.Second)
 	c.waitForSample(t, "jvm_thread_count", jvmID, positive, 30*time.Second)
+	c.waitForSample(t, "mysql_query_count_total", dbID, positive, 30*time.Second)
 	requireHealth(t, c, http.StatusOK, `"healthy":true`)
 
 	big.Store(true)
@@ -76,7 +81,7 @@ func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 	for _, shed := range []struct {
 		up string
 		id map[string]string
-	}{{"up", bigID}, {"jolokia_up", jvmID}} {
+	}{{"up", bigID}, {"jolokia_up", jvmID}, {"mysql_up", dbID}} {
 		require.EventuallyWithT(t, func(ct *assert.CollectT) {
 			families, err := c.scrape()
 			require.NoError(ct, err)
@@ -104,6 +109,7 @@ func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 	requireHealth(t, c, http.StatusOK, `"healthy":true`)
 	c.waitForSample(t, "app_series", bigID, equals(2), 30*time.Second)
 	c.waitForSample(t, "jvm_thread_count", jvmID, positive, 30*time.Second)
+	c.waitForSample(t, "mysql_query_count_total", dbID, positive, 30*time.Second)
 	assert.Contains(t, c.log.String(), shedEnded)
 	assert.Contains(t, c.log.String(), `"scrapes_dropped"`)
 	assert.Contains(t, c.log.String(), fmt.Sprintf(`"largest_targets": "big http://%s/metrics (%d series)`, target, bigSeries+5),
@@ -113,6 +119,7 @@ func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 			t.Logf("LOG %s", line)
 		}
 	}
+	assert.NotContains(t, c.log.String(), "guard-secret", "the MySQL password is in the log")
 	peak := peakRSS(t, c.cmd.Process.Pid)
 	t.Logf("FIGURE memory_guard tripped by %d series: peak RSS %d MiB over %s", bigSeries, peak>>20, time.Since(began).Round(time.Second))
 	assert.Less(t, peak, int64(400<<20), "peak RSS")
