@@ -17,12 +17,13 @@ import (
 	"github.com/moalog/platform-collector/internal/memguard"
 )
 
-// A period lasts at least minHoldChecks check intervals, and at most
-// maxHoldFactor times that when periods follow each other closely.
-const (
-	minHoldChecks = 10
-	maxHoldFactor = 16
-)
+// holds are the shortest shedding period, 10 check intervals, and the
+// longest, 16 times that, which periods that follow each other closely reach
+// (memguard.Settings).
+func holds(checkInterval time.Duration) (shortest, longest time.Duration) {
+	shortest = 10 * checkInterval
+	return shortest, 16 * shortest
+}
 
 // healthGate is the health_check extension's switch to component status: only
 // with it on does its endpoint report the RecoverableError of a shedding
@@ -44,11 +45,11 @@ type guardExtension struct {
 var _ memguard.Provider = (*guardExtension)(nil)
 
 func newGuardExtension(cfg *Config, set extension.Settings) (*guardExtension, error) {
-	minHold := minHoldChecks * cfg.CheckInterval
+	minHold, maxHold := holds(cfg.CheckInterval)
 	guard := memguard.New(memguard.Settings{
 		LimitBytes: cfg.LimitMiB << 20,
 		MinHold:    minHold,
-		MaxHold:    maxHoldFactor * minHold,
+		MaxHold:    maxHold,
 		Logger:     set.Logger,
 	})
 	telemetry, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
