@@ -38,19 +38,24 @@ type guardExtension struct {
 	logger    *zap.Logger
 	guard     *memguard.Guard
 	telemetry *metadata.TelemetryBuilder
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
+	// host reports the guard's status; set at Start, before any receiver
+	// or the check loop runs.
+	host   component.Host
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 }
 
 var _ memguard.Provider = (*guardExtension)(nil)
 
 func newGuardExtension(cfg *Config, set extension.Settings) (*guardExtension, error) {
+	e := &guardExtension{cfg: cfg, logger: set.Logger}
 	minHold, maxHold := holds(cfg.CheckInterval)
 	guard := memguard.New(memguard.Settings{
 		LimitBytes: cfg.LimitMiB << 20,
 		MinHold:    minHold,
 		MaxHold:    maxHold,
 		Logger:     set.Logger,
+		OnChange:   e.report,
 	})
 	telemetry, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	if err != nil {
@@ -69,7 +74,8 @@ func newGuardExtension(cfg *Config, set extension.Settings) (*guardExtension, er
 	if err != nil {
 		return nil, err
 	}
-	return &guardExtension{cfg: cfg, logger: set.Logger, guard: guard, telemetry: telemetry}, nil
+	e.guard, e.telemetry = guard, telemetry
+	return e, nil
 }
 
 // MemoryGuard is how receivers find the guard (memguard.Find).
@@ -79,13 +85,14 @@ func (e *guardExtension) Start(_ context.Context, host component.Host) error {
 	if !gateEnabled(healthGate) {
 		e.logger.Warn("memory_guard: health_check keeps answering 200 while receivers shed data: run the collector with --feature-gates=+" + healthGate)
 	}
+	e.host = host
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
-	e.wg.Go(func() { e.run(ctx, host) })
+	e.wg.Go(func() { e.run(ctx) })
 	return nil
 }
 
-func (e *guardExtension) run(ctx context.Context, host component.Host) {
+func (e *guardExtension) run(ctx context.Context) {
 	ticker := time.NewTicker(e.cfg.CheckInterval)
 	defer ticker.Stop()
 	for {
@@ -93,14 +100,20 @@ func (e *guardExtension) run(ctx context.Context, host component.Host) {
 		case <-ctx.Done():
 			return
 		case now := <-ticker.C:
-			switch e.guard.Check(now) {
-			case memguard.Started:
-				componentstatus.ReportStatus(host, componentstatus.NewRecoverableErrorEvent(errShedding))
-			case memguard.Ended:
-				componentstatus.ReportStatus(host, componentstatus.NewEvent(componentstatus.StatusOK))
-			case memguard.Unchanged:
-			}
+			e.guard.Check(now)
 		}
+	}
+}
+
+// report makes a shedding period the extension's status, which health_check
+// answers with.
+func (e *guardExtension) report(change memguard.Change) {
+	switch change {
+	case memguard.Started:
+		componentstatus.ReportStatus(e.host, componentstatus.NewRecoverableErrorEvent(errShedding))
+	case memguard.Ended:
+		componentstatus.ReportStatus(e.host, componentstatus.NewEvent(componentstatus.StatusOK))
+	case memguard.Unchanged:
 	}
 }
 

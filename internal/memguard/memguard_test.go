@@ -157,6 +157,29 @@ func TestShedKeepsOnlyTheNamedMetricsWhileShedding(t *testing.T) {
 	assert.Empty(t, g.points)
 }
 
+// TestScrapeOverTheLimitChecksAtOnce: a scrape that finds the heap over the
+// limit runs the check itself instead of waiting for the next periodic one,
+// at most once a second, and OnChange learns of the period it starts.
+func TestScrapeOverTheLimitChecksAtOnce(t *testing.T) {
+	heap := &fakeHeap{allocated: 40 * mib, live: 8 * mib}
+	var changes []Change
+	g := New(Settings{
+		LimitBytes: 32 * mib, MinHold: 10 * time.Second, MaxHold: 40 * time.Second, Logger: zap.NewNop(),
+		OnChange: func(c Change) { changes = append(changes, c) }, ReadHeap: heap.read, GC: heap.gc,
+	})
+	assert.False(t, g.Shed("big b:2", scrape(100), "redis.up"), "garbage only: collected, not shed for")
+	heap.allocated, heap.live = 40*mib, 33*mib
+	assert.False(t, g.Shed("big b:2", scrape(100), "redis.up"), "no second check within a second")
+	assert.Equal(t, 1, heap.gcs)
+
+	g.lastUrgent = time.Now().Add(-urgentCheckEvery)
+	md := scrape(100)
+	assert.True(t, g.Shed("big b:2", md, "redis.up"), "a live heap over the limit: shed from this scrape on")
+	assert.Equal(t, []string{"redis.up"}, names(md))
+	assert.Equal(t, []Change{Started}, changes)
+	assert.Equal(t, 2, heap.gcs)
+}
+
 func fields(entry observer.LoggedEntry) map[string]any {
 	out := entry.ContextMap()
 	for k, v := range out {
