@@ -125,6 +125,58 @@ func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 	assert.Less(t, peak, int64(400<<20), "peak RSS")
 }
 
+// TestMemoryGuardBurst runs the shipped otelcol.yaml (memory_guard 32 MiB,
+// memory_limiter 64/16 MiB) against 30 promscrape targets of 4,900 series
+// each (under the shipped sample_limit), all scraped in the same second:
+// without the check a scrape starts when it finds the heap over the limit,
+// 147,000 series reached the exporter between two periodic checks, the
+// memory_limiter refused everything from then on and they stayed, frozen,
+// at 808 MB peak RSS. Here at most a few targets' series get through, then
+// none stays, while every target's up keeps flowing. Long form only:
+// `make reliability` (RELIABILITY_MEMORY_BURST=1), about a minute.
+func TestMemoryGuardBurst(t *testing.T) {
+	if os.Getenv("RELIABILITY_MEMORY_BURST") == "" {
+		t.Skip("long form: set RELIABILITY_MEMORY_BURST=1 (make reliability)")
+	}
+	const targetCount, series = 30, 4900
+	// Short labels: the receiver keeps every target's label sets (for
+	// scrape_series_added) whatever it sends, and with 300-byte labels those
+	// alone, 51 MiB, are over the memory_limiter's 48.
+	page := seriesPage(series, 60)
+	var targets []string
+	for range targetCount {
+		targets = append(targets, strings.TrimPrefix(serveHTTP(t, func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+			_, _ = w.Write(page)
+		}), "http://"))
+	}
+	telemetryAddr := testenv.Addr(testenv.FreePort(t))
+	c := startCollector(t, defaultConfig(), "file:"+writeTelemetryReader(t, telemetryAddr),
+		"receivers::promscrape/moalog::config::scrape_configs=[{job_name: many, scrape_interval: 15s, "+
+			"body_size_limit: 16MB, sample_limit: 5000, static_configs: [{targets: ["+strings.Join(targets, ", ")+"]}]}]")
+	telemetry := &collector{metricsAddr: telemetryAddr, log: c.log, alive: c.alive}
+	telemetry.waitForSample(t, dashboards.MemoryGuardShedding, nil, equals(1), 60*time.Second)
+	most := 0
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		families, err := c.scrape()
+		require.NoError(ct, err)
+		samples := len(families["app_series"].GetMetric())
+		most = max(most, samples)
+		ups := 0
+		for _, m := range families["up"].GetMetric() {
+			if labelMap(m)["job"] == "many" && sampleValue(m) == 1 {
+				ups++
+			}
+		}
+		assert.Equal(ct, targetCount, ups, "every target's up")
+		assert.Zero(ct, samples, "app_series left on :9090")
+	}, 60*time.Second, 500*time.Millisecond)
+	assert.LessOrEqual(t, most, 3*series, "series that reached the exporter before the guard shed")
+	peak := peakRSS(t, c.cmd.Process.Pid)
+	t.Logf("FIGURE memory_guard burst of %d targets x %d series: at most %d series on :9090, peak RSS %d MiB", targetCount, series, most, peak>>20)
+	assert.Less(t, peak, int64(400<<20), "peak RSS")
+}
+
 // TestMemoryLimiterRefusalFailsHealth: without memory_guard, the
 // memory_limiter processor (limit 20 MiB, spike 5 MiB) lets the big
 // target's first scrape through, then refuses every batch, up included, and
@@ -148,11 +200,12 @@ func TestMemoryLimiterRefusalFailsHealth(t *testing.T) {
 	telemetry.waitForSample(t, "otelcol_processor_memory_limiter_refused_metric_points", nil, positive, 30*time.Second)
 }
 
-// seriesPage is a Prometheus text page of n app_series gauges valued 0..n-1.
-func seriesPage(n int) []byte {
+// seriesPage is a Prometheus text page of n app_series gauges valued
+// 0..n-1, each with a label of padding bytes.
+func seriesPage(n, padding int) []byte {
 	var b strings.Builder
 	b.WriteString("# TYPE app_series gauge\n")
-	pad := strings.Repeat("x", 300)
+	pad := strings.Repeat("x", padding)
 	for i := range n {
 		fmt.Fprintf(&b, "app_series{id=\"%d\",pad=\"%s\"} %d\n", i, pad, i)
 	}
@@ -162,7 +215,7 @@ func seriesPage(n int) []byte {
 // serveSeries serves a page of 3 series, or of bigSeries while big is set.
 func serveSeries(t *testing.T) (string, *atomic.Bool) {
 	big := &atomic.Bool{}
-	bigBody, smallBody := seriesPage(bigSeries), seriesPage(3)
+	bigBody, smallBody := seriesPage(bigSeries, 300), seriesPage(3, 300)
 	url := serveHTTP(t, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 		body := smallBody
