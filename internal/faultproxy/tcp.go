@@ -116,6 +116,7 @@ func (p *TCP) accept() {
 		if !p.track(c) {
 			continue
 		}
+		p.addConn()
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
