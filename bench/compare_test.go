@@ -193,7 +193,7 @@ func TestCompare(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				families, err := testenv.ScrapePage("http://" + run.collector.TelemetryAddr + "/metrics")
+				families, err := run.collector.Telemetry().Scrape()
 				if err != nil {
 					return
 				}

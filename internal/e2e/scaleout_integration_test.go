@@ -29,7 +29,7 @@ import (
 type replica struct{ *testenv.Collector }
 
 // telemetry is the collector's own metrics page (exporter queue size).
-func (r replica) telemetry() string { return "http://" + r.TelemetryAddr + "/metrics" }
+func (r replica) telemetry() string { return r.Telemetry().MetricsURL() }
 
 // replicaOptions says which share of targets a replica scrapes and where it writes.
 type replicaOptions struct {

@@ -122,6 +122,12 @@ func portOverrides(metrics, health, telemetry string) []string {
 	}
 }
 
+// Telemetry views the collector's own metrics (TelemetryAddr) as the
+// /metrics of a Collector, to scrape and wait on them like the exporter's.
+func (c *Collector) Telemetry() *Collector {
+	return &Collector{Process: c.Process, MetricsAddr: c.TelemetryAddr}
+}
+
 // MetricsURL is http://MetricsAddr/metrics.
 func (c *Collector) MetricsURL() string { return "http://" + c.MetricsAddr + "/metrics" }
 
