@@ -291,3 +291,88 @@ func TestConvertRecordedCommonsPool2(t *testing.T) {
 		})
 	}
 }
+
+// checkJVMPreset asserts what the jvm preset yields on the test JVMs
+// (Java 17, -XX:+UseSerialGC, Linux).
+func checkJVMPreset(t *testing.T, md pmetric.Metrics) {
+	t.Helper()
+	got := onlyResource(t, md)
+	assert.Equal(t, map[string]string{
+		"jvm.memory.used":               "updowncounter By",
+		"jvm.memory.committed":          "updowncounter By",
+		"jvm.memory.limit":              "updowncounter By",
+		"jvm.memory.used_after_last_gc": "updowncounter By",
+		"jvm.gc.collections.count":      "sum {collection}",
+		"jvm.gc.collections.elapsed":    "sum s",
+		"jvm.thread.count":              "updowncounter {thread}",
+		"jvm.class.loaded":              "sum {class}",
+		"jvm.class.unloaded":            "sum {class}",
+		"jvm.class.count":               "updowncounter {class}",
+		"jvm.cpu.time":                  "sum s",
+		"jvm.cpu.count":                 "updowncounter {cpu}",
+		"jvm.cpu.recent_utilization":    "gauge 1",
+		"jvm.system.cpu.utilization":    "gauge 1",
+		"jvm.system.cpu.load_1m":        "gauge {run_queue_item}",
+		"jvm.file_descriptor.count":     "updowncounter {file_descriptor}",
+		"jvm.file_descriptor.limit":     "updowncounter {file_descriptor}",
+		"jvm.buffer.memory.used":        "updowncounter By",
+		"jvm.buffer.memory.limit":       "updowncounter By",
+		"jvm.buffer.count":              "updowncounter {buffer}",
+		"process.uptime":                "gauge s",
+		"jolokia.up":                    "gauge {status}",
+		"jolokia.scrape.duration":       "gauge s",
+		"jolokia.read.errors":           "gauge {read}",
+	}, metricShapes(md))
+	// SerialGC pools and collectors.
+	for _, key := range []string{
+		"jvm.memory.used{jvm.memory.pool.name=Eden Space,jvm.memory.type=heap}",
+		"jvm.memory.used{jvm.memory.pool.name=Tenured Gen,jvm.memory.type=heap}",
+		"jvm.memory.used{jvm.memory.pool.name=Metaspace,jvm.memory.type=non_heap}",
+		"jvm.memory.committed{jvm.memory.pool.name=Eden Space,jvm.memory.type=heap}",
+		"jvm.memory.limit{jvm.memory.pool.name=Tenured Gen,jvm.memory.type=heap}",
+		"jvm.memory.used_after_last_gc{jvm.memory.pool.name=Eden Space,jvm.memory.type=heap}",
+		"jvm.gc.collections.count{jvm.gc.name=Copy}",
+		"jvm.gc.collections.count{jvm.gc.name=MarkSweepCompact}",
+		"jvm.gc.collections.elapsed{jvm.gc.name=Copy}",
+		"jvm.thread.count{jvm.thread.daemon=true}",
+		"jvm.thread.count{jvm.thread.daemon=false}",
+		"jvm.buffer.count{jvm.buffer.pool.name=direct}",
+		"jvm.buffer.memory.used{jvm.buffer.pool.name=mapped}",
+		"jvm.class.count{}", "jvm.class.loaded{}", "jvm.class.unloaded{}",
+		"jvm.cpu.time{}", "jvm.cpu.count{}", "jvm.file_descriptor.count{}", "jvm.file_descriptor.limit{}", "process.uptime{}",
+	} {
+		assert.Contains(t, got, key)
+	}
+	// Metaspace has no limit (-1): no jvm.memory.limit point.
+	assert.NotContains(t, got, "jvm.memory.limit{jvm.memory.pool.name=Metaspace,jvm.memory.type=non_heap}")
+	assert.Greater(t, got["jvm.class.count{}"], int64(100))
+	assert.Greater(t, got["jvm.thread.count{jvm.thread.daemon=true}"], int64(0))
+	assert.Greater(t, got["jvm.thread.count{jvm.thread.daemon=false}"], int64(0))
+	assert.Greater(t, got["jvm.cpu.count{}"], int64(0))
+	assert.Greater(t, got["jvm.cpu.time{}"], 0.0)
+	assert.Greater(t, got["process.uptime{}"], 0.0)
+	assert.Less(t, got["process.uptime{}"], 600.0, "seconds, not milliseconds")
+	assert.Equal(t, int64(64<<20), got["jvm.memory.limit{jvm.memory.pool.name=Tenured Gen,jvm.memory.type=heap}"].(int64)+
+		got["jvm.memory.limit{jvm.memory.pool.name=Eden Space,jvm.memory.type=heap}"].(int64)+
+		2*got["jvm.memory.limit{jvm.memory.pool.name=Survivor Space,jvm.memory.type=heap}"].(int64), "-Xmx64m")
+}
+
+// wantCommonsPool2Points is the commons-pool2 preset on the test pool: 5
+// created, 4 borrowed, 1 returned, max 8 (internal/testenv/java/pool/CommonsPool2App.java).
+var wantCommonsPool2Points = func() points {
+	const pool = "db.client.connection.pool.name=redis-pool"
+	return points{
+		"db.client.connection.count{" + pool + ",db.client.connection.state=used}": int64(3),
+		"db.client.connection.count{" + pool + ",db.client.connection.state=idle}": int64(2),
+		"db.client.connection.max{" + pool + "}":                                   int64(8),
+		"db.client.connection.idle.max{" + pool + "}":                              int64(8),
+		"db.client.connection.idle.min{" + pool + "}":                              int64(0),
+		"db.client.connection.pending_requests{" + pool + "}":                      int64(0),
+		"commons_pool2.objects.created{" + pool + "}":                              int64(5),
+		"commons_pool2.objects.destroyed{" + pool + "}":                            int64(0),
+		"commons_pool2.objects.borrowed{" + pool + "}":                             int64(4),
+		"commons_pool2.objects.returned{" + pool + "}":                             int64(1),
+		"commons_pool2.borrow.wait.mean{" + pool + "}":                             0.0,
+		"commons_pool2.borrow.wait.max{" + pool + "}":                              0.0,
+	}
+}()

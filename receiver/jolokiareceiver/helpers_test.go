@@ -13,7 +13,6 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
 
@@ -135,12 +134,6 @@ func scrapeOnce(t *testing.T, s *jolokiaScraper) pmetric.Metrics {
 }
 
 func jsonNumber(s string) any { return json.Number(s) }
-
-func benchSettings() receiver.Settings {
-	set := receivertest.NewNopSettings(metadata.Type)
-	set.ID = component.MustNewIDWithName("jolokia", "bench")
-	return set
-}
 
 // scrape reads every target concurrently, as the receiver does, and returns
 // all their metrics at once (the receiver delivers each target on its own).

@@ -1,3 +1,5 @@
+//go:build integration
+
 package mysqlreceiver
 
 import (
@@ -232,16 +234,6 @@ func TestIntegrationReplica(t *testing.T) {
 	assert.Equal(t, int64(1), got["mysql.up"])
 	assert.Empty(t, replicaPoints(got))
 	assert.Empty(t, p.warnings())
-}
-
-func replicaPoints(got map[string]int64) map[string]int64 {
-	out := map[string]int64{}
-	for series, v := range got {
-		if strings.HasPrefix(series, "mysql.replica.") {
-			out[series] = v
-		}
-	}
-	return out
 }
 
 // Kill mariadbd: mysql.up 0 on the next scrape, one warning; restart: the

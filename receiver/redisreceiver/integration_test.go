@@ -1,7 +1,8 @@
+//go:build integration
+
 package redisreceiver
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"os"
@@ -18,9 +19,6 @@ import (
 	"go.opentelemetry.io/collector/config/confignet"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/internal/testenv"
@@ -41,44 +39,6 @@ var defaultMetricNames = []string{
 	"redis.keyspace.misses", "redis.latest_fork", "redis.slaves.connected",
 	"redis.replication.backlog_first_byte_offset", "redis.replication.offset",
 	"redis.db.keys", "redis.db.expires", "redis.db.avg_ttl",
-}
-
-type testTarget struct {
-	s    *redisScraper
-	logs *observer.ObservedLogs
-}
-
-// startScraper starts the scraper the receiver runs, for cfg, with its logs
-// observed.
-func startScraper(t *testing.T, cfg *Config) *testTarget {
-	t.Helper()
-	require.NoError(t, cfg.Validate())
-	core, logs := observer.New(zapcore.InfoLevel)
-	set := newTestSettings()
-	set.Logger = zap.New(core)
-	s := newScraper(cfg, set)
-	require.NoError(t, s.start(context.Background(), nil))
-	t.Cleanup(func() { require.NoError(t, s.shutdown(context.Background())) })
-	return &testTarget{s: s, logs: logs}
-}
-
-func (tt *testTarget) scrape(t *testing.T) (map[string]float64, pmetric.Metrics) {
-	t.Helper()
-	timeout := tt.s.cfg.Timeout // scraperhelper applies `timeout` to the scrape context
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	md, err := tt.s.scrape(ctx)
-	require.NoError(t, err, "a failed target is reported through redis.up, not an error")
-	return points(md), md
-}
-
-func configFor(endpoint string) *Config {
-	cfg := createDefaultConfig().(*Config)
-	cfg.Endpoint = endpoint
-	return cfg
 }
 
 func metricNames(got map[string]float64) map[string]bool {

@@ -1,3 +1,5 @@
+//go:build integration
+
 package jolokiareceiver
 
 import (
@@ -8,7 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+
 	"github.com/moalog/platform-collector/internal/testenv"
+	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
 var scrapeGap = flag.Duration("gap", 0, "BenchmarkLiveScrape: pause between scrapes")
@@ -76,4 +83,10 @@ func BenchmarkLiveScrape(b *testing.B) {
 			})
 		}
 	}
+}
+
+func benchSettings() receiver.Settings {
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.ID = component.MustNewIDWithName("jolokia", "bench")
+	return set
 }

@@ -5,15 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-
-	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 // appPresets are the library presets, each with the exact points it yields
@@ -138,40 +135,6 @@ func checkAppPreset(t *testing.T, preset string, want points, measured []string,
 			known = known || expand(m) == k
 		}
 		assert.True(t, known, "%s: unexpected point %s = %v", preset, k, got[k])
-	}
-}
-
-// TestIntegrationAppPresets runs each library preset against the real
-// libraries (internal/testenv/java/apps/, commons-pool2) in a JVM behind each
-// agent, HikariCP pooling real connections to the test MariaDB. With -record
-// it saves each preset's bulk read and answer as testdata/recorded/<agent>/preset-<name>.json.
-func TestIntegrationAppPresets(t *testing.T) {
-	db := testenv.StartMariaDB(t, testenv.MariaDBOptions{})
-	db.CreateUser(t, "fluxpay", "fluxpay-pw")
-	for _, agent := range testenv.JolokiaAgents {
-		t.Run(agent.String(), func(t *testing.T) {
-			jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: agent, CommonsPool2: true, Apps: testenv.JavaApps,
-				JDBC: &testenv.JDBC{URL: "jdbc:mariadb://" + db.Addr + "/", User: "fluxpay", Password: "fluxpay-pw"}})
-			assert.Equal(t, "4", db.QueryValue(t, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'fluxpay'"),
-				"HikariCP holds 4 real MariaDB connections")
-			connector := "http-nio-127.0.0.1-" + strconv.Itoa(jvm.TomcatPort)
-			for _, p := range appPresets {
-				t.Run(p.name, func(t *testing.T) {
-					proxy := newRecordingProxy(t, jvm.Endpoint)
-					cfg := createDefaultConfig()
-					cfg.Endpoint = proxy.endpoint()
-					cfg.Presets = []string{p.name}
-					s := newTestScraper(t, cfg, nil)
-					md := scrapeOnce(t, s)
-					if *record {
-						proxy.save(t, agent, "preset-"+p.name)
-					}
-					checkAppPreset(t, p.name, p.want, p.measured, connector, md)
-					assert.Equal(t, 1, proxy.requests(), "one bulk read")
-					proxy.assertOnlyReads(t)
-				})
-			}
-		})
 	}
 }
 
