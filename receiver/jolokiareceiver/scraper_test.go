@@ -159,17 +159,15 @@ func TestScrapeFaults(t *testing.T) {
 			core, logs := observer.New(zap.DebugLevel)
 			s := newTestScraper(t, cfg, zap.New(core))
 
-			began := time.Now()
 			md := scrapeOnce(t, s)
-			elapsed := time.Since(began)
 			all := flattenMetrics(md)
 			broken, healthy := all[instanceID(endpoint)], all[instanceID(good.URL)]
 			assert.Equal(t, int64(0), broken["jolokia.up{}"])
 			assert.Len(t, broken, 2, "only jolokia.up and jolokia.scrape.duration: %v", broken)
 			assert.Equal(t, int64(1), healthy["jolokia.up{}"])
 			assert.Contains(t, healthy, "jvm.class.count{}")
-			assert.Less(t, healthy["jolokia.scrape.duration{}"], 0.4, "the healthy target is not held up")
-			assert.Less(t, elapsed, 2*time.Second)
+			// Had it waited for the broken target, it would have taken a whole timeout.
+			assert.Less(t, healthy["jolokia.scrape.duration{}"], cfg.Timeout.Seconds(), "the healthy target is not held up")
 
 			want := fmt.Sprintf("jolokia %s: ", endpoint) + tt.err
 			warns := logs.FilterLevelExact(zapcore.WarnLevel).All()
