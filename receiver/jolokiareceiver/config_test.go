@@ -1,7 +1,6 @@
 package jolokiareceiver
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -9,23 +8,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
+
+	"github.com/moalog/platform-collector/internal/metrictest"
 )
 
 func loadConfig(t *testing.T, id string) *Config {
-	t.Helper()
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
-	require.NoError(t, err)
-	sub, err := cm.Sub(id)
-	require.NoError(t, err)
-	cfg := createDefaultConfig()
-	require.NoError(t, sub.Unmarshal(cfg))
-	return cfg
+	return metrictest.LoadConfig(t, id, createDefaultConfig())
 }
 
 func TestLoadConfig(t *testing.T) {
 	def := loadConfig(t, "jolokia")
-	require.NoError(t, confmap.Validate(def))
 	assert.Equal(t, 15*time.Second, def.CollectionInterval)
 	assert.Equal(t, 5*time.Second, def.Timeout)
 	assert.Equal(t, int64(4<<20), def.MaxResponseBytes)

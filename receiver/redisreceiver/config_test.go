@@ -9,21 +9,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/confignet"
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/receiver/redisreceiver/internal/metadata"
 )
 
 func loadConfig(t *testing.T, id string) *Config {
-	t.Helper()
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
-	require.NoError(t, err)
-	cfg := NewFactory().CreateDefaultConfig().(*Config)
-	sub, err := cm.Sub(id)
-	require.NoError(t, err)
-	require.NoError(t, sub.Unmarshal(cfg))
-	require.NoError(t, confmap.Validate(cfg))
-	return cfg
+	return metrictest.LoadConfig(t, id, NewFactory().CreateDefaultConfig().(*Config))
 }
 
 func TestLoadConfig(t *testing.T) {
