@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/moalog/platform-collector/internal/metrictest"
 )
 
 // appPresets are the library presets, each with the exact points it yields
@@ -191,4 +193,29 @@ func asFloat(v any) float64 {
 		return x
 	}
 	panic(fmt.Sprintf("not a number: %T %v", v, v))
+}
+
+// TestPresetTables: the table of each preset (the jvm preset's in README.md,
+// the library presets' in PRESETS.md) lists exactly the metrics of
+// presets/<name>.yaml, with their type and unit.
+func TestPresetTables(t *testing.T) {
+	for _, preset := range presetNames() {
+		file, heading := "PRESETS.md", "## "+preset
+		if preset == "jvm" {
+			file, heading = "README.md", "## The `jvm` preset"
+		}
+		rows, err := metrictest.TableAfter(file, heading)
+		require.NoError(t, err)
+		documented := map[string]string{}
+		for _, cells := range rows {
+			documented[strings.Trim(cells[0], "`")] = cells[1] + " " + strings.Trim(cells[2], "`—") // "—": no unit
+		}
+		metrics, err := loadPreset(preset)
+		require.NoError(t, err)
+		defined := map[string]string{}
+		for _, m := range metrics {
+			defined[m.Name] = m.Type + " " + m.Unit
+		}
+		assert.Equal(t, defined, documented, "%s, table under %q", file, heading)
+	}
 }

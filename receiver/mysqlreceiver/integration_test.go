@@ -181,8 +181,12 @@ func TestIntegrationReplica(t *testing.T) {
 	}, replicaPoints(got))
 
 	replica.Exec(t, "STOP SLAVE", "CHANGE MASTER TO MASTER_DELAY=7", "START SLAVE")
-	got = s.scrapePoints(t)
-	assert.Equal(t, int64(7), got["mysql.replica.sql_delay{channel=}"])
+	// The lag is NULL (no point) until the restarted threads have connected.
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		got := points(s.scrapeMetrics(c))
+		assert.Equal(c, int64(7), got["mysql.replica.sql_delay{channel=}"])
+		assert.Contains(c, got, "mysql.replica.time_behind_source{channel=}")
+	}, 30*time.Second, 100*time.Millisecond)
 	assert.Empty(t, s.warnings())
 
 	// SQL thread stopped: sql_running 0, and the lag (NULL) goes stale
