@@ -3,7 +3,6 @@
 package jolokiareceiver
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -21,7 +20,6 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/moalog/platform-collector/internal/testenv"
@@ -216,15 +214,6 @@ func closeEnough(series string, got, before, after float64) bool {
 	spread := math.Abs(after - before)
 	lo, hi := math.Min(before, after)-spread, math.Max(before, after)+spread
 	return got >= lo && got <= hi
-}
-
-// exporterFamilies runs md through the collector's Prometheus exporter.
-func exporterFamilies(t *testing.T, md pmetric.Metrics) map[string]*dto.MetricFamily {
-	t.Helper()
-	parser := expfmt.NewTextParser(model.LegacyValidation)
-	families, err := parser.TextToMetricFamilies(bytes.NewReader(exporterText(t, md)))
-	require.NoError(t, err)
-	return families
 }
 
 // ignoredLabels are added by the collector's exporter, not by the rules.

@@ -1,12 +1,11 @@
 package jolokiareceiver
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -35,15 +34,11 @@ func TestAppPresetPrometheusNames(t *testing.T) {
 		"micrometer-jmx": "micrometer_counter_total micrometer_gauge micrometer_timer_count_total micrometer_timer_duration_max_seconds micrometer_timer_duration_mean_seconds micrometer_timer_duration_quantile_seconds",
 	}
 	for _, p := range appPresets {
-		names := map[string]bool{}
-		for _, l := range prometheusSeries(t, scrapeRecordedPreset(t, p.name)) {
-			if n := l[:strings.IndexAny(l, "{ ")]; !strings.HasPrefix(n, "jolokia_") && n != "target_info" {
-				names[n] = true
+		var got []string
+		for name := range exporterFamilies(t, scrapeRecordedPreset(t, p.name)) {
+			if !strings.HasPrefix(name, "jolokia_") && name != "target_info" {
+				got = append(got, name)
 			}
-		}
-		got := make([]string, 0, len(names))
-		for n := range names {
-			got = append(got, n)
 		}
 		sort.Strings(got)
 		assert.Equal(t, want[p.name], strings.Join(got, " "), p.name)
@@ -53,11 +48,8 @@ func TestAppPresetPrometheusNames(t *testing.T) {
 // TestSelfMetricPrometheusNames: the receiver's own metrics (metadata.yaml)
 // keep the names and types that dashboards and alerts query on :9090.
 func TestSelfMetricPrometheusNames(t *testing.T) {
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(bytes.NewReader(exporterText(t, scrapeRecordedPreset(t, "tomcat"))))
-	require.NoError(t, err)
 	got := map[string]dto.MetricType{}
-	for name, f := range families {
+	for name, f := range exporterFamilies(t, scrapeRecordedPreset(t, "tomcat")) {
 		if strings.HasPrefix(name, "jolokia_") {
 			got[name] = f.GetType()
 		}
@@ -83,24 +75,31 @@ func scrapeRecordedPreset(t *testing.T, preset string) pmetric.Metrics {
 }
 
 // prometheusSeries runs md through a real Prometheus exporter and returns its
-// /metrics lines, sorted, without comments and without jolokia_scrape_duration
+// series as name{label="value",...}, sorted, without jolokia_scrape_duration
 // (a measured time, different at every scrape).
 func prometheusSeries(t *testing.T, md pmetric.Metrics) []string {
 	t.Helper()
 	var out []string
-	for _, line := range strings.Split(string(exporterText(t, md)), "\n") {
-		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "jolokia_scrape_duration") {
+	for name, f := range exporterFamilies(t, md) {
+		if strings.HasPrefix(name, "jolokia_scrape_duration") {
 			continue
 		}
-		out = append(out, line)
+		for _, m := range f.GetMetric() {
+			labels := make([]string, 0, len(m.GetLabel()))
+			for _, l := range m.GetLabel() {
+				labels = append(labels, l.GetName()+"="+strconv.Quote(l.GetValue()))
+			}
+			sort.Strings(labels)
+			out = append(out, name+"{"+strings.Join(labels, ",")+"}")
+		}
 	}
 	sort.Strings(out)
 	return out
 }
 
-// exporterText runs md through the collector's Prometheus exporter (default
-// settings) and returns its /metrics body.
-func exporterText(t *testing.T, md pmetric.Metrics) []byte {
+// exporterFamilies runs md through the collector's Prometheus exporter
+// (default settings) and parses its /metrics page.
+func exporterFamilies(t *testing.T, md pmetric.Metrics) map[string]*dto.MetricFamily {
 	t.Helper()
 	port := testenv.FreePort(t)
 	f := prometheusexporter.NewFactory()
@@ -114,7 +113,8 @@ func exporterText(t *testing.T, md pmetric.Metrics) []byte {
 	resp, err := http.Get("http://" + testenv.Addr(port) + "/metrics")
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
 	require.NoError(t, err)
-	return body
+	return families
 }

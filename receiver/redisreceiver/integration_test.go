@@ -93,10 +93,9 @@ func TestIntegrationReplica(t *testing.T) {
 	replica := testenv.StartRedis(t, testenv.RedisOptions{ReplicaOf: primary})
 	primary.CLI(t, "MSET", "k1", "v", "k2", "v", "k3", "v", "k4", "v")
 	// Wait until the replica has the keys, so its offsets and keyspace are real.
-	deadline := time.Now().Add(10 * time.Second)
-	for replica.CLI(t, "DBSIZE") != "(integer) 4" && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Equal(c, "(integer) 4", replica.CLI(t, "DBSIZE"))
+	}, 10*time.Second, 20*time.Millisecond)
 
 	enableReplication := func(cfg *Config) *Config {
 		cfg.Metrics.RedisRole.Enabled = true
@@ -318,10 +317,9 @@ func TestIntegrationCluster(t *testing.T) {
 		ACLUsers: []string{readmeACL},
 	})
 	srv.CLI(t, "CLUSTER", "ADDSLOTSRANGE", "0", "16383")
-	deadline := time.Now().Add(15 * time.Second)
-	for !strings.Contains(srv.CLI(t, "CLUSTER", "INFO"), "cluster_state:ok") && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Contains(c, srv.CLI(t, "CLUSTER", "INFO"), "cluster_state:ok")
+	}, 15*time.Second, 50*time.Millisecond)
 	cfg := configFor(srv.Addr)
 	cfg.Username, cfg.Password = "otel", "otel-pass"
 	got, _ := startScraper(t, cfg).scrape(t)
