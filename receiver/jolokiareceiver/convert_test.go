@@ -166,18 +166,6 @@ func TestConvertRecordedIgnoredErrors(t *testing.T) {
 	}
 }
 
-// TestConvertRecordedCommonsPool2: the commons-pool2 preset on the answers of
-// both agents recorded against the real library (preset-commons-pool2.json).
-func TestConvertRecordedCommonsPool2(t *testing.T) {
-	for _, agent := range []string{agent2, core1} {
-		t.Run(agent, func(t *testing.T) {
-			md, results := convertRecordedPreset(t, "commons-pool2", agent, "preset-commons-pool2")
-			assert.Equal(t, []int{200}, statuses(results))
-			assert.Equal(t, wantCommonsPool2Points, onlyResource(t, md))
-		})
-	}
-}
-
 // checkJVMPreset asserts what the jvm preset yields on the test JVMs
 // (Java 17, -XX:+UseSerialGC, Linux).
 func checkJVMPreset(t *testing.T, md pmetric.Metrics) {
@@ -242,23 +230,3 @@ func checkJVMPreset(t *testing.T, md pmetric.Metrics) {
 		got["jvm.memory.limit{jvm.memory.pool.name=Eden Space,jvm.memory.type=heap}"].(int64)+
 		2*got["jvm.memory.limit{jvm.memory.pool.name=Survivor Space,jvm.memory.type=heap}"].(int64), "-Xmx64m")
 }
-
-// wantCommonsPool2Points is the commons-pool2 preset on the test pool: 5
-// created, 4 borrowed, 1 returned, max 8 (internal/testenv/java/pool/CommonsPool2App.java).
-var wantCommonsPool2Points = func() points {
-	const pool = "db.client.connection.pool.name=redis-pool"
-	return points{
-		"db.client.connection.count{" + pool + ",db.client.connection.state=used}": int64(3),
-		"db.client.connection.count{" + pool + ",db.client.connection.state=idle}": int64(2),
-		"db.client.connection.max{" + pool + "}":                                   int64(8),
-		"db.client.connection.idle.max{" + pool + "}":                              int64(8),
-		"db.client.connection.idle.min{" + pool + "}":                              int64(0),
-		"db.client.connection.pending_requests{" + pool + "}":                      int64(0),
-		"commons_pool2.objects.created{" + pool + "}":                              int64(5),
-		"commons_pool2.objects.destroyed{" + pool + "}":                            int64(0),
-		"commons_pool2.objects.borrowed{" + pool + "}":                             int64(4),
-		"commons_pool2.objects.returned{" + pool + "}":                             int64(1),
-		"commons_pool2.borrow.wait.mean{" + pool + "}":                             0.0,
-		"commons_pool2.borrow.wait.max{" + pool + "}":                              0.0,
-	}
-}()

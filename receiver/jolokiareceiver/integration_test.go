@@ -308,24 +308,6 @@ func TestIntegrationAuth(t *testing.T) {
 	}
 }
 
-// TestIntegrationCommonsPool2Preset: the commons-pool2 preset against a real
-// GenericObjectPool in a known state (internal/testenv/java/pool/CommonsPool2App.java).
-func TestIntegrationCommonsPool2Preset(t *testing.T) {
-	for _, agent := range testenv.JolokiaAgents {
-		t.Run(agent.String(), func(t *testing.T) {
-			jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: agent, CommonsPool2: true})
-			cfg := createDefaultConfig()
-			cfg.Endpoint = jvm.Endpoint
-			cfg.Presets = []string{"commons-pool2"}
-			got := onlyResource(t, scrapeOnce(t, newTestScraper(t, cfg, nil)))
-			assert.Equal(t, wantCommonsPool2Points, withoutPrefix(got, "jolokia."))
-			assert.Equal(t, int64(1), got["jolokia.up{}"])
-			assert.Equal(t, int64(0), got["jolokia.read.errors{jolokia.read.status=error}"])
-			assert.Equal(t, int64(0), got["jolokia.read.errors{jolokia.read.status=not_found}"])
-		})
-	}
-}
-
 // TestIntegrationProxyMode: a JVM with only remote JMX over RMI (JMX
 // authentication on) is scraped through each real agent's JSR-160 proxy,
 // next to the agent's own JVM; the proxied target is its own resource
@@ -526,4 +508,27 @@ func TestIntegrationAppPresets(t *testing.T) {
 			}
 		})
 	}
+}
+
+// prometheusSeries runs md through a real Prometheus exporter and returns its
+// series as name{label="value",...}, sorted, without jolokia_scrape_duration
+// (a measured time, different at every scrape).
+func prometheusSeries(t *testing.T, md pmetric.Metrics) []string {
+	t.Helper()
+	var out []string
+	for name, f := range exporterFamilies(t, md) {
+		if strings.HasPrefix(name, "jolokia_scrape_duration") {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := make([]string, 0, len(m.GetLabel()))
+			for _, l := range m.GetLabel() {
+				labels = append(labels, l.GetName()+"="+strconv.Quote(l.GetValue()))
+			}
+			sort.Strings(labels)
+			out = append(out, name+"{"+strings.Join(labels, ",")+"}")
+		}
+	}
+	sort.Strings(out)
+	return out
 }

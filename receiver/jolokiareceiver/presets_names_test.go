@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -72,29 +71,6 @@ func scrapeRecordedPreset(t *testing.T, preset string) pmetric.Metrics {
 	cfg.Endpoint = srv.URL + "/jolokia"
 	cfg.Presets = []string{preset}
 	return scrapeOnce(t, newTestScraper(t, cfg, nil))
-}
-
-// prometheusSeries runs md through a real Prometheus exporter and returns its
-// series as name{label="value",...}, sorted, without jolokia_scrape_duration
-// (a measured time, different at every scrape).
-func prometheusSeries(t *testing.T, md pmetric.Metrics) []string {
-	t.Helper()
-	var out []string
-	for name, f := range exporterFamilies(t, md) {
-		if strings.HasPrefix(name, "jolokia_scrape_duration") {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			labels := make([]string, 0, len(m.GetLabel()))
-			for _, l := range m.GetLabel() {
-				labels = append(labels, l.GetName()+"="+strconv.Quote(l.GetValue()))
-			}
-			sort.Strings(labels)
-			out = append(out, name+"{"+strings.Join(labels, ",")+"}")
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 // exporterFamilies runs md through the collector's Prometheus exporter
