@@ -341,7 +341,7 @@ func TestIntegrationProxyMode(t *testing.T) {
 			proxied, direct := all[jmxInstanceID(jmx.ServiceURL)], all[instanceID(jvm.Endpoint)]
 			require.NotNil(t, proxied, "resources: %v", keysOf(all))
 			require.NotNil(t, direct)
-			assert.Equal(t, "127.0.0.1:"+itoa(jmx.Port), jmxInstanceID(jmx.ServiceURL))
+			assert.Equal(t, "127.0.0.1:"+strconv.Itoa(jmx.Port), jmxInstanceID(jmx.ServiceURL))
 			assert.Equal(t, int64(1), proxied["jolokia.up{}"])
 			for key, want := range wantTestMBeanPoints {
 				assert.Equal(t, want, proxied[key], "proxied %s", key)
@@ -385,7 +385,7 @@ func TestIntegrationProxyMode(t *testing.T) {
 			assert.Equal(t, int64(0), all[jmxInstanceID(refused)]["jolokia.up{}"])
 			assert.Equal(t, int64(0), all[jmxInstanceID(outside)]["jolokia.up{}"])
 			for _, e := range logs.All() {
-				line := e.Message + " " + strings.Join(keysOfAny(e.ContextMap()), " ")
+				line := e.Message + " " + strings.Join(keysOf(e.ContextMap()), " ")
 				for _, v := range e.ContextMap() {
 					line += " " + proxyLogString(v)
 				}
@@ -422,8 +422,6 @@ func keysOf[V any](m map[string]V) []string {
 	return out
 }
 
-func keysOfAny(m map[string]any) []string { return keysOf(m) }
-
 func proxyLogString(v any) string {
 	if s, ok := v.(string); ok {
 		return s
@@ -431,8 +429,6 @@ func proxyLogString(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }
 
 // TestIntegrationShardedReplicas: 3 replicas, each with shard {count: 3,
 // index: I} and the same 30 targets (simulated agents answering a recorded
