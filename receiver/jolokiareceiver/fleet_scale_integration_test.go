@@ -53,7 +53,7 @@ func TestFleetScale(t *testing.T) {
 		n, err := strconv.Atoi(strings.TrimSpace(field))
 		require.NoError(t, err)
 		t.Run(strconv.Itoa(n), func(t *testing.T) {
-			fleet := testenvStartFleet(t, n, filepath.Join(dir, "receiver-jvm-preset.json"), filepath.Join(dir, "receiver-jvm-preset.request.json"))
+			fleet := testenv.StartJolokiaFleet(t, n, filepath.Join(dir, "receiver-jvm-preset.json"), filepath.Join(dir, "receiver-jvm-preset.request.json")).Endpoints
 			cfg := createDefaultConfig()
 			cfg.CollectionInterval = 15 * time.Second
 			for _, e := range fleet {
@@ -124,10 +124,6 @@ func TestFleetScale(t *testing.T) {
 		})
 	}
 	t.Logf("\n| targets | target scrapes | points per target scrape | CPU (share of one core) | CPU per target scrape | scrape duration p50 / p99 | RSS MiB | peak RSS MiB | Go heap in use MiB | targets at 50%% of a core (15s, extrapolated) |\n|---|---|---|---|---|---|---|---|---|---|\n%s", strings.Join(rows, "\n"))
-}
-
-func testenvStartFleet(t *testing.T, n int, response, request string) []string {
-	return testenv.StartJolokiaFleet(t, n, response, request).Endpoints
 }
 
 func cpuTime(t *testing.T) time.Duration {

@@ -2,10 +2,10 @@ package jolokiareceiver
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,63 +20,67 @@ import (
 	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
-// blackHole accepts connections, counts them and never answers.
-func blackHole(t *testing.T, accepted *atomic.Int64) string {
-	return "http://" + testenv.ServeTCP(t, func(net.Conn) { accepted.Add(1) }) + "/jolokia"
+// deadTarget closes every connection at once or, once hang is set, holds it
+// open without answering (a black-holed JVM), counted in held.
+func deadTarget(t *testing.T, tries, held *atomic.Int64, hang *atomic.Bool) string {
+	return "http://" + testenv.ServeTCP(t, func(c net.Conn) {
+		tries.Add(1)
+		if !hang.Load() {
+			_ = c.Close()
+			return
+		}
+		held.Add(1)
+		defer held.Add(-1)
+		_, _ = io.Copy(io.Discard, c) // until the receiver gives up on it
+	}) + "/jolokia"
 }
 
-// TestDeadTargetsDoNotStarveLiveOnes: 40 black-holed targets next to a live
-// one, max_concurrency 8, every scrape of a dead target holding its slot
-// for the whole timeout. Before, the live target waited behind them (gaps of
-// 35 s and 25 s at the shipped 15 s interval and 5 s timeout). Here, at a
-// 1 s interval and timeout scaled down alike, the live target is scraped
-// at every interval, and the dead ones are retried with back-off.
+// TestDeadTargetsDoNotStarveLiveOnes: 40 dead targets next to a live one,
+// max_concurrency 8. Failing fast, the dead ones are retried with back-off;
+// holding every connection open, they fill the 8 slots of down targets and
+// the live target is still scraped at every interval (before, all took turns
+// in the same 8 slots: gaps of 35 s at the shipped 15 s interval).
 func TestDeadTargetsDoNotStarveLiveOnes(t *testing.T) {
 	good := recordedAgent(t)
-	var liveMu sync.Mutex
-	var liveScrapes []time.Time
+	var liveScrapes atomic.Int64
 	counting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		liveMu.Lock()
-		liveScrapes = append(liveScrapes, time.Now())
-		liveMu.Unlock()
+		liveScrapes.Add(1)
 		good.Config.Handler.ServeHTTP(w, r)
 	}))
 	t.Cleanup(counting.Close)
 
-	const interval, dead = time.Second, 40
-	var deadTries atomic.Int64
+	const dead = 40
+	var deadTries, held atomic.Int64
+	var hang atomic.Bool
 	cfg := createDefaultConfig()
 	cfg.Username, cfg.Password = "monitor", "hunter2"
 	for range dead {
-		cfg.Targets = append(cfg.Targets, Target{Endpoint: blackHole(t, &deadTries)})
+		cfg.Targets = append(cfg.Targets, Target{Endpoint: deadTarget(t, &deadTries, &held, &hang)})
 	}
 	cfg.Targets = append(cfg.Targets, Target{Endpoint: counting.URL + "/jolokia"})
-	cfg.CollectionInterval = interval
-	cfg.Timeout = interval / 3 * 2 // the shipped 5 s of 15 s, a third of the interval, would hide the wait less
+	cfg.CollectionInterval = 100 * time.Millisecond
+	cfg.Timeout = time.Hour // a held connection is never given up within the test
 	cfg.InitialDelay = 0
 	require.Equal(t, 8, cfg.MaxConcurrency)
-	sink := new(consumertest.MetricsSink)
-	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
+	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, new(consumertest.MetricsSink))
 	require.NoError(t, err)
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
-	began := time.Now()
-	const want = 6
-	require.Eventually(t, func() bool {
-		liveMu.Lock()
-		defer liveMu.Unlock()
-		return len(liveScrapes) >= want
-	}, 3*want*interval, 50*time.Millisecond)
-	elapsed := time.Since(began)
-	require.NoError(t, r.Shutdown(context.Background()))
+	t.Cleanup(func() { require.NoError(t, r.Shutdown(context.Background())) })
 
-	liveMu.Lock()
-	defer liveMu.Unlock()
-	for i := 1; i < len(liveScrapes); i++ {
-		gap := liveScrapes[i].Sub(liveScrapes[i-1])
-		// Without the split, the gaps are dead*timeout/8 = 3.3 s.
-		assert.Less(t, gap, interval*3/2, "gap %d: %s", i, gap)
-	}
-	// Without back-off every dead target is tried at every interval.
-	intervals := elapsed.Seconds() / interval.Seconds()
-	assert.Less(t, float64(deadTries.Load()), 0.75*dead*intervals, "dead targets tried %d times in %.1f intervals", deadTries.Load(), intervals)
+	// One live scrape per interval; without back-off, 40 dead tries per interval.
+	const intervals = 12
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.GreaterOrEqual(c, liveScrapes.Load(), int64(intervals))
+	}, 30*time.Second, 10*time.Millisecond)
+	assert.Less(t, deadTries.Load(), int64(0.75*dead*intervals), "dead targets are retried with back-off")
+
+	hang.Store(true)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Equal(c, int64(8), held.Load(), "the dead targets fill the 8 slots of down targets")
+	}, 30*time.Second, 10*time.Millisecond)
+	before := liveScrapes.Load()
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.GreaterOrEqual(c, liveScrapes.Load(), before+5, "the live target is scraped while they hold their slots")
+	}, 30*time.Second, 10*time.Millisecond)
+	assert.Equal(t, int64(8), held.Load(), "never more dead targets at once than max_concurrency")
 }
