@@ -6,6 +6,9 @@ package main
 import (
 	"os"
 
+	buildhint "github.com/moalog/platform-collector/internal/buildhint"
+	fullbuild "github.com/moalog/platform-collector/internal/buildhint/fullbuild"
+	listencheck "github.com/moalog/platform-collector/internal/listencheck"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
 	envprovider "go.opentelemetry.io/collector/confmap/provider/envprovider"
@@ -31,6 +34,11 @@ func main() {
 					fileprovider.NewFactory(),
 					yamlprovider.NewFactory(),
 				},
+				ConverterFactories: []confmap.ConverterFactory{
+					buildhint.NewFactory(),
+					listencheck.NewFactory(),
+					fullbuild.NewFactory(),
+				},
 			},
 		},
 		ProviderModules: map[string]string{
@@ -38,7 +46,11 @@ func main() {
 			fileprovider.NewFactory().Create(confmap.ProviderSettings{}).Scheme(): "go.opentelemetry.io/collector/confmap/provider/fileprovider v1.71.0",
 			yamlprovider.NewFactory().Create(confmap.ProviderSettings{}).Scheme(): "go.opentelemetry.io/collector/confmap/provider/yamlprovider v1.71.0",
 		},
-		ConverterModules: []string{},
+		ConverterModules: []string{
+			"github.com/moalog/platform-collector v0.1.0",
+			"github.com/moalog/platform-collector v0.1.0",
+			"github.com/moalog/platform-collector v0.1.0",
+		},
 	}
 
 	if err := run(set); err != nil {

@@ -6,6 +6,8 @@ package main
 import (
 	"os"
 
+	buildhint "github.com/moalog/platform-collector/internal/buildhint"
+	listencheck "github.com/moalog/platform-collector/internal/listencheck"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
 	envprovider "go.opentelemetry.io/collector/confmap/provider/envprovider"
@@ -31,6 +33,10 @@ func main() {
 					fileprovider.NewFactory(),
 					yamlprovider.NewFactory(),
 				},
+				ConverterFactories: []confmap.ConverterFactory{
+					buildhint.NewFactory(),
+					listencheck.NewFactory(),
+				},
 			},
 		},
 		ProviderModules: map[string]string{
@@ -38,7 +44,10 @@ func main() {
 			fileprovider.NewFactory().Create(confmap.ProviderSettings{}).Scheme(): "go.opentelemetry.io/collector/confmap/provider/fileprovider v1.71.0",
 			yamlprovider.NewFactory().Create(confmap.ProviderSettings{}).Scheme(): "go.opentelemetry.io/collector/confmap/provider/yamlprovider v1.71.0",
 		},
-		ConverterModules: []string{},
+		ConverterModules: []string{
+			"github.com/moalog/platform-collector v0.1.0",
+			"github.com/moalog/platform-collector v0.1.0",
+		},
 	}
 
 	if err := run(set); err != nil {

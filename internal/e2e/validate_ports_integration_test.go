@@ -1,0 +1,172 @@
+//go:build integration
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moalog/platform-collector/internal/testenv"
+)
+
+// What `validate` prints before the converter's own message (collector v0.165).
+const validatePrefix = "Error: failed to get config: cannot resolve the configuration: cannot convert the confmap.Conf: "
+
+// listenAddrs are the addresses a portsConfig listens on.
+type listenAddrs struct{ exporter, health string }
+
+func freeListenAddrs(t *testing.T) listenAddrs {
+	return listenAddrs{testenv.Addr(testenv.FreePort(t)), testenv.Addr(testenv.FreePort(t))}
+}
+
+// writePortsConfig writes a pipeline from a redis receiver with no server
+// into exporter (a Prometheus exporter's id), with a health check and the
+// collector's own metrics on free ports.
+func writePortsConfig(t *testing.T, path, exporter string, addrs listenAddrs) {
+	t.Helper()
+	config := fmt.Sprintf(`
+receivers:
+  redis: {endpoint: %s, collection_interval: 1s}
+exporters:
+  %s: {endpoint: %s}
+extensions:
+  health_check: {endpoint: %s}
+service:
+  extensions: [health_check]
+  telemetry: {metrics: {readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: %d}}}}]}}
+  pipelines: {metrics: {receivers: [redis], exporters: [%s]}}
+`, testenv.Addr(testenv.FreePort(t)), exporter, addrs.exporter, addrs.health, testenv.FreePort(t), exporter)
+	require.NoError(t, os.WriteFile(path, []byte(config), 0o600))
+}
+
+// listenHere holds a free loopback port in this test process, which is not
+// the collector's executable, and returns its address.
+func listenHere(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", testenv.Addr(testenv.FreePort(t)))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	return ln.Addr().String()
+}
+
+// heldByThisTest is the message for key's address held by this test process.
+func heldByThisTest(t *testing.T, component, key, address string) string {
+	t.Helper()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	exe, err = filepath.EvalSymlinks(exe)
+	require.NoError(t, err)
+	return fmt.Sprintf("%s cannot listen on %s (%s): address already in use by pid %d (%s): stop that process or change %s",
+		component, address, key, os.Getpid(), exe, key)
+}
+
+// validate runs `otelcol validate` and returns its exit code and output.
+func validate(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	return validateWith(t, binary(t), args...)
+}
+
+// validateWith runs the validate command of the collector binary bin.
+func validateWith(t *testing.T, bin string, args ...string) (int, string) {
+	t.Helper()
+	out, err := exec.Command(bin, append([]string{"validate"}, args...)...).CombinedOutput()
+	if exitErr, ok := err.(*exec.ExitError); ok {
+		return exitErr.ExitCode(), string(out)
+	}
+	require.NoError(t, err, string(out))
+	return 0, string(out)
+}
+
+// A listen address another process holds fails validate and a start, naming
+// the component, the key, the address and the process.
+func TestValidateRefusesAddressInUse(t *testing.T) {
+	for _, tc := range []struct {
+		name, component, key string
+		taken                func(*listenAddrs, string)
+	}{
+		{"exporter", `exporter "prometheus"`, "exporters::prometheus::endpoint", func(a *listenAddrs, addr string) { a.exporter = addr }},
+		{"health check", `extension "health_check"`, "extensions::health_check::endpoint", func(a *listenAddrs, addr string) { a.health = addr }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addrs := freeListenAddrs(t)
+			taken := listenHere(t)
+			tc.taken(&addrs, taken)
+			config := filepath.Join(t.TempDir(), "otelcol.yaml")
+			writePortsConfig(t, config, "prometheus", addrs)
+
+			reason := validatePrefix + heldByThisTest(t, tc.component, tc.key, taken)
+			code, out := validate(t, "--config", config)
+			assert.Equal(t, 1, code)
+			assert.Equal(t, reason, strings.TrimSpace(out))
+
+			// A start runs the same check: it ends before any component binds.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			started, err := exec.CommandContext(ctx, binary(t), "--config", config).CombinedOutput()
+			require.Error(t, err)
+			assert.Equal(t, 1, err.(*exec.ExitError).ExitCode(), string(started))
+			lines := strings.Split(strings.TrimSpace(string(started)), "\n")
+			assert.Equal(t, reason, lines[len(lines)-1])
+		})
+	}
+}
+
+// The ports a running collector of the same executable holds pass validate:
+// a reload frees them before binding them again.
+func TestValidatePassesOnTheRunningCollectorsPorts(t *testing.T) {
+	config := filepath.Join(t.TempDir(), "otelcol.yaml")
+	writePortsConfig(t, config, "prometheus", freeListenAddrs(t))
+	telemetry := filepath.Join(t.TempDir(), "telemetry.yaml")
+	require.NoError(t, os.WriteFile(telemetry, []byte(fmt.Sprintf(
+		"service: {telemetry: {metrics: {readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: %d}}}}]}}}\n",
+		testenv.FreePort(t))), 0o600))
+	c := startCollector(t, config, "file:"+telemetry)
+
+	code, out := validate(t, "--config", config, "--config", "file:"+telemetry,
+		"--set=exporters::prometheus::endpoint="+c.metricsAddr, "--set=extensions::health_check::endpoint="+c.healthAddr)
+	assert.Equal(t, 0, code, out)
+	status, _ := httpGet("http://" + c.healthAddr + "/")
+	assert.Equal(t, 200, status, "the collector held the ports while validate ran")
+}
+
+// The case of issue 17: the exporter moved to a port another process holds.
+// The README's `validate` step refuses the new config; a SIGHUP without it
+// stops the collector with exit code 1 and the same reason.
+func TestValidateCatchesAReloadThatWouldStopTheCollector(t *testing.T) {
+	config := filepath.Join(t.TempDir(), "otelcol.yaml")
+	writePortsConfig(t, config, "prometheus", freeListenAddrs(t))
+	c := startCollector(t, config)
+
+	// startCollector pins exporters::prometheus with --set; the new config
+	// exports through another Prometheus exporter, on a taken port.
+	taken := listenHere(t)
+	moved := filepath.Join(t.TempDir(), "moved.yaml")
+	writePortsConfig(t, moved, "prometheus/moved", listenAddrs{taken, testenv.Addr(testenv.FreePort(t))})
+	reason := heldByThisTest(t, `exporter "prometheus/moved"`, "exporters::prometheus/moved::endpoint", taken)
+
+	code, out := validate(t, "--config", moved)
+	assert.Equal(t, 1, code)
+	assert.Equal(t, validatePrefix+reason, strings.TrimSpace(out))
+
+	content, err := os.ReadFile(moved)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(config, content, 0o600))
+	require.NoError(t, c.cmd.Process.Signal(syscall.SIGHUP))
+	require.Eventually(t, func() bool { return !c.running() }, 30*time.Second, 50*time.Millisecond, "the failed reload stops the collector")
+	assert.Equal(t, 1, c.cmd.ProcessState.ExitCode())
+	assert.Contains(t, c.log.String(), "Config updated, restart service")
+	assert.Contains(t, c.log.String(), "\nError: failed to setup configuration components: failed to get config: "+
+		"cannot resolve the configuration: cannot convert the confmap.Conf: "+reason+"\n")
+	assert.NotContains(t, c.log.String(), "bind: address already in use", "the converter names the holder before a component binds")
+}
