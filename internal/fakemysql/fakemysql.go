@@ -23,7 +23,9 @@ import (
 // packet. A turn is a list of payloads, each written as
 // [3-byte length][payload]; the server adds the sequence numbers, so a
 // script (or the fuzzer) only gets the framing wrong on purpose: a declared
-// length longer than what follows sends a cut packet. A client silent for
+// length longer than what follows sends a cut packet. After a turn that
+// ends in a cut packet, or sends no packet at all, the server hangs up: the
+// client would wait for the rest until its timeout. A client silent for
 // idle is hung up on.
 type Server struct {
 	addr  string
@@ -54,7 +56,9 @@ func (s *Server) Received() []byte {
 
 func (s *Server) serve(conn net.Conn) {
 	defer conn.Close()
-	s.sendTurn(conn, s.turns[0], 0)
+	if !s.sendTurn(conn, s.turns[0], 0) {
+		return
+	}
 	for i := 1; ; i++ {
 		// Bounded in time whatever the client does.
 		_ = conn.SetDeadline(time.Now().Add(s.idle))
@@ -73,22 +77,29 @@ func (s *Server) serve(conn net.Conn) {
 		if len(s.turns) == 1 {
 			return // a greeting-only script hangs up
 		}
-		s.sendTurn(conn, s.turns[min(i, len(s.turns)-1)], header[3]+1)
+		if !s.sendTurn(conn, s.turns[min(i, len(s.turns)-1)], header[3]+1) {
+			return
+		}
 	}
 }
 
-func (s *Server) sendTurn(conn net.Conn, turn []byte, seq byte) {
+// sendTurn writes the packets of turn and reports whether they were whole:
+// at least one, and none cut.
+func (s *Server) sendTurn(conn net.Conn, turn []byte, seq byte) (whole bool) {
 	var out []byte
+	whole = len(turn) >= 3
 	for len(turn) >= 3 {
 		n := int(turn[0]) | int(turn[1])<<8 | int(turn[2])<<16
 		payload := turn[3:]
 		payload = payload[:min(n, len(payload))]
+		whole = whole && len(payload) == n
 		out = append(out, turn[0], turn[1], turn[2], seq)
 		out = append(out, payload...)
 		seq++
 		turn = turn[3+len(payload):]
 	}
 	_, _ = conn.Write(out)
+	return whole && len(turn) == 0
 }
 
 // Turn frames payloads for a script.

@@ -7,9 +7,16 @@
 // to scraperhelper, and tell the Tracker, which logs when a target goes down,
 // when it fails for a reason not yet logged during this outage, and when it
 // comes back.
+//
+// What it compares is the error's Stable text, so that a reason carrying a
+// connection's ephemeral port is still one reason. A scrape that ends in
+// context.Canceled is not an outcome: the collector is shutting down or the
+// target was dropped, and the target is neither down nor up because of it.
 package targetstate
 
 import (
+	"context"
+	"errors"
 	"sync"
 
 	"go.uber.org/zap"
@@ -36,8 +43,13 @@ func New(logger *zap.Logger) *Tracker {
 }
 
 // Observe records the outcome of one scrape of target (err nil means healthy)
-// and logs when the state changed. It reports whether it logged.
+// and logs when the state changed. It reports whether it logged. A canceled
+// scrape (errors.Is context.Canceled) is ignored.
 func (t *Tracker) Observe(target string, err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	err = Stable(err)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	reasons, wasFailing := t.failed[target]

@@ -1,8 +1,12 @@
 package targetstate
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
+	"os"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,6 +17,11 @@ import (
 func TestObserveLogsOnlyStateChanges(t *testing.T) {
 	refused := errors.New("connection refused")
 	denied := errors.New("WRONGPASS invalid username-password pair")
+	canceled := fmt.Errorf("jolokia a:1: request failed: %w", context.Canceled)
+	reset := func(localPort int) error {
+		return &net.OpError{Op: "read", Net: "tcp", Source: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: localPort},
+			Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}, Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+	}
 	steps := []struct {
 		name    string
 		target  string
@@ -21,12 +30,16 @@ func TestObserveLogsOnlyStateChanges(t *testing.T) {
 		message string
 	}{
 		{"healthy from the start", "a:1", nil, false, ""},
+		{"a canceled scrape of a healthy target is no outcome", "a:1", canceled, false, ""},
 		{"goes down", "a:1", refused, true, "target scrape failed; reporting it as down until it recovers"},
 		{"still down, same reason", "a:1", refused, false, ""},
 		{"other target is independent", "b:2", refused, true, "target scrape failed; reporting it as down until it recovers"},
 		{"reason changes", "a:1", denied, true, "target scrape failed; reporting it as down until it recovers"},
 		{"an earlier reason of the same outage comes back", "a:1", refused, false, ""},
 		{"and alternates again", "a:1", denied, false, ""},
+		{"a canceled scrape of a failing target is no outcome", "a:1", canceled, false, ""},
+		{"a reset", "a:1", reset(41722), true, "target scrape failed; reporting it as down until it recovers"},
+		{"the same reset on the next connection", "a:1", reset(41734), false, ""},
 		{"recovers", "a:1", nil, true, "target is reachable again"},
 		{"stays up", "a:1", nil, false, ""},
 		{"a new outage logs its reason again", "a:1", refused, true, "target scrape failed; reporting it as down until it recovers"},

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -182,11 +181,12 @@ func describeTransportError(ctx context.Context, err error) error {
 	case isTimeout(ctx, err):
 		return errors.New("no response before the scrape `timeout`: check that the agent is alive, or raise `timeout`")
 	case errors.Is(err, context.Canceled):
-		return errors.New("scrape canceled (collector shutting down)")
+		// Not a failure of the target: targetstate does not log it.
+		return fmt.Errorf("scrape canceled (collector shutting down): %w", err)
 	}
 	var certErr *tls.CertificateVerificationError
 	if errors.As(err, &certErr) {
-		return fmt.Errorf("the agent's TLS certificate is not trusted (%v): set `tls.ca_file` to the CA that signed it", certErr.Err)
+		return fmt.Errorf("the agent's TLS certificate is not trusted (%w): set `tls.ca_file` to the CA that signed it", certErr.Err)
 	}
 	var recordErr tls.RecordHeaderError
 	if errors.As(err, &recordErr) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
@@ -194,21 +194,11 @@ func describeTransportError(ctx context.Context, err error) error {
 	}
 	var opErr *net.OpError
 	if errors.As(err, &opErr) && opErr.Op == "dial" {
-		return fmt.Errorf("cannot connect: %v: check that the JVM runs with the Jolokia agent and that `endpoint` has the right host and port", opErr.Err)
-	}
-	if errors.As(err, &opErr) {
-		// Without the connection's addresses: the local port changes at every
-		// scrape, and targetstate logs the target again whenever the text changes.
-		inner := opErr.Op + ": " + opErr.Err.Error()
-		var sysErr *os.SyscallError
-		if errors.As(opErr.Err, &sysErr) {
-			inner = sysErr.Error() // already "read: connection reset by peer"
-		}
-		return fmt.Errorf("request failed: %s", inner)
+		return fmt.Errorf("cannot connect: %w: check that the JVM runs with the Jolokia agent and that `endpoint` has the right host and port", opErr)
 	}
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {
-		err = urlErr.Err
+		err = urlErr.Err // the target is named by the caller
 	}
-	return fmt.Errorf("request failed: %v", err)
+	return fmt.Errorf("request failed: %w", err)
 }

@@ -13,13 +13,15 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
 // TestShutdownCancelsScrapeInFlight: Shutdown does not wait out the scrape
-// timeout of a target that never answers, and the canceled scrape is not
-// delivered as a failed target (doc.go, "Cancellation").
+// timeout of a target that never answers, and the canceled scrape is neither
+// delivered nor logged as a failed target (doc.go, "Cancellation").
 func TestShutdownCancelsScrapeInFlight(t *testing.T) {
 	requested := make(chan struct{}, 1)
 	stalled := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
@@ -34,7 +36,10 @@ func TestShutdownCancelsScrapeInFlight(t *testing.T) {
 	cfg.InitialDelay = 0
 	cfg.Timeout = time.Hour // only a cancel can end this scrape within the test's deadline
 	sink := new(consumertest.MetricsSink)
-	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
+	core, logs := observer.New(zap.InfoLevel)
+	settings := receivertest.NewNopSettings(metadata.Type)
+	settings.Logger = zap.New(core)
+	r, err := NewFactory().CreateMetrics(context.Background(), settings, cfg, sink)
 	require.NoError(t, err)
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
 	select {
@@ -52,4 +57,5 @@ func TestShutdownCancelsScrapeInFlight(t *testing.T) {
 		require.Fail(t, "Shutdown waited for the scrape in flight instead of canceling it")
 	}
 	assert.Empty(t, sink.AllMetrics(), "a scrape canceled by Shutdown is not delivered")
+	assert.Empty(t, logs.All(), "a scrape canceled by Shutdown is not a target failure")
 }

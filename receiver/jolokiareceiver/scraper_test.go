@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -31,7 +32,15 @@ import (
 // recordedAgent serves the recorded 2.x answer to the jvm preset's bulk read.
 func recordedAgent(t *testing.T) *httptest.Server {
 	t.Helper()
-	req, resp := readRecorded(t, agent2, "receiver-jvm-preset")
+	_, resp := readRecorded(t, agent2, "receiver-jvm-preset")
+	return agentAnswering(t, resp)
+}
+
+// agentAnswering answers the jvm preset's bulk read, sent with the test's
+// credentials, with resp.
+func agentAnswering(t *testing.T, resp []byte) *httptest.Server {
+	t.Helper()
+	req, _ := readRecorded(t, agent2, "receiver-jvm-preset")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var body bytes.Buffer
 		_, _ = body.ReadFrom(r.Body)
@@ -170,6 +179,51 @@ func TestReceiverDeliversEachTargetOnItsOwn(t *testing.T) {
 		}
 		return n >= 3
 	}, 2*time.Second, 20*time.Millisecond, "three scrapes of the healthy target while the other one hangs")
+}
+
+// TestConversionPanicIsTargetDown: a panic in the conversion of one
+// target's answer makes that target down with the panic as its reason and
+// its stack logged once, while the other target of the receiver keeps its
+// data. The panic: a label_regex without a capture group (Validate refuses
+// it; forced into the compiled plan here, as a bug in the plan would) meets a
+// collector name that only the hostile target's JVM has.
+func TestConversionPanicIsTargetDown(t *testing.T) {
+	good := recordedAgent(t)
+	_, resp := readRecorded(t, agent2, "receiver-jvm-preset")
+	hostile := agentAnswering(t, bytes.ReplaceAll(resp, []byte("name=Copy,"), []byte("name=Hostile,")))
+	cfg := createDefaultConfig()
+	cfg.Username, cfg.Password = "monitor", "hunter2"
+	cfg.Targets = []Target{{Endpoint: good.URL + "/jolokia"}, {Endpoint: hostile.URL + "/jolokia"}}
+	core, logs := observer.New(zap.WarnLevel)
+	s := newTestScraper(t, cfg, zap.New(core))
+	forced := 0
+	for i := range s.plan.requests {
+		for j := range s.plan.requests[i].extracts {
+			for k, kl := range s.plan.requests[i].extracts[j].keyLabels {
+				if kl.label == "jvm.gc.name" {
+					s.plan.requests[i].extracts[j].keyLabels[k].re = regexp.MustCompile("Hostile")
+					forced++
+				}
+			}
+		}
+	}
+	require.Equal(t, 2, forced, "jvm.gc.collections.count and .elapsed")
+
+	for range 2 {
+		all := flattenMetrics(scrapeOnce(t, s))
+		healthy, down := all[instanceID(good.URL)], all[instanceID(hostile.URL)]
+		assert.Equal(t, int64(1), healthy["jolokia.up{}"])
+		assert.Equal(t, int64(0), healthy["jvm.gc.collections.count{jvm.gc.name=Copy}"])
+		assert.Equal(t, int64(0), down["jolokia.up{}"])
+		assert.Len(t, down, 2, "jolokia.up and jolokia.scrape.duration only: %v", down)
+	}
+	failed := logs.FilterMessage("target scrape failed; reporting it as down until it recovers").All()
+	require.Len(t, failed, 1)
+	assert.Equal(t, hostile.URL+"/jolokia", failed[0].ContextMap()["target"])
+	assert.Contains(t, failed[0].ContextMap()["error"], "the client panicked on the target's reply (runtime error: index out of range [1] with length 1)")
+	stacks := logs.FilterMessage("recovered a panic while scraping a target; the target is reported down and the collector keeps running").All()
+	require.Len(t, stacks, 1, "the stack once, not once per scrape")
+	assert.Contains(t, stacks[0].ContextMap()["stack"], "(*converter).point")
 }
 
 // TestEntryErrorLoggedOnceWhileItFails: an MBean read whose error text

@@ -24,6 +24,12 @@ const (
 	// defaultMaxScrapeBytes bounds the heap a scrape can take; the replies of
 	// a scrape with every metric on stay far below it on a sane schema.
 	defaultMaxScrapeBytes = 32 << 20
+	// defaultTableLimit: a row of the per-table and per-index queries gives
+	// at most 20 series (lock waits), 8 (I/O waits, table or index) or 4
+	// (table statistics), 40 for a table with every one of them on: 100 rows
+	// of each are 4,000 series, within the default `max_series` (5000) with
+	// the ~200 series of the default metrics.
+	defaultTableLimit = 100
 )
 
 // Config has the keys of the contrib mysql receiver: `endpoint`,
@@ -53,6 +59,10 @@ type Config struct {
 	MaxScrapeBytes int64 `mapstructure:"max_scrape_bytes"`
 	// MaxSeries bounds the series of one scrape (0: no limit).
 	MaxSeries int `mapstructure:"max_series"`
+	// TableLimit bounds the rows of every per-table and per-index query
+	// (mysql.table.*, mysql.index.*): the ones with the most wait time (the
+	// largest for the table statistics) first.
+	TableLimit int `mapstructure:"table_limit"`
 	// StatementEvents limits the performance_schema digest query behind
 	// mysql.statement_event.* (off by default).
 	StatementEvents StatementEventsConfig `mapstructure:"statement_events"`
@@ -93,6 +103,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.MaxScrapeBytes < 64<<10 {
 		errs = append(errs, fmt.Errorf("mysql %s: `max_scrape_bytes` must be at least 65536 (default %d), got %d", cfg.Endpoint, defaultMaxScrapeBytes, cfg.MaxScrapeBytes))
+	}
+	if cfg.TableLimit <= 0 {
+		errs = append(errs, fmt.Errorf("mysql %s: `table_limit` must be positive (default %d): the rows each per-table and per-index query may return, got %d", cfg.Endpoint, defaultTableLimit, cfg.TableLimit))
 	}
 	if cfg.StatementEvents.DigestTextLimit <= 0 {
 		errs = append(errs, fmt.Errorf("`statement_events::digest_text_limit` must be positive (default %d), got %d", defaultDigestTextLimit, cfg.StatementEvents.DigestTextLimit))

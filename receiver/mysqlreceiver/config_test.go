@@ -1,6 +1,7 @@
 package mysqlreceiver
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.True(t, def.AllowNativePasswords)
 	assert.True(t, def.TLS.Insecure, "TLS is off unless configured, as in contrib")
 	assert.Equal(t, StatementEventsConfig{DigestTextLimit: 120, Limit: 250, TimeLimit: 24 * time.Hour}, def.StatementEvents)
+	assert.Equal(t, 100, def.TableLimit)
 	assert.Equal(t, metadata.DefaultMetricsBuilderConfig(), def.MetricsBuilderConfig)
 
 	all := loadConfig(t, "mysql/all_keys")
@@ -43,6 +45,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, "/etc/ssl/client.pem", all.TLS.CertFile)
 	assert.Equal(t, "/etc/ssl/client.key", all.TLS.KeyFile)
 	assert.Equal(t, StatementEventsConfig{DigestTextLimit: 80, Limit: 10, TimeLimit: time.Hour}, all.StatementEvents)
+	assert.Equal(t, 20, all.TableLimit)
 	assert.True(t, all.Metrics.MysqlStatementEventCount.Enabled)
 	assert.False(t, all.Metrics.MysqlUptime.Enabled)
 	assert.False(t, all.ResourceAttributes.MysqlInstanceEndpoint.Enabled)
@@ -64,6 +67,9 @@ func TestStatementEventsQueryFollowsConfig(t *testing.T) {
 	assert.Contains(t, s.statementEventsQuery, "LEFT(DIGEST_TEXT, 80)")
 	assert.Contains(t, s.statementEventsQuery, "INTERVAL 3600 SECOND")
 	assert.Contains(t, s.statementEventsQuery, "LIMIT 10")
+	assert.Equal(t, 2, strings.Count(s.ioWaitsQuery, "LIMIT 20)"), "the tables and the indexes")
+	assert.True(t, strings.HasSuffix(s.lockWaitsQuery, "LIMIT 20"))
+	assert.True(t, strings.HasSuffix(s.tableStatsQuery, "LIMIT 20"))
 }
 
 func TestDefaultsMatchTheIssue(t *testing.T) {
@@ -131,6 +137,8 @@ func TestValidate(t *testing.T) {
 		{"limits of a scrape", func(c *Config) { c.MaxScrapeBytes = 1024; c.MaxSeries = -1 },
 			"`max_series` must be positive, or 0 to turn the limit off (default 5000), got -1\n" +
 				"mysql localhost:3306: `max_scrape_bytes` must be at least 65536 (default 33554432), got 1024"},
+		{"no table rows", func(c *Config) { c.TableLimit = 0 },
+			"mysql localhost:3306: `table_limit` must be positive (default 100): the rows each per-table and per-index query may return, got 0"},
 		{"bad statement limits", func(c *Config) {
 			c.StatementEvents = StatementEventsConfig{DigestTextLimit: 0, Limit: -1, TimeLimit: time.Millisecond}
 		},

@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/moalog/platform-collector/internal/targetstate"
 )
 
 // Server error numbers the receiver explains.
@@ -85,22 +87,11 @@ func (s *mysqlScraper) explain(err error, part string) error {
 		// The driver reports one lost connection in several ways from one
 		// scrape to the next ("invalid connection", "dial tcp ...: connection
 		// reset by peer", EOF): one text, so that targetstate logs the outage
-		// once instead of at every change of wording.
-		return lostConnError{what: what, err: err}
+		// once instead of once per wording.
+		return targetstate.Reword(err, what+": the connection was lost or reset (server restarted or stopped?); the receiver reconnects on the next scrape")
 	}
 	if hint == "" {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return fmt.Errorf("%s: %w: %s", what, err, hint)
 }
-
-// lostConnError is a lost or reset connection, whatever the driver's wording.
-type lostConnError struct {
-	what string
-	err  error
-}
-
-func (e lostConnError) Error() string {
-	return e.what + ": the connection was lost or reset (server restarted or stopped?); the receiver reconnects on the next scrape"
-}
-func (e lostConnError) Unwrap() error { return e.err }

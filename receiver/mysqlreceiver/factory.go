@@ -42,6 +42,7 @@ func createDefaultConfig() component.Config {
 		TLS:                  tlsCfg,
 		MaxScrapeBytes:       defaultMaxScrapeBytes,
 		MaxSeries:            serieslimit.Default,
+		TableLimit:           defaultTableLimit,
 		StatementEvents: StatementEventsConfig{
 			DigestTextLimit: defaultDigestTextLimit,
 			Limit:           defaultStatementLimit,

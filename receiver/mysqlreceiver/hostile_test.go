@@ -183,10 +183,13 @@ func FuzzServerReplies(f *testing.F) {
 		add(script)
 	}
 	f.Fuzz(func(t *testing.T, greetingTurn, loginTurn, statementTurn []byte) {
-		// A client and server out of step wait on each other: hang up soon.
-		server := fakemysql.Start(t, 50*time.Millisecond, greetingTurn, loginTurn, statementTurn)
+		// A client and server out of step wait on each other: the server
+		// hangs up at once after a cut or empty turn, and after 20 ms of
+		// silence otherwise (a reply whose packets are whole but too few).
+		// Each exec takes milliseconds, not the driver's waits.
+		server := fakemysql.Start(t, 20*time.Millisecond, greetingTurn, loginTurn, statementTurn)
 		s := newLoopbackScraper(t, server.Addr(), zap.NewNop())
-		s.cfg.Timeout = 500 * time.Millisecond
+		s.cfg.Timeout = 200 * time.Millisecond
 		s.scrapeTimeout = s.cfg.Timeout
 		_, err := s.scrape(context.Background())
 		require.NoError(t, err)

@@ -530,3 +530,85 @@ func parseInt64(t *testing.T, s string) int64 {
 	require.True(t, ok, s)
 	return v
 }
+
+// withTableMetrics turns on every per-table and per-index metric (all off by
+// default) after configure, with `table_limit` limit.
+func withTableMetrics(configure func(*Config), limit int) func(*Config) {
+	return withIOWaits(func(c *Config) {
+		configure(c)
+		c.TableLimit = limit
+		m := &c.Metrics
+		for _, mc := range []*metadata.MetricConfig{&m.MysqlTableLockWaitReadCount, &m.MysqlTableLockWaitReadTime,
+			&m.MysqlTableLockWaitWriteCount, &m.MysqlTableLockWaitWriteTime,
+			&m.MysqlTableRows, &m.MysqlTableSize, &m.MysqlTableAverageRowLength} {
+			mc.Enabled = true
+		}
+	})
+}
+
+// objectsOf lists the schema.table (schema.table.index for the index
+// metrics) that metric has points for.
+func objectsOf(got map[string]int64, metric string) map[string]bool {
+	objects := map[string]bool{}
+	for key := range got {
+		attrs, ok := strings.CutPrefix(key, metric+"{")
+		if !ok {
+			continue
+		}
+		labels := map[string]string{}
+		for _, kv := range strings.Split(strings.TrimSuffix(attrs, "}"), ",") {
+			k, v, _ := strings.Cut(kv, "=")
+			labels[k] = v
+		}
+		object := labels["schema"] + "." + labels["table"]
+		if index, ok := labels["index"]; ok {
+			object += "." + index
+		}
+		objects[object] = true
+	}
+	return objects
+}
+
+// TestIntegrationTableLimit: with more tables than `table_limit`, each
+// per-table and per-index statement returns the ones with the most wait
+// time, the largest for the table statistics. Table tN gets N single-row
+// INSERTs of 2,000 bytes, so N times the I/O and lock waits of t1 and about
+// N times its size: with a limit of 2, t100 and t10 come back. With every
+// per-table metric on and the default limit, a schema of 124 tables stays
+// within the default `max_series` (mysql.up 1) with 100 rows of each.
+func TestIntegrationTableLimit(t *testing.T) {
+	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{})
+	m.CreateMonitorUser(t, monitorUser, monitorPassword)
+	m.Exec(t, "CREATE DATABASE lim", "GRANT SELECT ON lim.* TO 'otel'@'%'")
+	var load strings.Builder
+	for _, n := range []int{0, 1, 10, 100} {
+		fmt.Fprintf(&load, "CREATE TABLE lim.t%d (id INT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(2000));", n)
+		for range n {
+			fmt.Fprintf(&load, "INSERT INTO lim.t%d (v) VALUES (REPEAT('x', 2000));", n)
+		}
+		fmt.Fprintf(&load, "ANALYZE TABLE lim.t%d;", n)
+	}
+	m.Exec(t, load.String())
+
+	got := startScraper(t, withTableMetrics(tcp(m), 2)).scrapePoints(t)
+	assert.Equal(t, int64(1), got["mysql.up"])
+	top2 := map[string]bool{"lim.t100": true, "lim.t10": true}
+	for _, metric := range []string{"mysql.table.io.wait.count", "mysql.table.lock_wait.write.count", "mysql.table.size"} {
+		assert.Equal(t, top2, objectsOf(got, metric), metric)
+	}
+	assert.Equal(t, map[string]bool{"lim.t100.NONE": true, "lim.t10.NONE": true}, objectsOf(got, "mysql.index.io.wait.count"))
+
+	load.Reset()
+	for i := range 120 {
+		fmt.Fprintf(&load, "CREATE TABLE lim.u%d (id INT PRIMARY KEY, v INT, KEY by_v (v)); INSERT INTO lim.u%d VALUES (1, 1); SELECT v FROM lim.u%d WHERE v = 1;", i, i, i)
+	}
+	m.Exec(t, load.String())
+	s := startScraper(t, withTableMetrics(tcp(m), defaultTableLimit))
+	md := s.scrapeMetrics(t)
+	got = points(md)
+	assert.Equal(t, int64(1), got["mysql.up"], "within max_series: %v", s.warnings())
+	for _, metric := range []string{"mysql.table.io.wait.count", "mysql.index.io.wait.count", "mysql.table.lock_wait.read.count", "mysql.table.rows"} {
+		assert.Len(t, objectsOf(got, metric), defaultTableLimit, metric)
+	}
+	t.Logf("124 tables, every per-table metric on, table_limit %d: %d series", defaultTableLimit, md.DataPointCount())
+}

@@ -28,21 +28,31 @@ const (
 	variablesQuery = "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('innodb_buffer_pool_size', 'max_connections', 'performance_schema', 'version'," +
 		" 'open_files_limit', 'table_open_cache', 'table_definition_cache', 'max_prepared_stmt_count', 'innodb_force_recovery'," +
 		" 'innodb_log_buffer_size', 'key_buffer_size', 'query_cache_size', 'thread_cache_size')"
-	tableStatsQuery = "SELECT TABLE_SCHEMA, TABLE_NAME, COALESCE(TABLE_ROWS, 0), COALESCE(AVG_ROW_LENGTH, 0), COALESCE(DATA_LENGTH, 0), COALESCE(INDEX_LENGTH, 0)" +
-		" FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')"
-	lockWaitsQuery = "SELECT OBJECT_SCHEMA, OBJECT_NAME, COUNT_READ_NORMAL, COUNT_READ_WITH_SHARED_LOCKS, COUNT_READ_HIGH_PRIORITY, COUNT_READ_NO_INSERT, COUNT_READ_EXTERNAL," +
+	// The per-table and per-index statements end in LIMIT `table_limit`:
+	// the tables (indexes) that cost the server the most wait time first, as
+	// statement digests are, and the largest tables for the table
+	// statistics; ties in name order, so the same rows come back at every
+	// scrape.
+	tableStatsFormat = "SELECT TABLE_SCHEMA, TABLE_NAME, COALESCE(TABLE_ROWS, 0), COALESCE(AVG_ROW_LENGTH, 0), COALESCE(DATA_LENGTH, 0), COALESCE(INDEX_LENGTH, 0)" +
+		" FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')" +
+		" ORDER BY COALESCE(DATA_LENGTH, 0) + COALESCE(INDEX_LENGTH, 0) DESC, TABLE_SCHEMA, TABLE_NAME LIMIT %d"
+	lockWaitsFormat = "SELECT OBJECT_SCHEMA, OBJECT_NAME, COUNT_READ_NORMAL, COUNT_READ_WITH_SHARED_LOCKS, COUNT_READ_HIGH_PRIORITY, COUNT_READ_NO_INSERT, COUNT_READ_EXTERNAL," +
 		" COUNT_WRITE_ALLOW_WRITE, COUNT_WRITE_CONCURRENT_INSERT, COUNT_WRITE_LOW_PRIORITY, COUNT_WRITE_NORMAL, COUNT_WRITE_EXTERNAL," +
 		" SUM_TIMER_READ_NORMAL, SUM_TIMER_READ_WITH_SHARED_LOCKS, SUM_TIMER_READ_HIGH_PRIORITY, SUM_TIMER_READ_NO_INSERT, SUM_TIMER_READ_EXTERNAL," +
 		" SUM_TIMER_WRITE_ALLOW_WRITE, SUM_TIMER_WRITE_CONCURRENT_INSERT, SUM_TIMER_WRITE_LOW_PRIORITY, SUM_TIMER_WRITE_NORMAL, SUM_TIMER_WRITE_EXTERNAL" +
-		" FROM performance_schema.table_lock_waits_summary_by_table WHERE OBJECT_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')"
+		" FROM performance_schema.table_lock_waits_summary_by_table WHERE OBJECT_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')" +
+		" ORDER BY SUM_TIMER_WAIT DESC, OBJECT_SCHEMA, OBJECT_NAME LIMIT %d"
 	// historyLengthQuery reads the history list length where SHOW GLOBAL
 	// STATUS lacks it (MySQL 8); it needs PROCESS.
 	historyLengthQuery = "SELECT COUNT FROM information_schema.INNODB_METRICS WHERE NAME = 'trx_rseg_history_len'"
 	processlistQuery   = "SELECT COMMAND, COALESCE(STATE, ''), COUNT(*) FROM information_schema.PROCESSLIST GROUP BY COMMAND, STATE"
-	ioWaitsQuery       = "SELECT 'table', OBJECT_SCHEMA, OBJECT_NAME, '', COUNT_DELETE, COUNT_FETCH, COUNT_INSERT, COUNT_UPDATE, SUM_TIMER_DELETE, SUM_TIMER_FETCH, SUM_TIMER_INSERT, SUM_TIMER_UPDATE" +
+	// ioWaitsFormat limits the tables and the indexes each.
+	ioWaitsFormat = "(SELECT 'table', OBJECT_SCHEMA, OBJECT_NAME, '', COUNT_DELETE, COUNT_FETCH, COUNT_INSERT, COUNT_UPDATE, SUM_TIMER_DELETE, SUM_TIMER_FETCH, SUM_TIMER_INSERT, SUM_TIMER_UPDATE" +
 		" FROM performance_schema.table_io_waits_summary_by_table WHERE OBJECT_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')" +
-		" UNION ALL SELECT 'index', OBJECT_SCHEMA, OBJECT_NAME, COALESCE(INDEX_NAME, 'NONE'), COUNT_DELETE, COUNT_FETCH, COUNT_INSERT, COUNT_UPDATE, SUM_TIMER_DELETE, SUM_TIMER_FETCH, SUM_TIMER_INSERT, SUM_TIMER_UPDATE" +
-		" FROM performance_schema.table_io_waits_summary_by_index_usage WHERE OBJECT_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')"
+		" ORDER BY SUM_TIMER_WAIT DESC, OBJECT_SCHEMA, OBJECT_NAME LIMIT %d)" +
+		" UNION ALL (SELECT 'index', OBJECT_SCHEMA, OBJECT_NAME, COALESCE(INDEX_NAME, 'NONE'), COUNT_DELETE, COUNT_FETCH, COUNT_INSERT, COUNT_UPDATE, SUM_TIMER_DELETE, SUM_TIMER_FETCH, SUM_TIMER_INSERT, SUM_TIMER_UPDATE" +
+		" FROM performance_schema.table_io_waits_summary_by_index_usage WHERE OBJECT_SCHEMA NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')" +
+		" ORDER BY SUM_TIMER_WAIT DESC, OBJECT_SCHEMA, OBJECT_NAME, INDEX_NAME LIMIT %d)"
 	statementEventsFormat = "SELECT COALESCE(SCHEMA_NAME, 'NONE'), DIGEST, LEFT(DIGEST_TEXT, %d), SUM_TIMER_WAIT, SUM_ERRORS, SUM_WARNINGS, SUM_ROWS_AFFECTED, SUM_ROWS_SENT, SUM_ROWS_EXAMINED, SUM_CREATED_TMP_DISK_TABLES, SUM_CREATED_TMP_TABLES, SUM_SORT_MERGE_PASSES, SUM_SORT_ROWS, SUM_NO_INDEX_USED" +
 		" FROM performance_schema.events_statements_summary_by_digest WHERE SCHEMA_NAME NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys') AND LAST_SEEN > DATE_SUB(NOW(), INTERVAL %d SECOND) ORDER BY SUM_TIMER_WAIT DESC LIMIT %d"
 )
@@ -69,6 +79,9 @@ type mysqlScraper struct {
 
 	// Fixed at creation from the configuration.
 	statementEventsQuery string
+	ioWaitsQuery         string
+	lockWaitsQuery       string
+	tableStatsQuery      string
 	wantIOWaits          bool
 	wantStatements       bool
 	wantReplica          bool
@@ -120,6 +133,9 @@ func newScraper(cfg *Config, settings receiver.Settings) *mysqlScraper {
 		guard:    scrapeguard.New(settings.Logger),
 		statementEventsQuery: fmt.Sprintf(statementEventsFormat, cfg.StatementEvents.DigestTextLimit,
 			int64(cfg.StatementEvents.TimeLimit/time.Second), cfg.StatementEvents.Limit),
+		ioWaitsQuery:    fmt.Sprintf(ioWaitsFormat, cfg.TableLimit, cfg.TableLimit),
+		lockWaitsQuery:  fmt.Sprintf(lockWaitsFormat, cfg.TableLimit),
+		tableStatsQuery: fmt.Sprintf(tableStatsFormat, cfg.TableLimit),
 		wantIOWaits: m.MysqlTableIoWaitCount.Enabled || m.MysqlTableIoWaitTime.Enabled ||
 			m.MysqlIndexIoWaitCount.Enabled || m.MysqlIndexIoWaitTime.Enabled,
 		wantStatements: m.MysqlStatementEventCount.Enabled || m.MysqlStatementEventWaitTime.Enabled,
@@ -326,16 +342,16 @@ func (s *mysqlScraper) scrapeOptional(ctx context.Context, now pcommon.Timestamp
 			"performance_schema is off: mysql.table.io.wait.*, mysql.index.io.wait.*, mysql.table.lock_wait.* and mysql.statement_event.* are skipped; start the server with --performance-schema=ON (my.cnf: performance_schema=ON) to get them")
 	}
 	if s.wantIOWaits && info.performanceSchema {
-		s.optionalPart(ctx, "performance_schema I/O waits", ioWaitsQuery, func(_ []string, row [][]byte) { s.recordIOWait(now, row) })
+		s.optionalPart(ctx, "performance_schema I/O waits", s.ioWaitsQuery, func(_ []string, row [][]byte) { s.recordIOWait(now, row) })
 	}
 	if s.wantStatements && info.performanceSchema {
 		s.optionalPart(ctx, "performance_schema statement digests", s.statementEventsQuery, func(_ []string, row [][]byte) { s.recordStatementEvent(now, row) })
 	}
 	if s.wantLockWaits && info.performanceSchema {
-		s.optionalPart(ctx, "performance_schema table lock waits", lockWaitsQuery, func(_ []string, row [][]byte) { s.recordLockWaits(now, row) })
+		s.optionalPart(ctx, "performance_schema table lock waits", s.lockWaitsQuery, func(_ []string, row [][]byte) { s.recordLockWaits(now, row) })
 	}
 	if s.wantTableStats {
-		s.optionalPart(ctx, "table statistics", tableStatsQuery, func(_ []string, row [][]byte) { s.recordTableStats(now, row) })
+		s.optionalPart(ctx, "table statistics", s.tableStatsQuery, func(_ []string, row [][]byte) { s.recordTableStats(now, row) })
 	}
 	if s.cfg.Metrics.MysqlInnodbHistoryListLength.Enabled && !info.historyInStatus {
 		s.optionalPart(ctx, "InnoDB history list length", historyLengthQuery, func(_ []string, row [][]byte) {

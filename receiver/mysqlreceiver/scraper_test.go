@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"slices"
 	"testing"
 
@@ -16,6 +18,7 @@ import (
 
 	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/internal/targetstate"
+	"github.com/moalog/platform-collector/internal/testenv"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
 )
 
@@ -74,9 +77,9 @@ func TestScrapeRecordedPrimary(t *testing.T) {
 		"mysql.processlist.threads{command=Query,state=Filling schema table}":                                                1,
 		// performance_schema: picoseconds / 1000.
 		"mysql.table.io.wait.count{operation=fetch,schema=shop,table=orders}":                                                                                       10,
-		"mysql.table.io.wait.time{operation=insert,schema=shop,table=orders}":                                                                                       179066,
+		"mysql.table.io.wait.time{operation=insert,schema=shop,table=orders}":                                                                                       5873455,
 		"mysql.index.io.wait.count{index=by_customer,operation=fetch,schema=shop,table=orders}":                                                                     6,
-		"mysql.index.io.wait.time{index=PRIMARY,operation=delete,schema=shop,table=orders}":                                                                         889476,
+		"mysql.index.io.wait.time{index=PRIMARY,operation=delete,schema=shop,table=orders}":                                                                         37302,
 		"mysql.index.io.wait.count{index=NONE,operation=insert,schema=shop,table=orders}":                                                                           4,
 		"mysql.statement_event.count{digest=64c399022cd00c44711bfac6057e3bfa,digest_text=SELECT * FROM `orders` ORDER BY `amount` DESC,kind=rows_sent,schema=shop}": 3,
 	}
@@ -87,7 +90,7 @@ func TestScrapeRecordedPrimary(t *testing.T) {
 	}
 	assert.NotContains(t, metricNames(md), "mysql.replica.time_behind_source", "the primary is not a replica")
 	assert.NotContains(t, metricNames(md), "mysql.mysqlx_connections", "MariaDB has no X plugin")
-	assert.Equal(t, []string{variablesQuery, statusQuery, ioWaitsQuery, s.statementEventsQuery, lockWaitsQuery, tableStatsQuery, processlistQuery, "SHOW ALL REPLICAS STATUS"}, fc.sent,
+	assert.Equal(t, []string{variablesQuery, statusQuery, s.ioWaitsQuery, s.statementEventsQuery, s.lockWaitsQuery, s.tableStatsQuery, processlistQuery, "SHOW ALL REPLICAS STATUS"}, fc.sent,
 		"every statement of a scrape with every metric on, in this order")
 
 	res := md.ResourceMetrics().At(0).Resource().Attributes().AsRaw()
@@ -157,7 +160,7 @@ func TestScrapeFailures(t *testing.T) {
 			logged: "mysql db.internal:3306: the connection was lost or reset (server restarted or stopped?); the receiver reconnects on the next scrape",
 		},
 		{
-			name: "no SELECT on performance_schema", failOn: "SELECT 'table'", up: 1,
+			name: "no SELECT on performance_schema", failOn: "(SELECT 'table'", up: 1,
 			err:     &mysql.MySQLError{Number: 1142, Message: "SELECT command denied to user 'otel'@'localhost' for table `performance_schema`.`table_io_waits_summary_by_table`"},
 			logged:  "mysql db.internal:3306 (performance_schema I/O waits): Error 1142: SELECT command denied to user 'otel'@'localhost' for table `performance_schema`.`table_io_waits_summary_by_table`: GRANT SELECT ON performance_schema.* TO 'root'@'%'",
 			present: []string{"mysql.query.count", "mysql.up"},
@@ -208,6 +211,27 @@ func TestScrapeFailures(t *testing.T) {
 			assert.Equal(t, int64(1), points(md)["mysql.up"], "recovers with the same scraper")
 		})
 	}
+}
+
+// TestCanceledScrapeIsNotLogged: a scrape canceled while it connects to a
+// server that never greets (the collector shutting down) says nothing about
+// the target, so nothing is logged as a failure.
+func TestCanceledScrapeIsNotLogged(t *testing.T) {
+	connected := make(chan struct{}, 1)
+	addr := testenv.ServeTCP(t, func(c net.Conn) {
+		select {
+		case connected <- struct{}{}:
+		default:
+		}
+		_, _ = io.Copy(io.Discard, c) // no greeting, until the client hangs up
+	})
+	core, logs := observer.New(zap.InfoLevel)
+	s := newLoopbackScraper(t, addr, zap.New(core))
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-connected; cancel() }()
+	_, err := s.scrape(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, logs.All())
 }
 
 func TestScrapeTimeout(t *testing.T) {

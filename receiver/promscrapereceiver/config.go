@@ -48,6 +48,11 @@ type ScrapeConfig struct {
 	BasicAuth     *commonconfig.BasicAuth     `yaml:"basic_auth"`
 	Authorization *commonconfig.Authorization `yaml:"authorization"`
 	TLSConfig     commonconfig.TLSConfig      `yaml:"tls_config"`
+	// FollowRedirects defaults to false, unlike Prometheus: Prometheus'
+	// client adds basic_auth and authorization to every request, a
+	// redirect's included, so a target answering 30x would hand the
+	// credentials to whatever host it names.
+	FollowRedirects bool `yaml:"follow_redirects"`
 
 	StaticConfigs []StaticConfig `yaml:"static_configs"`
 	FileSDConfigs []FileSDConfig `yaml:"file_sd_configs"`
@@ -134,7 +139,7 @@ func orDefault(d, def model.Duration) model.Duration {
 // supportedScrapeKeys are the scrape_config keys this receiver reads.
 var supportedScrapeKeys = []string{
 	"job_name", "scrape_interval", "scrape_timeout", "metrics_path", "scheme", "params",
-	"basic_auth", "authorization", "tls_config", "honor_labels",
+	"basic_auth", "authorization", "tls_config", "follow_redirects", "honor_labels",
 	"static_configs", "file_sd_configs", "http_sd_configs", "dns_sd_configs",
 	"relabel_configs", "metric_relabel_configs", "sample_limit", "body_size_limit",
 }
@@ -281,7 +286,7 @@ func (sc *ScrapeConfig) httpClientConfig() commonconfig.HTTPClientConfig {
 		BasicAuth:       sc.BasicAuth,
 		Authorization:   sc.Authorization,
 		TLSConfig:       sc.TLSConfig,
-		FollowRedirects: true,
+		FollowRedirects: sc.FollowRedirects,
 		EnableHTTP2:     true,
 	}
 }

@@ -29,6 +29,7 @@ func TestConfigPrometheusDefaults(t *testing.T) {
 	assert.Equal(t, model.Duration(10*time.Second), sc.ScrapeTimeout, "Prometheus' default timeout")
 	assert.Equal(t, "/metrics", sc.MetricsPath)
 	assert.Equal(t, "http", sc.Scheme)
+	assert.False(t, sc.FollowRedirects, "unlike Prometheus: credentials never follow a redirect")
 	assert.Equal(t, []StaticConfig{{Targets: []string{"localhost:8080"}}}, sc.StaticConfigs)
 }
 
@@ -43,6 +44,7 @@ func TestConfigEveryKey(t *testing.T) {
 	assert.True(t, apps.HonorLabels)
 	assert.Equal(t, "monitor", apps.BasicAuth.Username)
 	assert.Equal(t, "/etc/ssl/ca.pem", apps.TLSConfig.CAFile)
+	assert.True(t, apps.FollowRedirects)
 	assert.Equal(t, model.LabelSet{"env": "prod"}, apps.StaticConfigs[0].Labels)
 	assert.Equal(t, model.Duration(5*time.Minute), apps.FileSDConfigs[0].RefreshInterval)
 	assert.Equal(t, model.Duration(2*time.Minute), apps.HTTPSDConfigs[0].RefreshInterval)

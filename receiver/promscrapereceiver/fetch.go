@@ -43,6 +43,9 @@ func fetch(ctx context.Context, client *http.Client, url string, timeout time.Du
 		return fetched{}, fmt.Errorf("%w: check that the target is up and the address is right", err)
 	}
 	defer resp.Body.Close()
+	if location := resp.Header.Get("Location"); isRedirect(resp.StatusCode) && location != "" {
+		return fetched{}, describeRedirect(resp, location)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return fetched{}, fmt.Errorf("HTTP status %s: %s", resp.Status, statusHint(resp.StatusCode))
 	}
@@ -58,6 +61,26 @@ func fetch(ctx context.Context, client *http.Client, url string, timeout time.Du
 		return fetched{}, fmt.Errorf("the body is larger than body_size_limit (%d bytes): raise body_size_limit or expose fewer series", bodyLimit)
 	}
 	return fetched{body: body, contentType: resp.Header.Get("Content-Type")}, nil
+}
+
+// isRedirect is a status the client follows with `follow_redirects: true`.
+func isRedirect(code int) bool {
+	switch code {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+// describeRedirect names the status and where the target sent the scrape,
+// with any password in the Location masked.
+func describeRedirect(resp *http.Response, location string) error {
+	if u, err := resp.Request.URL.Parse(location); err == nil {
+		location = u.Redacted()
+	}
+	return fmt.Errorf("HTTP status %s, redirected to %s: redirects are not followed (basic_auth and authorization would go with them): "+
+		"set the scrape URL to the final URL, or set follow_redirects: true", resp.Status, location)
 }
 
 func statusHint(code int) string {

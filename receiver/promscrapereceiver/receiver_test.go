@@ -9,9 +9,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	commonconfig "github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -78,7 +80,9 @@ func newTestLoop(t *testing.T, sc *ScrapeConfig, address string) *testLoop {
 	r.root = context.Background()
 	targets := targetsOf(sc, []group{{Targets: []string{address}}})
 	require.Len(t, targets, 1)
-	j := &job{r: r, sc: sc, client: http.DefaultClient}
+	client, err := commonconfig.NewClientFromConfig(sc.httpClientConfig(), sc.JobName)
+	require.NoError(t, err)
+	j := &job{r: r, sc: sc, client: client}
 	return &testLoop{loop: newLoop(j, targets[0]), sink: sink, logs: logs}
 }
 
@@ -314,25 +318,51 @@ config:
 	assert.Equal(t, 1.0, points["scrape_samples_post_metric_relabeling"])
 }
 
-// The receiver's own loop: targets found at Start are scraped at the interval until Shutdown.
-func TestReceiverLifecycle(t *testing.T) {
-	_, addr := serve(t, "# TYPE a gauge\na 1\n", textFormat)
+// startReceiver starts a receiver with one job, app, scraping address every
+// interval; it logs into the returned observer.
+func startReceiver(t *testing.T, address, interval string) (*promReceiver, *consumertest.MetricsSink, *observer.ObservedLogs) {
+	t.Helper()
 	cfg := &Config{}
 	require.NoError(t, yamlUnmarshalConfig(cfg, `
 config:
   scrape_configs:
     - job_name: app
-      scrape_interval: 100ms
-      static_configs: [{targets: [`+addr+`]}]
+      scrape_interval: `+interval+`
+      static_configs: [{targets: [`+address+`]}]
 `))
 	require.NoError(t, cfg.Validate())
+	core, logs := observer.New(zap.InfoLevel)
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.Logger = zap.New(core)
 	sink := &consumertest.MetricsSink{}
-	r, err := newReceiver(cfg, receivertest.NewNopSettings(metadata.Type), sink)
+	r, err := newReceiver(cfg, set, sink)
 	require.NoError(t, err)
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	return r, sink, logs
+}
+
+// The receiver's own loop: targets found at Start are scraped at the interval until Shutdown.
+func TestReceiverLifecycle(t *testing.T) {
+	_, addr := serve(t, "# TYPE a gauge\na 1\n", textFormat)
+	r, sink, _ := startReceiver(t, addr, "100ms")
 	require.Eventually(t, func() bool { return len(sink.AllMetrics()) >= 3 }, 10*time.Second, 20*time.Millisecond)
 	require.NoError(t, r.Shutdown(context.Background())) // returns once every loop has exited
 	assert.Equal(t, 1.0, metrictest.Points[float64](sink.AllMetrics()[0])["a"])
+}
+
+// TestShutdownDuringScrapeIsNotLogged: Shutdown cancels a scrape in flight,
+// which says nothing about the target: no failure is logged.
+func TestShutdownDuringScrapeIsNotLogged(t *testing.T) {
+	var requests atomic.Int32
+	stalled := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		<-r.Context().Done()
+	}))
+	t.Cleanup(stalled.Close)
+	r, _, logs := startReceiver(t, stalled.Listener.Addr().String(), "1h")
+	require.Eventually(t, func() bool { return requests.Load() > 0 }, 30*time.Second, 10*time.Millisecond, "the first scrape")
+	require.NoError(t, r.Shutdown(context.Background()))
+	assert.Empty(t, logs.All())
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

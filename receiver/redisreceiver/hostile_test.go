@@ -86,6 +86,35 @@ func TestAuthReplies(t *testing.T) {
 	}
 }
 
+// TestMovedIsNotFollowed: Redis has no redirect that carries credentials.
+// MOVED and ASK are a cluster's answers to commands on keys, and the
+// receiver sends none (AUTH, INFO, CLUSTER INFO); a server that answers
+// INFO with MOVED gets an INFO error, and the address it names is never
+// dialed.
+func TestMovedIsNotFollowed(t *testing.T) {
+	t.Parallel()
+	var dialed atomic.Int32
+	named := fakeServer(t, func(net.Conn) { dialed.Add(1) })
+	addr := fakeServer(t, func(c net.Conn) {
+		r := bufio.NewReader(c)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if line == "INFO\r\n" {
+				fmt.Fprintf(c, "-MOVED 3999 %s\r\n", named)
+			}
+		}
+	})
+	target := startScraper(t, configFor(addr))
+	got, _ := target.scrape(t)
+	assert.Equal(t, map[string]float64{"redis.up": 0}, got)
+	require.Equal(t, 1, target.logs.Len())
+	assert.Contains(t, target.logs.All()[0].ContextMap()["error"], "redis "+addr+": INFO: MOVED 3999 "+named)
+	assert.Zero(t, dialed.Load())
+}
+
 // TestNonUTF8Version: a redis_version that is not UTF-8 becomes valid
 // UTF-8 instead of failing the target's target_info at the exporter.
 func TestNonUTF8Version(t *testing.T) {

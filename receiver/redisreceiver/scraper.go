@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -221,31 +220,5 @@ func (s *redisScraper) explain(err error, command string) error {
 			hint = "check `endpoint` and that the server is running"
 		}
 	}
-	return fmt.Errorf("redis %s: %s: %w: %s", s.cfg.Endpoint, command, withoutAddrs(err), hint)
+	return fmt.Errorf("redis %s: %s: %w: %s", s.cfg.Endpoint, command, err, hint)
 }
-
-// withoutAddrs drops a network error's addresses from its text ("read tcp
-// 127.0.0.1:41722->127.0.0.1:6379: read: connection reset by peer" becomes
-// "read: connection reset by peer"): the local port changes with every
-// connection, and targetstate logs the target again whenever the text changes.
-func withoutAddrs(err error) error {
-	var opErr *net.OpError
-	if !errors.As(err, &opErr) || (opErr.Source == nil && opErr.Addr == nil) {
-		return err
-	}
-	inner := opErr.Op + ": " + opErr.Err.Error()
-	var sysErr *os.SyscallError
-	if errors.As(opErr.Err, &sysErr) {
-		inner = sysErr.Error() // already "read: connection reset by peer"
-	}
-	return textError{text: strings.Replace(err.Error(), opErr.Error(), inner, 1), err: err}
-}
-
-// textError is err with another text.
-type textError struct {
-	text string
-	err  error
-}
-
-func (e textError) Error() string { return e.text }
-func (e textError) Unwrap() error { return e.err }
