@@ -16,18 +16,14 @@ import (
 	"github.com/moalog/platform-collector/internal/metrictest"
 )
 
-func loadConfig(t *testing.T, id string) *Config {
-	return metrictest.LoadConfig(t, id, createDefaultConfig())
-}
-
 func TestLoadConfig(t *testing.T) {
-	def := loadConfig(t, "jolokia")
+	def := metrictest.LoadConfig(t, "jolokia", createDefaultConfig())
 	assert.Equal(t, 15*time.Second, def.CollectionInterval)
 	assert.Equal(t, 5*time.Second, def.Timeout)
 	assert.Equal(t, int64(4<<20), def.MaxResponseBytes)
 	assert.Equal(t, []string{"jvm"}, def.Presets)
 
-	fp := loadConfig(t, "jolokia/fluxpay")
+	fp := metrictest.LoadConfig(t, "jolokia/fluxpay", createDefaultConfig())
 	require.NoError(t, confmap.Validate(fp))
 	assert.Equal(t, "http://fluxpay-engine:8778/jolokia", fp.Endpoint)
 	assert.Equal(t, "monitor", fp.Username)
@@ -48,7 +44,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, []string{"commons-pool2", "hikaricp", "jvm", "kafka-client", "micrometer-jmx", "r2dbc-pool", "tomcat"}, every.Presets)
 	require.NoError(t, confmap.Validate(every), "every preset together")
 
-	fleet := loadConfig(t, "jolokia/fleet")
+	fleet := metrictest.LoadConfig(t, "jolokia/fleet", createDefaultConfig())
 	require.NoError(t, confmap.Validate(fleet))
 	assert.Empty(t, fleet.Presets, "presets: [] turns presets off")
 	targets := fleet.targets()

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/moalog/platform-collector/internal/testenv"
@@ -42,7 +41,8 @@ func BenchmarkLiveScrape(b *testing.B) {
 				cfg := createDefaultConfig()
 				cfg.Endpoint = jvm.Endpoint
 				cfg.Metrics = testMBeanMetrics
-				set := benchSettings()
+				set := receivertest.NewNopSettings(metadata.Type)
+				set.ID = component.MustNewIDWithName("jolokia", "bench")
 				s, err := newScraper(cfg, set)
 				if err != nil {
 					b.Fatal(err)
@@ -83,10 +83,4 @@ func BenchmarkLiveScrape(b *testing.B) {
 			})
 		}
 	}
-}
-
-func benchSettings() receiver.Settings {
-	set := receivertest.NewNopSettings(metadata.Type)
-	set.ID = component.MustNewIDWithName("jolokia", "bench")
-	return set
 }
