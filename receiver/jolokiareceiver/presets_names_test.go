@@ -2,8 +2,10 @@ package jolokiareceiver
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -18,6 +20,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
@@ -58,6 +61,15 @@ func TestSelfMetricPrometheusNames(t *testing.T) {
 		"jolokia_scrape_duration_seconds": dto.MetricType_GAUGE,
 		"jolokia_read_errors":             dto.MetricType_GAUGE,
 	}, got)
+	// The README's table of jmx_exporter's self metrics names only these.
+	rows, err := metrictest.TableAfter("README.md", "## Coming from jmx_exporter")
+	require.NoError(t, err)
+	var named []string
+	for _, cells := range rows {
+		named = append(named, metrictest.NamesIn(cells[1], "jolokia_")...)
+	}
+	assert.Subset(t, slices.Collect(maps.Keys(got)), named)
+	assert.ElementsMatch(t, []string{"jolokia_scrape_duration_seconds", "jolokia_up"}, named)
 }
 
 // scrapeRecordedPreset scrapes an agent that answers with the recorded
