@@ -19,15 +19,11 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/moalog/platform-collector/internal/testenv"
-	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
 var (
@@ -88,12 +84,7 @@ func TestFleetScale(t *testing.T) {
 			require.NoError(t, err)
 			runtime.GC()
 			cpu0, wall0 := cpuTime(t), time.Now()
-			core, logs := observer.New(zap.WarnLevel)
-			set := receivertest.NewNopSettings(metadata.Type)
-			set.Logger = zap.New(core)
-			r, err := NewFactory().CreateMetrics(context.Background(), set, cfg, sink)
-			require.NoError(t, err)
-			require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+			r, logs := startReceiver(t, cfg, sink)
 			time.Sleep(*fleetDuration)
 			cpu, wall := cpuTime(t)-cpu0, time.Since(wall0)
 			rss, hwm := procStatus(t, "VmRSS"), procStatus(t, "VmHWM")
@@ -106,7 +97,7 @@ func TestFleetScale(t *testing.T) {
 			// recorded request no longer matches the receiver's).
 			if down := scrapes.Load() - up.Load(); down > 0 {
 				first := ""
-				if all := logs.All(); len(all) > 0 {
+				if all := logs.FilterLevelExact(zap.WarnLevel).All(); len(all) > 0 {
 					first = fmt.Sprint(all[0].ContextMap()["error"])
 				}
 				t.Logf("%d of %d target scrapes failed, first: %s", down, scrapes.Load(), first)

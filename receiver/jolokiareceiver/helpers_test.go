@@ -11,10 +11,14 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
@@ -131,6 +135,19 @@ func scrapeOnce(t *testing.T, s *jolokiaScraper) pmetric.Metrics {
 	md, err := s.scrape(context.Background())
 	require.NoError(t, err, "a scraper never returns errors: failed targets are reported through jolokia.up")
 	return md
+}
+
+// startReceiver starts the receiver as the collector does (factory, Start),
+// its logs observed from info level. The caller shuts it down.
+func startReceiver(t *testing.T, cfg *Config, next consumer.Metrics) (receiver.Metrics, *observer.ObservedLogs) {
+	t.Helper()
+	core, logs := observer.New(zap.InfoLevel)
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.Logger = zap.New(core)
+	r, err := NewFactory().CreateMetrics(context.Background(), set, cfg, next)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	return r, logs
 }
 
 func jsonNumber(s string) any { return json.Number(s) }

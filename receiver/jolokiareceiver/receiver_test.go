@@ -12,14 +12,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/receiver/receivertest"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/moalog/platform-collector/internal/testenv"
-	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
 // TestShutdownCancelsScrapeInFlight: Shutdown does not wait out the scrape
@@ -39,12 +34,7 @@ func TestShutdownCancelsScrapeInFlight(t *testing.T) {
 	cfg.InitialDelay = 0
 	cfg.Timeout = time.Hour // only a cancel can end this scrape within the test's deadline
 	sink := new(consumertest.MetricsSink)
-	core, logs := observer.New(zap.InfoLevel)
-	settings := receivertest.NewNopSettings(metadata.Type)
-	settings.Logger = zap.New(core)
-	r, err := NewFactory().CreateMetrics(context.Background(), settings, cfg, sink)
-	require.NoError(t, err)
-	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	r, logs := startReceiver(t, cfg, sink)
 	select {
 	case <-requested:
 	case <-time.After(30 * time.Second):
@@ -105,9 +95,7 @@ func TestDeadTargetsDoNotStarveLiveOnes(t *testing.T) {
 	cfg.Timeout = time.Hour // a held connection is never given up within the test
 	cfg.InitialDelay = 0
 	require.Equal(t, 8, cfg.MaxConcurrency)
-	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, new(consumertest.MetricsSink))
-	require.NoError(t, err)
-	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	r, _ := startReceiver(t, cfg, new(consumertest.MetricsSink))
 	t.Cleanup(func() { require.NoError(t, r.Shutdown(context.Background())) })
 
 	// One live scrape per interval; without back-off, 40 dead tries per interval.

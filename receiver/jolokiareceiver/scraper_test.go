@@ -18,10 +18,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
@@ -115,10 +113,7 @@ func TestFactory(t *testing.T) {
 	cfg.CollectionInterval = 50 * time.Millisecond
 	cfg.InitialDelay = 0
 	sink := new(consumertest.MetricsSink)
-	set := receivertest.NewNopSettings(f.Type())
-	r, err := f.CreateMetrics(context.Background(), set, cfg, sink)
-	require.NoError(t, err)
-	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	r, _ := startReceiver(t, cfg, sink)
 	require.Eventually(t, func() bool { return sink.DataPointCount() > 0 }, 5*time.Second, 10*time.Millisecond)
 	require.NoError(t, r.Shutdown(context.Background()))
 	batches := sink.AllMetrics()
@@ -164,9 +159,7 @@ func TestReceiverDeliversEachTargetOnItsOwn(t *testing.T) {
 	cfg.InitialDelay = 0
 	cfg.Timeout = 3 * time.Second
 	sink := new(consumertest.MetricsSink)
-	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
-	require.NoError(t, err)
-	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	r, _ := startReceiver(t, cfg, sink)
 	defer func() { require.NoError(t, r.Shutdown(context.Background())) }()
 
 	goodID := instanceID(good.URL)
@@ -297,9 +290,7 @@ func TestRefusedStalePointsAreSentAgain(t *testing.T) {
 	cfg.CollectionInterval = 50 * time.Millisecond
 	cfg.InitialDelay = 0
 	sink := new(metrictest.RefusingSink)
-	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
-	require.NoError(t, err)
-	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	r, _ := startReceiver(t, cfg, sink)
 	defer func() { require.NoError(t, r.Shutdown(context.Background())) }()
 	next := sink.AfterRefusedStale(t, agent.Close)
 	assert.Contains(t, metrictest.Stale(next), "process.uptime", "sent again after the refusal")
