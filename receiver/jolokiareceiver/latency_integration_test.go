@@ -24,11 +24,11 @@ var scrapeGap = flag.Duration("gap", 0, "BenchmarkLiveScrape: pause between scra
 // connection, with the JDK default sun.net.httpserver.nodelay=false. It
 // reports the p50 and p99 scrape latency.
 //
-//	go test -run '^$' -bench LiveScrape -benchtime 500x ./receiver/jolokiareceiver/
+//	go test -tags integration -run '^$' -bench LiveScrape -benchtime 500x ./receiver/jolokiareceiver/
 //
 // -gap pauses between scrapes, as between real collection intervals:
 //
-//	go test -run '^$' -bench LiveScrape -benchtime 40x ./receiver/jolokiareceiver/ -gap 500ms
+//	go test -tags integration -run '^$' -bench LiveScrape -benchtime 40x ./receiver/jolokiareceiver/ -gap 500ms
 func BenchmarkLiveScrape(b *testing.B) {
 	for _, agent := range testenv.JolokiaAgents {
 		jvm := testenv.StartJVM(b, testenv.JVMOptions{Agent: agent})

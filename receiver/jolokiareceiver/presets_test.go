@@ -141,7 +141,7 @@ func checkAppPreset(t *testing.T, preset string, want points, measured []string,
 }
 
 // TestRecordedAppPresets replays each preset's recorded answer of both agents
-// (go test -run TestIntegrationAppPresets -record) through the receiver: the
+// (go test -tags integration -run TestIntegrationAppPresets -record) through the receiver: the
 // request the receiver sends must still be the recorded one.
 func TestRecordedAppPresets(t *testing.T) {
 	for _, agent := range []string{agent2, core1} {
