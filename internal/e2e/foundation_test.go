@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/moalog/platform-collector/internal/faultproxy"
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
@@ -20,12 +21,20 @@ func defaultConfig() string { return filepath.Join(testenv.RepoRoot(), "otelcol.
 
 // The default pipeline must start and keep serving when none of its targets exist.
 func TestDefaultConfigRunsWithoutTargets(t *testing.T) {
-	unused := testenv.Addr(testenv.FreePort(t))
+	// moalog-server's address closes every connection it accepts, and counts them.
+	moalog, err := faultproxy.StartTCP(testenv.Addr(testenv.FreePort(t)))
+	require.NoError(t, err)
+	t.Cleanup(moalog.Close)
+	moalog.SetMode(faultproxy.Refuse)
 	c := startCollector(t, defaultConfig(),
-		"receivers::promscrape/moalog::config::scrape_configs=[{job_name: moalog-server, scrape_interval: 1s, static_configs: [{targets: ["+unused+"]}]}]")
+		"receivers::promscrape/moalog::config::scrape_configs=[{job_name: moalog-server, scrape_interval: 1s, static_configs: [{targets: ["+moalog.Addr+"]}]}]")
 	// The promscrape receiver reports the missing moalog-server as down.
-	c.waitForSample(t, "up", map[string]string{"job": "moalog-server", "instance": unused}, equals(0), 20*time.Second)
-	time.Sleep(2 * time.Second)
+	c.waitForSample(t, "up", map[string]string{"job": "moalog-server", "instance": moalog.Addr}, equals(0), 20*time.Second)
+	downAt := time.Now()
+	// Two more failed scrapes later, the collector still runs.
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		assert.GreaterOrEqual(ct, len(groupScrapes(moalog.Arrivals(), downAt, time.Now())), 2, "scrapes of moalog-server since it was down")
+	}, 20*time.Second, 50*time.Millisecond)
 	assert.True(t, c.running(), "collector must keep running with every target down")
 	status, _ := httpGet("http://" + c.healthAddr + "/")
 	assert.Equal(t, 200, status)

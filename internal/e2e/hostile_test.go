@@ -232,24 +232,8 @@ service:
 		c.waitForSample(t, "redis_up", witnessID, equals(1), 10*time.Second)
 		require.True(t, c.running(), "the collector is alive")
 		assert.False(t, strings.Contains(c.log.String(), hostileMySQLPassword), "the password is in the log")
-		peak := peakRSS(t, c.cmd.Process.Pid)
+		peak := procStatusBytes(t, c.cmd.Process.Pid, "VmHWM")
 		t.Logf("FIGURE hostile targets (%s): peak RSS %d MiB after %s", name, peak>>20, time.Since(began).Round(time.Second))
 		assert.Less(t, peak, int64(400<<20), "peak RSS")
 	})
-}
-
-// peakRSS is the process's high-water mark of resident memory (VmHWM).
-func peakRSS(t *testing.T, pid int) int64 {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	require.NoError(t, err)
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			kb, err := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
-			require.NoError(t, err)
-			return kb << 10
-		}
-	}
-	t.Fatalf("no VmHWM in /proc/%d/status", pid)
-	return 0
 }

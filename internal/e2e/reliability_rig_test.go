@@ -18,8 +18,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/moalog/platform-collector/internal/faultproxy"
 	"github.com/moalog/platform-collector/internal/moalogcontract"
@@ -42,22 +46,33 @@ const (
 const relInterval = time.Second
 
 type relRig struct {
-	rateLimiter, fluxpay *testenv.JVM
-	redis                *testenv.Redis
-	mariadb              *testenv.MariaDB
-	// proxies: rate-limiter (faults), fluxpay (witness), redis (faults), and an
-	// HTTPS proxy with an untrusted certificate in front of fluxpay.
-	rlProxy, fpProxy, tlsProxy *faultproxy.HTTP
-	redisProxy, mysqlProxy     *faultproxy.TCP
-	moalogAddr                 string
-	pprofAddr, zpagesAddr      string
-	configLayer                string
-	c                          *collector
+	// rateLimiter, ledger, redis and mariadb take the faults; fluxpay,
+	// redisWitness and mariadbWitness never fail.
+	rateLimiter, ledger, fluxpay *testenv.JVM
+	redis, redisWitness          *testenv.Redis
+	mariadb, mariadbWitness      *testenv.MariaDB
+	// A proxy in front of each target, an HTTPS proxy with an untrusted
+	// certificate in front of fluxpay, and one in front of the witness
+	// redis's TLS port, whose certificate the collector does not trust.
+	rlProxy, ledgerProxy, fpProxy, tlsProxy             *faultproxy.HTTP
+	redisProxy, mysqlProxy                              *faultproxy.TCP
+	redisWitnessProxy, mysqlWitnessProxy, tlsRedisProxy *faultproxy.TCP
+	moalogAddr                                          string
+	pprofAddr, zpagesAddr                               string
+	configLayer                                         string
+	c                                                   *collector
+	// gigantic lets one gigantic fault run at a time: two 256 MiB streams
+	// at once starved the collector of CPU on 2 shared cores (every witness
+	// lost its interval for seconds).
+	gigantic sync.Mutex
 }
 
 // Prometheus identities of the targets, as the exporter labels them.
 func (r *relRig) rateLimiterID() map[string]string {
 	return map[string]string{"job": "rate-limiter", "instance": r.rlProxy.Addr}
+}
+func (r *relRig) ledgerID() map[string]string {
+	return map[string]string{"job": "ledger", "instance": r.ledgerProxy.Addr}
 }
 func (r *relRig) fluxpayID() map[string]string {
 	return map[string]string{"job": "fluxpay-engine", "instance": r.fpProxy.Addr}
@@ -67,6 +82,12 @@ func (r *relRig) redisID() map[string]string {
 }
 func (r *relRig) mysqlID() map[string]string {
 	return map[string]string{"job": "mysql", "instance": r.mysqlProxy.Addr}
+}
+func (r *relRig) redisWitnessID() map[string]string {
+	return map[string]string{"job": "redis", "instance": r.redisWitnessProxy.Addr}
+}
+func (r *relRig) mysqlWitnessID() map[string]string {
+	return map[string]string{"job": "mysql", "instance": r.mysqlWitnessProxy.Addr}
 }
 
 // shippedPolicy is the Jolokia read-only policy the compose stack ships.
@@ -79,82 +100,17 @@ func shippedPolicy(t *testing.T) string {
 	return string(b)
 }
 
-// startRelRig starts both JVMs (with credentials and the shipped read-only
-// policy), redis-server with a password and TLS, the moalog contract, the
-// proxies, and the collector with the shipped otelcol.yaml plus a layer that
-// adds two receivers that can never succeed (untrusted TLS), pprof and zpages.
+// startRelRig starts the targets, their proxies, and the collector with
+// the shipped otelcol.yaml plus r.layer(), and waits until every target that
+// can be up is.
 func startRelRig(t *testing.T) *relRig {
 	t.Helper()
-	policy := shippedPolicy(t)
-	r := &relRig{}
-	r.rateLimiter = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2,
-		User: relJolokiaUser, Password: relJolokiaPassword, Policy: policy})
-	r.fluxpay = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaCore1,
-		User: relJolokiaUser, Password: relJolokiaPassword, Policy: policy})
-	r.redis = testenv.StartRedis(t, testenv.RedisOptions{Password: relRedisPassword, TLS: true})
-	r.mariadb = testenv.StartMariaDB(t, testenv.MariaDBOptions{})
-	r.mariadb.CreateMonitorUser(t, relMySQLUser, relMySQLPassword)
-	moalog := httptest.NewServer(moalogcontract.New())
-	t.Cleanup(moalog.Close)
-	r.moalogAddr = moalog.Listener.Addr().String()
-
-	var err error
-	must := func(err error) {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	r.rlProxy, err = faultproxy.StartHTTP(r.rateLimiter.Endpoint)
-	must(err)
-	t.Cleanup(r.rlProxy.Close)
-	r.fpProxy, err = faultproxy.StartHTTP(r.fluxpay.Endpoint)
-	must(err)
-	t.Cleanup(r.fpProxy.Close)
-	r.tlsProxy, err = faultproxy.StartHTTPS(r.fluxpay.Endpoint)
-	must(err)
-	t.Cleanup(r.tlsProxy.Close)
-	r.redisProxy, err = faultproxy.StartTCP(r.redis.Addr)
-	must(err)
-	t.Cleanup(r.redisProxy.Close)
-	r.mysqlProxy, err = faultproxy.StartTCP(r.mariadb.Addr)
-	must(err)
-	t.Cleanup(r.mysqlProxy.Close)
-	r.mysqlProxy.ServerFirst = true
-	// A greeting packet that announces 74 bytes and stops after 9; a packet
-	// header announcing the largest packet (16 MiB - 1) for Gigantic.
-	r.mysqlProxy.Prefix = []byte("\x4a\x00\x00\x00\x0a5.5.5-10")
-	r.mysqlProxy.GiganticPrefix = []byte("\xff\xff\xff\x00\x0a")
-
+	r := startRelTargets(t)
+	r.startProxies(t)
 	r.pprofAddr = testenv.Addr(testenv.FreePort(t))
 	r.zpagesAddr = testenv.Addr(testenv.FreePort(t))
 	r.configLayer = filepath.Join(t.TempDir(), "reliability.yaml")
-	layer := fmt.Sprintf(`receivers:
-  jolokia/untrusted-tls:
-    endpoint: %s
-    service_name: untrusted-tls
-    collection_interval: 1s
-    username: ${env:JOLOKIA_USER:-}
-    password: ${env:JOLOKIA_PASSWORD:-}
-    presets: [jvm]
-  redis/untrusted-tls:
-    endpoint: %s
-    password: ${env:REDIS_PASSWORD:-}
-    collection_interval: 1s
-    timeout: 3s
-    tls:
-      insecure: false
-extensions:
-  pprof:
-    endpoint: %s
-  zpages:
-    endpoint: %s
-service:
-  extensions: [health_check, pprof, zpages]
-  pipelines:
-    metrics:
-      receivers: [promscrape/moalog, jolokia/rate-limiter, jolokia/fluxpay, redis, mysql, jolokia/untrusted-tls, redis/untrusted-tls]
-`, r.tlsProxy.URL, r.redis.TLSAddr, r.pprofAddr, r.zpagesAddr)
-	must(os.WriteFile(r.configLayer, []byte(layer), 0o600))
+	require.NoError(t, os.WriteFile(r.configLayer, []byte(r.layer()), 0o600))
 
 	// The shipped config reads the credentials from the environment.
 	t.Setenv("JOLOKIA_USER", relJolokiaUser)
@@ -181,50 +137,148 @@ service:
 		"receivers::mysql::timeout=3s",
 	)
 	const settle = 40 * time.Second
-	r.waitUp(t, "jolokia_up", r.rateLimiterID(), 1, settle)
-	r.waitUp(t, "jolokia_up", r.fluxpayID(), 1, settle)
-	r.waitUp(t, "redis_up", r.redisID(), 1, settle)
-	r.waitUp(t, "mysql_up", r.mysqlID(), 1, settle)
+	for _, up := range []struct {
+		name string
+		id   map[string]string
+	}{
+		{"jolokia_up", r.rateLimiterID()}, {"jolokia_up", r.ledgerID()}, {"jolokia_up", r.fluxpayID()}, {"redis_up", r.redisID()},
+		{"mysql_up", r.mysqlID()}, {"redis_up", r.redisWitnessID()}, {"mysql_up", r.mysqlWitnessID()},
+	} {
+		r.waitUp(t, up.name, up.id, 1, settle)
+	}
 	return r
 }
 
-// upValue reads one *_up sample, -1 when absent.
-func (r *relRig) upValue(t *testing.T, name string, labels map[string]string) float64 {
-	t.Helper()
-	families := r.c.families(t)
-	family, ok := families[name]
-	if !ok {
-		// A binary built before the unit fix renders the gauge as
-		// <name>_ratio; TestPlatform asserts the final name.
-		if family, ok = families[name+"_ratio"]; !ok {
-			return -1
-		}
-	}
-	for _, m := range family.GetMetric() {
-		if hasLabels(m, labels) {
-			return sampleValue(m)
-		}
-	}
-	return -1
+// startRelTargets starts three JVMs (with credentials and the shipped
+// read-only policy; the rate-limiter with the Jolokia 2.4.2 agent, ledger
+// and fluxpay with the 1.7.1 core), two redis-servers with a password (the
+// witness with a TLS port too), two mariadbds with a least-privilege monitor
+// user, and the moalog contract.
+func startRelTargets(t *testing.T) *relRig {
+	policy := shippedPolicy(t)
+	r := &relRig{}
+	r.rateLimiter = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2,
+		User: relJolokiaUser, Password: relJolokiaPassword, Policy: policy})
+	r.ledger = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaCore1,
+		User: relJolokiaUser, Password: relJolokiaPassword, Policy: policy})
+	r.fluxpay = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaCore1,
+		User: relJolokiaUser, Password: relJolokiaPassword, Policy: policy})
+	r.redis = testenv.StartRedis(t, testenv.RedisOptions{Password: relRedisPassword})
+	r.redisWitness = testenv.StartRedis(t, testenv.RedisOptions{Password: relRedisPassword, TLS: true})
+	r.mariadb = testenv.StartMariaDB(t, testenv.MariaDBOptions{})
+	r.mariadb.CreateMonitorUser(t, relMySQLUser, relMySQLPassword)
+	r.mariadbWitness = testenv.StartMariaDB(t, testenv.MariaDBOptions{})
+	r.mariadbWitness.CreateMonitorUser(t, relMySQLUser, relMySQLPassword)
+	moalog := httptest.NewServer(moalogcontract.New())
+	t.Cleanup(moalog.Close)
+	r.moalogAddr = moalog.Listener.Addr().String()
+	return r
 }
 
-// waitUp polls /metrics every 100ms until the up sample equals want and
-// returns when it was seen; it fails the test after timeout.
+func (r *relRig) startProxies(t *testing.T) {
+	r.rlProxy = startProxy(t, faultproxy.StartHTTP, r.rateLimiter.Endpoint)
+	r.rlProxy.SetDelay(4 * time.Second) // for the Delay fault: beyond the rate-limiter's 3s timeout
+	r.ledgerProxy = startProxy(t, faultproxy.StartHTTP, r.ledger.Endpoint)
+	r.fpProxy = startProxy(t, faultproxy.StartHTTP, r.fluxpay.Endpoint)
+	r.tlsProxy = startProxy(t, faultproxy.StartHTTPS, r.fluxpay.Endpoint)
+	r.redisProxy = startProxy(t, faultproxy.StartTCP, r.redis.Addr)
+	r.redisWitnessProxy = startProxy(t, faultproxy.StartTCP, r.redisWitness.Addr)
+	r.tlsRedisProxy = startProxy(t, faultproxy.StartTCP, r.redisWitness.TLSAddr)
+	r.mysqlProxy = startProxy(t, faultproxy.StartTCP, r.mariadb.Addr)
+	r.mysqlWitnessProxy = startProxy(t, faultproxy.StartTCP, r.mariadbWitness.Addr)
+	r.mysqlProxy.ServerFirst = true
+	// A greeting packet that announces 74 bytes and stops after 9; a packet
+	// header announcing the largest packet (16 MiB - 1) for Gigantic.
+	r.mysqlProxy.Prefix = []byte("\x4a\x00\x00\x00\x0a5.5.5-10")
+	r.mysqlProxy.GiganticPrefix = []byte("\xff\xff\xff\x00\x0a")
+}
+
+// startProxy starts a proxy to upstream that closes at the test's end.
+func startProxy[P interface{ Close() }](t *testing.T, start func(string) (P, error), upstream string) P {
+	p, err := start(upstream)
+	require.NoError(t, err)
+	t.Cleanup(p.Close)
+	return p
+}
+
+// layer is the config layer over the shipped otelcol.yaml: the ledger JVM
+// (3s timeout, as the rate-limiter's), the witness redis and mysql, two
+// receivers that can never succeed (untrusted TLS), pprof and zpages.
+func (r *relRig) layer() string {
+	return fmt.Sprintf(`receivers:
+  jolokia/ledger:
+    endpoint: %s
+    service_name: ledger
+    collection_interval: 1s
+    timeout: 3s
+    username: ${env:JOLOKIA_USER:-}
+    password: ${env:JOLOKIA_PASSWORD:-}
+    presets: [jvm]
+  redis/witness:
+    endpoint: %s
+    password: ${env:REDIS_PASSWORD:-}
+    collection_interval: 1s
+    timeout: 5s # as the shipped redis receiver
+  mysql/witness:
+    endpoint: %s
+    username: ${env:MYSQL_USER:-}
+    password: ${env:MYSQL_PASSWORD:-}
+    collection_interval: 1s
+  jolokia/untrusted-tls:
+    endpoint: %s
+    service_name: untrusted-tls
+    collection_interval: 1s
+    username: ${env:JOLOKIA_USER:-}
+    password: ${env:JOLOKIA_PASSWORD:-}
+    presets: [jvm]
+  redis/untrusted-tls:
+    endpoint: %s
+    password: ${env:REDIS_PASSWORD:-}
+    collection_interval: 1s
+    timeout: 3s
+    tls:
+      insecure: false
+extensions:
+  pprof:
+    endpoint: %s
+  zpages:
+    endpoint: %s
+service:
+  extensions: [health_check, pprof, zpages]
+  pipelines:
+    metrics:
+      receivers: [promscrape/moalog, jolokia/rate-limiter, jolokia/ledger, jolokia/fluxpay, redis, mysql, redis/witness, mysql/witness, jolokia/untrusted-tls, redis/untrusted-tls]
+`, r.ledgerProxy.URL, r.redisWitnessProxy.Addr, r.mysqlWitnessProxy.Addr, r.tlsProxy.URL, r.tlsRedisProxy.Addr, r.pprofAddr, r.zpagesAddr)
+}
+
+// waitUp polls /metrics until the up sample equals want and returns when it
+// was seen; it fails the test after timeout.
 func (r *relRig) waitUp(t *testing.T, name string, labels map[string]string, want float64, timeout time.Duration) time.Time {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	last := -2.0
-	for time.Now().Before(deadline) {
-		if last = r.upValue(t, name, labels); last == want {
-			return time.Now()
-		}
-		if !r.c.running() {
-			t.Fatalf("collector exited:\n%s", r.c.log.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("%s%v did not become %g within %s (last %g)", name, labels, want, timeout, last)
-	return time.Time{}
+	seen := make(chan time.Time, 1)
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		require.True(ct, r.c.running(), "the collector exited")
+		families, err := r.c.scrape()
+		require.NoError(ct, err)
+		value, ok := targetValue(families, name, labels)
+		require.True(ct, ok, "no %s%v on /metrics", name, labels)
+		require.Equal(ct, want, value, "%s%v", name, labels)
+		seen <- time.Now()
+	}, timeout, 100*time.Millisecond)
+	return <-seen
+}
+
+// waitScrapes waits until arrivals (a proxy's, see faultproxy.Arrivals) hold
+// n scrapes after since, and returns when the nth arrived.
+func (r *relRig) waitScrapes(t *testing.T, what string, arrivals func() []time.Time, since time.Time, n int, timeout time.Duration) time.Time {
+	t.Helper()
+	var scrapes []time.Time
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		require.True(ct, r.c.running(), "the collector exited")
+		scrapes = groupScrapes(arrivals(), since, time.Now())
+		assert.GreaterOrEqual(ct, len(scrapes), n, "scrapes of %s since %s", what, since.Format(time.StampMilli))
+	}, timeout, 50*time.Millisecond)
+	return scrapes[n-1]
 }
 
 // gapStats summarizes the intervals between consecutive request times within [from, to].
@@ -235,19 +289,25 @@ type gapStats struct {
 	firstAt, lastAt  time.Time
 }
 
-func intervalStats(times []time.Time, from, to time.Time, interval time.Duration) gapStats {
-	// Requests less than 300ms apart belong to one scrape (e.g. AUTH and
-	// INFO on a new connection).
-	var in []time.Time
+// groupScrapes returns when each scrape within [from, to] began, from the
+// times a proxy saw: arrivals less than 300ms apart belong to one scrape
+// (a connection and its first request, AUTH and INFO on a new connection).
+func groupScrapes(times []time.Time, from, to time.Time) []time.Time {
+	var scrapes []time.Time
 	for _, ts := range times {
 		if ts.Before(from) || ts.After(to) {
 			continue
 		}
-		if len(in) > 0 && ts.Sub(in[len(in)-1]) < 300*time.Millisecond {
+		if len(scrapes) > 0 && ts.Sub(scrapes[len(scrapes)-1]) < 300*time.Millisecond {
 			continue
 		}
-		in = append(in, ts)
+		scrapes = append(scrapes, ts)
 	}
+	return scrapes
+}
+
+func intervalStats(times []time.Time, from, to time.Time, interval time.Duration) gapStats {
+	in := groupScrapes(times, from, to)
 	s := gapStats{}
 	if len(in) < 2 {
 		return s
@@ -308,35 +368,30 @@ func respCommands(b []byte) []string {
 }
 
 // pprofGoroutines reads the goroutine count from the pprof extension.
-func pprofGoroutines(t *testing.T, addr string) int {
-	t.Helper()
+func pprofGoroutines(t require.TestingT, addr string) int {
 	status, body := httpGet("http://" + addr + "/debug/pprof/goroutine?debug=1")
-	if status != http.StatusOK {
-		t.Fatalf("pprof goroutine: %d %s", status, body)
-	}
+	require.Equal(t, http.StatusOK, status, "pprof goroutine: %s", body)
 	m := regexp.MustCompile(`goroutine profile: total (\d+)`).FindStringSubmatch(body)
-	if m == nil {
-		t.Fatalf("pprof goroutine: no total in %.200s", body)
-	}
-	n, _ := strconv.Atoi(m[1])
+	require.NotNil(t, m, "pprof goroutine: no total in %.200s", body)
+	n, err := strconv.Atoi(m[1])
+	require.NoError(t, err)
 	return n
 }
 
-// rssBytes is the collector's resident set size from /proc.
-func rssBytes(t *testing.T, pid int) int64 {
+// procStatusBytes reads a size in kB from /proc/<pid>/status (VmRSS: the
+// resident set; VmHWM: its high-water mark) and returns it in bytes.
+func procStatusBytes(t *testing.T, pid int, field string) int64 {
 	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatalf("read /proc/%d/status: %v", pid, err)
-	}
+	require.NoError(t, err)
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			f := strings.Fields(line)
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
+		if value, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, err := strconv.ParseInt(strings.Fields(value)[0], 10, 64)
+			require.NoError(t, err)
 			return kb << 10
 		}
 	}
-	t.Fatalf("no VmRSS in /proc/%d/status", pid)
+	t.Fatalf("no %s in /proc/%d/status", field, pid)
 	return 0
 }
 

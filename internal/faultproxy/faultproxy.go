@@ -3,13 +3,14 @@
 // (internal/e2e/reliability_*_test.go).
 //
 // HTTP is a recording reverse proxy for a Jolokia agent: it timestamps and
-// keeps every request it forwards (so a test can measure a target's scrape
-// interval from the target side, and check which Jolokia operations the
+// keeps every request it forwards and timestamps every connection it accepts
+// (so a test can measure a target's scrape interval from the target side,
+// wait for a number of scrapes, and check which Jolokia operations the
 // collector ever sent), and on demand answers late, never, with a malformed,
 // truncated or gigantic body, with wrong credentials, or drops the connection.
 // TCP does the same for a byte-stream protocol (Redis, MySQL): it records the
-// client's writes and can black-hole, answer garbage, a gigantic or truncated
-// reply, or refuse.
+// client's writes and accepted connections and can black-hole, answer
+// garbage, a gigantic or truncated reply, or refuse.
 //
 // Everything listens on 127.0.0.1 only and every fault is bounded: a gigantic
 // body stops after GiganticLimit bytes, a held request is released when the
@@ -21,6 +22,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"time"
 )
@@ -77,6 +79,7 @@ type recorder struct {
 	changed  chan struct{} // closed and replaced at every mode change
 	closed   chan struct{}
 	requests []Request
+	conns    []time.Time // when each client connection was accepted
 }
 
 func newRecorder() recorder {
@@ -115,6 +118,12 @@ func (r *recorder) add(req Request) int {
 	return len(r.requests) - 1
 }
 
+func (r *recorder) addConn() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.conns = append(r.conns, time.Now())
+}
+
 func (r *recorder) setStatus(i, status int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -137,6 +146,23 @@ func (r *recorder) Times(keep func(Request) bool) []time.Time {
 			out = append(out, req.Time)
 		}
 	}
+	return out
+}
+
+// Arrivals returns, in order, the times of every accepted connection and
+// every recorded request: what a scrape leaves at the proxy whatever the
+// fault. Some faults never see a request (a refused, reset or black-holed
+// MySQL connection, a failed TLS handshake), others keep one connection for
+// many requests (a healthy keep-alive target), so a test that counts scrape
+// attempts needs both.
+func (r *recorder) Arrivals() []time.Time {
+	r.mu.Lock()
+	out := append([]time.Time(nil), r.conns...)
+	for _, req := range r.requests {
+		out = append(out, req.Time)
+	}
+	r.mu.Unlock()
+	slices.SortFunc(out, time.Time.Compare)
 	return out
 }
 

@@ -130,4 +130,36 @@ func TestTCPModes(t *testing.T) {
 	if n := len(p.Times(nil)); n < 4 {
 		t.Errorf("recorded %d writes", n)
 	}
+	// Five connections (the refused one sent nothing) and four writes.
+	if n := len(p.Arrivals()); n != 9 {
+		t.Errorf("%d arrivals; want 9", n)
+	}
+}
+
+// A client that gives up in the TLS handshake leaves a connection and no
+// request; a client that trusts the certificate leaves both.
+func TestArrivalsCountConnectionsWithoutRequests(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "{}")
+	}))
+	defer upstream.Close()
+	p, err := StartHTTPS(upstream.URL + "/jolokia")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if _, err := http.Get(p.URL); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("an untrusting client: %v", err)
+	}
+	if n, m := len(p.Arrivals()), len(p.Requests()); n != 1 || m != 0 {
+		t.Errorf("after a failed handshake: %d arrivals, %d requests; want 1 and 0", n, m)
+	}
+	resp, err := p.server.Client().Get(p.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if n := len(p.Arrivals()); n != 3 {
+		t.Errorf("after a trusted request: %d arrivals; want 3 (two connections, one request)", n)
+	}
 }

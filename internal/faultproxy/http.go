@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -46,6 +47,11 @@ func start(upstream string, tls bool) (*HTTP, error) {
 	p.server = httptest.NewUnstartedServer(p)
 	// TLS handshake failures (the untrusted-certificate fault) are expected.
 	p.server.Config.ErrorLog = log.New(io.Discard, "", 0)
+	p.server.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			p.addConn()
+		}
+	}
 	p.server.Listener.Close()
 	p.server.Listener = ln
 	if tls {

@@ -110,6 +110,7 @@ func (p *TCP) accept() {
 		if !p.track(c) {
 			continue
 		}
+		p.addConn()
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
