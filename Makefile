@@ -5,7 +5,7 @@ export CGO_ENABLED := 0
 export GOFLAGS := -trimpath -buildvcs=false
 GO ?= go
 TEST_TIMEOUT ?= 25m
-GENERATED := cmd/otelcol cmd/otelcol-full receiver grafana/dashboards
+GENERATED := cmd/otelcol cmd/otelcol-full receiver extension grafana/dashboards
 GOLANGCI_LINT_VERSION := v2.15.0
 GOLANGCI_LINT := .cache/golangci-lint/$(GOLANGCI_LINT_VERSION)/golangci-lint
 
@@ -94,8 +94,8 @@ demo: test-deps build
 ## reliability: the long forms of the reliability tests (10 min soak, 20 000 scrapes of :9090, every fault)
 reliability: test-deps build
 	mkdir -p .cache && rm -f .cache/reliability-report.md
-	OTELCOL_BIN=$(CURDIR)/otelcol RELIABILITY_SOAK=10m RELIABILITY_LOAD=20000 RELIABILITY_HOSTILE_EACH=1 RELIABILITY_REPORT=$(CURDIR)/.cache/reliability-report.md \
-		$(GO) test -tags integration -count=1 -timeout 40m -v -run 'TestReliability|TestShippedConfigsBindLoopback|TestComposePublishesCollectorOnLoopback|TestHostileTargets' ./internal/e2e/
+	OTELCOL_BIN=$(CURDIR)/otelcol RELIABILITY_SOAK=10m RELIABILITY_LOAD=20000 RELIABILITY_HOSTILE_EACH=1 RELIABILITY_MEMORY_BURST=1 RELIABILITY_REPORT=$(CURDIR)/.cache/reliability-report.md \
+		$(GO) test -tags integration -count=1 -timeout 40m -v -run 'TestReliability|TestShippedConfigsBindLoopback|TestComposePublishesCollectorOnLoopback|TestHostileTargets|TestMemoryGuardBurst' ./internal/e2e/
 
 ## scale: sharded replicas (examples/scale-out) over 3,000 and 10,000 simulated JVMs into VictoriaMetrics at 15s; prints the table of bench/RESULTS.md (~15 min). SCALE_ARGS="-scale.rows=3000x3" for one row
 scale: test-deps build-full

@@ -3,6 +3,7 @@
 package main
 
 import (
+	memoryguardextension "github.com/moalog/platform-collector/extension/memoryguardextension"
 	jolokiareceiver "github.com/moalog/platform-collector/receiver/jolokiareceiver"
 	mysqlreceiver "github.com/moalog/platform-collector/receiver/mysqlreceiver"
 	promscrapereceiver "github.com/moalog/platform-collector/receiver/promscrapereceiver"
@@ -54,6 +55,7 @@ func components() (otelcol.Factories, error) {
 		healthcheckextension.NewFactory(),
 		pprofextension.NewFactory(),
 		zpagesextension.NewFactory(),
+		memoryguardextension.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
@@ -62,6 +64,7 @@ func components() (otelcol.Factories, error) {
 		healthcheckextension.NewFactory().Type(): "github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension v0.165.1",
 		pprofextension.NewFactory().Type():       "github.com/open-telemetry/opentelemetry-collector-contrib/extension/pprofextension v0.165.1",
 		zpagesextension.NewFactory().Type():      "go.opentelemetry.io/collector/extension/zpagesextension v0.165.0",
+		memoryguardextension.NewFactory().Type(): "github.com/moalog/platform-collector v0.1.0",
 	})
 
 	factories.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](

@@ -147,6 +147,15 @@ var AlertOnly = []string{
 	MySQLPreparedOpen, MySQLPreparedLimit, MySQLHistoryListLength, MySQLLogOperations, MySQLForceRecovery,
 }
 
+// MemoryGuardShedding is 1 while memory_guard makes the receivers drop their
+// targets' data (README "Memory"). It is the collector's own telemetry
+// (:8888, job otelcol-telemetry in compose), not a series of :9090.
+const MemoryGuardShedding = "otelcol_memory_guard_shedding"
+
+// CollectorTelemetry lists the names of the collector's own telemetry that
+// alert rules may read.
+var CollectorTelemetry = []string{MemoryGuardShedding}
+
 // Jobs (service.name) of the platform's targets, as the default collector config names them.
 const (
 	JobMoalog  = "moalog-server"

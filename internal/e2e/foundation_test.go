@@ -75,7 +75,7 @@ func TestComponentsListed(t *testing.T) {
 		"receivers":  {"otlp", "promscrape", "jolokia", "redis", "mysql"},
 		"processors": {"batch", "memory_limiter", "resource"},
 		"exporters":  {"prometheus", "otlp_grpc", "otlp_http", "debug"},
-		"extensions": {"health_check", "pprof", "zpages"},
+		"extensions": {"health_check", "pprof", "zpages", "memory_guard"},
 		"providers":  {"env", "file", "yaml"}, // no http: nothing fetches config over HTTP (issue 17)
 		"connectors": nil,
 	}

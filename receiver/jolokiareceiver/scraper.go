@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.uber.org/zap"
 
+	"github.com/moalog/platform-collector/internal/memguard"
 	"github.com/moalog/platform-collector/internal/scrapeguard"
 	"github.com/moalog/platform-collector/internal/serieslimit"
 	"github.com/moalog/platform-collector/internal/staleness"
@@ -31,6 +32,8 @@ type jolokiaScraper struct {
 	tracker   *targetstate.Tracker
 	guard     *scrapeguard.Guard
 	transport *http.Transport
+	// memory sheds scrapes while the heap is over memory_guard's limit.
+	memory *memguard.Guard
 }
 
 // targetScraper holds what one target keeps between scrapes.
@@ -130,7 +133,8 @@ func instanceID(endpoint string) string {
 	return net.JoinHostPort(u.Hostname(), port)
 }
 
-func (s *jolokiaScraper) start(ctx context.Context, _ component.Host) error {
+func (s *jolokiaScraper) start(ctx context.Context, host component.Host) error {
+	s.memory = memguard.Find(host)
 	tlsCfg, err := s.cfg.TLS.LoadTLSConfig(ctx)
 	if err != nil {
 		return fmt.Errorf("jolokia: `tls`: %w", err)
@@ -241,6 +245,7 @@ func (s *jolokiaScraper) scrapeTarget(ctx context.Context, t *targetScraper) pme
 		s.recordEntryResults(t, results, now)
 	}
 	t.emitSelf(sm)
+	s.memory.Shed(t.name, md, metadata.MetricsInfo.JolokiaUp.Name, metadata.MetricsInfo.JolokiaScrapeDuration.Name)
 	t.stale.Mark(md, now)
 	return md
 }

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.uber.org/zap"
 
+	"github.com/moalog/platform-collector/internal/memguard"
 	"github.com/moalog/platform-collector/internal/scrapeguard"
 	"github.com/moalog/platform-collector/internal/serieslimit"
 	"github.com/moalog/platform-collector/internal/staleness"
@@ -74,6 +75,8 @@ type mysqlScraper struct {
 	// stale marks the series the server stopped producing (all but mysql.up
 	// when it is down, the lag while the SQL thread is stopped).
 	stale staleness.Tracker
+	// memory sheds the scrape while the heap is over memory_guard's limit.
+	memory *memguard.Guard
 	// newClient is replaced by tests.
 	newClient func() (client, error)
 
@@ -167,7 +170,8 @@ func newScraper(cfg *Config, settings receiver.Settings) *mysqlScraper {
 	return s
 }
 
-func (s *mysqlScraper) start(context.Context, component.Host) error {
+func (s *mysqlScraper) start(_ context.Context, host component.Host) error {
+	s.memory = memguard.Find(host)
 	c, err := s.newClient()
 	if err != nil {
 		return err
@@ -266,6 +270,7 @@ func (s *mysqlScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 		return s.emitDown(now, err), nil
 	}
 	s.tracker.Observe(s.cfg.Endpoint, nil)
+	s.memory.Shed(s.cfg.Endpoint, md, metadata.MetricsInfo.MysqlUp.Name)
 	s.stale.Mark(md, now)
 	return md, nil
 }

@@ -15,6 +15,14 @@ import (
 	"github.com/moalog/platform-collector/receiver/promscrapereceiver/internal/metadata"
 )
 
+// ownMetrics are the receiver's metrics about a target's scrape, which it
+// sends even while memory_guard sheds the target's samples.
+var ownMetrics = []string{
+	metadata.MetricsInfo.Up.Name, metadata.MetricsInfo.ScrapeDurationSeconds.Name,
+	metadata.MetricsInfo.ScrapeSamplesScraped.Name, metadata.MetricsInfo.ScrapeSamplesPostMetricRelabeling.Name,
+	metadata.MetricsInfo.ScrapeSeriesAdded.Name,
+}
+
 // loop scrapes one target at the job's interval.
 type loop struct {
 	j      *job
@@ -83,6 +91,7 @@ func (l *loop) scrapeOnce(ctx context.Context) {
 	l.mb.RecordScrapeDurationSecondsDataPoint(now, time.Since(begin).Seconds())
 	own := l.mb.Emit(metadata.WithResource(l.resource()))
 	own.ResourceMetrics().MoveAndAppendTo(md.ResourceMetrics())
+	l.j.r.memory.Shed(l.describe(), md, ownMetrics...)
 	l.stale.Mark(md, now)
 	if !l.j.r.send(ctx, md, l.describe()) {
 		l.stale.Refused() // the stale points go again with the next scrape

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
 
+	"github.com/moalog/platform-collector/internal/memguard"
 	"github.com/moalog/platform-collector/internal/targetstate"
 	"github.com/moalog/platform-collector/receiver/promscrapereceiver/internal/metadata"
 )
@@ -27,6 +28,8 @@ type promReceiver struct {
 	next  consumer.Metrics
 	obs   *receiverhelper.ObsReport
 	state *targetstate.Tracker
+	// memory sheds scrapes while the heap is over memory_guard's limit.
+	memory *memguard.Guard
 	// root ends at Shutdown; a target loop's own context also ends when discovery drops the target.
 	root   context.Context
 	cancel context.CancelFunc
@@ -45,7 +48,8 @@ func newReceiver(cfg *Config, set receiver.Settings, next consumer.Metrics) (*pr
 	return &promReceiver{cfg: cfg, set: set, next: next, obs: obs, state: targetstate.New(set.Logger)}, nil
 }
 
-func (r *promReceiver) Start(_ context.Context, _ component.Host) error {
+func (r *promReceiver) Start(_ context.Context, host component.Host) error {
+	r.memory = memguard.Find(host)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.root, r.cancel = ctx, cancel
 	for _, sc := range r.cfg.PromConfig.ScrapeConfigs {

@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
 
+	"github.com/moalog/platform-collector/internal/memguard"
 	"github.com/moalog/platform-collector/internal/scrapeguard"
 	"github.com/moalog/platform-collector/internal/serieslimit"
 	"github.com/moalog/platform-collector/internal/staleness"
@@ -37,6 +38,8 @@ type redisScraper struct {
 	// stale marks the series the server stopped producing (all but redis.up
 	// when it is down, a db that lost its last key, replica fields).
 	stale staleness.Tracker
+	// memory sheds the scrape while the heap is over memory_guard's limit.
+	memory *memguard.Guard
 
 	// Fixed at creation from the configuration.
 	infoArgs    []string // INFO, or INFO all when per-command metrics are on
@@ -74,7 +77,8 @@ func newScraper(cfg *Config, settings receiver.Settings) *redisScraper {
 	return s
 }
 
-func (s *redisScraper) start(ctx context.Context, _ component.Host) error {
+func (s *redisScraper) start(ctx context.Context, host component.Host) error {
+	s.memory = memguard.Find(host)
 	tlsConfig, err := s.cfg.TLS.LoadTLSConfig(ctx)
 	if err != nil {
 		return fmt.Errorf("redis %s: %w: check the files under `tls`", s.cfg.Endpoint, err)
@@ -136,6 +140,7 @@ func (s *redisScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 		return s.emit(now, ""), nil
 	}
 	s.tracker.Observe(s.cfg.Endpoint, nil)
+	s.memory.Shed(s.cfg.Endpoint, md, metadata.MetricsInfo.RedisUp.Name)
 	s.stale.Mark(md, now)
 	return md, nil
 }
