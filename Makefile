@@ -9,7 +9,7 @@ GENERATED := cmd/otelcol cmd/otelcol-full receiver extension grafana/dashboards
 GOLANGCI_LINT_VERSION := v2.15.0
 GOLANGCI_LINT := .cache/golangci-lint/$(GOLANGCI_LINT_VERSION)/golangci-lint
 
-.PHONY: build build-full run test test-deps lint generate check-generated compose-test bench bench-compare dashboards demo reliability fuzz scale
+.PHONY: build build-full run test test-unit test-deps lint generate check-generated compose-test bench bench-compare dashboards demo reliability fuzz scale
 
 # Prometheus service discovery kept in the binary: file, http and kubernetes (always compiled in)
 # and dns (compose); the cloud ones are left out. Measurements: bench/RESULTS.md.
@@ -31,16 +31,23 @@ run: build
 test-deps:
 	bash scripts/install-deps.sh
 
-## test: every test: unit, integration against real servers, config validation (the scale-out tests run ./otelcol-full)
+## test: both tiers: unit, integration against real servers (-tags integration), config validation (the scale-out tests run ./otelcol-full)
 test: test-deps build build-full
 	./otelcol validate --config otelcol.yaml
-	OTELCOL_BIN=$(CURDIR)/otelcol OTELCOL_FULL_BIN=$(CURDIR)/otelcol-full $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	OTELCOL_BIN=$(CURDIR)/otelcol OTELCOL_FULL_BIN=$(CURDIR)/otelcol-full $(GO) test -tags integration -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+## test-unit: the unit tier only: recorded fixtures and in-process fakes. PATH holds only the Go
+## toolchain, so a test that would start a server, a JVM or a subprocess fails here instead of
+## passing on a machine that happens to have them: such a test belongs behind the integration tag.
+test-unit:
+	PATH="$$($(GO) env GOROOT)/bin" $(GO) test -count=1 ./...
 
 ## lint: go vet, gofmt and golangci-lint (linters in .golangci.yml)
 lint: $(GOLANGCI_LINT)
 	$(GO) vet ./...
-	$(GO) vet -tags benchcompare ./bench
-	$(GO) vet -tags scale ./internal/e2e
+	$(GO) vet -tags integration ./...
+	$(GO) vet -tags integration,benchcompare ./bench
+	$(GO) vet -tags integration,scale ./internal/e2e
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GOLANGCI_LINT) run ./...
 
@@ -74,7 +81,7 @@ bench:
 
 ## bench-compare: the collector next to Debian's redis and mysqld exporters on the same targets; writes bench/RESULTS.md
 bench-compare: test-deps build
-	OTELCOL_BIN=$(CURDIR)/otelcol $(GO) test -tags benchcompare -count=1 -timeout 15m -run '^TestCompare$$' -v ./bench
+	OTELCOL_BIN=$(CURDIR)/otelcol $(GO) test -tags integration,benchcompare -count=1 -timeout 15m -run '^TestCompare$$' -v ./bench
 
 ## dashboards: regenerate grafana/dashboards/ from internal/dashboards
 dashboards:
@@ -88,11 +95,11 @@ demo: test-deps build
 reliability: test-deps build
 	mkdir -p .cache && rm -f .cache/reliability-report.md
 	OTELCOL_BIN=$(CURDIR)/otelcol RELIABILITY_SOAK=10m RELIABILITY_LOAD=20000 RELIABILITY_HOSTILE_EACH=1 RELIABILITY_MEMORY_BURST=1 RELIABILITY_REPORT=$(CURDIR)/.cache/reliability-report.md \
-		$(GO) test -count=1 -timeout 40m -v -run 'TestReliability|TestShippedConfigsBindLoopback|TestComposePublishesCollectorOnLoopback|TestHostileTargets|TestMemoryGuardBurst' ./internal/e2e/
+		$(GO) test -tags integration -count=1 -timeout 40m -v -run 'TestReliability|TestShippedConfigsBindLoopback|TestComposePublishesCollectorOnLoopback|TestHostileTargets|TestMemoryGuardBurst' ./internal/e2e/
 
 ## scale: sharded replicas (examples/scale-out) over 3,000 and 10,000 simulated JVMs into VictoriaMetrics at 15s; prints the table of bench/RESULTS.md (~15 min). SCALE_ARGS="-scale.rows=3000x3" for one row
 scale: test-deps build-full
-	OTELCOL_FULL_BIN=$(CURDIR)/otelcol-full $(GO) test -tags scale -count=1 -timeout 60m -v -run '^TestScaleOutTable$$' ./internal/e2e/ -args $(SCALE_ARGS)
+	OTELCOL_FULL_BIN=$(CURDIR)/otelcol-full $(GO) test -tags integration,scale -count=1 -timeout 60m -v -run '^TestScaleOutTable$$' ./internal/e2e/ -args $(SCALE_ARGS)
 
 ## fuzz: every fuzz target for FUZZTIME each (default 60s); crashers land in <pkg>/testdata/fuzz/ and become regression tests
 fuzz:
