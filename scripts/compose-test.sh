@@ -249,7 +249,7 @@ seed_redis() {
 
 check_full_stack() {
   PROMETHEUS_URL=http://$(container_ip prometheus):9090 \
-    go test -count=1 -tags integration -timeout 10m -run '^TestComposeStack$' -v ./internal/stackcheck
+    go test -tags integration -count=1 -timeout 10m -run '^TestComposeStack$' -v ./internal/stackcheck
 }
 
 check_collector_container() {

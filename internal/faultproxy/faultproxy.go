@@ -86,6 +86,17 @@ func newRecorder() recorder {
 	return recorder{changed: make(chan struct{}), closed: make(chan struct{})}
 }
 
+// markClosed closes closed once, which releases every held request.
+func (r *recorder) markClosed() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	select {
+	case <-r.closed:
+	default:
+		close(r.closed)
+	}
+}
+
 func (r *recorder) setMode(m Mode) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -76,13 +76,7 @@ func (p *HTTP) SetDelay(d time.Duration) {
 
 // Close stops the proxy, releasing held requests.
 func (p *HTTP) Close() {
-	p.mu.Lock()
-	select {
-	case <-p.closed:
-	default:
-		close(p.closed)
-	}
-	p.mu.Unlock()
+	p.markClosed()
 	p.server.CloseClientConnections()
 	p.server.Close()
 }

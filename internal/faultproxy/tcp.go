@@ -66,13 +66,7 @@ func (p *TCP) DropConnections() { p.closeConns() }
 
 // Close stops the proxy and closes every connection.
 func (p *TCP) Close() {
-	p.mu.Lock()
-	select {
-	case <-p.closed:
-	default:
-		close(p.closed)
-	}
-	p.mu.Unlock()
+	p.markClosed()
 	p.ln.Close()
 	p.closeConns()
 	p.wg.Wait()

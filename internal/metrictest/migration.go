@@ -19,34 +19,51 @@ type MigrationRow struct {
 	Exporter, Ours string
 }
 
-// MigrationTable reads the first Markdown table after heading in a README.
+// MigrationTable reads the migration table under heading in a README: its
+// first two columns.
 func MigrationTable(readme, heading string) ([]MigrationRow, error) {
-	raw, err := os.ReadFile(readme)
+	rows, err := TableAfter(readme, heading)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MigrationRow, 0, len(rows))
+	for _, cells := range rows {
+		if len(cells) >= 2 {
+			out = append(out, MigrationRow{Exporter: cells[0], Ours: cells[1]})
+		}
+	}
+	return out, nil
+}
+
+// TableAfter reads the first Markdown table after heading in a Markdown
+// file: the cells of each row below the header, trimmed.
+func TableAfter(file, heading string) ([][]string, error) {
+	raw, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
 	_, section, ok := strings.Cut(string(raw), "\n"+heading+"\n")
 	if !ok {
-		return nil, fmt.Errorf("%s: no heading %q", readme, heading)
+		return nil, fmt.Errorf("%s: no heading %q", file, heading)
 	}
-	var rows []MigrationRow
-	inTable := false
+	var rows [][]string
 	for _, line := range strings.Split(section, "\n") {
 		if !strings.HasPrefix(line, "|") {
-			if inTable {
+			if rows != nil {
 				break
 			}
 			continue
 		}
-		inTable = true
 		cells := strings.Split(strings.Trim(line, "|"), "|")
-		if len(cells) < 2 || strings.HasPrefix(strings.TrimSpace(cells[0]), "---") {
-			continue
+		for i := range cells {
+			cells[i] = strings.TrimSpace(cells[i])
 		}
-		rows = append(rows, MigrationRow{Exporter: cells[0], Ours: cells[1]})
+		if !strings.HasPrefix(cells[0], "---") {
+			rows = append(rows, cells)
+		}
 	}
 	if len(rows) < 2 {
-		return nil, fmt.Errorf("%s: no table after %q", readme, heading)
+		return nil, fmt.Errorf("%s: no table after %q", file, heading)
 	}
 	return rows[1:], nil // without the header row
 }
@@ -123,7 +140,7 @@ func MigrationProblems(rows []MigrationRow, prefix string, rendered map[string]b
 	for _, r := range rows {
 		for _, n := range NamesIn(r.Ours, prefix) {
 			if !rendered[n] {
-				problems = append(problems, fmt.Sprintf("row %q reads %s, which the receiver does not export", strings.TrimSpace(r.Exporter), n))
+				problems = append(problems, fmt.Sprintf("row %q reads %s, which the receiver does not export", r.Exporter, n))
 			}
 		}
 		for _, n := range NamesIn(r.Exporter, prefix) {

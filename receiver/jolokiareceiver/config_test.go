@@ -1,6 +1,7 @@
 package jolokiareceiver
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,29 +10,20 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/confmap/provider/envprovider"
+	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
+
+	"github.com/moalog/platform-collector/internal/metrictest"
 )
 
-func loadConfig(t *testing.T, id string) *Config {
-	t.Helper()
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
-	require.NoError(t, err)
-	sub, err := cm.Sub(id)
-	require.NoError(t, err)
-	cfg := createDefaultConfig()
-	require.NoError(t, sub.Unmarshal(cfg))
-	return cfg
-}
-
 func TestLoadConfig(t *testing.T) {
-	def := loadConfig(t, "jolokia")
-	require.NoError(t, confmap.Validate(def))
+	def := metrictest.LoadConfig(t, "jolokia", createDefaultConfig())
 	assert.Equal(t, 15*time.Second, def.CollectionInterval)
 	assert.Equal(t, 5*time.Second, def.Timeout)
 	assert.Equal(t, int64(4<<20), def.MaxResponseBytes)
 	assert.Equal(t, []string{"jvm"}, def.Presets)
 
-	fp := loadConfig(t, "jolokia/fluxpay")
+	fp := metrictest.LoadConfig(t, "jolokia/fluxpay", createDefaultConfig())
 	require.NoError(t, confmap.Validate(fp))
 	assert.Equal(t, "http://fluxpay-engine:8778/jolokia", fp.Endpoint)
 	assert.Equal(t, "monitor", fp.Username)
@@ -52,7 +44,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, []string{"commons-pool2", "hikaricp", "jvm", "kafka-client", "micrometer-jmx", "r2dbc-pool", "tomcat"}, every.Presets)
 	require.NoError(t, confmap.Validate(every), "every preset together")
 
-	fleet := loadConfig(t, "jolokia/fleet")
+	fleet := metrictest.LoadConfig(t, "jolokia/fleet", createDefaultConfig())
 	require.NoError(t, confmap.Validate(fleet))
 	assert.Empty(t, fleet.Presets, "presets: [] turns presets off")
 	targets := fleet.targets()
@@ -148,4 +140,61 @@ func flatten(m map[string]any) []string {
 func toString(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+func TestLabelRegexValidate(t *testing.T) {
+	base := MetricConfig{Name: "pool.active", MBean: "com.zaxxer.hikari:type=Pool (*)", Attribute: "ActiveConnections",
+		Labels: map[string]string{"pool": "type"}}
+	for expr, want := range map[string]string{
+		`^Pool \((.*)\)$`:   "",
+		`^Pool \(.*\)$`:     "`label_regex.pool` \"^Pool \\\\(.*\\\\)$\" must have exactly one capture group (the part to keep)",
+		`^(Pool) \((.*)\)$`: "must have exactly one capture group",
+		`^Pool \((.*$`:      "`label_regex.pool`: error parsing regexp",
+	} {
+		m := base
+		m.LabelRegex = map[string]string{"pool": expr}
+		err := m.validate()
+		if want == "" {
+			assert.NoError(t, err, expr)
+		} else {
+			assert.ErrorContains(t, err, want, expr)
+		}
+	}
+	m := base
+	m.LabelRegex = map[string]string{"name": `(.*)`}
+	assert.ErrorContains(t, m.validate(), "`label_regex.name`: \"name\" is not one of `labels`")
+}
+
+// TestLoadFleetConfig loads the README's sharding and proxy example the way
+// the collector does: ${env:SHARD_INDEX} becomes the shard index.
+func TestLoadFleetConfig(t *testing.T) {
+	t.Setenv("SHARD_INDEX", "2")
+	t.Setenv("JOLOKIA_PASSWORD", "agent-pw")
+	t.Setenv("JMX_PASSWORD", "jmx-pw")
+	resolver, err := confmap.NewResolver(confmap.ResolverSettings{
+		URIs:              []string{"file:" + filepath.Join("testdata", "fleet.yaml")},
+		ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory(), envprovider.NewFactory()},
+	})
+	require.NoError(t, err)
+	conf, err := resolver.Resolve(context.Background())
+	require.NoError(t, err)
+	sub, err := conf.Sub("receivers::jolokia/fleet")
+	require.NoError(t, err)
+	cfg := createDefaultConfig()
+	require.NoError(t, sub.Unmarshal(cfg))
+	require.NoError(t, cfg.Validate())
+	assert.Equal(t, ShardConfig{Count: 3, Index: 2}, cfg.Shard)
+	require.Len(t, cfg.Targets, 3)
+	assert.Equal(t, &ProxyTarget{URL: "service:jmx:rmi:///jndi/rmi://billing-1:9010/jmxrmi", Username: "jmxmon", Password: "jmx-pw"},
+		cfg.Targets[2].ProxyTarget)
+	assert.Nil(t, cfg.Targets[0].ProxyTarget)
+
+	t.Setenv("SHARD_INDEX", "3")
+	conf, err = resolver.Resolve(context.Background())
+	require.NoError(t, err)
+	sub, err = conf.Sub("receivers::jolokia/fleet")
+	require.NoError(t, err)
+	cfg = createDefaultConfig()
+	require.NoError(t, sub.Unmarshal(cfg))
+	assert.ErrorContains(t, cfg.Validate(), "`shard.index` must be in 0..2 for `shard.count` 3, got 3")
 }

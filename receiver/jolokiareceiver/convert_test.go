@@ -35,16 +35,6 @@ func readRecorded(t testing.TB, agent, name string) (request, response []byte) {
 	return bytes.TrimSpace(req), resp
 }
 
-func mustPlan(t testing.TB, presets []string, metrics []MetricConfig) *plan {
-	t.Helper()
-	cfg := &Config{Presets: presets, Metrics: metrics}
-	defs, err := cfg.metricDefinitions()
-	require.NoError(t, err)
-	p, err := compilePlan(defs)
-	require.NoError(t, err)
-	return p
-}
-
 // convertResponse decodes and converts a response the way a scrape does,
 // into a single-resource pmetric.Metrics.
 func convertResponse(t testing.TB, p *plan, slots []slot, body []byte) (pmetric.Metrics, []entryResult) {
@@ -138,110 +128,6 @@ func addSelfMetricsForShape(md pmetric.Metrics) {
 	self.Emit().ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().MoveAndAppendTo(md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics())
 }
 
-func TestPlanMergesSameMBean(t *testing.T) {
-	p := mustPlan(t, nil, []MetricConfig{
-		{Name: "a", MBean: "com.moalog.test:type=Payments,name=card", Attribute: "TotalPayments"},
-		{Name: "b", MBean: "com.moalog.test:name=card,type=Payments", Attribute: "Amount"},
-		{Name: "c", MBean: "com.moalog.test:type=Payments,name=card", Attribute: "TotalPayments", Scale: 2},
-		{Name: "d", MBean: "java.lang:type=Threading", Attribute: "ThreadCount", MinusAttribute: "DaemonThreadCount",
-			LabelsFromAttributes: map[string]AttributeLabel{"x": {Attribute: "Name"}}},
-	})
-	assert.JSONEq(t, `[
-		{"type":"read","mbean":"com.moalog.test:name=card,type=Payments","attribute":["TotalPayments","Amount"],"config":{"ignoreErrors":true,"includeStackTrace":false}},
-		{"type":"read","mbean":"java.lang:type=Threading","attribute":["ThreadCount","DaemonThreadCount","Name"],"config":{"ignoreErrors":true,"includeStackTrace":false}}
-	]`, string(p.body))
-	body, slots := p.layout([]bool{true, false})
-	assert.JSONEq(t, `[
-		{"type":"read","mbean":"com.moalog.test:name=card,type=Payments","attribute":["TotalPayments"],"config":{"ignoreErrors":true,"includeStackTrace":false}},
-		{"type":"read","mbean":"com.moalog.test:name=card,type=Payments","attribute":["Amount"],"config":{"ignoreErrors":true,"includeStackTrace":false}},
-		{"type":"read","mbean":"java.lang:type=Threading","attribute":["ThreadCount","DaemonThreadCount","Name"],"config":{"ignoreErrors":true,"includeStackTrace":false}}
-	]`, string(body))
-	assert.Equal(t, []slot{{0, []string{"TotalPayments"}}, {0, []string{"Amount"}}, {1, []string{"ThreadCount", "DaemonThreadCount", "Name"}}}, slots)
-}
-
-// TestDecodeRecordedErrors uses the Java side's recordings of error answers.
-func TestDecodeRecordedErrors(t *testing.T) {
-	for _, agent := range []string{agent2, core1} {
-		t.Run(agent, func(t *testing.T) {
-			_, resp := readRecorded(t, agent, "errors")
-			entries, err := decodeResponse(resp, 7)
-			require.NoError(t, err)
-			var got []int
-			for _, e := range entries {
-				got = append(got, e.Status)
-			}
-			assert.Equal(t, []int{404, 404, 404, 404, 400, 200, 200}, got)
-			assert.Equal(t, "javax.management.InstanceNotFoundException", entries[0].ErrorType)
-
-			_, err = decodeResponse(resp, 8)
-			assert.EqualError(t, err, "bulk response has 7 entries for 8 requests: the agent or a proxy in between cut it short")
-
-			_, resp = readRecorded(t, agent, "errors-bad-objectname")
-			_, err = decodeResponse(resp, 2)
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), "agent refused the bulk read with status 400: ")
-			assert.Contains(t, err.Error(), "Invalid object name")
-		})
-	}
-}
-
-func TestDecodeFaults(t *testing.T) {
-	tests := []struct {
-		name, body, err string
-	}{
-		{"empty", "", "empty response body: check that the endpoint is a Jolokia agent (URL ends in /jolokia)"},
-		{"html", "<html><body>Login</body></html>", `response is not JSON (it starts with "<html><body>Login</body></html>"): check that the endpoint is a Jolokia agent (URL ends in /jolokia)`},
-		{"2.x unparsable request", "400 (Bad Request)\n\nInvalid JSON request", `response is not JSON (it starts with "400 (Bad Request)\n\nInvalid JSON request"): check that the endpoint is a Jolokia agent (URL ends in /jolokia)`},
-		{"truncated", `[{"request":{"type":"read"},"value":{"A":1},"status":200},{"requ`, "response body is cut short (incomplete JSON): check for a proxy or a crashed agent"},
-		{"fewer entries", `[{"value":{"A":1},"status":200}]`, "bulk response has 1 entries for 2 requests: the agent or a proxy in between cut it short"},
-		{"object ok", `{"status":200,"value":{}}`, "agent answered the bulk read with a single object, not a list: check that the endpoint is a Jolokia agent"},
-		{"trailing garbage", `[{"status":200},{"status":200}] x`, `response is not a Jolokia bulk response: data after the JSON value`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := decodeResponse([]byte(tt.body), 2)
-			assert.EqualError(t, err, tt.err)
-		})
-	}
-}
-
-func TestToNumber(t *testing.T) {
-	tests := []struct {
-		in   any
-		want number
-		ok   bool
-	}{
-		{jsonNumber("9007199254740993"), number{i: 9007199254740993, isInt: true}, true},
-		{jsonNumber("9223372036854775807"), number{i: 9223372036854775807, isInt: true}, true},
-		{jsonNumber("18446744073709551615"), number{f: 18446744073709551615}, true},
-		{jsonNumber("-5"), number{i: -5, isInt: true}, true},
-		{jsonNumber("12.5"), number{f: 12.5}, true},
-		{jsonNumber("1e3"), number{f: 1000}, true},
-		{"9007199254740993", number{i: 9007199254740993, isInt: true}, true}, // serializeLong=string
-		{"12.75", number{f: 12.75}, true},
-		{true, number{i: 1, isInt: true}, true},
-		{false, number{i: 0, isInt: true}, true},
-		{"-0.5e-3", number{f: -0.0005}, true},
-		{"OK", number{}, false},
-		{"0x1p4", number{}, false}, // strconv reads hex floats; a string attribute is not one
-		{"1_000", number{}, false},
-		{" 42 ", number{}, false},
-		{"042", number{}, false},
-		{"1.", number{}, false},
-		{"1e+-5", number{}, false},
-		{"+1", number{}, false},
-		{"NaN", number{}, false},
-		{"Infinity", number{}, false},
-		{nil, number{}, false},
-		{map[string]any{}, number{}, false},
-	}
-	for _, tt := range tests {
-		got, ok := toNumber(tt.in)
-		assert.Equal(t, tt.ok, ok, "%v", tt.in)
-		assert.Equal(t, tt.want, got, "%v", tt.in)
-	}
-}
-
 func TestCapLabelValue(t *testing.T) {
 	assert.Equal(t, "PS Eden Space", capLabelValue("PS Eden Space"))
 	exact := strings.Repeat("a", maxLabelValueBytes)
@@ -280,14 +166,67 @@ func TestConvertRecordedIgnoredErrors(t *testing.T) {
 	}
 }
 
-// TestConvertRecordedCommonsPool2: the commons-pool2 preset on the answers of
-// both agents recorded against the real library (preset-commons-pool2.json).
-func TestConvertRecordedCommonsPool2(t *testing.T) {
-	for _, agent := range []string{agent2, core1} {
-		t.Run(agent, func(t *testing.T) {
-			md, results := convertRecordedPreset(t, "commons-pool2", agent, "preset-commons-pool2")
-			assert.Equal(t, []int{200}, statuses(results))
-			assert.Equal(t, wantCommonsPool2Points, onlyResource(t, md))
-		})
+// checkJVMPreset asserts what the jvm preset yields on the test JVMs
+// (Java 17, -XX:+UseSerialGC, Linux).
+func checkJVMPreset(t *testing.T, md pmetric.Metrics) {
+	t.Helper()
+	got := onlyResource(t, md)
+	assert.Equal(t, map[string]string{
+		"jvm.memory.used":               "updowncounter By",
+		"jvm.memory.committed":          "updowncounter By",
+		"jvm.memory.limit":              "updowncounter By",
+		"jvm.memory.used_after_last_gc": "updowncounter By",
+		"jvm.gc.collections.count":      "sum {collection}",
+		"jvm.gc.collections.elapsed":    "sum s",
+		"jvm.thread.count":              "updowncounter {thread}",
+		"jvm.class.loaded":              "sum {class}",
+		"jvm.class.unloaded":            "sum {class}",
+		"jvm.class.count":               "updowncounter {class}",
+		"jvm.cpu.time":                  "sum s",
+		"jvm.cpu.count":                 "updowncounter {cpu}",
+		"jvm.cpu.recent_utilization":    "gauge 1",
+		"jvm.system.cpu.utilization":    "gauge 1",
+		"jvm.system.cpu.load_1m":        "gauge {run_queue_item}",
+		"jvm.file_descriptor.count":     "updowncounter {file_descriptor}",
+		"jvm.file_descriptor.limit":     "updowncounter {file_descriptor}",
+		"jvm.buffer.memory.used":        "updowncounter By",
+		"jvm.buffer.memory.limit":       "updowncounter By",
+		"jvm.buffer.count":              "updowncounter {buffer}",
+		"process.uptime":                "gauge s",
+		"jolokia.up":                    "gauge {status}",
+		"jolokia.scrape.duration":       "gauge s",
+		"jolokia.read.errors":           "gauge {read}",
+	}, metricShapes(md))
+	// SerialGC pools and collectors.
+	for _, key := range []string{
+		"jvm.memory.used{jvm.memory.pool.name=Eden Space,jvm.memory.type=heap}",
+		"jvm.memory.used{jvm.memory.pool.name=Tenured Gen,jvm.memory.type=heap}",
+		"jvm.memory.used{jvm.memory.pool.name=Metaspace,jvm.memory.type=non_heap}",
+		"jvm.memory.committed{jvm.memory.pool.name=Eden Space,jvm.memory.type=heap}",
+		"jvm.memory.limit{jvm.memory.pool.name=Tenured Gen,jvm.memory.type=heap}",
+		"jvm.memory.used_after_last_gc{jvm.memory.pool.name=Eden Space,jvm.memory.type=heap}",
+		"jvm.gc.collections.count{jvm.gc.name=Copy}",
+		"jvm.gc.collections.count{jvm.gc.name=MarkSweepCompact}",
+		"jvm.gc.collections.elapsed{jvm.gc.name=Copy}",
+		"jvm.thread.count{jvm.thread.daemon=true}",
+		"jvm.thread.count{jvm.thread.daemon=false}",
+		"jvm.buffer.count{jvm.buffer.pool.name=direct}",
+		"jvm.buffer.memory.used{jvm.buffer.pool.name=mapped}",
+		"jvm.class.count{}", "jvm.class.loaded{}", "jvm.class.unloaded{}",
+		"jvm.cpu.time{}", "jvm.cpu.count{}", "jvm.file_descriptor.count{}", "jvm.file_descriptor.limit{}", "process.uptime{}",
+	} {
+		assert.Contains(t, got, key)
 	}
+	// Metaspace has no limit (-1): no jvm.memory.limit point.
+	assert.NotContains(t, got, "jvm.memory.limit{jvm.memory.pool.name=Metaspace,jvm.memory.type=non_heap}")
+	assert.Greater(t, got["jvm.class.count{}"], int64(100))
+	assert.Greater(t, got["jvm.thread.count{jvm.thread.daemon=true}"], int64(0))
+	assert.Greater(t, got["jvm.thread.count{jvm.thread.daemon=false}"], int64(0))
+	assert.Greater(t, got["jvm.cpu.count{}"], int64(0))
+	assert.Greater(t, got["jvm.cpu.time{}"], 0.0)
+	assert.Greater(t, got["process.uptime{}"], 0.0)
+	assert.Less(t, got["process.uptime{}"], 600.0, "seconds, not milliseconds")
+	assert.Equal(t, int64(64<<20), got["jvm.memory.limit{jvm.memory.pool.name=Tenured Gen,jvm.memory.type=heap}"].(int64)+
+		got["jvm.memory.limit{jvm.memory.pool.name=Eden Space,jvm.memory.type=heap}"].(int64)+
+		2*got["jvm.memory.limit{jvm.memory.pool.name=Survivor Space,jvm.memory.type=heap}"].(int64), "-Xmx64m")
 }

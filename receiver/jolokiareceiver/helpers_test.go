@@ -11,11 +11,14 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
@@ -134,13 +137,20 @@ func scrapeOnce(t *testing.T, s *jolokiaScraper) pmetric.Metrics {
 	return md
 }
 
-func jsonNumber(s string) any { return json.Number(s) }
-
-func benchSettings() receiver.Settings {
+// startReceiver starts the receiver as the collector does (factory, Start),
+// its logs observed from info level. The caller shuts it down.
+func startReceiver(t *testing.T, cfg *Config, next consumer.Metrics) (receiver.Metrics, *observer.ObservedLogs) {
+	t.Helper()
+	core, logs := observer.New(zap.InfoLevel)
 	set := receivertest.NewNopSettings(metadata.Type)
-	set.ID = component.MustNewIDWithName("jolokia", "bench")
-	return set
+	set.Logger = zap.New(core)
+	r, err := NewFactory().CreateMetrics(context.Background(), set, cfg, next)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	return r, logs
 }
+
+func jsonNumber(s string) any { return json.Number(s) }
 
 // scrape reads every target concurrently, as the receiver does, and returns
 // all their metrics at once (the receiver delivers each target on its own).

@@ -1,7 +1,8 @@
+//go:build integration
+
 package jolokiareceiver
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -19,10 +20,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.uber.org/zap/zaptest"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/moalog/platform-collector/internal/testenv"
 )
@@ -216,24 +214,6 @@ func closeEnough(series string, got, before, after float64) bool {
 	spread := math.Abs(after - before)
 	lo, hi := math.Min(before, after)-spread, math.Max(before, after)+spread
 	return got >= lo && got <= hi
-}
-
-func decodeJMXExporter(t testing.TB, content []byte) *JMXExporterConfig {
-	t.Helper()
-	var raw map[string]any
-	require.NoError(t, yaml.Unmarshal(content, &raw))
-	out := &JMXExporterConfig{}
-	require.NoError(t, confmap.NewFromStringMap(raw).Unmarshal(out))
-	return out
-}
-
-// exporterFamilies runs md through the collector's Prometheus exporter.
-func exporterFamilies(t *testing.T, md pmetric.Metrics) map[string]*dto.MetricFamily {
-	t.Helper()
-	parser := expfmt.NewTextParser(model.LegacyValidation)
-	families, err := parser.TextToMetricFamilies(bytes.NewReader(exporterText(t, md)))
-	require.NoError(t, err)
-	return families
 }
 
 // ignoredLabels are added by the collector's exporter, not by the rules.

@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
+	"gopkg.in/yaml.v2"
 )
 
 // recordedJMXValues are the attribute values of testdata/jmxexporter/read-jolokia-2.4.2.json.
@@ -404,4 +405,13 @@ func TestJMXSearchRefused(t *testing.T) {
 	require.Equal(t, 1, logs.Len())
 	assert.Equal(t, "jolokia "+cfg.Endpoint+": jmx_exporter rules: search *:*: status 403: java.lang.SecurityException : Operation search not allowed: "+
 		"the jmx_exporter block needs `search` and `list` besides `read` (check the agent's jolokia-access.xml)", logs.All()[0].ContextMap()["error"])
+}
+
+func decodeJMXExporter(t testing.TB, content []byte) *JMXExporterConfig {
+	t.Helper()
+	var raw map[string]any
+	require.NoError(t, yaml.Unmarshal(content, &raw))
+	out := &JMXExporterConfig{}
+	require.NoError(t, confmap.NewFromStringMap(raw).Unmarshal(out))
+	return out
 }

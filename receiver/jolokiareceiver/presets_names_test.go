@@ -1,11 +1,11 @@
 package jolokiareceiver
 
 import (
-	"bytes"
 	"context"
-	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
@@ -35,15 +36,11 @@ func TestAppPresetPrometheusNames(t *testing.T) {
 		"micrometer-jmx": "micrometer_counter_total micrometer_gauge micrometer_timer_count_total micrometer_timer_duration_max_seconds micrometer_timer_duration_mean_seconds micrometer_timer_duration_quantile_seconds",
 	}
 	for _, p := range appPresets {
-		names := map[string]bool{}
-		for _, l := range prometheusSeries(t, scrapeRecordedPreset(t, p.name)) {
-			if n := l[:strings.IndexAny(l, "{ ")]; !strings.HasPrefix(n, "jolokia_") && n != "target_info" {
-				names[n] = true
+		var got []string
+		for name := range exporterFamilies(t, scrapeRecordedPreset(t, p.name)) {
+			if !strings.HasPrefix(name, "jolokia_") && name != "target_info" {
+				got = append(got, name)
 			}
-		}
-		got := make([]string, 0, len(names))
-		for n := range names {
-			got = append(got, n)
 		}
 		sort.Strings(got)
 		assert.Equal(t, want[p.name], strings.Join(got, " "), p.name)
@@ -53,11 +50,8 @@ func TestAppPresetPrometheusNames(t *testing.T) {
 // TestSelfMetricPrometheusNames: the receiver's own metrics (metadata.yaml)
 // keep the names and types that dashboards and alerts query on :9090.
 func TestSelfMetricPrometheusNames(t *testing.T) {
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(bytes.NewReader(exporterText(t, scrapeRecordedPreset(t, "tomcat"))))
-	require.NoError(t, err)
 	got := map[string]dto.MetricType{}
-	for name, f := range families {
+	for name, f := range exporterFamilies(t, scrapeRecordedPreset(t, "tomcat")) {
 		if strings.HasPrefix(name, "jolokia_") {
 			got[name] = f.GetType()
 		}
@@ -67,6 +61,15 @@ func TestSelfMetricPrometheusNames(t *testing.T) {
 		"jolokia_scrape_duration_seconds": dto.MetricType_GAUGE,
 		"jolokia_read_errors":             dto.MetricType_GAUGE,
 	}, got)
+	// The README's table of jmx_exporter's self metrics names only these.
+	rows, err := metrictest.TableAfter("README.md", "## Coming from jmx_exporter")
+	require.NoError(t, err)
+	var named []string
+	for _, cells := range rows {
+		named = append(named, metrictest.NamesIn(cells[1], "jolokia_")...)
+	}
+	assert.Subset(t, slices.Collect(maps.Keys(got)), named)
+	assert.ElementsMatch(t, []string{"jolokia_scrape_duration_seconds", "jolokia_up"}, named)
 }
 
 // scrapeRecordedPreset scrapes an agent that answers with the recorded
@@ -82,25 +85,9 @@ func scrapeRecordedPreset(t *testing.T, preset string) pmetric.Metrics {
 	return scrapeOnce(t, newTestScraper(t, cfg, nil))
 }
 
-// prometheusSeries runs md through a real Prometheus exporter and returns its
-// /metrics lines, sorted, without comments and without jolokia_scrape_duration
-// (a measured time, different at every scrape).
-func prometheusSeries(t *testing.T, md pmetric.Metrics) []string {
-	t.Helper()
-	var out []string
-	for _, line := range strings.Split(string(exporterText(t, md)), "\n") {
-		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "jolokia_scrape_duration") {
-			continue
-		}
-		out = append(out, line)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// exporterText runs md through the collector's Prometheus exporter (default
-// settings) and returns its /metrics body.
-func exporterText(t *testing.T, md pmetric.Metrics) []byte {
+// exporterFamilies runs md through the collector's Prometheus exporter
+// (default settings) and parses its /metrics page.
+func exporterFamilies(t *testing.T, md pmetric.Metrics) map[string]*dto.MetricFamily {
 	t.Helper()
 	port := testenv.FreePort(t)
 	f := prometheusexporter.NewFactory()
@@ -114,7 +101,8 @@ func exporterText(t *testing.T, md pmetric.Metrics) []byte {
 	resp, err := http.Get("http://" + testenv.Addr(port) + "/metrics")
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
 	require.NoError(t, err)
-	return body
+	return families
 }

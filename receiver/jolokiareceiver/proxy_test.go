@@ -4,17 +4,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest/observer"
-
-	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 // TestEchoedProxyTarget reads where each agent echoes the proxy target, on
@@ -96,129 +89,3 @@ func TestProxyTargetValidate(t *testing.T) {
 		})
 	}
 }
-
-// TestIntegrationProxyMode: a JVM with only remote JMX over RMI (JMX
-// authentication on) is scraped through each real agent's JSR-160 proxy,
-// next to the agent's own JVM; the proxied target is its own resource
-// (service.instance.id = the JMX host:port) with the JMX JVM's values.
-// Failures of the proxy hop take only that target down, with a message that
-// names the fix, and the JMX password is never logged.
-func TestIntegrationProxyMode(t *testing.T) {
-	const user, password = "jmxmon", "jmx-s3cret"
-	// Only the JMX JVM registers com.moalog.bench items: they prove whose MBeans were read.
-	jmx := testenv.StartJMXJVM(t, testenv.JMXOptions{User: user, Password: password, ExtraArgs: []string{"-Dmoalog.benchItems=3"}})
-	refused := "service:jmx:rmi:///jndi/rmi://" + testenv.Addr(testenv.FreePort(t)) + "/jmxrmi"
-	metrics := append([]MetricConfig{{Name: "test.bench.count", MBean: "com.moalog.bench:type=Item,name=*", Attribute: "Count",
-		Type: "sum", Labels: map[string]string{"item": "name"}}}, testMBeanMetrics...)
-	for _, agent := range testenv.JolokiaAgents {
-		t.Run(agent.String(), func(t *testing.T) {
-			jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: agent, JSR160Proxy: true,
-				ProxyAllowedTargets: []string{regexp.QuoteMeta(jmx.ServiceURL), regexp.QuoteMeta(refused)}})
-			cfg := createDefaultConfig()
-			cfg.Presets = nil
-			cfg.Metrics = metrics
-			cfg.Targets = []Target{
-				{Endpoint: jvm.Endpoint, ProxyTarget: &ProxyTarget{URL: jmx.ServiceURL, Username: user, Password: password}},
-				{Endpoint: jvm.Endpoint},
-			}
-			core, logs := observer.New(zap.DebugLevel)
-			s := newTestScraper(t, cfg, zap.New(core))
-			all := flattenMetrics(scrapeOnce(t, s))
-			if agent == testenv.JolokiaAgent2 {
-				all = flattenMetrics(scrapeOnce(t, s)) // the NaN entry is split after the first scrape
-			}
-			proxied, direct := all[jmxInstanceID(jmx.ServiceURL)], all[instanceID(jvm.Endpoint)]
-			require.NotNil(t, proxied, "resources: %v", keysOf(all))
-			require.NotNil(t, direct)
-			assert.Equal(t, "127.0.0.1:"+itoa(jmx.Port), jmxInstanceID(jmx.ServiceURL))
-			assert.Equal(t, int64(1), proxied["jolokia.up{}"])
-			for key, want := range wantTestMBeanPoints {
-				assert.Equal(t, want, proxied[key], "proxied %s", key)
-				assert.Equal(t, want, direct[key], "direct %s", key)
-			}
-			assert.Equal(t, int64(1000), proxied["test.bench.count{item=1}"], "the JMX JVM's own MBeans")
-			assert.Equal(t, int64(2000), proxied["test.bench.count{item=2}"])
-			assert.NotContains(t, direct, "test.bench.count{item=1}", "the agent's JVM has no bench items")
-			assert.Equal(t, int64(1), proxied["jolokia.read.errors{jolokia.read.status=not_found}"], "type=Missing")
-
-			// The proxy hop fails: wrong JMX password, nothing listening, outside the allowlist.
-			outside := strings.Replace(jmx.ServiceURL, "127.0.0.1", "localhost", 1)
-			cfg.Targets = []Target{
-				{Endpoint: jvm.Endpoint, ProxyTarget: &ProxyTarget{URL: jmx.ServiceURL, Username: user, Password: "wrong-pw"}},
-				{Endpoint: jvm.Endpoint, ProxyTarget: &ProxyTarget{URL: refused}},
-				{Endpoint: jvm.Endpoint, ProxyTarget: &ProxyTarget{URL: outside, Username: user, Password: password}},
-				{Endpoint: jvm.Endpoint},
-			}
-			s = newTestScraper(t, cfg, zap.New(core))
-			all = flattenMetrics(scrapeOnce(t, s))
-			assert.Equal(t, int64(1), all[instanceID(jvm.Endpoint)]["jolokia.up{}"], "the agent's own JVM stays up")
-			failures := map[string]string{}
-			for _, e := range logs.FilterMessageSnippet("").All() {
-				if err, ok := e.ContextMap()["error"].(string); ok {
-					failures[err] = e.Message
-				}
-			}
-			text := strings.Join(keysOf(failures), "\n")
-			for _, want := range []string{
-				"jolokia " + jvm.Endpoint + " -> " + jmx.ServiceURL + ": proxy read of " + jmx.ServiceURL + " failed: status 403",
-				"check `proxy_target` `username` and `password`",
-				"jolokia " + jvm.Endpoint + " -> " + refused + ": proxy read of " + refused + " failed: status 500",
-				"check that the JVM's remote JMX listens there",
-				"jolokia " + jvm.Endpoint + " -> " + outside + ": proxy read of " + outside + " failed: status 403",
-				"add it to the agent's jsr160ProxyAllowedTargets",
-			} {
-				assert.Contains(t, text, want)
-			}
-			// 127.0.0.1 and localhost name the same JMX port: both resources are
-			// 127.0.0.1:PORT / localhost:PORT, each down.
-			assert.Equal(t, int64(0), all[jmxInstanceID(refused)]["jolokia.up{}"])
-			assert.Equal(t, int64(0), all[jmxInstanceID(outside)]["jolokia.up{}"])
-			for _, e := range logs.All() {
-				line := e.Message + " " + strings.Join(keysOfAny(e.ContextMap()), " ")
-				for _, v := range e.ContextMap() {
-					line += " " + proxyLogString(v)
-				}
-				assert.NotContains(t, line, password, "the JMX password is never logged")
-			}
-		})
-	}
-	// A 1.x agent without the JSR-160 dispatcher ignores "target" and would
-	// answer from its own JVM: the proxied target is down, not misreported.
-	t.Run("jolokia-1.7.1-core-without-proxy-support", func(t *testing.T) {
-		jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaCore1})
-		cfg := createDefaultConfig()
-		cfg.Presets = nil
-		cfg.Metrics = metrics
-		cfg.Targets = []Target{{Endpoint: jvm.Endpoint, ProxyTarget: &ProxyTarget{URL: jmx.ServiceURL, Username: user, Password: password}}}
-		core, logs := observer.New(zap.DebugLevel)
-		s := newTestScraper(t, cfg, zap.New(core))
-		got := onlyResource(t, scrapeOnce(t, s))
-		assert.Equal(t, int64(0), got["jolokia.up{}"])
-		assert.NotContains(t, got, "test.payments{payment.kind=card}", "no values from the agent's own JVM")
-		var errs []string
-		for _, e := range logs.All() {
-			errs = append(errs, proxyLogString(e.ContextMap()["error"]))
-		}
-		assert.Contains(t, strings.Join(errs, "\n"), "the agent did not forward the read to "+jmx.ServiceURL)
-	})
-}
-
-func keysOf[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}
-
-func keysOfAny(m map[string]any) []string { return keysOf(m) }
-
-func proxyLogString(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-func itoa(i int) string { return strconv.Itoa(i) }

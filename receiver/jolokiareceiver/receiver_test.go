@@ -3,20 +3,18 @@ package jolokiareceiver
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/receiver/receivertest"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
+	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 // TestShutdownCancelsScrapeInFlight: Shutdown does not wait out the scrape
@@ -36,12 +34,7 @@ func TestShutdownCancelsScrapeInFlight(t *testing.T) {
 	cfg.InitialDelay = 0
 	cfg.Timeout = time.Hour // only a cancel can end this scrape within the test's deadline
 	sink := new(consumertest.MetricsSink)
-	core, logs := observer.New(zap.InfoLevel)
-	settings := receivertest.NewNopSettings(metadata.Type)
-	settings.Logger = zap.New(core)
-	r, err := NewFactory().CreateMetrics(context.Background(), settings, cfg, sink)
-	require.NoError(t, err)
-	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	r, logs := startReceiver(t, cfg, sink)
 	select {
 	case <-requested:
 	case <-time.After(30 * time.Second):
@@ -58,4 +51,67 @@ func TestShutdownCancelsScrapeInFlight(t *testing.T) {
 	}
 	assert.Empty(t, sink.AllMetrics(), "a scrape canceled by Shutdown is not delivered")
 	assert.Empty(t, logs.All(), "a scrape canceled by Shutdown is not a target failure")
+}
+
+// deadTarget closes every connection at once or, once hang is set, holds it
+// open without answering (a black-holed JVM), counted in held.
+func deadTarget(t *testing.T, tries, held *atomic.Int64, hang *atomic.Bool) string {
+	return "http://" + testenv.ServeTCP(t, func(c net.Conn) {
+		tries.Add(1)
+		if !hang.Load() {
+			_ = c.Close()
+			return
+		}
+		held.Add(1)
+		defer held.Add(-1)
+		_, _ = io.Copy(io.Discard, c) // until the receiver gives up on it
+	}) + "/jolokia"
+}
+
+// TestDeadTargetsDoNotStarveLiveOnes: 40 dead targets next to a live one,
+// max_concurrency 8. Failing fast, the dead ones are retried with back-off;
+// holding every connection open, they fill the 8 slots of down targets and
+// the live target is still scraped at every interval (before, all took turns
+// in the same 8 slots: gaps of 35 s at the shipped 15 s interval).
+func TestDeadTargetsDoNotStarveLiveOnes(t *testing.T) {
+	good := recordedAgent(t)
+	var liveScrapes atomic.Int64
+	counting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		liveScrapes.Add(1)
+		good.Config.Handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(counting.Close)
+
+	const dead = 40
+	var deadTries, held atomic.Int64
+	var hang atomic.Bool
+	cfg := createDefaultConfig()
+	cfg.Username, cfg.Password = "monitor", "hunter2"
+	for range dead {
+		cfg.Targets = append(cfg.Targets, Target{Endpoint: deadTarget(t, &deadTries, &held, &hang)})
+	}
+	cfg.Targets = append(cfg.Targets, Target{Endpoint: counting.URL + "/jolokia"})
+	cfg.CollectionInterval = 100 * time.Millisecond
+	cfg.Timeout = time.Hour // a held connection is never given up within the test
+	cfg.InitialDelay = 0
+	require.Equal(t, 8, cfg.MaxConcurrency)
+	r, _ := startReceiver(t, cfg, new(consumertest.MetricsSink))
+	t.Cleanup(func() { require.NoError(t, r.Shutdown(context.Background())) })
+
+	// One live scrape per interval; without back-off, 40 dead tries per interval.
+	const intervals = 12
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.GreaterOrEqual(c, liveScrapes.Load(), int64(intervals))
+	}, 30*time.Second, 10*time.Millisecond)
+	assert.Less(t, deadTries.Load(), int64(0.75*dead*intervals), "dead targets are retried with back-off")
+
+	hang.Store(true)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Equal(c, int64(8), held.Load(), "the dead targets fill the 8 slots of down targets")
+	}, 30*time.Second, 10*time.Millisecond)
+	before := liveScrapes.Load()
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.GreaterOrEqual(c, liveScrapes.Load(), before+5, "the live target is scraped while they hold their slots")
+	}, 30*time.Second, 10*time.Millisecond)
+	assert.Equal(t, int64(8), held.Load(), "never more dead targets at once than max_concurrency")
 }

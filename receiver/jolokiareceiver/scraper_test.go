@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -19,12 +18,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/moalog/platform-collector/internal/metrictest"
@@ -59,143 +55,6 @@ func agentAnswering(t *testing.T, resp []byte) *httptest.Server {
 	}))
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-func refusedEndpoint(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return "http://" + addr + "/jolokia"
-}
-
-// TestScrapeFaults: every fault of one target gives jolokia.up 0 and a clear
-// message naming it, and the other target keeps reporting without delay.
-func TestScrapeFaults(t *testing.T) {
-	stall := make(chan struct{})
-	t.Cleanup(func() { close(stall) })
-	status := func(code int) http.HandlerFunc {
-		return func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(code) }
-	}
-	redirect := func(code int, location string) http.HandlerFunc {
-		return func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Location", location)
-			w.WriteHeader(code)
-		}
-	}
-	body := func(s string) http.HandlerFunc {
-		return func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(s)) }
-	}
-	tests := []struct {
-		name     string
-		handler  http.HandlerFunc // nil: nothing listens
-		maxBytes int64
-		tls      bool
-		// httpsToPlain points an https:// endpoint at a plain HTTP server.
-		httpsToPlain bool
-		err          string
-	}{
-		{name: "connection refused", err: "cannot connect: connect: connection refused: check that the JVM runs with the Jolokia agent and that `endpoint` has the right host and port"},
-		{name: "timeout", handler: func(_ http.ResponseWriter, r *http.Request) {
-			_, _ = io.Copy(io.Discard, r.Body) // so that the server notices the client hanging up
-			select {
-			case <-stall:
-			case <-r.Context().Done():
-			}
-		},
-			err: "no response before the scrape `timeout`: check that the agent is alive, or raise `timeout`"},
-		{name: "401", handler: status(401), err: "HTTP 401 Unauthorized: set `username` and `password` to the agent's credentials"},
-		{name: "403", handler: status(403), err: "HTTP 403 Forbidden: the agent's access policy (jolokia-access.xml) or user roles refuse this client; allow `read` from this host"},
-		{name: "404", handler: status(404), err: "HTTP 404 Not Found: no Jolokia agent at this path; the endpoint usually ends in /jolokia"},
-		{name: "500", handler: status(500), err: "HTTP 500 Internal Server Error from the agent: check the agent's log"},
-		{name: "non-JSON", handler: body("<html>login</html>"),
-			err: `response is not JSON (it starts with "<html>login</html>"): check that the endpoint is a Jolokia agent (URL ends in /jolokia)`},
-		{name: "truncated body", handler: func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Length", "1000")
-			_, _ = w.Write([]byte(`[{"status":200,"value":{`))
-		}, err: "response body is cut short (connection closed before Content-Length bytes): check for a proxy or a crashed agent"},
-		{name: "truncated JSON", handler: body(`[{"status":200,"value":{`),
-			err: "response body is cut short (incomplete JSON): check for a proxy or a crashed agent"},
-		{name: "over max_response_bytes", maxBytes: 1 << 20, handler: body("[" + strings.Repeat(" ", 2<<20) + "]"),
-			err: "response is larger than max_response_bytes (1048576 bytes): raise `max_response_bytes` or read fewer MBeans"},
-		{name: "values packed densely", maxBytes: 1 << 20, handler: body("[" + strings.Repeat("0,", 300000) + "0]"),
-			err: "response has 300001 JSON values in 600003 bytes, more than max_response_bytes/8 (131072): refused before decoding, which would take 25-35 times its size in memory; raise `max_response_bytes` or read fewer MBeans"},
-		{name: "untrusted TLS certificate", tls: true, handler: body("[]"),
-			err: "the agent's TLS certificate is not trusted (x509: certificate signed by unknown authority): set `tls.ca_file` to the CA that signed it"},
-		{name: "https to a plain HTTP agent", httpsToPlain: true, handler: body("[]"),
-			err: "the agent does not speak TLS: use http:// in `endpoint`"},
-		{name: "307 to another port", handler: redirect(307, "http://127.0.0.1:1/jolokia"),
-			err: "HTTP 307 to http://127.0.0.1:1/jolokia: the receiver does not follow redirects (they would carry the credentials); set `endpoint` to the final URL"},
-		{name: "302 with credentials in the Location", handler: redirect(302, "http://user:pw@elsewhere.example/jolokia"),
-			err: "HTTP 302 to http://user:xxxxx@elsewhere.example/jolokia: the receiver does not follow redirects (they would carry the credentials); set `endpoint` to the final URL"},
-		{name: "body slower than the timeout", handler: func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Length", "1000")
-			_, _ = w.Write([]byte(`[{"status":200,`))
-			w.(http.Flusher).Flush()
-			select {
-			case <-stall:
-			case <-r.Context().Done():
-			}
-		}, err: "the response body did not arrive before the scrape `timeout` (the agent sent the headers, then the body too slowly): check the agent's load and the network, or raise `timeout`"},
-		{name: "fewer entries", handler: body(`[{"status":200,"value":{}}]`),
-			err: "bulk response has 1 entries for 7 requests: the agent or a proxy in between cut it short"},
-	}
-	good := recordedAgent(t)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			endpoint := refusedEndpoint(t)
-			if tt.handler != nil {
-				srv := httptest.NewUnstartedServer(tt.handler)
-				if tt.tls {
-					srv.StartTLS()
-				} else {
-					srv.Start()
-				}
-				t.Cleanup(srv.Close)
-				endpoint = srv.URL + "/jolokia"
-				if tt.httpsToPlain {
-					endpoint = strings.Replace(endpoint, "http://", "https://", 1)
-				}
-			}
-			cfg := createDefaultConfig()
-			cfg.Timeout = 500 * time.Millisecond
-			cfg.Username, cfg.Password = "monitor", "hunter2"
-			if tt.maxBytes > 0 {
-				cfg.MaxResponseBytes = tt.maxBytes
-			}
-			cfg.Targets = []Target{{Endpoint: endpoint, ServiceName: "broken"}, {Endpoint: good.URL + "/jolokia", ServiceName: "healthy"}}
-			require.NoError(t, cfg.Validate())
-			core, logs := observer.New(zap.DebugLevel)
-			s := newTestScraper(t, cfg, zap.New(core))
-
-			began := time.Now()
-			md := scrapeOnce(t, s)
-			elapsed := time.Since(began)
-			all := flattenMetrics(md)
-			broken, healthy := all[instanceID(endpoint)], all[instanceID(good.URL)]
-			assert.Equal(t, int64(0), broken["jolokia.up{}"])
-			assert.Len(t, broken, 2, "only jolokia.up and jolokia.scrape.duration: %v", broken)
-			assert.Equal(t, int64(1), healthy["jolokia.up{}"])
-			assert.Contains(t, healthy, "jvm.class.count{}")
-			assert.Less(t, healthy["jolokia.scrape.duration{}"], 0.4, "the healthy target is not held up")
-			assert.Less(t, elapsed, 2*time.Second)
-
-			want := fmt.Sprintf("jolokia %s: ", endpoint) + tt.err
-			warns := logs.FilterLevelExact(zapcore.WarnLevel).All()
-			require.Len(t, warns, 1)
-			assert.Equal(t, "target scrape failed; reporting it as down until it recovers", warns[0].Message)
-			assert.Equal(t, want, warns[0].ContextMap()["error"])
-			for _, e := range logs.All() {
-				assert.NotContains(t, fmt.Sprint(e.ContextMap()), "hunter2")
-			}
-
-			// Still down: no new log line.
-			if !strings.Contains(tt.name, "timeout") {
-				scrapeOnce(t, s)
-				assert.Len(t, logs.FilterLevelExact(zapcore.WarnLevel).All(), 1, "logged once per state change")
-			}
-		})
-	}
 }
 
 func TestScrapeResourceIdentity(t *testing.T) {
@@ -254,10 +113,7 @@ func TestFactory(t *testing.T) {
 	cfg.CollectionInterval = 50 * time.Millisecond
 	cfg.InitialDelay = 0
 	sink := new(consumertest.MetricsSink)
-	set := receivertest.NewNopSettings(f.Type())
-	r, err := f.CreateMetrics(context.Background(), set, cfg, sink)
-	require.NoError(t, err)
-	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	r, _ := startReceiver(t, cfg, sink)
 	require.Eventually(t, func() bool { return sink.DataPointCount() > 0 }, 5*time.Second, 10*time.Millisecond)
 	require.NoError(t, r.Shutdown(context.Background()))
 	batches := sink.AllMetrics()
@@ -303,9 +159,7 @@ func TestReceiverDeliversEachTargetOnItsOwn(t *testing.T) {
 	cfg.InitialDelay = 0
 	cfg.Timeout = 3 * time.Second
 	sink := new(consumertest.MetricsSink)
-	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
-	require.NoError(t, err)
-	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	r, _ := startReceiver(t, cfg, sink)
 	defer func() { require.NoError(t, r.Shutdown(context.Background())) }()
 
 	goodID := instanceID(good.URL)
@@ -436,9 +290,7 @@ func TestRefusedStalePointsAreSentAgain(t *testing.T) {
 	cfg.CollectionInterval = 50 * time.Millisecond
 	cfg.InitialDelay = 0
 	sink := new(metrictest.RefusingSink)
-	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
-	require.NoError(t, err)
-	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	r, _ := startReceiver(t, cfg, sink)
 	defer func() { require.NoError(t, r.Shutdown(context.Background())) }()
 	next := sink.AfterRefusedStale(t, agent.Close)
 	assert.Contains(t, metrictest.Stale(next), "process.uptime", "sent again after the refusal")

@@ -2,9 +2,7 @@ package jolokiareceiver
 
 import (
 	"fmt"
-	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/prometheus/common/model"
@@ -12,8 +10,6 @@ import (
 	"github.com/prometheus/prometheus/model/relabel"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 func fleetTargets(n int) []Target {
@@ -92,46 +88,4 @@ func TestShardValidate(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.err)
 		}
 	}
-}
-
-// TestIntegrationShardedReplicas: 3 replicas, each with shard {count: 3,
-// index: I} and the same 30 targets (simulated agents answering a recorded
-// 2.4.2 response), each exporting through its own Prometheus exporter: the
-// three /metrics pages together hold exactly the series of one unsharded
-// receiver's page, none twice.
-func TestIntegrationShardedReplicas(t *testing.T) {
-	dir := filepath.Join("testdata", "recorded", agent2)
-	fleet := testenv.StartJolokiaFleet(t, 30, filepath.Join(dir, "receiver-jvm-preset.json"), "")
-	scrapeSeries := func(shard ShardConfig) []string {
-		cfg := createDefaultConfig()
-		for _, e := range fleet.Endpoints {
-			cfg.Targets = append(cfg.Targets, Target{Endpoint: e})
-		}
-		cfg.Shard = shard
-		s := newTestScraper(t, cfg, nil)
-		md := scrapeOnce(t, s)
-		return prometheusSeries(t, md)
-	}
-	all := scrapeSeries(ShardConfig{})
-	require.NotEmpty(t, all)
-	perInstance := map[string]bool{}
-	var union []string
-	owner := map[string]int{}
-	for index := 0; index < 3; index++ {
-		series := scrapeSeries(ShardConfig{Count: 3, Index: index})
-		require.NotEmpty(t, series, "shard %d has targets", index)
-		for _, s := range series {
-			if prev, dup := owner[s]; dup {
-				t.Errorf("series %s is exported by shards %d and %d", s, prev, index)
-			}
-			owner[s] = index
-			if strings.HasPrefix(s, "jolokia_up") {
-				perInstance[s] = true
-			}
-		}
-		union = append(union, series...)
-	}
-	sort.Strings(union)
-	assert.Equal(t, all, union, "3 shards together export exactly what one unsharded receiver exports")
-	assert.Len(t, perInstance, 30, "30 targets, each up once: %v", all[:5])
 }

@@ -1,7 +1,6 @@
 package mysqlreceiver
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,25 +9,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/confignet"
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
 )
 
-func loadConfig(t *testing.T, id string) *Config {
-	t.Helper()
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
-	require.NoError(t, err)
-	cfg := NewFactory().CreateDefaultConfig().(*Config)
-	sub, err := cm.Sub(id)
-	require.NoError(t, err)
-	require.NoError(t, sub.Unmarshal(cfg))
-	require.NoError(t, confmap.Validate(cfg))
-	return cfg
-}
-
 func TestLoadConfig(t *testing.T) {
-	def := loadConfig(t, "mysql")
+	def := metrictest.LoadConfig(t, "mysql", createDefaultConfig().(*Config))
 	assert.Equal(t, "localhost:3306", def.Endpoint)
 	assert.Equal(t, confignet.TransportTypeTCP, def.Transport)
 	assert.Equal(t, 10*time.Second, def.CollectionInterval)
@@ -38,7 +25,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, 100, def.TableLimit)
 	assert.Equal(t, metadata.DefaultMetricsBuilderConfig(), def.MetricsBuilderConfig)
 
-	all := loadConfig(t, "mysql/all_keys")
+	all := metrictest.LoadConfig(t, "mysql/all_keys", createDefaultConfig().(*Config))
 	assert.Equal(t, "mysql.internal:3307", all.Endpoint)
 	assert.Equal(t, "otel", all.Username)
 	assert.Equal(t, "s3cret", string(all.Password))
@@ -59,19 +46,19 @@ func TestLoadConfig(t *testing.T) {
 	assert.False(t, all.Metrics.MysqlUptime.Enabled)
 	assert.False(t, all.ResourceAttributes.MysqlInstanceEndpoint.Enabled)
 
-	unix := loadConfig(t, "mysql/unix")
+	unix := metrictest.LoadConfig(t, "mysql/unix", createDefaultConfig().(*Config))
 	assert.Equal(t, confignet.TransportTypeUnix, unix.Transport)
 	assert.Equal(t, "/run/mysqld/mysqld.sock", unix.Endpoint)
 }
 
 // The password is configopaque: printing the config never shows it.
 func TestPasswordIsOpaque(t *testing.T) {
-	cfg := loadConfig(t, "mysql/all_keys")
+	cfg := metrictest.LoadConfig(t, "mysql/all_keys", createDefaultConfig().(*Config))
 	assert.Equal(t, "[REDACTED]", cfg.Password.String())
 }
 
 func TestStatementEventsQueryFollowsConfig(t *testing.T) {
-	cfg := loadConfig(t, "mysql/all_keys")
+	cfg := metrictest.LoadConfig(t, "mysql/all_keys", createDefaultConfig().(*Config))
 	s := newScraper(cfg, newNopSettings())
 	assert.Contains(t, s.statementEventsQuery, "LEFT(DIGEST_TEXT, 80)")
 	assert.Contains(t, s.statementEventsQuery, "INTERVAL 3600 SECOND")

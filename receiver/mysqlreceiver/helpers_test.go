@@ -169,3 +169,13 @@ func newNopSettings() receiver.Settings { return receivertest.NewNopSettings(met
 // points flattens metrics into "name{attr=value,...}" -> value, the form the
 // tables of the tests are written in.
 func points(md pmetric.Metrics) map[string]int64 { return metrictest.Points[int64](md) }
+
+func replicaPoints(got map[string]int64) map[string]int64 {
+	out := map[string]int64{}
+	for series, v := range got {
+		if strings.HasPrefix(series, "mysql.replica.") {
+			out[series] = v
+		}
+	}
+	return out
+}

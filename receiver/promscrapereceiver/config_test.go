@@ -1,7 +1,6 @@
 package promscrapereceiver
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -9,18 +8,14 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.yaml.in/yaml/v2"
+
+	"github.com/moalog/platform-collector/internal/metrictest"
 )
 
 func loadConfig(t *testing.T, name string) (*Config, error) {
-	t.Helper()
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
-	require.NoError(t, err)
-	sub, err := cm.Sub(name)
-	require.NoError(t, err)
 	cfg := createDefaultConfig().(*Config)
-	return cfg, sub.Unmarshal(cfg)
+	return cfg, metrictest.UnmarshalConfig(t, name, cfg)
 }
 
 func TestConfigPrometheusDefaults(t *testing.T) {

@@ -9,32 +9,20 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/confignet"
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/receiver/redisreceiver/internal/metadata"
 )
 
-func loadConfig(t *testing.T, id string) *Config {
-	t.Helper()
-	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
-	require.NoError(t, err)
-	cfg := NewFactory().CreateDefaultConfig().(*Config)
-	sub, err := cm.Sub(id)
-	require.NoError(t, err)
-	require.NoError(t, sub.Unmarshal(cfg))
-	require.NoError(t, confmap.Validate(cfg))
-	return cfg
-}
-
 func TestLoadConfig(t *testing.T) {
-	def := loadConfig(t, "redis")
+	def := metrictest.LoadConfig(t, "redis", createDefaultConfig().(*Config))
 	assert.Equal(t, "localhost:6379", def.Endpoint)
 	assert.Equal(t, confignet.TransportTypeTCP, def.Transport)
 	assert.Equal(t, 10*time.Second, def.CollectionInterval)
 	assert.True(t, def.TLS.Insecure, "TLS is off unless configured, as in contrib")
 	assert.Equal(t, metadata.DefaultMetricsBuilderConfig(), def.MetricsBuilderConfig)
 
-	all := loadConfig(t, "redis/all_keys")
+	all := metrictest.LoadConfig(t, "redis/all_keys", createDefaultConfig().(*Config))
 	assert.Equal(t, "redis.internal:6380", all.Endpoint)
 	assert.Equal(t, "monitor", all.Username)
 	assert.Equal(t, "s3cret", string(all.Password))
@@ -48,7 +36,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.True(t, all.Metrics.RedisMemoryUsed.Enabled)
 	assert.False(t, all.ResourceAttributes.ServerAddress.Enabled)
 
-	unix := loadConfig(t, "redis/unix")
+	unix := metrictest.LoadConfig(t, "redis/unix", createDefaultConfig().(*Config))
 	assert.Equal(t, confignet.TransportTypeUnix, unix.Transport)
 }
 

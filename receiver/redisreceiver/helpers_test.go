@@ -1,13 +1,20 @@
 package redisreceiver
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/receiver/redisreceiver/internal/metadata"
@@ -58,3 +65,41 @@ func resourceAttrs(t testing.TB, md pmetric.Metrics) map[string]any {
 // points flattens metrics into "name{attr=value,...}" -> value, the form the
 // tables of the tests are written in.
 func points(md pmetric.Metrics) map[string]float64 { return metrictest.Points[float64](md) }
+
+type testTarget struct {
+	s    *redisScraper
+	logs *observer.ObservedLogs
+}
+
+// startScraper starts the scraper the receiver runs, for cfg, with its logs
+// observed.
+func startScraper(t *testing.T, cfg *Config) *testTarget {
+	t.Helper()
+	require.NoError(t, cfg.Validate())
+	core, logs := observer.New(zapcore.InfoLevel)
+	set := newTestSettings()
+	set.Logger = zap.New(core)
+	s := newScraper(cfg, set)
+	require.NoError(t, s.start(context.Background(), nil))
+	t.Cleanup(func() { require.NoError(t, s.shutdown(context.Background())) })
+	return &testTarget{s: s, logs: logs}
+}
+
+func (tt *testTarget) scrape(t *testing.T) (map[string]float64, pmetric.Metrics) {
+	t.Helper()
+	timeout := tt.s.cfg.Timeout // scraperhelper applies `timeout` to the scrape context
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	md, err := tt.s.scrape(ctx)
+	require.NoError(t, err, "a failed target is reported through redis.up, not an error")
+	return points(md), md
+}
+
+func configFor(endpoint string) *Config {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Endpoint = endpoint
+	return cfg
+}

@@ -1,7 +1,8 @@
+//go:build integration
+
 package redisreceiver
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"os"
@@ -18,9 +19,6 @@ import (
 	"go.opentelemetry.io/collector/config/confignet"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/internal/testenv"
@@ -41,44 +39,6 @@ var defaultMetricNames = []string{
 	"redis.keyspace.misses", "redis.latest_fork", "redis.slaves.connected",
 	"redis.replication.backlog_first_byte_offset", "redis.replication.offset",
 	"redis.db.keys", "redis.db.expires", "redis.db.avg_ttl",
-}
-
-type testTarget struct {
-	s    *redisScraper
-	logs *observer.ObservedLogs
-}
-
-// startScraper starts the scraper the receiver runs, for cfg, with its logs
-// observed.
-func startScraper(t *testing.T, cfg *Config) *testTarget {
-	t.Helper()
-	require.NoError(t, cfg.Validate())
-	core, logs := observer.New(zapcore.InfoLevel)
-	set := newTestSettings()
-	set.Logger = zap.New(core)
-	s := newScraper(cfg, set)
-	require.NoError(t, s.start(context.Background(), nil))
-	t.Cleanup(func() { require.NoError(t, s.shutdown(context.Background())) })
-	return &testTarget{s: s, logs: logs}
-}
-
-func (tt *testTarget) scrape(t *testing.T) (map[string]float64, pmetric.Metrics) {
-	t.Helper()
-	timeout := tt.s.cfg.Timeout // scraperhelper applies `timeout` to the scrape context
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	md, err := tt.s.scrape(ctx)
-	require.NoError(t, err, "a failed target is reported through redis.up, not an error")
-	return points(md), md
-}
-
-func configFor(endpoint string) *Config {
-	cfg := createDefaultConfig().(*Config)
-	cfg.Endpoint = endpoint
-	return cfg
 }
 
 func metricNames(got map[string]float64) map[string]bool {
@@ -133,10 +93,9 @@ func TestIntegrationReplica(t *testing.T) {
 	replica := testenv.StartRedis(t, testenv.RedisOptions{ReplicaOf: primary})
 	primary.CLI(t, "MSET", "k1", "v", "k2", "v", "k3", "v", "k4", "v")
 	// Wait until the replica has the keys, so its offsets and keyspace are real.
-	deadline := time.Now().Add(10 * time.Second)
-	for replica.CLI(t, "DBSIZE") != "(integer) 4" && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Equal(c, "(integer) 4", replica.CLI(t, "DBSIZE"))
+	}, 10*time.Second, 20*time.Millisecond)
 
 	enableReplication := func(cfg *Config) *Config {
 		cfg.Metrics.RedisRole.Enabled = true
@@ -358,10 +317,9 @@ func TestIntegrationCluster(t *testing.T) {
 		ACLUsers: []string{readmeACL},
 	})
 	srv.CLI(t, "CLUSTER", "ADDSLOTSRANGE", "0", "16383")
-	deadline := time.Now().Add(15 * time.Second)
-	for !strings.Contains(srv.CLI(t, "CLUSTER", "INFO"), "cluster_state:ok") && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Contains(c, srv.CLI(t, "CLUSTER", "INFO"), "cluster_state:ok")
+	}, 15*time.Second, 50*time.Millisecond)
 	cfg := configFor(srv.Addr)
 	cfg.Username, cfg.Password = "otel", "otel-pass"
 	got, _ := startScraper(t, cfg).scrape(t)

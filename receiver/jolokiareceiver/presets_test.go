@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -13,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
-	"github.com/moalog/platform-collector/internal/testenv"
+	"github.com/moalog/platform-collector/internal/metrictest"
 )
 
 // appPresets are the library presets, each with the exact points it yields
@@ -141,42 +140,8 @@ func checkAppPreset(t *testing.T, preset string, want points, measured []string,
 	}
 }
 
-// TestIntegrationAppPresets runs each library preset against the real
-// libraries (internal/testenv/java/apps/, commons-pool2) in a JVM behind each
-// agent, HikariCP pooling real connections to the test MariaDB. With -record
-// it saves each preset's bulk read and answer as testdata/recorded/<agent>/preset-<name>.json.
-func TestIntegrationAppPresets(t *testing.T) {
-	db := testenv.StartMariaDB(t, testenv.MariaDBOptions{})
-	db.CreateUser(t, "fluxpay", "fluxpay-pw")
-	for _, agent := range testenv.JolokiaAgents {
-		t.Run(agent.String(), func(t *testing.T) {
-			jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: agent, CommonsPool2: true, Apps: testenv.JavaApps,
-				JDBC: &testenv.JDBC{URL: "jdbc:mariadb://" + db.Addr + "/", User: "fluxpay", Password: "fluxpay-pw"}})
-			assert.Equal(t, "4", db.QueryValue(t, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'fluxpay'"),
-				"HikariCP holds 4 real MariaDB connections")
-			connector := "http-nio-127.0.0.1-" + strconv.Itoa(jvm.TomcatPort)
-			for _, p := range appPresets {
-				t.Run(p.name, func(t *testing.T) {
-					proxy := newRecordingProxy(t, jvm.Endpoint)
-					cfg := createDefaultConfig()
-					cfg.Endpoint = proxy.endpoint()
-					cfg.Presets = []string{p.name}
-					s := newTestScraper(t, cfg, nil)
-					md := scrapeOnce(t, s)
-					if *record {
-						proxy.save(t, agent, "preset-"+p.name)
-					}
-					checkAppPreset(t, p.name, p.want, p.measured, connector, md)
-					assert.Equal(t, 1, proxy.requests(), "one bulk read")
-					proxy.assertOnlyReads(t)
-				})
-			}
-		})
-	}
-}
-
 // TestRecordedAppPresets replays each preset's recorded answer of both agents
-// (go test -run TestIntegrationAppPresets -record) through the receiver: the
+// (go test -tags integration -run TestIntegrationAppPresets -record) through the receiver: the
 // request the receiver sends must still be the recorded one.
 func TestRecordedAppPresets(t *testing.T) {
 	for _, agent := range []string{agent2, core1} {
@@ -228,4 +193,29 @@ func asFloat(v any) float64 {
 		return x
 	}
 	panic(fmt.Sprintf("not a number: %T %v", v, v))
+}
+
+// TestPresetTables: the table of each preset (the jvm preset's in README.md,
+// the library presets' in PRESETS.md) lists exactly the metrics of
+// presets/<name>.yaml, with their type and unit.
+func TestPresetTables(t *testing.T) {
+	for _, preset := range presetNames() {
+		file, heading := "PRESETS.md", "## "+preset
+		if preset == "jvm" {
+			file, heading = "README.md", "## The `jvm` preset"
+		}
+		rows, err := metrictest.TableAfter(file, heading)
+		require.NoError(t, err)
+		documented := map[string]string{}
+		for _, cells := range rows {
+			documented[strings.Trim(cells[0], "`")] = cells[1] + " " + strings.Trim(cells[2], "`—") // "—": no unit
+		}
+		metrics, err := loadPreset(preset)
+		require.NoError(t, err)
+		defined := map[string]string{}
+		for _, m := range metrics {
+			defined[m.Name] = m.Type + " " + m.Unit
+		}
+		assert.Equal(t, defined, documented, "%s, table under %q", file, heading)
+	}
 }

@@ -1,3 +1,5 @@
+//go:build integration
+
 package mysqlreceiver
 
 import (
@@ -22,7 +24,7 @@ var schemaTables = flag.Int("schema-tables", 0, "run TestSchemaScale against a r
 // time and the heap the scrape's metrics hold, with the defaults and with
 // the four I/O wait metrics on. Run (bench/RESULTS.md has the figures):
 //
-//	go test ./receiver/mysqlreceiver -run TestSchemaScale -schema-tables 2000 -v -timeout 20m
+//	go test -tags integration ./receiver/mysqlreceiver -run TestSchemaScale -schema-tables 2000 -v -timeout 20m
 func TestSchemaScale(t *testing.T) {
 	if *schemaTables == 0 {
 		t.Skip("measurement: run with -schema-tables 2000 (see bench/RESULTS.md)")

@@ -1,3 +1,5 @@
+//go:build integration
+
 package jolokiareceiver
 
 import (
@@ -17,15 +19,12 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/internal/testenv"
-	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
 var (
@@ -40,7 +39,7 @@ var (
 // -fleet-duration. CPU is this test process's getrusage time over the run,
 // so the fleet's own work is not counted. Run:
 //
-//	go test ./receiver/jolokiareceiver -run TestFleetScale -fleet 10,100,250,500,1000 -v -timeout 30m
+//	go test -tags integration ./receiver/jolokiareceiver -run TestFleetScale -fleet 10,100,250,500,1000 -v -timeout 30m
 func TestFleetScale(t *testing.T) {
 	if *fleetSizes == "" {
 		t.Skip("scale test: run with -fleet 10,100,1000 (see the receiver's README)")
@@ -51,7 +50,7 @@ func TestFleetScale(t *testing.T) {
 		n, err := strconv.Atoi(strings.TrimSpace(field))
 		require.NoError(t, err)
 		t.Run(strconv.Itoa(n), func(t *testing.T) {
-			fleet := testenvStartFleet(t, n, filepath.Join(dir, "receiver-jvm-preset.json"), filepath.Join(dir, "receiver-jvm-preset.request.json"))
+			fleet := testenv.StartJolokiaFleet(t, n, filepath.Join(dir, "receiver-jvm-preset.json"), filepath.Join(dir, "receiver-jvm-preset.request.json")).Endpoints
 			cfg := createDefaultConfig()
 			cfg.CollectionInterval = 15 * time.Second
 			for _, e := range fleet {
@@ -63,14 +62,19 @@ func TestFleetScale(t *testing.T) {
 			var mu sync.Mutex
 			var durations []float64
 			sink, err := consumer.NewMetrics(func(_ context.Context, md pmetric.Metrics) error {
-				points.Add(int64(md.DataPointCount()))
+				// One target per batch; Points leaves out the stale markers of Shutdown.
+				points.Add(int64(len(metrictest.Points[float64](md))))
 				for _, rm := range md.ResourceMetrics().All() {
 					for _, sm := range rm.ScopeMetrics().All() {
 						for _, m := range sm.Metrics().All() {
 							switch m.Name() {
 							case "jolokia.up":
+								dp := m.Gauge().DataPoints().At(0)
+								if dp.Flags().NoRecordedValue() {
+									continue // the stale marker of Shutdown, not a scrape
+								}
 								scrapes.Add(1)
-								if m.Gauge().DataPoints().At(0).IntValue() == 1 {
+								if dp.IntValue() == 1 {
 									up.Add(1)
 								}
 							case "jolokia.scrape.duration":
@@ -86,12 +90,7 @@ func TestFleetScale(t *testing.T) {
 			require.NoError(t, err)
 			runtime.GC()
 			cpu0, wall0 := cpuTime(t), time.Now()
-			core, logs := observer.New(zap.WarnLevel)
-			set := receivertest.NewNopSettings(metadata.Type)
-			set.Logger = zap.New(core)
-			r, err := NewFactory().CreateMetrics(context.Background(), set, cfg, sink)
-			require.NoError(t, err)
-			require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+			r, logs := startReceiver(t, cfg, sink)
 			time.Sleep(*fleetDuration)
 			cpu, wall := cpuTime(t)-cpu0, time.Since(wall0)
 			rss, hwm := procStatus(t, "VmRSS"), procStatus(t, "VmHWM")
@@ -104,7 +103,7 @@ func TestFleetScale(t *testing.T) {
 			// recorded request no longer matches the receiver's).
 			if down := scrapes.Load() - up.Load(); down > 0 {
 				first := ""
-				if all := logs.All(); len(all) > 0 {
+				if all := logs.FilterLevelExact(zap.WarnLevel).All(); len(all) > 0 {
 					first = fmt.Sprint(all[0].ContextMap()["error"])
 				}
 				t.Logf("%d of %d target scrapes failed, first: %s", down, scrapes.Load(), first)
@@ -122,10 +121,6 @@ func TestFleetScale(t *testing.T) {
 		})
 	}
 	t.Logf("\n| targets | target scrapes | points per target scrape | CPU (share of one core) | CPU per target scrape | scrape duration p50 / p99 | RSS MiB | peak RSS MiB | Go heap in use MiB | targets at 50%% of a core (15s, extrapolated) |\n|---|---|---|---|---|---|---|---|---|---|\n%s", strings.Join(rows, "\n"))
-}
-
-func testenvStartFleet(t *testing.T, n int, response, request string) []string {
-	return testenv.StartJolokiaFleet(t, n, response, request).Endpoints
 }
 
 func cpuTime(t *testing.T) time.Duration {

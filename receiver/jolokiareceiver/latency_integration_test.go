@@ -1,3 +1,5 @@
+//go:build integration
+
 package jolokiareceiver
 
 import (
@@ -8,7 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+
 	"github.com/moalog/platform-collector/internal/testenv"
+	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
 var scrapeGap = flag.Duration("gap", 0, "BenchmarkLiveScrape: pause between scrapes")
@@ -18,11 +24,11 @@ var scrapeGap = flag.Duration("gap", 0, "BenchmarkLiveScrape: pause between scra
 // connection, with the JDK default sun.net.httpserver.nodelay=false. It
 // reports the p50 and p99 scrape latency.
 //
-//	go test -run '^$' -bench LiveScrape -benchtime 500x ./receiver/jolokiareceiver/
+//	go test -tags integration -run '^$' -bench LiveScrape -benchtime 500x ./receiver/jolokiareceiver/
 //
 // -gap pauses between scrapes, as between real collection intervals:
 //
-//	go test -run '^$' -bench LiveScrape -benchtime 40x ./receiver/jolokiareceiver/ -gap 500ms
+//	go test -tags integration -run '^$' -bench LiveScrape -benchtime 40x ./receiver/jolokiareceiver/ -gap 500ms
 func BenchmarkLiveScrape(b *testing.B) {
 	for _, agent := range testenv.JolokiaAgents {
 		jvm := testenv.StartJVM(b, testenv.JVMOptions{Agent: agent})
@@ -35,7 +41,8 @@ func BenchmarkLiveScrape(b *testing.B) {
 				cfg := createDefaultConfig()
 				cfg.Endpoint = jvm.Endpoint
 				cfg.Metrics = testMBeanMetrics
-				set := benchSettings()
+				set := receivertest.NewNopSettings(metadata.Type)
+				set.ID = component.MustNewIDWithName("jolokia", "bench")
 				s, err := newScraper(cfg, set)
 				if err != nil {
 					b.Fatal(err)
