@@ -43,7 +43,7 @@ func TestCompare(t *testing.T) {
 	if results == "" {
 		results = filepath.Join(testenv.RepoRoot(), "bench", "RESULTS.md")
 	}
-	bin := collectorBinary(t)
+	bin := testenv.CollectorBin(t, "otelcol")
 	have := receiverTypes(t, bin)
 	t.Logf("collector %s has receivers %v", bin, sortedKeys(have))
 
@@ -69,9 +69,7 @@ func TestCompare(t *testing.T) {
 	type collectorRun struct {
 		name, targets string
 		receivers     []string
-		proc          *proc
-		metricsURL    string
-		telemetryURL  string
+		collector     *testenv.Collector
 		heapMax       float64 // otelcol_process_runtime_heap_alloc_bytes, max over the window
 		sysMax        float64 // otelcol_process_runtime_total_sys_memory_bytes, max
 	}
@@ -107,14 +105,8 @@ func TestCompare(t *testing.T) {
 		runs = append(runs, &collectorRun{name: "collector, only " + strings.Join(same, " + "), targets: describeTargets(same), receivers: same})
 	}
 	for _, run := range runs {
-		metrics := testenv.Addr(testenv.FreePort(t))
-		telemetryPort := testenv.FreePort(t)
-		run.telemetryURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", telemetryPort)
 		env := []string{
 			"BENCH_INTERVAL=" + interval.String(),
-			"BENCH_METRICS_ENDPOINT=" + metrics,
-			"BENCH_HEALTH_ENDPOINT=" + testenv.Addr(testenv.FreePort(t)),
-			"BENCH_TELEMETRY_PORT=" + strconv.Itoa(telemetryPort),
 			"BENCH_MOALOG_TARGET=" + strings.TrimPrefix(moalog.URL, "http://"),
 			"BENCH_JVM1_ENDPOINT=" + jvm1.Endpoint,
 			"BENCH_JVM2_ENDPOINT=" + jvm2.Endpoint,
@@ -123,45 +115,50 @@ func TestCompare(t *testing.T) {
 			"BENCH_MYSQL_USER=" + mysqlUser,
 			"BENCH_MYSQL_PASSWORD=" + mysqlPassword,
 		}
-		var args []string
-		for _, f := range files {
-			args = append(args, "--config="+filepath.Join(testenv.RepoRoot(), "bench", "config", f))
+		var sources []string
+		for _, f := range files[1:] {
+			sources = append(sources, "file:"+filepath.Join(testenv.RepoRoot(), "bench", "config", f))
 		}
-		args = append(args, "--config=yaml:service::pipelines::metrics::receivers: ["+strings.Join(run.receivers, ", ")+"]")
-		// BENCH_COLLECTOR_ARGS: extra arguments of the collectors, e.g.
-		// "--set=processors::memory_limiter::check_interval=2s".
-		args = append(args, strings.Fields(os.Getenv("BENCH_COLLECTOR_ARGS"))...)
+		sources = append(sources, "yaml:service::pipelines::metrics::receivers: ["+strings.Join(run.receivers, ", ")+"]")
+		// BENCH_COLLECTOR_ARGS: extra --set values or config sources of the
+		// collectors, e.g. "processors::memory_limiter::check_interval=2s".
+		sources = append(sources, strings.Fields(os.Getenv("BENCH_COLLECTOR_ARGS"))...)
 		// BENCH_COLLECTOR_ENV: extra environment of the collectors only, e.g. "GOGC=50 GOMEMLIMIT=40MiB".
 		env = append(env, strings.Fields(os.Getenv("BENCH_COLLECTOR_ENV"))...)
-		run.proc = startProc(t, "otelcol ("+strings.Join(run.receivers, ",")+")", env, bin, args...)
-		run.metricsURL = "http://" + metrics + "/metrics"
+		run.collector = testenv.StartCollector(t, testenv.CollectorOptions{
+			Binary: bin,
+			Config: filepath.Join(testenv.RepoRoot(), "bench", "config", files[0]),
+			Sets:   sources,
+			Env:    env,
+		})
 	}
 
 	// --- the exporters ---
 	redisExp := testenv.Addr(testenv.FreePort(t))
-	rexp := startProc(t, "prometheus-redis-exporter", nil, lookBinary(t, "prometheus-redis-exporter"),
+	rexp := testenv.NewProcess(t, "prometheus-redis-exporter", testenv.Binary(t, "prometheus-redis-exporter"),
 		"--redis.addr=redis://"+redis.Addr, "--web.listen-address="+redisExp)
+	rexp.Start(t)
 	mycnf := filepath.Join(t.TempDir(), "my.cnf")
 	host, port, _ := strings.Cut(maria.Addr, ":")
 	if err := os.WriteFile(mycnf, []byte(fmt.Sprintf("[client]\nuser=%s\npassword=%s\nhost=%s\nport=%s\n", mysqlUser, mysqlPassword, host, port)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	mysqlExp := testenv.Addr(testenv.FreePort(t))
-	mexp := startProc(t, "prometheus-mysqld-exporter", nil, lookBinary(t, "prometheus-mysqld-exporter"),
+	mexp := testenv.NewProcess(t, "prometheus-mysqld-exporter", testenv.Binary(t, "prometheus-mysqld-exporter"),
 		"--config.my-cnf="+mycnf, "--web.listen-address="+mysqlExp)
+	mexp.Start(t)
 
 	type target struct {
 		m    Measured
-		proc *proc
+		proc *testenv.Process
 		url  string
 	}
 	var targets []*target
 	for _, run := range runs {
-		run.proc.waitHTTP(t, run.metricsURL, 60*time.Second)
-		targets = append(targets, &target{m: Measured{Name: run.name, Targets: run.targets}, proc: run.proc, url: run.metricsURL})
+		targets = append(targets, &target{m: Measured{Name: run.name, Targets: run.targets}, proc: run.collector.Process, url: run.collector.MetricsURL()})
 	}
-	rexp.waitHTTP(t, "http://"+redisExp+"/metrics", 30*time.Second)
-	mexp.waitHTTP(t, "http://"+mysqlExp+"/metrics", 30*time.Second)
+	rexp.WaitHTTP(t, "http://"+redisExp+"/metrics", 30*time.Second)
+	mexp.WaitHTTP(t, "http://"+mysqlExp+"/metrics", 30*time.Second)
 	exporters := []*target{
 		{m: Measured{Name: "prometheus-redis-exporter " + debVersion("prometheus-redis-exporter"), Targets: "Redis"}, proc: rexp, url: "http://" + redisExp + "/metrics"},
 		{m: Measured{Name: "prometheus-mysqld-exporter " + debVersion("prometheus-mysqld-exporter"), Targets: "MariaDB"}, proc: mexp, url: "http://" + mysqlExp + "/metrics"},
@@ -178,9 +175,9 @@ func TestCompare(t *testing.T) {
 	measuring := false
 	sample := func() {
 		for i, tg := range targets {
-			s, err := ReadProc(tg.proc.pid())
+			s, err := ReadProc(tg.proc.Pid())
 			if err != nil {
-				t.Fatalf("%s: %v (exited: %v)\n%s", tg.m.Name, err, tg.proc.exited(), tail(tg.proc.log.String(), 3000))
+				t.Fatalf("%s: %v (running: %v)\n%s", tg.m.Name, err, tg.proc.Running(), testenv.Tail(tg.proc.Log(), 3000))
 			}
 			mu.Lock()
 			if measuring {
@@ -196,11 +193,12 @@ func TestCompare(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, body, err := get(client, run.telemetryURL)
+				families, err := run.collector.Telemetry().Scrape()
 				if err != nil {
 					return
 				}
-				heap, sys := promValue(body, "otelcol_process_runtime_heap_alloc_bytes"), promValue(body, "otelcol_process_runtime_total_sys_memory_bytes")
+				heap, _ := testenv.TargetValue(families, "otelcol_process_runtime_heap_alloc_bytes", nil)
+				sys, _ := testenv.TargetValue(families, "otelcol_process_runtime_total_sys_memory_bytes", nil)
 				mu.Lock()
 				defer mu.Unlock()
 				if measuring {
@@ -244,7 +242,7 @@ func TestCompare(t *testing.T) {
 		case <-scrapeTick.C:
 			if stop.IsZero() && time.Since(began) >= warmup {
 				for i, tg := range targets {
-					s, err := ReadProc(tg.proc.pid())
+					s, err := ReadProc(tg.proc.Pid())
 					if err != nil {
 						t.Fatalf("%s: %v", tg.m.Name, err)
 					}
@@ -265,7 +263,7 @@ func TestCompare(t *testing.T) {
 	mu.Unlock()
 	cycles := int(window / interval)
 	for i, tg := range targets {
-		end, err := ReadProc(tg.proc.pid())
+		end, err := ReadProc(tg.proc.Pid())
 		if err != nil {
 			t.Fatalf("%s: %v", tg.m.Name, err)
 		}
@@ -274,14 +272,14 @@ func TestCompare(t *testing.T) {
 		tg.m.SteadyRSS = Median(rss[i])
 		tg.m.SteadyAnon = Median(anon[i])
 		tg.m.Cycles = cycles
-		tg.m.Series = CountSeries(lastBody[i])
+		tg.m.Series = seriesCount(t, lastBody[i])
 		// A scrape slower than the interval fails; on a busy shared machine a
 		// few do. The table shows them; more than 10% fails the run.
 		if tg.m.ScrapeErrors*10 > tg.m.Scrapes {
 			t.Errorf("%s: %d of %d scrapes failed", tg.m.Name, tg.m.ScrapeErrors, tg.m.Scrapes)
 		}
 	}
-	notes = append(notes, metricPrefixes(lastBody[0])...)
+	notes = append(notes, metricPrefixes(t, lastBody[0])...)
 	for _, run := range runs {
 		notes = append(notes, fmt.Sprintf("%s: Go heap in use (`otelcol_process_runtime_heap_alloc_bytes`) at most %.1f MiB, memory obtained from the OS (`..._total_sys_memory_bytes`) at most %.1f MiB during the window.",
 			run.name, run.heapMax/(1<<20), run.sysMax/(1<<20)))
@@ -352,23 +350,17 @@ func get(c *http.Client, url string) (int64, []byte, error) {
 	return int64(len(body)), body, nil
 }
 
-// promValue is the value of the first sample of an unlabelled metric (0 when absent).
-func promValue(body []byte, name string) float64 {
-	for _, line := range bytes.Split(body, []byte("\n")) {
-		rest, ok := bytes.CutPrefix(line, []byte(name))
-		if !ok || len(rest) == 0 || (rest[0] != ' ' && rest[0] != '{') {
-			continue
-		}
-		f := strings.Fields(string(rest))
-		if len(f) == 0 {
-			continue
-		}
-		v, err := strconv.ParseFloat(f[len(f)-1], 64)
-		if err == nil {
-			return v
-		}
+// seriesCount is how many series a Prometheus text page holds.
+func seriesCount(t *testing.T, page []byte) int {
+	families, err := testenv.ParsePage(string(page))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return 0
+	n := 0
+	for _, family := range families {
+		n += testenv.FamilySeries(family)
+	}
+	return n
 }
 
 func envDuration(t *testing.T, name string, def time.Duration) time.Duration {
@@ -381,17 +373,6 @@ func envDuration(t *testing.T, name string, def time.Duration) time.Duration {
 		t.Fatalf("%s=%q: want a positive duration like 5s", name, v)
 	}
 	return d
-}
-
-func collectorBinary(t *testing.T) string {
-	bin := os.Getenv("OTELCOL_BIN")
-	if bin == "" {
-		bin = filepath.Join(testenv.RepoRoot(), "otelcol")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("collector binary %s not found: run `make build` first", bin)
-	}
-	return bin
 }
 
 // receiverTypes lists the receiver types of `otelcol components`.
@@ -435,16 +416,17 @@ func describeTargets(receivers []string) string {
 
 // metricPrefixes says, per receiver, how many series of the collector's last
 // scrape it produced: proof that every receiver was reading its target.
-func metricPrefixes(body []byte) []string {
+func metricPrefixes(t *testing.T, page []byte) []string {
 	prefixes := []string{"axum_", "db_client_", "gen_ai_", "jvm_", "redis_", "mysql_", "otelcol_", "scrape_", "up"}
+	families, err := testenv.ParsePage(string(page))
+	if err != nil {
+		t.Fatal(err)
+	}
 	counts := map[string]int{}
-	for _, line := range bytes.Split(body, []byte("\n")) {
-		if len(line) == 0 || line[0] == '#' {
-			continue
-		}
+	for name, family := range families {
 		for _, p := range prefixes {
-			if bytes.HasPrefix(line, []byte(p)) {
-				counts[p]++
+			if strings.HasPrefix(name, p) {
+				counts[p] += testenv.FamilySeries(family)
 				break
 			}
 		}

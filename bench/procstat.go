@@ -127,17 +127,3 @@ func Median(xs []int64) int64 {
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
-
-// CountSeries counts the samples (non-comment, non-empty lines) of a
-// Prometheus text exposition.
-func CountSeries(b []byte) int {
-	n := 0
-	for _, line := range bytes.Split(b, []byte("\n")) {
-		line = bytes.TrimSpace(line)
-		if len(line) == 0 || line[0] == '#' {
-			continue
-		}
-		n++
-	}
-	return n
-}

@@ -130,7 +130,7 @@ func TestShippedMoalogScrapeIsBounded(t *testing.T) {
 }
 
 // TestShippedConfigsDropScopeLabels: every shipped collector config serves
-// :9090 without the otel_scope_* labels (TestDashboardsLiveFullStack checks
+// :9090 without the otel_scope_* labels (TestPlatform/dashboards_live checks
 // the page itself).
 func TestShippedConfigsDropScopeLabels(t *testing.T) {
 	root := testenv.RepoRoot()

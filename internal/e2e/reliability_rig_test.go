@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e
 
 // The rig of the reliability tests (issue #9): the built collector running the
@@ -60,7 +62,7 @@ type relRig struct {
 	moalogAddr                                          string
 	pprofAddr, zpagesAddr                               string
 	configLayer                                         string
-	c                                                   *collector
+	c                                                   *testenv.Collector
 	// gigantic lets one gigantic fault run at a time: two 256 MiB streams
 	// at once starved the collector of CPU on 2 shared cores (every witness
 	// lost its interval for seconds).
@@ -257,10 +259,10 @@ func (r *relRig) waitUp(t *testing.T, name string, labels map[string]string, wan
 	t.Helper()
 	seen := make(chan time.Time, 1)
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
-		require.True(ct, r.c.running(), "the collector exited")
-		families, err := r.c.scrape()
+		require.True(ct, r.c.Running(), "the collector exited")
+		families, err := r.c.Scrape()
 		require.NoError(ct, err)
-		value, ok := targetValue(families, name, labels)
+		value, ok := testenv.TargetValue(families, name, labels)
 		require.True(ct, ok, "no %s%v on /metrics", name, labels)
 		require.Equal(ct, want, value, "%s%v", name, labels)
 		seen <- time.Now()
@@ -274,7 +276,7 @@ func (r *relRig) waitScrapes(t *testing.T, what string, arrivals func() []time.T
 	t.Helper()
 	var scrapes []time.Time
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
-		require.True(ct, r.c.running(), "the collector exited")
+		require.True(ct, r.c.Running(), "the collector exited")
 		scrapes = groupScrapes(arrivals(), since, time.Now())
 		assert.GreaterOrEqual(ct, len(scrapes), n, "scrapes of %s since %s", what, since.Format(time.StampMilli))
 	}, timeout, 50*time.Millisecond)
@@ -397,7 +399,7 @@ func procStatusBytes(t *testing.T, pid int, field string) int64 {
 
 // logSince returns what the collector logged after offset bytes.
 func (r *relRig) logSince(offset int) string {
-	s := r.c.log.String()
+	s := r.c.Log()
 	if offset > len(s) {
 		return ""
 	}

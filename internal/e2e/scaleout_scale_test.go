@@ -1,4 +1,4 @@
-//go:build scale
+//go:build integration && scale
 
 package e2e
 
@@ -78,7 +78,7 @@ func measureScaleOut(t *testing.T, recorded string, targets, count int) string {
 		endpoints = append(endpoints, testenv.StartJolokiaFleet(t, min(left, fleetProcessTargets), recorded, "").Endpoints...)
 	}
 	vm := testenv.StartVictoriaMetrics(t)
-	replicas := make([]*replica, count)
+	replicas := make([]replica, count)
 	for i := range replicas {
 		replicas[i] = startReplica(t, replicaOptions{targets: endpoints, count: count, index: i, writeURL: vm.WriteURL, interval: *scaleInterval})
 	}
@@ -91,7 +91,7 @@ func measureScaleOut(t *testing.T, recorded string, targets, count int) string {
 	// Steady state: whatever queued while the targets came up has reached the store.
 	require.Eventually(t, func() bool {
 		for _, r := range replicas {
-			if telemetryValue(t, r.telemetry, "otelcol_exporter_queue_size") > 1 {
+			if telemetryValue(t, r.telemetry(), "otelcol_exporter_queue_size") > 1 {
 				return false
 			}
 		}
@@ -102,7 +102,7 @@ func measureScaleOut(t *testing.T, recorded string, targets, count int) string {
 	snapshot := func() ([]usage, usage, float64) {
 		var each []usage
 		for _, r := range replicas {
-			each = append(each, procUsage(t, r.process.Pid()))
+			each = append(each, procUsage(t, r.Process.Pid()))
 		}
 		return each, procUsage(t, vm.Process.Pid()), rowsInserted(t, vm)
 	}
@@ -110,7 +110,7 @@ func measureScaleOut(t *testing.T, recorded string, targets, count int) string {
 	began := time.Now()
 	for time.Since(began) < *scaleWindow { // the measurement window; the replicas must stay up throughout
 		for _, r := range replicas {
-			require.True(t, r.process.Running(), "replica exited:\n%s", r.process.Log())
+			require.True(t, r.Process.Running(), "replica exited:\n%s", r.Process.Log())
 		}
 		time.Sleep(time.Second)
 	}
@@ -136,8 +136,8 @@ func measureScaleOut(t *testing.T, recorded string, targets, count int) string {
 func rowsInserted(t *testing.T, vm *testenv.Prometheus) float64 {
 	t.Helper()
 	for _, m := range pageFamilies(t, vm.URL+"/metrics")["vm_rows_inserted_total"].GetMetric() {
-		if labelMap(m)["type"] == "promremotewrite" {
-			return sampleValue(m)
+		if testenv.LabelMap(m)["type"] == "promremotewrite" {
+			return testenv.SampleValue(m)
 		}
 	}
 	t.Fatal("vm_rows_inserted_total{type=\"promremotewrite\"} not on VictoriaMetrics' /metrics")

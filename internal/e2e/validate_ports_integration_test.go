@@ -134,9 +134,9 @@ func TestValidatePassesOnTheRunningCollectorsPorts(t *testing.T) {
 	c := startCollector(t, config, "file:"+telemetry)
 
 	code, out := validate(t, "--config", config, "--config", "file:"+telemetry,
-		"--set=exporters::prometheus::endpoint="+c.metricsAddr, "--set=extensions::health_check::endpoint="+c.healthAddr)
+		"--set=exporters::prometheus::endpoint="+c.MetricsAddr, "--set=extensions::health_check::endpoint="+c.HealthAddr)
 	assert.Equal(t, 0, code, out)
-	status, _ := httpGet("http://" + c.healthAddr + "/")
+	status, _ := httpGet("http://" + c.HealthAddr + "/")
 	assert.Equal(t, 200, status, "the collector held the ports while validate ran")
 }
 
@@ -162,11 +162,11 @@ func TestValidateCatchesAReloadThatWouldStopTheCollector(t *testing.T) {
 	content, err := os.ReadFile(moved)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(config, content, 0o600))
-	require.NoError(t, c.cmd.Process.Signal(syscall.SIGHUP))
-	require.Eventually(t, func() bool { return !c.running() }, 30*time.Second, 50*time.Millisecond, "the failed reload stops the collector")
-	assert.Equal(t, 1, c.cmd.ProcessState.ExitCode())
-	assert.Contains(t, c.log.String(), "Config updated, restart service")
-	assert.Contains(t, c.log.String(), "\nError: failed to setup configuration components: failed to get config: "+
+	require.NoError(t, c.Signal(syscall.SIGHUP))
+	require.Eventually(t, func() bool { return !c.Running() }, 30*time.Second, 50*time.Millisecond, "the failed reload stops the collector")
+	assert.Equal(t, 1, c.Process.ExitCode())
+	assert.Contains(t, c.Log(), "Config updated, restart service")
+	assert.Contains(t, c.Log(), "\nError: failed to setup configuration components: failed to get config: "+
 		"cannot resolve the configuration: cannot convert the confmap.Conf: "+reason+"\n")
-	assert.NotContains(t, c.log.String(), "bind: address already in use", "the converter names the holder before a component binds")
+	assert.NotContains(t, c.Log(), "bind: address already in use", "the converter names the holder before a component binds")
 }

@@ -2,6 +2,7 @@ package stackcheck
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"gopkg.in/yaml.v3"
 
@@ -26,7 +29,7 @@ const (
 
 // StackOptions configures StartStack.
 type StackOptions struct {
-	// Collector is the collector binary (e.g. $OTELCOL_BIN). Required.
+	// Collector is the collector binary; default testenv.CollectorBinary("otelcol").
 	Collector string
 	// Config is the collector config; default the repository's otelcol.yaml.
 	// Its receivers' target addresses are overridden with the started targets'.
@@ -56,15 +59,13 @@ type StackOptions struct {
 
 // Stack is the running demo/test stack.
 type Stack struct {
-	Prometheus       *testenv.Prometheus
-	Collector        *testenv.Process
-	CollectorMetrics string // http://host:port/metrics
-	CollectorHealth  string // http://host:port/
-	MoalogMetrics    string // the contract program's http://host:port/metrics
-	Redis            *testenv.Redis
-	MariaDB          *testenv.MariaDB
-	RateLimiter      *testenv.JVM
-	Fluxpay          *testenv.JVM
+	Prometheus    *testenv.Prometheus
+	Collector     *testenv.Collector
+	MoalogMetrics string // the contract program's http://host:port/metrics
+	Redis         *testenv.Redis
+	MariaDB       *testenv.MariaDB
+	RateLimiter   *testenv.JVM
+	Fluxpay       *testenv.JVM
 	// Receivers are the config's receivers that StartStack pointed at a
 	// started target; the others keep the config's addresses.
 	Receivers  []string
@@ -78,19 +79,19 @@ func (s *Stack) StopMoalog() { _ = s.moalog.Close() }
 // StartMoalog serves the moalog-server stand-in again on its address.
 func (s *Stack) StartMoalog(t testing.TB) {
 	t.Helper()
-	s.serveMoalog(t, s.moalogAddr)
+	require.NoError(t, s.serveMoalog(t, s.moalogAddr))
 }
 
-func (s *Stack) serveMoalog(t testing.TB, addr string) {
-	t.Helper()
+func (s *Stack) serveMoalog(owner testenv.Owner, addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		t.Fatalf("listen for the moalog stand-in on %s: %v", addr, err)
+		return fmt.Errorf("listen for the moalog stand-in on %s: %w", addr, err)
 	}
 	srv := &http.Server{Handler: moalogcontract.New(), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	owner.Cleanup(func() { _ = srv.Close() })
 	s.moalog, s.moalogAddr = srv, ln.Addr().String()
+	return nil
 }
 
 // StartStack starts the test environment's real targets (the moalog metrics
@@ -101,53 +102,108 @@ func (s *Stack) serveMoalog(t testing.TB, addr string) {
 // at t's cleanup.
 func StartStack(t testing.TB, opts StackOptions) *Stack {
 	t.Helper()
+	s, err := NewStack(t, opts)
+	require.NoError(t, err)
+	return s
+}
+
+// NewStack is StartStack for owner (make demo).
+func NewStack(owner testenv.Owner, opts StackOptions) (*Stack, error) {
 	root := testenv.RepoRoot()
-	if opts.Collector == "" {
-		t.Fatalf("StartStack: no collector binary: build it with `make build` and set OTELCOL_BIN")
-	}
-	if _, err := os.Stat(opts.Collector); err != nil {
-		t.Fatalf("collector binary %s: %v (run `make build`)", opts.Collector, err)
-	}
 	if opts.Config == "" {
 		opts.Config = filepath.Join(root, "otelcol.yaml")
 	}
-	receivers := configuredReceivers(t, opts.Config)
-	s := &Stack{}
-
-	// moalog-server's /metrics: the contract program, in process.
-	s.serveMoalog(t, "127.0.0.1:0")
-	moalogAddr := s.moalogAddr
-	s.MoalogMetrics = "http://" + moalogAddr + "/metrics"
-
-	s.Redis = testenv.StartRedis(t, testenv.RedisOptions{})
-	s.Redis.CLI(t, "CONFIG", "SET", "maxmemory", "64mb")
-	for i := 0; i < 50; i++ {
-		s.Redis.CLI(t, "SET", "demo:key:"+strconv.Itoa(i), strings.Repeat("x", 100), "EX", "3600")
+	receivers, err := configuredReceivers(opts.Config)
+	if err != nil {
+		return nil, err
 	}
-	s.Redis.CLI(t, "GET", "demo:key:1")
-	s.Redis.CLI(t, "GET", "demo:missing")
+	s := &Stack{}
+	// moalog-server's /metrics: the contract program, in process.
+	if err := s.serveMoalog(owner, "127.0.0.1:0"); err != nil {
+		return nil, err
+	}
+	s.MoalogMetrics = "http://" + s.moalogAddr + "/metrics"
+	if err := s.startTargets(owner, opts); err != nil {
+		return nil, err
+	}
+	overrides := s.targetOverrides(receivers, opts)
+	s.Collector, err = testenv.NewCollector(owner, testenv.CollectorOptions{
+		Binary:     opts.Collector,
+		Config:     opts.Config,
+		Sets:       append(overrides, opts.ExtraConfigs...),
+		FixedPorts: opts.FixedPorts,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ruleFiles, err := filepath.Glob(filepath.Join(root, "compose", "prometheus", "rules", "*.yml"))
+	if err != nil || len(ruleFiles) == 0 {
+		return nil, fmt.Errorf("the alert rules under compose/prometheus/rules: none found (%v)", err)
+	}
+	promAddr := ""
+	if opts.FixedPorts {
+		promAddr = opts.PrometheusAddr
+	}
+	s.Prometheus, err = testenv.NewPrometheus(owner, []string{s.Collector.MetricsAddr}, testenv.PrometheusOptions{
+		Job:            "otelcol",
+		HonorLabels:    true,
+		ScrapeInterval: durationOr(opts.PrometheusScrapeInterval, time.Second),
+		RuleFiles:      append(ruleFiles, opts.RuleFiles...),
+		ListenAddress:  promAddr,
+		Retention:      opts.Retention,
+	})
+	return s, err
+}
+
+// startTargets starts Redis, MariaDB and the two JVMs with a little traffic
+// each, so that every dashboard panel has data.
+func (s *Stack) startTargets(owner testenv.Owner, opts StackOptions) error {
+	var err error
+	if s.Redis, err = testenv.NewRedis(owner, testenv.RedisOptions{}); err != nil {
+		return err
+	}
+	commands := [][]string{{"CONFIG", "SET", "maxmemory", "64mb"}}
+	for i := 0; i < 50; i++ {
+		commands = append(commands, []string{"SET", "demo:key:" + strconv.Itoa(i), strings.Repeat("x", 100), "EX", "3600"})
+	}
+	commands = append(commands, []string{"GET", "demo:key:1"}, []string{"GET", "demo:missing"})
+	for _, c := range commands {
+		if _, err := s.Redis.Do(c...); err != nil {
+			return err
+		}
+	}
 
 	// MySQL: MariaDB with the monitoring user and a little traffic, slow queries included.
-	s.MariaDB = testenv.StartMariaDB(t, testenv.MariaDBOptions{Args: []string{"--long-query-time=0.05", "--slow-query-log=1"}})
-	s.MariaDB.CreateMonitorUser(t, monitorUser, monitorPassword)
-	s.MariaDB.Exec(t,
+	if s.MariaDB, err = testenv.NewMariaDB(owner, testenv.MariaDBOptions{Args: []string{"--long-query-time=0.05", "--slow-query-log=1"}}); err != nil {
+		return err
+	}
+	if err := s.MariaDB.ExecAll(append(testenv.MonitorUserStatements(monitorUser, monitorPassword),
 		"CREATE DATABASE IF NOT EXISTS retrospect",
 		"CREATE TABLE retrospect.retrospects (id INT PRIMARY KEY AUTO_INCREMENT, title VARCHAR(100))",
 		"INSERT INTO retrospect.retrospects (title) VALUES ('a'), ('b'), ('c')",
 		"SELECT COUNT(*) FROM retrospect.retrospects",
 		"SELECT SLEEP(0.1)",
-	)
-
-	policy, err := os.ReadFile(filepath.Join(root, "compose", "jolokia", "jolokia-access.xml"))
-	if err != nil {
-		t.Fatalf("read the Jolokia policy: %v", err)
+	)...); err != nil {
+		return err
 	}
-	s.RateLimiter = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2, Policy: string(policy)})
-	s.Fluxpay = testenv.StartJVM(t, testenv.JVMOptions{Agent: opts.FluxpayAgent, Policy: string(policy)})
 
-	// Override the targets' addresses of the receivers the config has.
+	policy, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "compose", "jolokia", "jolokia-access.xml"))
+	if err != nil {
+		return fmt.Errorf("read the Jolokia policy: %w", err)
+	}
+	if s.RateLimiter, err = testenv.NewJVM(owner, testenv.JVMOptions{Agent: testenv.JolokiaAgent2, Policy: string(policy)}); err != nil {
+		return err
+	}
+	s.Fluxpay, err = testenv.NewJVM(owner, testenv.JVMOptions{Agent: opts.FluxpayAgent, Policy: string(policy)})
+	return err
+}
+
+// targetOverrides are the config sources that point the config's receivers
+// at the started targets (and set their interval); it records those
+// receivers in s.Receivers.
+func (s *Stack) targetOverrides(receivers map[string]bool, opts StackOptions) []string {
 	overrides := map[string][]string{
-		"promscrape/moalog":    {fmt.Sprintf(`receivers::promscrape/moalog::config::scrape_configs: [{job_name: moalog-server, scrape_interval: %s, static_configs: [{targets: ["%s"]}]}]`, durationOr(opts.CollectionInterval, 5*time.Second), moalogAddr)},
+		"promscrape/moalog":    {fmt.Sprintf(`receivers::promscrape/moalog::config::scrape_configs: [{job_name: moalog-server, scrape_interval: %s, static_configs: [{targets: ["%s"]}]}]`, durationOr(opts.CollectionInterval, 5*time.Second), s.moalogAddr)},
 		"jolokia/rate-limiter": {`receivers::jolokia/rate-limiter::endpoint: ` + s.RateLimiter.Endpoint},
 		"jolokia/fluxpay": {
 			`receivers::jolokia/fluxpay::endpoint: ` + s.Fluxpay.Endpoint,
@@ -161,60 +217,20 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 			`receivers::mysql::password: ` + monitorPassword,
 		},
 	}
-	args := []string{"--config", opts.Config}
-	names := make([]string, 0, len(overrides))
-	for name := range overrides {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	var sources []string
+	for _, name := range slices.Sorted(maps.Keys(overrides)) {
 		if !receivers[name] {
 			continue
 		}
 		s.Receivers = append(s.Receivers, name)
 		for _, o := range overrides[name] {
-			args = append(args, "--config", "yaml:"+o)
+			sources = append(sources, "yaml:"+o)
 		}
 		if opts.CollectionInterval > 0 && name != "promscrape/moalog" {
-			args = append(args, "--config", fmt.Sprintf("yaml:receivers::%s::collection_interval: %s", name, opts.CollectionInterval))
+			sources = append(sources, fmt.Sprintf("yaml:receivers::%s::collection_interval: %s", name, opts.CollectionInterval))
 		}
 	}
-	metricsAddr, healthAddr := "127.0.0.1:9090", "127.0.0.1:13133"
-	if !opts.FixedPorts {
-		metricsAddr, healthAddr = testenv.Addr(testenv.FreePort(t)), testenv.Addr(testenv.FreePort(t))
-		args = append(args,
-			"--config", "yaml:exporters::prometheus::endpoint: "+metricsAddr,
-			"--config", "yaml:extensions::health_check::endpoint: "+healthAddr,
-			"--config", fmt.Sprintf("yaml:service::telemetry::metrics::readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: %d}}}}]", testenv.FreePort(t)),
-		)
-	}
-	for _, extra := range opts.ExtraConfigs {
-		args = append(args, "--config", extra)
-	}
-	s.Collector = testenv.NewProcess(t, "otelcol", opts.Collector, args...)
-	s.Collector.Start(t)
-	s.Collector.WaitTCP(t, healthAddr, 60*time.Second)
-	s.Collector.WaitTCP(t, metricsAddr, 10*time.Second)
-	s.CollectorMetrics = "http://" + metricsAddr + "/metrics"
-	s.CollectorHealth = "http://" + healthAddr + "/"
-
-	ruleFiles, err := filepath.Glob(filepath.Join(root, "compose", "prometheus", "rules", "*.yml"))
-	if err != nil || len(ruleFiles) == 0 {
-		t.Fatalf("the alert rules under compose/prometheus/rules: %v", err)
-	}
-	promAddr := ""
-	if opts.FixedPorts {
-		promAddr = opts.PrometheusAddr
-	}
-	s.Prometheus = testenv.StartPrometheus(t, []string{metricsAddr}, testenv.PrometheusOptions{
-		Job:            "otelcol",
-		HonorLabels:    true,
-		ScrapeInterval: durationOr(opts.PrometheusScrapeInterval, time.Second),
-		RuleFiles:      append(ruleFiles, opts.RuleFiles...),
-		ListenAddress:  promAddr,
-		Retention:      opts.Retention,
-	})
-	return s
+	return sources
 }
 
 func durationOr(d, def time.Duration) time.Duration {
@@ -225,21 +241,20 @@ func durationOr(d, def time.Duration) time.Duration {
 }
 
 // configuredReceivers lists the receivers the config file defines.
-func configuredReceivers(t testing.TB, path string) map[string]bool {
-	t.Helper()
+func configuredReceivers(path string) (map[string]bool, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
+		return nil, err
 	}
 	var cfg struct {
 		Receivers map[string]any `yaml:"receivers"`
 	}
 	if err := yaml.Unmarshal(raw, &cfg); err != nil {
-		t.Fatalf("parse %s: %v", path, err)
+		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
 	out := map[string]bool{}
 	for name := range cfg.Receivers {
 		out[name] = true
 	}
-	return out
+	return out, nil
 }

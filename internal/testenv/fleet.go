@@ -1,12 +1,14 @@
 package testenv
 
 import (
-	"os"
+	"errors"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // JolokiaFleet is a simulated fleet of Jolokia agents (the jolokiafleet
@@ -41,25 +43,24 @@ func StartJolokiaFleet(t testing.TB, n int, responseFile, requestFile string) *J
 	p := NewProcess(t, "jolokiafleet", bin, args...)
 	p.Dir = RepoRoot()
 	p.Start(t)
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		b, _ := os.ReadFile(p.LogPath)
-		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-		if len(lines) > 0 && lines[len(lines)-1] == "ready" {
-			f := &JolokiaFleet{Process: p}
-			for _, l := range lines[:len(lines)-1] {
-				f.Endpoints = append(f.Endpoints, "http://"+l+"/jolokia")
+	f := &JolokiaFleet{Process: p}
+	// jolokiafleet prints each listener's address, then "ready".
+	err := Poll(30*time.Second, 50*time.Millisecond, func() error {
+		lines := strings.Split(strings.TrimSpace(p.Log()), "\n")
+		if lines[len(lines)-1] != "ready" {
+			if !p.Running() {
+				return giveUp(errors.New("jolokiafleet exited"))
 			}
-			if len(f.Endpoints) != n {
-				t.Fatalf("jolokiafleet: %d endpoints, want %d", len(f.Endpoints), n)
-			}
-			return f
+			return errors.New("no \"ready\" line yet")
 		}
-		if !p.Running() {
-			break
+		for _, l := range lines[:len(lines)-1] {
+			f.Endpoints = append(f.Endpoints, "http://"+l+"/jolokia")
 		}
-		time.Sleep(50 * time.Millisecond)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(p.failure("not ready: %v", err))
 	}
-	t.Fatalf("jolokiafleet is not ready:\n%s", tail(p.Log(), 2000))
-	return nil
+	require.Len(t, f.Endpoints, n, "jolokiafleet endpoints")
+	return f
 }

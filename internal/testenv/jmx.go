@@ -1,12 +1,15 @@
 package testenv
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // JMXOptions configures StartJMXJVM.
@@ -36,10 +39,19 @@ type JMXJVM struct {
 // + WaitReady give the same port back.
 func StartJMXJVM(t testing.TB, opts JMXOptions) *JMXJVM {
 	t.Helper()
-	java := Binary(t, "java")
-	classes := CompileJava(t)
-	port := FreePort(t)
-	dir := t.TempDir()
+	return mustStart(t, func() (*JMXJVM, error) { return NewJMXJVM(t, opts) })
+}
+
+// NewJMXJVM is StartJMXJVM for owner. A start that fails because
+// its free port was taken in between runs again on a new one.
+func NewJMXJVM(owner Owner, opts JMXOptions) (*JMXJVM, error) {
+	return startOnFreePorts(3, func() (*JMXJVM, error) { return startJMXJVM(owner, opts) })
+}
+
+func startJMXJVM(owner Owner, opts JMXOptions) (*JMXJVM, error) {
+	s := &setup{}
+	java, classes, port := s.testApp()
+	dir := s.tempDir(owner, "jmx")
 
 	args := append([]string{}, DefaultJVMArgs...)
 	p := strconv.Itoa(port)
@@ -52,11 +64,11 @@ func StartJMXJVM(t testing.TB, opts JMXOptions) *JMXJVM {
 		"-Dcom.sun.management.jmxremote.local.only=true")
 	if opts.User != "" {
 		if strings.ContainsAny(opts.User+opts.Password, " \t\n") {
-			t.Fatal("StartJMXJVM: the JDK's JMX password file takes no white space in User or Password")
+			return nil, errors.New("StartJMXJVM: the JDK's JMX password file takes no white space in User or Password")
 		}
 		// The JDK refuses a password file that others can read: writeFile uses 0600.
-		pw := writeFile(t, filepath.Join(dir, "jmxremote.password"), opts.User+" "+opts.Password+"\n")
-		access := writeFile(t, filepath.Join(dir, "jmxremote.access"), opts.User+" readonly\n")
+		pw := s.write(filepath.Join(dir, "jmxremote.password"), opts.User+" "+opts.Password+"\n")
+		access := s.write(filepath.Join(dir, "jmxremote.access"), opts.User+" readonly\n")
 		args = append(args, "-Dcom.sun.management.jmxremote.authenticate=true",
 			"-Dcom.sun.management.jmxremote.password.file="+pw,
 			"-Dcom.sun.management.jmxremote.access.file="+access)
@@ -66,31 +78,38 @@ func StartJMXJVM(t testing.TB, opts JMXOptions) *JMXJVM {
 	args = append(args, opts.ExtraArgs...)
 	args = append(args, "-cp", classes, "MBeanTestApp")
 
-	proc := NewProcess(t, "jvm-jmx-rmi", java, args...)
-	proc.Start(t)
+	proc := s.launch(owner, "jvm-jmx-rmi", java, args...)
+	if s.err != nil {
+		return nil, fmt.Errorf("StartJMXJVM: %w", s.err)
+	}
 	j := &JMXJVM{
 		ServiceURL: fmt.Sprintf("service:jmx:rmi:///jndi/rmi://%s/jmxrmi", Addr(port)),
 		Port:       port,
 		Process:    proc,
 	}
-	j.WaitReady(t)
-	return j
+	return j, j.waitReady()
 }
 
 // WaitReady waits until the JMX port listens and MBeanTestApp has registered
 // every MBean (it prints "MBeanTestApp ready" after the last one).
 func (j *JMXJVM) WaitReady(t testing.TB) {
 	t.Helper()
-	deadline := time.Now().Add(startTimeout)
-	for time.Now().Before(deadline) {
+	require.NoError(t, j.waitReady())
+}
+
+func (j *JMXJVM) waitReady() error {
+	err := Poll(startTimeout, 100*time.Millisecond, func() error {
 		if !j.Process.Running() {
-			break
+			return giveUp(errors.New("the JVM exited"))
 		}
 		// The log is appended across restarts: count the ready lines.
-		if strings.Count(j.Process.Log(), "MBeanTestApp ready") >= j.Process.starts() && WaitTCP(Addr(j.Port), 100*time.Millisecond) == nil {
-			return
+		if strings.Count(j.Process.Log(), "MBeanTestApp ready") < j.Process.starts() {
+			return errors.New("no \"MBeanTestApp ready\" line yet")
 		}
-		time.Sleep(100 * time.Millisecond)
+		return WaitTCP(Addr(j.Port), 100*time.Millisecond)
+	})
+	if err != nil {
+		return j.Process.failure("JMX JVM on %s is not ready: %v", Addr(j.Port), err)
 	}
-	t.Fatalf("JMX JVM on %s is not ready\n--- JVM log ---\n%s", Addr(j.Port), tail(j.Process.Log(), 4000))
+	return nil
 }

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 //go:embed java/*.java java/pool/*.java java/apps/*/*.java
@@ -245,14 +247,23 @@ const startTimeout = 30 * time.Second
 // stops it at the test's cleanup.
 func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 	t.Helper()
-	java := Binary(t, "java")
-	classes := CompileJava(t)
-	port := FreePort(t)
+	return mustStart(t, func() (*JVM, error) { return NewJVM(t, opts) })
+}
+
+// NewJVM is StartJVM for owner. A start that fails because
+// its free port was taken in between runs again on a new one.
+func NewJVM(owner Owner, opts JVMOptions) (*JVM, error) {
+	return startOnFreePorts(3, func() (*JVM, error) { return startJVM(owner, opts) })
+}
+
+func startJVM(owner Owner, opts JVMOptions) (*JVM, error) {
+	s := &setup{}
+	java, classes, port := s.testApp()
 
 	args := jvmArgs(opts.GC)
 	if opts.CommonsPool2 {
-		jar := requireFile(t, CommonsPool2Jar())
-		classes = joinPath(classes, compileSources(t, "java/pool/*.java", []string{jar}, "CommonsPool2App.class"), jar)
+		jar := s.file(CommonsPool2Jar())
+		classes = joinPath(classes, s.compile("java/pool/*.java", []string{jar}, "CommonsPool2App.class"), jar)
 		args = append(args, "-Dmoalog.commonsPool2=true")
 	}
 	var tomcatPort int
@@ -262,17 +273,17 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 		for _, app := range opts.Apps {
 			class, ok := javaAppClass[app]
 			if !ok {
-				t.Fatalf("StartJVM: unknown Java app %q", app)
+				return nil, fmt.Errorf("StartJVM: unknown Java app %q", app)
 			}
-			jars := appJars(t, app)
-			classes = joinPath(classes, compileSources(t, "java/apps/"+string(app)+"/*.java", jars, class+".class"), joinPath(jars...))
+			jars := s.jars(app)
+			classes = joinPath(classes, s.compile("java/apps/"+string(app)+"/*.java", jars, class+".class"), joinPath(jars...))
 			names = append(names, class)
 			switch app {
 			case AppTomcat:
-				tomcatPort = FreePort(t)
+				tomcatPort = s.port()
 				args = append(args, "-Dmoalog.tomcat.port="+strconv.Itoa(tomcatPort))
 			case AppKafkaClient:
-				kafkaBootstrap = Addr(FreePort(t))
+				kafkaBootstrap = Addr(s.port())
 				args = append(args, "-Dmoalog.kafka.bootstrap="+kafkaBootstrap)
 			case AppHikariCP:
 				if opts.JDBC != nil {
@@ -284,33 +295,33 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 		args = append(args, "-Dmoalog.apps="+strings.Join(names, ","))
 	}
 	args = append(args, opts.ExtraArgs...)
-	dir := t.TempDir()
+	dir := s.tempDir(owner, "jvm")
 	var jmxExporterURL, jmxExporterConfig string
 	if opts.JMXExporter != "" {
-		jar := requireFile(t, JMXExporterJar())
-		jmxPort := FreePort(t)
-		jmxExporterConfig = writeFile(t, filepath.Join(dir, "jmx_exporter.yaml"), opts.JMXExporter)
+		jar := s.file(JMXExporterJar())
+		jmxPort := s.port()
+		jmxExporterConfig = s.write(filepath.Join(dir, "jmx_exporter.yaml"), opts.JMXExporter)
 		args = append(args, "-javaagent:"+jar+"="+Addr(jmxPort)+":"+jmxExporterConfig)
 		jmxExporterURL = "http://" + Addr(jmxPort) + "/metrics"
 	}
 	policyFile := ""
 	if opts.Policy != "" {
-		policyFile = writeFile(t, filepath.Join(dir, "jolokia-access.xml"), opts.Policy)
+		policyFile = s.write(filepath.Join(dir, "jolokia-access.xml"), opts.Policy)
 	}
 	if opts.ClientAuth && opts.TLS == nil {
-		t.Fatal("StartJVM: ClientAuth needs TLS")
+		return nil, errors.New("StartJVM: ClientAuth needs TLS")
 	}
 	allowedTargets := ""
 	if len(opts.ProxyAllowedTargets) > 0 {
-		allowedTargets = writeFile(t, filepath.Join(dir, "jsr160-allowed-targets.txt"), strings.Join(opts.ProxyAllowedTargets, "\n")+"\n")
+		allowedTargets = s.write(filepath.Join(dir, "jsr160-allowed-targets.txt"), strings.Join(opts.ProxyAllowedTargets, "\n")+"\n")
 	}
 	switch opts.Agent {
 	case JolokiaAgent2, JolokiaAgent1:
-		jar := requireFile(t, Jolokia2AgentJar())
+		jar := s.file(Jolokia2AgentJar())
 		allowedTargetsProp := "jolokia.jsr160ProxyAllowedTargets"
 		cp := classes
 		if opts.Agent == JolokiaAgent1 {
-			jar = requireFile(t, JavaDep(jolokia1AgentJarName))
+			jar = s.file(JavaDep(jolokia1AgentJarName))
 			allowedTargetsProp = "org.jolokia.jsr160ProxyAllowedTargets"
 		}
 		// Every agent option goes through a properties file (config=FILE), so
@@ -335,20 +346,20 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 		if opts.JSR160Proxy && opts.Agent == JolokiaAgent1 {
 			// The 1.x agent jar has no proxy dispatcher: add Maven Central's.
 			props = append(props, [2]string{"dispatcherClasses", "org.jolokia.jsr160.Jsr160RequestDispatcher"})
-			cp = joinPath(cp, requireFile(t, JavaDep(jolokia1JSR160JarName)))
+			cp = joinPath(cp, s.file(JavaDep(jolokia1JSR160JarName)))
 		}
 		if allowedTargets != "" {
 			args = append(args, "-D"+allowedTargetsProp+"="+allowedTargets)
 		}
-		config := writeFile(t, filepath.Join(dir, "jolokia-agent.properties"), javaProperties(props))
+		config := s.write(filepath.Join(dir, "jolokia-agent.properties"), javaProperties(props))
 		if strings.ContainsAny(config, ",=") {
-			t.Fatalf("StartJVM: the temporary folder %s holds ',' or '=': the agent option cannot name it", dir)
+			return nil, fmt.Errorf("StartJVM: the temporary folder %s holds ',' or '=': the agent option cannot name it", dir)
 		}
 		args = append(args, "-javaagent:"+jar+"=config="+config, "-cp", cp, "MBeanTestApp")
 	case JolokiaCore1:
-		cp := joinPath(classes, requireFile(t, jolokia1CoreJar), requireFile(t, jsonSimpleJar))
+		cp := joinPath(classes, s.file(jolokia1CoreJar), s.file(jsonSimpleJar))
 		if opts.JSR160Proxy {
-			cp = joinPath(cp, requireFile(t, JavaDep(jolokia1JSR160JarName)))
+			cp = joinPath(cp, s.file(JavaDep(jolokia1JSR160JarName)))
 			args = append(args, "-Dmoalog.jsr160=true")
 		}
 		if allowedTargets != "" {
@@ -369,11 +380,15 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 			args = append(args, opts.User, opts.Password)
 		}
 	default:
-		t.Fatalf("StartJVM: unknown agent %d", int(opts.Agent))
+		return nil, fmt.Errorf("StartJVM: unknown agent %d", int(opts.Agent))
 	}
 
-	p := NewProcess(t, "jvm-"+opts.Agent.String(), java, args...)
-	p.Start(t)
+	var client *http.Client
+	s.step(func() (err error) { client, err = jvmHTTPClient(opts); return err })
+	p := s.launch(owner, "jvm-"+opts.Agent.String(), java, args...)
+	if s.err != nil {
+		return nil, fmt.Errorf("StartJVM: %w", s.err)
+	}
 	scheme := "http"
 	if opts.TLS != nil {
 		scheme = "https"
@@ -387,7 +402,7 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 		Port:     port,
 		Process:  p,
 		opts:     opts,
-		client:   jvmHTTPClient(t, opts),
+		client:   client,
 
 		TomcatPort:     tomcatPort,
 		KafkaBootstrap: kafkaBootstrap,
@@ -395,8 +410,7 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 
 		JMXExporterConfig: jmxExporterConfig,
 	}
-	j.WaitReady(t)
-	return j
+	return j, j.waitReady()
 }
 
 // jvmArgs is DefaultJVMArgs with gc in place of SerialGC.
@@ -416,30 +430,29 @@ func jvmArgs(gc GC) []string {
 // the client certificate when the JVM runs with TLS. It sends no credentials.
 func (j *JVM) HTTPClient() *http.Client { return j.client }
 
-func jvmHTTPClient(t testing.TB, opts JVMOptions) *http.Client {
-	t.Helper()
+func jvmHTTPClient(opts JVMOptions) (*http.Client, error) {
 	client := &http.Client{Timeout: 5 * time.Second}
 	if opts.TLS == nil {
-		return client
+		return client, nil
 	}
 	ca, err := os.ReadFile(opts.TLS.CACert)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(ca) {
-		t.Fatalf("StartJVM: no certificate in %s", opts.TLS.CACert)
+		return nil, fmt.Errorf("StartJVM: no certificate in %s", opts.TLS.CACert)
 	}
 	cfg := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	if opts.ClientAuth {
 		cert, err := tls.LoadX509KeyPair(opts.TLS.ClientCert, opts.TLS.ClientKey)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		cfg.Certificates = []tls.Certificate{cert}
 	}
 	client.Transport = &http.Transport{TLSClientConfig: cfg}
-	return client
+	return client, nil
 }
 
 // javaProperties renders key=value lines in java.util.Properties syntax.
@@ -456,14 +469,6 @@ func javaProperties(props [][2]string) string {
 	return b.String()
 }
 
-func writeFile(t testing.TB, path, content string) string {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // readyRequest asks for the version and reads the MBean MBeanTestApp registers
 // last, so "ready" means every test MBean is there.
 const readyRequest = `[{"type":"version"},{"type":"read","mbean":"com.moalog.test:type=Dynamic","attribute":"Writable"}]`
@@ -472,20 +477,20 @@ const readyRequest = `[{"type":"version"},{"type":"read","mbean":"com.moalog.tes
 // failing the test with the JVM's log after 30s.
 func (j *JVM) WaitReady(t testing.TB) {
 	t.Helper()
-	deadline := time.Now().Add(startTimeout)
-	var lastErr error
-	for time.Now().Before(deadline) {
+	require.NoError(t, j.waitReady())
+}
+
+func (j *JVM) waitReady() error {
+	err := Poll(startTimeout, 100*time.Millisecond, func() error {
 		if !j.Process.Running() {
-			lastErr = errors.New("the JVM exited")
-			break
+			return giveUp(errors.New("the JVM exited"))
 		}
-		lastErr = j.ready()
-		if lastErr == nil {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
+		return j.ready()
+	})
+	if err != nil {
+		return j.Process.failure("%s at %s is not ready: %v", j.opts.Agent, j.Endpoint, err)
 	}
-	t.Fatalf("%s at %s is not ready: %v\n--- JVM log ---\n%s", j.opts.Agent, j.Endpoint, lastErr, tail(j.Process.Log(), 4000))
+	return nil
 }
 
 func (j *JVM) ready() error {
@@ -494,16 +499,16 @@ func (j *JVM) ready() error {
 		return err
 	}
 	if status != http.StatusOK {
-		return fmt.Errorf("HTTP %d: %s", status, tail(string(body), 500))
+		return fmt.Errorf("HTTP %d: %s", status, Tail(string(body), 500))
 	}
 	var entries []struct {
 		Status int `json:"status"`
 	}
 	if err := json.Unmarshal(body, &entries); err != nil {
-		return fmt.Errorf("decode %q: %w", tail(string(body), 500), err)
+		return fmt.Errorf("decode %q: %w", Tail(string(body), 500), err)
 	}
 	if len(entries) != 2 || entries[0].Status != 200 || entries[1].Status != 200 {
-		return fmt.Errorf("not ready yet: %s", tail(string(body), 500))
+		return fmt.Errorf("not ready yet: %s", Tail(string(body), 500))
 	}
 	return nil
 }
@@ -528,26 +533,60 @@ func (j *JVM) Post(body string) (int, []byte, error) {
 	return resp.StatusCode, b, err
 }
 
-// CompileJava compiles java/*.java (the test app and Jolokia1Server) once per
-// content into .cache/java/<hash>/ and returns that class folder.
-func CompileJava(t testing.TB) string {
-	t.Helper()
-	return compileSources(t, "java/*.java", []string{requireFile(t, jolokia1CoreJar), requireFile(t, jsonSimpleJar)}, "MBeanTestApp.class")
+// file is path, which must exist: a jar install-deps fetches.
+func (s *setup) file(path string) string {
+	s.step(func() error {
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("%s is missing: run `make test-deps` (scripts/install-deps.sh) first", path)
+		}
+		return nil
+	})
+	return path
 }
 
-// compileSources compiles the embedded sources matching glob against
-// classpath into .cache/java/<hash of sources and classpath>/, once. Two test
-// binaries may compile at the same time: each compiles into its own temporary
-// folder and renames it into place; the loser of the race uses the winner's
-// classes. probe is a class file whose presence means "compiled".
-func compileSources(t testing.TB, glob string, classpath []string, probe string) string {
-	t.Helper()
-	javac := Binary(t, "javac")
+// jars lists the jars of a library profile.
+func (s *setup) jars(app JavaApp) (jars []string) {
+	s.step(func() error {
+		dir := JavaDep(string(app))
+		jars, _ = filepath.Glob(filepath.Join(dir, "*.jar"))
+		if len(jars) == 0 {
+			return fmt.Errorf("%s has no jars: run `make test-deps` (scripts/install-deps.sh) first", dir)
+		}
+		sort.Strings(jars)
+		return nil
+	})
+	return jars
+}
+
+// testApp is what every test JVM needs: java, the test app's classes
+// (java/*.java with Jolokia1Server, compiled once) and a port.
+func (s *setup) testApp() (java, classes string, port int) {
+	java = s.binary("java")
+	classes = s.compile("java/*.java", []string{s.file(jolokia1CoreJar), s.file(jsonSimpleJar)}, "MBeanTestApp.class")
+	return java, classes, s.port()
+}
+
+// compile compiles the embedded sources matching glob against classpath
+// into .cache/java/<hash of sources and classpath>/, once, and returns that
+// folder. probe is a class file whose presence means "compiled".
+func (s *setup) compile(glob string, classpath []string, probe string) (classes string) {
+	s.step(func() (err error) { classes, err = compileSources(glob, classpath, probe); return err })
+	return classes
+}
+
+// compileSources is setup.compile. Two test binaries may compile at the same
+// time: each compiles into its own temporary folder and renames it into
+// place; the loser of the race uses the winner's classes.
+func compileSources(glob string, classpath []string, probe string) (string, error) {
+	javac, err := lookBinary("javac")
+	if err != nil {
+		return "", err
+	}
 	cp := joinPath(classpath...)
 
 	names, err := fs.Glob(javaSources, glob)
 	if err != nil || len(names) == 0 {
-		t.Fatalf("testenv: no embedded Java sources match %s: %v", glob, err)
+		return "", fmt.Errorf("testenv: no embedded Java sources match %s: %v", glob, err)
 	}
 	sort.Strings(names)
 	h := sha256.New()
@@ -555,7 +594,7 @@ func compileSources(t testing.TB, glob string, classpath []string, probe string)
 	for _, name := range names {
 		b, err := javaSources.ReadFile(name)
 		if err != nil {
-			t.Fatal(err)
+			return "", err
 		}
 		fmt.Fprintf(h, "%s %d\n", name, len(b))
 		h.Write(b)
@@ -563,63 +602,41 @@ func compileSources(t testing.TB, glob string, classpath []string, probe string)
 	root := filepath.Join(CacheDir(), "java")
 	final := filepath.Join(root, hex.EncodeToString(h.Sum(nil))[:16])
 	if _, err := os.Stat(filepath.Join(final, probe)); err == nil {
-		return final
+		return final, nil
 	}
 
 	if err := os.MkdirAll(root, 0o755); err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	tmp, err := os.MkdirTemp(root, "tmp-")
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	defer os.RemoveAll(tmp)
 	src := filepath.Join(tmp, "src")
 	out := filepath.Join(tmp, "classes")
 	if err := os.MkdirAll(src, 0o755); err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	args := []string{"-nowarn", "-encoding", "UTF-8", "-cp", cp, "-d", out}
 	for _, name := range names {
 		b, _ := javaSources.ReadFile(name)
 		dst := filepath.Join(src, filepath.Base(name))
 		if err := os.WriteFile(dst, b, 0o644); err != nil {
-			t.Fatal(err)
+			return "", err
 		}
 		args = append(args, dst)
 	}
 	if output, err := Run(javac, args...); err != nil {
-		t.Fatalf("javac: %v\n%s", err, output)
+		return "", fmt.Errorf("javac: %w\n%s", err, output)
 	}
 	if err := os.Rename(out, final); err != nil {
 		if _, statErr := os.Stat(filepath.Join(final, probe)); statErr == nil {
-			return final // another test binary won the race
+			return final, nil // another test binary won the race
 		}
-		t.Fatalf("testenv: install compiled classes: %v", err)
+		return "", fmt.Errorf("testenv: install compiled classes: %w", err)
 	}
-	return final
-}
-
-// appJars lists the jars of a library profile, failing the test with the
-// install command when they are missing.
-func appJars(t testing.TB, app JavaApp) []string {
-	t.Helper()
-	dir := JavaDep(string(app))
-	jars, _ := filepath.Glob(filepath.Join(dir, "*.jar"))
-	if len(jars) == 0 {
-		t.Fatalf("%s has no jars: run `make test-deps` (scripts/install-deps.sh) first", dir)
-	}
-	sort.Strings(jars)
-	return jars
+	return final, nil
 }
 
 func joinPath(parts ...string) string { return strings.Join(parts, string(os.PathListSeparator)) }
-
-// requireFile fails the test with the install command when path is missing.
-func requireFile(t testing.TB, path string) string {
-	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		t.Fatalf("%s is missing: run `make test-deps` (scripts/install-deps.sh) first", path)
-	}
-	return path
-}

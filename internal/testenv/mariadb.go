@@ -9,6 +9,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // MariaDBOptions configures StartMariaDB. The zero value is a primary with
@@ -50,31 +53,38 @@ var mariadbServerIDs atomic.Int32
 // mariadb-install-db and cached under CacheDir().
 func StartMariaDB(t testing.TB, opts MariaDBOptions) *MariaDB {
 	t.Helper()
-	server := Binary(t, "mariadbd", "/usr/sbin/mariadbd")
-	client := Binary(t, "mariadb")
-	template := mariadbTemplate(t)
+	return mustStart(t, func() (*MariaDB, error) { return NewMariaDB(t, opts) })
+}
 
-	dir := t.TempDir()
+// NewMariaDB is StartMariaDB for owner. A start that fails because
+// its free port was taken in between runs again on a new one.
+func NewMariaDB(owner Owner, opts MariaDBOptions) (*MariaDB, error) {
+	return startOnFreePorts(3, func() (*MariaDB, error) { return startMariaDB(owner, opts) })
+}
+
+func startMariaDB(owner Owner, opts MariaDBOptions) (*MariaDB, error) {
+	s := &setup{}
+	server := s.binary("mariadbd", "/usr/sbin/mariadbd")
+	client := s.binary("mariadb")
+	dir := s.tempDir(owner, "mdb")
 	dataDir := filepath.Join(dir, "data")
-	if out, err := Run("cp", "-a", template, dataDir); err != nil {
-		t.Fatalf("copy the mariadb datadir template: %v\n%s", err, out)
-	}
-	// Unix socket paths are limited to 108 bytes; t.TempDir() can be longer.
-	sockDir, err := os.MkdirTemp("", "mdb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-
+	s.step(func() error {
+		template, err := mariadbTemplate(server)
+		if err != nil {
+			return err
+		}
+		_, err = Run("cp", "-a", template, dataDir)
+		return err
+	})
 	id := opts.ServerID
 	if id == 0 {
 		id = int(mariadbServerIDs.Add(1)) + 100
 	}
-	port := FreePort(t)
+	port := s.port()
 	m := &MariaDB{
 		Addr:     Addr(port),
 		Port:     port,
-		Socket:   filepath.Join(sockDir, "mysqld.sock"),
+		Socket:   filepath.Join(dir, "mysqld.sock"),
 		DataDir:  dataDir,
 		ServerID: id,
 		client:   client,
@@ -102,39 +112,46 @@ func StartMariaDB(t testing.TB, opts MariaDBOptions) *MariaDB {
 	if opts.TLS != nil {
 		args = append(args, "--ssl-ca="+opts.TLS.CACert, "--ssl-cert="+opts.TLS.ServerCert, "--ssl-key="+opts.TLS.ServerKey)
 	}
-	m.Process = NewProcess(t, "mariadbd", server, args...)
-	m.Process.Start(t)
-	m.WaitReady(t)
-	return m
+	if m.Process = s.launch(owner, "mariadbd", server, args...); s.err != nil {
+		return nil, fmt.Errorf("StartMariaDB: %w", s.err)
+	}
+	return m, m.waitReady()
 }
 
 // WaitReady waits until root can run a query (after Start or Restart).
 func (m *MariaDB) WaitReady(t testing.TB) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	var lastErr error
-	for time.Now().Before(deadline) {
+	require.NoError(t, m.waitReady())
+}
+
+func (m *MariaDB) waitReady() error {
+	err := Poll(60*time.Second, 50*time.Millisecond, func() error {
 		_, err := m.query("SELECT 1")
-		if err == nil {
-			return
+		if err != nil && !m.Process.Running() {
+			return giveUp(err)
 		}
-		lastErr = err
-		if !m.Process.Running() {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
+		return err
+	})
+	if err != nil {
+		return m.Process.failure("not ready on %s: %v", m.Addr, err)
 	}
-	t.Fatalf("mariadbd on %s is not ready: %v\n--- mariadbd log ---\n%s", m.Addr, lastErr, tail(m.Process.Log(), 4000))
+	return nil
 }
 
 // Exec runs statements as root over the socket, failing the test on error.
 func (m *MariaDB) Exec(t testing.TB, statements ...string) {
 	t.Helper()
+	require.NoError(t, m.ExecAll(statements...))
+}
+
+// ExecAll is Exec returning the first error.
+func (m *MariaDB) ExecAll(statements ...string) error {
 	for _, s := range statements {
 		if out, err := m.query(s); err != nil {
-			t.Fatalf("mariadb %s: %s: %v\n%s", m.Addr, s, err, out)
+			return fmt.Errorf("mariadb %s: %s: %w\n%s", m.Addr, s, err, out)
 		}
 	}
+	return nil
 }
 
 // Query runs one statement as root and returns its rows, tab-separated
@@ -182,12 +199,17 @@ var MonitorGrants = []string{
 // with password and the MonitorGrants.
 func (m *MariaDB) CreateMonitorUser(t testing.TB, user, password string) {
 	t.Helper()
+	m.Exec(t, MonitorUserStatements(user, password)...)
+}
+
+// MonitorUserStatements create user@'%' with password and the MonitorGrants.
+func MonitorUserStatements(user, password string) []string {
 	account := fmt.Sprintf("'%s'@'%%'", sqlEscape(user))
 	stmts := []string{fmt.Sprintf("CREATE USER %s IDENTIFIED BY '%s'", account, sqlEscape(password))}
 	for _, g := range MonitorGrants {
 		stmts = append(stmts, fmt.Sprintf(g, account))
 	}
-	m.Exec(t, stmts...)
+	return stmts
 }
 
 // CreateUser creates user@'%' with password and no privileges beyond USAGE.
@@ -210,26 +232,17 @@ func (m *MariaDB) StartReplica(t testing.TB, opts MariaDBOptions) *MariaDB {
 	r.Exec(t,
 		fmt.Sprintf("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=%d, MASTER_USER='repl', MASTER_PASSWORD='repl', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1", m.Port),
 		"START SLAVE")
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		io, sql := r.replicaThreads(t)
-		if io == "Yes" && sql == "Yes" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("replica %s of %s: Slave_IO_Running=%s Slave_SQL_Running=%s\n%q", r.Addr, m.Addr, io, sql, r.Query(t, "SHOW SLAVE STATUS"))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		io, sql := r.replicaThreads(ct)
+		assert.Equal(ct, [2]string{"Yes", "Yes"}, [2]string{io, sql}, "Slave_IO_Running, Slave_SQL_Running of replica %s of %s", r.Addr, m.Addr)
+	}, 30*time.Second, 50*time.Millisecond)
 	r.WaitReplicated(t, m)
 	return r
 }
 
-func (m *MariaDB) replicaThreads(t testing.TB) (io, sql string) {
+func (m *MariaDB) replicaThreads(ct *assert.CollectT) (io, sql string) {
 	out, err := Run(m.client, "--no-defaults", "--protocol=socket", "--socket="+m.Socket, "--user=root", "--batch", "-e", "SHOW SLAVE STATUS")
-	if err != nil {
-		t.Fatalf("SHOW SLAVE STATUS on %s: %v", m.Addr, err)
-	}
+	require.NoError(ct, err, "SHOW SLAVE STATUS on %s", m.Addr)
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	if len(lines) < 2 {
 		return "", ""
@@ -269,13 +282,14 @@ func sqlEscape(s string) string {
 
 // mariadbTemplate returns a datadir initialized by mariadb-install-db, made
 // once per mariadbd version and cached under CacheDir().
-func mariadbTemplate(t testing.TB) string {
-	t.Helper()
-	server := Binary(t, "mariadbd", "/usr/sbin/mariadbd")
-	installDB := Binary(t, "mariadb-install-db", "mysql_install_db")
+func mariadbTemplate(server string) (string, error) {
+	installDB, err := lookBinary("mariadb-install-db", "mysql_install_db")
+	if err != nil {
+		return "", err
+	}
 	version, err := Run(server, "--version")
 	if err != nil {
-		t.Fatalf("mariadbd --version: %v", err)
+		return "", err
 	}
 	key := strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
@@ -285,28 +299,28 @@ func mariadbTemplate(t testing.TB) string {
 	}, strings.TrimSpace(version))
 	final := filepath.Join(CacheDir(), "mariadb", key)
 	if _, err := os.Stat(filepath.Join(final, "mysql")); err == nil {
-		return final
+		return final, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	// Initialize beside the final place and rename: packages testing in
 	// parallel never see a half-made template.
 	tmp, err := os.MkdirTemp(filepath.Dir(final), "init-")
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	defer os.RemoveAll(tmp)
 	data := filepath.Join(tmp, "data")
 	if out, err := Run(installDB, "--no-defaults", "--user=root", "--datadir="+data,
 		"--auth-root-authentication-method=socket", "--skip-test-db",
 		"--innodb-log-file-size=4M", "--innodb-data-file-path=ibdata1:8M:autoextend"); err != nil {
-		t.Fatalf("mariadb-install-db: %v\n%s", err, out)
+		return "", fmt.Errorf("mariadb-install-db: %w\n%s", err, out)
 	}
 	if err := os.Rename(data, final); err != nil {
 		if _, statErr := os.Stat(filepath.Join(final, "mysql")); statErr != nil {
-			t.Fatalf("cache the mariadb datadir template: %v", err)
+			return "", fmt.Errorf("cache the mariadb datadir template: %w", err)
 		}
 	}
-	return final
+	return final, nil
 }

@@ -5,8 +5,11 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // Ports handed to servers come from below the kernel's ephemeral range
@@ -46,9 +49,17 @@ var handedOut = struct {
 // call in this test process has returned.
 func FreePort(t testing.TB) int {
 	t.Helper()
+	v, err := freePort()
+	require.NoError(t, err)
+	return v
+}
+
+// freePort is FreePort for the starters. The port is free now, not reserved:
+// a server that cannot bind it is started again on a new one (startOnFreePorts).
+func freePort() (int, error) {
 	low, high, err := portRange()
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	handedOut.Lock()
 	defer handedOut.Unlock()
@@ -58,10 +69,35 @@ func FreePort(t testing.TB) int {
 			continue
 		}
 		handedOut.ports[port] = true
-		return port
+		return port, nil
 	}
-	t.Fatalf("free port: none of 1000 random ports in [%d, %d) could be bound on 127.0.0.1", low, high)
-	return 0
+	return 0, fmt.Errorf("free port: none of 1000 random ports in [%d, %d) could be bound on 127.0.0.1", low, high)
+}
+
+// freeAddrs returns n free loopback addresses ("127.0.0.1:port").
+func freeAddrs(n int) ([]string, error) {
+	addrs := make([]string, n)
+	for i := range addrs {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		addrs[i] = Addr(port)
+	}
+	return addrs, nil
+}
+
+// startOnFreePorts calls start until it does not fail because a port it was
+// given was taken in between (another server bound it after FreePort let it
+// go), at most attempts times.
+func startOnFreePorts[T any](attempts int, start func() (T, error)) (T, error) {
+	for attempt := 1; ; attempt++ {
+		started, err := start()
+		// "Address already in use" (redis, mariadbd, Java) or "address already in use" (Go).
+		if err == nil || attempt == attempts || !strings.Contains(strings.ToLower(err.Error()), "address already in use") {
+			return started, err
+		}
+	}
 }
 
 func canListen(port int) bool {

@@ -1,6 +1,11 @@
 // Package testenv starts the real servers the tests run against (redis-server,
-// mariadbd, Prometheus, JVMs with a Jolokia agent) on loopback, on free ports,
-// and stops them when the test ends, also when it fails or the test binary dies.
+// mariadbd, Prometheus, JVMs with a Jolokia agent, the collector itself) on
+// loopback, on free ports, and stops them when the test ends, also when it
+// fails or the test binary dies.
+//
+// Every starter comes twice: NewX(owner, opts) (*X, error) for programs
+// (tools/demo passes an *Env) and StartX(t, opts) *X, which fails the test on
+// the error. The owner's Cleanup stops what the starter started.
 //
 // Every server comes from a Debian package or Maven Central; scripts/install-deps.sh
 // installs what a fresh machine lacks. A missing binary fails the test with the
@@ -12,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,9 +26,11 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
-// Process is a server started for a test. It is killed at the test's cleanup
+// Process is a server started for a test. It is killed at its owner's cleanup
 // and, on Linux, when the test binary itself dies (StartChild).
 type Process struct {
 	Name    string
@@ -34,6 +42,7 @@ type Process struct {
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
+	exited chan struct{}
 	nStart int
 }
 
@@ -41,21 +50,34 @@ type Process struct {
 // the test's temporary directory (LogPath, read by Log).
 func NewProcess(t testing.TB, name string, path string, args ...string) *Process {
 	t.Helper()
-	return &Process{
-		Name:    name,
-		Path:    path,
-		Args:    args,
-		LogPath: filepath.Join(t.TempDir(), name+".log"),
+	v, err := newProcess(t, name, path, args...)
+	require.NoError(t, err)
+	return v
+}
+
+func newProcess(owner Owner, name string, path string, args ...string) (*Process, error) {
+	dir, err := tempDir(owner, name)
+	if err != nil {
+		return nil, err
+	}
+	return &Process{Name: name, Path: path, Args: args, LogPath: filepath.Join(dir, name+".log")}, nil
+}
+
+// Start runs the process and registers its stop with t.
+func (p *Process) Start(t testing.TB) {
+	t.Helper()
+	if err := p.Launch(t); err != nil {
+		t.Fatal(err)
 	}
 }
 
-// Start runs the process and registers its cleanup with t.
-func (p *Process) Start(t testing.TB) {
-	t.Helper()
+// Launch runs the process and registers its stop with owner.
+func (p *Process) Launch(owner Owner) error {
 	if err := p.start(); err != nil {
-		t.Fatalf("start %s: %v", p.Name, err)
+		return fmt.Errorf("start %s: %w", p.Name, err)
 	}
-	t.Cleanup(p.Stop)
+	owner.Cleanup(p.Stop)
+	return nil
 }
 
 func (p *Process) start() error {
@@ -75,36 +97,45 @@ func (p *Process) start() error {
 	if err != nil {
 		return err
 	}
-	p.cmd = cmd
+	exited := make(chan struct{})
+	p.cmd, p.exited = cmd, exited
 	p.nStart++
-	go func() { _ = cmd.Wait() }()
+	go func() { _ = cmd.Wait(); close(exited) }()
 	return nil
 }
 
 // Kill sends SIGKILL to the process group and waits until it is gone: the
 // "target crashed" case of the fault tests.
-func (p *Process) Kill() { p.signal(syscall.SIGKILL) }
+func (p *Process) Kill() { p.stop(syscall.SIGKILL) }
 
-// Stop asks the process to exit (SIGTERM), then kills it after 10s.
-func (p *Process) Stop() { p.signal(syscall.SIGTERM) }
+// Stop asks the process to exit (SIGTERM), then kills it after 15s.
+func (p *Process) Stop() { p.stop(syscall.SIGTERM) }
 
-func (p *Process) signal(sig syscall.Signal) {
+func (p *Process) stop(sig syscall.Signal) {
 	p.mu.Lock()
-	cmd := p.cmd
+	cmd, exited := p.cmd, p.exited
 	p.cmd = nil
 	p.mu.Unlock()
-	if cmd == nil || cmd.Process == nil {
+	if cmd == nil {
 		return
 	}
 	_ = syscall.Kill(-cmd.Process.Pid, sig)
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if syscall.Kill(cmd.Process.Pid, 0) != nil {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+	select {
+	case <-exited:
+	case <-time.After(15 * time.Second):
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-exited
 	}
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+}
+
+// Signal sends sig to the process alone (SIGHUP: reload the config).
+func (p *Process) Signal(sig syscall.Signal) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return fmt.Errorf("%s is not running", p.Name)
+	}
+	return p.cmd.Process.Signal(sig)
 }
 
 // Restart starts a stopped or killed process again with the same arguments.
@@ -126,7 +157,7 @@ func (p *Process) starts() int {
 func (p *Process) Pid() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.cmd == nil || p.cmd.Process == nil {
+	if p.cmd == nil {
 		return 0
 	}
 	return p.cmd.Process.Pid
@@ -136,7 +167,31 @@ func (p *Process) Pid() int {
 func (p *Process) Running() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.cmd != nil && p.cmd.Process != nil && syscall.Kill(p.cmd.Process.Pid, 0) == nil
+	if p.cmd == nil {
+		return false
+	}
+	select {
+	case <-p.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// ExitCode is the exit code of a process that exited by itself (not through
+// Stop or Kill), -1 while it runs.
+func (p *Process) ExitCode() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return -1
+	}
+	select {
+	case <-p.exited:
+		return p.cmd.ProcessState.ExitCode()
+	default:
+		return -1
+	}
 }
 
 // Log returns what the process printed so far, for failure messages.
@@ -145,13 +200,49 @@ func (p *Process) Log() string {
 	return string(b)
 }
 
+// failure is err with the end of the process' log, for a start that failed.
+func (p *Process) failure(format string, args ...any) error {
+	return fmt.Errorf("%s: %s\n--- %s log ---\n%s", p.Name, fmt.Sprintf(format, args...), p.Name, Tail(p.Log(), 4000))
+}
+
 // WaitTCP waits until addr accepts connections, failing the test with the
 // process log after timeout.
 func (p *Process) WaitTCP(t testing.TB, addr string, timeout time.Duration) {
 	t.Helper()
-	if err := WaitTCP(addr, timeout); err != nil {
-		t.Fatalf("%s did not listen on %s: %v\n--- %s log ---\n%s", p.Name, addr, err, p.Name, tail(p.Log(), 4000))
+	if err := p.waitTCP(addr, timeout); err != nil {
+		t.Fatal(err)
 	}
+}
+
+func (p *Process) waitTCP(addr string, timeout time.Duration) error {
+	if err := WaitTCP(addr, timeout); err != nil {
+		return p.failure("did not listen on %s: %v", addr, err)
+	}
+	return nil
+}
+
+// WaitHTTP waits until url answers 200, failing the test with the process
+// log after timeout or when the process exits.
+func (p *Process) WaitHTTP(t testing.TB, url string, timeout time.Duration) {
+	t.Helper()
+	require.NoError(t, p.waitHTTP(url, timeout))
+}
+
+func (p *Process) waitHTTP(url string, timeout time.Duration) error {
+	err := Poll(timeout, 100*time.Millisecond, func() error {
+		if !p.Running() {
+			return giveUp(errors.New("exited"))
+		}
+		status, body, err := HTTPGet(url)
+		if err == nil && status != http.StatusOK {
+			err = fmt.Errorf("HTTP %d: %s", status, Tail(body, 200))
+		}
+		return err
+	})
+	if err != nil {
+		return p.failure("%s did not answer 200: %v", url, err)
+	}
+	return nil
 }
 
 // WaitTCP waits until addr accepts a TCP (or, with a leading '/', unix) connection.
@@ -160,18 +251,13 @@ func WaitTCP(addr string, timeout time.Duration) error {
 	if filepath.IsAbs(addr) {
 		network = "unix"
 	}
-	deadline := time.Now().Add(timeout)
-	var lastErr error
-	for time.Now().Before(deadline) {
+	return Poll(timeout, 50*time.Millisecond, func() error {
 		conn, err := net.DialTimeout(network, addr, 200*time.Millisecond)
 		if err == nil {
 			conn.Close()
-			return nil
 		}
-		lastErr = err
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("timed out after %s: %w", timeout, lastErr)
+		return err
+	})
 }
 
 // Addr is "127.0.0.1:port".
@@ -181,13 +267,18 @@ func Addr(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(p
 // it is missing.
 func Binary(t testing.TB, name string, candidates ...string) string {
 	t.Helper()
+	v, err := lookBinary(name, candidates...)
+	require.NoError(t, err)
+	return v
+}
+
+func lookBinary(name string, candidates ...string) (string, error) {
 	for _, c := range append([]string{name}, candidates...) {
 		if p, err := exec.LookPath(c); err == nil {
-			return p
+			return p, nil
 		}
 	}
-	t.Fatalf("%s is not installed: run `make test-deps` (scripts/install-deps.sh) first", name)
-	return ""
+	return "", fmt.Errorf("%s is not installed: run `make test-deps` (scripts/install-deps.sh) first", name)
 }
 
 // RepoRoot is the folder holding go.mod.
@@ -218,13 +309,14 @@ func Run(name string, args ...string) (string, error) {
 	if err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
-			return out.String(), fmt.Errorf("%s %v: %w: %s", name, args, err, tail(out.String(), 2000))
+			return out.String(), fmt.Errorf("%s %v: %w: %s", name, args, err, Tail(out.String(), 2000))
 		}
 	}
 	return out.String(), err
 }
 
-func tail(s string, n int) string {
+// Tail is the last n bytes of s, for failure messages.
+func Tail(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

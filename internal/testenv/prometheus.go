@@ -6,13 +6,15 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/prometheus/common/model"
 )
@@ -52,22 +54,29 @@ type Prometheus struct {
 // folder. It is stopped when the test ends.
 func StartPrometheus(t testing.TB, scrapeTargets []string, opts PrometheusOptions) *Prometheus {
 	t.Helper()
-	bin := Binary(t, "prometheus")
+	return mustStart(t, func() (*Prometheus, error) { return NewPrometheus(t, scrapeTargets, opts) })
+}
+
+// NewPrometheus is StartPrometheus for owner. A start that fails because
+// its free port was taken in between runs again on a new one.
+func NewPrometheus(owner Owner, scrapeTargets []string, opts PrometheusOptions) (*Prometheus, error) {
+	return startOnFreePorts(3, func() (*Prometheus, error) { return startPrometheus(owner, scrapeTargets, opts) })
+}
+
+func startPrometheus(owner Owner, scrapeTargets []string, opts PrometheusOptions) (*Prometheus, error) {
+	s := &setup{}
+	bin := s.binary("prometheus")
 	if opts.Job == "" {
 		opts.Job = "targets"
 	}
 	if opts.ScrapeInterval == 0 {
 		opts.ScrapeInterval = time.Second
 	}
-	dir := t.TempDir()
-	config := renderPrometheusConfig(scrapeTargets, opts)
-	configPath := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
-		t.Fatalf("prometheus config: %v", err)
-	}
+	dir := s.tempDir(owner, "prometheus")
+	configPath := s.write(filepath.Join(dir, "prometheus.yml"), renderPrometheusConfig(scrapeTargets, opts))
 	addr := opts.ListenAddress
 	if addr == "" {
-		addr = Addr(FreePort(t))
+		addr = Addr(s.port())
 	}
 	if opts.Retention == 0 {
 		opts.Retention = time.Hour
@@ -84,10 +93,11 @@ func StartPrometheus(t testing.TB, scrapeTargets []string, opts PrometheusOption
 		args = append(args, "--web.enable-remote-write-receiver")
 		prom.WriteURL = prom.URL + "/api/v1/write"
 	}
-	prom.Process = NewProcess(t, "prometheus", bin, args...)
+	if prom.Process = s.launch(owner, "prometheus", bin, args...); s.err != nil {
+		return nil, fmt.Errorf("StartPrometheus: %w", s.err)
+	}
 	// Ready means the TSDB is open and the first config is applied.
-	prom.start(t, addr, "/-/ready")
-	return prom
+	return prom, prom.Process.waitHTTP(prom.URL+"/-/ready", 60*time.Second)
 }
 
 // StartVictoriaMetrics starts Debian's single-node victoria-metrics on a free
@@ -108,29 +118,9 @@ func StartVictoriaMetrics(t testing.TB) *Prometheus {
 		"-search.disableCache",
 		"-loggerLevel=WARN",
 	)
-	vm.start(t, addr, "/health")
+	vm.Process.Start(t)
+	vm.Process.WaitHTTP(t, vm.URL+"/health", 60*time.Second)
 	return vm
-}
-
-// start runs the server and waits until readyPath answers 200.
-func (p *Prometheus) start(t testing.TB, addr, readyPath string) {
-	t.Helper()
-	p.Process.Start(t)
-	p.Process.WaitTCP(t, addr, 30*time.Second)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(p.URL + readyPath)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready after 30s\n--- log ---\n%s", p.Process.Name, tail(p.Process.Log(), 4000))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 func renderPrometheusConfig(targets []string, opts PrometheusOptions) string {
@@ -241,17 +231,14 @@ func (p *Prometheus) MetricNames(t testing.TB) []string {
 // WaitFor polls an instant query until it returns at least one series.
 func (p *Prometheus) WaitFor(t testing.TB, promql string, timeout time.Duration) []Sample {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		samples, err := p.QueryErr(promql)
-		if err == nil && len(samples) > 0 {
-			return samples
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prometheus: %q returned no series within %s (last error: %v)\n--- log ---\n%s", promql, timeout, err, tail(p.Process.Log(), 4000))
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	var samples []Sample
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		var err error
+		samples, err = p.QueryErr(promql)
+		require.NoError(ct, err)
+		require.NotEmpty(ct, samples, "no series")
+	}, timeout, 250*time.Millisecond, "prometheus: %q returns a series", promql)
+	return samples
 }
 
 func (p *Prometheus) get(path string, into any) error {
@@ -266,7 +253,7 @@ func (p *Prometheus) get(path string, into any) error {
 		return err
 	}
 	if err := json.Unmarshal(b, into); err != nil {
-		return fmt.Errorf("%s: HTTP %d: %s", path, resp.StatusCode, tail(string(b), 500))
+		return fmt.Errorf("%s: HTTP %d: %s", path, resp.StatusCode, Tail(string(b), 500))
 	}
 	return nil
 }

@@ -2,13 +2,14 @@ package testenv
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // RedisOptions selects how StartRedis configures Debian's redis-server.
@@ -51,18 +52,23 @@ type Redis struct {
 
 // StartRedis starts redis-server with opts and waits until it accepts
 // connections (and, for a replica, until it is in sync with its primary).
+// It is stopped at the test's cleanup.
 func StartRedis(t testing.TB, opts RedisOptions) *Redis {
 	t.Helper()
-	bin := Binary(t, "redis-server")
-	// Unix socket paths are limited to 107 bytes: t.TempDir() under a long
-	// test name can exceed that, so the socket lives in a short temp dir.
-	dir, err := os.MkdirTemp("", "redis")
-	if err != nil {
-		t.Fatalf("redis temp dir: %v", err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	return mustStart(t, func() (*Redis, error) { return NewRedis(t, opts) })
+}
 
-	r := &Redis{Port: FreePort(t), Password: opts.Password, Dir: dir}
+// NewRedis is StartRedis for owner. A start that fails because
+// its free port was taken in between runs again on a new one.
+func NewRedis(owner Owner, opts RedisOptions) (*Redis, error) {
+	return startOnFreePorts(3, func() (*Redis, error) { return startRedis(owner, opts) })
+}
+
+func startRedis(owner Owner, opts RedisOptions) (*Redis, error) {
+	s := &setup{}
+	bin := s.binary("redis-server")
+	dir := s.tempDir(owner, "redis")
+	r := &Redis{Port: s.port(), Password: opts.Password, Dir: dir}
 	r.Addr = Addr(r.Port)
 	conf := []string{
 		"bind 127.0.0.1",
@@ -85,8 +91,8 @@ func StartRedis(t testing.TB, opts RedisOptions) *Redis {
 		conf = append(conf, "unixsocket "+r.SocketPath, "unixsocketperm 700")
 	}
 	if opts.TLS {
-		r.TLS = NewTestPKI(t, dir, "127.0.0.1", "localhost")
-		r.TLSPort = FreePort(t)
+		s.step(func() (err error) { r.TLS, err = newTestPKI(dir, "127.0.0.1", "localhost"); return err })
+		r.TLSPort = s.port()
 		r.TLSAddr = Addr(r.TLSPort)
 		conf = append(conf,
 			"tls-port "+strconv.Itoa(r.TLSPort),
@@ -106,19 +112,18 @@ func StartRedis(t testing.TB, opts RedisOptions) *Redis {
 		conf = append(conf, "cluster-enabled yes", "cluster-config-file "+filepath.Join(dir, "nodes.conf"))
 	}
 	conf = append(conf, opts.Config...)
-	confPath := filepath.Join(dir, "redis.conf")
-	if err := os.WriteFile(confPath, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
-		t.Fatalf("write redis.conf: %v", err)
+	// redis-server changes into the conf's dir itself.
+	r.Process = s.launch(owner, "redis-server", bin, s.write(filepath.Join(dir, "redis.conf"), strings.Join(conf, "\n")+"\n"))
+	if s.err != nil {
+		return nil, fmt.Errorf("StartRedis: %w", s.err)
 	}
-
-	r.Process = NewProcess(t, "redis-server", bin, confPath)
-	r.Process.Dir = dir
-	r.Process.Start(t)
-	r.Process.WaitTCP(t, r.Addr, 15*time.Second)
+	if err := r.Process.waitTCP(r.Addr, 15*time.Second); err != nil {
+		return nil, err
+	}
 	if opts.ReplicaOf != nil {
-		r.WaitReplicaInSync(t, 15*time.Second)
+		return r, r.waitReplicaInSync(15 * time.Second)
 	}
-	return r
+	return r, nil
 }
 
 // Kill kills the server (SIGKILL): the "target crashed" case.
@@ -137,14 +142,13 @@ func (r *Redis) Restart(t testing.TB) {
 // fails the test when redis-cli fails or the reply is an error.
 func (r *Redis) CLI(t testing.TB, args ...string) string {
 	t.Helper()
-	out, err := r.cli(args...)
-	if err != nil {
-		t.Fatalf("redis-cli %s: %v", strings.Join(args, " "), err)
-	}
+	out, err := r.Do(args...)
+	require.NoError(t, err)
 	return out
 }
 
-func (r *Redis) cli(args ...string) (string, error) {
+// Do is CLI returning the error: "redis-cli ARGS: ...".
+func (r *Redis) Do(args ...string) (string, error) {
 	cliArgs := []string{"-h", "127.0.0.1", "-p", strconv.Itoa(r.Port), "--no-auth-warning", "--no-raw"}
 	if r.Password != "" {
 		cliArgs = append(cliArgs, "-a", r.Password)
@@ -153,10 +157,10 @@ func (r *Redis) cli(args ...string) (string, error) {
 	out, err := cmd.CombinedOutput()
 	text := strings.TrimSpace(string(out))
 	if err != nil {
-		return text, fmt.Errorf("%w: %s", err, text)
+		return text, fmt.Errorf("redis-cli %s: %w: %s", strings.Join(args, " "), err, text)
 	}
 	if strings.HasPrefix(text, "(error)") {
-		return text, fmt.Errorf("%s", text)
+		return text, fmt.Errorf("redis-cli %s: %s", strings.Join(args, " "), text)
 	}
 	return text, nil
 }
@@ -176,20 +180,20 @@ func (r *Redis) Info(t testing.TB, sections ...string) string {
 	return string(out)
 }
 
-// WaitReplicaInSync waits until this server is a replica whose link to the
+// waitReplicaInSync waits until this server is a replica whose link to the
 // primary is up and whose initial sync finished.
-func (r *Redis) WaitReplicaInSync(t testing.TB, timeout time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var info string
-	for time.Now().Before(deadline) {
-		info, _ = r.cli("INFO", "replication")
+func (r *Redis) waitReplicaInSync(timeout time.Duration) error {
+	err := Poll(timeout, 50*time.Millisecond, func() error {
+		info, _ := r.Do("INFO", "replication")
 		if strings.Contains(info, "master_link_status:up") && strings.Contains(info, "master_sync_in_progress:0") {
-			return
+			return nil
 		}
-		time.Sleep(50 * time.Millisecond)
+		return fmt.Errorf("not in sync:\n%s", info)
+	})
+	if err != nil {
+		return r.Process.failure("replica %s: %v", r.Addr, err)
 	}
-	t.Fatalf("redis replica %s not in sync after %s:\n%s\n--- log ---\n%s", r.Addr, timeout, info, tail(r.Process.Log(), 4000))
+	return nil
 }
 
 // quoteConf quotes a redis.conf argument so spaces and quotes survive.

@@ -7,12 +7,15 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // TestPKI is a throw-away CA with a server and a client certificate signed
@@ -30,8 +33,17 @@ type TestPKI struct {
 // addresses or DNS names) and a client certificate, in dir.
 func NewTestPKI(t testing.TB, dir string, hosts ...string) *TestPKI {
 	t.Helper()
+	p, err := newTestPKI(dir, hosts...)
+	require.NoError(t, err)
+	return p
+}
+
+func newTestPKI(dir string, hosts ...string) (*TestPKI, error) {
 	now := time.Now()
-	caKey := newKey(t)
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generate key: %w", err)
+	}
 	caTmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: "platform-collector test CA"},
@@ -43,11 +55,11 @@ func NewTestPKI(t testing.TB, dir string, hosts ...string) *TestPKI {
 	}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
-		t.Fatalf("create CA: %v", err)
+		return nil, fmt.Errorf("create CA: %w", err)
 	}
 	ca, err := x509.ParseCertificate(caDER)
 	if err != nil {
-		t.Fatalf("parse CA: %v", err)
+		return nil, fmt.Errorf("parse CA: %w", err)
 	}
 
 	p := &TestPKI{
@@ -57,10 +69,14 @@ func NewTestPKI(t testing.TB, dir string, hosts ...string) *TestPKI {
 		ClientCert: filepath.Join(dir, "client.pem"),
 		ClientKey:  filepath.Join(dir, "client-key.pem"),
 	}
-	writePEM(t, p.CACert, "CERTIFICATE", caDER)
-
-	leaf := func(serial int64, cn string, usage x509.ExtKeyUsage, certPath, keyPath string) {
-		key := newKey(t)
+	if err := writePEM(p.CACert, "CERTIFICATE", caDER); err != nil {
+		return nil, err
+	}
+	leaf := func(serial int64, cn string, usage x509.ExtKeyUsage, certPath, keyPath string) error {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return fmt.Errorf("generate key: %w", err)
+		}
 		tmpl := &x509.Certificate{
 			SerialNumber: big.NewInt(serial),
 			Subject:      pkix.Name{CommonName: cn},
@@ -80,32 +96,26 @@ func NewTestPKI(t testing.TB, dir string, hosts ...string) *TestPKI {
 		}
 		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 		if err != nil {
-			t.Fatalf("create %s certificate: %v", cn, err)
+			return fmt.Errorf("create %s certificate: %w", cn, err)
 		}
 		keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 		if err != nil {
-			t.Fatalf("marshal %s key: %v", cn, err)
+			return fmt.Errorf("marshal %s key: %w", cn, err)
 		}
-		writePEM(t, certPath, "CERTIFICATE", der)
-		writePEM(t, keyPath, "PRIVATE KEY", keyDER)
+		if err := writePEM(certPath, "CERTIFICATE", der); err != nil {
+			return err
+		}
+		return writePEM(keyPath, "PRIVATE KEY", keyDER)
 	}
-	leaf(2, "test-server", x509.ExtKeyUsageServerAuth, p.ServerCert, p.ServerKey)
-	leaf(3, "test-client", x509.ExtKeyUsageClientAuth, p.ClientCert, p.ClientKey)
-	return p
+	if err := leaf(2, "test-server", x509.ExtKeyUsageServerAuth, p.ServerCert, p.ServerKey); err != nil {
+		return nil, err
+	}
+	return p, leaf(3, "test-client", x509.ExtKeyUsageClientAuth, p.ClientCert, p.ClientKey)
 }
 
-func newKey(t testing.TB) *ecdsa.PrivateKey {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatalf("generate key: %v", err)
-	}
-	return key
-}
-
-func writePEM(t testing.TB, path, typ string, der []byte) {
-	t.Helper()
+func writePEM(path, typ string, der []byte) error {
 	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatalf("write %s: %v", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
+	return nil
 }

@@ -20,7 +20,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"testing"
 	"time"
 
 	"github.com/moalog/platform-collector/internal/stackcheck"
@@ -33,24 +32,15 @@ func main() {
 	promAddr := flag.String("prometheus", "127.0.0.1:9091", "Prometheus listen address")
 	flag.Parse()
 
-	env := newEnv()
-	code := 0
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				if _, ok := r.(fatal); !ok {
-					panic(r)
-				}
-				code = 1
-			}
-		}()
-		run(env, *collector, *config, *promAddr)
-	}()
-	env.cleanup()
-	os.Exit(code)
+	env := &testenv.Env{}
+	err := run(env, *collector, *config, *promAddr)
+	env.Close()
+	if err != nil {
+		log.Fatalf("demo: %v", err)
+	}
 }
 
-func run(t *env, collectorBin, configPath, promAddr string) {
+func run(env *testenv.Env, collectorBin, configPath, promAddr string) error {
 	root := testenv.RepoRoot()
 	if !filepath.IsAbs(collectorBin) {
 		collectorBin = filepath.Join(root, collectorBin)
@@ -58,7 +48,7 @@ func run(t *env, collectorBin, configPath, promAddr string) {
 	if !filepath.IsAbs(configPath) {
 		configPath = filepath.Join(root, configPath)
 	}
-	s := stackcheck.StartStack(t, stackcheck.StackOptions{
+	s, err := stackcheck.NewStack(env, stackcheck.StackOptions{
 		Collector:                collectorBin,
 		Config:                   configPath,
 		FixedPorts:               true,
@@ -66,13 +56,16 @@ func run(t *env, collectorBin, configPath, promAddr string) {
 		PrometheusScrapeInterval: 5 * time.Second,
 		Retention:                6 * time.Hour,
 	})
+	if err != nil {
+		return err
+	}
 
 	fmt.Printf(`
 The demo is running. Everything stops on Ctrl-C.
 
   Prometheus          %s          (graph; /alerts lists the platform alerts)
   collector metrics   %s
-  collector health    %s
+  collector health    http://%s/
   collector log       %s
 
 Targets (receivers pointed at them: %s):
@@ -85,7 +78,7 @@ Targets (receivers pointed at them: %s):
 Try in Prometheus: up, jolokia_up, redis_up, jvm_memory_used_bytes, redis_memory_used_bytes,
 rate(axum_http_requests_total[1m]), gen_ai_client_operation_duration_seconds_count, mysql_threads.
 Grafana needs Docker: see compose/README.md.
-`, s.Prometheus.URL, s.CollectorMetrics, s.CollectorHealth, s.Collector.LogPath,
+`, s.Prometheus.URL, s.Collector.MetricsURL(), s.Collector.HealthAddr, s.Collector.LogPath,
 		strings.Join(s.Receivers, ", "), s.MoalogMetrics, s.RateLimiter.Endpoint, s.Fluxpay.Endpoint, s.Redis.Addr, s.MariaDB.Addr)
 
 	stop := make(chan os.Signal, 1)
@@ -96,59 +89,11 @@ Grafana needs Docker: see compose/README.md.
 		select {
 		case sig := <-stop:
 			log.Printf("%s: stopping", sig)
-			return
+			return nil
 		case <-ticker.C:
 			if !s.Collector.Running() {
-				t.Fatalf("the collector exited:\n%s", s.Collector.Log())
+				return fmt.Errorf("the collector exited:\n%s", s.Collector.Log())
 			}
 		}
 	}
-}
-
-// env lets the test environment's starters (written for tests) run in a
-// program: cleanups run at exit, a fatal error stops the demo.
-type env struct {
-	testing.TB // never called: every method the starters use is below
-	cleanups   []func()
-	tmp        string
-}
-
-type fatal struct{}
-
-func newEnv() *env {
-	dir, err := os.MkdirTemp("", "moalog-demo-")
-	if err != nil {
-		log.Fatal(err)
-	}
-	return &env{tmp: dir}
-}
-
-func (e *env) Helper()                           {}
-func (e *env) Name() string                      { return "demo" }
-func (e *env) Cleanup(f func())                  { e.cleanups = append(e.cleanups, f) }
-func (e *env) Logf(format string, args ...any)   { log.Printf(format, args...) }
-func (e *env) Log(args ...any)                   { log.Print(args...) }
-func (e *env) Errorf(format string, args ...any) { log.Printf("error: "+format, args...) }
-func (e *env) Error(args ...any)                 { log.Print(append([]any{"error: "}, args...)...) }
-func (e *env) Fatalf(format string, args ...any) {
-	log.Printf("demo: "+format, args...)
-	panic(fatal{})
-}
-func (e *env) Fatal(args ...any) {
-	log.Print(append([]any{"demo: "}, args...)...)
-	panic(fatal{})
-}
-func (e *env) TempDir() string {
-	dir, err := os.MkdirTemp(e.tmp, "")
-	if err != nil {
-		e.Fatalf("temp dir: %v", err)
-	}
-	return dir
-}
-
-func (e *env) cleanup() {
-	for i := len(e.cleanups) - 1; i >= 0; i-- {
-		e.cleanups[i]()
-	}
-	_ = os.RemoveAll(e.tmp)
 }

@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e
 
 import (
@@ -29,14 +31,14 @@ func TestDefaultConfigRunsWithoutTargets(t *testing.T) {
 	c := startCollector(t, defaultConfig(),
 		"receivers::promscrape/moalog::config::scrape_configs=[{job_name: moalog-server, scrape_interval: 1s, static_configs: [{targets: ["+moalog.Addr+"]}]}]")
 	// The promscrape receiver reports the missing moalog-server as down.
-	c.waitForSample(t, "up", map[string]string{"job": "moalog-server", "instance": moalog.Addr}, equals(0), 20*time.Second)
+	c.WaitForSample(t, "up", map[string]string{"job": "moalog-server", "instance": moalog.Addr}, equals(0), 20*time.Second)
 	downAt := time.Now()
 	// Two more failed scrapes later, the collector still runs.
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
 		assert.GreaterOrEqual(ct, len(groupScrapes(moalog.Arrivals(), downAt, time.Now())), 2, "scrapes of moalog-server since it was down")
 	}, 20*time.Second, 50*time.Millisecond)
-	assert.True(t, c.running(), "collector must keep running with every target down")
-	status, _ := httpGet("http://" + c.healthAddr + "/")
+	assert.True(t, c.Running(), "collector must keep running with every target down")
+	status, _ := httpGet("http://" + c.HealthAddr + "/")
 	assert.Equal(t, 200, status)
 }
 
@@ -91,15 +93,15 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	config := filepath.Join(t.TempDir(), "otelcol.yaml")
 	writeScrapeConfig(t, config, "promscrape", "before-reload", down1)
 	c := startCollector(t, config)
-	c.waitForSample(t, "up", map[string]string{"job": "before-reload"}, equals(0), 20*time.Second)
-	pid := c.cmd.Process.Pid
+	c.WaitForSample(t, "up", map[string]string{"job": "before-reload"}, equals(0), 20*time.Second)
+	pid := c.Pid()
 
 	writeScrapeConfig(t, config, "promscrape", "after-reload", down2)
-	require.NoError(t, c.cmd.Process.Signal(syscall.SIGHUP))
-	c.waitForSample(t, "up", map[string]string{"job": "after-reload", "instance": down2}, equals(0), 20*time.Second)
-	assert.True(t, c.running())
-	assert.Equal(t, pid, c.cmd.Process.Pid, "reload must not restart the process")
-	assert.Contains(t, c.log.String(), `"signal": "hangup"`)
+	require.NoError(t, c.Signal(syscall.SIGHUP))
+	c.WaitForSample(t, "up", map[string]string{"job": "after-reload", "instance": down2}, equals(0), 20*time.Second)
+	assert.True(t, c.Running())
+	assert.Equal(t, pid, c.Pid(), "reload must not restart the process")
+	assert.Contains(t, c.Log(), `"signal": "hangup"`)
 }
 
 // Staleness holds across a SIGHUP reload, which rebuilds the receivers (and
@@ -112,22 +114,22 @@ func TestStalenessAcrossSIGHUP(t *testing.T) {
 	writeConfig(t, config, "redis", "{endpoint: "+redis.Addr+", collection_interval: 1s}")
 	c := startCollector(t, config)
 	id := map[string]string{"job": "redis", "instance": redis.Addr}
-	c.waitForSample(t, "redis_db_keys", with(id, "db", "0"), equals(1), 20*time.Second)
-	before := seriesOf(c.families(t), id)
+	c.WaitForSample(t, "redis_db_keys", with(id, "db", "0"), equals(1), 20*time.Second)
+	before := testenv.SeriesOf(c.Families(t), id)
 
-	require.NoError(t, c.cmd.Process.Signal(syscall.SIGHUP))
+	require.NoError(t, c.Signal(syscall.SIGHUP))
 	require.Eventually(t, func() bool {
-		return strings.Count(c.log.String(), "Everything is ready") == 2
+		return strings.Count(c.Log(), "Everything is ready") == 2
 	}, 20*time.Second, 50*time.Millisecond, "the reloaded pipelines start")
-	c.waitForSample(t, "redis_db_keys", with(id, "db", "0"), equals(1), 20*time.Second)
+	c.WaitForSample(t, "redis_db_keys", with(id, "db", "0"), equals(1), 20*time.Second)
 
 	redis.Kill()
-	took := c.waitOnlyDown(t, "redis_up", id, 10*time.Second)
+	took := waitOnlyDown(t, c, "redis_up", id, 10*time.Second)
 	t.Logf("after the reload, kill to series gone: %s", took.Round(time.Millisecond))
 	assert.Less(t, took, 3*time.Second, "within two 1s intervals, and a second for a loaded machine")
 	redis.Restart(t)
 	redis.CLI(t, "SET", "k", "v")
-	c.waitForSeries(t, id, before, 20*time.Second)
+	c.WaitForSeries(t, id, before, 20*time.Second)
 }
 
 // writeScrapeConfig writes a pipeline of one Prometheus scrape receiver of

@@ -1,3 +1,5 @@
+//go:build integration
+
 package stackcheck
 
 import (
@@ -54,7 +56,7 @@ func TestComposeStack(t *testing.T) {
 
 	report := CheckDashboardsLive(t, promURL, filepath.Join(testenv.RepoRoot(), "grafana", "dashboards"), Options{
 		Timeout: 3 * time.Minute,
-		Absent:  mariaDBAbsent,
+		Absent:  MariaDBAbsent,
 	})
 	t.Logf("live dashboard check:%s", report)
 
@@ -90,4 +92,14 @@ func targetHealth(promURL string) (map[string]string, error) {
 		health[target.Labels["job"]] = target.Health + target.LastError
 	}
 	return health, nil
+}
+
+// ruleNames are the names of every rule (alert or recording) in the rule files.
+func ruleNames(t *testing.T) map[string]bool {
+	t.Helper()
+	names := map[string]bool{}
+	for _, r := range rules(t) {
+		names[r.Alert+r.Record] = true
+	}
+	return names
 }

@@ -1,3 +1,5 @@
+//go:build integration
+
 package testenv
 
 import (
@@ -169,7 +171,7 @@ const (
 
 // TestRecordFixtures records the receiver's unit-test fixtures from both agents:
 //
-//	go test ./internal/testenv -run TestRecordFixtures -record
+//	go test -tags integration ./internal/testenv -run TestRecordFixtures -record
 func TestRecordFixtures(t *testing.T) {
 	if !*record {
 		t.Skip("records fixtures only with -record")

@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e
 
 import (
@@ -145,7 +147,7 @@ func TestReliability(t *testing.T) {
 		r.waitUp(t, "redis_up", tlsRedis, 0, 5*time.Second)
 		r.waitScrapes(t, "untrusted-tls", r.tlsProxy.Arrivals, time.Time{}, failingScrapes+1, 30*time.Second)
 		r.waitScrapes(t, "redis/untrusted-tls", r.tlsRedisProxy.Arrivals, time.Time{}, failingScrapes+1, 30*time.Second)
-		log := r.c.log.String()
+		log := r.c.Log()
 		for _, target := range []string{r.tlsProxy.URL, r.tlsRedisProxy.Addr} {
 			lines := linesWith(log, "target scrape failed", target)
 			if len(lines) != 1 {
@@ -270,14 +272,14 @@ func runFault(t *testing.T, r *relRig, f fault, figs *figures) {
 		r.gigantic.Lock()
 		defer r.gigantic.Unlock()
 	}
-	offset := len(r.c.log.String())
+	offset := len(r.c.Log())
 	start := time.Now()
 	f.inject(t)
 	injected := time.Now()
 	downAt := r.waitUp(t, f.up, f.id, 0, 20*time.Second)
 	// Nothing stale stays: up 0 and the scrape's own series are all of the
 	// target on :9090 (the receiver marks the rest stale with up 0).
-	r.c.waitOnlyDown(t, f.up, f.id, 5*time.Second)
+	waitOnlyDown(t, r.c, f.up, f.id, 5*time.Second)
 	// Several failing scrapes: the log must not repeat.
 	r.waitScrapes(t, f.name, f.arrivals, injected, failingScrapes, 30*time.Second)
 	healStart := time.Now()
@@ -373,7 +375,7 @@ func runLoad(t *testing.T, r *relRig, figs *figures) {
 	transport := &http.Transport{MaxIdleConnsPerHost: workers}
 	client := &http.Client{Timeout: 10 * time.Second, Transport: transport}
 	before := pprofGoroutines(t, r.pprofAddr)
-	url := "http://" + r.c.metricsAddr + "/metrics"
+	url := "http://" + r.c.MetricsAddr + "/metrics"
 
 	var mu sync.Mutex
 	var latencies []time.Duration
@@ -445,20 +447,20 @@ func runSoak(t *testing.T, r *relRig, figs *figures) {
 		t.Skip("the soak runs in `make reliability` (RELIABILITY_SOAK=10m); set RELIABILITY_SOAK=2m for a short one")
 	}
 	const every = 2 * time.Second
-	pid := r.c.cmd.Process.Pid
+	pid := r.c.Pid()
 	start := time.Now()
 	var xs, rss, gor []float64
 	client := time.NewTicker(time.Second) // a Prometheus-like client's scrape interval
 	defer client.Stop()
 	for ; time.Since(start) < duration; <-client.C {
-		_, _ = httpGet("http://" + r.c.metricsAddr + "/metrics")
+		_, _ = httpGet("http://" + r.c.MetricsAddr + "/metrics")
 		if len(xs) == 0 || time.Since(start) >= time.Duration(len(xs))*every {
 			xs = append(xs, time.Since(start).Minutes())
 			rss = append(rss, float64(procStatusBytes(t, pid, "VmRSS"))/(1<<20))
 			gor = append(gor, float64(pprofGoroutines(t, r.pprofAddr)))
 		}
-		if !r.c.running() {
-			t.Fatalf("collector exited during the soak:\n%s", r.c.log.String())
+		if !r.c.Running() {
+			t.Fatalf("collector exited during the soak:\n%s", r.c.Log())
 		}
 	}
 	// The first fifth is warm-up (heap growing to its steady size).
@@ -566,7 +568,7 @@ func runSecurity(t *testing.T, r *relRig, figs *figures) {
 
 	t.Run("no password anywhere", func(t *testing.T) {
 		secrets := []string{relJolokiaPassword, relRedisPassword, relRedisPassword2, relMySQLPassword, relMySQLPassword2}
-		sources := map[string]string{"collector log": r.c.log.String()}
+		sources := map[string]string{"collector log": r.c.Log()}
 		for _, page := range []string{"/debug/servicez", "/debug/pipelinez", "/debug/extensionz", "/debug/featurez"} {
 			status, body := httpGet("http://" + r.zpagesAddr + page)
 			if status != http.StatusOK {
@@ -574,7 +576,7 @@ func runSecurity(t *testing.T, r *relRig, figs *figures) {
 			}
 			sources["zpages "+page] = body
 		}
-		_, sources["/metrics"] = httpGet("http://" + r.c.metricsAddr + "/metrics")
+		_, sources["/metrics"] = httpGet("http://" + r.c.MetricsAddr + "/metrics")
 		_, sources["pprof cmdline"] = httpGet("http://" + r.pprofAddr + "/debug/pprof/cmdline")
 		out, err := exec.Command(binary(t), "print-config", "--config", defaultConfig(), "--config", "file:"+r.configLayer).CombinedOutput()
 		if err != nil {
@@ -591,7 +593,7 @@ func runSecurity(t *testing.T, r *relRig, figs *figures) {
 				}
 			}
 		}
-		figs.add(t, "passwords scanned in: collector log (%d bytes), zpages, /metrics, pprof cmdline, print-config: none found", len(r.c.log.String()))
+		figs.add(t, "passwords scanned in: collector log (%d bytes), zpages, /metrics, pprof cmdline, print-config: none found", len(r.c.Log()))
 	})
 }
 
@@ -699,17 +701,17 @@ service:
 	}, 10*time.Second, 20*time.Millisecond)
 	held := slow.Requests()[0]
 	require.Zero(t, held.Status, "the Jolokia scrape was answered before SIGTERM (the machine stalled for seconds): it is no longer in flight")
-	before := c.log.String()
+	before := c.Log()
 	if strings.Contains(before, "Str(fluxpay-engine)") || strings.Contains(before, "Str(redis)") {
 		t.Fatalf("the batch processor exported before shutdown; the test needs it to hold the data:\n%s", before)
 	}
 	sent := time.Now()
-	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := c.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	require.Eventually(t, func() bool { return !c.running() }, timeout+10*time.Second, 5*time.Millisecond, "exit after SIGTERM")
+	require.Eventually(t, func() bool { return !c.Running() }, timeout+10*time.Second, 5*time.Millisecond, "exit after SIGTERM")
 	took := time.Since(sent)
-	after := c.log.String()[len(before):]
+	after := c.Log()[len(before):]
 	jolokiaExported := strings.Contains(after, "Str(fluxpay-engine)") && strings.Contains(after, "jolokia.up")
 	redisExported := strings.Contains(after, "Str(redis)") && strings.Contains(after, "redis.up")
 	figs.add(t, "shutdown: SIGTERM %s into a Jolokia scrape the agent answers after 3s (timeout %s): exited after %s; in-flight Jolokia scrape exported: %v (the rule: canceled, dropped); batch-held redis data exported: %v",

@@ -1,9 +1,10 @@
+//go:build integration
+
 package e2e
 
 import (
 	"fmt"
 	"maps"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,8 +15,6 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -26,19 +25,11 @@ import (
 // (prometheus_remote_write) against real stores: VictoriaMetrics and
 // Prometheus with its remote-write receiver.
 
-// fullBinary is the full build: $OTELCOL_FULL_BIN (set by `make test`) or ./otelcol-full.
-func fullBinary(t *testing.T) string {
-	return builtBinary(t, "OTELCOL_FULL_BIN", "otelcol-full", "build-full")
-}
-
 // replica is one collector of examples/scale-out/replica.yaml.
-type replica struct {
-	process *testenv.Process
-	// telemetry is the collector's own metrics page (exporter queue size).
-	telemetry string
-	// page is the Prometheus exporter's /metrics, for a replica started with one.
-	page string
-}
+type replica struct{ *testenv.Collector }
+
+// telemetry is the collector's own metrics page (exporter queue size).
+func (r replica) telemetry() string { return r.Telemetry().MetricsURL() }
 
 // replicaOptions says which share of targets a replica scrapes and where it writes.
 type replicaOptions struct {
@@ -52,21 +43,9 @@ type replicaOptions struct {
 
 // startReplica runs the shipped replica config with ./otelcol-full: its
 // targets scraped every second (or opts.interval), its own endpoints on free
-// ports. A free port can be taken before the replica binds it (a large fleet
-// keeps thousands of loopback connections open): it then starts again on others.
-func startReplica(t *testing.T, opts replicaOptions) *replica {
+// ports.
+func startReplica(t *testing.T, opts replicaOptions) replica {
 	t.Helper()
-	// 10 tries: at 10,000 targets the fleet's connections took a port 3 times in a row.
-	return startOnFreePorts(t, 10, func() (*replica, error) { return tryStartReplica(t, opts) })
-}
-
-// tryStartReplica starts a replica and waits until it is healthy; it fails
-// with the replica's log if the replica exits first.
-func tryStartReplica(t *testing.T, opts replicaOptions) (*replica, error) {
-	t.Helper()
-	r := &replica{telemetry: fmt.Sprintf("http://%s/metrics", testenv.Addr(testenv.FreePort(t)))}
-	health := testenv.Addr(testenv.FreePort(t))
-	telemetryPort := strings.TrimSuffix(strings.TrimPrefix(r.telemetry, "http://127.0.0.1:"), "/metrics")
 	if opts.interval == 0 {
 		opts.interval = time.Second
 	}
@@ -75,32 +54,21 @@ func tryStartReplica(t *testing.T, opts replicaOptions) (*replica, error) {
 	for _, target := range opts.targets {
 		fmt.Fprintf(&overlay, "      - endpoint: %s\n", target)
 	}
-	fmt.Fprintf(&overlay, "extensions: {health_check: {endpoint: %q}}\n", health)
-	fmt.Fprintf(&overlay, "service:\n  telemetry: {metrics: {readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: %s}}}}]}}\n", telemetryPort)
 	if opts.withPage {
-		page := testenv.Addr(testenv.FreePort(t))
-		r.page = "http://" + page + "/metrics"
-		fmt.Fprintf(&overlay, "  pipelines: {metrics: {exporters: [prometheus_remote_write, prometheus]}}\nexporters: {prometheus: {endpoint: %q}}\n", page)
+		overlay.WriteString("service: {pipelines: {metrics: {exporters: [prometheus_remote_write, prometheus]}}}\n")
 	}
 	overlayPath := filepath.Join(t.TempDir(), "overlay.yaml")
 	require.NoError(t, os.WriteFile(overlayPath, []byte(overlay.String()), 0o600))
-	example := filepath.Join(testenv.RepoRoot(), "examples", "scale-out", "replica.yaml")
-	r.process = testenv.NewProcess(t, "replica-"+strconv.Itoa(opts.index), fullBinary(t),
-		"--config=file:"+example, "--config=file:"+overlayPath)
-	r.process.Env = []string{
-		"SHARD_COUNT=" + strconv.Itoa(opts.count),
-		"SHARD_INDEX=" + strconv.Itoa(opts.index),
-		"REMOTE_WRITE_URL=" + opts.writeURL,
-	}
-	r.process.Start(t)
-	require.Eventually(t, func() bool {
-		status, _ := httpGet("http://" + health + "/")
-		return status == http.StatusOK || !r.process.Running()
-	}, 60*time.Second, 100*time.Millisecond, "replica healthy")
-	if !r.process.Running() {
-		return nil, fmt.Errorf("replica exited at start:\n%s", r.process.Log())
-	}
-	return r, nil
+	return replica{testenv.StartCollector(t, testenv.CollectorOptions{
+		Binary: fullBinary(t),
+		Config: "file:" + filepath.Join(testenv.RepoRoot(), "examples", "scale-out", "replica.yaml"),
+		Sets:   []string{"file:" + overlayPath},
+		Env: []string{
+			"SHARD_COUNT=" + strconv.Itoa(opts.count),
+			"SHARD_INDEX=" + strconv.Itoa(opts.index),
+			"REMOTE_WRITE_URL=" + opts.writeURL,
+		},
+	})}
 }
 
 // fleetTargets starts n simulated Jolokia agents (answering like the real
@@ -127,10 +95,7 @@ func seriesIn(t *testing.T, store *testenv.Prometheus, selector string) []string
 // pageFamilies reads a Prometheus text page.
 func pageFamilies(t *testing.T, page string) map[string]*dto.MetricFamily {
 	t.Helper()
-	status, body := httpGet(page)
-	require.Equal(t, http.StatusOK, status, body)
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(strings.NewReader(body))
+	families, err := testenv.ScrapePage(page)
 	require.NoError(t, err)
 	return families
 }
@@ -142,7 +107,7 @@ func telemetryValue(t *testing.T, page, name string) float64 {
 	require.NotNil(t, family, "%s on %s", name, page)
 	sum := 0.0
 	for _, m := range family.GetMetric() {
-		sum += sampleValue(m)
+		sum += testenv.SampleValue(m)
 	}
 	return sum
 }
@@ -153,7 +118,7 @@ func seriesOnPage(t *testing.T, page string) []string {
 	var out []string
 	for name, family := range pageFamilies(t, page) {
 		for _, m := range family.GetMetric() {
-			labels := labelMap(m)
+			labels := testenv.LabelMap(m)
 			labels["__name__"] = name
 			// An empty label is no label to Prometheus (otel_scope_version="").
 			maps.DeleteFunc(labels, func(_, v string) bool { return v == "" })
@@ -226,7 +191,7 @@ func TestRemoteWriteShardedReplicas(t *testing.T) {
 	targets := fleetTargets(t, simulated)
 	vm := testenv.StartVictoriaMetrics(t)
 	prom := testenv.StartPrometheus(t, nil, testenv.PrometheusOptions{RemoteWriteReceiver: true})
-	replicas := make([]*replica, count)
+	replicas := make([]replica, count)
 	for i := range replicas {
 		replicas[i] = startReplica(t, replicaOptions{targets: targets, count: count, index: i, writeURL: vm.WriteURL})
 	}
@@ -238,13 +203,13 @@ func TestRemoteWriteShardedReplicas(t *testing.T) {
 		assertScrapedOnce(t, vm)
 		sharded := seriesIn(t, vm, `{job!=""}`)
 		assertSameSeries(t, seriesIn(t, prom, `{job!=""}`), sharded, "3 replicas in VictoriaMetrics = one collector in Prometheus")
-		assertSameSeries(t, seriesOnPage(t, whole.page), sharded, "the store holds what the Prometheus exporter page shows")
+		assertSameSeries(t, seriesOnPage(t, whole.MetricsURL()), sharded, "the store holds what the Prometheus exporter page shows")
 	})
 
 	t.Run("SIGTERM marks the replica's series stale", func(t *testing.T) {
 		before := instances(t, vm, "jolokia_up")
 		stopped := time.Now()
-		replicas[0].process.Stop()
+		replicas[0].Process.Stop()
 		var gone []string
 		require.EventuallyWithT(t, func(c *assert.CollectT) {
 			now := instances(t, vm, "jolokia_up")
@@ -269,7 +234,7 @@ func TestRemoteWriteShardedReplicas(t *testing.T) {
 	t.Run("kill -9: series freeze until the store's lookback", func(t *testing.T) {
 		before := instances(t, vm, "jolokia_up")
 		killed := time.Now()
-		replicas[1].process.Kill()
+		replicas[1].Process.Kill()
 		// The signal of the frozen-series alert (examples/scale-out/store-alerts.yml), at 10 intervals:
 		// replica 1's targets stop advancing, the others do not.
 		var frozen []string
@@ -291,7 +256,7 @@ func TestRemoteWriteShardedReplicas(t *testing.T) {
 
 	t.Run("Prometheus: SIGTERM of the unsharded collector", func(t *testing.T) {
 		stopped := time.Now()
-		whole.process.Stop()
+		whole.Process.Stop()
 		require.EventuallyWithT(t, func(c *assert.CollectT) {
 			assert.Empty(c, head(seriesIn(t, prom, `{job!=""}`)))
 		}, 15*time.Second, 100*time.Millisecond)
@@ -312,21 +277,21 @@ func TestRemoteWriteBackPressure(t *testing.T) {
 	waitForTargets(t, vm, targets, 2)
 	const queueSize, capacity, heap, accepted = "otelcol_exporter_queue_size", "otelcol_exporter_queue_capacity",
 		"otelcol_process_runtime_heap_alloc_bytes", "otelcol_receiver_accepted_metric_points"
-	require.Equal(t, 10000.0, telemetryValue(t, r.telemetry, capacity), "queue_size of examples/scale-out/replica.yaml")
-	heapBefore, acceptedBefore := telemetryValue(t, r.telemetry, heap), telemetryValue(t, r.telemetry, accepted)
+	require.Equal(t, 10000.0, telemetryValue(t, r.telemetry(), capacity), "queue_size of examples/scale-out/replica.yaml")
+	heapBefore, acceptedBefore := telemetryValue(t, r.telemetry(), heap), telemetryValue(t, r.telemetry(), accepted)
 
 	vm.Process.Stop()
 	stopped := time.Now()
 	peakQueue, peakHeap := 0.0, 0.0
 	for time.Since(stopped) < outage { // the outage itself; the queue is observed throughout
-		peakQueue = max(peakQueue, telemetryValue(t, r.telemetry, queueSize))
-		peakHeap = max(peakHeap, telemetryValue(t, r.telemetry, heap))
+		peakQueue = max(peakQueue, telemetryValue(t, r.telemetry(), queueSize))
+		peakHeap = max(peakHeap, telemetryValue(t, r.telemetry(), heap))
 		time.Sleep(500 * time.Millisecond)
 	}
-	queuedPoints := telemetryValue(t, r.telemetry, accepted) - acceptedBefore
+	queuedPoints := telemetryValue(t, r.telemetry(), accepted) - acceptedBefore
 	vm.Process.Restart(t)
 	restarted := time.Now()
-	require.Eventually(t, func() bool { return telemetryValue(t, r.telemetry, queueSize) == 0 }, 60*time.Second, 100*time.Millisecond, "the queue drains")
+	require.Eventually(t, func() bool { return telemetryValue(t, r.telemetry(), queueSize) == 0 }, 60*time.Second, 100*time.Millisecond, "the queue drains")
 	drained := time.Since(restarted)
 	assert.GreaterOrEqual(t, peakQueue, 10.0, "batches waited in the queue during the outage")
 
@@ -346,7 +311,7 @@ func TestRemoteWriteBackPressure(t *testing.T) {
 	stored := time.Since(restarted)
 	t.Logf("outage %s: %.0f points queued in at most %.0f of %.0f requests; Go heap %.1f -> peak %.1f MiB (%.0f B per queued point); "+
 		"queue empty %.1fs and every sample queryable %.1fs after the store returned",
-		outage, queuedPoints, peakQueue, telemetryValue(t, r.telemetry, capacity), heapBefore/(1<<20), peakHeap/(1<<20),
+		outage, queuedPoints, peakQueue, telemetryValue(t, r.telemetry(), capacity), heapBefore/(1<<20), peakHeap/(1<<20),
 		(peakHeap-heapBefore)/queuedPoints, drained.Seconds(), stored.Seconds())
 }
 

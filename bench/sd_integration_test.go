@@ -1,3 +1,5 @@
+//go:build integration
+
 package bench
 
 import (
@@ -28,13 +30,7 @@ var discoveryConfigs = map[string]struct {
 // config using each discovery mechanism: the kept ones pass, kubernetes fails
 // naming the key and the full build.
 func TestKeptServiceDiscovery(t *testing.T) {
-	bin := os.Getenv("OTELCOL_BIN")
-	if bin == "" {
-		bin = filepath.Join(testenv.RepoRoot(), "otelcol")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("collector binary %s not found: run `make build` first (or `make test`, which builds it)", bin)
-	}
+	bin := testenv.CollectorBin(t, "otelcol")
 	for name, c := range discoveryConfigs {
 		t.Run(name, func(t *testing.T) {
 			cfg := filepath.Join(t.TempDir(), "sd.yaml")

@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e
 
 import (
@@ -29,12 +31,12 @@ import (
 //
 // Record the source bodies and the goldens (the contrib receiver, so the full build):
 //
-//	make build-full && OTELCOL_BIN=$PWD/otelcol-full go test -count=1 ./internal/e2e -run TestRoundTrip -record-roundtrip
+//	make build-full && OTELCOL_BIN=$PWD/otelcol-full go test -count=1 -tags integration ./internal/e2e -run TestRoundTrip -record-roundtrip
 //
 // Check a build against them (`roundtrip.receiver` picks the receiver type):
 //
-//	OTELCOL_BIN=$PWD/otelcol go test -count=1 ./internal/e2e -run TestRoundTrip
-//	OTELCOL_BIN=$PWD/otelcol-full go test -count=1 ./internal/e2e -run TestRoundTrip -roundtrip.receiver=prometheus
+//	OTELCOL_BIN=$PWD/otelcol go test -count=1 -tags integration ./internal/e2e -run TestRoundTrip
+//	OTELCOL_BIN=$PWD/otelcol-full go test -count=1 -tags integration ./internal/e2e -run TestRoundTrip -roundtrip.receiver=prometheus
 var (
 	recordRoundTrip   = flag.Bool("record-roundtrip", false, "record the round-trip sources and the contrib receiver's goldens into testdata/roundtrip")
 	roundTripReceiver = flag.String("roundtrip.receiver", "promscrape", "receiver type scraping the round-trip sources")
@@ -97,8 +99,8 @@ func checkRoundTrip(t *testing.T, base string) {
 	writeScrapeConfig(t, config, receiverType, "roundtrip", target)
 	c := startCollector(t, config)
 	// The second scrape of an unchanged body adds no series: from then on the output is stable.
-	c.waitForSample(t, "scrape_series_added", map[string]string{"instance": target}, equals(0), 60*time.Second)
-	got := flattenSamples(c.families(t), target)
+	c.WaitForSample(t, "scrape_series_added", map[string]string{"instance": target}, equals(0), 60*time.Second)
+	got := flattenSamples(c.Families(t), target)
 
 	if *recordRoundTrip {
 		require.NoError(t, os.WriteFile(base+".golden", []byte(strings.Join(got, "\n")+"\n"), 0o644))
@@ -191,7 +193,7 @@ func samplesOf(name string, m *dto.Metric) []sample {
 		}
 		return out
 	default:
-		return []sample{{name: name, value: sampleValue(m)}}
+		return []sample{{name: name, value: testenv.SampleValue(m)}}
 	}
 }
 

@@ -1,3 +1,5 @@
+//go:build integration
+
 package testenv
 
 import (
@@ -57,14 +59,7 @@ func TestJVMContract(t *testing.T) {
 			entries := postBulk(t, jvm, "["+strings.Join(reqs, ",")+"]", len(reqs))
 
 			for i, r := range contractReads {
-				e := entries[i]
-				if e.Status != 200 {
-					t.Errorf("%s: status %d (%s)", r.name, e.Status, e.ErrorType)
-					continue
-				}
-				if got, want := normalize(t, e.Value), normalize(t, []byte(r.value)); got != want {
-					t.Errorf("%s:\n got %s\nwant %s", r.name, got, want)
-				}
+				checkEntry(t, r.name, entries[i], r.value)
 			}
 
 			// NaN and +Infinity: 1.7.1 answers null, 2.4.2 fails the entry.
@@ -141,6 +136,19 @@ func postBulk(t *testing.T, jvm *JVM, body string, n int) []entry {
 }
 
 // normalize re-encodes JSON with sorted keys, keeping numbers exact.
+// checkEntry reports a bulk answer's entry that failed or whose value is
+// not want (JSON, compared after normalize).
+func checkEntry(t *testing.T, name string, e entry, want string) {
+	t.Helper()
+	if e.Status != 200 {
+		t.Errorf("%s: status %d (%s)", name, e.Status, e.ErrorType)
+		return
+	}
+	if got, want := normalize(t, e.Value), normalize(t, []byte(want)); got != want {
+		t.Errorf("%s:\n got %s\nwant %s", name, got, want)
+	}
+}
+
 func normalize(t *testing.T, b []byte) string {
 	t.Helper()
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -350,14 +358,7 @@ func TestJVMApps(t *testing.T) {
 			reqs = append(reqs, `{"type":"read","mbean":"kafka.producer:type=producer-metrics,client-id=payments-producer"}`)
 			entries := postBulk(t, jvm, "["+strings.Join(reqs, ",")+"]", len(reqs))
 			for i, r := range reads {
-				e := entries[i]
-				if e.Status != 200 {
-					t.Errorf("%s: status %d (%s)", r.name, e.Status, e.ErrorType)
-					continue
-				}
-				if got, want := normalize(t, e.Value), normalize(t, []byte(r.want)); got != want {
-					t.Errorf("%s:\n got %s\nwant %s", r.name, got, want)
-				}
+				checkEntry(t, r.name, entries[i], r.want)
 			}
 			all := entries[len(reads)]
 			switch agent {

@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e
 
 import (
@@ -220,19 +222,19 @@ service:
 
 		began := time.Now()
 		witnessID := map[string]string{"instance": witness.Addr}
-		firstUptime := c.waitForSample(t, "redis_uptime_seconds_total", witnessID, func(float64) bool { return true }, 30*time.Second)
+		firstUptime := c.WaitForSample(t, "redis_uptime_seconds_total", witnessID, func(float64) bool { return true }, 30*time.Second)
 		for _, hc := range cases {
 			id := map[string]string{"instance": hc.instance(endpoints[hc.name])}
-			c.waitForSample(t, hc.up, id, equals(0), 30*time.Second)
-			assert.True(t, strings.Contains(c.log.String(), hc.reason), "%s: no %q in the log", hc.name, hc.reason)
+			c.WaitForSample(t, hc.up, id, equals(0), 30*time.Second)
+			assert.True(t, strings.Contains(c.Log(), hc.reason), "%s: no %q in the log", hc.name, hc.reason)
 		}
 		// The witness keeps being scraped with fresh values while the others
 		// fail: its uptime on :9090 moves on by several 1 s intervals.
-		c.waitForSample(t, "redis_uptime_seconds_total", witnessID, func(v float64) bool { return v >= firstUptime+3 }, 15*time.Second)
-		c.waitForSample(t, "redis_up", witnessID, equals(1), 10*time.Second)
-		require.True(t, c.running(), "the collector is alive")
-		assert.False(t, strings.Contains(c.log.String(), hostileMySQLPassword), "the password is in the log")
-		peak := procStatusBytes(t, c.cmd.Process.Pid, "VmHWM")
+		c.WaitForSample(t, "redis_uptime_seconds_total", witnessID, func(v float64) bool { return v >= firstUptime+3 }, 15*time.Second)
+		c.WaitForSample(t, "redis_up", witnessID, equals(1), 10*time.Second)
+		require.True(t, c.Running(), "the collector is alive")
+		assert.False(t, strings.Contains(c.Log(), hostileMySQLPassword), "the password is in the log")
+		peak := procStatusBytes(t, c.Pid(), "VmHWM")
 		t.Logf("FIGURE hostile targets (%s): peak RSS %d MiB after %s", name, peak>>20, time.Since(began).Round(time.Second))
 		assert.Less(t, peak, int64(400<<20), "peak RSS")
 	})

@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e
 
 import (
@@ -47,7 +49,6 @@ func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 	db := testenv.StartMariaDB(t, testenv.MariaDBOptions{})
 	db.CreateMonitorUser(t, "guard-monitor", "guard-secret")
 	target, big := serveSeries(t)
-	telemetryAddr := testenv.Addr(testenv.FreePort(t))
 	c := startCollector(t, memoryConfig{
 		target: target,
 		witnesses: map[string]string{
@@ -58,69 +59,69 @@ func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 		// The backstop, out of the way: this test is about memory_guard.
 		limiter: "{check_interval: 2s, limit_mib: 1024, spike_limit_mib: 128}",
 		guard:   "{check_interval: 250ms, limit_mib: 10}",
-	}.write(t), "file:"+writeTelemetryReader(t, telemetryAddr))
-	telemetry := &collector{metricsAddr: telemetryAddr, log: c.log, alive: c.alive}
+	}.write(t))
+	telemetry := c.Telemetry()
 	bigID := map[string]string{"job": "big", "instance": target}
 	witnessID := map[string]string{"instance": witness.Addr}
 	jvmID := jvmIdentity("jvm", jvm)
 	dbID := map[string]string{"job": "mysql", "instance": db.Addr}
 
-	c.waitForSample(t, "redis_up", witnessID, equals(1), 30*time.Second)
-	c.waitForSample(t, "app_series", bigID, equals(2), 30*time.Second)
-	c.waitForSample(t, "jvm_thread_count", jvmID, positive, 30*time.Second)
-	c.waitForSample(t, "mysql_query_count_total", dbID, positive, 30*time.Second)
+	c.WaitForSample(t, "redis_up", witnessID, equals(1), 30*time.Second)
+	c.WaitForSample(t, "app_series", bigID, equals(2), 30*time.Second)
+	c.WaitForSample(t, "jvm_thread_count", jvmID, positive, 30*time.Second)
+	c.WaitForSample(t, "mysql_query_count_total", dbID, positive, 30*time.Second)
 	requireHealth(t, c, http.StatusOK, `"healthy":true`)
 
 	big.Store(true)
 	began := time.Now()
-	telemetry.waitForSample(t, dashboards.MemoryGuardShedding, nil, equals(1), 60*time.Second)
+	telemetry.WaitForSample(t, dashboards.MemoryGuardShedding, nil, equals(1), 60*time.Second)
 	requireHealth(t, c, http.StatusInternalServerError, `"error":"memory_guard: the heap is over`)
 	// Every target's data is dropped and its series go stale; its own
 	// scrape series say it answers (the big one with every sample).
-	c.waitForSample(t, "scrape_samples_scraped", bigID, equals(bigSeries), 30*time.Second)
+	c.WaitForSample(t, "scrape_samples_scraped", bigID, equals(bigSeries), 30*time.Second)
 	for _, shed := range []struct {
 		up string
 		id map[string]string
 	}{{"up", bigID}, {"jolokia_up", jvmID}, {"mysql_up", dbID}} {
 		require.EventuallyWithT(t, func(ct *assert.CollectT) {
-			families, err := c.scrape()
+			families, err := c.Scrape()
 			require.NoError(ct, err)
 			var left []string
-			for _, series := range seriesOf(families, shed.id) {
+			for _, series := range testenv.SeriesOf(families, shed.id) {
 				if name, _, _ := strings.Cut(series, "map["); name != shed.up && !scrapeOwn(name) {
 					left = append(left, name)
 				}
 			}
 			assert.Empty(ct, slices.Compact(left), "series of %v left on :9090 while shed", shed.id)
 		}, 30*time.Second, 250*time.Millisecond)
-		c.waitForSample(t, shed.up, shed.id, equals(1), 10*time.Second)
+		c.WaitForSample(t, shed.up, shed.id, equals(1), 10*time.Second)
 	}
 
-	startsBeforeKill := strings.Count(c.log.String(), shedStarted)
+	startsBeforeKill := strings.Count(c.Log(), shedStarted)
 	witness.Kill()
-	c.waitForSample(t, "redis_up", witnessID, equals(0), 15*time.Second)
-	log := c.log.String()
+	c.WaitForSample(t, "redis_up", witnessID, equals(0), 15*time.Second)
+	log := c.Log()
 	require.Equal(t, startsBeforeKill, strings.Count(log, shedStarted), "a new shedding period began while the witness went down")
 	require.Equal(t, startsBeforeKill-1, strings.Count(log, shedEnded), "redis_up 0 must have flowed while the guard shed")
-	telemetry.waitForSample(t, "otelcol_memory_guard_dropped_scrapes", nil, func(v float64) bool { return v > 0 }, 5*time.Second)
+	telemetry.WaitForSample(t, "otelcol_memory_guard_dropped_scrapes", nil, func(v float64) bool { return v > 0 }, 5*time.Second)
 
 	big.Store(false)
-	telemetry.waitForSample(t, dashboards.MemoryGuardShedding, nil, equals(0), 60*time.Second)
+	telemetry.WaitForSample(t, dashboards.MemoryGuardShedding, nil, equals(0), 60*time.Second)
 	requireHealth(t, c, http.StatusOK, `"healthy":true`)
-	c.waitForSample(t, "app_series", bigID, equals(2), 30*time.Second)
-	c.waitForSample(t, "jvm_thread_count", jvmID, positive, 30*time.Second)
-	c.waitForSample(t, "mysql_query_count_total", dbID, positive, 30*time.Second)
-	assert.Contains(t, c.log.String(), shedEnded)
-	assert.Contains(t, c.log.String(), `"scrapes_dropped"`)
-	assert.Contains(t, c.log.String(), fmt.Sprintf(`"largest_targets": "big http://%s/metrics (%d series)`, target, bigSeries+5),
+	c.WaitForSample(t, "app_series", bigID, equals(2), 30*time.Second)
+	c.WaitForSample(t, "jvm_thread_count", jvmID, positive, 30*time.Second)
+	c.WaitForSample(t, "mysql_query_count_total", dbID, positive, 30*time.Second)
+	assert.Contains(t, c.Log(), shedEnded)
+	assert.Contains(t, c.Log(), `"scrapes_dropped"`)
+	assert.Contains(t, c.Log(), fmt.Sprintf(`"largest_targets": "big http://%s/metrics (%d series)`, target, bigSeries+5),
 		"the end line names the target that was shed most (its samples and the 5 scrape_* and up series)")
-	for _, line := range strings.Split(c.log.String(), "\n") {
+	for _, line := range strings.Split(c.Log(), "\n") {
 		if strings.Contains(line, "memory_guard: the heap") {
 			t.Logf("LOG %s", line)
 		}
 	}
-	assert.NotContains(t, c.log.String(), "guard-secret", "the MySQL password is in the log")
-	peak := procStatusBytes(t, c.cmd.Process.Pid, "VmHWM")
+	assert.NotContains(t, c.Log(), "guard-secret", "the MySQL password is in the log")
+	peak := procStatusBytes(t, c.Pid(), "VmHWM")
 	t.Logf("FIGURE memory_guard tripped by %d series: peak RSS %d MiB over %s", bigSeries, peak>>20, time.Since(began).Round(time.Second))
 	assert.Less(t, peak, int64(400<<20), "peak RSS")
 }
@@ -150,21 +151,20 @@ func TestMemoryGuardBurst(t *testing.T) {
 			_, _ = w.Write(page)
 		}), "http://"))
 	}
-	telemetryAddr := testenv.Addr(testenv.FreePort(t))
-	c := startCollector(t, defaultConfig(), "file:"+writeTelemetryReader(t, telemetryAddr),
+	c := startCollector(t, defaultConfig(),
 		"receivers::promscrape/moalog::config::scrape_configs=[{job_name: many, scrape_interval: 15s, "+
 			"body_size_limit: 16MB, sample_limit: 5000, static_configs: [{targets: ["+strings.Join(targets, ", ")+"]}]}]")
-	telemetry := &collector{metricsAddr: telemetryAddr, log: c.log, alive: c.alive}
-	telemetry.waitForSample(t, dashboards.MemoryGuardShedding, nil, equals(1), 60*time.Second)
+	telemetry := c.Telemetry()
+	telemetry.WaitForSample(t, dashboards.MemoryGuardShedding, nil, equals(1), 60*time.Second)
 	most := 0
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
-		families, err := c.scrape()
+		families, err := c.Scrape()
 		require.NoError(ct, err)
 		samples := len(families["app_series"].GetMetric())
 		most = max(most, samples)
 		ups := 0
 		for _, m := range families["up"].GetMetric() {
-			if labelMap(m)["job"] == "many" && sampleValue(m) == 1 {
+			if testenv.LabelMap(m)["job"] == "many" && testenv.SampleValue(m) == 1 {
 				ups++
 			}
 		}
@@ -172,7 +172,7 @@ func TestMemoryGuardBurst(t *testing.T) {
 		assert.Zero(ct, samples, "app_series left on :9090")
 	}, 60*time.Second, 500*time.Millisecond)
 	assert.LessOrEqual(t, most, 3*series, "series that reached the exporter before the guard shed")
-	peak := procStatusBytes(t, c.cmd.Process.Pid, "VmHWM")
+	peak := procStatusBytes(t, c.Pid(), "VmHWM")
 	t.Logf("FIGURE memory_guard burst of %d targets x %d series: at most %d series on :9090, peak RSS %d MiB", targetCount, series, most, peak>>20)
 	assert.Less(t, peak, int64(400<<20), "peak RSS")
 }
@@ -187,17 +187,16 @@ func TestMemoryGuardBurst(t *testing.T) {
 // sheds before it, can.)
 func TestMemoryLimiterRefusalFailsHealth(t *testing.T) {
 	target, big := serveSeries(t)
-	telemetryAddr := testenv.Addr(testenv.FreePort(t))
 	c := startCollector(t, memoryConfig{
 		target:  target,
 		limiter: "{check_interval: 1s, limit_mib: 20, spike_limit_mib: 5}",
-	}.write(t), "file:"+writeTelemetryReader(t, telemetryAddr))
-	telemetry := &collector{metricsAddr: telemetryAddr, log: c.log, alive: c.alive}
+	}.write(t))
+	telemetry := c.Telemetry()
 	requireHealth(t, c, http.StatusOK, `"healthy":true`)
 
 	big.Store(true)
 	requireHealth(t, c, http.StatusInternalServerError, `"error":"data refused due to high memory usage"`)
-	telemetry.waitForSample(t, "otelcol_processor_memory_limiter_refused_metric_points", nil, positive, 30*time.Second)
+	telemetry.WaitForSample(t, "otelcol_processor_memory_limiter_refused_metric_points", nil, positive, 30*time.Second)
 }
 
 // seriesPage is a Prometheus text page of n app_series gauges valued
@@ -274,22 +273,11 @@ extensions:
 	return path
 }
 
-// writeTelemetryReader is a config layer that serves the collector's own
-// telemetry on addr (startCollector picks a port it does not tell).
-func writeTelemetryReader(t *testing.T, addr string) string {
-	t.Helper()
-	host, port, _ := strings.Cut(addr, ":")
-	layer := fmt.Sprintf("service: {telemetry: {metrics: {readers: [{pull: {exporter: {prometheus: {host: %s, port: %s}}}}]}}}\n", host, port)
-	path := filepath.Join(t.TempDir(), "telemetry.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(layer), 0o600))
-	return path
-}
-
 // requireHealth waits until health_check's GET / answers status with a body containing want.
-func requireHealth(t *testing.T, c *collector, status int, want string) {
+func requireHealth(t *testing.T, c *testenv.Collector, status int, want string) {
 	t.Helper()
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
-		got, body := httpGet("http://" + c.healthAddr + "/")
+		got, body := httpGet("http://" + c.HealthAddr + "/")
 		assert.Equal(ct, status, got, body)
 		assert.Contains(ct, body, want)
 	}, 30*time.Second, 100*time.Millisecond)
