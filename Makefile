@@ -47,7 +47,7 @@ lint: $(GOLANGCI_LINT)
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./...
 	$(GO) vet -tags integration,benchcompare ./bench
-	$(GO) vet -tags integration,scale ./internal/e2e
+	$(GO) vet -tags integration,scale ./internal/e2e/...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GOLANGCI_LINT) run ./...
 
@@ -99,7 +99,7 @@ reliability: test-deps build
 
 ## scale: sharded replicas (examples/scale-out) over 3,000 and 10,000 simulated JVMs into VictoriaMetrics at 15s; prints the table of bench/RESULTS.md (~15 min). SCALE_ARGS="-scale.rows=3000x3" for one row
 scale: test-deps build-full
-	OTELCOL_FULL_BIN=$(CURDIR)/otelcol-full $(GO) test -tags integration,scale -count=1 -timeout 60m -v -run '^TestScaleOutTable$$' ./internal/e2e/ -args $(SCALE_ARGS)
+	OTELCOL_FULL_BIN=$(CURDIR)/otelcol-full $(GO) test -tags integration,scale -count=1 -timeout 60m -v -run '^TestScaleOutTable$$' ./internal/e2e/scaleout/ -args $(SCALE_ARGS)
 
 ## fuzz: every fuzz target for FUZZTIME each (default 60s); crashers land in <pkg>/testdata/fuzz/ and become regression tests
 fuzz:

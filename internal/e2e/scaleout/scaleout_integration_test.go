@@ -1,6 +1,6 @@
 //go:build integration
 
-package e2e
+package scaleout
 
 import (
 	"fmt"
@@ -60,7 +60,7 @@ func startReplica(t *testing.T, opts replicaOptions) replica {
 	overlayPath := filepath.Join(t.TempDir(), "overlay.yaml")
 	require.NoError(t, os.WriteFile(overlayPath, []byte(overlay.String()), 0o600))
 	return replica{testenv.StartCollector(t, testenv.CollectorOptions{
-		Binary: fullBinary(t),
+		Binary: testenv.CollectorBin(t, "otelcol-full"),
 		Config: "file:" + filepath.Join(testenv.RepoRoot(), "examples", "scale-out", "replica.yaml"),
 		Sets:   []string{"file:" + overlayPath},
 		Env: []string{

@@ -1,6 +1,6 @@
 //go:build integration && scale
 
-package e2e
+package scaleout
 
 import (
 	"flag"
