@@ -95,7 +95,7 @@ demo: test-deps build
 reliability: test-deps build
 	mkdir -p .cache && rm -f .cache/reliability-report.md
 	OTELCOL_BIN=$(CURDIR)/otelcol RELIABILITY_SOAK=10m RELIABILITY_LOAD=20000 RELIABILITY_HOSTILE_EACH=1 RELIABILITY_MEMORY_BURST=1 RELIABILITY_REPORT=$(CURDIR)/.cache/reliability-report.md \
-		$(GO) test -tags integration -count=1 -timeout 40m -v -run 'TestReliability|TestShippedConfigsBindLoopback|TestComposePublishesCollectorOnLoopback|TestHostileTargets|TestMemoryGuardBurst' ./internal/e2e/
+		$(GO) test -tags integration -count=1 -timeout 40m -v -run 'TestReliability|TestShippedConfigsBindLoopback|TestComposePublishesCollectorOnLoopback|TestHostileTargets|TestMemoryGuardBurst' ./internal/e2e/ ./internal/e2e/reliability/
 
 ## scale: sharded replicas (examples/scale-out) over 3,000 and 10,000 simulated JVMs into VictoriaMetrics at 15s; prints the table of bench/RESULTS.md (~15 min). SCALE_ARGS="-scale.rows=3000x3" for one row
 scale: test-deps build-full

@@ -19,8 +19,6 @@ import (
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
-func defaultConfig() string { return filepath.Join(testenv.RepoRoot(), "otelcol.yaml") }
-
 // The default pipeline must start and keep serving when none of its targets exist.
 func TestDefaultConfigRunsWithoutTargets(t *testing.T) {
 	// moalog-server's address closes every connection it accepts, and counts them.
@@ -28,22 +26,22 @@ func TestDefaultConfigRunsWithoutTargets(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(moalog.Close)
 	moalog.SetMode(faultproxy.Refuse)
-	c := startCollector(t, defaultConfig(),
+	c := testenv.StartOtelcol(t, testenv.DefaultConfig(),
 		"receivers::promscrape/moalog::config::scrape_configs=[{job_name: moalog-server, scrape_interval: 1s, static_configs: [{targets: ["+moalog.Addr+"]}]}]")
 	// The promscrape receiver reports the missing moalog-server as down.
 	c.WaitForSample(t, "up", map[string]string{"job": "moalog-server", "instance": moalog.Addr}, equals(0), 20*time.Second)
 	downAt := time.Now()
 	// Two more failed scrapes later, the collector still runs.
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
-		assert.GreaterOrEqual(ct, len(groupScrapes(moalog.Arrivals(), downAt, time.Now())), 2, "scrapes of moalog-server since it was down")
+		assert.GreaterOrEqual(ct, len(faultproxy.GroupScrapes(moalog.Arrivals(), downAt, time.Now())), 2, "scrapes of moalog-server since it was down")
 	}, 20*time.Second, 50*time.Millisecond)
 	assert.True(t, c.Running(), "collector must keep running with every target down")
-	status, _ := httpGet("http://" + c.HealthAddr + "/")
+	status, _ := testenv.HTTPGetText("http://" + c.HealthAddr + "/")
 	assert.Equal(t, 200, status)
 }
 
 func TestValidateDefaultConfig(t *testing.T) {
-	out, err := exec.Command(binary(t), "validate", "--config", defaultConfig()).CombinedOutput()
+	out, err := exec.Command(binary(t), "validate", "--config", testenv.DefaultConfig()).CombinedOutput()
 	require.NoError(t, err, string(out))
 }
 
@@ -92,7 +90,7 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	down2 := testenv.Addr(testenv.FreePort(t))
 	config := filepath.Join(t.TempDir(), "otelcol.yaml")
 	writeScrapeConfig(t, config, "promscrape", "before-reload", down1)
-	c := startCollector(t, config)
+	c := testenv.StartOtelcol(t, config)
 	c.WaitForSample(t, "up", map[string]string{"job": "before-reload"}, equals(0), 20*time.Second)
 	pid := c.Pid()
 
@@ -112,7 +110,7 @@ func TestStalenessAcrossSIGHUP(t *testing.T) {
 	redis.CLI(t, "SET", "k", "v")
 	config := filepath.Join(t.TempDir(), "otelcol.yaml")
 	writeConfig(t, config, "redis", "{endpoint: "+redis.Addr+", collection_interval: 1s}")
-	c := startCollector(t, config)
+	c := testenv.StartOtelcol(t, config)
 	id := map[string]string{"job": "redis", "instance": redis.Addr}
 	c.WaitForSample(t, "redis_db_keys", with(id, "db", "0"), equals(1), 20*time.Second)
 	before := testenv.SeriesOf(c.Families(t), id)
@@ -124,7 +122,7 @@ func TestStalenessAcrossSIGHUP(t *testing.T) {
 	c.WaitForSample(t, "redis_db_keys", with(id, "db", "0"), equals(1), 20*time.Second)
 
 	redis.Kill()
-	took := waitOnlyDown(t, c, "redis_up", id, 10*time.Second)
+	took := c.WaitOnlyDown(t, "redis_up", id, 10*time.Second)
 	t.Logf("after the reload, kill to series gone: %s", took.Round(time.Millisecond))
 	assert.Less(t, took, 3*time.Second, "within two 1s intervals, and a second for a loaded machine")
 	redis.Restart(t)

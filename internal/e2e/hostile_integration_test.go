@@ -218,7 +218,7 @@ service:
 `
 		path := filepath.Join(t.TempDir(), "hostile.yaml")
 		require.NoError(t, os.WriteFile(path, []byte(config), 0o600))
-		c := startCollector(t, path)
+		c := testenv.StartOtelcol(t, path)
 
 		began := time.Now()
 		witnessID := map[string]string{"instance": witness.Addr}
@@ -234,7 +234,7 @@ service:
 		c.WaitForSample(t, "redis_up", witnessID, equals(1), 10*time.Second)
 		require.True(t, c.Running(), "the collector is alive")
 		assert.False(t, strings.Contains(c.Log(), hostileMySQLPassword), "the password is in the log")
-		peak := procStatusBytes(t, c.Pid(), "VmHWM")
+		peak := testenv.ProcStatusBytes(t, c.Pid(), "VmHWM")
 		t.Logf("FIGURE hostile targets (%s): peak RSS %d MiB after %s", name, peak>>20, time.Since(began).Round(time.Second))
 		assert.Less(t, peak, int64(400<<20), "peak RSS")
 	})

@@ -49,7 +49,7 @@ func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 	db := testenv.StartMariaDB(t, testenv.MariaDBOptions{})
 	db.CreateMonitorUser(t, "guard-monitor", "guard-secret")
 	target, big := serveSeries(t)
-	c := startCollector(t, memoryConfig{
+	c := testenv.StartOtelcol(t, memoryConfig{
 		target: target,
 		witnesses: map[string]string{
 			"jolokia/witness": `{endpoint: "` + jvm.Endpoint + `", service_name: jvm, collection_interval: 1s, presets: [jvm]}`,
@@ -88,7 +88,7 @@ func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 			require.NoError(ct, err)
 			var left []string
 			for _, series := range testenv.SeriesOf(families, shed.id) {
-				if name, _, _ := strings.Cut(series, "map["); name != shed.up && !scrapeOwn(name) {
+				if name, _, _ := strings.Cut(series, "map["); name != shed.up && !testenv.ScrapeOwn(name) {
 					left = append(left, name)
 				}
 			}
@@ -121,7 +121,7 @@ func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 		}
 	}
 	assert.NotContains(t, c.Log(), "guard-secret", "the MySQL password is in the log")
-	peak := procStatusBytes(t, c.Pid(), "VmHWM")
+	peak := testenv.ProcStatusBytes(t, c.Pid(), "VmHWM")
 	t.Logf("FIGURE memory_guard tripped by %d series: peak RSS %d MiB over %s", bigSeries, peak>>20, time.Since(began).Round(time.Second))
 	assert.Less(t, peak, int64(400<<20), "peak RSS")
 }
@@ -151,7 +151,7 @@ func TestMemoryGuardBurst(t *testing.T) {
 			_, _ = w.Write(page)
 		}), "http://"))
 	}
-	c := startCollector(t, defaultConfig(),
+	c := testenv.StartOtelcol(t, testenv.DefaultConfig(),
 		"receivers::promscrape/moalog::config::scrape_configs=[{job_name: many, scrape_interval: 15s, "+
 			"body_size_limit: 16MB, sample_limit: 5000, static_configs: [{targets: ["+strings.Join(targets, ", ")+"]}]}]")
 	telemetry := c.Telemetry()
@@ -172,7 +172,7 @@ func TestMemoryGuardBurst(t *testing.T) {
 		assert.Zero(ct, samples, "app_series left on :9090")
 	}, 60*time.Second, 500*time.Millisecond)
 	assert.LessOrEqual(t, most, 3*series, "series that reached the exporter before the guard shed")
-	peak := procStatusBytes(t, c.Pid(), "VmHWM")
+	peak := testenv.ProcStatusBytes(t, c.Pid(), "VmHWM")
 	t.Logf("FIGURE memory_guard burst of %d targets x %d series: at most %d series on :9090, peak RSS %d MiB", targetCount, series, most, peak>>20)
 	assert.Less(t, peak, int64(400<<20), "peak RSS")
 }
@@ -187,7 +187,7 @@ func TestMemoryGuardBurst(t *testing.T) {
 // sheds before it, can.)
 func TestMemoryLimiterRefusalFailsHealth(t *testing.T) {
 	target, big := serveSeries(t)
-	c := startCollector(t, memoryConfig{
+	c := testenv.StartOtelcol(t, memoryConfig{
 		target:  target,
 		limiter: "{check_interval: 1s, limit_mib: 20, spike_limit_mib: 5}",
 	}.write(t))
@@ -277,7 +277,7 @@ extensions:
 func requireHealth(t *testing.T, c *testenv.Collector, status int, want string) {
 	t.Helper()
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
-		got, body := httpGet("http://" + c.HealthAddr + "/")
+		got, body := testenv.HTTPGetText("http://" + c.HealthAddr + "/")
 		assert.Equal(ct, status, got, body)
 		assert.Contains(ct, body, want)
 	}, 30*time.Second, 100*time.Millisecond)

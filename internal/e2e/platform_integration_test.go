@@ -132,7 +132,7 @@ func TestPlatform(t *testing.T) {
 			}
 
 			target.kill()
-			took := waitOnlyDown(t, c, target.up, target.id, 10*time.Second)
+			took := c.WaitOnlyDown(t, target.up, target.id, 10*time.Second)
 			t.Logf("%s: kill to series gone on :9090: %s", target.name, took.Round(time.Millisecond))
 			// Two 1s intervals, and a second for a loaded machine.
 			assert.Less(t, took, 3*time.Second, "series gone within two intervals")
@@ -185,7 +185,7 @@ func checkDashboardsLive(t *testing.T, s *stackcheck.Stack) {
 	t.Logf("alerts: %v", stackcheck.CheckRulesHealthy(t, s.Prometheus.URL, time.Minute))
 
 	// without_scope_info: the page carries no otel_scope_* labels.
-	_, page := httpGet(s.Collector.MetricsURL())
+	_, page := testenv.HTTPGetText(s.Collector.MetricsURL())
 	require.Contains(t, page, "redis_up{")
 	require.NotContains(t, page, "otel_scope_")
 	// The opt-in exporter-compat rules record the exporters' names from live

@@ -97,7 +97,7 @@ func checkRoundTrip(t *testing.T, base string) {
 	}
 	config := filepath.Join(t.TempDir(), "roundtrip.yaml")
 	writeScrapeConfig(t, config, receiverType, "roundtrip", target)
-	c := startCollector(t, config)
+	c := testenv.StartOtelcol(t, config)
 	// The second scrape of an unchanged body adds no series: from then on the output is stable.
 	c.WaitForSample(t, "scrape_series_added", map[string]string{"instance": target}, equals(0), 60*time.Second)
 	got := flattenSamples(c.Families(t), target)

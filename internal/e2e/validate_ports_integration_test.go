@@ -131,12 +131,12 @@ func TestValidatePassesOnTheRunningCollectorsPorts(t *testing.T) {
 	require.NoError(t, os.WriteFile(telemetry, []byte(fmt.Sprintf(
 		"service: {telemetry: {metrics: {readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: %d}}}}]}}}\n",
 		testenv.FreePort(t))), 0o600))
-	c := startCollector(t, config, "file:"+telemetry)
+	c := testenv.StartOtelcol(t, config, "file:"+telemetry)
 
 	code, out := validate(t, "--config", config, "--config", "file:"+telemetry,
 		"--set=exporters::prometheus::endpoint="+c.MetricsAddr, "--set=extensions::health_check::endpoint="+c.HealthAddr)
 	assert.Equal(t, 0, code, out)
-	status, _ := httpGet("http://" + c.HealthAddr + "/")
+	status, _ := testenv.HTTPGetText("http://" + c.HealthAddr + "/")
 	assert.Equal(t, 200, status, "the collector held the ports while validate ran")
 }
 
@@ -146,7 +146,7 @@ func TestValidatePassesOnTheRunningCollectorsPorts(t *testing.T) {
 func TestValidateCatchesAReloadThatWouldStopTheCollector(t *testing.T) {
 	config := filepath.Join(t.TempDir(), "otelcol.yaml")
 	writePortsConfig(t, config, "prometheus", freeListenAddrs(t))
-	c := startCollector(t, config)
+	c := testenv.StartOtelcol(t, config)
 
 	// startCollector pins exporters::prometheus with --set; the new config
 	// exports through another Prometheus exporter, on a taken port.

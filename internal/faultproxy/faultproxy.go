@@ -1,6 +1,6 @@
 // Package faultproxy puts a misbehaving network between the collector and a
 // real target, for the reliability tests of the built binary
-// (internal/e2e/reliability_*_test.go).
+// (internal/e2e/reliability).
 //
 // HTTP is a recording reverse proxy for a Jolokia agent: it timestamps and
 // keeps every request it forwards and timestamps every connection it accepts
@@ -223,4 +223,22 @@ func listen() (net.Listener, error) {
 		return nil, errors.New("faultproxy: listen on 127.0.0.1: " + err.Error())
 	}
 	return ln, nil
+}
+
+// GroupScrapes returns when each scrape within [from, to] began, from the
+// times a proxy saw (Arrivals): arrivals less than 300ms apart belong to one
+// scrape (a connection and its first request, AUTH and INFO on a new
+// connection).
+func GroupScrapes(times []time.Time, from, to time.Time) []time.Time {
+	var scrapes []time.Time
+	for _, ts := range times {
+		if ts.Before(from) || ts.After(to) {
+			continue
+		}
+		if len(scrapes) > 0 && ts.Sub(scrapes[len(scrapes)-1]) < 300*time.Millisecond {
+			continue
+		}
+		scrapes = append(scrapes, ts)
+	}
+	return scrapes
 }

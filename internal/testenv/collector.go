@@ -131,6 +131,17 @@ func (c *Collector) Telemetry() *Collector {
 // MetricsURL is http://MetricsAddr/metrics.
 func (c *Collector) MetricsURL() string { return "http://" + c.MetricsAddr + "/metrics" }
 
+// StartOtelcol starts the lean build (CollectorBin "otelcol") with config
+// plus --set overrides (or "file:" config layers), its own endpoints on free
+// ports.
+func StartOtelcol(t testing.TB, config string, sets ...string) *Collector {
+	t.Helper()
+	return StartCollector(t, CollectorOptions{Binary: CollectorBin(t, "otelcol"), Config: config, Sets: sets})
+}
+
+// DefaultConfig is the shipped otelcol.yaml, the config the README runs.
+func DefaultConfig() string { return filepath.Join(RepoRoot(), "otelcol.yaml") }
+
 // CollectorBinary is the collector a test runs: $OTELCOL_BIN for "otelcol",
 // $OTELCOL_FULL_BIN for "otelcol-full" (make test sets both), else that file
 // in the repository. It refuses a binary older than a source it is built

@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -279,6 +280,23 @@ func lookBinary(name string, candidates ...string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s is not installed: run `make test-deps` (scripts/install-deps.sh) first", name)
+}
+
+// ProcStatusBytes reads a size in kB from /proc/<pid>/status (VmRSS: the
+// resident set; VmHWM: its high-water mark) and returns it in bytes.
+func ProcStatusBytes(t testing.TB, pid int, field string) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(b), "\n") {
+		if value, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, err := strconv.ParseInt(strings.Fields(value)[0], 10, 64)
+			require.NoError(t, err)
+			return kb << 10
+		}
+	}
+	t.Fatalf("no %s in /proc/%d/status", field, pid)
+	return 0
 }
 
 // RepoRoot is the folder holding go.mod.

@@ -31,6 +31,16 @@ func HTTPGet(url string) (int, string, error) {
 	return resp.StatusCode, string(body), err
 }
 
+// HTTPGetText is a GET's status and body, or 0 and the error's text when it
+// failed: for checks that read whatever came back.
+func HTTPGetText(url string) (int, string) {
+	status, body, err := HTTPGet(url)
+	if err != nil {
+		return 0, err.Error()
+	}
+	return status, body
+}
+
 // ScrapePage GETs a Prometheus text page (a collector's /metrics, an
 // exporter's) and parses it with expfmt.
 func ScrapePage(url string) (Families, error) {

@@ -1,6 +1,6 @@
 //go:build integration
 
-package e2e
+package reliability
 
 import (
 	"encoding/json"
@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moalog/platform-collector/internal/faultproxy"
+	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 // figures collects the numbers docs/RELIABILITY.md reports; with
@@ -279,7 +280,7 @@ func runFault(t *testing.T, r *relRig, f fault, figs *figures) {
 	downAt := r.waitUp(t, f.up, f.id, 0, 20*time.Second)
 	// Nothing stale stays: up 0 and the scrape's own series are all of the
 	// target on :9090 (the receiver marks the rest stale with up 0).
-	waitOnlyDown(t, r.c, f.up, f.id, 5*time.Second)
+	r.c.WaitOnlyDown(t, f.up, f.id, 5*time.Second)
 	// Several failing scrapes: the log must not repeat.
 	r.waitScrapes(t, f.name, f.arrivals, injected, failingScrapes, 30*time.Second)
 	healStart := time.Now()
@@ -453,10 +454,10 @@ func runSoak(t *testing.T, r *relRig, figs *figures) {
 	client := time.NewTicker(time.Second) // a Prometheus-like client's scrape interval
 	defer client.Stop()
 	for ; time.Since(start) < duration; <-client.C {
-		_, _ = httpGet("http://" + r.c.MetricsAddr + "/metrics")
+		_, _ = testenv.HTTPGetText("http://" + r.c.MetricsAddr + "/metrics")
 		if len(xs) == 0 || time.Since(start) >= time.Duration(len(xs))*every {
 			xs = append(xs, time.Since(start).Minutes())
-			rss = append(rss, float64(procStatusBytes(t, pid, "VmRSS"))/(1<<20))
+			rss = append(rss, float64(testenv.ProcStatusBytes(t, pid, "VmRSS"))/(1<<20))
 			gor = append(gor, float64(pprofGoroutines(t, r.pprofAddr)))
 		}
 		if !r.c.Running() {
@@ -570,15 +571,15 @@ func runSecurity(t *testing.T, r *relRig, figs *figures) {
 		secrets := []string{relJolokiaPassword, relRedisPassword, relRedisPassword2, relMySQLPassword, relMySQLPassword2}
 		sources := map[string]string{"collector log": r.c.Log()}
 		for _, page := range []string{"/debug/servicez", "/debug/pipelinez", "/debug/extensionz", "/debug/featurez"} {
-			status, body := httpGet("http://" + r.zpagesAddr + page)
+			status, body := testenv.HTTPGetText("http://" + r.zpagesAddr + page)
 			if status != http.StatusOK {
 				t.Errorf("zpages %s: %d", page, status)
 			}
 			sources["zpages "+page] = body
 		}
-		_, sources["/metrics"] = httpGet("http://" + r.c.MetricsAddr + "/metrics")
-		_, sources["pprof cmdline"] = httpGet("http://" + r.pprofAddr + "/debug/pprof/cmdline")
-		out, err := exec.Command(binary(t), "print-config", "--config", defaultConfig(), "--config", "file:"+r.configLayer).CombinedOutput()
+		_, sources["/metrics"] = testenv.HTTPGetText("http://" + r.c.MetricsAddr + "/metrics")
+		_, sources["pprof cmdline"] = testenv.HTTPGetText("http://" + r.pprofAddr + "/debug/pprof/cmdline")
+		out, err := exec.Command(testenv.CollectorBin(t, "otelcol"), "print-config", "--config", testenv.DefaultConfig(), "--config", "file:"+r.configLayer).CombinedOutput()
 		if err != nil {
 			t.Fatalf("print-config: %v\n%s", err, out)
 		}
@@ -692,7 +693,7 @@ service:
 `, slow.URL, timeout, redisProxy.Addr)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c := startCollector(t, config)
+	c := testenv.StartOtelcol(t, config)
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
 		assert.NotEmpty(ct, slow.Requests(), "the Jolokia scrape reached the agent")
 		// A scrape hands its data to the pipeline before the next one

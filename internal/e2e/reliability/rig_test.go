@@ -1,6 +1,6 @@
 //go:build integration
 
-package e2e
+package reliability
 
 // The rig of the reliability tests (issue #9): the built collector running the
 // shipped otelcol.yaml against real targets that sit behind fault proxies
@@ -120,8 +120,8 @@ func startRelRig(t *testing.T) *relRig {
 	t.Setenv("REDIS_PASSWORD", relRedisPassword)
 	t.Setenv("MYSQL_USER", relMySQLUser)
 	t.Setenv("MYSQL_PASSWORD", relMySQLPassword)
-	r.c = startCollector(t, defaultConfig(),
-		"file:"+filepath.Join("testdata", "test-jvm-metrics.yaml"),
+	r.c = testenv.StartOtelcol(t, testenv.DefaultConfig(),
+		"file:"+filepath.Join(testenv.RepoRoot(), "internal", "e2e", "testdata", "test-jvm-metrics.yaml"),
 		"file:"+r.configLayer,
 		"receivers::promscrape/moalog::config::scrape_configs=[{job_name: moalog-server, scrape_interval: 1s, static_configs: [{targets: ["+r.moalogAddr+"]}]}]",
 		"receivers::jolokia/rate-limiter::endpoint="+r.rlProxy.URL,
@@ -277,7 +277,7 @@ func (r *relRig) waitScrapes(t *testing.T, what string, arrivals func() []time.T
 	var scrapes []time.Time
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
 		require.True(ct, r.c.Running(), "the collector exited")
-		scrapes = groupScrapes(arrivals(), since, time.Now())
+		scrapes = faultproxy.GroupScrapes(arrivals(), since, time.Now())
 		assert.GreaterOrEqual(ct, len(scrapes), n, "scrapes of %s since %s", what, since.Format(time.StampMilli))
 	}, timeout, 50*time.Millisecond)
 	return scrapes[n-1]
@@ -291,25 +291,8 @@ type gapStats struct {
 	firstAt, lastAt  time.Time
 }
 
-// groupScrapes returns when each scrape within [from, to] began, from the
-// times a proxy saw: arrivals less than 300ms apart belong to one scrape
-// (a connection and its first request, AUTH and INFO on a new connection).
-func groupScrapes(times []time.Time, from, to time.Time) []time.Time {
-	var scrapes []time.Time
-	for _, ts := range times {
-		if ts.Before(from) || ts.After(to) {
-			continue
-		}
-		if len(scrapes) > 0 && ts.Sub(scrapes[len(scrapes)-1]) < 300*time.Millisecond {
-			continue
-		}
-		scrapes = append(scrapes, ts)
-	}
-	return scrapes
-}
-
 func intervalStats(times []time.Time, from, to time.Time, interval time.Duration) gapStats {
-	in := groupScrapes(times, from, to)
+	in := faultproxy.GroupScrapes(times, from, to)
 	s := gapStats{}
 	if len(in) < 2 {
 		return s
@@ -371,30 +354,13 @@ func respCommands(b []byte) []string {
 
 // pprofGoroutines reads the goroutine count from the pprof extension.
 func pprofGoroutines(t require.TestingT, addr string) int {
-	status, body := httpGet("http://" + addr + "/debug/pprof/goroutine?debug=1")
+	status, body := testenv.HTTPGetText("http://" + addr + "/debug/pprof/goroutine?debug=1")
 	require.Equal(t, http.StatusOK, status, "pprof goroutine: %s", body)
 	m := regexp.MustCompile(`goroutine profile: total (\d+)`).FindStringSubmatch(body)
 	require.NotNil(t, m, "pprof goroutine: no total in %.200s", body)
 	n, err := strconv.Atoi(m[1])
 	require.NoError(t, err)
 	return n
-}
-
-// procStatusBytes reads a size in kB from /proc/<pid>/status (VmRSS: the
-// resident set; VmHWM: its high-water mark) and returns it in bytes.
-func procStatusBytes(t *testing.T, pid int, field string) int64 {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	require.NoError(t, err)
-	for _, line := range strings.Split(string(b), "\n") {
-		if value, ok := strings.CutPrefix(line, field+":"); ok {
-			kb, err := strconv.ParseInt(strings.Fields(value)[0], 10, 64)
-			require.NoError(t, err)
-			return kb << 10
-		}
-	}
-	t.Fatalf("no %s in /proc/%d/status", field, pid)
-	return 0
 }
 
 // logSince returns what the collector logged after offset bytes.
