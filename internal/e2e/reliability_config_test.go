@@ -1,15 +1,16 @@
 package e2e
 
 import (
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"go.opentelemetry.io/collector/confmap"
 	"gopkg.in/yaml.v3"
 
+	"github.com/moalog/platform-collector/internal/listencheck"
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
@@ -22,9 +23,10 @@ import (
 var containerConfigs = map[string]bool{"compose/otelcol.yaml": true, "examples/scale-out/replica.yaml": true}
 
 // TestShippedConfigsBindLoopback parses every collector config in the
-// repository (outside testdata) and checks that each endpoint the collector
-// itself serves (exporters, extensions, receivers that listen, the
-// self-telemetry reader) binds to loopback, except in containerConfigs.
+// repository (outside testdata) and checks that each address the collector
+// itself listens on (found as validate finds them, internal/listencheck: the
+// components the service uses, keys left out at their defaults, and the
+// self-telemetry readers) binds to loopback, except in containerConfigs.
 func TestShippedConfigsBindLoopback(t *testing.T) {
 	root := testenv.RepoRoot()
 	checked := 0
@@ -46,15 +48,15 @@ func TestShippedConfigsBindLoopback(t *testing.T) {
 			}
 		}
 		checked++
-		for _, l := range listeners(cfg) {
-			host := listenHost(l.value)
+		for _, l := range listencheck.Listeners(confmap.NewFromStringMap(cfg)) {
+			host := listenHost(l.Address)
 			switch {
-			case strings.Contains(l.value, "${"):
+			case strings.Contains(l.Address, "${"):
 				// Set by whoever runs it (bench/): not a shipped default.
 			case host == "127.0.0.1" || host == "localhost" || host == "::1":
 			case containerConfigs[rel] && host == "0.0.0.0":
 			default:
-				t.Errorf("%s: %s = %q binds beyond loopback (use 127.0.0.1, or add the file to containerConfigs with the reason)", rel, l.path, l.value)
+				t.Errorf("%s: %s = %q binds beyond loopback (use 127.0.0.1, or add the file to containerConfigs with the reason)", rel, l.Key, l.Address)
 			}
 		}
 	}
@@ -86,64 +88,6 @@ func yamlFiles(t *testing.T, root string) []string {
 		t.Fatalf("listing the YAML files below %s: %v", root, err)
 	}
 	return rels
-}
-
-type listener struct{ path, value string }
-
-// listeners returns the addresses the collector itself listens on.
-func listeners(cfg map[string]any) []listener {
-	var out []listener
-	add := func(path string, v any) {
-		if s, ok := v.(string); ok {
-			out = append(out, listener{path, s})
-		}
-	}
-	for _, section := range []string{"exporters", "extensions"} {
-		comps, _ := cfg[section].(map[string]any)
-		for id, c := range comps {
-			m, _ := c.(map[string]any)
-			typ, _, _ := strings.Cut(id, "/")
-			// Exporters that push (otlp, prometheusremotewrite) have a remote endpoint.
-			if section == "exporters" && typ != "prometheus" {
-				continue
-			}
-			add(section+"::"+id+"::endpoint", m["endpoint"])
-		}
-	}
-	receivers, _ := cfg["receivers"].(map[string]any)
-	for id, c := range receivers {
-		typ, _, _ := strings.Cut(id, "/")
-		if typ != "otlp" {
-			continue
-		}
-		protocols, _ := c.(map[string]any)["protocols"].(map[string]any)
-		for name, p := range protocols {
-			m, _ := p.(map[string]any)
-			if m == nil || m["endpoint"] == nil {
-				// The otlp receiver's default endpoints bind localhost since v0.104.
-				continue
-			}
-			add("receivers::"+id+"::protocols::"+name+"::endpoint", m["endpoint"])
-		}
-	}
-	service, _ := cfg["service"].(map[string]any)
-	telemetry, _ := service["telemetry"].(map[string]any)
-	metrics, _ := telemetry["metrics"].(map[string]any)
-	readers, _ := metrics["readers"].([]any)
-	for i, r := range readers {
-		m, _ := r.(map[string]any)
-		pull, _ := m["pull"].(map[string]any)
-		exp, _ := pull["exporter"].(map[string]any)
-		prom, _ := exp["prometheus"].(map[string]any)
-		if prom != nil {
-			host := prom["host"]
-			if host == nil {
-				host = "(default host)"
-			}
-			add(fmt.Sprintf("service::telemetry::metrics::readers[%d]::pull::exporter::prometheus::host", i), host)
-		}
-	}
-	return out
 }
 
 // listenHost is the host of "host:port", or the value itself.

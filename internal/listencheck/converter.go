@@ -20,7 +20,7 @@ type converter struct{}
 // Convert leaves conf unchanged; it only refuses a config whose listen
 // addresses are taken by another process.
 func (converter) Convert(_ context.Context, conf *confmap.Conf) error {
-	found := listeners(conf)
+	found := Listeners(conf)
 	errs := sharedAddresses(found)
 	for _, l := range found {
 		errs = append(errs, checkFree(l))
@@ -30,13 +30,13 @@ func (converter) Convert(_ context.Context, conf *confmap.Conf) error {
 
 // sharedAddresses refuses two listeners of one config on the same port:
 // each binds alone, so only the start of the second would fail.
-func sharedAddresses(found []listener) []error {
+func sharedAddresses(found []Listener) []error {
 	var errs []error
 	for i, first := range found {
 		for _, second := range found[i+1:] {
-			if overlap(first.address, second.address) {
+			if overlap(first.Address, second.Address) {
 				errs = append(errs, fmt.Errorf("%s (%s) and %s (%s) both listen on %s: change one of them",
-					first.component, first.key, second.component, second.key, second.address))
+					first.Component, first.Key, second.Component, second.Key, second.Address))
 			}
 		}
 	}
@@ -60,20 +60,20 @@ func overlap(a, b string) bool {
 // checkFree binds l's address the way the component will and, when another
 // process holds it, says which. Other bind errors are left to the component,
 // which reports them at start.
-func checkFree(l listener) error {
-	ln, err := net.Listen("tcp", l.address)
+func checkFree(l Listener) error {
+	ln, err := net.Listen("tcp", l.Address)
 	if err == nil {
 		return ln.Close()
 	}
 	if !errors.Is(err, syscall.EADDRINUSE) {
 		return nil
 	}
-	foreign, known := foreignHolders(l.address)
+	foreign, known := foreignHolders(l.Address)
 	if !known || foreign == "" { // "": only this executable holds it, the collector being reloaded
 		return nil
 	}
 	return fmt.Errorf("%s cannot listen on %s (%s): address already in use by %s: stop that process or change %s",
-		l.component, l.address, l.key, foreign, l.key)
+		l.Component, l.Address, l.Key, foreign, l.Key)
 }
 
 // resolve splits address into the IPs a bind would use and the port.

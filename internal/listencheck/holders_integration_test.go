@@ -21,7 +21,7 @@ import (
 // test opened and handed over.
 func TestCheckFreeNamesAnotherProgram(t *testing.T) {
 	address, sleep := listenInOtherProcess(t)
-	l := listener{`exporter "prometheus"`, "exporters::prometheus::endpoint", address}
+	l := Listener{`exporter "prometheus"`, "exporters::prometheus::endpoint", address}
 	err := checkFree(l)
 	require.Error(t, err)
 	assert.Equal(t, `exporter "prometheus" cannot listen on `+address+` (exporters::prometheus::endpoint): `+

@@ -88,6 +88,6 @@ func TestSocketHoldersOfThisProcess(t *testing.T) {
 	assert.Equal(t, []holder{{os.Getpid(), selfExecutable()}}, holders)
 	assert.Equal(t, map[uint64]bool{inodes[0]: true}, owned)
 
-	l := listener{`exporter "prometheus"`, "exporters::prometheus::endpoint", ln.Addr().String()}
+	l := Listener{`exporter "prometheus"`, "exporters::prometheus::endpoint", ln.Addr().String()}
 	assert.NoError(t, checkFree(l))
 }

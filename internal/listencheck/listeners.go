@@ -19,11 +19,11 @@ import (
 	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
 )
 
-// listener is one TCP address the config makes the collector listen on.
-type listener struct {
-	component string // exporter "prometheus"
-	key       string // the key that sets it: exporters::prometheus::endpoint
-	address   string // host:port, a key left out at its default
+// Listener is one TCP address the config makes the collector listen on.
+type Listener struct {
+	Component string // exporter "prometheus"
+	Key       string // the key that sets it: exporters::prometheus::endpoint
+	Address   string // host:port, a key left out at its default
 }
 
 // endpoint is a listen address inside one component's config.
@@ -100,10 +100,10 @@ func netAddr(key string, addr confignet.AddrConfig) []endpoint {
 	return []endpoint{{key, addr.Endpoint}}
 }
 
-// listeners returns the listen addresses of the components the service uses
+// Listeners returns the listen addresses of the components the service uses
 // and of its telemetry. A section that does not decode is skipped: the
 // collector's own validation reports it.
-func listeners(conf *confmap.Conf) []listener {
+func Listeners(conf *confmap.Conf) []Listener {
 	var service struct {
 		Extensions []string `mapstructure:"extensions"`
 		Pipelines  map[string]struct {
@@ -120,7 +120,7 @@ func listeners(conf *confmap.Conf) []listener {
 		used["receivers"] = append(used["receivers"], pipeline.Receivers...)
 		used["exporters"] = append(used["exporters"], pipeline.Exporters...)
 	}
-	var found []listener
+	var found []Listener
 	for _, section := range []string{"receivers", "exporters", "extensions"} {
 		for _, id := range unique(used[section]) {
 			found = append(found, componentListeners(conf, section, id)...)
@@ -129,7 +129,7 @@ func listeners(conf *confmap.Conf) []listener {
 	return append(found, telemetryListeners(sub)...)
 }
 
-func componentListeners(conf *confmap.Conf, section, id string) []listener {
+func componentListeners(conf *confmap.Conf, section, id string) []Listener {
 	componentType, _, _ := strings.Cut(id, "/")
 	kind, ok := listeningTypes[section][componentType]
 	if !ok {
@@ -144,12 +144,12 @@ func componentListeners(conf *confmap.Conf, section, id string) []listener {
 	if sub.Unmarshal(cfg) != nil {
 		return nil
 	}
-	var found []listener
+	var found []Listener
 	for _, e := range kind.endpoints(cfg) {
-		found = append(found, listener{
-			component: fmt.Sprintf("%s %q", strings.TrimSuffix(section, "s"), id),
-			key:       prefix + confmap.KeyDelimiter + e.key,
-			address:   e.address,
+		found = append(found, Listener{
+			Component: fmt.Sprintf("%s %q", strings.TrimSuffix(section, "s"), id),
+			Key:       prefix + confmap.KeyDelimiter + e.key,
+			Address:   e.address,
 		})
 	}
 	return found
@@ -157,7 +157,7 @@ func componentListeners(conf *confmap.Conf, section, id string) []listener {
 
 // telemetryListeners returns the pull readers of the collector's own metrics
 // (by default localhost:8888).
-func telemetryListeners(service *confmap.Conf) []listener {
+func telemetryListeners(service *confmap.Conf) []Listener {
 	sub, err := service.Sub("telemetry")
 	if err != nil {
 		return nil
@@ -166,7 +166,7 @@ func telemetryListeners(service *confmap.Conf) []listener {
 	if sub.Unmarshal(cfg) != nil || cfg.Metrics.Level == configtelemetry.LevelNone {
 		return nil
 	}
-	var found []listener
+	var found []Listener
 	for i, reader := range cfg.Metrics.Readers {
 		if reader.Pull == nil || reader.Pull.Exporter.Prometheus == nil {
 			continue
@@ -175,10 +175,10 @@ func telemetryListeners(service *confmap.Conf) []listener {
 		if prometheus.Host == nil || prometheus.Port == nil {
 			continue
 		}
-		found = append(found, listener{
-			component: "service telemetry",
-			key:       fmt.Sprintf("service::telemetry::metrics::readers[%d]::pull::exporter::prometheus::port", i),
-			address:   net.JoinHostPort(*prometheus.Host, strconv.Itoa(*prometheus.Port)),
+		found = append(found, Listener{
+			Component: "service telemetry",
+			Key:       fmt.Sprintf("service::telemetry::metrics::readers[%d]::pull::exporter::prometheus::port", i),
+			Address:   net.JoinHostPort(*prometheus.Host, strconv.Itoa(*prometheus.Port)),
 		})
 	}
 	return found

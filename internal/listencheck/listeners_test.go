@@ -13,7 +13,7 @@ func TestListeners(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		config string
-		want   []listener
+		want   []Listener
 	}{{
 		name: "the shipped endpoints",
 		config: `
@@ -25,7 +25,7 @@ service:
   pipelines: {metrics: {receivers: [otlp], exporters: [prometheus]}}
 receivers: {otlp: {protocols: {grpc: {endpoint: 127.0.0.1:4317}}}}
 `,
-		want: []listener{
+		want: []Listener{
 			{`receiver "otlp"`, "receivers::otlp::protocols::grpc::endpoint", "127.0.0.1:4317"},
 			{`exporter "prometheus"`, "exporters::prometheus::endpoint", "127.0.0.1:9090"},
 			{`extension "health_check"`, "extensions::health_check::endpoint", "127.0.0.1:13133"},
@@ -41,7 +41,7 @@ service:
   extensions: [health_check, pprof, zpages]
   pipelines: {metrics: {receivers: [otlp], exporters: [debug]}}
 `,
-		want: []listener{
+		want: []Listener{
 			{`receiver "otlp"`, "receivers::otlp::protocols::grpc::endpoint", "localhost:4317"},
 			{`receiver "otlp"`, "receivers::otlp::protocols::http::endpoint", "localhost:4318"},
 			{`extension "health_check"`, "extensions::health_check::endpoint", "localhost:13133"},
@@ -57,7 +57,7 @@ service:
   extensions: [health_check]
   telemetry: {metrics: {level: none}}
 `,
-		want: []listener{
+		want: []Listener{
 			{`extension "health_check"`, "extensions::health_check::http::endpoint", "127.0.0.1:13133"},
 			{`extension "health_check"`, "extensions::health_check::grpc::endpoint", "127.0.0.1:13132"},
 		},
@@ -70,7 +70,7 @@ service:
   telemetry: {metrics: {level: none}}
   pipelines: {metrics: {receivers: [redis], exporters: [prometheus]}, metrics/2: {receivers: [redis], exporters: [prometheus]}}
 `,
-		want: []listener{
+		want: []Listener{
 			{`exporter "prometheus"`, "exporters::prometheus::endpoint", "127.0.0.1:9090"},
 		},
 	}, {
@@ -83,7 +83,7 @@ service:
 `,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			assert.Equal(t, tc.want, listeners(parse(t, tc.config)))
+			assert.Equal(t, tc.want, Listeners(parse(t, tc.config)))
 		})
 	}
 }
