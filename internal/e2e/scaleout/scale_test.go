@@ -108,12 +108,18 @@ func measureScaleOut(t *testing.T, recorded string, targets, count int) string {
 	}
 	replicasBefore, storeBefore, rowsBefore := snapshot()
 	began := time.Now()
-	for time.Since(began) < *scaleWindow { // the measurement window; the replicas must stay up throughout
+	// The measurement window: no replica may exit during it.
+	exitedLog := ""
+	assert.Never(t, func() bool {
 		for _, r := range replicas {
-			require.True(t, r.Process.Running(), "replica exited:\n%s", r.Process.Log())
+			if !r.Process.Running() {
+				exitedLog = r.Process.Log()
+				return true
+			}
 		}
-		time.Sleep(time.Second)
-	}
+		return false
+	}, *scaleWindow, time.Second)
+	require.Empty(t, exitedLog, "a replica exited during the window")
 	replicasAfter, storeAfter, rowsAfter := snapshot()
 	window := time.Since(began).Seconds()
 
