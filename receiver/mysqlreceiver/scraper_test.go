@@ -309,7 +309,7 @@ func TestMaxSeries(t *testing.T) {
 	core, logs := observer.New(zap.WarnLevel)
 	s, _ := newFixtureScraper(t, "primary", metadata.DefaultMetricsBuilderConfig())
 	s.logger = zap.New(core)
-	s.tracker = targetstate.New(s.logger)
+	s.target.Tracker = targetstate.New(s.logger)
 	good, err := s.scrape(context.Background())
 	require.NoError(t, err)
 	series := good.DataPointCount()

@@ -33,7 +33,7 @@ func BenchmarkParseAndConvert(b *testing.B) {
 			scrapeOnce := func() pmetric.Metrics {
 				s.mb.RecordRedisUpDataPoint(ts, 1)
 				sum := recordInfo(s.mb, ts, text)
-				return s.emit(ts, sum.version)
+				return s.target.Up(s.build(sum.version), ts, metadata.MetricsInfo.RedisUp.Name)
 			}
 			perScrape := scrapeOnce().DataPointCount()
 			var before, after runtime.MemStats

@@ -36,5 +36,5 @@ func createMetrics(_ context.Context, set receiver.Settings, cfg component.Confi
 	rCfg := cfg.(*Config)
 	s := newScraper(rCfg, set)
 	return tcpscraper.NewReceiver(metadata.Type, &rCfg.ControllerConfig, set, next,
-		tcpscraper.Scraper{Scrape: s.scrape, Start: s.start, Shutdown: s.shutdown, Refused: s.stale.Refused})
+		tcpscraper.Scraper{Scrape: s.scrape, Start: s.start, Shutdown: s.shutdown, Refused: s.target.Refused})
 }
