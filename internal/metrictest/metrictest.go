@@ -15,9 +15,15 @@ import (
 
 	"github.com/prometheus/otlptranslator"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // Points flattens the gauge and sum data points of md into
@@ -53,16 +59,18 @@ func Stale(md pmetric.Metrics) []string {
 }
 
 func eachNumberPoint(md pmetric.Metrics, f func(pmetric.Metric, pmetric.NumberDataPoint)) {
-	rms := md.ResourceMetrics()
-	for i := 0; i < rms.Len(); i++ {
-		sms := rms.At(i).ScopeMetrics()
-		for j := 0; j < sms.Len(); j++ {
-			ms := sms.At(j).Metrics()
-			for k := 0; k < ms.Len(); k++ {
-				dps := numberDataPoints(ms.At(k))
-				for l := 0; l < dps.Len(); l++ {
-					f(ms.At(k), dps.At(l))
-				}
+	eachMetric(md, func(m pmetric.Metric) {
+		for _, dp := range numberDataPoints(m).All() {
+			f(m, dp)
+		}
+	})
+}
+
+func eachMetric(md pmetric.Metrics, f func(pmetric.Metric)) {
+	for _, rm := range md.ResourceMetrics().All() {
+		for _, sm := range rm.ScopeMetrics().All() {
+			for _, m := range sm.Metrics().All() {
+				f(m)
 			}
 		}
 	}
@@ -76,6 +84,17 @@ func numberDataPoints(m pmetric.Metric) pmetric.NumberDataPointSlice {
 		return m.Sum().DataPoints()
 	}
 	return pmetric.NewNumberDataPointSlice()
+}
+
+// MetricNames lists the metrics of a Points map, each once, sorted.
+func MetricNames[T any](points map[string]T) []string {
+	var out []string
+	for series := range points {
+		name, _, _ := strings.Cut(series, "{")
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // AttrString renders attributes as "{k=v,...}", sorted by key, or "" when empty.
@@ -105,6 +124,15 @@ func PrometheusName(m pmetric.Metric) (string, error) {
 		}
 	}
 	return (&otlptranslator.MetricNamer{WithMetricSuffixes: true}).Build(tm)
+}
+
+// ObservedSettings are a receiver's nop settings whose logger keeps every
+// entry at level and above in logs.
+func ObservedSettings(typ component.Type, level zapcore.Level) (receiver.Settings, *observer.ObservedLogs) {
+	core, logs := observer.New(level)
+	set := receivertest.NewNopSettings(typ)
+	set.Logger = zap.New(core)
+	return set, logs
 }
 
 // RefusingSink is a consumer.Metrics that keeps what it accepts and, while

@@ -4,15 +4,18 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
@@ -114,55 +117,27 @@ func (c *fakeClient) close() error { return nil }
 // allMetrics enables every metric the receiver has.
 func allMetrics() metadata.MetricsBuilderConfig {
 	cfg := metadata.DefaultMetricsBuilderConfig()
-	m := &cfg.Metrics
-	for _, mc := range []*metadata.MetricConfig{
-		&m.MysqlJoins, &m.MysqlStatementEventCount, &m.MysqlStatementEventWaitTime,
-		&m.MysqlMysqlxWorkerThreads, &m.MysqlTableOpenCache, &m.MysqlQcacheHits,
-		&m.MysqlQcacheNotCached, &m.MysqlQcacheQueries, &m.MysqlQueryClientCount,
-		&m.MysqlTableIoWaitCount, &m.MysqlTableIoWaitTime, &m.MysqlIndexIoWaitCount, &m.MysqlIndexIoWaitTime,
-		&m.MysqlQcacheFreeMemory, &m.MysqlQcacheInserts, &m.MysqlQcacheLowmemPrunes,
-		&m.MysqlMaxUsedConnections, &m.MysqlCommandCalls, &m.MysqlProcesslistThreads,
-		&m.MysqlTableRows, &m.MysqlTableAverageRowLength, &m.MysqlTableSize,
-		&m.MysqlTableLockWaitReadCount, &m.MysqlTableLockWaitReadTime, &m.MysqlTableLockWaitWriteCount,
-		&m.MysqlTableLockWaitWriteTime, &m.MysqlInnodbRowLockWaitCount, &m.MysqlInnodbRowLockWaitDurationAvg,
-		&m.MysqlInnodbRowLockWaitDurationMax, &m.MysqlInnodbDataFileIo, &m.MysqlInnodbOperationPending,
-		&m.MysqlReplicaTempTableOpen,
-	} {
-		mc.Enabled = true
-	}
+	metrictest.EnableAll(&cfg.Metrics)
 	return cfg
 }
 
 // newFixtureScraper is a started scraper whose client answers from
-// testdata/<dir>.
-func newFixtureScraper(t testing.TB, dir string, mbc metadata.MetricsBuilderConfig) (*mysqlScraper, *fakeClient) {
+// testdata/<dir>, with its warnings in logs.
+func newFixtureScraper(t testing.TB, dir string, mbc metadata.MetricsBuilderConfig) (*mysqlScraper, *fakeClient, *observer.ObservedLogs) {
 	t.Helper()
 	cfg := createDefaultConfig().(*Config)
 	cfg.Endpoint = "db.internal:3306"
 	cfg.MetricsBuilderConfig = mbc
-	s := newScraper(cfg, receivertest.NewNopSettings(metadata.Type))
+	set, logs := metrictest.ObservedSettings(metadata.Type, zap.WarnLevel)
+	s := newScraper(cfg, set)
 	fc := newFakeClient(t, dir)
 	s.newClient = func() (client, error) { return fc, nil }
-	if err := s.start(context.Background(), nil); err != nil {
-		t.Fatal(err)
-	}
-	return s, fc
+	require.NoError(t, s.start(context.Background(), nil))
+	return s, fc, logs
 }
 
 // metricNames lists the metrics present.
-func metricNames(md pmetric.Metrics) []string {
-	seen := map[string]bool{}
-	for k := range points(md) {
-		name, _, _ := strings.Cut(k, "{")
-		seen[name] = true
-	}
-	var out []string
-	for n := range seen {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
+func metricNames(md pmetric.Metrics) []string { return metrictest.MetricNames(points(md)) }
 
 func newNopSettings() receiver.Settings { return receivertest.NewNopSettings(metadata.Type) }
 
@@ -171,11 +146,7 @@ func newNopSettings() receiver.Settings { return receivertest.NewNopSettings(met
 func points(md pmetric.Metrics) map[string]int64 { return metrictest.Points[int64](md) }
 
 func replicaPoints(got map[string]int64) map[string]int64 {
-	out := map[string]int64{}
-	for series, v := range got {
-		if strings.HasPrefix(series, "mysql.replica.") {
-			out[series] = v
-		}
-	}
+	out := maps.Clone(got)
+	maps.DeleteFunc(out, func(series string, _ int64) bool { return !strings.HasPrefix(series, "mysql.replica.") })
 	return out
 }

@@ -15,7 +15,7 @@ import (
 // the MySQL-only status variables MariaDB 10.11 lacks, and renders every
 // metric's Prometheus name.
 func allRenderedNames(t *testing.T) map[string]string {
-	s, _ := newFixtureScraper(t, "replica", allMetrics())
+	s, _, _ := newFixtureScraper(t, "replica", allMetrics())
 	md, err := s.scrape(context.Background())
 	require.NoError(t, err)
 	r := statusRecorder{mb: s.mb, ts: pcommon.Timestamp(1)}

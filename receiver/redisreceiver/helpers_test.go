@@ -33,17 +33,7 @@ func fixture(t testing.TB, name string) string {
 // allMetrics enables every metric the receiver has.
 func allMetrics() metadata.MetricsBuilderConfig {
 	cfg := metadata.DefaultMetricsBuilderConfig()
-	m := &cfg.Metrics
-	for _, mc := range []*metadata.MetricConfig{
-		&m.RedisMaxmemory, &m.RedisRole, &m.RedisCmdCalls, &m.RedisCmdUsec,
-		&m.RedisCmdLatency, &m.RedisReplicationReplicaOffset, &m.RedisMode,
-		&m.RedisMemoryUsedMemoryOverhead, &m.RedisMemoryUsedMemoryStartup, &m.RedisTrackingTotalKeys,
-		&m.RedisClusterClusterEnabled, &m.RedisSentinelMasters, &m.RedisSentinelRunningScripts,
-		&m.RedisSentinelScriptsQueueLength, &m.RedisSentinelSimulateFailureFlags,
-		&m.RedisSentinelTiltSinceSeconds, &m.RedisSentinelTotalTilt,
-	} {
-		mc.Enabled = true
-	}
+	metrictest.EnableAll(&cfg.Metrics)
 	return cfg
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moalog/platform-collector/internal/metrictest"
+	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 // respServer answers AUTH with authReply and INFO with a bulk string of
@@ -72,7 +73,7 @@ func TestAuthReplies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.reply, func(t *testing.T) {
-			addr := fakeServer(t, respServer(tt.reply, fixed("redis_version:7.0.15\r\n")))
+			addr := testenv.ServeTCP(t, respServer(tt.reply, fixed("redis_version:7.0.15\r\n")))
 			cfg := configFor(addr)
 			cfg.Password = "s3cret"
 			target := startScraper(t, cfg)
@@ -94,8 +95,8 @@ func TestAuthReplies(t *testing.T) {
 func TestMovedIsNotFollowed(t *testing.T) {
 	t.Parallel()
 	var dialed atomic.Int32
-	named := fakeServer(t, func(net.Conn) { dialed.Add(1) })
-	addr := fakeServer(t, func(c net.Conn) {
+	named := testenv.ServeTCP(t, func(net.Conn) { dialed.Add(1) })
+	addr := testenv.ServeTCP(t, func(c net.Conn) {
 		r := bufio.NewReader(c)
 		for {
 			line, err := r.ReadString('\n')
@@ -119,7 +120,7 @@ func TestMovedIsNotFollowed(t *testing.T) {
 // UTF-8 instead of failing the target's target_info at the exporter.
 func TestNonUTF8Version(t *testing.T) {
 	t.Parallel()
-	addr := fakeServer(t, respServer("+OK\r\n", fixed("redis_version:7.\xff\xfe0\r\nuptime_in_seconds:9\r\n")))
+	addr := testenv.ServeTCP(t, respServer("+OK\r\n", fixed("redis_version:7.\xff\xfe0\r\nuptime_in_seconds:9\r\n")))
 	target := startScraper(t, configFor(addr))
 	got, md := target.scrape(t)
 	assert.Equal(t, float64(1), got["redis.up"])
@@ -165,7 +166,7 @@ func TestMaxSeries(t *testing.T) {
 		fmt.Fprintf(&keyspace, "db%d:keys=1,expires=0,avg_ttl=0\r\n", db)
 	}
 	var scrapes atomic.Int64
-	addr := fakeServer(t, respServer("+OK\r\n", func() string {
+	addr := testenv.ServeTCP(t, respServer("+OK\r\n", func() string {
 		if scrapes.Add(1) == 1 {
 			return "uptime_in_seconds:9\r\ndb0:keys=1,expires=0,avg_ttl=0\r\n"
 		}
