@@ -3,6 +3,8 @@ package metrictest
 import (
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,13 +39,16 @@ func LoadConfig[C any](t testing.TB, id string, cfg C) C {
 	return cfg
 }
 
-// EnableAll turns on every metric of an mdatagen MetricsConfig (a pointer),
-// so a new metric in metadata.yaml is on in the tests without a list to
-// keep up.
-func EnableAll(metrics any) {
+// Enable turns on every metric of an mdatagen MetricsConfig (a pointer)
+// whose key starts with one of prefixes ("" for every metric), so a new
+// metric in metadata.yaml is on in the tests without a list to keep up.
+func Enable(metrics any, prefixes ...string) {
 	v := reflect.ValueOf(metrics).Elem()
 	for i := range v.NumField() {
-		v.Field(i).FieldByName("Enabled").SetBool(true)
+		key := v.Type().Field(i).Tag.Get("mapstructure")
+		if slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(key, p) }) {
+			v.Field(i).FieldByName("Enabled").SetBool(true)
+		}
 	}
 }
 

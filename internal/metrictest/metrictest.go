@@ -6,6 +6,7 @@ package metrictest
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -133,6 +134,24 @@ func ObservedSettings(typ component.Type, level zapcore.Level) (receiver.Setting
 	set := receivertest.NewNopSettings(typ)
 	set.Logger = zap.New(core)
 	return set, logs
+}
+
+// BenchPerPoint benchmarks scrape (one scrape's work, returning what it
+// emits) and reports its data points and the time and allocations per data
+// point besides per scrape.
+func BenchPerPoint(b *testing.B, scrape func() pmetric.Metrics) {
+	points := float64(scrape().DataPointCount())
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b.ReportAllocs()
+	for b.Loop() {
+		scrape()
+	}
+	runtime.ReadMemStats(&after)
+	n := float64(b.N) * points
+	b.ReportMetric(points, "points/op")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/point")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/point")
 }
 
 // RefusingSink is a consumer.Metrics that keeps what it accepts and, while

@@ -117,7 +117,7 @@ func (c *fakeClient) close() error { return nil }
 // allMetrics enables every metric the receiver has.
 func allMetrics() metadata.MetricsBuilderConfig {
 	cfg := metadata.DefaultMetricsBuilderConfig()
-	metrictest.EnableAll(&cfg.Metrics)
+	metrictest.Enable(&cfg.Metrics, "")
 	return cfg
 }
 

@@ -83,10 +83,7 @@ func tcp(m *testenv.MariaDB) func(*Config) {
 func withIOWaits(configure func(*Config)) func(*Config) {
 	return func(c *Config) {
 		configure(c)
-		m := &c.Metrics
-		for _, mc := range []*metadata.MetricConfig{&m.MysqlTableIoWaitCount, &m.MysqlTableIoWaitTime, &m.MysqlIndexIoWaitCount, &m.MysqlIndexIoWaitTime} {
-			mc.Enabled = true
-		}
+		metrictest.Enable(&c.Metrics, "mysql.table.io.wait.", "mysql.index.io.wait.")
 	}
 }
 
@@ -129,8 +126,7 @@ func TestIntegrationLoadSlowQueriesAndLimits(t *testing.T) {
 	m.Exec(t, "USE shop; SELECT amount FROM orders WHERE amount > 3")
 	withDigests := startScraper(t, func(c *Config) {
 		c.Endpoint = m.Addr
-		c.Metrics.MysqlStatementEventCount.Enabled = true
-		c.Metrics.MysqlStatementEventWaitTime.Enabled = true
+		metrictest.Enable(&c.Metrics, "mysql.statement_event.")
 	})
 	digests := withDigests.scrapePoints(t)
 	var rowsSent []int64
@@ -408,11 +404,8 @@ func TestIntegrationLimitsCachesAndStatements(t *testing.T) {
 		"SET GLOBAL key_buffer_size = 8388608", "SET GLOBAL query_cache_size = 2097152")
 	s := startScraper(t, func(c *Config) {
 		c.Endpoint = m.Addr
-		c.Metrics.MysqlCommandCalls.Enabled = true
-		c.Metrics.MysqlProcesslistThreads.Enabled = true
-		c.Metrics.MysqlTableRows.Enabled = true
-		c.Metrics.MysqlTableSize.Enabled = true
-		c.Metrics.MysqlTableLockWaitReadCount.Enabled = true
+		metrictest.Enable(&c.Metrics, "mysql.command.calls", "mysql.processlist.threads",
+			"mysql.table.rows", "mysql.table.size", "mysql.table.lock_wait.read.count")
 	})
 
 	// A prepared statement left open on a connection of its own, idle.
@@ -507,16 +500,11 @@ func parseInt64(t *testing.T, s string) int64 {
 // withTableMetrics turns on every per-table and per-index metric (all off by
 // default) after configure, with `table_limit` limit.
 func withTableMetrics(configure func(*Config), limit int) func(*Config) {
-	return withIOWaits(func(c *Config) {
+	return func(c *Config) {
 		configure(c)
 		c.TableLimit = limit
-		m := &c.Metrics
-		for _, mc := range []*metadata.MetricConfig{&m.MysqlTableLockWaitReadCount, &m.MysqlTableLockWaitReadTime,
-			&m.MysqlTableLockWaitWriteCount, &m.MysqlTableLockWaitWriteTime,
-			&m.MysqlTableRows, &m.MysqlTableSize, &m.MysqlTableAverageRowLength} {
-			mc.Enabled = true
-		}
-	})
+		metrictest.Enable(&c.Metrics, "mysql.table.", "mysql.index.")
+	}
 }
 
 // objectsOf lists the schema.table (schema.table.index for the index

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/internal/testenv"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
 )
@@ -41,10 +42,7 @@ func TestSchemaScale(t *testing.T) {
 		m.Exec(t, sql.String())
 	}
 	ioWaitsOn := metadata.DefaultMetricsBuilderConfig()
-	for _, mc := range []*metadata.MetricConfig{&ioWaitsOn.Metrics.MysqlTableIoWaitCount, &ioWaitsOn.Metrics.MysqlTableIoWaitTime,
-		&ioWaitsOn.Metrics.MysqlIndexIoWaitCount, &ioWaitsOn.Metrics.MysqlIndexIoWaitTime} {
-		mc.Enabled = true
-	}
+	metrictest.Enable(&ioWaitsOn.Metrics, "mysql.table.io.wait.", "mysql.index.io.wait.")
 	for _, c := range []struct {
 		name string
 		mbc  metadata.MetricsBuilderConfig

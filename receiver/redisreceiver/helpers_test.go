@@ -33,7 +33,7 @@ func fixture(t testing.TB, name string) string {
 // allMetrics enables every metric the receiver has.
 func allMetrics() metadata.MetricsBuilderConfig {
 	cfg := metadata.DefaultMetricsBuilderConfig()
-	metrictest.EnableAll(&cfg.Metrics)
+	metrictest.Enable(&cfg.Metrics, "")
 	return cfg
 }
 

@@ -82,8 +82,7 @@ func TestIntegrationReplica(t *testing.T) {
 	}, 10*time.Second, 20*time.Millisecond)
 
 	enableReplication := func(cfg *Config) *Config {
-		cfg.Metrics.RedisRole.Enabled = true
-		cfg.Metrics.RedisReplicationReplicaOffset.Enabled = true
+		metrictest.Enable(&cfg.Metrics, "redis.role", "redis.replication.replica_offset")
 		return cfg
 	}
 	pcfg := enableReplication(configFor(primary.Addr))
