@@ -1,7 +1,6 @@
 package mysqlreceiver
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"maps"
@@ -32,16 +31,10 @@ type recorded struct {
 // readFixture reads a testdata/*.tsv file written by testdata/record.sh.
 func readFixture(t testing.TB, path string) recorded {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
 	var r recorded
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
+	for _, line := range strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n") {
 		switch {
 		case strings.HasPrefix(line, "# "):
 			_, stmt, ok := strings.Cut(line, `mariadb --batch -e "`)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -508,24 +509,15 @@ func withTableMetrics(configure func(*Config), limit int) func(*Config) {
 }
 
 // objectsOf lists the schema.table (schema.table.index for the index
-// metrics) that metric has points for.
+// metrics) that metric has points for. Attributes are sorted by name in the
+// points' keys: index first, then kind or operation, schema and table.
 func objectsOf(got map[string]int64, metric string) map[string]bool {
+	series := regexp.MustCompile(`^` + regexp.QuoteMeta(metric) + `\{(?:index=([^,]*),)?.*schema=([^,]*),table=([^,]*)\}$`)
 	objects := map[string]bool{}
 	for key := range got {
-		attrs, ok := strings.CutPrefix(key, metric+"{")
-		if !ok {
-			continue
+		if m := series.FindStringSubmatch(key); m != nil {
+			objects[strings.TrimSuffix(m[2]+"."+m[3]+"."+m[1], ".")] = true
 		}
-		labels := map[string]string{}
-		for _, kv := range strings.Split(strings.TrimSuffix(attrs, "}"), ",") {
-			k, v, _ := strings.Cut(kv, "=")
-			labels[k] = v
-		}
-		object := labels["schema"] + "." + labels["table"]
-		if index, ok := labels["index"]; ok {
-			object += "." + index
-		}
-		objects[object] = true
 	}
 	return objects
 }

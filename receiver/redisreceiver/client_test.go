@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/moalog/platform-collector/internal/testenv"
 )
@@ -37,11 +36,7 @@ func TestNotRedisOrSilentTarget(t *testing.T) {
 			addr := testenv.ServeTCP(t, tt.serve)
 			cfg := configFor(addr)
 			cfg.Timeout = 300 * time.Millisecond
-			target := startScraper(t, cfg)
-			got, _ := target.scrape(t)
-			assert.Equal(t, map[string]float64{"redis.up": 0}, got)
-			require.Equal(t, 1, target.logs.Len())
-			msg := fmt.Sprint(target.logs.All()[0].ContextMap()["error"])
+			msg := startScraper(t, cfg).scrapeDown(t)
 			assert.Contains(t, msg, "redis "+addr+": INFO: ")
 			assert.Contains(t, msg, tt.wantLog)
 		})
