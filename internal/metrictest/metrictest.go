@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
@@ -158,22 +159,20 @@ func BenchPerPoint(b *testing.B, scrape func() pmetric.Metrics) {
 // refusing, refuses everything (keeping it apart) as the memory_limiter does
 // while memory is high.
 type RefusingSink struct {
-	mu       sync.Mutex
-	refusing bool
-	accepted []pmetric.Metrics
-	refused  []pmetric.Metrics
+	mu                sync.Mutex // held while a batch is sorted, and to switch
+	refusing          bool
+	accepted, refused consumertest.MetricsSink
 }
 
 // ConsumeMetrics accepts or refuses md.
-func (s *RefusingSink) ConsumeMetrics(_ context.Context, md pmetric.Metrics) error {
+func (s *RefusingSink) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.refusing {
-		s.refused = append(s.refused, md)
+		_ = s.refused.ConsumeMetrics(ctx, md)
 		return errors.New("data refused due to high memory usage")
 	}
-	s.accepted = append(s.accepted, md)
-	return nil
+	return s.accepted.ConsumeMetrics(ctx, md)
 }
 
 // Capabilities: the sink does not change what it gets.
@@ -185,26 +184,20 @@ func (s *RefusingSink) Capabilities() consumer.Capabilities { return consumer.Ca
 func (s *RefusingSink) AfterRefusedStale(t testing.TB, kill func()) pmetric.Metrics {
 	t.Helper()
 	const wait, tick = 10 * time.Second, 10 * time.Millisecond
-	require.Eventually(t, func() bool { return len(s.snapshot(&s.accepted)) > 0 }, wait, tick)
+	require.Eventually(t, func() bool { return len(s.accepted.AllMetrics()) > 0 }, wait, tick)
 	s.setRefusing(true)
 	kill()
 	require.Eventually(t, func() bool {
-		return slices.ContainsFunc(s.snapshot(&s.refused), func(md pmetric.Metrics) bool { return len(Stale(md)) > 0 })
+		return slices.ContainsFunc(s.refused.AllMetrics(), func(md pmetric.Metrics) bool { return len(Stale(md)) > 0 })
 	}, wait, tick, "a refused batch carried the stale points")
-	before := len(s.snapshot(&s.accepted))
+	before := len(s.accepted.AllMetrics())
 	s.setRefusing(false)
-	require.Eventually(t, func() bool { return len(s.snapshot(&s.accepted)) > before }, wait, tick)
-	return s.snapshot(&s.accepted)[before]
+	require.Eventually(t, func() bool { return len(s.accepted.AllMetrics()) > before }, wait, tick)
+	return s.accepted.AllMetrics()[before]
 }
 
 func (s *RefusingSink) setRefusing(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refusing = on
-}
-
-func (s *RefusingSink) snapshot(list *[]pmetric.Metrics) []pmetric.Metrics {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(*list)
 }

@@ -75,6 +75,24 @@ func (s liveScraper) warnings() []string {
 	return out
 }
 
+// scrapeDown scrapes a target that is down: only mysql.up 0, and one
+// warning logged, which it returns.
+func (s liveScraper) scrapeDown(t *testing.T) string {
+	t.Helper()
+	assert.Equal(t, map[string]int64{"mysql.up": 0}, s.scrapePoints(t))
+	w := s.warnings()
+	require.Len(t, w, 1, "logged once while down")
+	return w[0]
+}
+
+// startMariaDB starts a server with the monitoring user.
+func startMariaDB(t *testing.T, opts testenv.MariaDBOptions) *testenv.MariaDB {
+	t.Helper()
+	m := testenv.StartMariaDB(t, opts)
+	m.CreateMonitorUser(t, monitorUser, monitorPassword)
+	return m
+}
+
 func tcp(m *testenv.MariaDB) func(*Config) {
 	return func(c *Config) { c.Endpoint = m.Addr }
 }
@@ -91,8 +109,7 @@ func withIOWaits(configure func(*Config)) func(*Config) {
 // The monitoring user with exactly the documented grants reads everything on
 // by default, and the values move by exactly what the test did.
 func TestIntegrationLoadSlowQueriesAndLimits(t *testing.T) {
-	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{Args: []string{"--long-query-time=0.2", "--max-connections=42"}})
-	m.CreateMonitorUser(t, monitorUser, monitorPassword)
+	m := startMariaDB(t, testenv.MariaDBOptions{Args: []string{"--long-query-time=0.2", "--max-connections=42"}})
 	m.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.orders (id INT PRIMARY KEY AUTO_INCREMENT, amount INT)")
 	s := startScraper(t, withIOWaits(tcp(m)))
 
@@ -153,8 +170,7 @@ func TestIntegrationLoadSlowQueriesAndLimits(t *testing.T) {
 }
 
 func TestIntegrationReplica(t *testing.T) {
-	primary := testenv.StartMariaDB(t, testenv.MariaDBOptions{})
-	primary.CreateMonitorUser(t, monitorUser, monitorPassword) // replicated to the replica
+	primary := startMariaDB(t, testenv.MariaDBOptions{}) // its monitoring user is replicated
 	replica := primary.StartReplica(t, testenv.MariaDBOptions{})
 	s := startScraper(t, tcp(replica))
 
@@ -230,19 +246,14 @@ func TestIntegrationReplica(t *testing.T) {
 // Kill mariadbd: mysql.up 0 on the next scrape, one warning; restart: the
 // same scraper reads the server again.
 func TestIntegrationKillAndRestart(t *testing.T) {
-	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{})
-	m.CreateMonitorUser(t, monitorUser, monitorPassword)
+	m := startMariaDB(t, testenv.MariaDBOptions{})
 	s := startScraper(t, tcp(m))
 	require.Equal(t, int64(1), s.scrapePoints(t)["mysql.up"])
 
 	m.Process.Kill()
 	for range 3 {
-		got := s.scrapePoints(t)
-		assert.Equal(t, map[string]int64{"mysql.up": 0}, got)
+		assert.Contains(t, s.scrapeDown(t), "mysql "+m.Addr+": ")
 	}
-	warnings := s.warnings()
-	require.Len(t, warnings, 1, "logged once while down")
-	assert.Contains(t, warnings[0], "mysql "+m.Addr+": ")
 
 	m.Process.Restart(t)
 	m.WaitReady(t)
@@ -253,17 +264,14 @@ func TestIntegrationKillAndRestart(t *testing.T) {
 }
 
 func TestIntegrationBadCredentialsAndGrants(t *testing.T) {
-	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{})
-	m.CreateMonitorUser(t, monitorUser, monitorPassword)
+	m := startMariaDB(t, testenv.MariaDBOptions{})
 	m.CreateUser(t, "bare", "bare")
 
 	t.Run("wrong password", func(t *testing.T) {
 		s := startScraper(t, func(c *Config) { c.Endpoint = m.Addr; c.Password = "not-the-password" })
-		assert.Equal(t, map[string]int64{"mysql.up": 0}, s.scrapePoints(t))
-		w := s.warnings()
-		require.Len(t, w, 1)
-		assert.Equal(t, "mysql "+m.Addr+": Error 1045 (28000): Access denied for user 'otel'@'127.0.0.1' (using password: YES): check `username` and `password` (the user must exist for the collector's host, e.g. CREATE USER 'otel'@'%' IDENTIFIED BY '...')", w[0])
-		assert.NotContains(t, w[0], "not-the-password")
+		w := s.scrapeDown(t)
+		assert.Equal(t, "mysql "+m.Addr+": Error 1045 (28000): Access denied for user 'otel'@'127.0.0.1' (using password: YES): check `username` and `password` (the user must exist for the collector's host, e.g. CREATE USER 'otel'@'%' IDENTIFIED BY '...')", w)
+		assert.NotContains(t, w, "not-the-password")
 	})
 
 	t.Run("no grants", func(t *testing.T) {
@@ -289,16 +297,12 @@ func TestIntegrationBadCredentialsAndGrants(t *testing.T) {
 
 	t.Run("unknown database", func(t *testing.T) {
 		s := startScraper(t, func(c *Config) { c.Endpoint = m.Addr; c.Database = "nope" })
-		assert.Equal(t, map[string]int64{"mysql.up": 0}, s.scrapePoints(t))
-		w := s.warnings()
-		require.Len(t, w, 1)
-		assert.Contains(t, w[0], "`database` \"nope\"")
+		assert.Contains(t, s.scrapeDown(t), "`database` \"nope\"")
 	})
 }
 
 func TestIntegrationWithoutPerformanceSchemaAndOverUnixSocket(t *testing.T) {
-	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{NoPerformanceSchema: true})
-	m.CreateMonitorUser(t, monitorUser, monitorPassword)
+	m := startMariaDB(t, testenv.MariaDBOptions{NoPerformanceSchema: true})
 	s := startScraper(t, withIOWaits(func(c *Config) { c.Endpoint = m.Socket; c.Transport = confignet.TransportTypeUnix }))
 	got := s.scrapePoints(t)
 	assert.Equal(t, int64(1), got["mysql.up"])
@@ -313,23 +317,19 @@ func TestIntegrationHangingServer(t *testing.T) {
 	addr := testenv.ServeTCP(t, nil)
 	s := startScraper(t, func(c *Config) { c.Endpoint = addr; c.Timeout = 300 * time.Millisecond })
 	start := time.Now()
-	assert.Equal(t, map[string]int64{"mysql.up": 0}, s.scrapePoints(t))
+	w := s.scrapeDown(t)
 	assert.Less(t, time.Since(start), 3*time.Second)
-	w := s.warnings()
-	require.Len(t, w, 1)
-	assert.Contains(t, w[0], "mysql "+addr+": ")
-	assert.Contains(t, w[0], "no answer within 300ms")
+	assert.Contains(t, w, "mysql "+addr+": ")
+	assert.Contains(t, w, "no answer within 300ms")
 }
 
 // The receiver through its factory: scraperhelper drives it; a dead
 // endpoint reports mysql.up 0 without an error in the pipeline.
 func TestIntegrationReceiverThroughFactory(t *testing.T) {
-	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{})
-	m.CreateMonitorUser(t, monitorUser, monitorPassword)
+	m := startMariaDB(t, testenv.MariaDBOptions{})
 	dead := testenv.Addr(testenv.FreePort(t))
 	f := NewFactory()
-	sinks := map[string]*consumertest.MetricsSink{}
-	for _, endpoint := range []string{m.Addr, dead} {
+	for endpoint, want := range map[string]int64{m.Addr: 1, dead: 0} {
 		cfg := f.CreateDefaultConfig().(*Config)
 		cfg.Endpoint = endpoint
 		cfg.Username = monitorUser
@@ -343,10 +343,6 @@ func TestIntegrationReceiverThroughFactory(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
 		t.Cleanup(func() { require.NoError(t, r.Shutdown(context.Background())) })
-		sinks[endpoint] = sink
-	}
-	for endpoint, want := range map[string]int64{m.Addr: 1, dead: 0} {
-		sink := sinks[endpoint]
 		require.Eventually(t, func() bool { return len(sink.AllMetrics()) >= 2 }, 10*time.Second, 50*time.Millisecond)
 		md := sink.AllMetrics()[1]
 		assert.Equal(t, want, points(md)["mysql.up"], endpoint)
@@ -357,38 +353,33 @@ func TestIntegrationReceiverThroughFactory(t *testing.T) {
 
 func TestIntegrationTLS(t *testing.T) {
 	pki := testenv.NewTestPKI(t, t.TempDir(), "127.0.0.1", "localhost")
-	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{TLS: pki})
-	m.CreateMonitorUser(t, monitorUser, monitorPassword)
+	m := startMariaDB(t, testenv.MariaDBOptions{TLS: pki})
 	m.CreateMonitorUser(t, "certuser", "c")
 	m.Exec(t, "ALTER USER 'otel'@'%' REQUIRE SSL", "ALTER USER 'certuser'@'%' REQUIRE SUBJECT '/CN=test-client'")
 
 	tests := []struct {
 		name    string
 		change  func(*Config)
-		up      int64
-		warning string
+		warning string // none: the scrape succeeds
 	}{
-		{"CA file", func(c *Config) { c.TLS.Insecure = false; c.TLS.CAFile = pki.CACert }, 1, ""},
+		{"CA file", func(c *Config) { c.TLS.Insecure = false; c.TLS.CAFile = pki.CACert }, ""},
 		{"client certificate", func(c *Config) {
 			c.Username, c.Password = "certuser", "c"
 			c.TLS.Insecure = false
 			c.TLS.CAFile, c.TLS.CertFile, c.TLS.KeyFile = pki.CACert, pki.ClientCert, pki.ClientKey
-		}, 1, ""},
-		{"plaintext to a REQUIRE SSL user", func(*Config) {}, 0, "Error 1045 (28000): Access denied for user 'otel'@'127.0.0.1'"},
-		{"untrusted CA", func(c *Config) { c.TLS.Insecure = false }, 0, "the server's TLS certificate is not trusted: set `tls::ca_file`"},
+		}, ""},
+		{"plaintext to a REQUIRE SSL user", func(*Config) {}, "Error 1045 (28000): Access denied for user 'otel'@'127.0.0.1'"},
+		{"untrusted CA", func(c *Config) { c.TLS.Insecure = false }, "the server's TLS certificate is not trusted: set `tls::ca_file`"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := startScraper(t, func(c *Config) { c.Endpoint = m.Addr; tt.change(c) })
-			got := s.scrapePoints(t)
-			assert.Equal(t, tt.up, got["mysql.up"])
 			if tt.warning == "" {
+				assert.Equal(t, int64(1), s.scrapePoints(t)["mysql.up"])
 				assert.Empty(t, s.warnings())
 				return
 			}
-			w := s.warnings()
-			require.Len(t, w, 1)
-			assert.Contains(t, w[0], tt.warning)
+			assert.Contains(t, s.scrapeDown(t), tt.warning)
 		})
 	}
 }
@@ -397,8 +388,7 @@ func TestIntegrationTLS(t *testing.T) {
 // does to the server; the values the test cannot set are compared with the
 // server's own SHOW GLOBAL STATUS.
 func TestIntegrationLimitsCachesAndStatements(t *testing.T) {
-	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{Args: []string{"--innodb-log-buffer-size=8388608"}})
-	m.CreateMonitorUser(t, monitorUser, monitorPassword)
+	m := startMariaDB(t, testenv.MariaDBOptions{Args: []string{"--innodb-log-buffer-size=8388608"}})
 	m.Exec(t, "CREATE DATABASE shop", "CREATE TABLE shop.a (id INT)", "CREATE TABLE shop.b (id INT)",
 		"SET GLOBAL max_prepared_stmt_count = 77", "SET GLOBAL table_definition_cache = 777",
 		"SET GLOBAL table_open_cache = 555", "SET GLOBAL thread_cache_size = 9",
@@ -530,8 +520,7 @@ func objectsOf(got map[string]int64, metric string) map[string]bool {
 // per-table metric on and the default limit, a schema of 124 tables stays
 // within the default `max_series` (mysql.up 1) with 100 rows of each.
 func TestIntegrationTableLimit(t *testing.T) {
-	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{})
-	m.CreateMonitorUser(t, monitorUser, monitorPassword)
+	m := startMariaDB(t, testenv.MariaDBOptions{})
 	m.Exec(t, "CREATE DATABASE lim", "GRANT SELECT ON lim.* TO 'otel'@'%'")
 	var load strings.Builder
 	for _, n := range []int{0, 1, 10, 100} {

@@ -30,8 +30,7 @@ func TestSchemaScale(t *testing.T) {
 	if *schemaTables == 0 {
 		t.Skip("measurement: run with -schema-tables 2000 (see bench/RESULTS.md)")
 	}
-	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{})
-	m.CreateMonitorUser(t, monitorUser, monitorPassword)
+	m := startMariaDB(t, testenv.MariaDBOptions{})
 	m.Exec(t, "CREATE DATABASE big")
 	const chunk = 400 // statements per client call, under the argument size limit
 	for from := 0; from < *schemaTables; from += chunk {

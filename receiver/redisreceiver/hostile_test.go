@@ -29,8 +29,10 @@ func respServer(authReply string, info func() string) func(net.Conn) {
 			if !strings.HasPrefix(line, "*") {
 				continue
 			}
+			var n int
+			_, _ = fmt.Sscanf(line, "*%d", &n) // not a count: no arguments to read
 			var args []string
-			for range 2 * argCount(line) {
+			for range 2 * n {
 				l, err := r.ReadString('\n')
 				if err != nil {
 					return
@@ -48,14 +50,6 @@ func respServer(authReply string, info func() string) func(net.Conn) {
 }
 
 func fixed(info string) func() string { return func() string { return info } }
-
-func argCount(header string) int {
-	var n int
-	if _, err := fmt.Sscanf(header, "*%d", &n); err != nil {
-		return 0 // not an array header: no arguments to read
-	}
-	return n
-}
 
 // TestAuthReplies: only +OK logs in; any other reply to AUTH is reported
 // as an AUTH failure, not as an INFO one.
