@@ -412,6 +412,8 @@ func TestIntegrationLimitsCachesAndStatements(t *testing.T) {
 	m.Exec(t, "GRANT SELECT ON shop.* TO 'otel'@'%'")
 	m.Exec(t, "INSERT INTO shop.a VALUES (1), (2), (3)", "ANALYZE TABLE shop.a",
 		"FLUSH TABLES", "SELECT * FROM shop.a JOIN shop.b", "DO 1", "DO 2")
+	openFilesLimit, ok := parseInt([]byte(m.QueryValue(t, "SELECT @@open_files_limit")))
+	require.True(t, ok)
 	status := serverStatus(t, m) // before the scrape: its own connection creates a thread
 	got := s.scrapePoints(t)
 	assert.Subset(t, got, map[string]int64{
@@ -434,13 +436,13 @@ func TestIntegrationLimitsCachesAndStatements(t *testing.T) {
 		"mysql.table.rows{schema=shop,table=b}":           0,
 		"mysql.table.size{kind=data,schema=shop,table=a}": 16384, // one InnoDB page
 		"mysql.open_resources{kind=file}":                 status["Open_files"],
-		"mysql.open_resources.limit{kind=file}":           parseInt64(t, m.QueryValue(t, "SELECT @@open_files_limit")),
+		"mysql.open_resources.limit{kind=file}":           openFilesLimit,
 		"mysql.innodb.open_files":                         status["Innodb_num_open_files"],
 		"mysql.innodb.memory{kind=dictionary}":            status["Innodb_mem_dictionary"],
 	})
 	assert.Contains(t, got, "mysql.innodb.history_list_length")
 	// The statement MySQL 8 needs for it is valid on a real server too.
-	_, ok := parseInt([]byte(m.QueryValue(t, historyLengthQuery)))
+	_, ok = parseInt([]byte(m.QueryValue(t, historyLengthQuery)))
 	assert.True(t, ok)
 	assert.Positive(t, got["mysql.table.lock_wait.read.count{kind=external,schema=shop,table=b}"], "the SELECT read shop.b")
 	// Threads_created moves with every new connection that finds no cached thread.
@@ -479,13 +481,6 @@ func serverStatus(t *testing.T, m *testenv.MariaDB) map[string]int64 {
 		}
 	}
 	return out
-}
-
-func parseInt64(t *testing.T, s string) int64 {
-	t.Helper()
-	v, ok := parseInt([]byte(s))
-	require.True(t, ok, s)
-	return v
 }
 
 // withTableMetrics turns on every per-table and per-index metric (all off by
