@@ -1,6 +1,6 @@
-// Package metrictest holds what the receivers' tests share about pdata metrics:
-// a flat view of data points for exact-value tables, and the Prometheus name
-// the collector's exporter renders for a metric.
+// Package metrictest holds what the receivers' tests share: a flat view of
+// data points for exact-value tables, the Prometheus name the exporter
+// renders for a metric, and config, logging, sink and benchmark helpers.
 package metrictest
 
 import (

@@ -129,6 +129,14 @@ func newFixtureScraper(t testing.TB, dir string, mbc metadata.MetricsBuilderConf
 	return s, fc, logs
 }
 
+// scrapeMetrics scrapes once. A failed target is mysql.up 0: the scraper
+// never returns an error, which scraperhelper would log at every interval.
+func (s *mysqlScraper) scrapeMetrics(t require.TestingT) pmetric.Metrics {
+	md, err := s.scrape(context.Background())
+	require.NoError(t, err)
+	return md
+}
+
 // metricNames lists the metrics present.
 func metricNames(md pmetric.Metrics) []string { return metrictest.MetricNames(points(md)) }
 

@@ -108,8 +108,7 @@ func TestHostileServers(t *testing.T) {
 				witnessPoints = points(md)
 			})
 			for range 2 { // the second scrape runs on the client that replaced a panicked one
-				md, err := hostile.scrape(context.Background())
-				require.NoError(t, err)
+				md := hostile.scrapeMetrics(t)
 				assert.Equal(t, int64(0), points(md)["mysql.up"])
 			}
 			wg.Wait()
@@ -132,8 +131,7 @@ func TestPasswordWithoutTLSRefused(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			server := fakemysql.Start(t, 5*time.Second, scripts[name]...)
 			s, logs := newLoopbackScraper(t, server.Addr(), zap.WarnLevel)
-			md, err := s.scrape(context.Background())
-			require.NoError(t, err)
+			md := s.scrapeMetrics(t)
 			assert.Equal(t, int64(0), points(md)["mysql.up"])
 			require.Equal(t, 1, logs.Len())
 			reason := logs.All()[0].ContextMap()["error"].(string)
@@ -163,8 +161,7 @@ func TestScrapeByteBudget(t *testing.T) {
 	}
 	server := fakemysql.Start(t, 5*time.Second, fakemysql.Greeting("mysql_native_password"), fakemysql.Turn(fakemysql.OK), fakemysql.ResultSet(rows...))
 	s, logs := newLoopbackScraper(t, server.Addr(), zap.WarnLevel, func(c *Config) { c.MaxScrapeBytes = 128 << 10 })
-	md, err := s.scrape(context.Background())
-	require.NoError(t, err)
+	md := s.scrapeMetrics(t)
 	assert.Equal(t, int64(0), points(md)["mysql.up"])
 	require.Equal(t, 1, logs.Len())
 	assert.Contains(t, logs.All()[0].ContextMap()["error"], "more than `max_scrape_bytes` (131072 bytes)")
@@ -193,8 +190,7 @@ func FuzzServerReplies(f *testing.F) {
 		// Each exec takes milliseconds, not the driver's waits.
 		server := fakemysql.Start(t, 20*time.Millisecond, greetingTurn, loginTurn, statementTurn)
 		s, _ := newLoopbackScraper(t, server.Addr(), zap.WarnLevel, func(c *Config) { c.Timeout = 200 * time.Millisecond })
-		_, err := s.scrape(context.Background())
-		require.NoError(t, err)
+		s.scrapeMetrics(t)
 		require.NotContains(t, string(server.Received()), hostilePassword)
 	})
 }
@@ -210,8 +206,7 @@ func TestServerPublicKeyFile(t *testing.T) {
 	server := fakemysql.Start(t, 5*time.Second, fakemysql.Greeting("caching_sha2_password"),
 		fakemysql.Turn([]byte{authMoreData, performFullAuthentication}), fakemysql.Turn(fakemysql.OK), fakemysql.ResultSet("Uptime", "5"))
 	s, _ := newLoopbackScraper(t, server.Addr(), zap.WarnLevel, func(c *Config) { c.ServerPublicKeyFile = keyFile })
-	md, err := s.scrape(context.Background())
-	require.NoError(t, err)
+	md := s.scrapeMetrics(t)
 	assert.Equal(t, int64(1), points(md)["mysql.up"])
 
 	// The third client packet (sequence 3) is the password, XORed with the

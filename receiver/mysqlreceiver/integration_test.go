@@ -19,7 +19,6 @@ import (
 	"go.opentelemetry.io/collector/config/confignet"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
@@ -58,12 +57,6 @@ func startScraper(t *testing.T, configure func(*Config)) liveScraper {
 func (s liveScraper) scrapePoints(t *testing.T) map[string]int64 {
 	t.Helper()
 	return points(s.scrapeMetrics(t))
-}
-
-func (s liveScraper) scrapeMetrics(t require.TestingT) pmetric.Metrics {
-	md, err := s.scrape(context.Background())
-	require.NoError(t, err)
-	return md
 }
 
 // warnings are the error texts the scraper logged at warn level.

@@ -22,8 +22,7 @@ import (
 // Values from testdata/primary (MariaDB 10.11 after the load of record.sh).
 func TestScrapeRecordedPrimary(t *testing.T) {
 	s, fc, _ := newFixtureScraper(t, "primary", allMetrics())
-	md, err := s.scrape(context.Background())
-	require.NoError(t, err)
+	md := s.scrapeMetrics(t)
 	got := points(md)
 	want := map[string]int64{
 		"mysql.up":                                          1,
@@ -95,8 +94,7 @@ func TestScrapeRecordedPrimary(t *testing.T) {
 
 func TestScrapeRecordedReplica(t *testing.T) {
 	s, _, _ := newFixtureScraper(t, "replica", metadata.DefaultMetricsBuilderConfig())
-	md, err := s.scrape(context.Background())
-	require.NoError(t, err)
+	md := s.scrapeMetrics(t)
 	assert.Equal(t, map[string]int64{
 		"mysql.replica.io_running{channel=}": 1, "mysql.replica.sql_running{channel=}": 1,
 		"mysql.replica.last_io_errno{channel=}": 0, "mysql.replica.last_sql_errno{channel=}": 0,
@@ -111,8 +109,7 @@ func TestScrapeRecordedReplica(t *testing.T) {
 // (and no dml_* counters in information_schema.innodb_metrics).
 func TestDefaultMetricsFromRecordedPrimary(t *testing.T) {
 	s, _, _ := newFixtureScraper(t, "primary", metadata.DefaultMetricsBuilderConfig())
-	md, err := s.scrape(context.Background())
-	require.NoError(t, err)
+	md := s.scrapeMetrics(t)
 	assert.Equal(t, []string{
 		"mysql.buffer_pool.data_pages", "mysql.buffer_pool.limit", "mysql.buffer_pool.operations",
 		"mysql.buffer_pool.page_flushes", "mysql.buffer_pool.pages", "mysql.buffer_pool.usage",
@@ -178,8 +175,7 @@ func TestScrapeFailures(t *testing.T) {
 			fc.errs[tt.failOn] = tt.err
 
 			for range 3 {
-				md, err := s.scrape(context.Background())
-				require.NoError(t, err, "scraperhelper never gets the error")
+				md := s.scrapeMetrics(t) // scraperhelper never gets the error
 				assert.Equal(t, tt.up, points(md)["mysql.up"])
 				if tt.up == 0 {
 					assert.Equal(t, []string{"mysql.up"}, metricNames(md), "a failed scrape emits only mysql.up")
@@ -193,8 +189,7 @@ func TestScrapeFailures(t *testing.T) {
 			assert.NotContains(t, entry.ContextMap()["error"], "s3cret")
 
 			delete(fc.errs, tt.failOn)
-			md, err := s.scrape(context.Background())
-			require.NoError(t, err)
+			md := s.scrapeMetrics(t)
 			assert.Equal(t, int64(1), points(md)["mysql.up"], "recovers with the same scraper")
 		})
 	}
@@ -279,13 +274,11 @@ func TestRecordReplicaColumns(t *testing.T) {
 // scrape go stale.
 func TestMaxSeries(t *testing.T) {
 	s, _, logs := newFixtureScraper(t, "primary", metadata.DefaultMetricsBuilderConfig())
-	good, err := s.scrape(context.Background())
-	require.NoError(t, err)
+	good := s.scrapeMetrics(t)
 	series := good.DataPointCount()
 	s.cfg.MaxSeries = series - 1
 
-	md, err := s.scrape(context.Background())
-	require.NoError(t, err)
+	md := s.scrapeMetrics(t)
 	assert.Equal(t, map[string]int64{"mysql.up": 0}, points(md))
 	assert.Len(t, metrictest.Stale(md), series-1, "every series but mysql.up goes stale")
 	require.Equal(t, 1, logs.Len())
@@ -303,13 +296,11 @@ func TestHistoryLengthWithoutTheStatusVariable(t *testing.T) {
 		return string(row[0]) == "Innodb_history_list_length"
 	})
 	fc.fixtures[statusQuery] = status
-	md, err := s.scrape(context.Background())
-	require.NoError(t, err)
+	md := s.scrapeMetrics(t)
 	assert.Equal(t, int64(7), points(md)["mysql.innodb.history_list_length"])
 	assert.Contains(t, fc.sent, historyLengthQuery)
 
 	s, fc, _ = newFixtureScraper(t, "primary", metadata.DefaultMetricsBuilderConfig())
-	_, err = s.scrape(context.Background())
-	require.NoError(t, err)
+	s.scrapeMetrics(t)
 	assert.NotContains(t, fc.sent, historyLengthQuery, "MariaDB reports it in the status")
 }
