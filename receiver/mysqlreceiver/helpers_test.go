@@ -137,6 +137,10 @@ func (s *mysqlScraper) scrapeMetrics(t require.TestingT) pmetric.Metrics {
 	return md
 }
 
+func (s *mysqlScraper) scrapePoints(t require.TestingT) map[string]int64 {
+	return points(s.scrapeMetrics(t))
+}
+
 // metricNames lists the metrics present.
 func metricNames(md pmetric.Metrics) []string { return metrictest.MetricNames(points(md)) }
 

@@ -108,8 +108,7 @@ func TestHostileServers(t *testing.T) {
 				witnessPoints = points(md)
 			})
 			for range 2 { // the second scrape runs on the client that replaced a panicked one
-				md := hostile.scrapeMetrics(t)
-				assert.Equal(t, int64(0), points(md)["mysql.up"])
+				assert.Equal(t, int64(0), hostile.scrapePoints(t)["mysql.up"])
 			}
 			wg.Wait()
 			assert.Equal(t, int64(1), witnessPoints["mysql.up"])
@@ -131,8 +130,7 @@ func TestPasswordWithoutTLSRefused(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			server := fakemysql.Start(t, 5*time.Second, scripts[name]...)
 			s, logs := newLoopbackScraper(t, server.Addr(), zap.WarnLevel)
-			md := s.scrapeMetrics(t)
-			assert.Equal(t, int64(0), points(md)["mysql.up"])
+			assert.Equal(t, int64(0), s.scrapePoints(t)["mysql.up"])
 			require.Equal(t, 1, logs.Len())
 			reason := logs.All()[0].ContextMap()["error"].(string)
 			assert.Contains(t, reason, "`tls::insecure: false`")
@@ -161,8 +159,7 @@ func TestScrapeByteBudget(t *testing.T) {
 	}
 	server := fakemysql.Start(t, 5*time.Second, fakemysql.Greeting("mysql_native_password"), fakemysql.Turn(fakemysql.OK), fakemysql.ResultSet(rows...))
 	s, logs := newLoopbackScraper(t, server.Addr(), zap.WarnLevel, func(c *Config) { c.MaxScrapeBytes = 128 << 10 })
-	md := s.scrapeMetrics(t)
-	assert.Equal(t, int64(0), points(md)["mysql.up"])
+	assert.Equal(t, int64(0), s.scrapePoints(t)["mysql.up"])
 	require.Equal(t, 1, logs.Len())
 	assert.Contains(t, logs.All()[0].ContextMap()["error"], "more than `max_scrape_bytes` (131072 bytes)")
 }
@@ -206,8 +203,7 @@ func TestServerPublicKeyFile(t *testing.T) {
 	server := fakemysql.Start(t, 5*time.Second, fakemysql.Greeting("caching_sha2_password"),
 		fakemysql.Turn([]byte{authMoreData, performFullAuthentication}), fakemysql.Turn(fakemysql.OK), fakemysql.ResultSet("Uptime", "5"))
 	s, _ := newLoopbackScraper(t, server.Addr(), zap.WarnLevel, func(c *Config) { c.ServerPublicKeyFile = keyFile })
-	md := s.scrapeMetrics(t)
-	assert.Equal(t, int64(1), points(md)["mysql.up"])
+	assert.Equal(t, int64(1), s.scrapePoints(t)["mysql.up"])
 
 	// The third client packet (sequence 3) is the password, XORed with the
 	// scramble and encrypted with the configured key.

@@ -54,11 +54,6 @@ func startScraper(t *testing.T, configure func(*Config)) liveScraper {
 	return liveScraper{s, logs}
 }
 
-func (s liveScraper) scrapePoints(t *testing.T) map[string]int64 {
-	t.Helper()
-	return points(s.scrapeMetrics(t))
-}
-
 // warnings are the error texts the scraper logged at warn level.
 func (s liveScraper) warnings() []string {
 	var out []string
@@ -152,8 +147,7 @@ func TestIntegrationLoadSlowQueriesAndLimits(t *testing.T) {
 	// Concurrent scrapes still use one connection.
 	var wg sync.WaitGroup
 	for range 4 {
-		wg.Add(1)
-		go func() { defer wg.Done(); _, _ = s.scrape(context.Background()) }()
+		wg.Go(func() { _, _ = s.scrape(context.Background()) })
 	}
 	wg.Wait()
 	// (Eventually: the digest scraper's closed connection may linger a moment.)
@@ -179,7 +173,7 @@ func TestIntegrationReplica(t *testing.T) {
 	replica.Exec(t, "STOP SLAVE", "CHANGE MASTER TO MASTER_DELAY=7", "START SLAVE")
 	// The lag is NULL (no point) until the restarted threads have connected.
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		got := points(s.scrapeMetrics(c))
+		got := s.scrapePoints(c)
 		assert.Equal(c, int64(7), got["mysql.replica.sql_delay{channel=}"])
 		assert.Contains(c, got, "mysql.replica.time_behind_source{channel=}")
 	}, 30*time.Second, 100*time.Millisecond)
@@ -197,7 +191,7 @@ func TestIntegrationReplica(t *testing.T) {
 
 	replica.Exec(t, "START SLAVE SQL_THREAD")
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		got := points(s.scrapeMetrics(c))
+		got := s.scrapePoints(c)
 		assert.Equal(c, int64(1), got["mysql.replica.sql_running{channel=}"])
 		assert.Contains(c, got, "mysql.replica.time_behind_source{channel=}", "the lag is back")
 	}, 20*time.Second, 100*time.Millisecond)
@@ -216,7 +210,7 @@ func TestIntegrationReplica(t *testing.T) {
 		fmt.Sprintf("CHANGE MASTER 'orders' TO MASTER_HOST='127.0.0.1', MASTER_PORT=%d, MASTER_USER='orders_repl', MASTER_PASSWORD='repl', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1", orders.Port),
 		"START SLAVE 'orders'")
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		got := points(s.scrapeMetrics(c))
+		got := s.scrapePoints(c)
 		assert.Equal(c, int64(1), got["mysql.replica.io_running{channel=orders}"])
 		assert.Equal(c, int64(1), got["mysql.replica.sql_running{channel=orders}"])
 		assert.Equal(c, int64(0), got["mysql.replica.io_running{channel=}"])

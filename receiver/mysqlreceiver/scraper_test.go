@@ -94,13 +94,12 @@ func TestScrapeRecordedPrimary(t *testing.T) {
 
 func TestScrapeRecordedReplica(t *testing.T) {
 	s, _, _ := newFixtureScraper(t, "replica", metadata.DefaultMetricsBuilderConfig())
-	md := s.scrapeMetrics(t)
 	assert.Equal(t, map[string]int64{
 		"mysql.replica.io_running{channel=}": 1, "mysql.replica.sql_running{channel=}": 1,
 		"mysql.replica.last_io_errno{channel=}": 0, "mysql.replica.last_sql_errno{channel=}": 0,
 		"mysql.replica.time_behind_source{channel=}": 0, "mysql.replica.sql_delay{channel=}": 0,
 		"mysql.replica.source.server_id{channel=}": 1, // the primary's --server-id
-	}, replicaPoints(points(md)))
+	}, replicaPoints(s.scrapePoints(t)))
 }
 
 // Every metric on by default (the list) has a data point from the
@@ -189,8 +188,7 @@ func TestScrapeFailures(t *testing.T) {
 			assert.NotContains(t, entry.ContextMap()["error"], "s3cret")
 
 			delete(fc.errs, tt.failOn)
-			md := s.scrapeMetrics(t)
-			assert.Equal(t, int64(1), points(md)["mysql.up"], "recovers with the same scraper")
+			assert.Equal(t, int64(1), s.scrapePoints(t)["mysql.up"], "recovers with the same scraper")
 		})
 	}
 }
@@ -296,8 +294,7 @@ func TestHistoryLengthWithoutTheStatusVariable(t *testing.T) {
 		return string(row[0]) == "Innodb_history_list_length"
 	})
 	fc.fixtures[statusQuery] = status
-	md := s.scrapeMetrics(t)
-	assert.Equal(t, int64(7), points(md)["mysql.innodb.history_list_length"])
+	assert.Equal(t, int64(7), s.scrapePoints(t)["mysql.innodb.history_list_length"])
 	assert.Contains(t, fc.sent, historyLengthQuery)
 
 	s, fc, _ = newFixtureScraper(t, "primary", metadata.DefaultMetricsBuilderConfig())
