@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/confignet"
 
 	"github.com/moalog/platform-collector/internal/metrictest"
@@ -125,8 +124,7 @@ func TestValidate(t *testing.T) {
 				assert.NoError(t, err)
 				return
 			}
-			require.Error(t, err)
-			assert.Equal(t, tt.wantErr, err.Error())
+			assert.EqualError(t, err, tt.wantErr)
 		})
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/confignet"
 	"go.opentelemetry.io/collector/confmap"
 
@@ -72,8 +71,7 @@ func TestValidate(t *testing.T) {
 				assert.NoError(t, err)
 				return
 			}
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.wantErr)
+			assert.ErrorContains(t, err, tt.wantErr)
 		})
 	}
 }
@@ -84,10 +82,9 @@ func TestStartFailsOnUnreadableTLSFiles(t *testing.T) {
 	cfg.TLS.CAFile = filepath.Join(t.TempDir(), "missing-ca.pem")
 	s := newScraper(cfg, newTestSettings())
 	err := s.start(t.Context(), nil)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "redis localhost:6380: failed to load TLS config")
-	assert.Contains(t, err.Error(), "missing-ca.pem")
-	assert.Contains(t, err.Error(), "check the files under `tls`")
+	assert.ErrorContains(t, err, "redis localhost:6380: failed to load TLS config")
+	assert.ErrorContains(t, err, "missing-ca.pem")
+	assert.ErrorContains(t, err, "check the files under `tls`")
 }
 
 // currentContribMetrics are the metric keys of the contrib redis receiver's
