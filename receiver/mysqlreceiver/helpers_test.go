@@ -63,10 +63,9 @@ func readFixture(t testing.TB, path string) recorded {
 // a statement without a fixture is an error, so the fixtures stay recorded
 // with the statements the scraper really sends.
 type fakeClient struct {
-	fixtures map[string]recorded
-	errs     map[string]error // statement prefix -> error to return
-	sent     []string
-	// reconnects counts reconnect calls.
+	fixtures   map[string]recorded
+	errs       map[string]error // statement prefix -> error to return
+	sent       []string
 	reconnects int
 }
 
