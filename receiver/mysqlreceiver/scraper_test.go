@@ -272,8 +272,7 @@ func TestRecordReplicaColumns(t *testing.T) {
 // scrape go stale.
 func TestMaxSeries(t *testing.T) {
 	s, _, logs := newFixtureScraper(t, "primary", metadata.DefaultMetricsBuilderConfig())
-	good := s.scrapeMetrics(t)
-	series := good.DataPointCount()
+	series := s.scrapeMetrics(t).DataPointCount() // a good scrape
 	s.cfg.MaxSeries = series - 1
 
 	md := s.scrapeMetrics(t)
