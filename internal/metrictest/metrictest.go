@@ -159,7 +159,7 @@ func BenchPerPoint(b *testing.B, scrape func() pmetric.Metrics) {
 // refusing, refuses everything (keeping it apart) as the memory_limiter does
 // while memory is high.
 type RefusingSink struct {
-	mu                sync.Mutex // held while a batch is sorted, and to switch
+	mu                sync.Mutex // a batch is accepted or refused whole, never across a switch
 	refusing          bool
 	accepted, refused consumertest.MetricsSink
 }
