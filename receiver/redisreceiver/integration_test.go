@@ -137,12 +137,11 @@ func TestIntegrationAuth(t *testing.T) {
 		name     string
 		username string
 		password string
-		wantUp   float64
 		command  string // the command the error names
-		wantLog  string
+		wantLog  string // none: the target is up
 	}{
-		{name: "requirepass", password: "default-pass", wantUp: 1},
-		{name: "least-privilege ACL user", username: "otel", password: "otel-pass", wantUp: 1},
+		{name: "requirepass", password: "default-pass"},
+		{name: "least-privilege ACL user", username: "otel", password: "otel-pass"},
 		{name: "wrong password", password: "not-the-password", command: "AUTH", wantLog: "WRONGPASS invalid username-password pair or user is disabled.: check `username` and `password`"},
 		{name: "wrong ACL password", username: "otel", password: "wrong-otel-pass", command: "AUTH", wantLog: "check `username` and `password`"},
 		{name: "no password", command: "INFO", wantLog: "NOAUTH Authentication required.: the server requires authentication: set `password` (and `username` for an ACL user)"},
@@ -154,7 +153,7 @@ func TestIntegrationAuth(t *testing.T) {
 			cfg.Username, cfg.Password = tt.username, configopaque.String(tt.password)
 			cfg.MetricsBuilderConfig = allMetrics()
 			target := startScraper(t, cfg)
-			if tt.wantUp == 1 {
+			if tt.wantLog == "" {
 				got, _ := target.scrape(t)
 				got2, _ := target.scrape(t)
 				assert.Equal(t, 1.0, got["redis.up"])
@@ -197,20 +196,19 @@ func TestIntegrationTLS(t *testing.T) {
 	tests := []struct {
 		name     string
 		endpoint string
-		tls      bool
-		caFile   string
+		caFile   string // set: TLS on, trusting this CA
 		wantLog  string
 	}{
-		{name: "TLS port with the test CA", endpoint: srv.TLSAddr, tls: true, caFile: srv.TLS.CACert},
+		{name: "TLS port with the test CA", endpoint: srv.TLSAddr, caFile: srv.TLS.CACert},
 		{name: "TLS port, TLS not configured", endpoint: srv.TLSAddr, wantLog: "set `tls::insecure: false` and `tls::ca_file`"},
-		{name: "TLS port, other CA", endpoint: srv.TLSAddr, tls: true, caFile: otherCA.CACert, wantLog: "certificate is not trusted: check `tls::ca_file`"},
-		{name: "plain port, TLS configured", endpoint: srv.Addr, tls: true, caFile: srv.TLS.CACert, wantLog: "TLS failed: check that `endpoint` is the server's TLS port"},
+		{name: "TLS port, other CA", endpoint: srv.TLSAddr, caFile: otherCA.CACert, wantLog: "certificate is not trusted: check `tls::ca_file`"},
+		{name: "plain port, TLS configured", endpoint: srv.Addr, caFile: srv.TLS.CACert, wantLog: "TLS failed: check that `endpoint` is the server's TLS port"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := configFor(tt.endpoint)
 			cfg.Timeout = 2 * time.Second
-			if tt.tls {
+			if tt.caFile != "" {
 				cfg.TLS.Insecure = false
 				cfg.TLS.CAFile = tt.caFile
 			}
