@@ -2,8 +2,8 @@ package jolokiareceiver
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -121,25 +121,7 @@ func TestPasswordNeverPrinted(t *testing.T) {
 	cfg.Password = "hunter2"
 	conf := confmap.New()
 	require.NoError(t, conf.Marshal(cfg))
-	assert.NotContains(t, strings.Join(flatten(conf.ToStringMap()), " "), "hunter2")
-}
-
-func flatten(m map[string]any) []string {
-	var out []string
-	for k, v := range m {
-		switch x := v.(type) {
-		case map[string]any:
-			out = append(out, flatten(x)...)
-		default:
-			out = append(out, k+"="+toString(x))
-		}
-	}
-	return out
-}
-
-func toString(v any) string {
-	s, _ := v.(string)
-	return s
+	assert.NotContains(t, fmt.Sprint(conf.ToStringMap()), "hunter2")
 }
 
 func TestLabelRegexValidate(t *testing.T) {
@@ -171,17 +153,10 @@ func TestLoadFleetConfig(t *testing.T) {
 	t.Setenv("SHARD_INDEX", "2")
 	t.Setenv("JOLOKIA_PASSWORD", "agent-pw")
 	t.Setenv("JMX_PASSWORD", "jmx-pw")
-	resolver, err := confmap.NewResolver(confmap.ResolverSettings{
-		URIs:              []string{"file:" + filepath.Join("testdata", "fleet.yaml")},
-		ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory(), envprovider.NewFactory()},
-	})
-	require.NoError(t, err)
-	conf, err := resolver.Resolve(context.Background())
-	require.NoError(t, err)
-	sub, err := conf.Sub("receivers::jolokia/fleet")
-	require.NoError(t, err)
-	cfg := createDefaultConfig()
-	require.NoError(t, sub.Unmarshal(cfg))
+	fleet := func() *Config {
+		return resolveReceiver(t, "file:"+filepath.Join("testdata", "fleet.yaml"), "jolokia/fleet", fileprovider.NewFactory())
+	}
+	cfg := fleet()
 	require.NoError(t, cfg.Validate())
 	assert.Equal(t, ShardConfig{Count: 3, Index: 2}, cfg.Shard)
 	require.Len(t, cfg.Targets, 3)
@@ -190,11 +165,25 @@ func TestLoadFleetConfig(t *testing.T) {
 	assert.Nil(t, cfg.Targets[0].ProxyTarget)
 
 	t.Setenv("SHARD_INDEX", "3")
-	conf, err = resolver.Resolve(context.Background())
+	assert.ErrorContains(t, fleet().Validate(), "`shard.index` must be in 0..2 for `shard.count` 3, got 3")
+}
+
+// resolveReceiver resolves uri as the collector does (the env provider and
+// default scheme besides provider) and decodes receivers::<id> over the
+// receiver's defaults.
+func resolveReceiver(t *testing.T, uri, id string, provider confmap.ProviderFactory) *Config {
+	t.Helper()
+	resolver, err := confmap.NewResolver(confmap.ResolverSettings{
+		URIs:              []string{uri},
+		ProviderFactories: []confmap.ProviderFactory{provider, envprovider.NewFactory()},
+		DefaultScheme:     "env",
+	})
 	require.NoError(t, err)
-	sub, err = conf.Sub("receivers::jolokia/fleet")
+	conf, err := resolver.Resolve(context.Background())
 	require.NoError(t, err)
-	cfg = createDefaultConfig()
+	sub, err := conf.Sub("receivers::" + id)
+	require.NoError(t, err)
+	cfg := createDefaultConfig()
 	require.NoError(t, sub.Unmarshal(cfg))
-	assert.ErrorContains(t, cfg.Validate(), "`shard.index` must be in 0..2 for `shard.count` 3, got 3")
+	return cfg
 }

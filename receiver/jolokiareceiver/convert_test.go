@@ -73,7 +73,7 @@ func TestConvertRecordedTestMBeans(t *testing.T) {
 		{agent2, "receiver-test-mbeans-split", splitBody, splitSlots,
 			[]int{200, 200, 200, 200, 200, 400, 400, 200, 200, 200, 200, 404}, wantTestMBeanPoints},
 		// Without the split, 2.x loses every attribute of type=Counters.
-		{agent2, "receiver-test-mbeans", p.body, p.slots, []int{200, 200, 400, 200, 404}, withoutPrefix(wantTestMBeanPoints, "test.counters.")},
+		{agent2, "receiver-test-mbeans", p.body, p.slots, []int{200, 200, 400, 200, 404}, prefixed(wantTestMBeanPoints, "test.counters.", false)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.agent+"/"+tt.name, func(t *testing.T) {
@@ -84,16 +84,6 @@ func TestConvertRecordedTestMBeans(t *testing.T) {
 			assert.Equal(t, tt.want, onlyResource(t, md))
 		})
 	}
-}
-
-func withoutPrefix(ps points, prefix string) points {
-	out := points{}
-	for k, v := range ps {
-		if len(k) < len(prefix) || k[:len(prefix)] != prefix {
-			out[k] = v
-		}
-	}
-	return out
 }
 
 // convertRecordedPreset converts the recorded answer of agent to the bulk

@@ -2,6 +2,7 @@ package jolokiareceiver
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"runtime"
 	"testing"
@@ -114,12 +115,12 @@ func TestToNumber(t *testing.T) {
 		want number
 		ok   bool
 	}{
-		{jsonNumber("9007199254740993"), number{i: 9007199254740993, isInt: true}, true},
-		{jsonNumber("9223372036854775807"), number{i: 9223372036854775807, isInt: true}, true},
-		{jsonNumber("18446744073709551615"), number{f: 18446744073709551615}, true},
-		{jsonNumber("-5"), number{i: -5, isInt: true}, true},
-		{jsonNumber("12.5"), number{f: 12.5}, true},
-		{jsonNumber("1e3"), number{f: 1000}, true},
+		{json.Number("9007199254740993"), number{i: 9007199254740993, isInt: true}, true},
+		{json.Number("9223372036854775807"), number{i: 9223372036854775807, isInt: true}, true},
+		{json.Number("18446744073709551615"), number{f: 18446744073709551615}, true},
+		{json.Number("-5"), number{i: -5, isInt: true}, true},
+		{json.Number("12.5"), number{f: 12.5}, true},
+		{json.Number("1e3"), number{f: 1000}, true},
 		{"9007199254740993", number{i: 9007199254740993, isInt: true}, true}, // serializeLong=string
 		{"12.75", number{f: 12.75}, true},
 		{true, number{i: 1, isInt: true}, true},

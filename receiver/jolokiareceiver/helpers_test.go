@@ -1,10 +1,10 @@
 package jolokiareceiver
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -13,27 +13,25 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
-// point is one data point flattened for assertions: "name{k=v,...}" -> value
+// points are data points flattened for assertions: "name{k=v,...}" -> value
 // (int64 or float64).
 type points map[string]any
 
-func pointKey(name string, attrs pcommon.Map) string {
-	var kv []string
-	for k, v := range attrs.All() {
-		kv = append(kv, k+"="+v.AsString())
-	}
-	sort.Strings(kv)
-	return name + "{" + strings.Join(kv, ",") + "}"
+// prefixed is the points of ps whose key starts with prefix (with) or does not (!with).
+func prefixed(ps points, prefix string, with bool) points {
+	out := maps.Clone(ps)
+	maps.DeleteFunc(out, func(key string, _ any) bool { return strings.HasPrefix(key, prefix) != with })
+	return out
 }
 
 // flattenMetrics returns the points of every resource, keyed by
@@ -69,7 +67,7 @@ func flattenPoints(md pmetric.Metrics, stale bool) map[string]points {
 					if dp.Flags().NoRecordedValue() != stale {
 						continue
 					}
-					key := pointKey(m.Name(), dp.Attributes())
+					key := m.Name() + cmp.Or(metrictest.AttrString(dp.Attributes()), "{}")
 					if _, dup := ps[key]; dup {
 						panic("duplicate data point " + key)
 					}
@@ -116,7 +114,7 @@ func metricShapes(md pmetric.Metrics) map[string]string {
 	return out
 }
 
-func newTestScraper(t *testing.T, cfg *Config, logger *zap.Logger) *jolokiaScraper {
+func newTestScraper(t testing.TB, cfg *Config, logger *zap.Logger) *jolokiaScraper {
 	t.Helper()
 	set := receivertest.NewNopSettings(metadata.Type)
 	set.ID = component.MustNewIDWithName("jolokia", "test")
@@ -149,8 +147,6 @@ func startReceiver(t *testing.T, cfg *Config, next consumer.Metrics) (receiver.M
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
 	return r, logs
 }
-
-func jsonNumber(s string) any { return json.Number(s) }
 
 // scrape reads every target concurrently, as the receiver does, and returns
 // all their metrics at once (the receiver delivers each target on its own).

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,9 +14,6 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap/zaptest"
@@ -123,22 +119,12 @@ func loadJMXExporterConfig(t *testing.T, jvm *testenv.JVM, content []byte, reloa
 	later := time.Now().Add(time.Duration(reloads) * time.Second)
 	require.NoError(t, os.Chtimes(jvm.JMXExporterConfig, later, later))
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		families, err := scrapeJMXExporter(jvm.JMXExporterURL)
+		families, err := testenv.ScrapePage(jvm.JMXExporterURL)
 		require.NoError(c, err)
 		got := families["jmx_config_reload_success_total"]
 		require.NotNil(c, got)
 		require.Equal(c, float64(reloads), got.GetMetric()[0].GetCounter().GetValue())
 	}, 60*time.Second, 200*time.Millisecond)
-}
-
-func scrapeJMXExporter(url string) (map[string]*dto.MetricFamily, error) {
-	resp, err := http.Get(url)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.LegacyValidation)
-	return parser.TextToMetricFamilies(resp.Body)
 }
 
 type sideBySide struct {
@@ -162,7 +148,7 @@ var presenceOnly = regexp.MustCompile(`(?i)(current_?thread\w*|cpu_?load|load_?a
 // again, and returns what matched and what did not.
 func compareSideBySide(t *testing.T, jvm *testenv.JVM, content []byte) sideBySide {
 	t.Helper()
-	before, err := scrapeJMXExporter(jvm.JMXExporterURL)
+	before, err := testenv.ScrapePage(jvm.JMXExporterURL)
 	require.NoError(t, err)
 	cfg := createDefaultConfig()
 	cfg.Endpoint = jvm.Endpoint
@@ -172,7 +158,7 @@ func compareSideBySide(t *testing.T, jvm *testenv.JVM, content []byte) sideBySid
 	require.NoError(t, cfg.Validate())
 	md := scrapeOnce(t, newTestScraper(t, cfg, zaptest.NewLogger(t)))
 	ours := exporterFamilies(t, md)
-	after, err := scrapeJMXExporter(jvm.JMXExporterURL)
+	after, err := testenv.ScrapePage(jvm.JMXExporterURL)
 	require.NoError(t, err)
 
 	want, moved := jmxSamples(before), jmxSamples(after)
@@ -220,7 +206,7 @@ func closeEnough(series string, got, before, after float64) bool {
 var ignoredLabels = map[string]bool{"job": true, "instance": true, "otel_scope_name": true, "otel_scope_version": true, "otel_scope_schema_url": true}
 
 // jmxSamples keys every sample by name{sorted labels}, without self metrics.
-func jmxSamples(families map[string]*dto.MetricFamily) map[string]float64 {
+func jmxSamples(families testenv.Families) map[string]float64 {
 	out := map[string]float64{}
 	for name, f := range families {
 		if strings.HasPrefix(name, "jmx_") || strings.HasPrefix(name, "jvm_") || strings.HasPrefix(name, "process_") ||
@@ -235,16 +221,7 @@ func jmxSamples(families map[string]*dto.MetricFamily) map[string]float64 {
 				}
 			}
 			sort.Strings(labels)
-			var v float64
-			switch {
-			case m.Counter != nil:
-				v = m.GetCounter().GetValue()
-			case m.Gauge != nil:
-				v = m.GetGauge().GetValue()
-			default:
-				v = m.GetUntyped().GetValue()
-			}
-			out[name+"{"+strings.Join(labels, ",")+"}"] = v
+			out[name+"{"+strings.Join(labels, ",")+"}"] = testenv.SampleValue(m)
 		}
 	}
 	return out

@@ -2,14 +2,12 @@ package jolokiareceiver
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -17,7 +15,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/provider/envprovider"
 	"go.opentelemetry.io/collector/confmap/provider/yamlprovider"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.uber.org/zap"
@@ -52,8 +49,7 @@ func jmxSeries(t testing.TB, st *jmxState, values map[string]map[string]any) []s
 	sm := pmetric.NewScopeMetrics()
 	scrape.emit(sm, 0, 0)
 	var out []string
-	for i := 0; i < sm.Metrics().Len(); i++ {
-		m := sm.Metrics().At(i)
+	for _, m := range sm.Metrics().All() {
 		typ, dps := "gauge", pmetric.NumberDataPointSlice{}
 		switch m.Type() {
 		case pmetric.MetricTypeSum:
@@ -64,13 +60,13 @@ func jmxSeries(t testing.TB, st *jmxState, values map[string]map[string]any) []s
 				typ = "untyped"
 			}
 		}
-		for j := 0; j < dps.Len(); j++ {
+		for _, dp := range dps.All() {
 			var labels []string
-			for k, v := range dps.At(j).Attributes().All() {
+			for k, v := range dp.Attributes().All() {
 				labels = append(labels, fmt.Sprintf("%s=%q", k, v.Str()))
 			}
 			sort.Strings(labels)
-			out = append(out, fmt.Sprintf("%s %s{%s} %v", typ, m.Name(), strings.Join(labels, ","), dps.At(j).DoubleValue()))
+			out = append(out, fmt.Sprintf("%s %s{%s} %v", typ, m.Name(), strings.Join(labels, ","), dp.DoubleValue()))
 		}
 	}
 	sort.Strings(out)
@@ -262,8 +258,9 @@ func TestJMXExporterConfigErrors(t *testing.T) {
 }
 
 func TestExpandJava(t *testing.T) {
-	re := mustCompileRule(t, `(?P<first>a)(b)(c)(d)(e)(f)(g)(h)(i)(j)(k)`)
-	m := re.FindStringSubmatch("abcdefghijk")
+	rule, err := compileJMXRule(JMXRule{Pattern: `(?P<first>a)(b)(c)(d)(e)(f)(g)(h)(i)(j)(k)`})
+	require.NoError(t, err)
+	m := rule.re.FindStringSubmatch("abcdefghijk")
 	tests := map[string]string{
 		"$1":        "a",
 		"$11":       "k", // as many digits as name a group
@@ -276,7 +273,7 @@ func TestExpandJava(t *testing.T) {
 		"$1-$2.$10": "a-b.j",
 	}
 	for tmpl, want := range tests {
-		got, err := expandJava(tmpl, m, re)
+		got, err := expandJava(tmpl, m, rule.re)
 		require.NoError(t, err, tmpl)
 		assert.Equal(t, want, got, tmpl)
 	}
@@ -311,13 +308,6 @@ func TestJMXNames(t *testing.T) {
 	}
 }
 
-func mustCompileRule(t testing.TB, pattern string) *regexp.Regexp {
-	t.Helper()
-	r, err := compileJMXRule(JMXRule{Pattern: pattern})
-	require.NoError(t, err)
-	return r.re
-}
-
 // TestReadmeJMXExporterExample: the README's "Coming from jmx_exporter"
 // example, resolved as the collector resolves its configuration, is a valid
 // receiver configuration whose block is testdata/jmxexporter/kafka-client.yaml
@@ -329,18 +319,7 @@ func TestReadmeJMXExporterExample(t *testing.T) {
 	require.True(t, ok, "README has no jmx_exporter example")
 	_, after, _ = strings.Cut(after, "```yaml\n")
 	example, _, _ := strings.Cut(after, "```")
-	resolver, err := confmap.NewResolver(confmap.ResolverSettings{
-		URIs:              []string{"yaml:" + example},
-		ProviderFactories: []confmap.ProviderFactory{yamlprovider.NewFactory(), envprovider.NewFactory()},
-		DefaultScheme:     "env",
-	})
-	require.NoError(t, err)
-	conf, err := resolver.Resolve(context.Background())
-	require.NoError(t, err)
-	sub, err := conf.Sub("receivers::jolokia/payments")
-	require.NoError(t, err)
-	cfg := createDefaultConfig()
-	require.NoError(t, sub.Unmarshal(cfg))
+	cfg := resolveReceiver(t, "yaml:"+example, "jolokia/payments", yamlprovider.NewFactory())
 	require.NoError(t, cfg.Validate())
 	want, err := os.ReadFile(filepath.Join("testdata", "jmxexporter", "kafka-client.yaml"))
 	require.NoError(t, err)
