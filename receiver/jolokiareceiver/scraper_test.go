@@ -30,15 +30,14 @@ import (
 // recordedAgent serves the recorded 2.x answer to the jvm preset's bulk read.
 func recordedAgent(t *testing.T) *httptest.Server {
 	t.Helper()
-	_, resp := readRecorded(t, agent2, "receiver-jvm-preset")
-	return agentAnswering(t, resp)
+	req, resp := readRecorded(t, agent2, "receiver-jvm-preset")
+	return agentAnswering(t, req, resp)
 }
 
-// agentAnswering answers the jvm preset's bulk read, sent with the test's
-// credentials, with resp.
-func agentAnswering(t *testing.T, resp []byte) *httptest.Server {
+// agentAnswering answers the bulk read req, sent with the test's credentials
+// (monitor, hunter2), with resp.
+func agentAnswering(t *testing.T, req, resp []byte) *httptest.Server {
 	t.Helper()
-	req, _ := readRecorded(t, agent2, "receiver-jvm-preset")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var body bytes.Buffer
 		_, _ = body.ReadFrom(r.Body)
@@ -182,8 +181,8 @@ func TestReceiverDeliversEachTargetOnItsOwn(t *testing.T) {
 // collector name that only the hostile target's JVM has.
 func TestConversionPanicIsTargetDown(t *testing.T) {
 	good := recordedAgent(t)
-	_, resp := readRecorded(t, agent2, "receiver-jvm-preset")
-	hostile := agentAnswering(t, bytes.ReplaceAll(resp, []byte("name=Copy,"), []byte("name=Hostile,")))
+	req, resp := readRecorded(t, agent2, "receiver-jvm-preset")
+	hostile := agentAnswering(t, req, bytes.ReplaceAll(resp, []byte("name=Copy,"), []byte("name=Hostile,")))
 	cfg := createDefaultConfig()
 	cfg.Username, cfg.Password = "monitor", "hunter2"
 	cfg.Targets = []Target{{Endpoint: good.URL + "/jolokia"}, {Endpoint: hostile.URL + "/jolokia"}}
