@@ -3,7 +3,6 @@ package jolokiareceiver
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moalog/platform-collector/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
@@ -47,14 +47,6 @@ func TestCountValues(t *testing.T) {
 	} {
 		assert.Equal(t, want, countValues([]byte(body)), body)
 	}
-}
-
-func refusedEndpoint(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return "http://" + addr + "/jolokia"
 }
 
 // TestScrapeFaults: every fault of one target gives jolokia.up 0 and a clear
@@ -131,7 +123,7 @@ func TestScrapeFaults(t *testing.T) {
 	good := recordedAgent(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			endpoint := refusedEndpoint(t)
+			endpoint := "http://" + testenv.Addr(testenv.FreePort(t)) + "/jolokia" // nothing listens
 			if tt.handler != nil {
 				srv := httptest.NewUnstartedServer(tt.handler)
 				if tt.tls {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
@@ -124,7 +125,7 @@ func newTestScraper(t testing.TB, cfg *Config, logger *zap.Logger) *jolokiaScrap
 	s, err := newScraper(cfg, set)
 	require.NoError(t, err)
 	require.NoError(t, s.start(context.Background(), nil))
-	t.Cleanup(func() { _ = s.shutdown(context.Background()) })
+	t.Cleanup(func() { assert.NoError(t, s.shutdown(context.Background())) })
 	return s
 }
 

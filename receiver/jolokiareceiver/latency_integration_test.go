@@ -6,15 +6,11 @@ import (
 	"context"
 	"flag"
 	"net/http"
-	"sort"
+	"slices"
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/receiver/receivertest"
-
 	"github.com/moalog/platform-collector/internal/testenv"
-	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
 var scrapeGap = flag.Duration("gap", 0, "BenchmarkLiveScrape: pause between scrapes")
@@ -41,20 +37,7 @@ func BenchmarkLiveScrape(b *testing.B) {
 				cfg := createDefaultConfig()
 				cfg.Endpoint = jvm.Endpoint
 				cfg.Metrics = testMBeanMetrics
-				set := receivertest.NewNopSettings(metadata.Type)
-				set.ID = component.MustNewIDWithName("jolokia", "bench")
-				s, err := newScraper(cfg, set)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := s.start(context.Background(), nil); err != nil {
-					b.Fatal(err)
-				}
-				defer func() {
-					if err := s.shutdown(context.Background()); err != nil {
-						b.Error(err)
-					}
-				}()
+				s := newTestScraper(b, cfg, nil)
 				if !quickAck { // for comparison: Go's default transport, no TCP_QUICKACK
 					plain := &http.Client{Transport: &http.Transport{}}
 					for _, t := range s.targets {
@@ -77,7 +60,7 @@ func BenchmarkLiveScrape(b *testing.B) {
 					}
 				}
 				b.StopTimer()
-				sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
+				slices.Sort(durations)
 				b.ReportMetric(float64(durations[len(durations)/2].Microseconds())/1000, "p50-ms")
 				b.ReportMetric(float64(durations[len(durations)*99/100].Microseconds())/1000, "p99-ms")
 			})

@@ -10,10 +10,9 @@ import (
 
 func TestParseObjectName(t *testing.T) {
 	tests := []struct {
-		in        string
-		canonical string
-		pattern   bool
-		values    map[string]string
+		in, canonical string
+		pattern       bool
+		values        map[string]string
 	}{
 		{"java.lang:type=Memory", "java.lang:type=Memory", false, map[string]string{"type": "Memory"}},
 		{"java.lang:type=MemoryPool,name=G1 Eden Space", "java.lang:name=G1 Eden Space,type=MemoryPool", false,

@@ -90,14 +90,25 @@ func TestScrapeResourceIdentity(t *testing.T) {
 	}
 }
 
+// TestInstanceID: a target's service.instance.id is its agent's host:port,
+// or for a proxied target the JMX service URL's host:port (jmxInstanceID).
 func TestInstanceID(t *testing.T) {
 	for in, want := range map[string]string{
 		"http://10.0.0.5:8778/jolokia":   "10.0.0.5:8778",
 		"http://fluxpay-engine/jolokia":  "fluxpay-engine:80",
 		"https://fluxpay-engine/jolokia": "fluxpay-engine:443",
 		"http://[::1]:8778/jolokia":      "[::1]:8778",
+
+		"service:jmx:rmi:///jndi/rmi://app-7:9010/jmxrmi":                 "app-7:9010",
+		"service:jmx:rmi://10.1.2.3:9011/jndi/rmi://10.1.2.3:9010/jmxrmi": "10.1.2.3:9010",
+		"service:jmx:jmxmp://host:5555":                                   "host:5555",
+		"service:jmx:rmi:///jndi/jmxrmi":                                  "service:jmx:rmi:///jndi/jmxrmi",
 	} {
-		assert.Equal(t, want, instanceID(in), in)
+		id := instanceID
+		if strings.HasPrefix(in, "service:jmx:") {
+			id = jmxInstanceID
+		}
+		assert.Equal(t, want, id(in), in)
 	}
 }
 
