@@ -11,12 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/moalog/platform-collector/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 // TestRecordedResponsesAreNotDense: every response recorded from a real

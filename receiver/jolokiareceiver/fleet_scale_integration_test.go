@@ -30,6 +30,7 @@ import (
 var (
 	fleetSizes    = flag.String("fleet", "", "run TestFleetScale with these numbers of simulated targets, e.g. 10,100,250,500,1000")
 	fleetDuration = flag.Duration("fleet-duration", 60*time.Second, "how long TestFleetScale runs the receiver per fleet size")
+	scrapeGap     = flag.Duration("gap", 0, "BenchmarkLiveScrape: pause between scrapes")
 )
 
 // TestFleetScale measures the receiver's own CPU and memory on a simulated

@@ -289,22 +289,19 @@ func TestJMXNames(t *testing.T) {
 	for in, want := range map[string]string{"a_total": "a", "a_total_info": "a", "_total": "total", "a_totals": "a_totals", "a_created_bucket": "a"} {
 		assert.Equal(t, want, trimReservedSuffixes(in), in)
 	}
-	for _, tt := range []struct {
-		pattern, name string
-		want          bool
-	}{
-		{"*:*", "java.lang:type=Memory", true},
-		{"java.lang:type=Memory", "java.lang:type=Memory", true},
-		{"java.lang:type=Memory", "java.lang:type=Memory,x=y", false},
-		{"java.lang:type=Memory,*", "java.lang:type=Memory,x=y", true},
-		{"java.*:type=Mem?ry", "java.lang:type=Memory", true},
-		{"kafka.*:*", "java.lang:type=Memory", false},
+	for names, want := range map[[2]string]bool{ // pattern, name
+		{"*:*", "java.lang:type=Memory"}:                         true,
+		{"java.lang:type=Memory", "java.lang:type=Memory"}:       true,
+		{"java.lang:type=Memory", "java.lang:type=Memory,x=y"}:   false,
+		{"java.lang:type=Memory,*", "java.lang:type=Memory,x=y"}: true,
+		{"java.*:type=Mem?ry", "java.lang:type=Memory"}:          true,
+		{"kafka.*:*", "java.lang:type=Memory"}:                   false,
 	} {
-		p, err := parseObjectName(tt.pattern)
+		p, err := parseObjectName(names[0])
 		require.NoError(t, err)
-		on, err := parseObjectName(tt.name)
+		on, err := parseObjectName(names[1])
 		require.NoError(t, err)
-		assert.Equal(t, tt.want, p.matches(on), tt.pattern+" "+tt.name)
+		assert.Equal(t, want, p.matches(on), names)
 	}
 }
 

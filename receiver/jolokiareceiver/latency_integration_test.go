@@ -4,7 +4,6 @@ package jolokiareceiver
 
 import (
 	"context"
-	"flag"
 	"net/http"
 	"slices"
 	"testing"
@@ -12,8 +11,6 @@ import (
 
 	"github.com/moalog/platform-collector/internal/testenv"
 )
-
-var scrapeGap = flag.Duration("gap", 0, "BenchmarkLiveScrape: pause between scrapes")
 
 // BenchmarkLiveScrape measures whole scrapes (jvm preset + test MBeans, one
 // bulk POST) of a real JVM per agent, back to back on a kept-alive

@@ -12,9 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/moalog/platform-collector/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 // naglingServer answers HTTP/1.1 keep-alive requests like the JDK HttpServer
