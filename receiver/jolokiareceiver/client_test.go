@@ -149,7 +149,7 @@ func TestScrapeFaults(t *testing.T) {
 			core, logs := observer.New(zap.DebugLevel)
 			s := newTestScraper(t, cfg, zap.New(core))
 
-			md := scrapeOnce(t, s)
+			md := scrapeOnce(s)
 			all := flattenMetrics(md)
 			broken, healthy := all[instanceID(endpoint)], all[instanceID(good.URL)]
 			assert.Equal(t, int64(0), broken["jolokia.up{}"])
@@ -170,7 +170,7 @@ func TestScrapeFaults(t *testing.T) {
 
 			// Still down: no new log line.
 			if !strings.Contains(tt.name, "timeout") {
-				scrapeOnce(t, s)
+				scrapeOnce(s)
 				assert.Len(t, logs.FilterLevelExact(zapcore.WarnLevel).All(), 1, "logged once per state change")
 			}
 		})

@@ -125,7 +125,7 @@ func TestIntegrationTestMBeans(t *testing.T) {
 			core, logs := observer.New(zap.DebugLevel)
 			s := newTestScraper(t, cfg, zap.New(core))
 
-			md := scrapeOnce(t, s)
+			md := scrapeOnce(s)
 			if *record {
 				proxy.save(t, agent, "receiver-test-mbeans")
 			}
@@ -137,7 +137,7 @@ func TestIntegrationTestMBeans(t *testing.T) {
 				warn := logs.FilterMessage("MBean read failed; logged again only after it has worked").All()
 				require.Len(t, warn, 1)
 				assert.Contains(t, warn[0].ContextMap()["error"], "jolokia "+proxy.endpoint()+": read com.moalog.test:type=Counters [Big Huge Negative Ratio Inf Unlimited Text Nothing]: status 400: java.lang.NumberFormatException")
-				md = scrapeOnce(t, s)
+				md = scrapeOnce(s)
 				if *record {
 					proxy.save(t, agent, "receiver-test-mbeans-split")
 				}
@@ -163,7 +163,7 @@ func TestIntegrationJVMPreset(t *testing.T) {
 		t.Run(agent.String(), func(t *testing.T) {
 			proxy, cfg := proxiedJVM(t, agent)
 			s := newTestScraper(t, cfg, nil)
-			md := scrapeOnce(t, s)
+			md := scrapeOnce(s)
 			if *record {
 				proxy.save(t, agent, "receiver-jvm-preset")
 			}
@@ -200,7 +200,7 @@ func TestIntegrationKillRestart(t *testing.T) {
 		all := flattenMetrics(md)
 		return map[string]any{id2: all[id2]["jolokia.up{}"], id1: all[id1]["jolokia.up{}"]}
 	}
-	md := scrapeOnce(t, s)
+	md := scrapeOnce(s)
 	assert.Equal(t, map[string]any{id2: int64(1), id1: int64(1)}, up(md))
 	assert.Equal(t, int64(42), flattenMetrics(md)[id1]["test.payments{payment.kind=card}"])
 	names := map[string]string{}
@@ -212,7 +212,7 @@ func TestIntegrationKillRestart(t *testing.T) {
 	assert.Equal(t, map[string]string{id2: "rate-limiter", id1: "fluxpay-engine"}, names)
 
 	jvm2.Process.Kill()
-	md = scrapeOnce(t, s)
+	md = scrapeOnce(s)
 	assert.Equal(t, map[string]any{id2: int64(0), id1: int64(1)}, up(md))
 	assert.Equal(t, int64(42), flattenMetrics(md)[id1]["test.payments{payment.kind=card}"], "the other target keeps reporting")
 	warns := logs.FilterMessage("target scrape failed; reporting it as down until it recovers").All()
@@ -222,7 +222,7 @@ func TestIntegrationKillRestart(t *testing.T) {
 
 	jvm2.Process.Restart(t)
 	jvm2.WaitReady(t)
-	md = scrapeOnce(t, s)
+	md = scrapeOnce(s)
 	assert.Equal(t, map[string]any{id2: int64(1), id1: int64(1)}, up(md))
 	assert.Equal(t, int64(42), flattenMetrics(md)[id2]["test.payments{payment.kind=card}"])
 	assert.Len(t, logs.FilterMessage("target is reachable again").All(), 1)
@@ -239,7 +239,7 @@ func TestIntegrationUnregisteredMBeanGoesStale(t *testing.T) {
 			cfg.Metrics = testMBeanMetrics
 			cfg.Targets = []Target{{Endpoint: jvm.Endpoint}}
 			s := newTestScraper(t, cfg, nil)
-			before := onlyResource(t, scrapeOnce(t, s))
+			before := onlyResource(t, scrapeOnce(s))
 			require.Equal(t, int64(7), before["test.payments{payment.kind=bank}"])
 
 			status, body, err := jvm.Post(`{"type":"exec","mbean":"com.moalog.test:type=Control","operation":"unregister","arguments":["com.moalog.test:type=Payments,name=bank"]}`)
@@ -247,7 +247,7 @@ func TestIntegrationUnregisteredMBeanGoesStale(t *testing.T) {
 			require.Equal(t, http.StatusOK, status)
 			require.Contains(t, string(body), `"status":200`)
 
-			md := scrapeOnce(t, s)
+			md := scrapeOnce(s)
 			assert.Equal(t, []string{"test.payment.amount{payment.kind=bank}", "test.payment.enabled{payment.kind=bank}", "test.payments{payment.kind=bank}"},
 				metrictest.Stale(md))
 			after := onlyResource(t, md)
@@ -277,14 +277,14 @@ func TestIntegrationAuth(t *testing.T) {
 			cfg.Metrics = []MetricConfig{testMBeanMetrics[0]}
 			cfg.Username, cfg.Password = "monitor", "wrong-secret"
 			core, logs := observer.New(zap.DebugLevel)
-			got := onlyResource(t, scrapeOnce(t, newTestScraper(t, cfg, zap.New(core))))
+			got := onlyResource(t, scrapeOnce(newTestScraper(t, cfg, zap.New(core))))
 			assert.Equal(t, int64(0), got["jolokia.up{}"])
 			require.Equal(t, 1, logs.Len())
 			assert.Equal(t, "jolokia "+jvm.Endpoint+": HTTP 401 Unauthorized: set `username` and `password` to the agent's credentials", logs.All()[0].ContextMap()["error"])
 			assert.NotContains(t, fmt.Sprint(logs.All()[0].ContextMap()), "wrong-secret")
 
 			cfg.Password = "hunter2"
-			got = onlyResource(t, scrapeOnce(t, newTestScraper(t, cfg, nil)))
+			got = onlyResource(t, scrapeOnce(newTestScraper(t, cfg, nil)))
 			assert.Equal(t, int64(1), got["jolokia.up{}"])
 			assert.Equal(t, int64(42), got["test.payments{payment.kind=card}"])
 		})
@@ -317,9 +317,9 @@ func TestIntegrationProxyMode(t *testing.T) {
 			}
 			core, logs := observer.New(zap.DebugLevel)
 			s := newTestScraper(t, cfg, zap.New(core))
-			all := flattenMetrics(scrapeOnce(t, s))
+			all := flattenMetrics(scrapeOnce(s))
 			if agent == testenv.JolokiaAgent2 {
-				all = flattenMetrics(scrapeOnce(t, s)) // the NaN entry is split after the first scrape
+				all = flattenMetrics(scrapeOnce(s)) // the NaN entry is split after the first scrape
 			}
 			proxied, direct := all[jmxInstanceID(jmx.ServiceURL)], all[instanceID(jvm.Endpoint)]
 			require.NotNil(t, proxied, "resources: %v", sortedKeys(all))
@@ -342,7 +342,7 @@ func TestIntegrationProxyMode(t *testing.T) {
 				{Endpoint: jvm.Endpoint},
 			}
 			s = newTestScraper(t, cfg, zap.New(core))
-			all = flattenMetrics(scrapeOnce(t, s))
+			all = flattenMetrics(scrapeOnce(s))
 			assert.Equal(t, int64(1), all[instanceID(jvm.Endpoint)]["jolokia.up{}"], "the agent's own JVM stays up")
 			text := loggedErrors(logs)
 			for _, want := range []string{
@@ -374,7 +374,7 @@ func TestIntegrationProxyMode(t *testing.T) {
 		cfg.Targets = []Target{{Endpoint: jvm.Endpoint, ProxyTarget: &ProxyTarget{URL: jmx.ServiceURL, Username: user, Password: password}}}
 		core, logs := observer.New(zap.DebugLevel)
 		s := newTestScraper(t, cfg, zap.New(core))
-		got := onlyResource(t, scrapeOnce(t, s))
+		got := onlyResource(t, scrapeOnce(s))
 		assert.Equal(t, int64(0), got["jolokia.up{}"])
 		assert.NotContains(t, got, "test.payments{payment.kind=card}", "no values from the agent's own JVM")
 		assert.Contains(t, loggedErrors(logs), "the agent did not forward the read to "+jmx.ServiceURL)
@@ -405,7 +405,7 @@ func TestIntegrationShardedReplicas(t *testing.T) {
 		}
 		cfg.Shard = shard
 		s := newTestScraper(t, cfg, nil)
-		md := scrapeOnce(t, s)
+		md := scrapeOnce(s)
 		return prometheusSeries(t, md)
 	}
 	all := scrapeSeries(ShardConfig{})
@@ -453,7 +453,7 @@ func TestIntegrationAppPresets(t *testing.T) {
 					cfg.Endpoint = proxy.endpoint()
 					cfg.Presets = []string{p.name}
 					s := newTestScraper(t, cfg, nil)
-					md := scrapeOnce(t, s)
+					md := scrapeOnce(s)
 					if *record {
 						proxy.save(t, agent, "preset-"+p.name)
 					}

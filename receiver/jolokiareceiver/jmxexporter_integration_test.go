@@ -80,12 +80,12 @@ func checkBulk(t *testing.T, jvm *testenv.JVM) {
 	cfg.JMXExporter = decodeJMXExporter(t, []byte("{}\n"))
 	cfg.Timeout = 30 * time.Second
 	s := newTestScraper(t, cfg, nil)
-	scrapeOnce(t, s)
+	scrapeOnce(s)
 	first := proxy.requests()
 	assert.GreaterOrEqual(t, first, 3, "the first scrape lists the MBeans' attributes")
 	require.Eventually(t, func() bool { // an MBean registered meanwhile costs one scrape a list
 		before := proxy.requests()
-		scrapeOnce(t, s)
+		scrapeOnce(s)
 		return proxy.requests()-before == 2
 	}, 60*time.Second, 10*time.Millisecond)
 	proxy.assertOnlyReads(t)
@@ -156,7 +156,7 @@ func compareSideBySide(t *testing.T, jvm *testenv.JVM, content []byte) sideBySid
 	cfg.JMXExporter = decodeJMXExporter(t, content)
 	cfg.Timeout = 30 * time.Second
 	require.NoError(t, cfg.Validate())
-	md := scrapeOnce(t, newTestScraper(t, cfg, zaptest.NewLogger(t)))
+	md := scrapeOnce(newTestScraper(t, cfg, zaptest.NewLogger(t)))
 	ours := exporterFamilies(t, md)
 	after, err := testenv.ScrapePage(jvm.JMXExporterURL)
 	require.NoError(t, err)

@@ -376,7 +376,7 @@ func TestJMXSearchRefused(t *testing.T) {
 	cfg.Presets = nil
 	cfg.JMXExporter = decodeJMXExporter(t, []byte("{}\n"))
 	core, logs := observer.New(zap.WarnLevel)
-	md := scrapeOnce(t, newTestScraper(t, cfg, zap.New(core)))
+	md := scrapeOnce(newTestScraper(t, cfg, zap.New(core)))
 	assert.Equal(t, int64(0), onlyResource(t, md)["jolokia.up{}"])
 	require.Equal(t, 1, logs.Len())
 	assert.Equal(t, "jolokia "+cfg.Endpoint+": jmx_exporter rules: search *:*: status 403: java.lang.SecurityException : Operation search not allowed: "+

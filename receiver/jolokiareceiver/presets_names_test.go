@@ -85,7 +85,7 @@ func scrapeAgent(t *testing.T, agent *httptest.Server, presets ...string) pmetri
 	cfg.Endpoint = agent.URL + "/jolokia"
 	cfg.Username, cfg.Password = "monitor", "hunter2"
 	cfg.Presets = presets
-	return scrapeOnce(t, newTestScraper(t, cfg, nil))
+	return scrapeOnce(newTestScraper(t, cfg, nil))
 }
 
 // exporterFamilies runs md through the collector's Prometheus exporter

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -24,6 +23,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/moalog/platform-collector/internal/metrictest"
+	"github.com/moalog/platform-collector/internal/testenv"
 	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
@@ -63,7 +63,7 @@ func TestScrapeResourceIdentity(t *testing.T) {
 	cfg.Username, cfg.Password = "monitor", "hunter2"
 	cfg.ResourceAttributes = map[string]string{"deployment.environment.name": "test"}
 	s := newTestScraper(t, cfg, nil)
-	md := scrapeOnce(t, s)
+	md := scrapeOnce(s)
 	require.Equal(t, 1, md.ResourceMetrics().Len())
 	attrs := md.ResourceMetrics().At(0).Resource().Attributes().AsRaw()
 	assert.Equal(t, map[string]any{
@@ -82,7 +82,7 @@ func TestScrapeResourceIdentity(t *testing.T) {
 		}
 	}
 	require.NotZero(t, start1)
-	md = scrapeOnce(t, s)
+	md = scrapeOnce(s)
 	for _, m := range md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().All() {
 		if m.Name() == "jvm.class.loaded" {
 			assert.Equal(t, start1, m.Sum().DataPoints().At(0).StartTimestamp())
@@ -151,20 +151,10 @@ func pointKeys(flat map[string]points) map[string][]string {
 // not hold back the metrics of the other target of the same receiver.
 func TestReceiverDeliversEachTargetOnItsOwn(t *testing.T) {
 	good := recordedAgent(t)
-	stall := make(chan struct{})
-	stalled := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		select {
-		case <-stall:
-		case <-r.Context().Done():
-		}
-	}))
-	t.Cleanup(stalled.Close)
-	t.Cleanup(func() { close(stall) })
-
+	stalled := "http://" + testenv.ServeTCP(t, nil) + "/jolokia" // accepts, never answers
 	cfg := createDefaultConfig()
 	cfg.Username, cfg.Password = "monitor", "hunter2"
-	cfg.Targets = []Target{{Endpoint: stalled.URL + "/jolokia"}, {Endpoint: good.URL + "/jolokia"}}
+	cfg.Targets = []Target{{Endpoint: stalled}, {Endpoint: good.URL + "/jolokia"}}
 	cfg.CollectionInterval = 100 * time.Millisecond
 	cfg.InitialDelay = 0
 	cfg.Timeout = 3 * time.Second
@@ -213,7 +203,7 @@ func TestConversionPanicIsTargetDown(t *testing.T) {
 	require.Equal(t, 2, forced, "jvm.gc.collections.count and .elapsed")
 
 	for range 2 {
-		all := flattenMetrics(scrapeOnce(t, s))
+		all := flattenMetrics(scrapeOnce(s))
 		healthy, down := all[instanceID(good.URL)], all[instanceID(hostile.URL)]
 		assert.Equal(t, int64(1), healthy["jolokia.up{}"])
 		assert.Equal(t, int64(0), healthy["jvm.gc.collections.count{jvm.gc.name=Copy}"])
@@ -254,10 +244,10 @@ func TestEntryErrorLoggedOnceWhileItFails(t *testing.T) {
 	core, logs := observer.New(zap.InfoLevel)
 	s := newTestScraper(t, cfg, zap.New(core))
 	for range 3 {
-		scrapeOnce(t, s)
+		scrapeOnce(s)
 	}
 	assert.Equal(t, 1, logs.FilterMessage("MBean read failed; logged again only after it has worked").Len())
-	scrapeOnce(t, s)
+	scrapeOnce(s)
 	assert.Equal(t, 1, logs.FilterMessage("MBean read works again").Len())
 }
 
@@ -271,13 +261,13 @@ func TestMaxSeries(t *testing.T) {
 	cfg.Username, cfg.Password = "monitor", "hunter2"
 	core, logs := observer.New(zap.WarnLevel)
 	s := newTestScraper(t, cfg, zap.New(core))
-	before := scrapeOnce(t, s)
+	before := scrapeOnce(s)
 	series := before.DataPointCount()
 	// The limit counts what the bulk read converted: all but jolokia.up,
 	// jolokia.scrape.duration and the two jolokia.read.errors.
 	cfg.MaxSeries = series - 5
 
-	md := scrapeOnce(t, s)
+	md := scrapeOnce(s)
 	got := onlyResource(t, md)
 	assert.Equal(t, int64(0), got["jolokia.up{}"])
 	assert.Len(t, got, 2, "jolokia.up and jolokia.scrape.duration only: %v", got)
