@@ -38,8 +38,7 @@ func TestLoadConfig(t *testing.T) {
 		Type: "sum", Unit: "{payment}", Description: "Payments processed", Labels: map[string]string{"payment.kind": "name"}}, fp.Metrics[0])
 	assert.Equal(t, 0.001, fp.Metrics[2].Scale)
 
-	every := createDefaultConfig()
-	every.Endpoint = "http://localhost:8778/jolokia"
+	every := configFor("http://localhost:8778/jolokia")
 	every.Presets = presetNames()
 	assert.Equal(t, []string{"commons-pool2", "hikaricp", "jvm", "kafka-client", "micrometer-jmx", "r2dbc-pool", "tomcat"}, every.Presets)
 	require.NoError(t, confmap.Validate(every), "every preset together")
@@ -103,8 +102,7 @@ func TestValidateErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := createDefaultConfig()
-			cfg.Endpoint = "http://localhost:8778/jolokia"
+			cfg := configFor("http://localhost:8778/jolokia")
 			tt.mod(cfg)
 			err := confmap.Validate(cfg)
 			require.Error(t, err)
@@ -116,8 +114,7 @@ func TestValidateErrors(t *testing.T) {
 }
 
 func TestPasswordNeverPrinted(t *testing.T) {
-	cfg := createDefaultConfig()
-	cfg.Endpoint = "http://localhost:8778/jolokia"
+	cfg := configFor("http://localhost:8778/jolokia")
 	cfg.Password = "hunter2"
 	conf := confmap.New()
 	require.NoError(t, conf.Marshal(cfg))

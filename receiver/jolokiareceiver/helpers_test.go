@@ -112,6 +112,13 @@ func metricShapes(md pmetric.Metrics) map[string]string {
 	return out
 }
 
+// configFor is the default configuration (the jvm preset) reading endpoint.
+func configFor(endpoint string) *Config {
+	cfg := createDefaultConfig()
+	cfg.Endpoint = endpoint
+	return cfg
+}
+
 func newTestScraper(t testing.TB, cfg *Config, logger *zap.Logger) *jolokiaScraper {
 	t.Helper()
 	set := receivertest.NewNopSettings(metadata.Type)

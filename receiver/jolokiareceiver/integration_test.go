@@ -96,8 +96,12 @@ func (p *recordingProxy) requests() int {
 	return len(p.bodies)
 }
 
+// save writes the last request and its answer as a fixture, with -record.
 func (p *recordingProxy) save(t *testing.T, agent testenv.JolokiaAgent, name string) {
 	t.Helper()
+	if !*record {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	dir := filepath.Join("testdata", "recorded", agent.String())
@@ -111,9 +115,7 @@ func proxiedJVM(t *testing.T, agent testenv.JolokiaAgent) (*recordingProxy, *Con
 	t.Helper()
 	jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: agent})
 	proxy := newRecordingProxy(t, jvm.Endpoint)
-	cfg := createDefaultConfig()
-	cfg.Endpoint = proxy.endpoint()
-	return proxy, cfg
+	return proxy, configFor(proxy.endpoint())
 }
 
 func TestIntegrationTestMBeans(t *testing.T) {
@@ -126,9 +128,7 @@ func TestIntegrationTestMBeans(t *testing.T) {
 			s := newTestScraper(t, cfg, zap.New(core))
 
 			md := scrapeOnce(s)
-			if *record {
-				proxy.save(t, agent, "receiver-test-mbeans")
-			}
+			proxy.save(t, agent, "receiver-test-mbeans")
 			got := onlyResource(t, md)
 			if agent == testenv.JolokiaAgent2 {
 				// 2.x fails the whole Counters entry on NaN/Infinity: the
@@ -138,9 +138,7 @@ func TestIntegrationTestMBeans(t *testing.T) {
 				require.Len(t, warn, 1)
 				assert.Contains(t, warn[0].ContextMap()["error"], "jolokia "+proxy.endpoint()+": read com.moalog.test:type=Counters [Big Huge Negative Ratio Inf Unlimited Text Nothing]: status 400: java.lang.NumberFormatException")
 				md = scrapeOnce(s)
-				if *record {
-					proxy.save(t, agent, "receiver-test-mbeans-split")
-				}
+				proxy.save(t, agent, "receiver-test-mbeans-split")
 				got = onlyResource(t, md)
 				assert.Equal(t, int64(2), got["jolokia.read.errors{jolokia.read.status=error}"], "Ratio and Inf alone")
 			} else {
@@ -162,11 +160,8 @@ func TestIntegrationJVMPreset(t *testing.T) {
 	for _, agent := range testenv.JolokiaAgents {
 		t.Run(agent.String(), func(t *testing.T) {
 			proxy, cfg := proxiedJVM(t, agent)
-			s := newTestScraper(t, cfg, nil)
-			md := scrapeOnce(s)
-			if *record {
-				proxy.save(t, agent, "receiver-jvm-preset")
-			}
+			md := scrapeOnce(newTestScraper(t, cfg, nil))
+			proxy.save(t, agent, "receiver-jvm-preset")
 			got := onlyResource(t, md)
 			assert.Equal(t, int64(1), got["jolokia.up{}"])
 			assert.Equal(t, int64(0), got["jolokia.read.errors{jolokia.read.status=error}"])
@@ -271,8 +266,7 @@ func TestIntegrationAuth(t *testing.T) {
 	for _, agent := range testenv.JolokiaAgents {
 		t.Run(agent.String(), func(t *testing.T) {
 			jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: agent, User: "monitor", Password: "hunter2"})
-			cfg := createDefaultConfig()
-			cfg.Endpoint = jvm.Endpoint
+			cfg := configFor(jvm.Endpoint)
 			cfg.Presets = nil
 			cfg.Metrics = []MetricConfig{testMBeanMetrics[0]}
 			cfg.Username, cfg.Password = "monitor", "wrong-secret"
@@ -404,9 +398,7 @@ func TestIntegrationShardedReplicas(t *testing.T) {
 			cfg.Targets = append(cfg.Targets, Target{Endpoint: e})
 		}
 		cfg.Shard = shard
-		s := newTestScraper(t, cfg, nil)
-		md := scrapeOnce(s)
-		return prometheusSeries(t, md)
+		return prometheusSeries(t, scrapeOnce(newTestScraper(t, cfg, nil)))
 	}
 	all := scrapeSeries(ShardConfig{})
 	require.NotEmpty(t, all)
@@ -449,14 +441,10 @@ func TestIntegrationAppPresets(t *testing.T) {
 			for _, p := range appPresets {
 				t.Run(p.name, func(t *testing.T) {
 					proxy := newRecordingProxy(t, jvm.Endpoint)
-					cfg := createDefaultConfig()
-					cfg.Endpoint = proxy.endpoint()
+					cfg := configFor(proxy.endpoint())
 					cfg.Presets = []string{p.name}
-					s := newTestScraper(t, cfg, nil)
-					md := scrapeOnce(s)
-					if *record {
-						proxy.save(t, agent, "preset-"+p.name)
-					}
+					md := scrapeOnce(newTestScraper(t, cfg, nil))
+					proxy.save(t, agent, "preset-"+p.name)
 					checkAppPreset(t, p.name, p.want, p.measured, connector, md)
 					assert.Equal(t, 1, proxy.requests(), "one bulk read")
 					proxy.assertOnlyReads(t)

@@ -75,8 +75,7 @@ func TestJMXExporterSideBySide(t *testing.T) {
 // search, list or version.
 func checkBulk(t *testing.T, jvm *testenv.JVM) {
 	proxy := newRecordingProxy(t, jvm.Endpoint)
-	cfg := createDefaultConfig()
-	cfg.Endpoint = proxy.endpoint()
+	cfg := configFor(proxy.endpoint())
 	cfg.JMXExporter = decodeJMXExporter(t, []byte("{}\n"))
 	cfg.Timeout = 30 * time.Second
 	s := newTestScraper(t, cfg, nil)
@@ -96,8 +95,7 @@ func checkBulk(t *testing.T, jvm *testenv.JVM) {
 func checkExplain(t *testing.T, jvm *testenv.JVM) {
 	content, err := os.ReadFile(filepath.Join("testdata", "jmxexporter", "composite.yaml"))
 	require.NoError(t, err)
-	cfg := createDefaultConfig()
-	cfg.Endpoint = jvm.Endpoint
+	cfg := configFor(jvm.Endpoint)
 	cfg.Presets = nil
 	cfg.JMXExporter = decodeJMXExporter(t, content)
 	var out strings.Builder
@@ -150,8 +148,7 @@ func compareSideBySide(t *testing.T, jvm *testenv.JVM, content []byte) sideBySid
 	t.Helper()
 	before, err := testenv.ScrapePage(jvm.JMXExporterURL)
 	require.NoError(t, err)
-	cfg := createDefaultConfig()
-	cfg.Endpoint = jvm.Endpoint
+	cfg := configFor(jvm.Endpoint)
 	cfg.Presets = nil
 	cfg.JMXExporter = decodeJMXExporter(t, content)
 	cfg.Timeout = 30 * time.Second

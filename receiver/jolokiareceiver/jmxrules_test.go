@@ -248,8 +248,7 @@ func TestJMXExporterConfigErrors(t *testing.T) {
 		{"includeObjectNames: ['java.lang']\n", "`jmx_exporter.includeObjectNames[0]`: \"java.lang\" is not a valid ObjectName"},
 	}
 	for _, tt := range tests {
-		cfg := createDefaultConfig()
-		cfg.Endpoint = "http://localhost:8778/jolokia"
+		cfg := configFor("http://localhost:8778/jolokia")
 		cfg.JMXExporter = decodeJMXExporter(t, []byte(tt.rules))
 		err := cfg.Validate()
 		require.Error(t, err, tt.rules)
@@ -371,8 +370,7 @@ func TestJMXSearchRefused(t *testing.T) {
 		require.NoError(t, json.NewEncoder(w).Encode(answers))
 	}))
 	defer srv.Close()
-	cfg := createDefaultConfig()
-	cfg.Endpoint = srv.URL + "/jolokia"
+	cfg := configFor(srv.URL + "/jolokia")
 	cfg.Presets = nil
 	cfg.JMXExporter = decodeJMXExporter(t, []byte("{}\n"))
 	core, logs := observer.New(zap.WarnLevel)

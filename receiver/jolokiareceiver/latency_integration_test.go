@@ -30,8 +30,7 @@ func BenchmarkLiveScrape(b *testing.B) {
 				name += "/plain-transport"
 			}
 			b.Run(name, func(b *testing.B) {
-				cfg := createDefaultConfig()
-				cfg.Endpoint = jvm.Endpoint
+				cfg := configFor(jvm.Endpoint)
 				cfg.Metrics = testMBeanMetrics
 				s := newTestScraper(b, cfg, nil)
 				if !quickAck { // for comparison: Go's default transport, no TCP_QUICKACK

@@ -81,8 +81,7 @@ func scrapeRecordedPreset(t *testing.T, preset string) pmetric.Metrics {
 // credentials agentAnswering expects.
 func scrapeAgent(t *testing.T, agent *httptest.Server, presets ...string) pmetric.Metrics {
 	t.Helper()
-	cfg := createDefaultConfig()
-	cfg.Endpoint = agent.URL + "/jolokia"
+	cfg := configFor(agent.URL + "/jolokia")
 	cfg.Username, cfg.Password = "monitor", "hunter2"
 	cfg.Presets = presets
 	return scrapeOnce(newTestScraper(t, cfg, nil))

@@ -58,8 +58,7 @@ func agentAnswering(t *testing.T, req, resp []byte) *httptest.Server {
 
 func TestScrapeResourceIdentity(t *testing.T) {
 	good := recordedAgent(t)
-	cfg := createDefaultConfig()
-	cfg.Endpoint = good.URL + "/jolokia"
+	cfg := configFor(good.URL + "/jolokia")
 	cfg.Username, cfg.Password = "monitor", "hunter2"
 	cfg.ResourceAttributes = map[string]string{"deployment.environment.name": "test"}
 	s := newTestScraper(t, cfg, nil)
@@ -239,8 +238,7 @@ func TestEntryErrorLoggedOnceWhileItFails(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(answer)
 	}))
 	t.Cleanup(srv.Close)
-	cfg := createDefaultConfig()
-	cfg.Endpoint = srv.URL + "/jolokia"
+	cfg := configFor(srv.URL + "/jolokia")
 	core, logs := observer.New(zap.InfoLevel)
 	s := newTestScraper(t, cfg, zap.New(core))
 	for range 3 {
@@ -256,8 +254,7 @@ func TestEntryErrorLoggedOnceWhileItFails(t *testing.T) {
 // scrape go stale.
 func TestMaxSeries(t *testing.T) {
 	good := recordedAgent(t)
-	cfg := createDefaultConfig()
-	cfg.Endpoint = good.URL + "/jolokia"
+	cfg := configFor(good.URL + "/jolokia")
 	cfg.Username, cfg.Password = "monitor", "hunter2"
 	core, logs := observer.New(zap.WarnLevel)
 	s := newTestScraper(t, cfg, zap.New(core))
@@ -284,9 +281,8 @@ func TestMaxSeries(t *testing.T) {
 // target sends the stale points again.
 func TestRefusedStalePointsAreSentAgain(t *testing.T) {
 	agent := recordedAgent(t)
-	cfg := createDefaultConfig()
+	cfg := configFor(agent.URL + "/jolokia")
 	cfg.Username, cfg.Password = "monitor", "hunter2"
-	cfg.Endpoint = agent.URL + "/jolokia"
 	cfg.CollectionInterval = 50 * time.Millisecond
 	cfg.InitialDelay = 0
 	sink := new(metrictest.RefusingSink)

@@ -78,8 +78,7 @@ func TestShardValidate(t *testing.T) {
 		{ShardConfig{Count: -2}, "`shard.count` must be 0 (no sharding) or the number of replicas, got -2"},
 		{ShardConfig{Index: 1}, "`shard.index` is 1 but `shard.count` is not set"},
 	} {
-		cfg := createDefaultConfig()
-		cfg.Endpoint = "http://127.0.0.1:8778/jolokia"
+		cfg := configFor("http://127.0.0.1:8778/jolokia")
 		cfg.Shard = tc.shard
 		err := cfg.Validate()
 		if tc.err == "" {
