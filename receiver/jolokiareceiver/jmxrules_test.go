@@ -235,24 +235,21 @@ rules:
 }
 
 func TestJMXExporterConfigErrors(t *testing.T) {
-	tests := []struct{ rules, want string }{
-		{"rules:\n- pattern: 'a(b'\n", "`jmx_exporter.rules[0]`: `pattern` \"a(b\" does not compile"},
-		{"rules:\n- pattern: '(?<=x)a'\n", "RE2 syntax: no look-around"},
-		{"rules:\n- pattern: ok\n- pattern: '(a)(b)'\n  name: x_$3\n", "`jmx_exporter.rules[1]`: `name` \"x_$3\": no capture group $3 (`pattern` \"(a)(b)\" has 2 capture groups)"},
-		{"rules:\n- pattern: '(a)'\n  name: x\n  labels: {l: '${nope}'}\n", "`jmx_exporter.rules[0]`: `labels.l` \"${nope}\": no capture group named \"nope\""},
-		{"rules:\n- pattern: '(a)'\n  name: x\n  value: '$'\n", "`jmx_exporter.rules[0]`: `value` \"$\": illegal group reference"},
-		{"rules:\n- labels: {a: b}\n", "`jmx_exporter.rules[0]`: `labels` and `help` need a `name`"},
-		{"rules:\n- name: x\n", "`jmx_exporter.rules[0]`: `name` needs a `pattern`"},
-		{"rules:\n- pattern: a\n  type: SUMMARY\n", "`jmx_exporter.rules[0]`: `type` \"SUMMARY\" is unknown: use GAUGE, COUNTER or UNTYPED"},
-		{"hostPort: localhost:9999\n", "`jmx_exporter.hostPort`/`jmxUrl`: this receiver reads through the Jolokia agent at `endpoint`"},
-		{"includeObjectNames: ['java.lang']\n", "`jmx_exporter.includeObjectNames[0]`: \"java.lang\" is not a valid ObjectName"},
-	}
-	for _, tt := range tests {
+	for rules, want := range map[string]string{
+		"rules:\n- pattern: 'a(b'\n":                                      "`jmx_exporter.rules[0]`: `pattern` \"a(b\" does not compile",
+		"rules:\n- pattern: '(?<=x)a'\n":                                  "RE2 syntax: no look-around",
+		"rules:\n- pattern: ok\n- pattern: '(a)(b)'\n  name: x_$3\n":      "`jmx_exporter.rules[1]`: `name` \"x_$3\": no capture group $3 (`pattern` \"(a)(b)\" has 2 capture groups)",
+		"rules:\n- pattern: '(a)'\n  name: x\n  labels: {l: '${nope}'}\n": "`jmx_exporter.rules[0]`: `labels.l` \"${nope}\": no capture group named \"nope\"",
+		"rules:\n- pattern: '(a)'\n  name: x\n  value: '$'\n":             "`jmx_exporter.rules[0]`: `value` \"$\": illegal group reference",
+		"rules:\n- labels: {a: b}\n":                                      "`jmx_exporter.rules[0]`: `labels` and `help` need a `name`",
+		"rules:\n- name: x\n":                                             "`jmx_exporter.rules[0]`: `name` needs a `pattern`",
+		"rules:\n- pattern: a\n  type: SUMMARY\n":                         "`jmx_exporter.rules[0]`: `type` \"SUMMARY\" is unknown: use GAUGE, COUNTER or UNTYPED",
+		"hostPort: localhost:9999\n":                                      "`jmx_exporter.hostPort`/`jmxUrl`: this receiver reads through the Jolokia agent at `endpoint`",
+		"includeObjectNames: ['java.lang']\n":                             "`jmx_exporter.includeObjectNames[0]`: \"java.lang\" is not a valid ObjectName",
+	} {
 		cfg := configFor("http://localhost:8778/jolokia")
-		cfg.JMXExporter = decodeJMXExporter(t, []byte(tt.rules))
-		err := cfg.Validate()
-		require.Error(t, err, tt.rules)
-		assert.Contains(t, err.Error(), tt.want, tt.rules)
+		cfg.JMXExporter = decodeJMXExporter(t, []byte(rules))
+		assert.ErrorContains(t, cfg.Validate(), want, rules)
 	}
 }
 
@@ -260,7 +257,7 @@ func TestExpandJava(t *testing.T) {
 	rule, err := compileJMXRule(JMXRule{Pattern: `(?P<first>a)(b)(c)(d)(e)(f)(g)(h)(i)(j)(k)`})
 	require.NoError(t, err)
 	m := rule.re.FindStringSubmatch("abcdefghijk")
-	tests := map[string]string{
+	for tmpl, want := range map[string]string{
 		"$1":        "a",
 		"$11":       "k", // as many digits as name a group
 		"$12":       "a2",
@@ -270,8 +267,7 @@ func TestExpandJava(t *testing.T) {
 		"plain":     "plain",
 		"$0":        "abcdefghijk",
 		"$1-$2.$10": "a-b.j",
-	}
-	for tmpl, want := range tests {
+	} {
 		got, err := expandJava(tmpl, m, rule.re)
 		require.NoError(t, err, tmpl)
 		assert.Equal(t, want, got, tmpl)

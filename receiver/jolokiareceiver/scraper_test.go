@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
@@ -70,23 +71,20 @@ func TestScrapeResourceIdentity(t *testing.T) {
 		"service.instance.id":         strings.TrimPrefix(good.URL, "http://"),
 		"deployment.environment.name": "test",
 	}, attrs)
-	sm := md.ResourceMetrics().At(0).ScopeMetrics().At(0)
-	assert.Equal(t, metadata.ScopeName, sm.Scope().Name())
+	assert.Equal(t, metadata.ScopeName, md.ResourceMetrics().At(0).ScopeMetrics().At(0).Scope().Name())
 
 	// Sums start when the target was first seen up and keep that start.
-	var start1 pcommon.Timestamp
-	for _, m := range sm.Metrics().All() {
-		if m.Name() == "jvm.class.loaded" {
-			start1 = m.Sum().DataPoints().At(0).StartTimestamp()
+	classesLoadedSince := func(md pmetric.Metrics) pcommon.Timestamp {
+		for _, m := range md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().All() {
+			if m.Name() == "jvm.class.loaded" {
+				return m.Sum().DataPoints().At(0).StartTimestamp()
+			}
 		}
+		return 0
 	}
-	require.NotZero(t, start1)
-	md = scrapeOnce(s)
-	for _, m := range md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().All() {
-		if m.Name() == "jvm.class.loaded" {
-			assert.Equal(t, start1, m.Sum().DataPoints().At(0).StartTimestamp())
-		}
-	}
+	start := classesLoadedSince(md)
+	require.NotZero(t, start)
+	assert.Equal(t, start, classesLoadedSince(scrapeOnce(s)))
 }
 
 // TestInstanceID: a target's service.instance.id is its agent's host:port,
