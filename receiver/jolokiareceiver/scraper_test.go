@@ -159,15 +159,9 @@ func TestReceiverDeliversEachTargetOnItsOwn(t *testing.T) {
 	r, _ := startReceiver(t, cfg, sink)
 	defer func() { require.NoError(t, r.Shutdown(context.Background())) }()
 
-	goodID := instanceID(good.URL)
+	isHealthy := func(md pmetric.Metrics) bool { return flattenMetrics(md)[instanceID(good.URL)] != nil }
 	require.Eventually(t, func() bool {
-		n := 0
-		for _, md := range sink.AllMetrics() {
-			if _, ok := flattenMetrics(md)[goodID]; ok {
-				n++
-			}
-		}
-		return n >= 3
+		return len(slices.DeleteFunc(sink.AllMetrics(), func(md pmetric.Metrics) bool { return !isHealthy(md) })) >= 3
 	}, 2*time.Second, 20*time.Millisecond, "three scrapes of the healthy target while the other one hangs")
 }
 
