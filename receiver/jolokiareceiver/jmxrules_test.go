@@ -34,12 +34,18 @@ func recordedJMXValues(t testing.TB) map[string]map[string]any {
 	return values
 }
 
-// jmxSeries runs the rules over values and returns "TYPE name{labels} value"
-// lines, sorted (TYPE: counter, gauge or untyped, as the exporter prints it).
+// jmxSeries runs the rules over values, except the MBeans the config
+// excludes, and returns "TYPE name{labels} value" lines, sorted (TYPE:
+// counter, gauge or untyped, as the exporter prints it).
 func jmxSeries(t testing.TB, st *jmxState, values map[string]map[string]any) []string {
 	t.Helper()
 	scrape := st.begin()
 	for _, name := range sortedKeys(values) {
+		on, err := parseObjectName(name)
+		require.NoError(t, err)
+		if st.engine.excluded(on) {
+			continue
+		}
 		mb := &jmxMBean{open: map[string]bool{}}
 		for a, v := range values[name] {
 			_, mb.open[a] = v.(map[string]any)
@@ -203,16 +209,7 @@ rules:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := mustJMXState(t, tt.rules)
-			kept := map[string]map[string]any{}
-			for name, attrs := range values {
-				on, err := parseObjectName(name)
-				require.NoError(t, err)
-				if !st.engine.excluded(on) {
-					kept[name] = attrs
-				}
-			}
-			assert.Equal(t, tt.want, jmxSeries(t, st, kept))
+			assert.Equal(t, tt.want, jmxSeries(t, mustJMXState(t, tt.rules), values))
 		})
 	}
 }
