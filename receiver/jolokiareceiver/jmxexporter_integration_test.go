@@ -199,9 +199,6 @@ func closeEnough(series string, got, before, after float64) bool {
 	return got >= lo && got <= hi
 }
 
-// ignoredLabels are added by the collector's exporter, not by the rules.
-var ignoredLabels = map[string]bool{"job": true, "instance": true, "otel_scope_name": true, "otel_scope_version": true, "otel_scope_schema_url": true}
-
 // jmxSamples keys every sample by name{sorted labels}, without self metrics.
 func jmxSamples(families testenv.Families) map[string]float64 {
 	out := map[string]float64{}
@@ -213,7 +210,8 @@ func jmxSamples(families testenv.Families) map[string]float64 {
 		for _, m := range f.GetMetric() {
 			var labels []string
 			for _, l := range m.GetLabel() {
-				if !ignoredLabels[l.GetName()] && !strings.HasPrefix(l.GetName(), "otel_scope_") {
+				// job, instance and otel_scope_* are the exporter's, not the rules'.
+				if l.GetName() != "job" && l.GetName() != "instance" && !strings.HasPrefix(l.GetName(), "otel_scope_") {
 					labels = append(labels, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
 				}
 			}
