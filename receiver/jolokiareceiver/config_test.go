@@ -53,55 +53,53 @@ func TestLoadConfig(t *testing.T) {
 }
 
 func TestValidateErrors(t *testing.T) {
-	tests := []struct {
-		name string
+	for name, tt := range map[string]struct {
 		mod  func(c *Config)
 		errs []string // every one must appear in the message
 	}{
-		{"no endpoint", func(c *Config) { c.Endpoint = "" },
+		"no endpoint": {func(c *Config) { c.Endpoint = "" },
 			[]string{"`endpoint` or `targets` is required: set `endpoint: http://<host>:8778/jolokia`"}},
-		{"both endpoint and targets", func(c *Config) { c.Targets = []Target{{Endpoint: "http://b:8778/jolokia"}} },
+		"both endpoint and targets": {func(c *Config) { c.Targets = []Target{{Endpoint: "http://b:8778/jolokia"}} },
 			[]string{"`endpoint` and `targets` are mutually exclusive: move the endpoint into `targets`"}},
-		{"endpoint without scheme", func(c *Config) { c.Endpoint = "localhost:8778/jolokia" },
+		"endpoint without scheme": {func(c *Config) { c.Endpoint = "localhost:8778/jolokia" },
 			[]string{"`endpoint`: \"localhost:8778/jolokia\" must start with http:// or https:// (e.g. http://localhost:8778/jolokia)"}},
-		{"credentials in the URL", func(c *Config) { c.Endpoint = "http://u:secret@h:8778/jolokia" },
+		"credentials in the URL": {func(c *Config) { c.Endpoint = "http://u:secret@h:8778/jolokia" },
 			[]string{"`endpoint`: \"http://h:8778/jolokia\" carries credentials: use `username` and `password` instead"}},
-		{"duplicate target", func(c *Config) {
+		"duplicate target": {func(c *Config) {
 			c.Endpoint = ""
 			c.Targets = []Target{{Endpoint: "http://a:8778/jolokia"}, {Endpoint: "http://a:8778/jolokia"}}
 		}, []string{"`targets[1].endpoint`: http://a:8778/jolokia is listed twice"}},
-		{"unknown preset", func(c *Config) { c.Presets = []string{"jvm", "websphere"} },
+		"unknown preset": {func(c *Config) { c.Presets = []string{"jvm", "websphere"} },
 			[]string{"`presets`: unknown preset \"websphere\" (known: commons-pool2, hikaricp, jvm, kafka-client, micrometer-jmx, r2dbc-pool, tomcat)"}},
-		{"bad ObjectName", func(c *Config) {
+		"bad ObjectName": {func(c *Config) {
 			c.Metrics = []MetricConfig{{Name: "app.x", MBean: "com.app:type", Attribute: "Count"}}
 		}, []string{"metrics[0] (app.x): `mbean` \"com.app:type\" is not a valid ObjectName: key property \"type\" has no \"=\""}},
-		{"unknown type", func(c *Config) {
+		"unknown type": {func(c *Config) {
 			c.Metrics = []MetricConfig{{Name: "app.x", MBean: "com.app:type=X", Attribute: "Count", Type: "counter"}}
 		}, []string{"metrics[0] (app.x): `type` \"counter\" is unknown: use gauge, sum or updowncounter"}},
-		{"missing keys", func(c *Config) { c.Metrics = []MetricConfig{{}} },
+		"missing keys": {func(c *Config) { c.Metrics = []MetricConfig{{}} },
 			[]string{"metrics[0] (): `name` is required", "`mbean` is required", "`attribute` is required"}},
-		{"same name, other unit", func(c *Config) {
+		"same name, other unit": {func(c *Config) {
 			c.Metrics = []MetricConfig{
 				{Name: "app.x", MBean: "com.app:type=X", Attribute: "Count", Unit: "ms"},
 				{Name: "app.x", MBean: "com.app:type=Y", Attribute: "Count", Unit: "s"},
 			}
 		}, []string{"metrics[1]: metric \"app.x\" is defined twice with different `type`/`unit` (gauge \"ms\" and gauge \"s\"): give one of them another `name`"}},
-		{"clash with the preset", func(c *Config) {
+		"clash with the preset": {func(c *Config) {
 			c.Metrics = []MetricConfig{{Name: "jvm.memory.used", MBean: "com.app:type=X", Attribute: "Used", Unit: "MiB"}}
 		}, []string{"metrics[0]: metric \"jvm.memory.used\" is defined twice with different `type`/`unit` (updowncounter \"By\" and gauge \"MiB\")"}},
-		{"path labels without wildcards", func(c *Config) {
+		"path labels without wildcards": {func(c *Config) {
 			c.Metrics = []MetricConfig{{Name: "app.x", MBean: "com.app:type=X", Attribute: "ByRegion", Path: "eu/value", PathLabels: []string{"region"}}}
 		}, []string{"`path_labels` names 1 segments but `path` \"eu/value\" has 0 \"*\""}},
-		{"attribute with a slash", func(c *Config) {
+		"attribute with a slash": {func(c *Config) {
 			c.Metrics = []MetricConfig{{Name: "app.x", MBean: "com.app:type=X", Attribute: "Usage/used"}}
 		}, []string{"`attribute` \"Usage/used\" must be one attribute name, without \"*\" or \"/\" (use `path` to go inside it)"}},
-		{"timeout", func(c *Config) { c.Timeout = 0 },
+		"timeout": {func(c *Config) { c.Timeout = 0 },
 			[]string{"`timeout` must be positive, got 0s: a target that never answers would hold up every scrape"}},
-		{"max_response_bytes", func(c *Config) { c.MaxResponseBytes = 0 },
+		"max_response_bytes": {func(c *Config) { c.MaxResponseBytes = 0 },
 			[]string{"`max_response_bytes` must be positive, got 0"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	} {
+		t.Run(name, func(t *testing.T) {
 			cfg := configFor("http://localhost:8778/jolokia")
 			tt.mod(cfg)
 			err := confmap.Validate(cfg)

@@ -90,19 +90,16 @@ func TestDecodeRecordedErrors(t *testing.T) {
 }
 
 func TestDecodeFaults(t *testing.T) {
-	tests := []struct {
-		name, body, err string
-	}{
-		{"empty", "", "empty response body: check that the endpoint is a Jolokia agent (URL ends in /jolokia)"},
-		{"html", "<html><body>Login</body></html>", `response is not JSON (it starts with "<html><body>Login</body></html>"): check that the endpoint is a Jolokia agent (URL ends in /jolokia)`},
-		{"2.x unparsable request", "400 (Bad Request)\n\nInvalid JSON request", `response is not JSON (it starts with "400 (Bad Request)\n\nInvalid JSON request"): check that the endpoint is a Jolokia agent (URL ends in /jolokia)`},
-		{"truncated", `[{"request":{"type":"read"},"value":{"A":1},"status":200},{"requ`, "response body is cut short (incomplete JSON): check for a proxy or a crashed agent"},
-		{"fewer entries", `[{"value":{"A":1},"status":200}]`, "bulk response has 1 entries for 2 requests: the agent or a proxy in between cut it short"},
-		{"object ok", `{"status":200,"value":{}}`, "agent answered the bulk read with a single object, not a list: check that the endpoint is a Jolokia agent"},
-		{"trailing garbage", `[{"status":200},{"status":200}] x`, `response is not a Jolokia bulk response: data after the JSON value`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	for name, tt := range map[string]struct{ body, err string }{
+		"empty":                  {"", "empty response body: check that the endpoint is a Jolokia agent (URL ends in /jolokia)"},
+		"html":                   {"<html><body>Login</body></html>", `response is not JSON (it starts with "<html><body>Login</body></html>"): check that the endpoint is a Jolokia agent (URL ends in /jolokia)`},
+		"2.x unparsable request": {"400 (Bad Request)\n\nInvalid JSON request", `response is not JSON (it starts with "400 (Bad Request)\n\nInvalid JSON request"): check that the endpoint is a Jolokia agent (URL ends in /jolokia)`},
+		"truncated":              {`[{"request":{"type":"read"},"value":{"A":1},"status":200},{"requ`, "response body is cut short (incomplete JSON): check for a proxy or a crashed agent"},
+		"fewer entries":          {`[{"value":{"A":1},"status":200}]`, "bulk response has 1 entries for 2 requests: the agent or a proxy in between cut it short"},
+		"object ok":              {`{"status":200,"value":{}}`, "agent answered the bulk read with a single object, not a list: check that the endpoint is a Jolokia agent"},
+		"trailing garbage":       {`[{"status":200},{"status":200}] x`, `response is not a Jolokia bulk response: data after the JSON value`},
+	} {
+		t.Run(name, func(t *testing.T) {
 			_, err := decodeResponse([]byte(tt.body), 2)
 			assert.EqualError(t, err, tt.err)
 		})

@@ -91,12 +91,11 @@ func mustJMXState(t testing.TB, rules string) *jmxState {
 // agent's output by TestJMXExporterSideBySide's rule sets).
 func TestJMXFlattening(t *testing.T) {
 	values := recordedJMXValues(t)
-	tests := []struct {
-		name  string
+	for name, tt := range map[string]struct {
 		rules string
 		want  []string
 	}{
-		{"default name: domain, first key value, attribute path; other keys are labels", "{}\n", []string{
+		"default name: domain, first key value, attribute path; other keys are labels": {"{}\n", []string{
 			`untyped com_moalog_test_Payments_Amount{name="card"} 12.5`,
 			`untyped com_moalog_test_Payments_Enabled{name="card"} 1`,
 			`untyped com_moalog_test_Payments_TotalPayments{name="card"} 42`,
@@ -127,7 +126,7 @@ func TestJMXFlattening(t *testing.T) {
 			`untyped java_lang_Memory_HeapMemoryUsage_used{} 9.065352e+06`,
 			`untyped java_lang_Memory_Verbose{} 0`,
 		}},
-		{"capture groups, valueFactor, lowercaseOutputName, COUNTER with _total", `
+		"capture groups, valueFactor, lowercaseOutputName, COUNTER with _total": {`
 lowercaseOutputName: true
 rules:
 - pattern: 'java.lang<type=Memory><HeapMemoryUsage>(\w+)'
@@ -146,7 +145,7 @@ rules:
 			`gauge heap_max_kb{} 64880.64`,
 			`gauge heap_used_kb{} 9065.352`,
 		}},
-		{"TabularData rows and the MXBean map of GcInfo; an empty label is left out", `
+		"TabularData rows and the MXBean map of GcInfo; an empty label is left out": {`
 rules:
 - pattern: 'com.moalog.test<type=Pool, name=(\w+)(?:, region=(\w+))?><(\w*)>(\w+)'
   name: pool_$3_$4
@@ -164,7 +163,7 @@ rules:
 			`untyped pool_by_region{pool="main",region="eu"} 3`, // "pool__by_region": runs of _ collapse
 			`untyped pool_by_region{pool="main",region="us"} 5`,
 		}},
-		{"value text in labels, value on a string, quotes kept, lowercaseOutputLabelNames", `
+		"value text in labels, value on a string, quotes kept, lowercaseOutputLabelNames": {`
 lowercaseOutputLabelNames: true
 rules:
 - pattern: 'com.moalog.test<type=Payments, name=(\w+)><>Status: OK'
@@ -182,7 +181,7 @@ rules:
 			`untyped payments_ok{} 1`,
 			`untyped quoted{name="\"a,b\""} 5`,
 		}},
-		{"same name and labels from two MBeans: _objectname; mixed types: untyped", `
+		"same name and labels from two MBeans: _objectname; mixed types: untyped": {`
 rules:
 - pattern: 'com.moalog.test<type=(\w+), name=(\w+)><(\w*)>(committed|TotalPayments)'
   name: same
@@ -195,7 +194,7 @@ rules:
 			`untyped same{_objectname="com.moalog.test<type=Pool, name=main><Usage>committed"} 500`,
 			`untyped same{_objectname="java.lang<type=Memory><HeapMemoryUsage>committed"} 6.488064e+07`,
 		}},
-		{"excludeObjectNames drops MBeans; cache: true matches the same", `
+		"excludeObjectNames drops MBeans; cache: true matches the same": {`
 excludeObjectNames: ["com.moalog.test:type=Payments,*"]
 rules:
 - pattern: 'com.moalog.test<(.*)><>(\w+)'
@@ -206,9 +205,8 @@ rules:
 			`untyped test_ByRegion{_objectname="com.moalog.test<type=Pool, name=main, region=us><>ByRegion"} 5`,
 			`untyped test_Value{} 5`,
 		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	} {
+		t.Run(name, func(t *testing.T) {
 			assert.Equal(t, tt.want, jmxSeries(t, mustJMXState(t, tt.rules), values))
 		})
 	}
@@ -232,21 +230,21 @@ rules:
 }
 
 func TestJMXExporterConfigErrors(t *testing.T) {
-	for rules, want := range map[string]string{
-		"rules:\n- pattern: 'a(b'\n":                                      "`jmx_exporter.rules[0]`: `pattern` \"a(b\" does not compile",
-		"rules:\n- pattern: '(?<=x)a'\n":                                  "RE2 syntax: no look-around",
-		"rules:\n- pattern: ok\n- pattern: '(a)(b)'\n  name: x_$3\n":      "`jmx_exporter.rules[1]`: `name` \"x_$3\": no capture group $3 (`pattern` \"(a)(b)\" has 2 capture groups)",
-		"rules:\n- pattern: '(a)'\n  name: x\n  labels: {l: '${nope}'}\n": "`jmx_exporter.rules[0]`: `labels.l` \"${nope}\": no capture group named \"nope\"",
-		"rules:\n- pattern: '(a)'\n  name: x\n  value: '$'\n":             "`jmx_exporter.rules[0]`: `value` \"$\": illegal group reference",
-		"rules:\n- labels: {a: b}\n":                                      "`jmx_exporter.rules[0]`: `labels` and `help` need a `name`",
-		"rules:\n- name: x\n":                                             "`jmx_exporter.rules[0]`: `name` needs a `pattern`",
-		"rules:\n- pattern: a\n  type: SUMMARY\n":                         "`jmx_exporter.rules[0]`: `type` \"SUMMARY\" is unknown: use GAUGE, COUNTER or UNTYPED",
-		"hostPort: localhost:9999\n":                                      "`jmx_exporter.hostPort`/`jmxUrl`: this receiver reads through the Jolokia agent at `endpoint`",
-		"includeObjectNames: ['java.lang']\n":                             "`jmx_exporter.includeObjectNames[0]`: \"java.lang\" is not a valid ObjectName",
+	for _, tt := range []struct{ rules, want string }{
+		{"rules:\n- pattern: 'a(b'\n", "`jmx_exporter.rules[0]`: `pattern` \"a(b\" does not compile"},
+		{"rules:\n- pattern: '(?<=x)a'\n", "RE2 syntax: no look-around"},
+		{"rules:\n- pattern: ok\n- pattern: '(a)(b)'\n  name: x_$3\n", "`jmx_exporter.rules[1]`: `name` \"x_$3\": no capture group $3 (`pattern` \"(a)(b)\" has 2 capture groups)"},
+		{"rules:\n- pattern: '(a)'\n  name: x\n  labels: {l: '${nope}'}\n", "`jmx_exporter.rules[0]`: `labels.l` \"${nope}\": no capture group named \"nope\""},
+		{"rules:\n- pattern: '(a)'\n  name: x\n  value: '$'\n", "`jmx_exporter.rules[0]`: `value` \"$\": illegal group reference"},
+		{"rules:\n- labels: {a: b}\n", "`jmx_exporter.rules[0]`: `labels` and `help` need a `name`"},
+		{"rules:\n- name: x\n", "`jmx_exporter.rules[0]`: `name` needs a `pattern`"},
+		{"rules:\n- pattern: a\n  type: SUMMARY\n", "`jmx_exporter.rules[0]`: `type` \"SUMMARY\" is unknown: use GAUGE, COUNTER or UNTYPED"},
+		{"hostPort: localhost:9999\n", "`jmx_exporter.hostPort`/`jmxUrl`: this receiver reads through the Jolokia agent at `endpoint`"},
+		{"includeObjectNames: ['java.lang']\n", "`jmx_exporter.includeObjectNames[0]`: \"java.lang\" is not a valid ObjectName"},
 	} {
 		cfg := configFor("http://localhost:8778/jolokia")
-		cfg.JMXExporter = decodeJMXExporter(t, []byte(rules))
-		assert.ErrorContains(t, cfg.Validate(), want, rules)
+		cfg.JMXExporter = decodeJMXExporter(t, []byte(tt.rules))
+		assert.ErrorContains(t, cfg.Validate(), tt.want, tt.rules)
 	}
 }
 
