@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap/zaptest"
@@ -200,7 +201,7 @@ func closeEnough(series string, got, before, after float64) bool {
 }
 
 // jmxSamples keys every sample by name{sorted labels}, without self metrics.
-func jmxSamples(families testenv.Families) map[string]float64 {
+func jmxSamples(families map[string]*dto.MetricFamily) map[string]float64 {
 	out := map[string]float64{}
 	for name, f := range families {
 		if strings.HasPrefix(name, "jmx_") || strings.HasPrefix(name, "jvm_") || strings.HasPrefix(name, "process_") ||

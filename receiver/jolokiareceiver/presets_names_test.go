@@ -85,7 +85,7 @@ func scrapeAgent(t *testing.T, agent *httptest.Server, presets ...string) pmetri
 
 // exporterFamilies runs md through the collector's Prometheus exporter
 // (default settings) and parses its /metrics page.
-func exporterFamilies(t *testing.T, md pmetric.Metrics) testenv.Families {
+func exporterFamilies(t *testing.T, md pmetric.Metrics) map[string]*dto.MetricFamily {
 	t.Helper()
 	port := testenv.FreePort(t)
 	f := prometheusexporter.NewFactory()
