@@ -82,9 +82,8 @@ func TestDecodeRecordedErrors(t *testing.T) {
 
 			_, resp = readRecorded(t, agent, "errors-bad-objectname")
 			_, err = decodeResponse(resp, 2)
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), "agent refused the bulk read with status 400: ")
-			assert.Contains(t, err.Error(), "Invalid object name")
+			assert.ErrorContains(t, err, "agent refused the bulk read with status 400: ")
+			assert.ErrorContains(t, err, "Invalid object name")
 		})
 	}
 }

@@ -88,6 +88,5 @@ func TestQuickAckWrapsOnlyTCP(t *testing.T) {
 	conn, err := d.DialContext(context.Background(), "tcp", testenv.ServeTCP(t, nil))
 	require.NoError(t, err)
 	defer conn.Close()
-	_, ok := withQuickAck(conn).(*quickAckConn)
-	assert.True(t, ok)
+	assert.IsType(t, &quickAckConn{}, withQuickAck(conn))
 }
