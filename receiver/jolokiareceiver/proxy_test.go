@@ -42,7 +42,8 @@ func TestEchoedProxyTarget(t *testing.T) {
 			assert.ErrorContains(t, err, "the agent did not forward the read to "+url)
 			_, err = checkProxied(withSentinels(403, "", "agent_2"), p)
 			assert.ErrorContains(t, err, "proxy read of "+url+" failed: status 403: Authentication failed! Invalid username or password: check `proxy_target` `username` and `password`")
-			_, err = checkProxied(withSentinels(200, "remote_1", "agent_2"), &ProxyTarget{URL: "service:jmx:rmi:///jndi/rmi://other:1/jmxrmi"})
+			_, err = checkProxied(withSentinels(200, "remote_1", "agent_2"),
+				&ProxyTarget{URL: "service:jmx:rmi:///jndi/rmi://other:1/jmxrmi"})
 			assert.ErrorContains(t, err, "not service:jmx:rmi:///jndi/rmi://other:1/jmxrmi")
 		})
 	}
