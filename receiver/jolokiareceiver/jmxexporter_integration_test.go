@@ -154,13 +154,11 @@ func compareSideBySide(t *testing.T, jvm *testenv.JVM, content []byte) sideBySid
 	cfg.JMXExporter = decodeJMXExporter(t, content)
 	cfg.Timeout = 30 * time.Second
 	require.NoError(t, cfg.Validate())
-	md := scrapeOnce(newTestScraper(t, cfg, zaptest.NewLogger(t)))
-	ours := exporterFamilies(t, md)
+	got := jmxSamples(exporterFamilies(t, scrapeOnce(newTestScraper(t, cfg, zaptest.NewLogger(t)))))
 	after, err := testenv.ScrapePage(jvm.JMXExporterURL)
 	require.NoError(t, err)
 
 	want, moved := jmxSamples(before), jmxSamples(after)
-	got := jmxSamples(ours)
 	r := sideBySide{samples: len(want)}
 	for _, k := range sortedKeys(want) {
 		v, ok := got[k]
