@@ -3,22 +3,23 @@
 package bench
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/moalog/platform-collector/internal/moalogcontract"
 	"github.com/moalog/platform-collector/internal/testenv"
@@ -45,7 +46,7 @@ func TestCompare(t *testing.T) {
 	}
 	bin := testenv.CollectorBin(t, "otelcol")
 	have := receiverTypes(t, bin)
-	t.Logf("collector %s has receivers %v", bin, sortedKeys(have))
+	t.Logf("collector %s has receivers %v", bin, slices.Sorted(maps.Keys(have)))
 
 	// --- targets ---
 	redis := testenv.StartRedis(t, testenv.RedisOptions{})
@@ -171,20 +172,28 @@ func TestCompare(t *testing.T) {
 	var mu sync.Mutex
 	rss := make([][]int64, len(targets))
 	anon := make([][]int64, len(targets))
-	start := make([]ProcSample, len(targets))
+	var start []ProcSample
 	measuring := false
-	sample := func() {
+	readProcs := func() []ProcSample {
+		samples := make([]ProcSample, len(targets))
 		for i, tg := range targets {
 			s, err := ReadProc(tg.proc.Pid())
 			if err != nil {
 				t.Fatalf("%s: %v (running: %v)\n%s", tg.m.Name, err, tg.proc.Running(), testenv.Tail(tg.proc.Log(), 3000))
 			}
-			mu.Lock()
+			samples[i] = s
+		}
+		return samples
+	}
+	sample := func() {
+		samples := readProcs()
+		mu.Lock()
+		defer mu.Unlock()
+		for i, s := range samples {
 			if measuring {
 				rss[i] = append(rss[i], s.RSS)
 				anon[i] = append(anon[i], s.Anon)
 			}
-			mu.Unlock()
 		}
 	}
 	scrape := func() {
@@ -241,13 +250,7 @@ func TestCompare(t *testing.T) {
 		select {
 		case <-scrapeTick.C:
 			if stop.IsZero() && time.Since(began) >= warmup {
-				for i, tg := range targets {
-					s, err := ReadProc(tg.proc.Pid())
-					if err != nil {
-						t.Fatalf("%s: %v", tg.m.Name, err)
-					}
-					start[i] = s
-				}
+				start = readProcs()
 				mu.Lock()
 				measuring = true
 				mu.Unlock()
@@ -262,13 +265,10 @@ func TestCompare(t *testing.T) {
 	measuring = false
 	mu.Unlock()
 	cycles := int(window / interval)
+	end := readProcs()
 	for i, tg := range targets {
-		end, err := ReadProc(tg.proc.Pid())
-		if err != nil {
-			t.Fatalf("%s: %v", tg.m.Name, err)
-		}
-		tg.m.CPUSeconds = end.CPUSeconds() - start[i].CPUSeconds()
-		tg.m.PeakRSS = end.HWM
+		tg.m.CPUSeconds = end[i].CPUSeconds() - start[i].CPUSeconds()
+		tg.m.PeakRSS = end[i].HWM
 		tg.m.SteadyRSS = Median(rss[i])
 		tg.m.SteadyAnon = Median(anon[i])
 		tg.m.Cycles = cycles
@@ -298,9 +298,7 @@ func TestCompare(t *testing.T) {
 		Versions: versions(bin),
 		Interval: interval,
 		Window:   window,
-		Exporters: []Measured{
-			targets[len(targets)-2].m, targets[len(targets)-1].m,
-		},
+		Exporters: []Measured{exporters[0].m, exporters[1].m},
 		References: []Reference{{
 			// Issue 14's side-by-side run: ~12 MB per JVM, 23.7 MB for two processes (MB or MiB: both ends).
 			Name:    "Jolokia exporter (Rust), one process per JVM × 2 — **not run here** (cannot be built from the registries here; measured ~12 MB per JVM in an earlier side-by-side run)",
@@ -381,34 +379,28 @@ func receiverTypes(t *testing.T, bin string) map[string]bool {
 	if err != nil {
 		t.Fatalf("%s components: %v", bin, err)
 	}
+	var components struct {
+		Receivers []struct{ Name string }
+	}
+	if err := yaml.Unmarshal(out, &components); err != nil {
+		t.Fatalf("%s components: %v", bin, err)
+	}
 	have := map[string]bool{}
-	in := false
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, " ") {
-			in = strings.HasPrefix(line, "receivers:")
-			continue
-		}
-		if name, ok := strings.CutPrefix(strings.TrimSpace(line), "- name: "); ok && in {
-			have[name] = true
-		}
+	for _, r := range components.Receivers {
+		have[r.Name] = true
 	}
 	return have
 }
 
+// targetNames names, for the table, the targets a receiver reads; the second
+// jolokia receiver's JVM is counted with the first's.
+var targetNames = map[string]string{"redis": "Redis", "mysql": "MariaDB", "promscrape/moalog": "moalog contract", "jolokia/rate-limiter": "2 JVMs (Jolokia)"}
+
 func describeTargets(receivers []string) string {
 	var ts []string
 	for _, r := range receivers {
-		switch {
-		case r == "redis":
-			ts = append(ts, "Redis")
-		case r == "mysql":
-			ts = append(ts, "MariaDB")
-		case r == "promscrape/moalog":
-			ts = append(ts, "moalog contract")
-		case r == "jolokia/rate-limiter":
-			ts = append(ts, "2 JVMs (Jolokia)")
+		if name, ok := targetNames[r]; ok {
+			ts = append(ts, name)
 		}
 	}
 	return strings.Join(ts, ", ")
@@ -436,15 +428,6 @@ func metricPrefixes(t *testing.T, page []byte) []string {
 		parts = append(parts, fmt.Sprintf("`%s*` %d", p, counts[p]))
 	}
 	return []string{"Series in the collector's last scrape (every receiver), by name prefix: " + strings.Join(parts, ", ") + "."}
-}
-
-func sortedKeys(m map[string]bool) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 func debVersion(pkg string) string {
