@@ -108,9 +108,8 @@ func TestJobRefresh(t *testing.T) {
 	file := filepath.Join(dir, "targets.json")
 	write := func(content string) { require.NoError(t, os.WriteFile(file, []byte(content), 0o644)) }
 	write(`[{"targets": ["127.0.0.1:1", "127.0.0.1:2"]}]`)
-	sc := &ScrapeConfig{JobName: "app", ScrapeInterval: model.Duration(3600e9), ScrapeTimeout: model.Duration(1e9), MetricsPath: "/metrics", Scheme: "http",
-		FileSDConfigs: []FileSDConfig{{Files: []string{file}}}}
-	l := newTestLoop(t, sc, "127.0.0.1:1")
+	sc := &ScrapeConfig{JobName: "app", FileSDConfigs: []FileSDConfig{{Files: []string{file}}}}
+	l := newTestLoop(t, sc, "127.0.0.1:1") // sets the interval, timeout, path and scheme
 	j := &job{r: l.j.r, sc: sc, client: http.DefaultClient, loops: map[string]context.CancelFunc{}, groups: map[string][]group{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { cancel(); j.r.wg.Wait() })
