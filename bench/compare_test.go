@@ -293,11 +293,11 @@ func TestCompare(t *testing.T) {
 
 	// --- report ---
 	report := Report{
-		Date:     time.Now(),
-		Machine:  machine(),
-		Versions: versions(bin),
-		Interval: interval,
-		Window:   window,
+		Date:      time.Now(),
+		Machine:   machine(),
+		Versions:  versions(bin),
+		Interval:  interval,
+		Window:    window,
 		Exporters: []Measured{exporters[0].m, exporters[1].m},
 		References: []Reference{{
 			// Issue 14's side-by-side run: ~12 MB per JVM, 23.7 MB for two processes (MB or MiB: both ends).
