@@ -60,7 +60,7 @@ func scrape(tgt target, series ...string) pmetric.Metrics {
 func staleSeries(t *testing.T, md pmetric.Metrics) []string {
 	var stale []string
 	live := false
-	forEachPoint(md, func(_ pcommon.Resource, m pmetric.Metric, attrs pcommon.Map, flags pmetric.DataPointFlags) {
+	forEachPoint(md, func(m pmetric.Metric, attrs pcommon.Map, flags pmetric.DataPointFlags) {
 		if !flags.NoRecordedValue() {
 			live = true
 			return
@@ -72,15 +72,11 @@ func staleSeries(t *testing.T, md pmetric.Metrics) []string {
 	return stale
 }
 
-func forEachPoint(md pmetric.Metrics, f func(pcommon.Resource, pmetric.Metric, pcommon.Map, pmetric.DataPointFlags)) {
-	rms := md.ResourceMetrics()
-	for i := range rms.Len() {
-		sms := rms.At(i).ScopeMetrics()
-		for j := range sms.Len() {
-			ms := sms.At(j).Metrics()
-			for k := range ms.Len() {
-				m := ms.At(k)
-				visit := func(attrs pcommon.Map, flags pmetric.DataPointFlags) { f(rms.At(i).Resource(), m, attrs, flags) }
+func forEachPoint(md pmetric.Metrics, f func(pmetric.Metric, pcommon.Map, pmetric.DataPointFlags)) {
+	for _, rm := range md.ResourceMetrics().All() {
+		for _, sm := range rm.ScopeMetrics().All() {
+			for _, m := range sm.Metrics().All() {
+				visit := func(attrs pcommon.Map, flags pmetric.DataPointFlags) { f(m, attrs, flags) }
 				switch m.Type() {
 				case pmetric.MetricTypeGauge:
 					eachPoint[pmetric.NumberDataPoint](m.Gauge().DataPoints(), visit)
@@ -268,7 +264,7 @@ func TestStalePointKeepsWhatTheExporterChecks(t *testing.T) {
 		timestamp   pcommon.Timestamp
 	}
 	got := map[string]shape{}
-	forEachPoint(down, func(_ pcommon.Resource, m pmetric.Metric, attrs pcommon.Map, flags pmetric.DataPointFlags) {
+	forEachPoint(down, func(m pmetric.Metric, attrs pcommon.Map, flags pmetric.DataPointFlags) {
 		if !flags.NoRecordedValue() {
 			return
 		}
