@@ -22,9 +22,6 @@ var pendingInRoot = []string{"jolokia/rate-limiter", "jolokia/fluxpay", "redis",
 // address matches host:port, [v6]:port and URLs with a host.
 var address = regexp.MustCompile(`^([a-z]+://)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.\-]+)(:\d+)?(/\S*)?$`)
 
-// addressKeys hold addresses whatever their value looks like.
-var addressKeys = map[string]bool{"endpoint": true, "host": true, "targets": true}
-
 // normalize replaces every address with "<address>" so two configs that differ
 // only in where they connect or listen compare equal.
 func normalize(v any, key string) any {
@@ -42,10 +39,9 @@ func normalize(v any, key string) any {
 		}
 		return out
 	case string:
-		if addressKeys[key] && (address.MatchString(x) || x == "") {
-			return "<address>"
-		}
-		if key == "endpoint" || key == "targets" {
+		// endpoint and targets hold addresses whatever their value looks
+		// like; host only when it is one (or empty).
+		if key == "endpoint" || key == "targets" || (key == "host" && (address.MatchString(x) || x == "")) {
 			return "<address>"
 		}
 		return x
