@@ -34,7 +34,7 @@ func TestPrometheusExporterDropsStaleSeries(t *testing.T) {
 	require.Equal(t, []string{"app_latency", "app_pending", "app_requests_total", "app_wait", "redis_memory_used",
 		"redis_scrape_duration", "redis_up", "target_info"}, before)
 
-	down := scrape(target{"redis", redis.instance, ""}, "redis.up", "redis.scrape.duration")
+	down := scrape(unreachable, "redis.up", "redis.scrape.duration")
 	dying.Mark(down, 2)
 	require.NoError(t, exp.ConsumeMetrics(context.Background(), down))
 
