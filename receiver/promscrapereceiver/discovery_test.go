@@ -41,13 +41,11 @@ func TestFileSD(t *testing.T) {
 }
 
 func TestHTTPSD(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/targets" {
-			http.NotFound(w, r)
-			return
-		}
+	mux := http.NewServeMux() // any other path is 404
+	mux.HandleFunc("/targets", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte(`[{"targets": ["a:8080"], "labels": {"team": "pay"}}]`))
-	}))
+	})
+	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	groups, err := fetchHTTPSD(context.Background(), srv.URL+"/targets")
 	require.NoError(t, err)
