@@ -4,8 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
-	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -13,11 +11,6 @@ import (
 
 	"github.com/moalog/platform-collector/internal/testenv"
 )
-
-// pendingInRoot are receivers compose/otelcol.yaml already runs while the root
-// otelcol.yaml does not have them yet (the receivers are being integrated).
-// Once the root config has one, it is compared like every other block.
-var pendingInRoot = []string{"jolokia/rate-limiter", "jolokia/fluxpay", "redis", "mysql"}
 
 // address matches host:port, [v6]:port and URLs with a host.
 var address = regexp.MustCompile(`^([a-z]+://)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.\-]+)(:\d+)?(/\S*)?$`)
@@ -59,35 +52,10 @@ func loadYAML(t *testing.T, path string) map[string]any {
 }
 
 // TestComposeCollectorConfigDiffersOnlyInAddresses: compose/otelcol.yaml is the
-// root otelcol.yaml with other addresses. Receivers the root does not have yet
-// (pendingInRoot) are reported, not failed.
+// root otelcol.yaml with other addresses, every receiver included.
 func TestComposeCollectorConfigDiffersOnlyInAddresses(t *testing.T) {
-	root := normalize(loadYAML(t, filepath.Join(testenv.RepoRoot(), "otelcol.yaml")), "").(map[string]any)
-	comp := normalize(loadYAML(t, filepath.Join(composeDir(), "otelcol.yaml")), "").(map[string]any)
-
-	rootReceivers, _ := root["receivers"].(map[string]any)
-	compReceivers, _ := comp["receivers"].(map[string]any)
-	var pending []string
-	for name := range compReceivers {
-		if _, ok := rootReceivers[name]; ok {
-			continue
-		}
-		require.Contains(t, pendingInRoot, name, "compose/otelcol.yaml has receiver %s that the root otelcol.yaml lacks", name)
-		pending = append(pending, name)
-		delete(compReceivers, name)
-	}
-	sort.Strings(pending)
-	if len(pending) > 0 {
-		t.Logf("receivers in compose/otelcol.yaml, not yet in otelcol.yaml (not compared): %v", pending)
-		for _, pipeline := range comp["service"].(map[string]any)["pipelines"].(map[string]any) {
-			p := pipeline.(map[string]any)
-			list, _ := p["receivers"].([]any)
-			p["receivers"] = slices.DeleteFunc(slices.Clone(list), func(r any) bool {
-				s, _ := r.(string)
-				return slices.Contains(pending, s)
-			})
-		}
-	}
+	root := normalize(loadYAML(t, filepath.Join(testenv.RepoRoot(), "otelcol.yaml")), "")
+	comp := normalize(loadYAML(t, filepath.Join(composeDir(), "otelcol.yaml")), "")
 	require.Equal(t, root, comp, "compose/otelcol.yaml must equal otelcol.yaml except for addresses")
 }
 
