@@ -36,11 +36,13 @@ const (
 	openMetricsFormat = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 )
 
-// exposition is a test target whose body and Content-Type the test sets.
+// exposition is a test target whose body and Content-Type the test sets; it
+// remembers the Authorization header of every request.
 type exposition struct {
 	mu          sync.Mutex
 	body        string
 	contentType string
+	auth        []string
 }
 
 func (e *exposition) set(body, contentType string) {
@@ -49,11 +51,19 @@ func (e *exposition) set(body, contentType string) {
 	e.body, e.contentType = body, contentType
 }
 
-func (e *exposition) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+func (e *exposition) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.auth = append(e.auth, r.Header.Get("Authorization"))
 	w.Header().Set("Content-Type", e.contentType)
 	_, _ = w.Write([]byte(e.body))
+}
+
+// seen is the Authorization header of each request so far.
+func (e *exposition) seen() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.auth)
 }
 
 // testLoop is one target's scrape loop, driven scrape by scrape.
