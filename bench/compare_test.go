@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/moalog/platform-collector/internal/moalogcontract"
@@ -135,9 +136,8 @@ func TestCompare(t *testing.T) {
 	rexp.Start(t)
 	mycnf := filepath.Join(t.TempDir(), "my.cnf")
 	host, port, _ := strings.Cut(maria.Addr, ":")
-	if err := os.WriteFile(mycnf, []byte(fmt.Sprintf("[client]\nuser=%s\npassword=%s\nhost=%s\nport=%s\n", mysqlUser, mysqlPassword, host, port)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	mycnfText := fmt.Sprintf("[client]\nuser=%s\npassword=%s\nhost=%s\nport=%s\n", mysqlUser, mysqlPassword, host, port)
+	require.NoError(t, os.WriteFile(mycnf, []byte(mycnfText), 0o600))
 	mysqlExp := testenv.Addr(testenv.FreePort(t))
 	mexp := testenv.NewProcess(t, "prometheus-mysqld-exporter", testenv.Binary(t, "prometheus-mysqld-exporter"),
 		"--config.my-cnf="+mycnf, "--web.listen-address="+mysqlExp)
@@ -172,9 +172,7 @@ func TestCompare(t *testing.T) {
 		samples := make([]ProcSample, len(targets))
 		for i, tg := range targets {
 			s, err := ReadProc(tg.proc.Pid())
-			if err != nil {
-				t.Fatalf("%s: %v (running: %v)\n%s", tg.m.Name, err, tg.proc.Running(), testenv.Tail(tg.proc.Log(), 3000))
-			}
+			require.NoError(t, err, "%s (running: %v)\n%s", tg.m.Name, tg.proc.Running(), testenv.Tail(tg.proc.Log(), 3000))
 			samples[i] = s
 		}
 		return samples
@@ -320,9 +318,7 @@ func TestCompare(t *testing.T) {
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(results, []byte(ReplaceSection(string(old), md)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(results, []byte(ReplaceSection(string(old), md)), 0o644))
 	t.Logf("wrote %s", results)
 }
 
@@ -345,9 +341,7 @@ func get(c *http.Client, url string) (int64, []byte, error) {
 // seriesCount is how many series a Prometheus text page holds.
 func seriesCount(t *testing.T, page []byte) int {
 	families, err := testenv.ParsePage(string(page))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	n := 0
 	for _, family := range families {
 		n += testenv.FamilySeries(family)
@@ -370,15 +364,11 @@ func envDuration(t *testing.T, name string, def time.Duration) time.Duration {
 // receiverTypes lists the receiver types of `otelcol components`.
 func receiverTypes(t *testing.T, bin string) map[string]bool {
 	out, err := exec.Command(bin, "components").Output()
-	if err != nil {
-		t.Fatalf("%s components: %v", bin, err)
-	}
+	require.NoError(t, err, "%s components", bin)
 	var components struct {
 		Receivers []struct{ Name string }
 	}
-	if err := yaml.Unmarshal(out, &components); err != nil {
-		t.Fatalf("%s components: %v", bin, err)
-	}
+	require.NoError(t, yaml.Unmarshal(out, &components), "%s components", bin)
 	have := map[string]bool{}
 	for _, r := range components.Receivers {
 		have[r.Name] = true
@@ -405,9 +395,7 @@ func describeTargets(receivers []string) string {
 func metricPrefixes(t *testing.T, page []byte) []string {
 	prefixes := []string{"axum_", "db_client_", "gen_ai_", "jvm_", "redis_", "mysql_", "otelcol_", "scrape_", "up"}
 	families, err := testenv.ParsePage(string(page))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	counts := map[string]int{}
 	for name, family := range families {
 		for _, p := range prefixes {
