@@ -378,7 +378,9 @@ func receiverTypes(t *testing.T, bin string) map[string]bool {
 
 // targetNames names, for the table, the targets a receiver reads; the second
 // jolokia receiver's JVM is counted with the first's.
-var targetNames = map[string]string{"redis": "Redis", "mysql": "MariaDB", "promscrape/moalog": "moalog contract", "jolokia/rate-limiter": "2 JVMs (Jolokia)"}
+var targetNames = map[string]string{
+	"redis": "Redis", "mysql": "MariaDB", "promscrape/moalog": "moalog contract", "jolokia/rate-limiter": "2 JVMs (Jolokia)",
+}
 
 func describeTargets(receivers []string) string {
 	var ts []string
