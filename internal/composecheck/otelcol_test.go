@@ -42,9 +42,10 @@ func normalize(v any, key string) any {
 	return v
 }
 
+// loadYAML reads the YAML file at path, relative to the repository root.
 func loadYAML(t *testing.T, path string) map[string]any {
 	t.Helper()
-	raw, err := os.ReadFile(path)
+	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), path))
 	require.NoError(t, err)
 	var m map[string]any
 	require.NoError(t, yaml.Unmarshal(raw, &m), path)
@@ -54,8 +55,8 @@ func loadYAML(t *testing.T, path string) map[string]any {
 // TestComposeCollectorConfigDiffersOnlyInAddresses: compose/otelcol.yaml is the
 // root otelcol.yaml with other addresses, every receiver included.
 func TestComposeCollectorConfigDiffersOnlyInAddresses(t *testing.T) {
-	root := normalize(loadYAML(t, filepath.Join(testenv.RepoRoot(), "otelcol.yaml")), "")
-	comp := normalize(loadYAML(t, filepath.Join(composeDir(), "otelcol.yaml")), "")
+	root := normalize(loadYAML(t, "otelcol.yaml"), "")
+	comp := normalize(loadYAML(t, "compose/otelcol.yaml"), "")
 	require.Equal(t, root, comp, "compose/otelcol.yaml must equal otelcol.yaml except for addresses")
 }
 
@@ -78,11 +79,7 @@ func TestNormalize(t *testing.T) {
 // scrape's body and sample count (issue 17: without body_size_limit a 1 MB
 // gzip body inflating to 512 MiB peaked at 1.9 GiB).
 func TestShippedMoalogScrapeIsBounded(t *testing.T) {
-	for _, path := range []string{
-		filepath.Join(testenv.RepoRoot(), "otelcol.yaml"),
-		filepath.Join(composeDir(), "otelcol.yaml"),
-		filepath.Join(testenv.RepoRoot(), "bench", "config", "promscrape.yaml"),
-	} {
+	for _, path := range []string{"otelcol.yaml", "compose/otelcol.yaml", "bench/config/promscrape.yaml"} {
 		cfg := loadYAML(t, path)
 		moalog := cfg["receivers"].(map[string]any)["promscrape/moalog"].(map[string]any)
 		for _, sc := range moalog["config"].(map[string]any)["scrape_configs"].([]any) {
@@ -97,9 +94,8 @@ func TestShippedMoalogScrapeIsBounded(t *testing.T) {
 // :9090 without the otel_scope_* labels (TestPlatform/dashboards_live checks
 // the page itself).
 func TestShippedConfigsDropScopeLabels(t *testing.T) {
-	root := testenv.RepoRoot()
 	for _, path := range []string{"otelcol.yaml", "compose/otelcol.yaml", "bench/config/base.yaml"} {
-		cfg := loadYAML(t, filepath.Join(root, path))
+		cfg := loadYAML(t, path)
 		prom, _ := cfg["exporters"].(map[string]any)["prometheus"].(map[string]any)
 		require.Equal(t, true, prom["without_scope_info"], "%s: exporters::prometheus::without_scope_info", path)
 	}
