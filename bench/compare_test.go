@@ -191,9 +191,7 @@ func TestCompare(t *testing.T) {
 	scrape := func() {
 		var wg sync.WaitGroup
 		for _, run := range runs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				families, err := run.collector.Telemetry().Scrape()
 				if err != nil {
 					return
@@ -206,12 +204,10 @@ func TestCompare(t *testing.T) {
 					run.heapMax = max(run.heapMax, heap)
 					run.sysMax = max(run.sysMax, sys)
 				}
-			}()
+			})
 		}
 		for i, tg := range targets {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				n, body, err := get(client, tg.url)
 				mu.Lock()
 				defer mu.Unlock()
@@ -226,7 +222,7 @@ func TestCompare(t *testing.T) {
 				}
 				tg.m.BytesServed += n
 				lastBody[i] = body
-			}()
+			})
 		}
 		wg.Wait()
 	}
