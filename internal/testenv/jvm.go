@@ -121,9 +121,6 @@ func JavaDep(jarName string) string {
 	return filepath.Join(CacheDir(), "java-deps", jarName)
 }
 
-// CommonsPool2Jar is org.apache.commons:commons-pool2:2.12.1.
-func CommonsPool2Jar() string { return JavaDep(commonsPool2JarName) }
-
 // Jolokia2AgentJar is the pinned Jolokia 2.x JVM agent jar.
 func Jolokia2AgentJar() string {
 	return filepath.Join(CacheDir(), "jolokia", jolokia2AgentJarName)
@@ -253,63 +250,86 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 // NewJVM is StartJVM for owner. A start that fails because
 // its free port was taken in between runs again on a new one.
 func NewJVM(owner Owner, opts JVMOptions) (*JVM, error) {
-	return startOnFreePorts(3, func() (*JVM, error) { return startJVM(owner, opts) })
+	return newServer(func(s *setup) *JVM {
+		java, classes, port := s.testApp()
+		j := &JVM{Endpoint: jolokiaEndpoint(opts, port), Port: port, opts: opts}
+		dir := s.tempDir(owner, "jvm")
+		classes, args := j.appArgs(s, classes)
+		args = append(args, opts.ExtraArgs...)
+		if opts.JMXExporter != "" {
+			jar := s.file(JMXExporterJar())
+			jmxPort := s.port()
+			j.JMXExporterConfig = s.write(filepath.Join(dir, "jmx_exporter.yaml"), opts.JMXExporter)
+			args = append(args, "-javaagent:"+jar+"="+Addr(jmxPort)+":"+j.JMXExporterConfig)
+			j.JMXExporterURL = "http://" + Addr(jmxPort) + "/metrics"
+		}
+		args = append(args, agentArgs(s, opts, dir, classes, port)...)
+		s.step(func() (err error) { j.client, err = jvmHTTPClient(opts); return err })
+		j.Process = s.launch(owner, "jvm-"+opts.Agent.String(), java, args...)
+		s.step(j.waitReady)
+		return j
+	})
 }
 
-func startJVM(owner Owner, opts JVMOptions) (*JVM, error) {
-	s := &setup{}
-	java, classes, port := s.testApp()
+func jolokiaEndpoint(opts JVMOptions, port int) string {
+	scheme := "http"
+	if opts.TLS != nil {
+		scheme = "https"
+	}
+	path := "/jolokia"
+	if opts.Agent == JolokiaAgent1 {
+		path = "/jolokia/" // the 1.x agent answers /jolokia with HTTP 404 (text/html)
+	}
+	return scheme + "://" + Addr(port) + path
+}
 
-	args := jvmArgs(opts.GC)
-	if opts.CommonsPool2 {
-		jar := s.file(CommonsPool2Jar())
+// appArgs adds the library profiles' classes to the test app's and returns
+// the JVM flags that start them.
+func (j *JVM) appArgs(s *setup, classes string) (string, []string) {
+	args := jvmArgs(j.opts.GC)
+	if j.opts.CommonsPool2 {
+		jar := s.file(JavaDep(commonsPool2JarName))
 		classes = joinPath(classes, s.compile("java/pool/*.java", []string{jar}, "CommonsPool2App.class"), jar)
 		args = append(args, "-Dmoalog.commonsPool2=true")
 	}
-	var tomcatPort int
-	var kafkaBootstrap string
-	if len(opts.Apps) > 0 {
-		var names []string
-		for _, app := range opts.Apps {
-			class, ok := javaAppClass[app]
-			if !ok {
-				return nil, fmt.Errorf("StartJVM: unknown Java app %q", app)
-			}
-			jars := s.jars(app)
-			classes = joinPath(classes, s.compile("java/apps/"+string(app)+"/*.java", jars, class+".class"), joinPath(jars...))
-			names = append(names, class)
-			switch app {
-			case AppTomcat:
-				tomcatPort = s.port()
-				args = append(args, "-Dmoalog.tomcat.port="+strconv.Itoa(tomcatPort))
-			case AppKafkaClient:
-				kafkaBootstrap = Addr(s.port())
-				args = append(args, "-Dmoalog.kafka.bootstrap="+kafkaBootstrap)
-			case AppHikariCP:
-				if opts.JDBC != nil {
-					args = append(args, "-Dmoalog.jdbc.url="+opts.JDBC.URL, "-Dmoalog.jdbc.user="+opts.JDBC.User,
-						"-Dmoalog.jdbc.password="+opts.JDBC.Password)
-				}
+	if len(j.opts.Apps) == 0 {
+		return classes, args
+	}
+	var names []string
+	for _, app := range j.opts.Apps {
+		class, ok := javaAppClass[app]
+		if !ok {
+			s.fail(fmt.Errorf("StartJVM: unknown Java app %q", app))
+		}
+		jars := s.jars(app)
+		classes = joinPath(classes, s.compile("java/apps/"+string(app)+"/*.java", jars, class+".class"), joinPath(jars...))
+		names = append(names, class)
+		switch app {
+		case AppTomcat:
+			j.TomcatPort = s.port()
+			args = append(args, "-Dmoalog.tomcat.port="+strconv.Itoa(j.TomcatPort))
+		case AppKafkaClient:
+			j.KafkaBootstrap = Addr(s.port())
+			args = append(args, "-Dmoalog.kafka.bootstrap="+j.KafkaBootstrap)
+		case AppHikariCP:
+			if jdbc := j.opts.JDBC; jdbc != nil {
+				args = append(args, "-Dmoalog.jdbc.url="+jdbc.URL, "-Dmoalog.jdbc.user="+jdbc.User,
+					"-Dmoalog.jdbc.password="+jdbc.Password)
 			}
 		}
-		args = append(args, "-Dmoalog.apps="+strings.Join(names, ","))
 	}
-	args = append(args, opts.ExtraArgs...)
-	dir := s.tempDir(owner, "jvm")
-	var jmxExporterURL, jmxExporterConfig string
-	if opts.JMXExporter != "" {
-		jar := s.file(JMXExporterJar())
-		jmxPort := s.port()
-		jmxExporterConfig = s.write(filepath.Join(dir, "jmx_exporter.yaml"), opts.JMXExporter)
-		args = append(args, "-javaagent:"+jar+"="+Addr(jmxPort)+":"+jmxExporterConfig)
-		jmxExporterURL = "http://" + Addr(jmxPort) + "/metrics"
+	return classes, append(args, "-Dmoalog.apps="+strings.Join(names, ","))
+}
+
+// agentArgs are the JVM flags, class path and main class that serve Jolokia
+// with opts.Agent on port: a -javaagent, or the 1.7.1 core (core1Args).
+func agentArgs(s *setup, opts JVMOptions, dir, classes string, port int) []string {
+	if opts.ClientAuth && opts.TLS == nil {
+		s.fail(errors.New("StartJVM: ClientAuth needs TLS"))
 	}
 	policyFile := ""
 	if opts.Policy != "" {
 		policyFile = s.write(filepath.Join(dir, "jolokia-access.xml"), opts.Policy)
-	}
-	if opts.ClientAuth && opts.TLS == nil {
-		return nil, errors.New("StartJVM: ClientAuth needs TLS")
 	}
 	allowedTargets := ""
 	if len(opts.ProxyAllowedTargets) > 0 {
@@ -319,7 +339,6 @@ func startJVM(owner Owner, opts JVMOptions) (*JVM, error) {
 	case JolokiaAgent2, JolokiaAgent1:
 		jar := s.file(Jolokia2AgentJar())
 		allowedTargetsProp := "jolokia.jsr160ProxyAllowedTargets"
-		cp := classes
 		if opts.Agent == JolokiaAgent1 {
 			jar = s.file(JavaDep(jolokia1AgentJarName))
 			allowedTargetsProp = "org.jolokia.jsr160ProxyAllowedTargets"
@@ -343,74 +362,52 @@ func startJVM(owner Owner, opts JVMOptions) (*JVM, error) {
 				props = append(props, [2]string{"useSslClientAuthentication", "true"}, [2]string{"authMatch", "all"})
 			}
 		}
+		var args []string
 		if opts.JSR160Proxy && opts.Agent == JolokiaAgent1 {
 			// The 1.x agent jar has no proxy dispatcher: add Maven Central's.
 			props = append(props, [2]string{"dispatcherClasses", "org.jolokia.jsr160.Jsr160RequestDispatcher"})
-			cp = joinPath(cp, s.file(JavaDep(jolokia1JSR160JarName)))
+			classes = joinPath(classes, s.file(JavaDep(jolokia1JSR160JarName)))
 		}
 		if allowedTargets != "" {
 			args = append(args, "-D"+allowedTargetsProp+"="+allowedTargets)
 		}
 		config := s.write(filepath.Join(dir, "jolokia-agent.properties"), javaProperties(props))
 		if strings.ContainsAny(config, ",=") {
-			return nil, fmt.Errorf("StartJVM: the temporary folder %s holds ',' or '=': the agent option cannot name it", dir)
+			s.fail(fmt.Errorf("StartJVM: the temporary folder %s holds ',' or '=': the agent option cannot name it", dir))
 		}
-		args = append(args, "-javaagent:"+jar+"=config="+config, "-cp", cp, "MBeanTestApp")
+		return append(args, "-javaagent:"+jar+"=config="+config, "-cp", classes, "MBeanTestApp")
 	case JolokiaCore1:
-		cp := joinPath(classes, s.file(jolokia1CoreJar), s.file(jsonSimpleJar))
-		if opts.JSR160Proxy {
-			cp = joinPath(cp, s.file(JavaDep(jolokia1JSR160JarName)))
-			args = append(args, "-Dmoalog.jsr160=true")
-		}
-		if allowedTargets != "" {
-			args = append(args, "-Dorg.jolokia.jsr160ProxyAllowedTargets="+allowedTargets)
-		}
-		if policyFile != "" {
-			args = append(args, "-Dmoalog.policy="+policyFile)
-		}
-		if opts.TLS != nil {
-			args = append(args, "-Dmoalog.tls.cert="+opts.TLS.ServerCert, "-Dmoalog.tls.key="+opts.TLS.ServerKey,
-				"-Dmoalog.tls.ca="+opts.TLS.CACert)
-			if opts.ClientAuth {
-				args = append(args, "-Dmoalog.tls.clientAuth=true")
-			}
-		}
-		args = append(args, "-cp", cp, "Jolokia1Server", strconv.Itoa(port))
-		if opts.User != "" {
-			args = append(args, opts.User, opts.Password)
-		}
-	default:
-		return nil, fmt.Errorf("StartJVM: unknown agent %d", int(opts.Agent))
+		return core1Args(s, opts, joinPath(classes, s.file(jolokia1CoreJar), s.file(jsonSimpleJar)), policyFile, allowedTargets, port)
 	}
+	s.fail(fmt.Errorf("StartJVM: unknown agent %d", int(opts.Agent)))
+	return nil
+}
 
-	var client *http.Client
-	s.step(func() (err error) { client, err = jvmHTTPClient(opts); return err })
-	p := s.launch(owner, "jvm-"+opts.Agent.String(), java, args...)
-	if s.err != nil {
-		return nil, fmt.Errorf("StartJVM: %w", s.err)
+// core1Args runs java/Jolokia1Server.java, Debian's 1.7.1 core over the JDK HttpServer.
+func core1Args(s *setup, opts JVMOptions, cp, policyFile, allowedTargets string, port int) []string {
+	var args []string
+	if opts.JSR160Proxy {
+		cp = joinPath(cp, s.file(JavaDep(jolokia1JSR160JarName)))
+		args = append(args, "-Dmoalog.jsr160=true")
 	}
-	scheme := "http"
+	if allowedTargets != "" {
+		args = append(args, "-Dorg.jolokia.jsr160ProxyAllowedTargets="+allowedTargets)
+	}
+	if policyFile != "" {
+		args = append(args, "-Dmoalog.policy="+policyFile)
+	}
 	if opts.TLS != nil {
-		scheme = "https"
+		args = append(args, "-Dmoalog.tls.cert="+opts.TLS.ServerCert, "-Dmoalog.tls.key="+opts.TLS.ServerKey,
+			"-Dmoalog.tls.ca="+opts.TLS.CACert)
+		if opts.ClientAuth {
+			args = append(args, "-Dmoalog.tls.clientAuth=true")
+		}
 	}
-	path := "/jolokia"
-	if opts.Agent == JolokiaAgent1 {
-		path = "/jolokia/" // the 1.x agent answers /jolokia with HTTP 404 (text/html)
+	args = append(args, "-cp", cp, "Jolokia1Server", strconv.Itoa(port))
+	if opts.User != "" {
+		args = append(args, opts.User, opts.Password)
 	}
-	j := &JVM{
-		Endpoint: scheme + "://" + Addr(port) + path,
-		Port:     port,
-		Process:  p,
-		opts:     opts,
-		client:   client,
-
-		TomcatPort:     tomcatPort,
-		KafkaBootstrap: kafkaBootstrap,
-		JMXExporterURL: jmxExporterURL,
-
-		JMXExporterConfig: jmxExporterConfig,
-	}
-	return j, j.waitReady()
+	return args
 }
 
 // jvmArgs is DefaultJVMArgs with gc in place of SerialGC.
@@ -481,16 +478,8 @@ func (j *JVM) WaitReady(t testing.TB) {
 }
 
 func (j *JVM) waitReady() error {
-	err := Poll(startTimeout, 100*time.Millisecond, func() error {
-		if !j.Process.Running() {
-			return giveUp(errors.New("the JVM exited"))
-		}
-		return j.ready()
-	})
-	if err != nil {
-		return j.Process.failure("%s at %s is not ready: %v", j.opts.Agent, j.Endpoint, err)
-	}
-	return nil
+	what := fmt.Sprintf("%s at %s is not ready", j.opts.Agent, j.Endpoint)
+	return j.Process.waitUntil(what, startTimeout, 100*time.Millisecond, j.ready)
 }
 
 func (j *JVM) ready() error {

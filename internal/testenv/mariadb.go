@@ -59,63 +59,59 @@ func StartMariaDB(t testing.TB, opts MariaDBOptions) *MariaDB {
 // NewMariaDB is StartMariaDB for owner. A start that fails because
 // its free port was taken in between runs again on a new one.
 func NewMariaDB(owner Owner, opts MariaDBOptions) (*MariaDB, error) {
-	return startOnFreePorts(3, func() (*MariaDB, error) { return startMariaDB(owner, opts) })
-}
-
-func startMariaDB(owner Owner, opts MariaDBOptions) (*MariaDB, error) {
-	s := &setup{}
-	server := s.binary("mariadbd", "/usr/sbin/mariadbd")
-	client := s.binary("mariadb")
-	dir := s.tempDir(owner, "mdb")
-	dataDir := filepath.Join(dir, "data")
-	s.step(func() error {
-		template, err := mariadbTemplate(server)
-		if err != nil {
+	return newServer(func(s *setup) *MariaDB {
+		server := s.binary("mariadbd", "/usr/sbin/mariadbd")
+		client := s.binary("mariadb")
+		dir := s.tempDir(owner, "mdb")
+		dataDir := filepath.Join(dir, "data")
+		s.step(func() error {
+			template, err := mariadbTemplate(server)
+			if err != nil {
+				return err
+			}
+			_, err = Run("cp", "-a", template, dataDir)
 			return err
+		})
+		id := opts.ServerID
+		if id == 0 {
+			id = int(mariadbServerIDs.Add(1)) + 100
 		}
-		_, err = Run("cp", "-a", template, dataDir)
-		return err
+		port := s.port()
+		m := &MariaDB{
+			Addr:     Addr(port),
+			Port:     port,
+			Socket:   filepath.Join(dir, "mysqld.sock"),
+			DataDir:  dataDir,
+			ServerID: id,
+			client:   client,
+		}
+		ps := "ON"
+		if opts.NoPerformanceSchema {
+			ps = "OFF"
+		}
+		args := append([]string{
+			"--no-defaults",
+			"--user=root",
+			"--datadir=" + dataDir,
+			"--socket=" + m.Socket,
+			"--port=" + strconv.Itoa(port),
+			"--bind-address=127.0.0.1",
+			"--pid-file=" + filepath.Join(dir, "mariadbd.pid"),
+			"--skip-name-resolve",
+			"--performance-schema=" + ps,
+			"--innodb-buffer-pool-size=32M",
+			"--innodb-log-file-size=4M",
+			"--innodb-data-file-path=ibdata1:8M:autoextend",
+			"--log-bin=mysql-bin",
+			"--server-id=" + strconv.Itoa(id),
+		}, opts.Args...)
+		if opts.TLS != nil {
+			args = append(args, "--ssl-ca="+opts.TLS.CACert, "--ssl-cert="+opts.TLS.ServerCert, "--ssl-key="+opts.TLS.ServerKey)
+		}
+		m.Process = s.launch(owner, "mariadbd", server, args...)
+		s.step(m.waitReady)
+		return m
 	})
-	id := opts.ServerID
-	if id == 0 {
-		id = int(mariadbServerIDs.Add(1)) + 100
-	}
-	port := s.port()
-	m := &MariaDB{
-		Addr:     Addr(port),
-		Port:     port,
-		Socket:   filepath.Join(dir, "mysqld.sock"),
-		DataDir:  dataDir,
-		ServerID: id,
-		client:   client,
-	}
-	ps := "ON"
-	if opts.NoPerformanceSchema {
-		ps = "OFF"
-	}
-	args := append([]string{
-		"--no-defaults",
-		"--user=root",
-		"--datadir=" + dataDir,
-		"--socket=" + m.Socket,
-		"--port=" + strconv.Itoa(port),
-		"--bind-address=127.0.0.1",
-		"--pid-file=" + filepath.Join(dir, "mariadbd.pid"),
-		"--skip-name-resolve",
-		"--performance-schema=" + ps,
-		"--innodb-buffer-pool-size=32M",
-		"--innodb-log-file-size=4M",
-		"--innodb-data-file-path=ibdata1:8M:autoextend",
-		"--log-bin=mysql-bin",
-		"--server-id=" + strconv.Itoa(id),
-	}, opts.Args...)
-	if opts.TLS != nil {
-		args = append(args, "--ssl-ca="+opts.TLS.CACert, "--ssl-cert="+opts.TLS.ServerCert, "--ssl-key="+opts.TLS.ServerKey)
-	}
-	if m.Process = s.launch(owner, "mariadbd", server, args...); s.err != nil {
-		return nil, fmt.Errorf("StartMariaDB: %w", s.err)
-	}
-	return m, m.waitReady()
 }
 
 // WaitReady waits until root can run a query (after Start or Restart).
@@ -125,17 +121,10 @@ func (m *MariaDB) WaitReady(t testing.TB) {
 }
 
 func (m *MariaDB) waitReady() error {
-	err := Poll(60*time.Second, 50*time.Millisecond, func() error {
+	return m.Process.waitUntil("not ready on "+m.Addr, 60*time.Second, 50*time.Millisecond, func() error {
 		_, err := m.query("SELECT 1")
-		if err != nil && !m.Process.Running() {
-			return giveUp(err)
-		}
 		return err
 	})
-	if err != nil {
-		return m.Process.failure("not ready on %s: %v", m.Addr, err)
-	}
-	return nil
 }
 
 // Exec runs statements as root over the socket, failing the test on error.
