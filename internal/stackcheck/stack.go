@@ -1,6 +1,7 @@
 package stackcheck
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"net"
@@ -147,7 +148,7 @@ func NewStack(owner testenv.Owner, opts StackOptions) (*Stack, error) {
 	s.Prometheus, err = testenv.NewPrometheus(owner, []string{s.Collector.MetricsAddr}, testenv.PrometheusOptions{
 		Job:            "otelcol",
 		HonorLabels:    true,
-		ScrapeInterval: durationOr(opts.PrometheusScrapeInterval, time.Second),
+		ScrapeInterval: cmp.Or(opts.PrometheusScrapeInterval, time.Second),
 		RuleFiles:      append(ruleFiles, opts.RuleFiles...),
 		ListenAddress:  promAddr,
 		Retention:      opts.Retention,
@@ -203,7 +204,7 @@ func (s *Stack) startTargets(owner testenv.Owner, opts StackOptions) error {
 // receivers in s.Receivers.
 func (s *Stack) targetOverrides(receivers map[string]bool, opts StackOptions) []string {
 	overrides := map[string][]string{
-		"promscrape/moalog":    {fmt.Sprintf(`receivers::promscrape/moalog::config::scrape_configs: [{job_name: moalog-server, scrape_interval: %s, static_configs: [{targets: ["%s"]}]}]`, durationOr(opts.CollectionInterval, 5*time.Second), s.moalogAddr)},
+		"promscrape/moalog":    {fmt.Sprintf(`receivers::promscrape/moalog::config::scrape_configs: [{job_name: moalog-server, scrape_interval: %s, static_configs: [{targets: ["%s"]}]}]`, cmp.Or(opts.CollectionInterval, 5*time.Second), s.moalogAddr)},
 		"jolokia/rate-limiter": {`receivers::jolokia/rate-limiter::endpoint: ` + s.RateLimiter.Endpoint},
 		"jolokia/fluxpay": {
 			`receivers::jolokia/fluxpay::endpoint: ` + s.Fluxpay.Endpoint,
@@ -231,13 +232,6 @@ func (s *Stack) targetOverrides(receivers map[string]bool, opts StackOptions) []
 		}
 	}
 	return sources
-}
-
-func durationOr(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
 }
 
 // configuredReceivers lists the receivers the config file defines.

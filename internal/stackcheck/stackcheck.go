@@ -4,16 +4,16 @@
 package stackcheck
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/moalog/platform-collector/internal/dashboards"
 	"github.com/moalog/platform-collector/internal/testenv"
@@ -149,21 +149,13 @@ func checkOnce(t testing.TB, prom *testenv.Prometheus, dir string, files []strin
 	var failures []string
 	for _, file := range files {
 		raw, err := os.ReadFile(filepath.Join(dir, file))
-		if err != nil {
-			t.Fatalf("read dashboard: %v", err)
-		}
+		require.NoError(t, err, "read dashboard")
 		d, err := dashboards.Load(raw)
-		if err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
+		require.NoError(t, err, file)
 		panels, err := dashboards.Queries(d)
-		if err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
+		require.NoError(t, err, file)
 		vars, err := dashboards.Variables(d)
-		if err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
+		require.NoError(t, err, file)
 		res := DashboardResult{File: file}
 		missing := map[string]bool{}
 		for _, v := range vars {
@@ -226,7 +218,7 @@ func CheckRulesHealthy(t testing.TB, promURL string, timeout time.Duration) map[
 	err := testenv.Poll(timeout, time.Second, func() error {
 		var problems []string
 		var err error
-		states, problems, err = ruleStates(promURL)
+		states, problems, err = ruleStates(&testenv.Prometheus{URL: promURL})
 		switch {
 		case err != nil:
 			return err
@@ -243,7 +235,7 @@ func CheckRulesHealthy(t testing.TB, promURL string, timeout time.Duration) map[
 	return states
 }
 
-func ruleStates(promURL string) (map[string]string, []string, error) {
+func ruleStates(prom *testenv.Prometheus) (map[string]string, []string, error) {
 	var body struct {
 		Data struct {
 			Groups []struct {
@@ -256,13 +248,7 @@ func ruleStates(promURL string) (map[string]string, []string, error) {
 			} `json:"groups"`
 		} `json:"data"`
 	}
-	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Get(promURL + "/api/v1/rules")
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+	if err := prom.GetJSON("/api/v1/rules", &body); err != nil {
 		return nil, nil, err
 	}
 	states := map[string]string{}

@@ -15,6 +15,8 @@ import (
 
 func promDir() string { return filepath.Join(testenv.RepoRoot(), "compose", "prometheus") }
 
+func dashboardsDir() string { return filepath.Join(testenv.RepoRoot(), "grafana", "dashboards") }
+
 // rule is an alerting or recording rule of a Prometheus rule file.
 type rule struct {
 	Alert  string `yaml:"alert"`
@@ -81,6 +83,7 @@ func TestEveryAlertIsTestedAndUsesKnownNames(t *testing.T) {
 }
 
 func ruleFiles(t *testing.T) []string {
+	t.Helper()
 	files, err := filepath.Glob(filepath.Join(promDir(), "rules", "*.yml"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
