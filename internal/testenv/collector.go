@@ -80,12 +80,12 @@ func launchCollector(owner Owner, opts CollectorOptions) (*Collector, error) {
 	c := &Collector{MetricsAddr: defaultMetricsAddr, HealthAddr: defaultHealthAddr}
 	args := []string{"--config", opts.Config}
 	if !opts.FixedPorts {
-		addrs, err := freeAddrs(3)
-		if err != nil {
-			return nil, err
+		s := &setup{}
+		c.MetricsAddr, c.HealthAddr, c.TelemetryAddr = Addr(s.port()), Addr(s.port()), Addr(s.port())
+		if s.err != nil {
+			return nil, s.err
 		}
-		c.MetricsAddr, c.HealthAddr, c.TelemetryAddr = addrs[0], addrs[1], addrs[2]
-		args = append(args, portOverrides(addrs[0], addrs[1], addrs[2])...)
+		args = append(args, portOverrides(c.MetricsAddr, c.HealthAddr, c.TelemetryAddr)...)
 	}
 	for _, s := range opts.Sets {
 		if strings.HasPrefix(s, "file:") || strings.HasPrefix(s, "yaml:") {
