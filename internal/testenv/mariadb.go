@@ -222,33 +222,13 @@ func (m *MariaDB) StartReplica(t testing.TB, opts MariaDBOptions) *MariaDB {
 		fmt.Sprintf("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=%d, MASTER_USER='repl', MASTER_PASSWORD='repl', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1", m.Port),
 		"START SLAVE")
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
-		io, sql := r.replicaThreads(ct)
-		assert.Equal(ct, [2]string{"Yes", "Yes"}, [2]string{io, sql}, "Slave_IO_Running, Slave_SQL_Running of replica %s of %s", r.Addr, m.Addr)
+		// Slave_running is ON while both the I/O and the SQL thread run.
+		out, err := r.query("SHOW GLOBAL STATUS LIKE 'Slave_running'")
+		require.NoError(ct, err, "replica %s", r.Addr)
+		assert.Equal(ct, "Slave_running\tON", strings.TrimSpace(out), "replica %s of %s", r.Addr, m.Addr)
 	}, 30*time.Second, 50*time.Millisecond)
 	r.WaitReplicated(t, m)
 	return r
-}
-
-func (m *MariaDB) replicaThreads(ct *assert.CollectT) (io, sql string) {
-	out, err := Run(m.client, "--no-defaults", "--protocol=socket", "--socket="+m.Socket, "--user=root", "--batch", "-e", "SHOW SLAVE STATUS")
-	require.NoError(ct, err, "SHOW SLAVE STATUS on %s", m.Addr)
-	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	if len(lines) < 2 {
-		return "", ""
-	}
-	cols, vals := strings.Split(lines[0], "\t"), strings.Split(lines[1], "\t")
-	for i, c := range cols {
-		if i >= len(vals) {
-			break
-		}
-		switch c {
-		case "Slave_IO_Running":
-			io = vals[i]
-		case "Slave_SQL_Running":
-			sql = vals[i]
-		}
-	}
-	return io, sql
 }
 
 // WaitReplicated waits until this replica has applied everything the
