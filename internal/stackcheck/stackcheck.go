@@ -4,6 +4,7 @@
 package stackcheck
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -105,9 +106,7 @@ type Options struct {
 // returns the per-dashboard table (panel title -> series count).
 func CheckDashboardsLive(t testing.TB, promURL, dashboardsDir string, opts Options) Report {
 	t.Helper()
-	if opts.Timeout == 0 {
-		opts.Timeout = 90 * time.Second
-	}
+	opts.Timeout = cmp.Or(opts.Timeout, 90*time.Second)
 	files := opts.Files
 	if len(files) == 0 {
 		paths, err := filepath.Glob(filepath.Join(dashboardsDir, "*.json"))

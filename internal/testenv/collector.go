@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -151,10 +152,7 @@ func DefaultConfig() string { return filepath.Join(RepoRoot(), "otelcol.yaml") }
 func CollectorBinary(name string) (string, error) {
 	env := map[string]string{"otelcol": "OTELCOL_BIN", "otelcol-full": "OTELCOL_FULL_BIN"}[name]
 	target := map[string]string{"otelcol": "build", "otelcol-full": "build-full"}[name]
-	bin := os.Getenv(env)
-	if bin == "" {
-		bin = filepath.Join(RepoRoot(), name)
-	}
+	bin := cmp.Or(os.Getenv(env), filepath.Join(RepoRoot(), name))
 	built, err := os.Stat(bin)
 	if err != nil {
 		return "", fmt.Errorf("collector binary %s not found: run `make %s` first", bin, target)

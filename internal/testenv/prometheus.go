@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -62,20 +63,14 @@ func StartPrometheus(t testing.TB, scrapeTargets []string, opts PrometheusOption
 func NewPrometheus(owner Owner, scrapeTargets []string, opts PrometheusOptions) (*Prometheus, error) {
 	return newServer(func(s *setup) *Prometheus {
 		bin := s.binary("prometheus")
-		if opts.Job == "" {
-			opts.Job = "targets"
-		}
-		if opts.ScrapeInterval == 0 {
-			opts.ScrapeInterval = time.Second
-		}
+		opts.Job = cmp.Or(opts.Job, "targets")
+		opts.ScrapeInterval = cmp.Or(opts.ScrapeInterval, time.Second)
+		opts.Retention = cmp.Or(opts.Retention, time.Hour)
 		dir := s.tempDir(owner, "prometheus")
 		configPath := s.write(filepath.Join(dir, "prometheus.yml"), renderPrometheusConfig(scrapeTargets, opts))
 		addr := opts.ListenAddress
 		if addr == "" {
 			addr = Addr(s.port())
-		}
-		if opts.Retention == 0 {
-			opts.Retention = time.Hour
 		}
 		args := []string{
 			"--config.file=" + configPath,
