@@ -13,7 +13,6 @@
 package testenv
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -153,32 +152,28 @@ func (p *Process) Pid() int {
 
 // Running reports whether the process is alive.
 func (p *Process) Running() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.cmd == nil {
-		return false
-	}
-	select {
-	case <-p.exited:
-		return false
-	default:
-		return true
-	}
+	cmd, exited := p.state()
+	return cmd != nil && !exited
 }
 
 // ExitCode is the exit code of a process that exited by itself (not through
 // Stop or Kill), -1 while it runs.
 func (p *Process) ExitCode() int {
+	if cmd, exited := p.state(); exited {
+		return cmd.ProcessState.ExitCode()
+	}
+	return -1
+}
+
+// state is the started command (nil once stopped or killed) and whether it exited.
+func (p *Process) state() (*exec.Cmd, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.cmd == nil {
-		return -1
-	}
 	select {
 	case <-p.exited:
-		return p.cmd.ProcessState.ExitCode()
+		return p.cmd, p.cmd != nil
 	default:
-		return -1
+		return p.cmd, false
 	}
 }
 
@@ -312,18 +307,11 @@ func CacheDir() string { return filepath.Join(RepoRoot(), ".cache") }
 
 // Run runs a short command (setup steps) and returns its combined output.
 func Run(name string, args ...string) (string, error) {
-	var out bytes.Buffer
-	cmd := exec.Command(name, args...)
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	err := cmd.Run()
-	if err != nil {
-		var exitErr *exec.ExitError
-		if errors.As(err, &exitErr) {
-			return out.String(), fmt.Errorf("%s %v: %w: %s", name, args, err, Tail(out.String(), 2000))
-		}
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if exitErr := (*exec.ExitError)(nil); errors.As(err, &exitErr) {
+		return string(out), fmt.Errorf("%s %v: %w: %s", name, args, err, Tail(string(out), 2000))
 	}
-	return out.String(), err
+	return string(out), err
 }
 
 // Tail is the last n bytes of s, for failure messages.
