@@ -104,32 +104,20 @@ func (a JolokiaAgent) String() string {
 	return "jolokia-agent(" + strconv.Itoa(int(a)) + ")"
 }
 
-// Jar paths. The 2.x agent jar is fetched by scripts/install-deps.sh; the 1.x
-// jars come from the Debian packages libjolokia-core-java and libjson-simple-java.
+// Jar paths; a relative one is under CacheDir(). scripts/install-deps.sh
+// fetches the 2.x agent and jmx_exporter, and copies the library jars pinned
+// in java/pom.xml into java-deps/; the 1.x core jars come from the Debian
+// packages libjolokia-core-java and libjson-simple-java.
 const (
-	jolokia2AgentJarName  = "jolokia-agent-jvm-2.4.2-javaagent.jar"
-	jolokia1CoreJar       = "/usr/share/java/jolokia-core.jar"
-	jsonSimpleJar         = "/usr/share/java/json-simple.jar"
-	commonsPool2JarName   = "commons-pool2-2.12.1.jar"
-	jolokia1JSR160JarName = "jolokia-jsr160-1.7.1.jar"
-	jolokia1AgentJarName  = "jolokia-jvm-1.7.2.jar"
+	jolokia2AgentJar  = "jolokia/jolokia-agent-jvm-2.4.2-javaagent.jar"
+	jmxExporterJar    = "jmx_exporter/jmx_prometheus_javaagent-1.0.1.jar" // io.prometheus.jmx:jmx_prometheus_javaagent
+	javaDeps          = "java-deps"
+	commonsPool2Jar   = javaDeps + "/commons-pool2-2.12.1.jar"
+	jolokia1JSR160Jar = javaDeps + "/jolokia-jsr160-1.7.1.jar"
+	jolokia1AgentJar  = javaDeps + "/jolokia-jvm-1.7.2.jar"
+	jolokia1CoreJar   = "/usr/share/java/jolokia-core.jar"
+	jsonSimpleJar     = "/usr/share/java/json-simple.jar"
 )
-
-// JavaDep is a library jar of the test JVMs, pinned in java/pom.xml and copied
-// into .cache/java-deps/ by scripts/install-deps.sh.
-func JavaDep(jarName string) string {
-	return filepath.Join(CacheDir(), "java-deps", jarName)
-}
-
-// Jolokia2AgentJar is the pinned Jolokia 2.x JVM agent jar.
-func Jolokia2AgentJar() string {
-	return filepath.Join(CacheDir(), "jolokia", jolokia2AgentJarName)
-}
-
-// JMXExporterJar is Maven Central's io.prometheus.jmx:jmx_prometheus_javaagent:1.0.1.
-func JMXExporterJar() string {
-	return filepath.Join(CacheDir(), "jmx_exporter", "jmx_prometheus_javaagent-1.0.1.jar")
-}
 
 // DefaultJVMArgs are the JVM flags every test JVM starts with; ExtraArgs come
 // after them and may override them. sun.net.httpserver.nodelay stays at the
@@ -257,7 +245,7 @@ func NewJVM(owner Owner, opts JVMOptions) (*JVM, error) {
 		classes, args := j.appArgs(s, classes)
 		args = append(args, opts.ExtraArgs...)
 		if opts.JMXExporter != "" {
-			jar := s.file(JMXExporterJar())
+			jar := s.file(jmxExporterJar)
 			jmxPort := s.port()
 			j.JMXExporterConfig = s.write(filepath.Join(dir, "jmx_exporter.yaml"), opts.JMXExporter)
 			args = append(args, "-javaagent:"+jar+"="+Addr(jmxPort)+":"+j.JMXExporterConfig)
@@ -288,7 +276,7 @@ func jolokiaEndpoint(opts JVMOptions, port int) string {
 func (j *JVM) appArgs(s *setup, classes string) (string, []string) {
 	args := jvmArgs(j.opts.GC)
 	if j.opts.CommonsPool2 {
-		jar := s.file(JavaDep(commonsPool2JarName))
+		jar := s.file(commonsPool2Jar)
 		classes = joinPath(classes, s.compile("java/pool/*.java", []string{jar}, "CommonsPool2App.class"), jar)
 		args = append(args, "-Dmoalog.commonsPool2=true")
 	}
@@ -337,10 +325,10 @@ func agentArgs(s *setup, opts JVMOptions, dir, classes string, port int) []strin
 	}
 	switch opts.Agent {
 	case JolokiaAgent2, JolokiaAgent1:
-		jar := s.file(Jolokia2AgentJar())
+		jar := s.file(jolokia2AgentJar)
 		allowedTargetsProp := "jolokia.jsr160ProxyAllowedTargets"
 		if opts.Agent == JolokiaAgent1 {
-			jar = s.file(JavaDep(jolokia1AgentJarName))
+			jar = s.file(jolokia1AgentJar)
 			allowedTargetsProp = "org.jolokia.jsr160ProxyAllowedTargets"
 		}
 		// Every agent option goes through a properties file (config=FILE), so
@@ -366,7 +354,7 @@ func agentArgs(s *setup, opts JVMOptions, dir, classes string, port int) []strin
 		if opts.JSR160Proxy && opts.Agent == JolokiaAgent1 {
 			// The 1.x agent jar has no proxy dispatcher: add Maven Central's.
 			props = append(props, [2]string{"dispatcherClasses", "org.jolokia.jsr160.Jsr160RequestDispatcher"})
-			classes = joinPath(classes, s.file(JavaDep(jolokia1JSR160JarName)))
+			classes = joinPath(classes, s.file(jolokia1JSR160Jar))
 		}
 		if allowedTargets != "" {
 			args = append(args, "-D"+allowedTargetsProp+"="+allowedTargets)
@@ -387,7 +375,7 @@ func agentArgs(s *setup, opts JVMOptions, dir, classes string, port int) []strin
 func core1Args(s *setup, opts JVMOptions, cp, policyFile, allowedTargets string, port int) []string {
 	var args []string
 	if opts.JSR160Proxy {
-		cp = joinPath(cp, s.file(JavaDep(jolokia1JSR160JarName)))
+		cp = joinPath(cp, s.file(jolokia1JSR160Jar))
 		args = append(args, "-Dmoalog.jsr160=true")
 	}
 	if allowedTargets != "" {
@@ -522,8 +510,12 @@ func (j *JVM) Post(body string) (int, []byte, error) {
 	return resp.StatusCode, b, err
 }
 
-// file is path, which must exist: a jar install-deps fetches.
+// file is path (under CacheDir() when relative), which must exist: a jar
+// install-deps fetches.
 func (s *setup) file(path string) string {
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(CacheDir(), path)
+	}
 	s.step(func() error {
 		if _, err := os.Stat(path); err != nil {
 			return fmt.Errorf("%s is missing: run `make test-deps` (scripts/install-deps.sh) first", path)
@@ -536,7 +528,7 @@ func (s *setup) file(path string) string {
 // jars lists the jars of a library profile.
 func (s *setup) jars(app JavaApp) (jars []string) {
 	s.step(func() error {
-		dir := JavaDep(string(app))
+		dir := filepath.Join(CacheDir(), javaDeps, string(app))
 		jars, _ = filepath.Glob(filepath.Join(dir, "*.jar"))
 		if len(jars) == 0 {
 			return fmt.Errorf("%s has no jars: run `make test-deps` (scripts/install-deps.sh) first", dir)
