@@ -202,7 +202,7 @@ func (s *Stack) startTargets(owner testenv.Owner, opts StackOptions) error {
 // targetOverrides are the config sources that point the config's receivers
 // at the started targets (and set their interval); it records those
 // receivers in s.Receivers.
-func (s *Stack) targetOverrides(receivers map[string]bool, opts StackOptions) []string {
+func (s *Stack) targetOverrides(receivers map[string]any, opts StackOptions) []string {
 	overrides := map[string][]string{
 		"promscrape/moalog":    {fmt.Sprintf(`receivers::promscrape/moalog::config::scrape_configs: [{job_name: moalog-server, scrape_interval: %s, static_configs: [{targets: ["%s"]}]}]`, cmp.Or(opts.CollectionInterval, 5*time.Second), s.moalogAddr)},
 		"jolokia/rate-limiter": {`receivers::jolokia/rate-limiter::endpoint: ` + s.RateLimiter.Endpoint},
@@ -220,7 +220,7 @@ func (s *Stack) targetOverrides(receivers map[string]bool, opts StackOptions) []
 	}
 	var sources []string
 	for _, name := range slices.Sorted(maps.Keys(overrides)) {
-		if !receivers[name] {
+		if _, ok := receivers[name]; !ok {
 			continue
 		}
 		s.Receivers = append(s.Receivers, name)
@@ -234,8 +234,8 @@ func (s *Stack) targetOverrides(receivers map[string]bool, opts StackOptions) []
 	return sources
 }
 
-// configuredReceivers lists the receivers the config file defines.
-func configuredReceivers(path string) (map[string]bool, error) {
+// configuredReceivers are the receivers the config file defines, by name.
+func configuredReceivers(path string) (map[string]any, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -246,9 +246,5 @@ func configuredReceivers(path string) (map[string]bool, error) {
 	if err := yaml.Unmarshal(raw, &cfg); err != nil {
 		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
-	out := map[string]bool{}
-	for name := range cfg.Receivers {
-		out[name] = true
-	}
-	return out, nil
+	return cfg.Receivers, nil
 }

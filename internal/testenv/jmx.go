@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -45,7 +46,7 @@ func startJMXJVM(s *setup, owner Owner, opts JMXOptions) *JMXJVM {
 	java, classes, port := s.testApp()
 	dir := s.tempDir(owner, "jmx")
 
-	args := append([]string{}, DefaultJVMArgs...)
+	args := slices.Clone(DefaultJVMArgs)
 	p := strconv.Itoa(port)
 	args = append(args,
 		"-Dcom.sun.management.jmxremote.port="+p,

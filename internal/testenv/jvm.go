@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -400,13 +401,9 @@ func core1Args(s *setup, opts JVMOptions, cp, policyFile, allowedTargets string,
 
 // jvmArgs is DefaultJVMArgs with gc in place of SerialGC.
 func jvmArgs(gc GC) []string {
-	args := append([]string{}, DefaultJVMArgs...)
-	if gc != "" {
-		for i, a := range args {
-			if a == "-XX:+UseSerialGC" {
-				args[i] = "-XX:+Use" + string(gc) + "GC"
-			}
-		}
+	args := slices.Clone(DefaultJVMArgs)
+	if i := slices.Index(args, "-XX:+UseSerialGC"); gc != "" && i >= 0 {
+		args[i] = "-XX:+Use" + string(gc) + "GC"
 	}
 	return args
 }
