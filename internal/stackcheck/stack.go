@@ -110,10 +110,7 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 
 // NewStack is StartStack for owner (make demo).
 func NewStack(owner testenv.Owner, opts StackOptions) (*Stack, error) {
-	root := testenv.RepoRoot()
-	if opts.Config == "" {
-		opts.Config = filepath.Join(root, "otelcol.yaml")
-	}
+	opts.Config = cmp.Or(opts.Config, testenv.DefaultConfig())
 	receivers, err := configuredReceivers(opts.Config)
 	if err != nil {
 		return nil, err
@@ -137,7 +134,7 @@ func NewStack(owner testenv.Owner, opts StackOptions) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	ruleFiles, err := filepath.Glob(filepath.Join(root, "compose", "prometheus", "rules", "*.yml"))
+	ruleFiles, err := filepath.Glob(filepath.Join(testenv.RepoRoot(), "compose", "prometheus", "rules", "*.yml"))
 	if err != nil || len(ruleFiles) == 0 {
 		return nil, fmt.Errorf("the alert rules under compose/prometheus/rules: none found (%v)", err)
 	}

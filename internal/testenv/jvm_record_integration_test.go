@@ -36,11 +36,9 @@ type fixture struct {
 
 func read(mbean string, attrs ...string) map[string]any {
 	r := map[string]any{"type": "read", "mbean": mbean}
-	switch len(attrs) {
-	case 0:
-	case 1:
+	if len(attrs) == 1 {
 		r["attribute"] = attrs[0]
-	default:
+	} else if len(attrs) > 1 {
 		r["attribute"] = attrs
 	}
 	return r
