@@ -28,17 +28,12 @@ func StartJolokiaFleet(t testing.TB, n int, responseFile, requestFile string) *J
 	bin := filepath.Join(CacheDir(), "bin", "jolokiafleet")
 	out, err := Run(Binary(t, "go"), "build", "-C", RepoRoot(), "-o", bin, "./internal/testenv/jolokiafleet")
 	require.NoError(t, err, "build jolokiafleet: %s", out)
-	abs := func(p string) string {
-		a, err := filepath.Abs(p)
-		require.NoError(t, err)
-		return a
-	}
-	args := []string{"-n", strconv.Itoa(n), "-response", abs(responseFile)}
+	// It runs in the test's working directory: relative file names work.
+	args := []string{"-n", strconv.Itoa(n), "-response", responseFile}
 	if requestFile != "" {
-		args = append(args, "-request", abs(requestFile))
+		args = append(args, "-request", requestFile)
 	}
 	p := NewProcess(t, "jolokiafleet", bin, args...)
-	p.Dir = RepoRoot()
 	p.Start(t)
 	f := &JolokiaFleet{Process: p}
 	// jolokiafleet prints each listener's address, then "ready".

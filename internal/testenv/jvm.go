@@ -591,15 +591,11 @@ func compileSources(glob string, classpath []string, probe string) (string, erro
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
-	src := filepath.Join(tmp, "src")
-	out := filepath.Join(tmp, "classes")
-	if err := os.MkdirAll(src, 0o755); err != nil {
-		return "", err
-	}
+	out := filepath.Join(tmp, "classes") // javac makes it
 	args := []string{"-nowarn", "-encoding", "UTF-8", "-cp", cp, "-d", out}
 	for _, name := range names {
 		b, _ := javaSources.ReadFile(name)
-		dst := filepath.Join(src, filepath.Base(name))
+		dst := filepath.Join(tmp, filepath.Base(name))
 		if err := os.WriteFile(dst, b, 0o644); err != nil {
 			return "", err
 		}
