@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -249,6 +250,10 @@ func sqlEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s)
 }
 
+// notInFolderName matches what the mariadbd version may not keep in the
+// template's folder name.
+var notInFolderName = regexp.MustCompile(`[^a-zA-Z0-9.-]`)
+
 // mariadbTemplate returns a datadir initialized by mariadb-install-db, made
 // once per mariadbd version and cached under CacheDir().
 func mariadbTemplate(server string) (string, error) {
@@ -260,13 +265,7 @@ func mariadbTemplate(server string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	key := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
-			return r
-		}
-		return '_'
-	}, strings.TrimSpace(version))
-	final := filepath.Join(CacheDir(), "mariadb", key)
+	final := filepath.Join(CacheDir(), "mariadb", notInFolderName.ReplaceAllString(strings.TrimSpace(version), "_"))
 	if _, err := os.Stat(filepath.Join(final, "mysql")); err == nil {
 		return final, nil
 	}
