@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/moalog/platform-collector/internal/dashboards"
 	"github.com/moalog/platform-collector/internal/testenv"
 )
@@ -147,14 +145,23 @@ func checkOnce(t testing.TB, prom *testenv.Prometheus, dir string, files []strin
 	var report Report
 	var failures []string
 	for _, file := range files {
+		// t.Fatalf, not require: the Errorf of a fakeT only records.
 		raw, err := os.ReadFile(filepath.Join(dir, file))
-		require.NoError(t, err, "read dashboard")
+		if err != nil {
+			t.Fatalf("read dashboard: %v", err)
+		}
 		d, err := dashboards.Load(raw)
-		require.NoError(t, err, file)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
 		panels, err := dashboards.Queries(d)
-		require.NoError(t, err, file)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
 		vars, err := dashboards.Variables(d)
-		require.NoError(t, err, file)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
 		res := DashboardResult{File: file}
 		missing := map[string]bool{}
 		for _, v := range vars {

@@ -149,9 +149,7 @@ func (m *MariaDB) ExecAll(statements ...string) error {
 func (m *MariaDB) Query(t testing.TB, statement string) [][]string {
 	t.Helper()
 	out, err := m.query(statement)
-	if err != nil {
-		t.Fatalf("mariadb %s: %s: %v\n%s", m.Addr, statement, err, out)
-	}
+	require.NoError(t, err, "mariadb %s: %s\n%s", m.Addr, statement, out)
 	var rows [][]string
 	for _, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
 		if line != "" {
@@ -165,9 +163,8 @@ func (m *MariaDB) Query(t testing.TB, statement string) [][]string {
 func (m *MariaDB) QueryValue(t testing.TB, statement string) string {
 	t.Helper()
 	rows := m.Query(t, statement)
-	if len(rows) != 1 || len(rows[0]) != 1 {
-		t.Fatalf("mariadb %s: %s: want one value, got %q", m.Addr, statement, rows)
-	}
+	require.True(t, len(rows) == 1 && len(rows[0]) == 1, "mariadb %s: %s: want one value, got %q",
+		m.Addr, statement, rows)
 	return rows[0][0]
 }
 
@@ -241,9 +238,7 @@ func (m *MariaDB) WaitReplicated(t testing.TB, primary *MariaDB) {
 		return
 	}
 	got := m.QueryValue(t, fmt.Sprintf("SELECT MASTER_GTID_WAIT('%s', 30)", sqlEscape(pos)))
-	if got != "0" {
-		t.Fatalf("replica %s did not reach the primary's GTID position %s within 30s", m.Addr, pos)
-	}
+	require.Equal(t, "0", got, "replica %s did not reach the primary's GTID position %s within 30s", m.Addr, pos)
 }
 
 func sqlEscape(s string) string {

@@ -145,9 +145,7 @@ type Sample struct {
 func (p *Prometheus) Query(t testing.TB, promql string) []Sample {
 	t.Helper()
 	samples, err := p.QueryErr(promql)
-	if err != nil {
-		t.Fatalf("prometheus query %q: %v", promql, err)
-	}
+	require.NoError(t, err, "prometheus query %q", promql)
 	return samples
 }
 
@@ -200,7 +198,7 @@ func (p *Prometheus) MetricNames(t testing.TB) []string {
 		Data   []string `json:"data"`
 	}
 	if err := p.GetJSON("/api/v1/label/__name__/values", &body); err != nil {
-		t.Fatalf("prometheus metric names: %v", err)
+		t.Fatalf("prometheus metric names: %v", err) // not require: stackcheck's fakeT only records Errorf
 	}
 	sort.Strings(body.Data)
 	return body.Data
