@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -46,7 +45,7 @@ func startJMXJVM(s *setup, owner Owner, opts JMXOptions) *JMXJVM {
 	java, classes, port := s.testApp()
 	dir := s.tempDir(owner, "jmx")
 
-	args := slices.Clone(DefaultJVMArgs)
+	args := append([]string{}, DefaultJVMArgs...)
 	p := strconv.Itoa(port)
 	args = append(args,
 		"-Dcom.sun.management.jmxremote.port="+p,
