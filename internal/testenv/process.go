@@ -142,12 +142,10 @@ func (p *Process) Restart(t testing.TB) {
 
 // Pid is the running process' id (0 when it is not running), for measurements.
 func (p *Process) Pid() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.cmd == nil {
-		return 0
+	if cmd, _ := p.state(); cmd != nil {
+		return cmd.Process.Pid
 	}
-	return p.cmd.Process.Pid
+	return 0
 }
 
 // Running reports whether the process is alive.
