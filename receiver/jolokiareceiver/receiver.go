@@ -159,11 +159,14 @@ func (r *jolokiaReceiver) scrapeAndSend(ctx context.Context, t *targetScraper, d
 	return t.up
 }
 
-// consume hands md to the pipeline, counted by the receiver's obsreport.
+// consume hands md to the pipeline, counted by the receiver's obsreport. The
+// points are counted first: once ConsumeMetrics has md, the pipeline owns it
+// and may already have moved its contents away.
 func (r *jolokiaReceiver) consume(ctx context.Context, md pmetric.Metrics) error {
+	points := md.DataPointCount()
 	obsCtx := r.obs.StartMetricsOp(ctx)
 	err := r.next.ConsumeMetrics(obsCtx, md)
-	r.obs.EndMetricsOp(obsCtx, "jolokia", md.DataPointCount(), err)
+	r.obs.EndMetricsOp(obsCtx, "jolokia", points, err)
 	return err
 }
 

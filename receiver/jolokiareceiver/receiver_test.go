@@ -12,9 +12,15 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/moalog/platform-collector/internal/testenv"
+	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
 // TestShutdownCancelsScrapeInFlight: Shutdown does not wait out the scrape
@@ -113,4 +119,30 @@ func TestDeadTargetsDoNotStarveLiveOnes(t *testing.T) {
 		assert.GreaterOrEqual(c, liveScrapes.Load(), before+5, "the live target is scraped while they hold their slots")
 	}, 30*time.Second, 10*time.Millisecond)
 	assert.Equal(t, int64(8), held.Load(), "never more dead targets at once than max_concurrency")
+}
+
+// TestAcceptedPointsCountedBeforeHandOff: the pipeline owns a batch once
+// ConsumeMetrics has it (the batch processor moves its contents away in
+// another goroutine), so the receiver counts the points it accepted before
+// handing the batch over, as promscrape does.
+func TestAcceptedPointsCountedBeforeHandOff(t *testing.T) {
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.TelemetrySettings = tel.NewTelemetrySettings()
+	movesAway, err := consumer.NewMetrics(func(_ context.Context, md pmetric.Metrics) error {
+		md.ResourceMetrics().RemoveIf(func(pmetric.ResourceMetrics) bool { return true })
+		return nil
+	})
+	require.NoError(t, err)
+	r, err := newReceiver(configFor("http://127.0.0.1:1/jolokia"), set, movesAway)
+	require.NoError(t, err)
+
+	md := pmetric.NewMetrics()
+	md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty().SetEmptyGauge().DataPoints().AppendEmpty()
+	require.NoError(t, r.consume(context.Background(), md))
+
+	accepted, err := tel.GetMetric("otelcol_receiver_accepted_metric_points")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), accepted.Data.(metricdata.Sum[int64]).DataPoints[0].Value)
 }
