@@ -166,9 +166,6 @@ func (r *recorder) Arrivals() []time.Time {
 	return out
 }
 
-// Mode is the current mode.
-func (r *recorder) Mode() Mode { m, _, _ := r.current(); return m }
-
 // hold blocks until the mode changes (true), the proxy closes or done
 // closes (false).
 func (r *recorder) hold(changed chan struct{}, done <-chan struct{}) bool {

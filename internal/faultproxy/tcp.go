@@ -151,45 +151,32 @@ func (p *TCP) serve(client net.Conn) {
 		upstream.Close()
 		<-done
 	default:
-		if p.ServerFirst {
-			switch mode {
-			case Malformed:
-				_, _ = client.Write(p.Garbage)
-			case Truncated:
-				_, _ = client.Write(p.Prefix)
-				return
-			case Gigantic:
-				writeGigantic(client, p.giganticPrefix(), nil)
-				return
-			case Reset:
-				reset(client)
-				return
-			}
+		// Where the server speaks first, the client meets the fault before
+		// it writes anything.
+		if p.ServerFirst && !p.answerFault(client, mode) {
+			return
 		}
-		answered := false
-		p.recordWrites(client, mode, func([]byte) bool {
-			switch mode {
-			case Blackhole:
-				return true
-			case Malformed:
-				_, err := client.Write(p.Garbage)
-				return err == nil
-			case Reset:
-				reset(client)
-				return false
-			case Truncated:
-				if !answered {
-					answered = true
-					_, _ = client.Write(p.Prefix)
-				}
-				return false // and close
-			case Gigantic:
-				writeGigantic(client, p.giganticPrefix(), nil)
-				return false
-			}
-			return false
-		})
+		p.recordWrites(client, mode, func([]byte) bool { return p.answerFault(client, mode) })
 	}
+}
+
+// answerFault answers the client as the fault mode says and reports whether
+// to go on reading from it (false: the connection ends).
+func (p *TCP) answerFault(client net.Conn, mode Mode) bool {
+	switch mode {
+	case Blackhole:
+		return true
+	case Malformed:
+		_, err := client.Write(p.Garbage)
+		return err == nil
+	case Truncated:
+		_, _ = client.Write(p.Prefix)
+	case Gigantic:
+		writeGigantic(client, p.giganticPrefix(), nil)
+	case Reset:
+		reset(client)
+	}
+	return false
 }
 
 // recordWrites reads what the client sends, records each chunk and hands it
