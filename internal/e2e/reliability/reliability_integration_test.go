@@ -3,6 +3,7 @@
 package reliability
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,9 +12,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -61,6 +63,8 @@ func (f *figures) flush(t *testing.T, title string) {
 // witness is a healthy target whose scrape times are recorded by its proxy.
 type witness struct {
 	name  string
+	up    string            // its *_up metric
+	id    map[string]string // its job and instance on :9090
 	times func() []time.Time
 }
 
@@ -183,9 +187,12 @@ type faultLane struct {
 // witnesses are the targets that never fail, one per receiver type.
 func (r *relRig) witnesses() []witness {
 	return []witness{
-		{"fluxpay (Jolokia 1.7.1)", func() []time.Time { return r.fpProxy.Times(nil) }},
-		{"witness redis", func() []time.Time { return r.redisWitnessProxy.Times(redisScrapes) }},
-		{"witness mysql (MariaDB)", func() []time.Time { return r.mysqlWitnessProxy.Times(nil) }},
+		{"fluxpay (Jolokia 1.7.1)", "jolokia_up", promID("fluxpay-engine", r.fpProxy.Addr),
+			func() []time.Time { return r.fpProxy.Times(nil) }},
+		{"witness redis", "redis_up", promID("redis", r.redisWitnessProxy.Addr),
+			func() []time.Time { return r.redisWitnessProxy.Times(redisScrapes) }},
+		{"witness mysql (MariaDB)", "mysql_up", promID("mysql", r.mysqlWitnessProxy.Addr),
+			func() []time.Time { return r.mysqlWitnessProxy.Times(nil) }},
 	}
 }
 
@@ -194,15 +201,19 @@ func (r *relRig) witnesses() []witness {
 // faults; its witnesses are r.witnesses().
 func relFaultLanes(r *relRig) []faultLane {
 	witnesses := r.witnesses()
-	jolokia := func(lane string, p *faultproxy.HTTP, id map[string]string) *faultTarget {
-		return &faultTarget{lane: lane, up: "jolokia_up", id: id, logTarget: p.URL, proxy: p, arrivals: p.Arrivals, witnesses: witnesses}
+	jolokia := func(lane, job string, p *faultproxy.HTTP) *faultTarget {
+		return &faultTarget{lane: lane, up: "jolokia_up", id: promID(job, p.Addr),
+			logTarget: p.URL, proxy: p, arrivals: p.Arrivals, witnesses: witnesses}
 	}
-	rl := jolokia("jolokia 2.4.2", r.rlProxy, r.rateLimiterID())
-	ledger := jolokia("jolokia 1.7.1", r.ledgerProxy, r.ledgerID())
-	rd := &faultTarget{lane: "redis", up: "redis_up", id: r.redisID(), logTarget: r.redisProxy.Addr, proxy: r.redisProxy,
-		arrivals: r.redisProxy.Arrivals, witnesses: witnesses}
-	my := &faultTarget{lane: "mysql", up: "mysql_up", id: r.mysqlID(), logTarget: r.mysqlProxy.Addr, proxy: r.mysqlProxy,
-		arrivals: r.mysqlProxy.Arrivals, witnesses: witnesses}
+	// A redis or mysql target: its lane is its job.
+	stream := func(job string, p *faultproxy.TCP) *faultTarget {
+		return &faultTarget{lane: job, up: job + "_up", id: promID(job, p.Addr),
+			logTarget: p.Addr, proxy: p, arrivals: p.Arrivals, witnesses: witnesses}
+	}
+	rl := jolokia("jolokia 2.4.2", "rate-limiter", r.rlProxy)
+	ledger := jolokia("jolokia 1.7.1", "ledger", r.ledgerProxy)
+	rd := stream("redis", r.redisProxy)
+	my := stream("mysql", r.mysqlProxy)
 	alterPassword := func(t *testing.T, password string) {
 		r.mariadb.Exec(t, fmt.Sprintf("ALTER USER '%s'@'%%' IDENTIFIED BY '%s'", relMySQLUser, password))
 	}
@@ -291,7 +302,7 @@ func runFault(t *testing.T, r *relRig, f fault, figs *figures) {
 		r.waitScrapes(t, w.name, w.times, upAt, witnessScrapes, 10*time.Second)
 	}
 
-	log := r.logSince(offset)
+	log := r.c.Log()[offset:]
 	// The exact target: the mysql receiver's optional parts log as "<endpoint> <part>".
 	target := fmt.Sprintf(`"target": %q`, f.logTarget)
 	failed := linesWith(log, "target scrape failed", target)
@@ -366,12 +377,8 @@ func errorField(line string) string {
 // runLoad sends a fixed number of concurrent scrapes to the collector's
 // Prometheus endpoint while every receiver runs.
 func runLoad(t *testing.T, r *relRig, figs *figures) {
-	total := 1000
-	if v := os.Getenv("RELIABILITY_LOAD"); v != "" {
-		if _, err := fmt.Sscan(v, &total); err != nil {
-			t.Fatalf("RELIABILITY_LOAD must be a number of scrapes: %v", err)
-		}
-	}
+	total, err := strconv.Atoi(cmp.Or(os.Getenv("RELIABILITY_LOAD"), "1000"))
+	require.NoError(t, err, "RELIABILITY_LOAD must be a number of scrapes")
 	const workers = 16
 	transport := &http.Transport{MaxIdleConnsPerHost: workers}
 	client := &http.Client{Timeout: 10 * time.Second, Transport: transport}
@@ -381,18 +388,12 @@ func runLoad(t *testing.T, r *relRig, figs *figures) {
 	var mu sync.Mutex
 	var latencies []time.Duration
 	var failures []string
-	jobs := make(chan struct{}, total)
-	for i := 0; i < total; i++ {
-		jobs <- struct{}{}
-	}
-	close(jobs)
+	var taken atomic.Int64
 	started := time.Now()
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range jobs {
+	for range workers {
+		wg.Go(func() {
+			for taken.Add(1) <= int64(total) {
 				t0 := time.Now()
 				resp, err := client.Get(url)
 				var n int64
@@ -412,7 +413,7 @@ func runLoad(t *testing.T, r *relRig, figs *figures) {
 				}
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	elapsed := time.Since(started)
@@ -420,7 +421,7 @@ func runLoad(t *testing.T, r *relRig, figs *figures) {
 	if len(failures) > 0 {
 		t.Errorf("%d of %d scrapes failed, first: %s", len(failures), total, failures[0])
 	}
-	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	slices.Sort(latencies)
 	pct := func(p float64) time.Duration {
 		if len(latencies) == 0 {
 			return 0
@@ -434,7 +435,7 @@ func runLoad(t *testing.T, r *relRig, figs *figures) {
 	after := pprofGoroutines(t, r.pprofAddr)
 	figs.add(t, "load: %d scrapes of /metrics by %d concurrent clients in %s (%.0f/s): p50 %s, p90 %s, p99 %s, max %s; %d errors; goroutines %d before, %d after",
 		total, workers, elapsed.Round(time.Millisecond), float64(total)/elapsed.Seconds(), pct(0.5), pct(0.9), pct(0.99), pct(1), len(failures), before, after)
-	r.waitUp(t, "jolokia_up", r.fluxpayID(), 1, 5*time.Second)
+	r.waitAllUp(t, 5*time.Second)
 }
 
 // runSoak samples RSS and goroutines while every receiver runs (two of them
@@ -443,7 +444,8 @@ func runLoad(t *testing.T, r *relRig, figs *figures) {
 // RELIABILITY_SOAK sets its length, as `make reliability` does: a soak short
 // enough for every `make test` would fit a line through noise.
 func runSoak(t *testing.T, r *relRig, figs *figures) {
-	duration := relDuration(t, "RELIABILITY_SOAK", 0)
+	duration, err := time.ParseDuration(cmp.Or(os.Getenv("RELIABILITY_SOAK"), "0s"))
+	require.NoError(t, err, "RELIABILITY_SOAK")
 	if duration == 0 {
 		t.Skip("the soak runs in `make reliability` (RELIABILITY_SOAK=10m); set RELIABILITY_SOAK=2m for a short one")
 	}
@@ -469,33 +471,20 @@ func runSoak(t *testing.T, r *relRig, figs *figures) {
 	xs, rss, gor = xs[warm:], rss[warm:], gor[warm:]
 	rssSlope := linearSlope(xs, rss)
 	gorSlope := linearSlope(xs, gor)
-	minMax := func(v []float64) (float64, float64) {
-		lo, hi := v[0], v[0]
-		for _, x := range v {
-			lo, hi = min(lo, x), max(hi, x)
-		}
-		return lo, hi
-	}
-	rLo, rHi := minMax(rss)
-	gLo, gHi := minMax(gor)
 	// Bounds: the fitted growth over the run stays under 8 MiB of RSS and 5
 	// goroutines (and under 0.5 MiB/min and 0.3 goroutines/min for runs
 	// longer than 16 minutes).
 	minutes := duration.Minutes()
 	rssBound, gorBound := max(0.5, 8/minutes), max(0.3, 5/minutes)
 	figs.add(t, "soak %s (%d samples after warm-up): RSS %.1f-%.1f MiB, slope %+.2f MiB/min (bound %.2f); goroutines %.0f-%.0f, slope %+.2f/min (bound %.2f)",
-		duration, len(xs), rLo, rHi, rssSlope, rssBound, gLo, gHi, gorSlope, gorBound)
+		duration, len(xs), slices.Min(rss), slices.Max(rss), rssSlope, rssBound, slices.Min(gor), slices.Max(gor), gorSlope, gorBound)
 	if rssSlope > rssBound {
 		t.Errorf("RSS grows %.2f MiB/min over the soak (bound %.2f)", rssSlope, rssBound)
 	}
 	if gorSlope > gorBound {
 		t.Errorf("goroutines grow %.2f/min over the soak (bound %.2f)", gorSlope, gorBound)
 	}
-	for _, id := range []map[string]string{r.rateLimiterID(), r.fluxpayID()} {
-		r.waitUp(t, "jolokia_up", id, 1, 5*time.Second)
-	}
-	r.waitUp(t, "redis_up", r.redisID(), 1, 5*time.Second)
-	r.waitUp(t, "mysql_up", r.mysqlID(), 1, 5*time.Second)
+	r.waitAllUp(t, 5*time.Second)
 }
 
 // allowedJolokia are the only Jolokia operations the collector may send.
@@ -549,9 +538,7 @@ func runSecurity(t *testing.T, r *relRig, figs *figures) {
 				`{"type":"write","mbean":"java.lang:type=Memory","attribute":"Verbose","value":true}`,
 			} {
 				status, body, err := jvm.post(req)
-				if err != nil {
-					t.Fatalf("%s: %v", jvm.name, err)
-				}
+				require.NoError(t, err, jvm.name)
 				var entry struct {
 					Status int `json:"status"`
 				}
@@ -580,9 +567,7 @@ func runSecurity(t *testing.T, r *relRig, figs *figures) {
 		_, sources["/metrics"] = testenv.HTTPGetText("http://" + r.c.MetricsAddr + "/metrics")
 		_, sources["pprof cmdline"] = testenv.HTTPGetText("http://" + r.pprofAddr + "/debug/pprof/cmdline")
 		out, err := exec.Command(testenv.CollectorBin(t, "otelcol"), "print-config", "--config", testenv.DefaultConfig(), "--config", "file:"+r.configLayer).CombinedOutput()
-		if err != nil {
-			t.Fatalf("print-config: %v\n%s", err, out)
-		}
+		require.NoError(t, err, "print-config: %s", out)
 		sources["print-config"] = string(out)
 		if !strings.Contains(string(out), "[REDACTED]") {
 			t.Errorf("print-config shows no [REDACTED] password:\n%s", out)
@@ -613,21 +598,14 @@ func jolokiaTypes(t *testing.T, proxy string, req faultproxy.Request) []string {
 		return []string{typ}
 	}
 	body := strings.TrimSpace(string(req.Body))
+	if !strings.HasPrefix(body, "[") {
+		body = "[" + body + "]" // one operation: decoded as a bulk request of one
+	}
 	var ops []struct {
 		Type string `json:"type"`
 	}
-	if strings.HasPrefix(body, "[") {
-		if err := json.Unmarshal([]byte(body), &ops); err != nil {
-			t.Errorf("%s: undecodable request body: %v: %.300s", proxy, err, body)
-		}
-	} else {
-		var op struct {
-			Type string `json:"type"`
-		}
-		if err := json.Unmarshal([]byte(body), &op); err != nil {
-			t.Errorf("%s: undecodable request body: %v: %.300s", proxy, err, body)
-		}
-		ops = append(ops, op)
+	if err := json.Unmarshal([]byte(body), &ops); err != nil {
+		t.Errorf("%s: undecodable request body: %v: %.300s", proxy, err, req.Body)
 	}
 	var out []string
 	for _, op := range ops {
@@ -646,19 +624,13 @@ func jolokiaTypes(t *testing.T, proxy string, req faultproxy.Request) []string {
 // flushes everything already collected to the exporters, and the process
 // exits within 2s.
 func runShutdown(t *testing.T, r *relRig, figs *figures) {
-	slow, err := faultproxy.StartHTTP(r.fluxpay.Endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer slow.Close()
+	slow := startProxy(t, faultproxy.StartHTTP, r.fluxpay.Endpoint)
 	slow.SetDelay(3 * time.Second)
 	slow.SetMode(faultproxy.Delay)
-	redisProxy, err := faultproxy.StartTCP(r.redis.Addr)
-	require.NoError(t, err)
-	defer redisProxy.Close()
+	redisProxy := startProxy(t, faultproxy.StartTCP, r.redis.Addr)
 	const timeout = 5 * time.Second
 	config := filepath.Join(t.TempDir(), "shutdown.yaml")
-	if err := os.WriteFile(config, []byte(fmt.Sprintf(`receivers:
+	require.NoError(t, os.WriteFile(config, []byte(fmt.Sprintf(`receivers:
   jolokia/fluxpay:
     endpoint: %s
     service_name: fluxpay-engine
@@ -690,9 +662,7 @@ service:
       receivers: [jolokia/fluxpay, redis]
       processors: [batch]
       exporters: [debug, prometheus]
-`, slow.URL, timeout, redisProxy.Addr)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`, slow.URL, timeout, redisProxy.Addr)), 0o600))
 	c := testenv.StartOtelcol(t, config)
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
 		assert.NotEmpty(ct, slow.Requests(), "the Jolokia scrape reached the agent")
@@ -707,9 +677,7 @@ service:
 		t.Fatalf("the batch processor exported before shutdown; the test needs it to hold the data:\n%s", before)
 	}
 	sent := time.Now()
-	if err := c.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, c.Signal(syscall.SIGTERM))
 	require.Eventually(t, func() bool { return !c.Running() }, timeout+10*time.Second, 5*time.Millisecond, "exit after SIGTERM")
 	took := time.Since(sent)
 	after := c.Log()[len(before):]

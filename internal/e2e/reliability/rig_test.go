@@ -17,7 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,37 +69,9 @@ type relRig struct {
 	gigantic sync.Mutex
 }
 
-// Prometheus identities of the targets, as the exporter labels them.
-func (r *relRig) rateLimiterID() map[string]string {
-	return map[string]string{"job": "rate-limiter", "instance": r.rlProxy.Addr}
-}
-func (r *relRig) ledgerID() map[string]string {
-	return map[string]string{"job": "ledger", "instance": r.ledgerProxy.Addr}
-}
-func (r *relRig) fluxpayID() map[string]string {
-	return map[string]string{"job": "fluxpay-engine", "instance": r.fpProxy.Addr}
-}
-func (r *relRig) redisID() map[string]string {
-	return map[string]string{"job": "redis", "instance": r.redisProxy.Addr}
-}
-func (r *relRig) mysqlID() map[string]string {
-	return map[string]string{"job": "mysql", "instance": r.mysqlProxy.Addr}
-}
-func (r *relRig) redisWitnessID() map[string]string {
-	return map[string]string{"job": "redis", "instance": r.redisWitnessProxy.Addr}
-}
-func (r *relRig) mysqlWitnessID() map[string]string {
-	return map[string]string{"job": "mysql", "instance": r.mysqlWitnessProxy.Addr}
-}
-
-// shippedPolicy is the Jolokia read-only policy the compose stack ships.
-func shippedPolicy(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "compose", "jolokia", "jolokia-access.xml"))
-	if err != nil {
-		t.Fatalf("the shipped Jolokia policy: %v", err)
-	}
-	return string(b)
+// promID is a target's identity on :9090, as the exporter labels it.
+func promID(job, instance string) map[string]string {
+	return map[string]string{"job": job, "instance": instance}
 }
 
 // startRelRig starts the targets, their proxies, and the collector with
@@ -138,16 +110,7 @@ func startRelRig(t *testing.T) *relRig {
 		"receivers::mysql::collection_interval=1s",
 		"receivers::mysql::timeout=3s",
 	)
-	const settle = 40 * time.Second
-	for _, up := range []struct {
-		name string
-		id   map[string]string
-	}{
-		{"jolokia_up", r.rateLimiterID()}, {"jolokia_up", r.ledgerID()}, {"jolokia_up", r.fluxpayID()}, {"redis_up", r.redisID()},
-		{"mysql_up", r.mysqlID()}, {"redis_up", r.redisWitnessID()}, {"mysql_up", r.mysqlWitnessID()},
-	} {
-		r.waitUp(t, up.name, up.id, 1, settle)
-	}
+	r.waitAllUp(t, 40*time.Second)
 	return r
 }
 
@@ -157,14 +120,12 @@ func startRelRig(t *testing.T) *relRig {
 // witness with a TLS port too), two mariadbds with a least-privilege monitor
 // user, and the moalog contract.
 func startRelTargets(t *testing.T) *relRig {
-	policy := shippedPolicy(t)
-	r := &relRig{}
-	r.rateLimiter = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2,
-		User: relJolokiaUser, Password: relJolokiaPassword, Policy: policy})
-	r.ledger = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaCore1,
-		User: relJolokiaUser, Password: relJolokiaPassword, Policy: policy})
-	r.fluxpay = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaCore1,
-		User: relJolokiaUser, Password: relJolokiaPassword, Policy: policy})
+	policy, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "compose", "jolokia", "jolokia-access.xml"))
+	require.NoError(t, err, "the shipped Jolokia policy")
+	jvm := func(agent testenv.JolokiaAgent) *testenv.JVM {
+		return testenv.StartJVM(t, testenv.JVMOptions{Agent: agent, User: relJolokiaUser, Password: relJolokiaPassword, Policy: string(policy)})
+	}
+	r := &relRig{rateLimiter: jvm(testenv.JolokiaAgent2), ledger: jvm(testenv.JolokiaCore1), fluxpay: jvm(testenv.JolokiaCore1)}
 	r.redis = testenv.StartRedis(t, testenv.RedisOptions{Password: relRedisPassword})
 	r.redisWitness = testenv.StartRedis(t, testenv.RedisOptions{Password: relRedisPassword, TLS: true})
 	r.mariadb = testenv.StartMariaDB(t, testenv.MariaDBOptions{})
@@ -270,6 +231,18 @@ func (r *relRig) waitUp(t *testing.T, name string, labels map[string]string, wan
 	return <-seen
 }
 
+// waitAllUp waits until every target that can be up, the faulty ones and
+// the witnesses, is.
+func (r *relRig) waitAllUp(t *testing.T, timeout time.Duration) {
+	t.Helper()
+	for _, lane := range relFaultLanes(r) {
+		r.waitUp(t, lane.up, lane.id, 1, timeout)
+	}
+	for _, w := range r.witnesses() {
+		r.waitUp(t, w.up, w.id, 1, timeout)
+	}
+}
+
 // waitScrapes waits until arrivals (a proxy's, see faultproxy.Arrivals) hold
 // n scrapes after since, and returns when the nth arrived.
 func (r *relRig) waitScrapes(t *testing.T, what string, arrivals func() []time.Time, since time.Time, n int, timeout time.Duration) time.Time {
@@ -306,7 +279,7 @@ func intervalStats(times []time.Time, from, to time.Time, interval time.Duration
 			s.jitter = d
 		}
 	}
-	sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
+	slices.Sort(gaps)
 	s.n = len(gaps)
 	s.median = gaps[len(gaps)/2]
 	s.max = gaps[len(gaps)-1]
@@ -342,11 +315,9 @@ func respCommands(b []byte) []string {
 		case strings.HasPrefix(line, "*"):
 			expectName = true
 		case strings.HasPrefix(line, "$"):
-		default:
-			if expectName {
-				out = append(out, strings.ToUpper(line))
-				expectName = false
-			}
+		case expectName:
+			out = append(out, strings.ToUpper(line))
+			expectName = false
 		}
 	}
 	return out
@@ -363,31 +334,11 @@ func pprofGoroutines(t require.TestingT, addr string) int {
 	return n
 }
 
-// logSince returns what the collector logged after offset bytes.
-func (r *relRig) logSince(offset int) string {
-	s := r.c.Log()
-	if offset > len(s) {
-		return ""
-	}
-	return s[offset:]
-}
-
 // linesWith returns the log lines holding every one of subs.
 func linesWith(log string, subs ...string) []string {
-	var out []string
-	for _, line := range strings.Split(log, "\n") {
-		ok := true
-		for _, s := range subs {
-			if !strings.Contains(line, s) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			out = append(out, line)
-		}
-	}
-	return out
+	return slices.DeleteFunc(strings.Split(log, "\n"), func(line string) bool {
+		return slices.ContainsFunc(subs, func(sub string) bool { return !strings.Contains(line, sub) })
+	})
 }
 
 // linearSlope fits y = a + b*x by least squares and returns b.
@@ -405,19 +356,4 @@ func linearSlope(xs, ys []float64) float64 {
 		return 0
 	}
 	return (n*sxy - sx*sy) / den
-}
-
-// relDuration reads a duration from the environment (make reliability sets
-// the long forms), or def.
-func relDuration(t *testing.T, env string, def time.Duration) time.Duration {
-	t.Helper()
-	v := os.Getenv(env)
-	if v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		t.Fatalf("%s=%q: %v", env, v, err)
-	}
-	return d
 }
