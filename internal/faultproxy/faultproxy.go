@@ -97,7 +97,8 @@ func (r *recorder) markClosed() {
 	}
 }
 
-func (r *recorder) setMode(m Mode) {
+// SetMode switches the proxy; requests held by Blackhole or Delay are released.
+func (r *recorder) SetMode(m Mode) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.mode = m

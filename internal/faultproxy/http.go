@@ -64,9 +64,6 @@ func start(upstream string, tls bool) (*HTTP, error) {
 	return p, nil
 }
 
-// SetMode switches the proxy; requests held by Blackhole or Delay are released.
-func (p *HTTP) SetMode(m Mode) { p.setMode(m) }
-
 // SetDelay sets how long Delay holds a request before forwarding it.
 func (p *HTTP) SetDelay(d time.Duration) {
 	p.mu.Lock()

@@ -54,7 +54,7 @@ func StartTCP(upstream string) (*TCP, error) {
 // back to Pass leaves them: a held connection stays silent until the client
 // gives up on it, as a hung server that recovers would.
 func (p *TCP) SetMode(m Mode) {
-	p.setMode(m)
+	p.recorder.SetMode(m)
 	if m != Pass {
 		p.closeConns()
 	}
