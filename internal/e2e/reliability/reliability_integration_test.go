@@ -146,10 +146,8 @@ func TestReliability(t *testing.T) {
 		// fault above (their targets are the witnesses fluxpay and redis; run
 		// alone, this waits for failingScrapes+1 attempts at each, all but the
 		// last complete): they are down and say why, once.
-		tlsJolokia := map[string]string{"job": "untrusted-tls"}
-		tlsRedis := map[string]string{"job": "redis", "instance": r.tlsRedisProxy.Addr}
-		r.waitUp(t, "jolokia_up", tlsJolokia, 0, 5*time.Second)
-		r.waitUp(t, "redis_up", tlsRedis, 0, 5*time.Second)
+		r.waitUp(t, "jolokia_up", map[string]string{"job": "untrusted-tls"}, 0, 5*time.Second)
+		r.waitUp(t, "redis_up", promID("redis", r.tlsRedisProxy.Addr), 0, 5*time.Second)
 		r.waitScrapes(t, "untrusted-tls", r.tlsProxy.Arrivals, time.Time{}, failingScrapes+1, 30*time.Second)
 		r.waitScrapes(t, "redis/untrusted-tls", r.tlsRedisProxy.Arrivals, time.Time{}, failingScrapes+1, 30*time.Second)
 		log := r.c.Log()

@@ -9,7 +9,6 @@ package reliability
 // faults. See docs/RELIABILITY.md.
 
 import (
-	"bufio"
 	"fmt"
 	"math"
 	"net/http"
@@ -94,22 +93,7 @@ func startRelRig(t *testing.T) *relRig {
 	t.Setenv("MYSQL_PASSWORD", relMySQLPassword)
 	r.c = testenv.StartOtelcol(t, testenv.DefaultConfig(),
 		"file:"+filepath.Join(testenv.RepoRoot(), "internal", "e2e", "testdata", "test-jvm-metrics.yaml"),
-		"file:"+r.configLayer,
-		"receivers::promscrape/moalog::config::scrape_configs=[{job_name: moalog-server, scrape_interval: 1s, static_configs: [{targets: ["+r.moalogAddr+"]}]}]",
-		"receivers::jolokia/rate-limiter::endpoint="+r.rlProxy.URL,
-		"receivers::jolokia/rate-limiter::collection_interval=1s",
-		// A short timeout keeps the delay and black-hole faults quick; the
-		// witnesses keep the shipped 5s.
-		"receivers::jolokia/rate-limiter::timeout=3s",
-		"receivers::jolokia/fluxpay::endpoint="+r.fpProxy.URL,
-		"receivers::jolokia/fluxpay::collection_interval=1s",
-		"receivers::redis::endpoint="+r.redisProxy.Addr,
-		"receivers::redis::collection_interval=1s",
-		"receivers::redis::timeout=3s",
-		"receivers::mysql::endpoint="+r.mysqlProxy.Addr,
-		"receivers::mysql::collection_interval=1s",
-		"receivers::mysql::timeout=3s",
-	)
+		"file:"+r.configLayer)
 	r.waitAllUp(t, 40*time.Second)
 	return r
 }
@@ -164,11 +148,20 @@ func startProxy[P interface{ Close() }](t *testing.T, start func(string) (P, err
 	return p
 }
 
-// layer is the config layer over the shipped otelcol.yaml: the ledger JVM
-// (3s timeout, as the rate-limiter's), the witness redis and mysql, two
-// receivers that can never succeed (untrusted TLS), pprof and zpages.
+// layer is the config layer over the shipped otelcol.yaml: the shipped
+// receivers pointed at the proxies at 1s, the ledger JVM, the witness redis
+// and mysql, two receivers that can never succeed (untrusted TLS), pprof and
+// zpages.
 func (r *relRig) layer() string {
 	return fmt.Sprintf(`receivers:
+  promscrape/moalog:
+    config: {scrape_configs: [{job_name: moalog-server, scrape_interval: 1s, static_configs: [{targets: [%s]}]}]}
+  # A short timeout keeps the delay and black-hole faults quick; the
+  # witnesses keep the shipped 5s.
+  jolokia/rate-limiter: {endpoint: %s, collection_interval: 1s, timeout: 3s}
+  jolokia/fluxpay: {endpoint: %s, collection_interval: 1s}
+  redis: {endpoint: %s, collection_interval: 1s, timeout: 3s}
+  mysql: {endpoint: %s, collection_interval: 1s, timeout: 3s}
   jolokia/ledger:
     endpoint: %s
     service_name: ledger
@@ -211,7 +204,8 @@ service:
   pipelines:
     metrics:
       receivers: [promscrape/moalog, jolokia/rate-limiter, jolokia/ledger, jolokia/fluxpay, redis, mysql, redis/witness, mysql/witness, jolokia/untrusted-tls, redis/untrusted-tls]
-`, r.ledgerProxy.URL, r.redisWitnessProxy.Addr, r.mysqlWitnessProxy.Addr, r.tlsProxy.URL, r.tlsRedisProxy.Addr, r.pprofAddr, r.zpagesAddr)
+`, r.moalogAddr, r.rlProxy.URL, r.fpProxy.URL, r.redisProxy.Addr, r.mysqlProxy.Addr,
+		r.ledgerProxy.URL, r.redisWitnessProxy.Addr, r.mysqlWitnessProxy.Addr, r.tlsProxy.URL, r.tlsRedisProxy.Addr, r.pprofAddr, r.zpagesAddr)
 }
 
 // waitUp polls /metrics until the up sample equals want and returns when it
@@ -304,20 +298,14 @@ func redisScrapes(req faultproxy.Request) bool {
 	return strings.Contains(strings.ToUpper(string(req.Body)), "\r\nINFO\r\n")
 }
 
-// respCommands extracts the command names of the RESP arrays in a client write.
+// respCommands extracts the command names of the RESP arrays in a client
+// write: an array header (*N), the name's length ($N), the name.
 func respCommands(b []byte) []string {
 	var out []string
-	sc := bufio.NewScanner(strings.NewReader(string(b)))
-	expectName := false
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "*"):
-			expectName = true
-		case strings.HasPrefix(line, "$"):
-		case expectName:
-			out = append(out, strings.ToUpper(line))
-			expectName = false
+	lines := strings.Split(string(b), "\r\n")
+	for i := 0; i+2 < len(lines); i++ {
+		if strings.HasPrefix(lines[i], "*") && strings.HasPrefix(lines[i+1], "$") {
+			out = append(out, strings.ToUpper(lines[i+2]))
 		}
 	}
 	return out
