@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/confmap"
 	"gopkg.in/yaml.v3"
 
@@ -32,9 +33,7 @@ func TestShippedConfigsBindLoopback(t *testing.T) {
 	checked := 0
 	for _, rel := range yamlFiles(t, root) {
 		raw, err := os.ReadFile(filepath.Join(root, rel))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		var cfg map[string]any
 		if yaml.Unmarshal(raw, &cfg) != nil {
 			continue
@@ -60,9 +59,7 @@ func TestShippedConfigsBindLoopback(t *testing.T) {
 			}
 		}
 	}
-	if checked < 2 {
-		t.Fatalf("found only %d collector configs; expected at least otelcol.yaml and compose/otelcol.yaml", checked)
-	}
+	require.GreaterOrEqual(t, checked, 2, "collector configs found; expected at least otelcol.yaml and compose/otelcol.yaml")
 }
 
 // yamlFiles lists the YAML files below root, relative to it, leaving out
@@ -84,9 +81,7 @@ func yamlFiles(t *testing.T, root string) []string {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatalf("listing the YAML files below %s: %v", root, err)
-	}
+	require.NoError(t, err, "listing the YAML files below %s", root)
 	return rels
 }
 
@@ -104,21 +99,15 @@ func listenHost(v string) string {
 // interface of the host: "9090:9090" does, "127.0.0.1:9090:9090" does not.
 func TestComposePublishesCollectorOnLoopback(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "compose", "docker-compose.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var compose struct {
 		Services map[string]struct {
 			Ports []any `yaml:"ports"`
 		} `yaml:"services"`
 	}
-	if err := yaml.Unmarshal(raw, &compose); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, yaml.Unmarshal(raw, &compose))
 	svc, ok := compose.Services["otelcol"]
-	if !ok {
-		t.Fatal("compose/docker-compose.yaml has no otelcol service")
-	}
+	require.True(t, ok, "compose/docker-compose.yaml has no otelcol service")
 	for _, p := range svc.Ports {
 		var hostIP string
 		switch v := p.(type) {

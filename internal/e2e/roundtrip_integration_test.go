@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -38,13 +39,10 @@ import (
 //	OTELCOL_BIN=$PWD/otelcol go test -count=1 -tags integration ./internal/e2e -run TestRoundTrip
 //	OTELCOL_BIN=$PWD/otelcol-full go test -count=1 -tags integration ./internal/e2e -run TestRoundTrip -roundtrip.receiver=prometheus
 var (
+	roundTripDir      = filepath.Join(testenv.RepoRoot(), "internal", "e2e", "testdata", "roundtrip")
 	recordRoundTrip   = flag.Bool("record-roundtrip", false, "record the round-trip sources and the contrib receiver's goldens into testdata/roundtrip")
 	roundTripReceiver = flag.String("roundtrip.receiver", "promscrape", "receiver type scraping the round-trip sources")
 )
-
-func roundTripDir() string {
-	return filepath.Join(testenv.RepoRoot(), "internal", "e2e", "testdata", "roundtrip")
-}
 
 // exposition formats a source is recorded in: the Accept header asked for and
 // the Content-Type the fixture server answers with.
@@ -65,9 +63,9 @@ func TestRoundTrip(t *testing.T) {
 	if *recordRoundTrip {
 		recordRoundTripSources(t)
 	}
-	bodies, err := filepath.Glob(filepath.Join(roundTripDir(), "*.body"))
+	bodies, err := filepath.Glob(filepath.Join(roundTripDir, "*.body"))
 	require.NoError(t, err)
-	require.NotEmpty(t, bodies, "no recorded sources in %s: record them with -record-roundtrip", roundTripDir())
+	require.NotEmpty(t, bodies, "no recorded sources in %s: record them with -record-roundtrip", roundTripDir)
 	for _, body := range bodies {
 		name := strings.TrimSuffix(filepath.Base(body), ".body")
 		t.Run(name, func(t *testing.T) {
@@ -84,19 +82,16 @@ func checkRoundTrip(t *testing.T, base string) {
 	require.NoError(t, err)
 	format := roundTripFormats[strings.TrimPrefix(filepath.Ext(filepath.Base(base)), ".")]
 	require.NotEmpty(t, format.contentType, "%s: the file name must end in .<format>.body, formats: openmetrics, text", base)
-	source := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	target := serveHTTP(t, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", format.contentType)
 		_, _ = w.Write(body)
-	}))
-	t.Cleanup(source.Close)
-	target := source.Listener.Addr().String()
+	})
 
 	receiverType := *roundTripReceiver
 	if *recordRoundTrip {
 		receiverType = "prometheus"
 	}
-	config := filepath.Join(t.TempDir(), "roundtrip.yaml")
-	writeScrapeConfig(t, config, receiverType, "roundtrip", target)
+	config := writeTemp(t, "roundtrip.yaml", scrapeConfig(receiverType, "roundtrip", target))
 	c := testenv.StartOtelcol(t, config)
 	// The second scrape of an unchanged body adds no series: from then on the output is stable.
 	c.WaitForSample(t, "scrape_series_added", map[string]string{"instance": target}, equals(0), 60*time.Second)
@@ -115,23 +110,10 @@ func checkRoundTrip(t *testing.T, base string) {
 
 // difference lists the lines only want has and the lines only got has.
 func difference(want, got []string) (missing, extra []string) {
-	inGot := map[string]bool{}
-	for _, line := range got {
-		inGot[line] = true
+	onlyIn := func(lines, other []string) []string {
+		return slices.DeleteFunc(slices.Clone(lines), func(line string) bool { return slices.Contains(other, line) })
 	}
-	inWant := map[string]bool{}
-	for _, line := range want {
-		inWant[line] = true
-		if !inGot[line] {
-			missing = append(missing, line)
-		}
-	}
-	for _, line := range got {
-		if !inWant[line] {
-			extra = append(extra, line)
-		}
-	}
-	return missing, extra
+	return onlyIn(want, got), onlyIn(got, want)
 }
 
 // flattenSamples renders every sample of the exporter's output as one sorted
@@ -219,7 +201,7 @@ func formatValue(v float64) string {
 // recordRoundTripSources records each real source's /metrics once, in every
 // format it speaks, into testdata/roundtrip/<source>.<format>.body.
 func recordRoundTripSources(t *testing.T) {
-	require.NoError(t, os.MkdirAll(roundTripDir(), 0o755))
+	require.NoError(t, os.MkdirAll(roundTripDir, 0o755))
 	// The contract program at a fixed moment (an hour after its start).
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	moalog := httptest.NewServer(moalogcontract.NewAt(start, func() time.Time { return start.Add(time.Hour) }))
@@ -265,6 +247,6 @@ func recordSource(t *testing.T, source, url string) {
 			t.Logf("%s does not speak %s (answered %s): not recorded in that format", source, format, resp.Header.Get("Content-Type"))
 			continue
 		}
-		require.NoError(t, os.WriteFile(filepath.Join(roundTripDir(), source+"."+format+".body"), body, 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(roundTripDir, source+"."+format+".body"), body, 0o644))
 	}
 }
