@@ -90,7 +90,7 @@ func measureScaleOut(t *testing.T, targets, count int) string {
 	// Steady state: whatever queued while the targets came up has reached the store.
 	require.Eventually(t, func() bool {
 		for _, r := range replicas {
-			if telemetryValue(t, r.telemetry(), "otelcol_exporter_queue_size") > 1 {
+			if telemetryValue(t, r, "otelcol_exporter_queue_size") > 1 {
 				return false
 			}
 		}

@@ -32,9 +32,6 @@ var recordedPreset = filepath.Join(testenv.RepoRoot(), "receiver", "jolokiarecei
 // replica is one collector of examples/scale-out/replica.yaml.
 type replica struct{ *testenv.Collector }
 
-// telemetry is the collector's own metrics page (exporter queue size).
-func (r replica) telemetry() string { return r.Telemetry().MetricsURL() }
-
 // replicaOptions says which share of targets a replica scrapes and where it writes.
 type replicaOptions struct {
 	targets  []string
@@ -106,9 +103,10 @@ func pageFamilies(t *testing.T, page string) map[string]*dto.MetricFamily {
 	return families
 }
 
-// telemetryValue is the sum of a metric's samples on a collector's own metrics page.
-func telemetryValue(t *testing.T, page, name string) float64 {
+// telemetryValue is the sum of a metric's samples on a replica's own metrics page.
+func telemetryValue(t *testing.T, r replica, name string) float64 {
 	t.Helper()
+	page := r.Telemetry().MetricsURL()
 	family := pageFamilies(t, page)[name]
 	require.NotNil(t, family, "%s on %s", name, page)
 	sum := 0.0
@@ -271,21 +269,21 @@ func TestRemoteWriteBackPressure(t *testing.T) {
 	waitForTargets(t, vm, targets, 2)
 	const queueSize, capacity, heap, accepted = "otelcol_exporter_queue_size", "otelcol_exporter_queue_capacity",
 		"otelcol_process_runtime_heap_alloc_bytes", "otelcol_receiver_accepted_metric_points"
-	require.Equal(t, 10000.0, telemetryValue(t, r.telemetry(), capacity), "queue_size of examples/scale-out/replica.yaml")
-	heapBefore, acceptedBefore := telemetryValue(t, r.telemetry(), heap), telemetryValue(t, r.telemetry(), accepted)
+	require.Equal(t, 10000.0, telemetryValue(t, r, capacity), "queue_size of examples/scale-out/replica.yaml")
+	heapBefore, acceptedBefore := telemetryValue(t, r, heap), telemetryValue(t, r, accepted)
 
 	vm.Process.Stop()
 	stopped := time.Now()
 	peakQueue, peakHeap := 0.0, 0.0
 	for time.Since(stopped) < outage { // the outage itself; the queue is observed throughout
-		peakQueue = max(peakQueue, telemetryValue(t, r.telemetry(), queueSize))
-		peakHeap = max(peakHeap, telemetryValue(t, r.telemetry(), heap))
+		peakQueue = max(peakQueue, telemetryValue(t, r, queueSize))
+		peakHeap = max(peakHeap, telemetryValue(t, r, heap))
 		time.Sleep(500 * time.Millisecond)
 	}
-	queuedPoints := telemetryValue(t, r.telemetry(), accepted) - acceptedBefore
+	queuedPoints := telemetryValue(t, r, accepted) - acceptedBefore
 	vm.Process.Restart(t)
 	restarted := time.Now()
-	require.Eventually(t, func() bool { return telemetryValue(t, r.telemetry(), queueSize) == 0 }, 60*time.Second, 100*time.Millisecond, "the queue drains")
+	require.Eventually(t, func() bool { return telemetryValue(t, r, queueSize) == 0 }, 60*time.Second, 100*time.Millisecond, "the queue drains")
 	drained := time.Since(restarted)
 	assert.GreaterOrEqual(t, peakQueue, 10.0, "batches waited in the queue during the outage")
 
@@ -305,7 +303,7 @@ func TestRemoteWriteBackPressure(t *testing.T) {
 	stored := time.Since(restarted)
 	t.Logf("outage %s: %.0f points queued in at most %.0f of %.0f requests; Go heap %.1f -> peak %.1f MiB (%.0f B per queued point); "+
 		"queue empty %.1fs and every sample queryable %.1fs after the store returned",
-		outage, queuedPoints, peakQueue, telemetryValue(t, r.telemetry(), capacity), heapBefore/(1<<20), peakHeap/(1<<20),
+		outage, queuedPoints, peakQueue, telemetryValue(t, r, capacity), heapBefore/(1<<20), peakHeap/(1<<20),
 		(peakHeap-heapBefore)/queuedPoints, drained.Seconds(), stored.Seconds())
 }
 
