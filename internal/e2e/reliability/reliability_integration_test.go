@@ -54,10 +54,7 @@ func (f *figures) flush(t *testing.T, title string) {
 		return
 	}
 	defer file.Close()
-	fmt.Fprintf(file, "\n## %s (%s)\n\n", title, time.Now().UTC().Format(time.RFC3339))
-	for _, l := range f.lines {
-		fmt.Fprintf(file, "- %s\n", l)
-	}
+	fmt.Fprintf(file, "\n## %s (%s)\n\n- %s\n", title, time.Now().UTC().Format(time.RFC3339), strings.Join(f.lines, "\n- "))
 }
 
 // witness is a healthy target whose scrape times are recorded by its proxy.
@@ -157,9 +154,7 @@ func TestReliability(t *testing.T) {
 				t.Errorf("want exactly one failure line for %s (logged once per change of state), got %d:\n%s", target, len(lines), strings.Join(lines, "\n"))
 				continue
 			}
-			if !strings.Contains(lines[0], "certificate") {
-				t.Errorf("the failure line for %s does not say the certificate is the problem:\n%s", target, lines[0])
-			}
+			assert.Contains(t, lines[0], "certificate", "the failure line for %s does not say the certificate is the problem", target)
 			figs.add(t, "untrusted TLS %s: %s", target, errorField(lines[0]))
 		}
 	})
@@ -305,19 +300,13 @@ func runFault(t *testing.T, r *relRig, f fault, figs *figures) {
 	target := fmt.Sprintf(`"target": %q`, f.logTarget)
 	failed := linesWith(log, "target scrape failed", target)
 	back := linesWith(log, "target is reachable again", target)
-	if len(failed) == 0 {
-		t.Errorf("no \"target scrape failed\" line naming %s; log since the fault:\n%s", f.logTarget, log)
-	}
+	assert.NotEmpty(t, failed, "no \"target scrape failed\" line naming %s; log since the fault:\n%s", f.logTarget, log)
 	// Once per outage and reason, never once per scrape. How many reasons a
 	// fault gives depends on timing (a dying server resets reads, writes and
 	// connects; a hang is first a lost connection, then a timeout), so what
 	// must hold is that no reason is logged twice.
-	if repeated := repeatedReasons(failed); len(repeated) > 0 {
-		t.Errorf("a reason logged more than once during one fault (want each once per outage): %q\n%s", repeated, strings.Join(failed, "\n"))
-	}
-	if len(back) != 1 {
-		t.Errorf("want one \"target is reachable again\" line naming %s, got %d; log since the fault:\n%s", f.logTarget, len(back), log)
-	}
+	assert.Empty(t, repeatedReasons(failed), "a reason logged more than once during one fault (want each once per outage):\n%s", strings.Join(failed, "\n"))
+	assert.Len(t, back, 1, "want one \"target is reachable again\" line naming %s; log since the fault:\n%s", f.logTarget, log)
 	reason := ""
 	if len(failed) > 0 {
 		reason = errorField(failed[0])
@@ -331,14 +320,12 @@ func runFault(t *testing.T, r *relRig, f fault, figs *figures) {
 		s := intervalStats(w.times(), start, end, relInterval)
 		figs.add(t, "  %s during it: %s", w.name, s)
 		want := int(end.Sub(start)/relInterval) - 2
-		if s.n < want {
-			t.Errorf("%s was scraped %d times in %s (want at least %d at a %s interval)", w.name, s.n+1, end.Sub(start).Round(time.Second), want, relInterval)
-		}
+		assert.GreaterOrEqual(t, s.n, want, "%s was scraped %d times in %s (want at least %d at a %s interval)",
+			w.name, s.n+1, end.Sub(start).Round(time.Second), want, relInterval)
 		// A scrape that waited for the failing target would cost a gap of at
 		// least its 3s timeout; allow CPU contention below that.
-		if s.max > 2500*time.Millisecond || absDur(s.median-relInterval) > 150*time.Millisecond {
-			t.Errorf("%s lost its %s interval during the fault: %s", w.name, relInterval, s)
-		}
+		assert.False(t, s.max > 2500*time.Millisecond || (s.median-relInterval).Abs() > 150*time.Millisecond,
+			"%s lost its %s interval during the fault: %s", w.name, relInterval, s)
 	}
 }
 
@@ -476,12 +463,8 @@ func runSoak(t *testing.T, r *relRig, figs *figures) {
 	rssBound, gorBound := max(0.5, 8/minutes), max(0.3, 5/minutes)
 	figs.add(t, "soak %s (%d samples after warm-up): RSS %.1f-%.1f MiB, slope %+.2f MiB/min (bound %.2f); goroutines %.0f-%.0f, slope %+.2f/min (bound %.2f)",
 		duration, len(xs), slices.Min(rss), slices.Max(rss), rssSlope, rssBound, slices.Min(gor), slices.Max(gor), gorSlope, gorBound)
-	if rssSlope > rssBound {
-		t.Errorf("RSS grows %.2f MiB/min over the soak (bound %.2f)", rssSlope, rssBound)
-	}
-	if gorSlope > gorBound {
-		t.Errorf("goroutines grow %.2f/min over the soak (bound %.2f)", gorSlope, gorBound)
-	}
+	assert.LessOrEqual(t, rssSlope, rssBound, "RSS growth over the soak, MiB/min")
+	assert.LessOrEqual(t, gorSlope, gorBound, "goroutine growth over the soak, per minute")
 	r.waitAllUp(t, 5*time.Second)
 }
 
@@ -499,16 +482,12 @@ func runSecurity(t *testing.T, r *relRig, figs *figures) {
 			for _, req := range p.Requests() {
 				for _, typ := range jolokiaTypes(t, name, req) {
 					seen[typ]++
-					if !allowedJolokia[typ] {
-						t.Errorf("%s: the collector sent a Jolokia %q request: %s %s %.300s", name, typ, req.Method, req.Path, req.Body)
-					}
+					assert.True(t, allowedJolokia[typ], "%s: the collector sent a Jolokia %q request: %s %s %.300s", name, typ, req.Method, req.Path, req.Body)
 				}
 			}
 		}
 		figs.add(t, "Jolokia operations the collector sent during the whole run: %v", seen)
-		if seen["read"] == 0 {
-			t.Error("no read request recorded at all")
-		}
+		assert.NotZero(t, seen["read"], "no read request recorded at all")
 	})
 
 	t.Run("redis commands", func(t *testing.T) {
@@ -516,9 +495,7 @@ func runSecurity(t *testing.T, r *relRig, figs *figures) {
 		for _, req := range append(r.redisProxy.Requests(), r.redisWitnessProxy.Requests()...) {
 			for _, cmd := range respCommands(req.Body) {
 				seen[cmd]++
-				if !allowedRedis[cmd] {
-					t.Errorf("the collector sent the Redis command %q: %q", cmd, req.Body)
-				}
+				assert.True(t, allowedRedis[cmd], "the collector sent the Redis command %q: %q", cmd, req.Body)
 			}
 		}
 		figs.add(t, "Redis commands the collector sent during the whole run: %v", seen)
@@ -541,14 +518,11 @@ func runSecurity(t *testing.T, r *relRig, figs *figures) {
 					Status int `json:"status"`
 				}
 				_ = json.Unmarshal(body, &entry)
-				if status == http.StatusOK && entry.Status != http.StatusForbidden {
-					t.Errorf("%s allowed %s: HTTP %d %s", jvm.name, req, status, body)
-				}
+				assert.False(t, status == http.StatusOK && entry.Status != http.StatusForbidden, "%s allowed %s: HTTP %d %s", jvm.name, req, status, body)
 			}
 			status, body, err := jvm.post(`{"type":"read","mbean":"java.lang:type=Memory","attribute":"HeapMemoryUsage"}`)
-			if err != nil || status != http.StatusOK || !strings.Contains(string(body), `"status":200`) {
-				t.Errorf("%s refused a read through the shipped policy: %d %s %v", jvm.name, status, body, err)
-			}
+			assert.True(t, err == nil && status == http.StatusOK && strings.Contains(string(body), `"status":200`),
+				"%s refused a read through the shipped policy: %d %s %v", jvm.name, status, body, err)
 		}
 	})
 
@@ -557,9 +531,7 @@ func runSecurity(t *testing.T, r *relRig, figs *figures) {
 		sources := map[string]string{"collector log": r.c.Log()}
 		for _, page := range []string{"/debug/servicez", "/debug/pipelinez", "/debug/extensionz", "/debug/featurez"} {
 			status, body := testenv.HTTPGetText("http://" + r.zpagesAddr + page)
-			if status != http.StatusOK {
-				t.Errorf("zpages %s: %d", page, status)
-			}
+			assert.Equal(t, http.StatusOK, status, "zpages %s", page)
 			sources["zpages "+page] = body
 		}
 		_, sources["/metrics"] = testenv.HTTPGetText("http://" + r.c.MetricsAddr + "/metrics")
@@ -567,9 +539,7 @@ func runSecurity(t *testing.T, r *relRig, figs *figures) {
 		out, err := exec.Command(testenv.CollectorBin(t, "otelcol"), "print-config", "--config", testenv.DefaultConfig(), "--config", "file:"+r.configLayer).CombinedOutput()
 		require.NoError(t, err, "print-config: %s", out)
 		sources["print-config"] = string(out)
-		if !strings.Contains(string(out), "[REDACTED]") {
-			t.Errorf("print-config shows no [REDACTED] password:\n%s", out)
-		}
+		assert.Contains(t, string(out), "[REDACTED]", "print-config shows no [REDACTED] password")
 		for name, text := range sources {
 			for _, s := range secrets {
 				if strings.Contains(text, s) {
@@ -602,9 +572,7 @@ func jolokiaTypes(t *testing.T, proxy string, req faultproxy.Request) []string {
 	var ops []struct {
 		Type string `json:"type"`
 	}
-	if err := json.Unmarshal([]byte(body), &ops); err != nil {
-		t.Errorf("%s: undecodable request body: %v: %.300s", proxy, err, req.Body)
-	}
+	assert.NoError(t, json.Unmarshal([]byte(body), &ops), "%s: undecodable request body: %.300s", proxy, req.Body)
 	var out []string
 	for _, op := range ops {
 		out = append(out, strings.ToLower(op.Type))
@@ -683,16 +651,10 @@ service:
 	redisExported := strings.Contains(after, "Str(redis)") && strings.Contains(after, "redis.up")
 	figs.add(t, "shutdown: SIGTERM %s into a Jolokia scrape the agent answers after 3s (timeout %s): exited after %s; in-flight Jolokia scrape exported: %v (the rule: canceled, dropped); batch-held redis data exported: %v",
 		sent.Sub(held.Time).Round(10*time.Millisecond), timeout, took.Round(10*time.Millisecond), jolokiaExported, redisExported)
-	if took > 2*time.Second {
-		t.Errorf("shutdown took %s; the in-flight Jolokia scrape should be canceled at once", took)
-	}
-	if jolokiaExported {
-		t.Errorf("the in-flight Jolokia scrape was exported at shutdown; the documented rule is that it is canceled and dropped (update docs/RELIABILITY.md if the receiver changed)")
-	}
+	assert.LessOrEqual(t, took, 2*time.Second, "shutdown: the in-flight Jolokia scrape should be canceled at once")
+	assert.False(t, jolokiaExported, "the in-flight Jolokia scrape was exported at shutdown; the documented rule is that it is canceled and dropped (update docs/RELIABILITY.md if the receiver changed)")
 	if strings.Contains(after, "target scrape failed") {
 		t.Errorf("the canceled scrape was logged as a target failure after SIGTERM:\n%.3000s", after)
 	}
-	if !redisExported {
-		t.Errorf("the redis data held by the batch processor was not flushed at shutdown; log after SIGTERM:\n%.3000s", after)
-	}
+	assert.True(t, redisExported, "the redis data held by the batch processor was not flushed at shutdown; log after SIGTERM:\n%.3000s", after)
 }

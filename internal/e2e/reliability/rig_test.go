@@ -255,7 +255,6 @@ type gapStats struct {
 	n                int
 	median, max, p99 time.Duration
 	jitter           time.Duration // max |gap - interval|
-	firstAt, lastAt  time.Time
 }
 
 func intervalStats(times []time.Time, from, to time.Time, interval time.Duration) gapStats {
@@ -264,14 +263,11 @@ func intervalStats(times []time.Time, from, to time.Time, interval time.Duration
 	if len(in) < 2 {
 		return s
 	}
-	s.firstAt, s.lastAt = in[0], in[len(in)-1]
 	var gaps []time.Duration
 	for i := 1; i < len(in); i++ {
 		g := in[i].Sub(in[i-1])
 		gaps = append(gaps, g)
-		if d := absDur(g - interval); d > s.jitter {
-			s.jitter = d
-		}
+		s.jitter = max(s.jitter, (g - interval).Abs())
 	}
 	slices.Sort(gaps)
 	s.n = len(gaps)
@@ -279,13 +275,6 @@ func intervalStats(times []time.Time, from, to time.Time, interval time.Duration
 	s.max = gaps[len(gaps)-1]
 	s.p99 = gaps[int(math.Ceil(0.99*float64(len(gaps))))-1]
 	return s
-}
-
-func absDur(d time.Duration) time.Duration {
-	if d < 0 {
-		return -d
-	}
-	return d
 }
 
 func (s gapStats) String() string {
