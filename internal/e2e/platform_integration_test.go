@@ -63,9 +63,7 @@ func TestPlatform(t *testing.T) {
 	t.Run("redis", func(t *testing.T) {
 		dbsize := strings.Fields(s.Redis.CLI(t, "DBSIZE")) // "(integer) 50"
 		keys, err := strconv.Atoi(dbsize[len(dbsize)-1])
-		if err != nil {
-			t.Fatalf("DBSIZE: %v", err)
-		}
+		require.NoError(t, err, "DBSIZE")
 		s.Redis.CLI(t, "SET", "platform-test:k1", "v")
 		s.Redis.CLI(t, "SET", "platform-test:k2", "v")
 		s.Redis.CLI(t, "GET", "platform-test:k1")
