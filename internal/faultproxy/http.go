@@ -84,11 +84,8 @@ func (p *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	i := p.add(Request{Time: time.Now(), Mode: mode, Method: r.Method, Path: r.URL.RequestURI(), Body: body})
 
 	switch mode {
-	case Refuse:
-		p.drop(w, false)
-		return
-	case Reset:
-		p.drop(w, true)
+	case Refuse, Reset:
+		p.drop(w, mode == Reset)
 		return
 	case Blackhole:
 		// Released by a mode change, the request is answered like a hung
