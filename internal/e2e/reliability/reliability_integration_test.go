@@ -150,8 +150,7 @@ func TestReliability(t *testing.T) {
 		log := r.c.Log()
 		for _, target := range []string{r.tlsProxy.URL, r.tlsRedisProxy.Addr} {
 			lines := linesWith(log, "target scrape failed", target)
-			if len(lines) != 1 {
-				t.Errorf("want exactly one failure line for %s (logged once per change of state), got %d:\n%s", target, len(lines), strings.Join(lines, "\n"))
+			if !assert.Len(t, lines, 1, "want exactly one failure line for %s (logged once per change of state)", target) {
 				continue
 			}
 			assert.Contains(t, lines[0], "certificate", "the failure line for %s does not say the certificate is the problem", target)
@@ -447,9 +446,7 @@ func runSoak(t *testing.T, r *relRig, figs *figures) {
 			rss = append(rss, float64(testenv.ProcStatusBytes(t, pid, "VmRSS"))/(1<<20))
 			gor = append(gor, float64(pprofGoroutines(t, r.pprofAddr)))
 		}
-		if !r.c.Running() {
-			t.Fatalf("collector exited during the soak:\n%s", r.c.Log())
-		}
+		require.True(t, r.c.Running(), "collector exited during the soak:\n%s", r.c.Log())
 	}
 	// The first fifth is warm-up (heap growing to its steady size).
 	warm := len(xs) / 5
@@ -560,10 +557,7 @@ func jolokiaTypes(t *testing.T, proxy string, req faultproxy.Request) []string {
 		rest = strings.TrimPrefix(rest, "/")
 		typ, _, _ := strings.Cut(rest, "/")
 		typ, _, _ = strings.Cut(typ, "?")
-		if typ == "" {
-			typ = "version" // GET /jolokia is version
-		}
-		return []string{typ}
+		return []string{cmp.Or(typ, "version")} // GET /jolokia is version
 	}
 	body := strings.TrimSpace(string(req.Body))
 	if !strings.HasPrefix(body, "[") {
