@@ -6,9 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -139,7 +137,7 @@ func flattenSamples(families map[string]*dto.MetricFamily, target string) []stri
 				}
 			}
 			for _, s := range samplesOf(name, m) {
-				value := formatValue(s.value)
+				value := fmt.Sprint(s.value)
 				if name == "scrape_duration_seconds" {
 					value = "<varies>"
 				}
@@ -164,14 +162,14 @@ func samplesOf(name string, m *dto.Metric) []sample {
 		h := m.GetHistogram()
 		out := []sample{{name: name + "_sum", value: h.GetSampleSum()}, {name: name + "_count", value: float64(h.GetSampleCount())}}
 		for _, b := range h.GetBucket() {
-			out = append(out, sample{name: name + "_bucket", extra: [2]string{"le", formatValue(b.GetUpperBound())}, value: float64(b.GetCumulativeCount())})
+			out = append(out, sample{name: name + "_bucket", extra: [2]string{"le", fmt.Sprint(b.GetUpperBound())}, value: float64(b.GetCumulativeCount())})
 		}
 		return out
 	case m.Summary != nil:
 		s := m.GetSummary()
 		out := []sample{{name: name + "_sum", value: s.GetSampleSum()}, {name: name + "_count", value: float64(s.GetSampleCount())}}
 		for _, q := range s.GetQuantile() {
-			out = append(out, sample{name: name, extra: [2]string{"quantile", formatValue(q.GetQuantile())}, value: q.GetValue()})
+			out = append(out, sample{name: name, extra: [2]string{"quantile", fmt.Sprint(q.GetQuantile())}, value: q.GetValue()})
 		}
 		return out
 	default:
@@ -191,22 +189,14 @@ func renderLabels(labels map[string]string, extra [2]string) string {
 	return "{" + strings.Join(pairs, ",") + "}"
 }
 
-func formatValue(v float64) string {
-	if math.IsInf(v, +1) {
-		return "+Inf"
-	}
-	return fmt.Sprint(v)
-}
-
 // recordRoundTripSources records each real source's /metrics once, in every
 // format it speaks, into testdata/roundtrip/<source>.<format>.body.
 func recordRoundTripSources(t *testing.T) {
 	require.NoError(t, os.MkdirAll(roundTripDir, 0o755))
 	// The contract program at a fixed moment (an hour after its start).
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	moalog := httptest.NewServer(moalogcontract.NewAt(start, func() time.Time { return start.Add(time.Hour) }))
-	t.Cleanup(moalog.Close)
-	recordSource(t, "moalog", moalog.URL+"/metrics")
+	moalog := serveHTTP(t, moalogcontract.NewAt(start, func() time.Time { return start.Add(time.Hour) }).ServeHTTP)
+	recordSource(t, "moalog", "http://"+moalog+"/metrics")
 
 	// Debian's Prometheus, scraping itself until it has observed histograms and summaries.
 	promAddr := testenv.Addr(testenv.FreePort(t))
