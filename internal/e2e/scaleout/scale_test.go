@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -89,12 +90,7 @@ func measureScaleOut(t *testing.T, targets, count int) string {
 	}, 5*time.Minute, time.Second, "every target up in the store")
 	// Steady state: whatever queued while the targets came up has reached the store.
 	require.Eventually(t, func() bool {
-		for _, r := range replicas {
-			if telemetryValue(t, r, "otelcol_exporter_queue_size") > 1 {
-				return false
-			}
-		}
-		return true
+		return !slices.ContainsFunc(replicas, func(r replica) bool { return telemetryValue(t, r, "otelcol_exporter_queue_size") > 1 })
 	}, 5*time.Minute, time.Second, "remote-write queues drained")
 	loadBefore := loadAverage(t)
 
