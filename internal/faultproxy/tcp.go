@@ -44,8 +44,7 @@ func StartTCP(upstream string) (*TCP, error) {
 		conns:   map[net.Conn]struct{}{},
 		Garbage: []byte("HTTP/1.1 400 Bad Request\r\n\x00\xff\xfe garbage \x01\r\n"),
 		Prefix:  []byte("$5000\r\n# Server\r\nredis_version:7.0.15\r\n")}
-	p.wg.Add(1)
-	go p.accept()
+	p.wg.Go(p.accept)
 	return p, nil
 }
 
@@ -101,7 +100,6 @@ func (p *TCP) untrack(c net.Conn) {
 }
 
 func (p *TCP) accept() {
-	defer p.wg.Done()
 	for {
 		c, err := p.ln.Accept()
 		if err != nil {
@@ -111,12 +109,10 @@ func (p *TCP) accept() {
 			continue
 		}
 		p.addConn()
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
+		p.wg.Go(func() {
 			defer p.untrack(c)
 			p.serve(c)
-		}()
+		})
 	}
 }
 
