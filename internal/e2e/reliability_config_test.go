@@ -38,13 +38,11 @@ func TestShippedConfigsBindLoopback(t *testing.T) {
 		if yaml.Unmarshal(raw, &cfg) != nil {
 			continue
 		}
-		if _, ok := cfg["service"].(map[string]any); !ok {
+		_, hasService := cfg["service"].(map[string]any)
+		_, hasReceivers := cfg["receivers"]
+		_, hasExporters := cfg["exporters"]
+		if !hasService || !hasReceivers && !hasExporters {
 			continue // not a collector config
-		}
-		if _, ok := cfg["receivers"]; !ok {
-			if _, ok := cfg["exporters"]; !ok {
-				continue
-			}
 		}
 		checked++
 		for _, l := range listencheck.Listeners(confmap.NewFromStringMap(cfg)) {
