@@ -71,9 +71,8 @@ func TestHTTPModes(t *testing.T) {
 	p.SetDelay(300 * time.Millisecond)
 	p.SetMode(Delay)
 	start := time.Now()
-	if s, _, err := get(); err != nil || s != 200 || time.Since(start) < 300*time.Millisecond {
-		t.Errorf("delay: %d %v after %s", s, err, time.Since(start))
-	}
+	s, _, err := get()
+	assert.True(t, err == nil && s == 200 && time.Since(start) >= 300*time.Millisecond, "delay: %d %v after %s", s, err, time.Since(start))
 	reqs := p.Requests()
 	if len(reqs) != len(cases)+1 || string(reqs[0].Body) != `{"type":"read"}` || reqs[0].Status != 200 || reqs[0].Mode != Pass {
 		t.Errorf("recorded %d requests, first %+v", len(reqs), reqs[0])
