@@ -291,7 +291,7 @@ func redisScrapes(req faultproxy.Request) bool {
 // write: an array header (*N), the name's length ($N), the name.
 func respCommands(b []byte) []string {
 	var out []string
-	lines := strings.Split(string(b), "\r\n")
+	lines := strings.Split(strings.TrimSuffix(string(b), "\r\n"), "\r\n")
 	for i := 0; i+2 < len(lines); i++ {
 		if strings.HasPrefix(lines[i], "*") && strings.HasPrefix(lines[i+1], "$") {
 			out = append(out, strings.ToUpper(lines[i+2]))
