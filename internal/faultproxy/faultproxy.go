@@ -78,6 +78,7 @@ type recorder struct {
 	delay    time.Duration
 	changed  chan struct{} // closed and replaced at every mode change
 	closed   chan struct{}
+	closing  sync.Once
 	requests []Request
 	conns    []time.Time // when each client connection was accepted
 }
@@ -87,15 +88,7 @@ func newRecorder() recorder {
 }
 
 // markClosed closes closed once, which releases every held request.
-func (r *recorder) markClosed() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	select {
-	case <-r.closed:
-	default:
-		close(r.closed)
-	}
-}
+func (r *recorder) markClosed() { r.closing.Do(func() { close(r.closed) }) }
 
 // SetMode switches the proxy; requests held by Blackhole or Delay are released.
 func (r *recorder) SetMode(m Mode) {
