@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"log"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -126,11 +127,8 @@ func (p *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case Truncated:
 		respBody = respBody[:len(respBody)/2]
 	}
-	for k, v := range header {
-		if k != "Content-Length" {
-			w.Header()[k] = v
-		}
-	}
+	maps.Copy(w.Header(), header)
+	w.Header().Del("Content-Length") // the body may be cut or malformed
 	w.WriteHeader(status)
 	_, _ = w.Write(respBody)
 	p.setStatus(i, status)
