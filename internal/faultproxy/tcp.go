@@ -55,23 +55,21 @@ func StartTCP(upstream string) (*TCP, error) {
 func (p *TCP) SetMode(m Mode) {
 	p.recorder.SetMode(m)
 	if m != Pass {
-		p.closeConns()
+		p.DropConnections()
 	}
 }
-
-// DropConnections closes every open connection (e.g. so that the client
-// logs in again after the server's password changed).
-func (p *TCP) DropConnections() { p.closeConns() }
 
 // Close stops the proxy and closes every connection.
 func (p *TCP) Close() {
 	p.markClosed()
 	p.ln.Close()
-	p.closeConns()
+	p.DropConnections()
 	p.wg.Wait()
 }
 
-func (p *TCP) closeConns() {
+// DropConnections closes every open connection (e.g. so that the client
+// logs in again after the server's password changed).
+func (p *TCP) DropConnections() {
 	p.connMu.Lock()
 	defer p.connMu.Unlock()
 	for c := range p.conns {
