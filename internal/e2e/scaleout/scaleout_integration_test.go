@@ -3,6 +3,7 @@
 package scaleout
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"os"
@@ -47,11 +48,9 @@ type replicaOptions struct {
 // ports.
 func startReplica(t *testing.T, opts replicaOptions) replica {
 	t.Helper()
-	if opts.interval == 0 {
-		opts.interval = time.Second
-	}
 	var overlay strings.Builder
-	fmt.Fprintf(&overlay, "receivers:\n  jolokia/fleet:\n    collection_interval: %s\n    initial_delay: 0s\n    targets:\n", opts.interval)
+	fmt.Fprintf(&overlay, "receivers:\n  jolokia/fleet:\n    collection_interval: %s\n    initial_delay: 0s\n    targets:\n",
+		cmp.Or(opts.interval, time.Second))
 	for _, target := range opts.targets {
 		fmt.Fprintf(&overlay, "      - endpoint: %s\n", target)
 	}
