@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const statusText = `Name:	otelcol
@@ -20,55 +23,36 @@ Threads:	9
 
 func TestParseStatus(t *testing.T) {
 	rss, hwm, anon, err := ParseStatus([]byte(statusText))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rss != 88712*1024 || hwm != 91234*1024 || anon != 30000*1024 {
-		t.Fatalf("rss %d hwm %d anon %d", rss, hwm, anon)
-	}
-	if _, _, _, err := ParseStatus([]byte("Name:\tkthreadd\nState:\tS\n")); err == nil {
-		t.Fatal("a status without VmRSS must fail")
-	}
-	if _, _, _, err := ParseStatus([]byte("VmRSS:\t12 MB\nVmHWM:\t1 kB\nRssAnon:\t1 kB\n")); err == nil {
-		t.Fatal("a unit other than kB must fail")
-	}
+	require.NoError(t, err)
+	assert.Equal(t, []int64{88712 * 1024, 91234 * 1024, 30000 * 1024}, []int64{rss, hwm, anon}, "rss, hwm, anon")
+	_, _, _, err = ParseStatus([]byte("Name:\tkthreadd\nState:\tS\n"))
+	assert.Error(t, err, "a status without VmRSS must fail")
+	_, _, _, err = ParseStatus([]byte("VmRSS:\t12 MB\nVmHWM:\t1 kB\nRssAnon:\t1 kB\n"))
+	assert.Error(t, err, "a unit other than kB must fail")
 }
 
 func TestParseStat(t *testing.T) {
 	// A command name with spaces and a ')' must not shift the fields.
 	line := "4242 (we ird) name) S 1 4242 4242 0 -1 4194560 500 0 0 0 1234 567 0 0 20 0 9 0 100 2000000 20000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n"
 	ticks, err := ParseStat([]byte(line))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ticks != 1234+567 {
-		t.Fatalf("ticks %d, want %d", ticks, 1234+567)
-	}
-	if _, err := ParseStat([]byte("1 (x) S 1 2")); err == nil {
-		t.Fatal("a short stat line must fail")
-	}
+	require.NoError(t, err)
+	assert.Equal(t, uint64(1234+567), ticks)
+	_, err = ParseStat([]byte("1 (x) S 1 2"))
+	assert.Error(t, err, "a short stat line must fail")
 }
 
 func TestReadProcSelf(t *testing.T) {
 	s, err := ReadProc(os.Getpid())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if s.RSS <= 0 || s.HWM < s.RSS || s.Anon <= 0 || s.Anon > s.RSS {
 		t.Fatalf("implausible sample %+v", s)
 	}
 }
 
 func TestMedian(t *testing.T) {
-	if got := Median([]int64{5, 1, 3}); got != 3 {
-		t.Fatalf("median %d", got)
-	}
-	if got := Median([]int64{4, 1, 3, 2}); got != 2 {
-		t.Fatalf("median %d", got)
-	}
-	if got := Median(nil); got != 0 {
-		t.Fatalf("median of nothing %d", got)
-	}
+	assert.Equal(t, int64(3), Median([]int64{5, 1, 3}))
+	assert.Equal(t, int64(2), Median([]int64{4, 1, 3, 2}))
+	assert.Equal(t, int64(0), Median(nil), "median of nothing")
 }
 
 func TestMarkdownRatios(t *testing.T) {
@@ -99,9 +83,7 @@ func TestMarkdownRatios(t *testing.T) {
 		"| jolokia | 2 JVMs | 10.0-12.0 |",
 		"(20 cycles)",
 	} {
-		if !strings.Contains(md, want) {
-			t.Errorf("markdown lacks %q:\n%s", want, md)
-		}
+		assert.Contains(t, md, want)
 	}
 }
 

@@ -3,22 +3,25 @@
 package bench
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/moalog/platform-collector/internal/moalogcontract"
 	"github.com/moalog/platform-collector/internal/testenv"
@@ -45,7 +48,7 @@ func TestCompare(t *testing.T) {
 	}
 	bin := testenv.CollectorBin(t, "otelcol")
 	have := receiverTypes(t, bin)
-	t.Logf("collector %s has receivers %v", bin, sortedKeys(have))
+	t.Logf("collector %s has receivers %v", bin, slices.Sorted(maps.Keys(have)))
 
 	// --- targets ---
 	redis := testenv.StartRedis(t, testenv.RedisOptions{})
@@ -73,31 +76,24 @@ func TestCompare(t *testing.T) {
 		heapMax       float64 // otelcol_process_runtime_heap_alloc_bytes, max over the window
 		sysMax        float64 // otelcol_process_runtime_total_sys_memory_bytes, max
 	}
-	all := []string{}
+	// The receivers bench/config/<type>.yaml defines, for each type the
+	// binary has; the exporters read the redis and mysql targets too.
+	receivers := map[string][]string{
+		"promscrape": {"promscrape/moalog"}, "jolokia": {"jolokia/rate-limiter", "jolokia/fluxpay"}, "redis": {"redis"}, "mysql": {"mysql"},
+	}
+	var all, same, notes []string
 	files := []string{"base.yaml"}
-	if have["promscrape"] {
-		all = append(all, "promscrape/moalog")
-		files = append(files, "promscrape.yaml")
-	}
-	if have["jolokia"] {
-		all = append(all, "jolokia/rate-limiter", "jolokia/fluxpay")
-		files = append(files, "jolokia.yaml")
-	}
-	same := []string{}
-	if have["redis"] {
-		all = append(all, "redis")
-		same = append(same, "redis")
-		files = append(files, "redis.yaml")
-	}
-	if have["mysql"] {
-		all = append(all, "mysql")
-		same = append(same, "mysql")
-		files = append(files, "mysql.yaml")
-	}
-	var notes []string
-	for _, r := range []string{"jolokia", "redis", "mysql"} {
-		if !have[r] {
-			notes = append(notes, fmt.Sprintf("**The collector binary has no `%s` receiver yet**: its targets are not read by the collector in this run.", r))
+	for _, typ := range []string{"promscrape", "jolokia", "redis", "mysql"} {
+		if !have[typ] {
+			if typ != "promscrape" {
+				notes = append(notes, fmt.Sprintf("**The collector binary has no `%s` receiver yet**: its targets are not read by the collector in this run.", typ))
+			}
+			continue
+		}
+		all = append(all, receivers[typ]...)
+		files = append(files, typ+".yaml")
+		if typ == "redis" || typ == "mysql" {
+			same = append(same, typ)
 		}
 	}
 	runs := []*collectorRun{{name: "collector, every receiver", targets: describeTargets(all), receivers: all}}
@@ -140,9 +136,8 @@ func TestCompare(t *testing.T) {
 	rexp.Start(t)
 	mycnf := filepath.Join(t.TempDir(), "my.cnf")
 	host, port, _ := strings.Cut(maria.Addr, ":")
-	if err := os.WriteFile(mycnf, []byte(fmt.Sprintf("[client]\nuser=%s\npassword=%s\nhost=%s\nport=%s\n", mysqlUser, mysqlPassword, host, port)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	mycnfText := fmt.Sprintf("[client]\nuser=%s\npassword=%s\nhost=%s\nport=%s\n", mysqlUser, mysqlPassword, host, port)
+	require.NoError(t, os.WriteFile(mycnf, []byte(mycnfText), 0o600))
 	mysqlExp := testenv.Addr(testenv.FreePort(t))
 	mexp := testenv.NewProcess(t, "prometheus-mysqld-exporter", testenv.Binary(t, "prometheus-mysqld-exporter"),
 		"--config.my-cnf="+mycnf, "--web.listen-address="+mysqlExp)
@@ -171,28 +166,32 @@ func TestCompare(t *testing.T) {
 	var mu sync.Mutex
 	rss := make([][]int64, len(targets))
 	anon := make([][]int64, len(targets))
-	start := make([]ProcSample, len(targets))
+	var start []ProcSample
 	measuring := false
-	sample := func() {
+	readProcs := func() []ProcSample {
+		samples := make([]ProcSample, len(targets))
 		for i, tg := range targets {
 			s, err := ReadProc(tg.proc.Pid())
-			if err != nil {
-				t.Fatalf("%s: %v (running: %v)\n%s", tg.m.Name, err, tg.proc.Running(), testenv.Tail(tg.proc.Log(), 3000))
-			}
-			mu.Lock()
+			require.NoError(t, err, "%s (running: %v)\n%s", tg.m.Name, tg.proc.Running(), testenv.Tail(tg.proc.Log(), 3000))
+			samples[i] = s
+		}
+		return samples
+	}
+	sample := func() {
+		samples := readProcs()
+		mu.Lock()
+		defer mu.Unlock()
+		for i, s := range samples {
 			if measuring {
 				rss[i] = append(rss[i], s.RSS)
 				anon[i] = append(anon[i], s.Anon)
 			}
-			mu.Unlock()
 		}
 	}
 	scrape := func() {
 		var wg sync.WaitGroup
 		for _, run := range runs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				families, err := run.collector.Telemetry().Scrape()
 				if err != nil {
 					return
@@ -205,12 +204,10 @@ func TestCompare(t *testing.T) {
 					run.heapMax = max(run.heapMax, heap)
 					run.sysMax = max(run.sysMax, sys)
 				}
-			}()
+			})
 		}
 		for i, tg := range targets {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				n, body, err := get(client, tg.url)
 				mu.Lock()
 				defer mu.Unlock()
@@ -225,7 +222,7 @@ func TestCompare(t *testing.T) {
 				}
 				tg.m.BytesServed += n
 				lastBody[i] = body
-			}()
+			})
 		}
 		wg.Wait()
 	}
@@ -241,13 +238,7 @@ func TestCompare(t *testing.T) {
 		select {
 		case <-scrapeTick.C:
 			if stop.IsZero() && time.Since(began) >= warmup {
-				for i, tg := range targets {
-					s, err := ReadProc(tg.proc.Pid())
-					if err != nil {
-						t.Fatalf("%s: %v", tg.m.Name, err)
-					}
-					start[i] = s
-				}
+				start = readProcs()
 				mu.Lock()
 				measuring = true
 				mu.Unlock()
@@ -262,13 +253,10 @@ func TestCompare(t *testing.T) {
 	measuring = false
 	mu.Unlock()
 	cycles := int(window / interval)
+	end := readProcs()
 	for i, tg := range targets {
-		end, err := ReadProc(tg.proc.Pid())
-		if err != nil {
-			t.Fatalf("%s: %v", tg.m.Name, err)
-		}
-		tg.m.CPUSeconds = end.CPUSeconds() - start[i].CPUSeconds()
-		tg.m.PeakRSS = end.HWM
+		tg.m.CPUSeconds = end[i].CPUSeconds() - start[i].CPUSeconds()
+		tg.m.PeakRSS = end[i].HWM
 		tg.m.SteadyRSS = Median(rss[i])
 		tg.m.SteadyAnon = Median(anon[i])
 		tg.m.Cycles = cycles
@@ -293,14 +281,12 @@ func TestCompare(t *testing.T) {
 
 	// --- report ---
 	report := Report{
-		Date:     time.Now(),
-		Machine:  machine(),
-		Versions: versions(bin),
-		Interval: interval,
-		Window:   window,
-		Exporters: []Measured{
-			targets[len(targets)-2].m, targets[len(targets)-1].m,
-		},
+		Date:      time.Now(),
+		Machine:   machine(),
+		Versions:  versions(bin),
+		Interval:  interval,
+		Window:    window,
+		Exporters: []Measured{exporters[0].m, exporters[1].m},
 		References: []Reference{{
 			// Issue 14's side-by-side run: ~12 MB per JVM, 23.7 MB for two processes (MB or MiB: both ends).
 			Name:    "Jolokia exporter (Rust), one process per JVM × 2 — **not run here** (cannot be built from the registries here; measured ~12 MB per JVM in an earlier side-by-side run)",
@@ -328,9 +314,7 @@ func TestCompare(t *testing.T) {
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(results, []byte(ReplaceSection(string(old), md)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(results, []byte(ReplaceSection(string(old), md)), 0o644))
 	t.Logf("wrote %s", results)
 }
 
@@ -353,9 +337,7 @@ func get(c *http.Client, url string) (int64, []byte, error) {
 // seriesCount is how many series a Prometheus text page holds.
 func seriesCount(t *testing.T, page []byte) int {
 	families, err := testenv.ParsePage(string(page))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	n := 0
 	for _, family := range families {
 		n += testenv.FamilySeries(family)
@@ -378,37 +360,29 @@ func envDuration(t *testing.T, name string, def time.Duration) time.Duration {
 // receiverTypes lists the receiver types of `otelcol components`.
 func receiverTypes(t *testing.T, bin string) map[string]bool {
 	out, err := exec.Command(bin, "components").Output()
-	if err != nil {
-		t.Fatalf("%s components: %v", bin, err)
+	require.NoError(t, err, "%s components", bin)
+	var components struct {
+		Receivers []struct{ Name string }
 	}
+	require.NoError(t, yaml.Unmarshal(out, &components), "%s components", bin)
 	have := map[string]bool{}
-	in := false
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, " ") {
-			in = strings.HasPrefix(line, "receivers:")
-			continue
-		}
-		if name, ok := strings.CutPrefix(strings.TrimSpace(line), "- name: "); ok && in {
-			have[name] = true
-		}
+	for _, r := range components.Receivers {
+		have[r.Name] = true
 	}
 	return have
+}
+
+// targetNames names, for the table, the targets a receiver reads; the second
+// jolokia receiver's JVM is counted with the first's.
+var targetNames = map[string]string{
+	"redis": "Redis", "mysql": "MariaDB", "promscrape/moalog": "moalog contract", "jolokia/rate-limiter": "2 JVMs (Jolokia)",
 }
 
 func describeTargets(receivers []string) string {
 	var ts []string
 	for _, r := range receivers {
-		switch {
-		case r == "redis":
-			ts = append(ts, "Redis")
-		case r == "mysql":
-			ts = append(ts, "MariaDB")
-		case r == "promscrape/moalog":
-			ts = append(ts, "moalog contract")
-		case r == "jolokia/rate-limiter":
-			ts = append(ts, "2 JVMs (Jolokia)")
+		if name, ok := targetNames[r]; ok {
+			ts = append(ts, name)
 		}
 	}
 	return strings.Join(ts, ", ")
@@ -419,9 +393,7 @@ func describeTargets(receivers []string) string {
 func metricPrefixes(t *testing.T, page []byte) []string {
 	prefixes := []string{"axum_", "db_client_", "gen_ai_", "jvm_", "redis_", "mysql_", "otelcol_", "scrape_", "up"}
 	families, err := testenv.ParsePage(string(page))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	counts := map[string]int{}
 	for name, family := range families {
 		for _, p := range prefixes {
@@ -436,15 +408,6 @@ func metricPrefixes(t *testing.T, page []byte) []string {
 		parts = append(parts, fmt.Sprintf("`%s*` %d", p, counts[p]))
 	}
 	return []string{"Series in the collector's last scrape (every receiver), by name prefix: " + strings.Join(parts, ", ") + "."}
-}
-
-func sortedKeys(m map[string]bool) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 func debVersion(pkg string) string {
@@ -466,21 +429,15 @@ func firstLine(name string, args ...string) string {
 
 func machine() string {
 	model := "unknown CPU"
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				model = strings.TrimSpace(v)
-				break
-			}
-		}
+	cpuinfo, _ := os.ReadFile("/proc/cpuinfo")
+	if m := regexp.MustCompile(`(?m)^model name\s*:\s*(.*)$`).FindSubmatch(cpuinfo); m != nil {
+		model = strings.TrimSpace(string(m[1]))
 	}
 	mem := ""
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		line, _, _ := strings.Cut(string(b), "\n")
-		if f := strings.Fields(line); len(f) == 3 {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			mem = fmt.Sprintf(", %.0f GiB memory", kb/(1<<20))
-		}
+	meminfo, _ := os.ReadFile("/proc/meminfo")
+	if m := regexp.MustCompile(`(?m)^MemTotal:\s+(\d+) kB$`).FindSubmatch(meminfo); m != nil {
+		kb, _ := strconv.ParseFloat(string(m[1]), 64)
+		mem = fmt.Sprintf(", %.0f GiB memory", kb/(1<<20))
 	}
 	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
 	load, _ := os.ReadFile("/proc/loadavg")

@@ -84,8 +84,7 @@ func TestEnvValuesAreExpandedAgain(t *testing.T) {
 		t.Run(tt.env, func(t *testing.T) {
 			got, err := resolvePassword(t, tt.env)
 			if tt.err != "" {
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tt.err)
+				require.ErrorContains(t, err, tt.err)
 				return
 			}
 			require.NoError(t, err)

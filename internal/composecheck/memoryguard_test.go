@@ -1,13 +1,10 @@
 package composecheck
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 // TestShippedConfigsShedBeforeTheLimiterRefuses: every shipped collector
@@ -19,7 +16,7 @@ import (
 func TestShippedConfigsShedBeforeTheLimiterRefuses(t *testing.T) {
 	for _, rel := range []string{"otelcol.yaml", "compose/otelcol.yaml", "examples/scale-out/replica.yaml"} {
 		t.Run(rel, func(t *testing.T) {
-			cfg := loadYAML(t, filepath.Join(testenv.RepoRoot(), rel))
+			cfg := loadYAML(t, rel)
 			extensions := cfg["extensions"].(map[string]any)
 			limiter := cfg["processors"].(map[string]any)["memory_limiter"].(map[string]any)
 			guard, ok := extensions["memory_guard"].(map[string]any)

@@ -4,8 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
-	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,16 +12,8 @@ import (
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
-// pendingInRoot are receivers compose/otelcol.yaml already runs while the root
-// otelcol.yaml does not have them yet (the receivers are being integrated).
-// Once the root config has one, it is compared like every other block.
-var pendingInRoot = []string{"jolokia/rate-limiter", "jolokia/fluxpay", "redis", "mysql"}
-
 // address matches host:port, [v6]:port and URLs with a host.
 var address = regexp.MustCompile(`^([a-z]+://)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.\-]+)(:\d+)?(/\S*)?$`)
-
-// addressKeys hold addresses whatever their value looks like.
-var addressKeys = map[string]bool{"endpoint": true, "host": true, "targets": true}
 
 // normalize replaces every address with "<address>" so two configs that differ
 // only in where they connect or listen compare equal.
@@ -42,10 +32,9 @@ func normalize(v any, key string) any {
 		}
 		return out
 	case string:
-		if addressKeys[key] && (address.MatchString(x) || x == "") {
-			return "<address>"
-		}
-		if key == "endpoint" || key == "targets" {
+		// endpoint and targets hold addresses whatever their value looks
+		// like; host only when it is one (or empty).
+		if key == "endpoint" || key == "targets" || (key == "host" && (address.MatchString(x) || x == "")) {
 			return "<address>"
 		}
 		return x
@@ -53,9 +42,10 @@ func normalize(v any, key string) any {
 	return v
 }
 
+// loadYAML reads the YAML file at path, relative to the repository root.
 func loadYAML(t *testing.T, path string) map[string]any {
 	t.Helper()
-	raw, err := os.ReadFile(path)
+	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), path))
 	require.NoError(t, err)
 	var m map[string]any
 	require.NoError(t, yaml.Unmarshal(raw, &m), path)
@@ -63,35 +53,10 @@ func loadYAML(t *testing.T, path string) map[string]any {
 }
 
 // TestComposeCollectorConfigDiffersOnlyInAddresses: compose/otelcol.yaml is the
-// root otelcol.yaml with other addresses. Receivers the root does not have yet
-// (pendingInRoot) are reported, not failed.
+// root otelcol.yaml with other addresses, every receiver included.
 func TestComposeCollectorConfigDiffersOnlyInAddresses(t *testing.T) {
-	root := normalize(loadYAML(t, filepath.Join(testenv.RepoRoot(), "otelcol.yaml")), "").(map[string]any)
-	comp := normalize(loadYAML(t, filepath.Join(composeDir(), "otelcol.yaml")), "").(map[string]any)
-
-	rootReceivers, _ := root["receivers"].(map[string]any)
-	compReceivers, _ := comp["receivers"].(map[string]any)
-	var pending []string
-	for name := range compReceivers {
-		if _, ok := rootReceivers[name]; ok {
-			continue
-		}
-		require.Contains(t, pendingInRoot, name, "compose/otelcol.yaml has receiver %s that the root otelcol.yaml lacks", name)
-		pending = append(pending, name)
-		delete(compReceivers, name)
-	}
-	sort.Strings(pending)
-	if len(pending) > 0 {
-		t.Logf("receivers in compose/otelcol.yaml, not yet in otelcol.yaml (not compared): %v", pending)
-		for _, pipeline := range comp["service"].(map[string]any)["pipelines"].(map[string]any) {
-			p := pipeline.(map[string]any)
-			list, _ := p["receivers"].([]any)
-			p["receivers"] = slices.DeleteFunc(slices.Clone(list), func(r any) bool {
-				s, _ := r.(string)
-				return slices.Contains(pending, s)
-			})
-		}
-	}
+	root := normalize(loadYAML(t, "otelcol.yaml"), "")
+	comp := normalize(loadYAML(t, "compose/otelcol.yaml"), "")
 	require.Equal(t, root, comp, "compose/otelcol.yaml must equal otelcol.yaml except for addresses")
 }
 
@@ -114,11 +79,7 @@ func TestNormalize(t *testing.T) {
 // scrape's body and sample count (issue 17: without body_size_limit a 1 MB
 // gzip body inflating to 512 MiB peaked at 1.9 GiB).
 func TestShippedMoalogScrapeIsBounded(t *testing.T) {
-	for _, path := range []string{
-		filepath.Join(testenv.RepoRoot(), "otelcol.yaml"),
-		filepath.Join(composeDir(), "otelcol.yaml"),
-		filepath.Join(testenv.RepoRoot(), "bench", "config", "promscrape.yaml"),
-	} {
+	for _, path := range []string{"otelcol.yaml", "compose/otelcol.yaml", "bench/config/promscrape.yaml"} {
 		cfg := loadYAML(t, path)
 		moalog := cfg["receivers"].(map[string]any)["promscrape/moalog"].(map[string]any)
 		for _, sc := range moalog["config"].(map[string]any)["scrape_configs"].([]any) {
@@ -133,9 +94,8 @@ func TestShippedMoalogScrapeIsBounded(t *testing.T) {
 // :9090 without the otel_scope_* labels (TestPlatform/dashboards_live checks
 // the page itself).
 func TestShippedConfigsDropScopeLabels(t *testing.T) {
-	root := testenv.RepoRoot()
 	for _, path := range []string{"otelcol.yaml", "compose/otelcol.yaml", "bench/config/base.yaml"} {
-		cfg := loadYAML(t, filepath.Join(root, path))
+		cfg := loadYAML(t, path)
 		prom, _ := cfg["exporters"].(map[string]any)["prometheus"].(map[string]any)
 		require.Equal(t, true, prom["without_scope_info"], "%s: exporters::prometheus::without_scope_info", path)
 	}

@@ -134,30 +134,34 @@ func legend() *common.VizLegendOptionsBuilder {
 		Calcs([]string{"mean", "max", "lastNotNull"})
 }
 
-// ts is a time series panel: w of 24 columns wide, 8 rows high.
+// panelBuilder is what the time series and stat panel builders share.
+type panelBuilder[P any] interface {
+	Title(title string) P
+	Datasource(datasource common.DataSourceRef) P
+	Targets(targets []cog.Builder[variants.Dataquery]) P
+	Unit(unit string) P
+	Span(w uint32) P
+	Height(h uint32) P
+}
+
+// panel sets what every panel has: its title, the queries on the Prometheus
+// datasource, the unit, w of 24 columns wide and h rows high.
+func panel[P panelBuilder[P]](b P, title, unit string, w, h uint32, qs []query) P {
+	return b.Title(title).Datasource(datasource).Targets(targets(qs)).Unit(unit).Span(w).Height(h)
+}
+
+// ts is a time series panel, 8 rows high.
 func ts(title, unit string, w uint32, qs ...query) *timeseries.PanelBuilder {
-	return timeseries.NewPanelBuilder().
-		Title(title).
-		Datasource(datasource).
-		Targets(targets(qs)).
-		Unit(unit).
-		Span(w).
-		Height(8).
+	return panel(timeseries.NewPanelBuilder(), title, unit, w, 8, qs).
 		FillOpacity(10).
 		ShowPoints(common.VisibilityModeNever).
 		Legend(legend()).
 		Tooltip(common.NewVizTooltipOptionsBuilder().Mode(common.TooltipDisplayModeMulti).Sort(common.SortOrderDescending))
 }
 
-// st is a stat panel showing the last value of each series.
+// st is a stat panel showing the last value of each series, 4 rows high.
 func st(title, unit string, w uint32, qs ...query) *stat.PanelBuilder {
-	return stat.NewPanelBuilder().
-		Title(title).
-		Datasource(datasource).
-		Targets(targets(qs)).
-		Unit(unit).
-		Span(w).
-		Height(4).
+	return panel(stat.NewPanelBuilder(), title, unit, w, 4, qs).
 		GraphMode(common.BigValueGraphModeArea).
 		TextMode(common.BigValueTextModeValueAndName).
 		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"}))

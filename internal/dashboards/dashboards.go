@@ -2,8 +2,10 @@ package dashboards
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 )
 
 // f formats PromQL; every metric name comes from names.go.
@@ -194,6 +196,23 @@ func jvmServices() *dashboard.DashboardBuilder {
 
 // ---- Infrastructure ----
 
+// instanceRates is a time series panel, 8 columns wide, of each metric's rate
+// (matching selector) summed per instance, legend "<legend> {{instance}}";
+// legendMetric alternates legend and metric.
+func instanceRates(title, unit, selector string, legendMetric ...string) *timeseries.PanelBuilder {
+	var qs []query
+	for pair := range slices.Chunk(legendMetric, 2) {
+		qs = append(qs, q(f("sum by (instance) (%s)", rate(pair[1], selector)), pair[0]+" {{instance}}"))
+	}
+	return ts(title, unit, 8, qs...)
+}
+
+// instanceRatesBy is a time series panel of metric's rate (matching
+// selector) summed per instance and label, legend "{{label}} {{instance}}".
+func instanceRatesBy(title, unit string, w uint32, selector, label, metric string) *timeseries.PanelBuilder {
+	return ts(title, unit, w, q(f("sum by (instance, %s) (%s)", label, rate(metric, selector)), "{{"+label+"}} {{instance}}"))
+}
+
 func infrastructure() *dashboard.DashboardBuilder {
 	r := sel(`job=~"$redis_job"`, `instance=~"$redis_instance"`)
 	m := sel(`job=~"$mysql_job"`, `instance=~"$mysql_instance"`)
@@ -222,22 +241,14 @@ func infrastructure() *dashboard.DashboardBuilder {
 			q(f("sum by (instance) (%s{%s})", RedisClientsConnected, r), "connected "+inst),
 			q(f("sum by (instance) (%s{%s})", RedisClientsBlocked, r), "blocked "+inst))).
 		WithPanel(ts("Commands per second", "ops", 8, q(f("sum by (instance) (%s)", rate(RedisCommandsProcessed, r)), inst))).
-		WithPanel(ts("Keyspace hits and misses per second", "ops", 8,
-			q(f("sum by (instance) (%s)", rate(RedisKeyspaceHits, r)), "hits "+inst),
-			q(f("sum by (instance) (%s)", rate(RedisKeyspaceMisses, r)), "misses "+inst))).
-		WithPanel(ts("Connections per second", "short", 8,
-			q(f("sum by (instance) (%s)", rate(RedisConnReceived, r)), "received "+inst),
-			q(f("sum by (instance) (%s)", rate(RedisConnRejected, r)), "rejected "+inst))).
+		WithPanel(instanceRates("Keyspace hits and misses per second", "ops", r, "hits", RedisKeyspaceHits, "misses", RedisKeyspaceMisses)).
+		WithPanel(instanceRates("Connections per second", "short", r, "received", RedisConnReceived, "rejected", RedisConnRejected)).
 		WithPanel(ts("Keys by database", "short", 8,
 			q(f("sum by (instance, db) (%s{%s})", RedisDBKeys, r), "keys db{{db}} "+inst),
 			q(f("sum by (instance, db) (%s{%s})", RedisDBExpires, r), "with TTL db{{db}} "+inst))).
-		WithPanel(ts("Keys expired and evicted per second", "ops", 8,
-			q(f("sum by (instance) (%s)", rate(RedisKeysExpired, r)), "expired "+inst),
-			q(f("sum by (instance) (%s)", rate(RedisKeysEvicted, r)), "evicted "+inst))).
-		WithPanel(ts("Network", "Bps", 8,
-			q(f("sum by (instance) (%s)", rate(RedisNetInput, r)), "in "+inst),
-			q(f("sum by (instance) (%s)", rate(RedisNetOutput, r)), "out "+inst))).
-		WithPanel(ts("CPU by state", "percentunit", 8, q(f("sum by (instance, state) (%s)", rate(RedisCPUTime, r)), "{{state}} "+inst))).
+		WithPanel(instanceRates("Keys expired and evicted per second", "ops", r, "expired", RedisKeysExpired, "evicted", RedisKeysEvicted)).
+		WithPanel(instanceRates("Network", "Bps", r, "in", RedisNetInput, "out", RedisNetOutput)).
+		WithPanel(instanceRatesBy("CPU by state", "percentunit", 8, r, "state", RedisCPUTime)).
 		WithPanel(ts("Replication", "short", 8,
 			q(f("max by (instance) (%s{%s})", RedisSlavesConnected, r), "replicas "+inst),
 			q(f("max by (instance) (%s)", rate(RedisReplicationOffset, r)), "offset bytes/s "+inst))).
@@ -256,9 +267,7 @@ func infrastructure() *dashboard.DashboardBuilder {
 			q(f(`sum by (instance) (%s{%s})`, MySQLThreads, sel(m, `kind="connected"`)), "connected "+inst),
 			q(f("max by (instance) (%s{%s})", MySQLConnectionMaxUsed, m), "max used "+inst),
 			q(f("max by (instance) (%s{%s})", MySQLConnectionMax, m), "max_connections "+inst))).
-		WithPanel(ts("Queries per second", "qps", 8,
-			q(f("sum by (instance) (%s)", rate(MySQLQueries, m)), "queries "+inst),
-			q(f("sum by (instance) (%s)", rate(MySQLSlowQueries, m)), "slow "+inst))).
+		WithPanel(instanceRates("Queries per second", "qps", m, "queries", MySQLQueries, "slow", MySQLSlowQueries)).
 		WithPanel(ts("Commands per second (top 10)", "ops", 8,
 			q(f("topk(10, sum by (instance, command) (%s))", rate(MySQLCommands, m)), "{{command}} "+inst))).
 		WithPanel(ts("Connection attempts and errors per second", "ops", 8,
@@ -267,18 +276,12 @@ func infrastructure() *dashboard.DashboardBuilder {
 		WithPanel(ts("InnoDB buffer pool", "bytes", 8,
 			q(f("sum by (instance, status) (%s{%s})", MySQLBufferPoolUsage, m), "{{status}} "+inst),
 			q(f("max by (instance) (%s{%s})", MySQLBufferPoolLimit, m), "size "+inst))).
-		WithPanel(ts("Buffer pool operations per second", "ops", 8,
-			q(f("sum by (instance, operation) (%s)", rate(MySQLBufferPoolOps, m)), "{{operation}} "+inst))).
-		WithPanel(ts("Row operations per second", "ops", 8,
-			q(f("sum by (instance, operation) (%s)", rate(MySQLRowOps, m)), "{{operation}} "+inst))).
-		WithPanel(ts("Locks per second", "ops", 8,
-			q(f("sum by (instance, kind) (%s)", rate(MySQLLocks, m)), "{{kind}} "+inst))).
-		WithPanel(ts("Client network traffic", "Bps", 8,
-			q(f("sum by (instance, kind) (%s)", rate(MySQLClientNetworkIO, m)), "{{kind}} "+inst))).
+		WithPanel(instanceRatesBy("Buffer pool operations per second", "ops", 8, m, "operation", MySQLBufferPoolOps)).
+		WithPanel(instanceRatesBy("Row operations per second", "ops", 8, m, "operation", MySQLRowOps)).
+		WithPanel(instanceRatesBy("Locks per second", "ops", 8, m, "kind", MySQLLocks)).
+		WithPanel(instanceRatesBy("Client network traffic", "Bps", 8, m, "kind", MySQLClientNetworkIO)).
 		WithPanel(ts("Handlers per second (top 10)", "ops", 8,
 			q(f("topk(10, sum by (instance, kind) (%s))", rate(MySQLHandlers, m)), "{{kind}} "+inst))).
-		WithPanel(ts("Temporary resources per second", "ops", 12,
-			q(f("sum by (instance, resource) (%s)", rate(MySQLTmpResources, m)), "{{resource}} "+inst))).
-		WithPanel(ts("Sorts per second", "ops", 12,
-			q(f("sum by (instance, kind) (%s)", rate(MySQLSorts, m)), "{{kind}} "+inst)))
+		WithPanel(instanceRatesBy("Temporary resources per second", "ops", 12, m, "resource", MySQLTmpResources)).
+		WithPanel(instanceRatesBy("Sorts per second", "ops", 12, m, "kind", MySQLSorts))
 }

@@ -30,14 +30,12 @@ func Load(raw []byte) (dashboard.Dashboard, error) {
 	if err := d.UnmarshalJSONStrict(raw); isError(err) {
 		return d, fmt.Errorf("strict unmarshal: %w", err)
 	}
-	var doc struct {
-		Panels []json.RawMessage `json:"panels"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
+	panels, err := rawArray(raw, "panels")
+	if err != nil {
 		return d, err
 	}
 	d.Panels = nil
-	for i, rp := range doc.Panels {
+	for i, rp := range panels {
 		var kind struct {
 			Type string `json:"type"`
 		}
@@ -49,14 +47,12 @@ func Load(raw []byte) (dashboard.Dashboard, error) {
 			if err := row.UnmarshalJSONStrict(rp); isError(err) {
 				return d, fmt.Errorf("panels[%d]: %w", i, err)
 			}
-			var nested struct {
-				Panels []json.RawMessage `json:"panels"`
-			}
-			if err := json.Unmarshal(rp, &nested); err != nil {
+			nested, err := rawArray(rp, "panels")
+			if err != nil {
 				return d, err
 			}
 			row.Panels = nil
-			for j, np := range nested.Panels {
+			for j, np := range nested {
 				panel, err := loadPanel(np)
 				if err != nil {
 					return d, fmt.Errorf("panels[%d].panels[%d]: %w", i, j, err)
@@ -85,14 +81,12 @@ func loadPanel(raw []byte) (*dashboard.Panel, error) {
 	if err := panel.UnmarshalJSONStrict(raw); isError(err) {
 		return nil, err
 	}
-	var withTargets struct {
-		Targets []json.RawMessage `json:"targets"`
-	}
-	if err := json.Unmarshal(raw, &withTargets); err != nil {
+	targets, err := rawArray(raw, "targets")
+	if err != nil {
 		return nil, err
 	}
 	panel.Targets = nil
-	for i, rt := range withTargets.Targets {
+	for i, rt := range targets {
 		q := &prometheus.Dataquery{}
 		if err := q.UnmarshalJSONStrict(rt); isError(err) {
 			return nil, fmt.Errorf("targets[%d]: %w", i, err)
@@ -100,6 +94,23 @@ func loadPanel(raw []byte) (*dashboard.Panel, error) {
 		panel.Targets = append(panel.Targets, q)
 	}
 	return panel, nil
+}
+
+// rawArray returns the elements of the JSON array under key in the object
+// raw: none when the key is missing or null. It runs after the strict
+// unmarshal, which rejects any key not spelled exactly as the schema's.
+func rawArray(raw []byte, key string) ([]json.RawMessage, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, err
+	}
+	var elems []json.RawMessage
+	if value, ok := fields[key]; ok {
+		if err := json.Unmarshal(value, &elems); err != nil {
+			return nil, err
+		}
+	}
+	return elems, nil
 }
 
 // isError reports whether err holds an error. The SDK returns its

@@ -10,21 +10,20 @@ import (
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
+// TestOverlap: which two listen addresses one of two components could not bind.
 func TestOverlap(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want bool
-	}{
-		{"127.0.0.1:9090", "127.0.0.1:9090", true},
-		{"127.0.0.1:9090", "localhost:9090", true},
-		{"127.0.0.1:9090", "0.0.0.0:9090", true},
-		{":9090", "127.0.0.1:9090", true},
-		{"127.0.0.1:9090", ":9090", true},
-		{"127.0.0.1:9090", "127.0.0.2:9090", false},
-		{"127.0.0.1:9090", "127.0.0.1:9091", false},
-		{"127.0.0.1:0", "127.0.0.1:0", false},
+	for a, overlapping := range map[string][]string{
+		"127.0.0.1:9090": {"127.0.0.1:9090", "localhost:9090", "0.0.0.0:9090", ":9090"},
+		":9090":          {"127.0.0.1:9090"},
 	} {
-		assert.Equal(t, tc.want, overlap(tc.a, tc.b), "%s and %s", tc.a, tc.b)
+		for _, b := range overlapping {
+			assert.True(t, overlap(a, b), "%s and %s overlap", a, b)
+		}
+	}
+	for _, apart := range [][2]string{
+		{"127.0.0.1:9090", "127.0.0.2:9090"}, {"127.0.0.1:9090", "127.0.0.1:9091"}, {"127.0.0.1:0", "127.0.0.1:0"},
+	} {
+		assert.False(t, overlap(apart[0], apart[1]), "%s and %s do not overlap", apart[0], apart[1])
 	}
 }
 

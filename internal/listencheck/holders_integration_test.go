@@ -22,10 +22,12 @@ import (
 func TestCheckFreeNamesAnotherProgram(t *testing.T) {
 	address, sleep := listenInOtherProcess(t)
 	l := Listener{`exporter "prometheus"`, "exporters::prometheus::endpoint", address}
-	err := checkFree(l)
+	executable, err := filepath.EvalSymlinks(sleep.Path) // exec.Command looked it up in PATH
+	require.NoError(t, err)
+	err = checkFree(l)
 	require.Error(t, err)
 	assert.Equal(t, `exporter "prometheus" cannot listen on `+address+` (exporters::prometheus::endpoint): `+
-		`address already in use by pid `+strconv.Itoa(sleep.Process.Pid)+` (`+executable(t, "sleep")+`): `+
+		`address already in use by pid `+strconv.Itoa(sleep.Process.Pid)+` (`+executable+`): `+
 		`stop that process or change exporters::prometheus::endpoint`, err.Error())
 }
 
@@ -44,13 +46,4 @@ func listenInOtherProcess(t *testing.T) (string, *exec.Cmd) {
 	require.NoError(t, file.Close())
 	require.NoError(t, ln.Close())
 	return ln.Addr().String(), sleep
-}
-
-func executable(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	require.NoError(t, err)
-	resolved, err := filepath.EvalSymlinks(path)
-	require.NoError(t, err)
-	return resolved
 }

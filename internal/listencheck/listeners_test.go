@@ -25,12 +25,10 @@ service:
   pipelines: {metrics: {receivers: [otlp], exporters: [prometheus]}}
 receivers: {otlp: {protocols: {grpc: {endpoint: 127.0.0.1:4317}}}}
 `,
-		want: []Listener{
-			{`receiver "otlp"`, "receivers::otlp::protocols::grpc::endpoint", "127.0.0.1:4317"},
+		want: []Listener{{`receiver "otlp"`, "receivers::otlp::protocols::grpc::endpoint", "127.0.0.1:4317"},
 			{`exporter "prometheus"`, "exporters::prometheus::endpoint", "127.0.0.1:9090"},
 			{`extension "health_check"`, "extensions::health_check::endpoint", "127.0.0.1:13133"},
-			{"service telemetry", "service::telemetry::metrics::readers[0]::pull::exporter::prometheus::port", "127.0.0.1:8888"},
-		},
+			{"service telemetry", "service::telemetry::metrics::readers[0]::pull::exporter::prometheus::port", "127.0.0.1:8888"}},
 	}, {
 		name: "keys left out listen at the defaults",
 		config: `
@@ -41,14 +39,12 @@ service:
   extensions: [health_check, pprof, zpages]
   pipelines: {metrics: {receivers: [otlp], exporters: [debug]}}
 `,
-		want: []Listener{
-			{`receiver "otlp"`, "receivers::otlp::protocols::grpc::endpoint", "localhost:4317"},
+		want: []Listener{{`receiver "otlp"`, "receivers::otlp::protocols::grpc::endpoint", "localhost:4317"},
 			{`receiver "otlp"`, "receivers::otlp::protocols::http::endpoint", "localhost:4318"},
 			{`extension "health_check"`, "extensions::health_check::endpoint", "localhost:13133"},
 			{`extension "pprof"`, "extensions::pprof::endpoint", "localhost:1777"},
 			{`extension "zpages"`, "extensions::zpages::endpoint", "localhost:55679"},
-			{"service telemetry", "service::telemetry::metrics::readers[0]::pull::exporter::prometheus::port", "localhost:8888"},
-		},
+			{"service telemetry", "service::telemetry::metrics::readers[0]::pull::exporter::prometheus::port", "localhost:8888"}},
 	}, {
 		name: "a health check v2 listens on its http and grpc servers",
 		config: `
@@ -57,10 +53,8 @@ service:
   extensions: [health_check]
   telemetry: {metrics: {level: none}}
 `,
-		want: []Listener{
-			{`extension "health_check"`, "extensions::health_check::http::endpoint", "127.0.0.1:13133"},
-			{`extension "health_check"`, "extensions::health_check::grpc::endpoint", "127.0.0.1:13132"},
-		},
+		want: []Listener{{`extension "health_check"`, "extensions::health_check::http::endpoint", "127.0.0.1:13133"},
+			{`extension "health_check"`, "extensions::health_check::grpc::endpoint", "127.0.0.1:13132"}},
 	}, {
 		name: "unused components and telemetry level none open nothing",
 		config: `
@@ -70,9 +64,7 @@ service:
   telemetry: {metrics: {level: none}}
   pipelines: {metrics: {receivers: [redis], exporters: [prometheus]}, metrics/2: {receivers: [redis], exporters: [prometheus]}}
 `,
-		want: []Listener{
-			{`exporter "prometheus"`, "exporters::prometheus::endpoint", "127.0.0.1:9090"},
-		},
+		want: []Listener{{`exporter "prometheus"`, "exporters::prometheus::endpoint", "127.0.0.1:9090"}},
 	}, {
 		name: "a section that does not decode is left to the collector's validation",
 		config: `

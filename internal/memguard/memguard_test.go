@@ -25,11 +25,12 @@ type fakeHeap struct {
 func (h *fakeHeap) read() uint64 { return h.allocated }
 func (h *fakeHeap) gc()          { h.gcs++; h.allocated = h.live }
 
-func newTestGuard(heap *fakeHeap) (*Guard, *observer.ObservedLogs) {
+// newTestGuard is a Guard of a 32 MiB limit on heap; onChange may be nil.
+func newTestGuard(heap *fakeHeap, onChange func(Change)) (*Guard, *observer.ObservedLogs) {
 	core, logs := observer.New(zap.InfoLevel)
 	return New(Settings{
 		LimitBytes: 32 * mib, MinHold: 10 * time.Second, MaxHold: 40 * time.Second,
-		Logger: zap.New(core), ReadHeap: heap.read, GC: heap.gc,
+		Logger: zap.New(core), OnChange: onChange, ReadHeap: heap.read, GC: heap.gc,
 	}), logs
 }
 
@@ -51,39 +52,23 @@ func TestCheck(t *testing.T) {
 		steps   []step
 		wantGCs int
 	}{
-		{
-			name:  "garbage over the limit is collected, not shed for",
-			steps: []step{{0, 40 * mib, 8 * mib, Unchanged}, {2, 20 * mib, 8 * mib, Unchanged}},
-			// Only a heap over the limit costs a GC.
-			wantGCs: 1,
-		},
-		{
-			name:    "a live heap over the limit sheds for at least MinHold",
-			steps:   []step{over(0, Started), calm(2, Unchanged), calm(10, Ended)},
-			wantGCs: 1,
-		},
-		{
-			name:    "it sheds while the heap stays over the limit",
-			steps:   []step{over(0, Started), over(12, Unchanged), calm(14, Ended)},
-			wantGCs: 2,
-		},
-		{
-			name: "a period that follows closely holds twice as long, up to MaxHold",
-			steps: []step{
-				over(0, Started), calm(10, Ended),
-				over(12, Started), calm(31, Unchanged), calm(32, Ended),
-				over(40, Started), calm(79, Unchanged), calm(80, Ended),
-				over(82, Started), calm(122, Ended),
-				// Calm for longer than the last hold: back to MinHold.
-				over(200, Started), calm(210, Ended),
-			},
-			wantGCs: 5,
-		},
+		// Only a heap over the limit costs a GC.
+		{"garbage over the limit is collected, not shed for", []step{{0, 40 * mib, 8 * mib, Unchanged}, {2, 20 * mib, 8 * mib, Unchanged}}, 1},
+		{"a live heap over the limit sheds for at least MinHold", []step{over(0, Started), calm(2, Unchanged), calm(10, Ended)}, 1},
+		{"it sheds while the heap stays over the limit", []step{over(0, Started), over(12, Unchanged), calm(14, Ended)}, 2},
+		{"a period that follows closely holds twice as long, up to MaxHold", []step{
+			over(0, Started), calm(10, Ended),
+			over(12, Started), calm(31, Unchanged), calm(32, Ended),
+			over(40, Started), calm(79, Unchanged), calm(80, Ended),
+			over(82, Started), calm(122, Ended),
+			// Calm for longer than the last hold: back to MinHold.
+			over(200, Started), calm(210, Ended),
+		}, 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			heap := &fakeHeap{}
-			g, _ := newTestGuard(heap)
+			g, _ := newTestGuard(heap, nil)
 			start := time.Unix(0, 0)
 			for _, s := range tt.steps {
 				heap.allocated, heap.live = s.allocated, s.live
@@ -114,16 +99,15 @@ func scrape(n int) pmetric.Metrics {
 
 func names(md pmetric.Metrics) []string {
 	var out []string
-	ms := md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics()
-	for i := range ms.Len() {
-		out = append(out, ms.At(i).Name())
+	for _, m := range md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().All() {
+		out = append(out, m.Name())
 	}
 	return out
 }
 
 func TestShedKeepsOnlyTheNamedMetricsWhileShedding(t *testing.T) {
 	heap := &fakeHeap{}
-	g, logs := newTestGuard(heap)
+	g, logs := newTestGuard(heap, nil)
 
 	md := scrape(5)
 	assert.False(t, g.Shed("redis a:1", md, "redis.up"))
@@ -163,10 +147,7 @@ func TestShedKeepsOnlyTheNamedMetricsWhileShedding(t *testing.T) {
 func TestScrapeOverTheLimitChecksAtOnce(t *testing.T) {
 	heap := &fakeHeap{allocated: 40 * mib, live: 8 * mib}
 	var changes []Change
-	g := New(Settings{
-		LimitBytes: 32 * mib, MinHold: 10 * time.Second, MaxHold: 40 * time.Second, Logger: zap.NewNop(),
-		OnChange: func(c Change) { changes = append(changes, c) }, ReadHeap: heap.read, GC: heap.gc,
-	})
+	g, _ := newTestGuard(heap, func(c Change) { changes = append(changes, c) })
 	assert.False(t, g.Shed("big b:2", scrape(100), "redis.up"), "garbage only: collected, not shed for")
 	heap.allocated, heap.live = 40*mib, 33*mib
 	assert.False(t, g.Shed("big b:2", scrape(100), "redis.up"), "no second check within a second")
@@ -198,7 +179,7 @@ func TestNilGuardNeverSheds(t *testing.T) {
 }
 
 func TestTrackedTargetsAreBounded(t *testing.T) {
-	g, _ := newTestGuard(&fakeHeap{})
+	g, _ := newTestGuard(&fakeHeap{}, nil)
 	for i := range maxTrackedTargets + 1 {
 		g.record(string(rune(i)), i)
 	}
@@ -217,7 +198,7 @@ type hostWith map[component.ID]component.Component
 func (h hostWith) GetExtensions() map[component.ID]component.Component { return h }
 
 func TestFind(t *testing.T) {
-	g, _ := newTestGuard(&fakeHeap{})
+	g, _ := newTestGuard(&fakeHeap{}, nil)
 	assert.Nil(t, Find(componenttest.NewNopHost()), "no memory_guard: receivers never shed")
 	assert.Nil(t, Find(nil))
 	host := hostWith{

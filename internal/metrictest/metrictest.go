@@ -1,11 +1,12 @@
-// Package metrictest holds what the receivers' tests share about pdata metrics:
-// a flat view of data points for exact-value tables, and the Prometheus name
-// the collector's exporter renders for a metric.
+// Package metrictest holds what the receivers' tests share: a flat view of
+// data points for exact-value tables, the Prometheus name the exporter
+// renders for a metric, and config, logging, sink and benchmark helpers.
 package metrictest
 
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -15,9 +16,16 @@ import (
 
 	"github.com/prometheus/otlptranslator"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // Points flattens the gauge and sum data points of md into
@@ -53,16 +61,18 @@ func Stale(md pmetric.Metrics) []string {
 }
 
 func eachNumberPoint(md pmetric.Metrics, f func(pmetric.Metric, pmetric.NumberDataPoint)) {
-	rms := md.ResourceMetrics()
-	for i := 0; i < rms.Len(); i++ {
-		sms := rms.At(i).ScopeMetrics()
-		for j := 0; j < sms.Len(); j++ {
-			ms := sms.At(j).Metrics()
-			for k := 0; k < ms.Len(); k++ {
-				dps := numberDataPoints(ms.At(k))
-				for l := 0; l < dps.Len(); l++ {
-					f(ms.At(k), dps.At(l))
-				}
+	eachMetric(md, func(m pmetric.Metric) {
+		for _, dp := range numberDataPoints(m).All() {
+			f(m, dp)
+		}
+	})
+}
+
+func eachMetric(md pmetric.Metrics, f func(pmetric.Metric)) {
+	for _, rm := range md.ResourceMetrics().All() {
+		for _, sm := range rm.ScopeMetrics().All() {
+			for _, m := range sm.Metrics().All() {
+				f(m)
 			}
 		}
 	}
@@ -76,6 +86,17 @@ func numberDataPoints(m pmetric.Metric) pmetric.NumberDataPointSlice {
 		return m.Sum().DataPoints()
 	}
 	return pmetric.NewNumberDataPointSlice()
+}
+
+// MetricNames lists the metrics of a Points map, each once, sorted.
+func MetricNames[T any](points map[string]T) []string {
+	var out []string
+	for series := range points {
+		name, _, _ := strings.Cut(series, "{")
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // AttrString renders attributes as "{k=v,...}", sorted by key, or "" when empty.
@@ -107,26 +128,51 @@ func PrometheusName(m pmetric.Metric) (string, error) {
 	return (&otlptranslator.MetricNamer{WithMetricSuffixes: true}).Build(tm)
 }
 
+// ObservedSettings are a receiver's nop settings whose logger keeps every
+// entry at level and above in logs.
+func ObservedSettings(typ component.Type, level zapcore.Level) (receiver.Settings, *observer.ObservedLogs) {
+	core, logs := observer.New(level)
+	set := receivertest.NewNopSettings(typ)
+	set.Logger = zap.New(core)
+	return set, logs
+}
+
+// BenchPerPoint benchmarks scrape (one scrape's work, returning what it
+// emits) and reports its data points and the time and allocations per data
+// point besides per scrape.
+func BenchPerPoint(b *testing.B, scrape func() pmetric.Metrics) {
+	points := float64(scrape().DataPointCount())
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b.ReportAllocs()
+	for b.Loop() {
+		scrape()
+	}
+	runtime.ReadMemStats(&after)
+	n := float64(b.N) * points
+	b.ReportMetric(points, "points/op")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/point")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/point")
+}
+
 // RefusingSink is a consumer.Metrics that keeps what it accepts and, while
 // refusing, refuses everything (keeping it apart) as the memory_limiter does
 // while memory is high.
 type RefusingSink struct {
-	mu       sync.Mutex
-	refusing bool
-	accepted []pmetric.Metrics
-	refused  []pmetric.Metrics
+	mu                sync.Mutex // a batch is accepted or refused whole, never across a switch
+	refusing          bool
+	accepted, refused consumertest.MetricsSink
 }
 
 // ConsumeMetrics accepts or refuses md.
-func (s *RefusingSink) ConsumeMetrics(_ context.Context, md pmetric.Metrics) error {
+func (s *RefusingSink) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.refusing {
-		s.refused = append(s.refused, md)
+		_ = s.refused.ConsumeMetrics(ctx, md)
 		return errors.New("data refused due to high memory usage")
 	}
-	s.accepted = append(s.accepted, md)
-	return nil
+	return s.accepted.ConsumeMetrics(ctx, md)
 }
 
 // Capabilities: the sink does not change what it gets.
@@ -138,26 +184,20 @@ func (s *RefusingSink) Capabilities() consumer.Capabilities { return consumer.Ca
 func (s *RefusingSink) AfterRefusedStale(t testing.TB, kill func()) pmetric.Metrics {
 	t.Helper()
 	const wait, tick = 10 * time.Second, 10 * time.Millisecond
-	require.Eventually(t, func() bool { return len(s.snapshot(&s.accepted)) > 0 }, wait, tick)
+	require.Eventually(t, func() bool { return len(s.accepted.AllMetrics()) > 0 }, wait, tick)
 	s.setRefusing(true)
 	kill()
 	require.Eventually(t, func() bool {
-		return slices.ContainsFunc(s.snapshot(&s.refused), func(md pmetric.Metrics) bool { return len(Stale(md)) > 0 })
+		return slices.ContainsFunc(s.refused.AllMetrics(), func(md pmetric.Metrics) bool { return len(Stale(md)) > 0 })
 	}, wait, tick, "a refused batch carried the stale points")
-	before := len(s.snapshot(&s.accepted))
+	before := len(s.accepted.AllMetrics())
 	s.setRefusing(false)
-	require.Eventually(t, func() bool { return len(s.snapshot(&s.accepted)) > before }, wait, tick)
-	return s.snapshot(&s.accepted)[before]
+	require.Eventually(t, func() bool { return len(s.accepted.AllMetrics()) > before }, wait, tick)
+	return s.accepted.AllMetrics()[before]
 }
 
 func (s *RefusingSink) setRefusing(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refusing = on
-}
-
-func (s *RefusingSink) snapshot(list *[]pmetric.Metrics) []pmetric.Metrics {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(*list)
 }

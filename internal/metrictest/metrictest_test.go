@@ -39,6 +39,7 @@ func TestPointsAndNames(t *testing.T) {
 		"redis.up": 1,
 		"jvm.memory.used{jvm.memory.pool.name=G1 Eden Space,jvm.memory.type=heap}": 12,
 	}, Points[int64](md))
+	assert.Equal(t, []string{"jvm.memory.used", "redis.up"}, MetricNames(Points[float64](md)))
 
 	for metric, want := range map[pmetric.Metric]string{
 		up: "redis_up", hits: "redis_keyspace_hits_total", used: "jvm_memory_used_bytes", ratio: "jvm_cpu_recent_utilization_ratio",

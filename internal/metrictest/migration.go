@@ -2,38 +2,20 @@ package metrictest
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
 	"github.com/moalog/platform-collector/internal/testenv"
 )
-
-// MigrationRow is one row of a README's migration table: the exporter's
-// name(s) and the PromQL to use instead, as written in the first two columns.
-type MigrationRow struct {
-	Exporter, Ours string
-}
-
-// MigrationTable reads the migration table under heading in a README: its
-// first two columns.
-func MigrationTable(readme, heading string) ([]MigrationRow, error) {
-	rows, err := TableAfter(readme, heading)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]MigrationRow, 0, len(rows))
-	for _, cells := range rows {
-		if len(cells) >= 2 {
-			out = append(out, MigrationRow{Exporter: cells[0], Ours: cells[1]})
-		}
-	}
-	return out, nil
-}
 
 // TableAfter reads the first Markdown table after heading in a Markdown
 // file: the cells of each row below the header, trimmed.
@@ -109,48 +91,34 @@ func RecordedNames(path string) ([]string, error) {
 	return out, nil
 }
 
-// CheckMigrationTable loads the migration table under heading in README.md
-// and the repository's exporter-compat rules, and fails t with
-// MigrationProblems. rendered maps each metric to its Prometheus name.
+// CheckMigrationTable holds the migration table under heading in README.md
+// (first column: the exporter's name(s); second: the PromQL to use instead)
+// to the receiver and the repository's exporter-compat rules: every metric
+// name with prefix that the PromQL reads is one the receiver renders
+// (rendered maps each metric to its Prometheus name), and every name the
+// rules record with that prefix has a row.
 func CheckMigrationTable(t testing.TB, heading, prefix string, rendered map[string]string) {
 	t.Helper()
-	rows, err := MigrationTable("README.md", heading)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows, err := TableAfter("README.md", heading)
+	require.NoError(t, err)
 	recorded, err := RecordedNames(filepath.Join(testenv.RepoRoot(), "compose", "prometheus", "exporter-compat", "exporter-compat.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := map[string]bool{}
-	for _, name := range rendered {
-		names[name] = true
-	}
-	for _, p := range MigrationProblems(rows, prefix, names, recorded) {
-		t.Error(p)
-	}
-}
-
-// MigrationProblems checks a receiver's migration table: every metric name
-// (with prefix) the PromQL column reads is one the receiver renders, and
-// every name the exporter-compat rules record with that prefix has a row.
-func MigrationProblems(rows []MigrationRow, prefix string, rendered map[string]bool, recorded []string) []string {
-	var problems []string
+	require.NoError(t, err)
+	exported := slices.Collect(maps.Values(rendered))
 	inTable := map[string]bool{}
-	for _, r := range rows {
-		for _, n := range NamesIn(r.Ours, prefix) {
-			if !rendered[n] {
-				problems = append(problems, fmt.Sprintf("row %q reads %s, which the receiver does not export", r.Exporter, n))
-			}
+	for _, cells := range rows {
+		if len(cells) < 2 {
+			continue
 		}
-		for _, n := range NamesIn(r.Exporter, prefix) {
+		for _, n := range NamesIn(cells[1], prefix) {
+			assert.Contains(t, exported, n, "row %q reads %s, which the receiver does not export", cells[0], n)
+		}
+		for _, n := range NamesIn(cells[0], prefix) {
 			inTable[n] = true
 		}
 	}
 	for _, n := range recorded {
-		if strings.HasPrefix(n, prefix) && !inTable[n] {
-			problems = append(problems, fmt.Sprintf("exporter-compat records %s, which the migration table lacks", n))
+		if strings.HasPrefix(n, prefix) {
+			assert.True(t, inTable[n], "exporter-compat records %s, which the migration table lacks", n)
 		}
 	}
-	return problems
 }

@@ -15,15 +15,11 @@ import (
 func RenderedNames(t testing.TB, md pmetric.Metrics) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	for _, rm := range md.ResourceMetrics().All() {
-		for _, sm := range rm.ScopeMetrics().All() {
-			for _, m := range sm.Metrics().All() {
-				name, err := PrometheusName(m)
-				require.NoError(t, err)
-				out[m.Name()] = name
-			}
-		}
-	}
+	eachMetric(md, func(m pmetric.Metric) {
+		name, err := PrometheusName(m)
+		require.NoError(t, err)
+		out[m.Name()] = name
+	})
 	return out
 }
 

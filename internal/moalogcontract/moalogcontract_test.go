@@ -12,6 +12,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
+
+	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 func parse(t *testing.T, text string) map[string]*dto.MetricFamily {
@@ -50,22 +52,13 @@ func TestContractFamilies(t *testing.T) {
 func TestPoolAddsUp(t *testing.T) {
 	for sec := 0; sec < 60; sec++ {
 		mfs := parse(t, Render(float64(sec)))
-		var used, idle float64
+		byState := map[string]float64{}
 		for _, m := range mfs[DBConnectionCount].GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == LabelState {
-					switch l.GetValue() {
-					case "used":
-						used = m.GetGauge().GetValue()
-					case "idle":
-						idle = m.GetGauge().GetValue()
-					}
-				}
-			}
+			byState[testenv.LabelMap(m)[LabelState]] = m.GetGauge().GetValue()
 		}
-		require.Greater(t, used, 0.0)
-		require.Greater(t, idle, 0.0)
-		require.LessOrEqual(t, used+idle, float64(PoolMax))
+		require.Greater(t, byState["used"], 0.0)
+		require.Greater(t, byState["idle"], 0.0)
+		require.LessOrEqual(t, byState["used"]+byState["idle"], float64(PoolMax))
 	}
 }
 

@@ -3,11 +3,8 @@
 package stackcheck
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -41,7 +38,7 @@ func TestComposeStack(t *testing.T) {
 	prom := &testenv.Prometheus{URL: promURL}
 
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
-		health, err := targetHealth(promURL)
+		health, err := targetHealth(prom)
 		require.NoError(ct, err)
 		assert.Equal(ct, map[string]string{"otelcol": "up", "otelcol-telemetry": "up", "prometheus": "up"}, health)
 	}, 3*time.Minute, 2*time.Second, "every scrape target of compose/prometheus/prometheus.yml up")
@@ -54,21 +51,21 @@ func TestComposeStack(t *testing.T) {
 		}
 	}, 3*time.Minute, 2*time.Second, "the collector's series of every demo service, reached by its compose name")
 
-	report := CheckDashboardsLive(t, promURL, filepath.Join(testenv.RepoRoot(), "grafana", "dashboards"), Options{
+	report := CheckDashboardsLive(t, promURL, dashboardsDir(), Options{
 		Timeout: 3 * time.Minute,
 		Absent:  MariaDBAbsent,
 	})
 	t.Logf("live dashboard check:%s", report)
 
 	states := CheckRulesHealthy(t, promURL, 2*time.Minute)
-	for name := range ruleNames(t) {
-		assert.Contains(t, states, name, "a rule of compose/prometheus/rules/ that the containerised Prometheus did not evaluate")
+	for _, r := range rules(t) {
+		assert.Contains(t, states, r.Alert+r.Record, "a rule of compose/prometheus/rules/ that the containerised Prometheus did not evaluate")
 	}
 	t.Logf("alerts: %v", states)
 }
 
-// targetHealth is each active target's health in Prometheus at promURL, by job.
-func targetHealth(promURL string) (map[string]string, error) {
+// targetHealth is each active target's health in prom, by job.
+func targetHealth(prom *testenv.Prometheus) (map[string]string, error) {
 	var body struct {
 		Data struct {
 			ActiveTargets []struct {
@@ -78,13 +75,7 @@ func targetHealth(promURL string) (map[string]string, error) {
 			} `json:"activeTargets"`
 		} `json:"data"`
 	}
-	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Get(promURL + "/api/v1/targets?state=active")
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+	if err := prom.GetJSON("/api/v1/targets?state=active", &body); err != nil {
 		return nil, err
 	}
 	health := map[string]string{}
@@ -92,14 +83,4 @@ func targetHealth(promURL string) (map[string]string, error) {
 		health[target.Labels["job"]] = target.Health + target.LastError
 	}
 	return health, nil
-}
-
-// ruleNames are the names of every rule (alert or recording) in the rule files.
-func ruleNames(t *testing.T) map[string]bool {
-	t.Helper()
-	names := map[string]bool{}
-	for _, r := range rules(t) {
-		names[r.Alert+r.Record] = true
-	}
-	return names
 }

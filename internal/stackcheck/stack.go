@@ -1,6 +1,7 @@
 package stackcheck
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"net"
@@ -109,10 +110,7 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 
 // NewStack is StartStack for owner (make demo).
 func NewStack(owner testenv.Owner, opts StackOptions) (*Stack, error) {
-	root := testenv.RepoRoot()
-	if opts.Config == "" {
-		opts.Config = filepath.Join(root, "otelcol.yaml")
-	}
+	opts.Config = cmp.Or(opts.Config, testenv.DefaultConfig())
 	receivers, err := configuredReceivers(opts.Config)
 	if err != nil {
 		return nil, err
@@ -136,7 +134,7 @@ func NewStack(owner testenv.Owner, opts StackOptions) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	ruleFiles, err := filepath.Glob(filepath.Join(root, "compose", "prometheus", "rules", "*.yml"))
+	ruleFiles, err := filepath.Glob(filepath.Join(testenv.RepoRoot(), "compose", "prometheus", "rules", "*.yml"))
 	if err != nil || len(ruleFiles) == 0 {
 		return nil, fmt.Errorf("the alert rules under compose/prometheus/rules: none found (%v)", err)
 	}
@@ -147,7 +145,7 @@ func NewStack(owner testenv.Owner, opts StackOptions) (*Stack, error) {
 	s.Prometheus, err = testenv.NewPrometheus(owner, []string{s.Collector.MetricsAddr}, testenv.PrometheusOptions{
 		Job:            "otelcol",
 		HonorLabels:    true,
-		ScrapeInterval: durationOr(opts.PrometheusScrapeInterval, time.Second),
+		ScrapeInterval: cmp.Or(opts.PrometheusScrapeInterval, time.Second),
 		RuleFiles:      append(ruleFiles, opts.RuleFiles...),
 		ListenAddress:  promAddr,
 		Retention:      opts.Retention,
@@ -201,9 +199,9 @@ func (s *Stack) startTargets(owner testenv.Owner, opts StackOptions) error {
 // targetOverrides are the config sources that point the config's receivers
 // at the started targets (and set their interval); it records those
 // receivers in s.Receivers.
-func (s *Stack) targetOverrides(receivers map[string]bool, opts StackOptions) []string {
+func (s *Stack) targetOverrides(receivers map[string]any, opts StackOptions) []string {
 	overrides := map[string][]string{
-		"promscrape/moalog":    {fmt.Sprintf(`receivers::promscrape/moalog::config::scrape_configs: [{job_name: moalog-server, scrape_interval: %s, static_configs: [{targets: ["%s"]}]}]`, durationOr(opts.CollectionInterval, 5*time.Second), s.moalogAddr)},
+		"promscrape/moalog":    {fmt.Sprintf(`receivers::promscrape/moalog::config::scrape_configs: [{job_name: moalog-server, scrape_interval: %s, static_configs: [{targets: ["%s"]}]}]`, cmp.Or(opts.CollectionInterval, 5*time.Second), s.moalogAddr)},
 		"jolokia/rate-limiter": {`receivers::jolokia/rate-limiter::endpoint: ` + s.RateLimiter.Endpoint},
 		"jolokia/fluxpay": {
 			`receivers::jolokia/fluxpay::endpoint: ` + s.Fluxpay.Endpoint,
@@ -219,7 +217,7 @@ func (s *Stack) targetOverrides(receivers map[string]bool, opts StackOptions) []
 	}
 	var sources []string
 	for _, name := range slices.Sorted(maps.Keys(overrides)) {
-		if !receivers[name] {
+		if _, ok := receivers[name]; !ok {
 			continue
 		}
 		s.Receivers = append(s.Receivers, name)
@@ -233,15 +231,8 @@ func (s *Stack) targetOverrides(receivers map[string]bool, opts StackOptions) []
 	return sources
 }
 
-func durationOr(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
-}
-
-// configuredReceivers lists the receivers the config file defines.
-func configuredReceivers(path string) (map[string]bool, error) {
+// configuredReceivers are the receivers the config file defines, by name.
+func configuredReceivers(path string) (map[string]any, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -252,9 +243,5 @@ func configuredReceivers(path string) (map[string]bool, error) {
 	if err := yaml.Unmarshal(raw, &cfg); err != nil {
 		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
-	out := map[string]bool{}
-	for name := range cfg.Receivers {
-		out[name] = true
-	}
-	return out, nil
+	return cfg.Receivers, nil
 }

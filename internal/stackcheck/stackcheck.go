@@ -4,10 +4,9 @@
 package stackcheck
 
 import (
-	"encoding/json"
+	"cmp"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -105,9 +104,7 @@ type Options struct {
 // returns the per-dashboard table (panel title -> series count).
 func CheckDashboardsLive(t testing.TB, promURL, dashboardsDir string, opts Options) Report {
 	t.Helper()
-	if opts.Timeout == 0 {
-		opts.Timeout = 90 * time.Second
-	}
+	opts.Timeout = cmp.Or(opts.Timeout, 90*time.Second)
 	files := opts.Files
 	if len(files) == 0 {
 		paths, err := filepath.Glob(filepath.Join(dashboardsDir, "*.json"))
@@ -148,6 +145,7 @@ func checkOnce(t testing.TB, prom *testenv.Prometheus, dir string, files []strin
 	var report Report
 	var failures []string
 	for _, file := range files {
+		// t.Fatalf, not require: the Errorf of a fakeT only records.
 		raw, err := os.ReadFile(filepath.Join(dir, file))
 		if err != nil {
 			t.Fatalf("read dashboard: %v", err)
@@ -226,7 +224,7 @@ func CheckRulesHealthy(t testing.TB, promURL string, timeout time.Duration) map[
 	err := testenv.Poll(timeout, time.Second, func() error {
 		var problems []string
 		var err error
-		states, problems, err = ruleStates(promURL)
+		states, problems, err = ruleStates(&testenv.Prometheus{URL: promURL})
 		switch {
 		case err != nil:
 			return err
@@ -243,7 +241,7 @@ func CheckRulesHealthy(t testing.TB, promURL string, timeout time.Duration) map[
 	return states
 }
 
-func ruleStates(promURL string) (map[string]string, []string, error) {
+func ruleStates(prom *testenv.Prometheus) (map[string]string, []string, error) {
 	var body struct {
 		Data struct {
 			Groups []struct {
@@ -256,13 +254,7 @@ func ruleStates(promURL string) (map[string]string, []string, error) {
 			} `json:"groups"`
 		} `json:"data"`
 	}
-	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Get(promURL + "/api/v1/rules")
-	if err != nil {
-		return nil, nil, err
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+	if err := prom.GetJSON("/api/v1/rules", &body); err != nil {
 		return nil, nil, err
 	}
 	states := map[string]string{}

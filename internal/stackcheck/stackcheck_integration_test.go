@@ -33,10 +33,7 @@ func TestPromtoolCheckConfig(t *testing.T) {
 
 // TestPromtoolCheckRules: every rule file is valid.
 func TestPromtoolCheckRules(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(promDir(), "rules", "*.yml"))
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	promtool(t, append([]string{"check", "rules"}, files...)...)
+	promtool(t, append([]string{"check", "rules"}, ruleFiles(t)...)...)
 }
 
 // TestPromtoolTestRules: the alerts' unit tests pass.
@@ -52,11 +49,7 @@ func TestPromtoolTestRules(t *testing.T) {
 // program (as job moalog-server, like the collector labels it); every panel and
 // variable of the moalog-server dashboard returns data.
 func TestMoalogDashboardLive(t *testing.T) {
-	contract := httptest.NewServer(moalogcontract.New())
-	defer contract.Close()
-	prom := testenv.StartPrometheus(t, []string{strings.TrimPrefix(contract.URL, "http://")},
-		testenv.PrometheusOptions{Job: dashboards.JobMoalog, RuleFiles: ruleFiles(t)})
-	prom.WaitFor(t, dashboards.HTTPRequests, 30*time.Second)
+	prom := scrapeContract(t, ruleFiles(t))
 
 	// The alert rules evaluate without error on live data; nothing fires
 	// (the contract serves 0.2% 5xx and a p95 under 500 ms).
@@ -66,7 +59,7 @@ func TestMoalogDashboardLive(t *testing.T) {
 		require.NotEqual(t, "firing", state, name)
 	}
 
-	report := CheckDashboardsLive(t, prom.URL, filepath.Join(testenv.RepoRoot(), "grafana", "dashboards"),
+	report := CheckDashboardsLive(t, prom.URL, dashboardsDir(),
 		Options{Files: []string{"moalog-server.json"}})
 	t.Logf("live dashboard check:%s", report)
 	require.Len(t, report, 1)
@@ -79,14 +72,10 @@ func TestMoalogDashboardLive(t *testing.T) {
 // TestCheckDashboardsLiveReportsEmptyPanels: against a Prometheus with no
 // JVM data, the JVM dashboard's panels are reported, not silently passed.
 func TestCheckDashboardsLiveReportsEmptyPanels(t *testing.T) {
-	contract := httptest.NewServer(moalogcontract.New())
-	defer contract.Close()
-	prom := testenv.StartPrometheus(t, []string{strings.TrimPrefix(contract.URL, "http://")},
-		testenv.PrometheusOptions{Job: dashboards.JobMoalog})
-	prom.WaitFor(t, dashboards.HTTPRequests, 30*time.Second)
+	prom := scrapeContract(t, nil)
 
 	ft := &fakeT{TB: t}
-	report := CheckDashboardsLive(ft, prom.URL, filepath.Join(testenv.RepoRoot(), "grafana", "dashboards"),
+	report := CheckDashboardsLive(ft, prom.URL, dashboardsDir(),
 		Options{Files: []string{"jvm-services.json"}, Timeout: time.Second})
 	require.NotEmpty(t, ft.errors, "an empty dashboard must fail the check")
 	require.Contains(t, strings.Join(ft.errors, "\n"), "metric jvm_memory_used_bytes is not in Prometheus")
@@ -98,11 +87,23 @@ func TestCheckDashboardsLiveReportsEmptyPanels(t *testing.T) {
 		absent[n] = "not in this test"
 	}
 	ft = &fakeT{TB: t}
-	report = CheckDashboardsLive(ft, prom.URL, filepath.Join(testenv.RepoRoot(), "grafana", "dashboards"),
+	report = CheckDashboardsLive(ft, prom.URL, dashboardsDir(),
 		Options{Files: []string{"jvm-services.json"}, Timeout: time.Second, Absent: absent})
 	require.Empty(t, ft.errors)
 	require.NotEmpty(t, report[0].Excused)
 	require.Empty(t, report[0].Missing)
+}
+
+// scrapeContract starts a real Prometheus that scrapes the moalog contract
+// program as job moalog-server, loading ruleFiles, and waits for its first sample.
+func scrapeContract(t *testing.T, ruleFiles []string) *testenv.Prometheus {
+	t.Helper()
+	contract := httptest.NewServer(moalogcontract.New())
+	t.Cleanup(contract.Close)
+	prom := testenv.StartPrometheus(t, []string{strings.TrimPrefix(contract.URL, "http://")},
+		testenv.PrometheusOptions{Job: dashboards.JobMoalog, RuleFiles: ruleFiles})
+	prom.WaitFor(t, dashboards.HTTPRequests, 30*time.Second)
+	return prom
 }
 
 // fakeT records Errorf instead of failing the test.
@@ -112,9 +113,7 @@ type fakeT struct {
 }
 
 func (f *fakeT) Errorf(format string, args ...any) {
-	f.errors = append(f.errors, strings.TrimSpace(sprintf(format, args...)))
+	f.errors = append(f.errors, strings.TrimSpace(fmt.Sprintf(format, args...)))
 }
 func (f *fakeT) Logf(string, ...any) {}
 func (f *fakeT) Helper()             {}
-
-func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

@@ -15,6 +15,8 @@ import (
 
 func promDir() string { return filepath.Join(testenv.RepoRoot(), "compose", "prometheus") }
 
+func dashboardsDir() string { return filepath.Join(testenv.RepoRoot(), "grafana", "dashboards") }
+
 // rule is an alerting or recording rule of a Prometheus rule file.
 type rule struct {
 	Alert  string `yaml:"alert"`
@@ -35,10 +37,7 @@ type ruleTestFile struct {
 // internal/dashboards/names.go, and the unit tests check it both firing and
 // not firing. The operators' list of alerts is all there.
 func TestEveryAlertIsTestedAndUsesKnownNames(t *testing.T) {
-	known := map[string]bool{}
-	for _, n := range slices.Concat(dashboards.Known, dashboards.AlertOnly, dashboards.CollectorTelemetry) {
-		known[n] = true
-	}
+	known := slices.Concat(dashboards.Known, dashboards.AlertOnly, dashboards.CollectorTelemetry)
 	firing, quiet := map[string]bool{}, map[string]bool{}
 	testFiles, _ := filepath.Glob(filepath.Join(promDir(), "tests", "*.yml"))
 	for _, f := range testFiles {
@@ -59,7 +58,7 @@ func TestEveryAlertIsTestedAndUsesKnownNames(t *testing.T) {
 		names, err := dashboards.MetricNames(r.Expr)
 		require.NoError(t, err, r.Alert)
 		for _, n := range names {
-			require.True(t, known[n], "alert %s reads %s, which names.go does not list", r.Alert, n)
+			require.Contains(t, known, n, "alert %s reads %s, which names.go does not list", r.Alert, n)
 		}
 		require.True(t, firing[r.Alert], "alert %s has no firing unit test", r.Alert)
 		require.True(t, quiet[r.Alert], "alert %s has no not-firing unit test", r.Alert)
@@ -81,6 +80,7 @@ func TestEveryAlertIsTestedAndUsesKnownNames(t *testing.T) {
 }
 
 func ruleFiles(t *testing.T) []string {
+	t.Helper()
 	files, err := filepath.Glob(filepath.Join(promDir(), "rules", "*.yml"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)

@@ -2,14 +2,10 @@ package staleness
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"testing"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter"
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
@@ -38,7 +34,7 @@ func TestPrometheusExporterDropsStaleSeries(t *testing.T) {
 	require.Equal(t, []string{"app_latency", "app_pending", "app_requests_total", "app_wait", "redis_memory_used",
 		"redis_scrape_duration", "redis_up", "target_info"}, before)
 
-	down := scrape(target{"redis", redis.instance, ""}, "redis.up", "redis.scrape.duration")
+	down := scrape(unreachable, "redis.up", "redis.scrape.duration")
 	dying.Mark(down, 2)
 	require.NoError(t, exp.ConsumeMetrics(context.Background(), down))
 
@@ -91,17 +87,11 @@ func addEveryMetricType(md pmetric.Metrics) {
 
 // seriesOf lists the metric families on /metrics that have a series of instance.
 func seriesOf(t *testing.T, metricsURL, instance string) []string {
-	resp, err := http.Get(metricsURL)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
+	families, err := testenv.ScrapePage(metricsURL)
 	require.NoError(t, err)
 	var out []string
-	for name, f := range families {
-		if slices.ContainsFunc(f.GetMetric(), func(m *dto.Metric) bool {
-			return slices.ContainsFunc(m.GetLabel(), func(l *dto.LabelPair) bool { return l.GetName() == "instance" && l.GetValue() == instance })
-		}) {
+	for name := range families {
+		if _, ok := testenv.TargetValue(families, name, map[string]string{"instance": instance}); ok {
 			out = append(out, name)
 		}
 	}

@@ -26,6 +26,8 @@ type target struct{ service, instance, version string }
 var (
 	redis   = target{"redis", "127.0.0.1:6379", "7.0.15"}
 	upgrade = target{"redis", "127.0.0.1:6379", "7.2.4"}
+	// unreachable is redis when its scrape fails: no version is known.
+	unreachable = target{"redis", "127.0.0.1:6379", ""}
 )
 
 // scrape is one scrape result of tgt with the given series, "name" or
@@ -60,7 +62,7 @@ func scrape(tgt target, series ...string) pmetric.Metrics {
 func staleSeries(t *testing.T, md pmetric.Metrics) []string {
 	var stale []string
 	live := false
-	forEachPoint(md, func(_ pcommon.Resource, m pmetric.Metric, attrs pcommon.Map, flags pmetric.DataPointFlags) {
+	forEachPoint(md, func(m pmetric.Metric, attrs pcommon.Map, flags pmetric.DataPointFlags) {
 		if !flags.NoRecordedValue() {
 			live = true
 			return
@@ -72,15 +74,11 @@ func staleSeries(t *testing.T, md pmetric.Metrics) []string {
 	return stale
 }
 
-func forEachPoint(md pmetric.Metrics, f func(pcommon.Resource, pmetric.Metric, pcommon.Map, pmetric.DataPointFlags)) {
-	rms := md.ResourceMetrics()
-	for i := range rms.Len() {
-		sms := rms.At(i).ScopeMetrics()
-		for j := range sms.Len() {
-			ms := sms.At(j).Metrics()
-			for k := range ms.Len() {
-				m := ms.At(k)
-				visit := func(attrs pcommon.Map, flags pmetric.DataPointFlags) { f(rms.At(i).Resource(), m, attrs, flags) }
+func forEachPoint(md pmetric.Metrics, f func(pmetric.Metric, pcommon.Map, pmetric.DataPointFlags)) {
+	for _, rm := range md.ResourceMetrics().All() {
+		for _, sm := range rm.ScopeMetrics().All() {
+			for _, m := range sm.Metrics().All() {
+				visit := func(attrs pcommon.Map, flags pmetric.DataPointFlags) { f(m, attrs, flags) }
 				switch m.Type() {
 				case pmetric.MetricTypeGauge:
 					eachPoint[pmetric.NumberDataPoint](m.Gauge().DataPoints(), visit)
@@ -112,74 +110,31 @@ func TestMark(t *testing.T) {
 		"app.pool.active{name=orders}", "app.pool.active{name=payments}"}
 	mysqlReplica := []string{"mysql.up", "mysql.replica.sql_running{channel=}", "mysql.replica.time_behind_source{channel=}"}
 	cases := []struct {
-		name     string
-		previous pmetric.Metrics
-		current  pmetric.Metrics
-		want     []string
+		name              string
+		previous, current pmetric.Metrics // previous: none when zero
+		want              []string
 	}{
-		{
-			name:    "first scrape: nothing was seen before",
-			current: scrape(redis, redisUp...),
-		},
-		{
-			name:     "target down: everything but up and the scrape duration goes stale",
-			previous: scrape(redis, redisUp...),
-			current:  scrape(target{"redis", "127.0.0.1:6379", ""}, redisDown...),
-			want: []string{"redis.clients.connected", "redis.db.keys{db=db0}", "redis.db.keys{db=db1}",
-				"redis.memory.used", "redis.replica.link.up"},
-		},
-		{
-			name:     "target back: its series come back, nothing is stale",
-			previous: scrape(target{"redis", "127.0.0.1:6379", ""}, redisDown...),
-			current:  scrape(redis, redisUp...),
-		},
-		{
-			name:     "MBean unregistered: only its series go",
-			previous: scrape(redis, jvm...),
-			current:  scrape(redis, "jolokia.up", "jvm.memory.pool.used{pool=G1 Old Gen}", "app.pool.active{name=orders}", "app.pool.active{name=payments}"),
-			want:     []string{"jvm.memory.pool.used{pool=G1 Eden Space}"},
-		},
-		{
-			name:     "wildcard match gone: only that match goes",
-			previous: scrape(redis, jvm...),
-			current:  scrape(redis, "jolokia.up", "jvm.memory.pool.used{pool=G1 Eden Space}", "jvm.memory.pool.used{pool=G1 Old Gen}", "app.pool.active{name=orders}"),
-			want:     []string{"app.pool.active{name=payments}"},
-		},
-		{
-			name:     "Redis db lost its last key",
-			previous: scrape(redis, redisUp...),
-			current:  scrape(redis, "redis.up", "redis.scrape.duration", "redis.memory.used", "redis.clients.connected", "redis.db.keys{db=db0}", "redis.replica.link.up"),
-			want:     []string{"redis.db.keys{db=db1}"},
-		},
-		{
-			name:     "replica no longer a replica",
-			previous: scrape(redis, redisUp...),
-			current:  scrape(redis, redisUp[:6]...),
-			want:     []string{"redis.replica.link.up"},
-		},
-		{
-			name:     "NULL lag: the lag goes, sql_running stays",
-			previous: scrape(redis, mysqlReplica...),
-			current:  scrape(redis, mysqlReplica[:2]...),
-			want:     []string{"mysql.replica.time_behind_source{channel=}"},
-		},
-		{
-			name:     "an attribute's value changed: the old series goes",
-			previous: scrape(redis, "redis.role{role=replica}"),
-			current:  scrape(redis, "redis.role{role=master}"),
-			want:     []string{"redis.role{role=replica}"},
-		},
-		{
-			name:     "server version changed: the same series, nothing stale",
-			previous: scrape(redis, redisUp...),
-			current:  scrape(upgrade, redisUp...),
-		},
-		{
-			name:     "another instance is another series",
-			previous: scrape(redis, "redis.up"),
-			current:  scrape(target{"redis", "127.0.0.1:6380", ""}, "redis.up"),
-			want:     []string{"redis.up"},
-		},
+		{"first scrape: nothing was seen before", pmetric.Metrics{}, scrape(redis, redisUp...), nil},
+		{"target down: everything but up and the scrape duration goes stale", scrape(redis, redisUp...), scrape(unreachable, redisDown...),
+			[]string{"redis.clients.connected", "redis.db.keys{db=db0}", "redis.db.keys{db=db1}", "redis.memory.used", "redis.replica.link.up"}},
+		{"target back: its series come back, nothing is stale", scrape(unreachable, redisDown...), scrape(redis, redisUp...), nil},
+		{"MBean unregistered: only its series go", scrape(redis, jvm...),
+			scrape(redis, "jolokia.up", "jvm.memory.pool.used{pool=G1 Old Gen}", "app.pool.active{name=orders}", "app.pool.active{name=payments}"),
+			[]string{"jvm.memory.pool.used{pool=G1 Eden Space}"}},
+		{"wildcard match gone: only that match goes", scrape(redis, jvm...),
+			scrape(redis, "jolokia.up", "jvm.memory.pool.used{pool=G1 Eden Space}", "jvm.memory.pool.used{pool=G1 Old Gen}", "app.pool.active{name=orders}"),
+			[]string{"app.pool.active{name=payments}"}},
+		{"Redis db lost its last key", scrape(redis, redisUp...),
+			scrape(redis, "redis.up", "redis.scrape.duration", "redis.memory.used", "redis.clients.connected", "redis.db.keys{db=db0}", "redis.replica.link.up"),
+			[]string{"redis.db.keys{db=db1}"}},
+		{"replica no longer a replica", scrape(redis, redisUp...), scrape(redis, redisUp[:6]...), []string{"redis.replica.link.up"}},
+		{"NULL lag: the lag goes, sql_running stays", scrape(redis, mysqlReplica...), scrape(redis, mysqlReplica[:2]...),
+			[]string{"mysql.replica.time_behind_source{channel=}"}},
+		{"an attribute's value changed: the old series goes", scrape(redis, "redis.role{role=replica}"), scrape(redis, "redis.role{role=master}"),
+			[]string{"redis.role{role=replica}"}},
+		{"server version changed: the same series, nothing stale", scrape(redis, redisUp...), scrape(upgrade, redisUp...), nil},
+		{"another instance is another series", scrape(redis, "redis.up"), scrape(target{"redis", "127.0.0.1:6380", ""}, "redis.up"),
+			[]string{"redis.up"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -247,7 +202,7 @@ func TestStalePointKeepsWhatTheExporterChecks(t *testing.T) {
 
 	tracker := New()
 	tracker.Mark(md, 1)
-	down := scrape(target{"redis", "127.0.0.1:6379", ""})
+	down := scrape(unreachable)
 	tracker.Mark(down, 2)
 
 	require.Equal(t, 1, down.ResourceMetrics().Len()-1, "one stale ResourceMetrics before the scrape's own")
@@ -268,7 +223,7 @@ func TestStalePointKeepsWhatTheExporterChecks(t *testing.T) {
 		timestamp   pcommon.Timestamp
 	}
 	got := map[string]shape{}
-	forEachPoint(down, func(_ pcommon.Resource, m pmetric.Metric, attrs pcommon.Map, flags pmetric.DataPointFlags) {
+	forEachPoint(down, func(m pmetric.Metric, attrs pcommon.Map, flags pmetric.DataPointFlags) {
 		if !flags.NoRecordedValue() {
 			return
 		}

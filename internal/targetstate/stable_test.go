@@ -66,16 +66,11 @@ func TestStable(t *testing.T) {
 	assert.NoError(t, Stable(nil))
 }
 
-func closedPort(t *testing.T) string {
+func dialRefused(t *testing.T) error {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	addr := l.Addr().String()
 	require.NoError(t, l.Close())
-	return addr
-}
-
-func dialRefused(t *testing.T) error {
-	_, err := net.Dial("tcp", closedPort(t))
+	_, err = net.Dial("tcp", l.Addr().String())
 	return err
 }
 
@@ -124,8 +119,8 @@ func readTimeout(t *testing.T) error {
 // get requests server's /metrics once, on a new connection, and returns
 // the error inside the *url.Error: its URL names a new test server at every
 // call, where a receiver's target would stay the same.
-func get(server *httptest.Server, client *http.Client) error {
-	client.Transport.(*http.Transport).DisableKeepAlives = true
+func get(server *httptest.Server, tlsConfig *tls.Config) error {
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConfig, DisableKeepAlives: true}}
 	resp, err := client.Get(server.URL + "/metrics")
 	if err == nil {
 		_ = resp.Body.Close()
@@ -145,20 +140,22 @@ func httpEOF(t *testing.T) error {
 		}
 	}))
 	t.Cleanup(server.Close)
-	return get(server, &http.Client{Transport: &http.Transport{}})
+	return get(server, nil)
 }
 
-// quiet keeps the test server's handshake errors out of the test output.
-func quiet(server *httptest.Server) *httptest.Server {
+// startTLS starts a TLS test server of cfg (nil: the test certificate), its
+// handshake errors kept out of the test output.
+func startTLS(t *testing.T, cfg *tls.Config) *httptest.Server {
+	server := httptest.NewUnstartedServer(http.NotFoundHandler())
 	server.Config.ErrorLog = log.New(io.Discard, "", 0)
+	server.TLS = cfg
+	server.StartTLS()
+	t.Cleanup(server.Close)
 	return server
 }
 
 func tlsUntrusted(t *testing.T) error {
-	server := quiet(httptest.NewUnstartedServer(http.NotFoundHandler()))
-	server.StartTLS()
-	t.Cleanup(server.Close)
-	return get(server, &http.Client{Transport: &http.Transport{}})
+	return get(startTLS(t, nil), nil)
 }
 
 func tlsExpired(t *testing.T) error {
@@ -175,13 +172,10 @@ func tlsExpired(t *testing.T) error {
 	require.NoError(t, err)
 	cert, err := x509.ParseCertificate(der)
 	require.NoError(t, err)
-	server := quiet(httptest.NewUnstartedServer(http.NotFoundHandler()))
-	server.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
-	server.StartTLS()
-	t.Cleanup(server.Close)
+	server := startTLS(t, &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}})
 	roots := x509.NewCertPool()
 	roots.AddCert(cert)
-	return get(server, &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}})
+	return get(server, &tls.Config{RootCAs: roots})
 }
 
 // dnsNotFound resolves a name through a loopback DNS server that answers

@@ -22,41 +22,38 @@ func TestObserveLogsOnlyStateChanges(t *testing.T) {
 		return &net.OpError{Op: "read", Net: "tcp", Source: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: localPort},
 			Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}, Err: os.NewSyscallError("read", syscall.ECONNRESET)}
 	}
+	const failed, back = "target scrape failed; reporting it as down until it recovers", "target is reachable again"
 	steps := []struct {
 		name    string
 		target  string
 		err     error
-		logged  bool
-		message string
+		message string // logged by this step, "" for none
 	}{
-		{"healthy from the start", "a:1", nil, false, ""},
-		{"a canceled scrape of a healthy target is no outcome", "a:1", canceled, false, ""},
-		{"goes down", "a:1", refused, true, "target scrape failed; reporting it as down until it recovers"},
-		{"still down, same reason", "a:1", refused, false, ""},
-		{"other target is independent", "b:2", refused, true, "target scrape failed; reporting it as down until it recovers"},
-		{"reason changes", "a:1", denied, true, "target scrape failed; reporting it as down until it recovers"},
-		{"an earlier reason of the same outage comes back", "a:1", refused, false, ""},
-		{"and alternates again", "a:1", denied, false, ""},
-		{"a canceled scrape of a failing target is no outcome", "a:1", canceled, false, ""},
-		{"a reset", "a:1", reset(41722), true, "target scrape failed; reporting it as down until it recovers"},
-		{"the same reset on the next connection", "a:1", reset(41734), false, ""},
-		{"recovers", "a:1", nil, true, "target is reachable again"},
-		{"stays up", "a:1", nil, false, ""},
-		{"a new outage logs its reason again", "a:1", refused, true, "target scrape failed; reporting it as down until it recovers"},
+		{"healthy from the start", "a:1", nil, ""},
+		{"a canceled scrape of a healthy target is no outcome", "a:1", canceled, ""},
+		{"goes down", "a:1", refused, failed},
+		{"still down, same reason", "a:1", refused, ""},
+		{"other target is independent", "b:2", refused, failed},
+		{"reason changes", "a:1", denied, failed},
+		{"an earlier reason of the same outage comes back", "a:1", refused, ""},
+		{"and alternates again", "a:1", denied, ""},
+		{"a canceled scrape of a failing target is no outcome", "a:1", canceled, ""},
+		{"a reset", "a:1", reset(41722), failed},
+		{"the same reset on the next connection", "a:1", reset(41734), ""},
+		{"recovers", "a:1", nil, back},
+		{"stays up", "a:1", nil, ""},
+		{"a new outage logs its reason again", "a:1", refused, failed},
 	}
 	core, logs := observer.New(zap.InfoLevel)
 	tracker := New(zap.New(core))
 	for _, step := range steps {
 		before := logs.Len()
-		assert.Equal(t, step.logged, tracker.Observe(step.target, step.err), step.name)
-		if step.logged {
-			entries := logs.All()[before:]
-			if assert.Len(t, entries, 1, step.name) {
-				assert.Equal(t, step.message, entries[0].Message, step.name)
-				assert.Equal(t, step.target, entries[0].ContextMap()["target"], step.name)
-			}
-		} else {
-			assert.Equal(t, before, logs.Len(), step.name)
+		assert.Equal(t, step.message != "", tracker.Observe(step.target, step.err), step.name)
+		if entries := logs.All()[before:]; step.message == "" {
+			assert.Empty(t, entries, step.name)
+		} else if assert.Len(t, entries, 1, step.name) {
+			assert.Equal(t, step.message, entries[0].Message, step.name)
+			assert.Equal(t, step.target, entries[0].ContextMap()["target"], step.name)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -80,12 +81,12 @@ func launchCollector(owner Owner, opts CollectorOptions) (*Collector, error) {
 	c := &Collector{MetricsAddr: defaultMetricsAddr, HealthAddr: defaultHealthAddr}
 	args := []string{"--config", opts.Config}
 	if !opts.FixedPorts {
-		addrs, err := freeAddrs(3)
-		if err != nil {
-			return nil, err
+		s := &setup{}
+		c.MetricsAddr, c.HealthAddr, c.TelemetryAddr = Addr(s.port()), Addr(s.port()), Addr(s.port())
+		if s.err != nil {
+			return nil, s.err
 		}
-		c.MetricsAddr, c.HealthAddr, c.TelemetryAddr = addrs[0], addrs[1], addrs[2]
-		args = append(args, portOverrides(addrs[0], addrs[1], addrs[2])...)
+		args = append(args, portOverrides(c.MetricsAddr, c.HealthAddr, c.TelemetryAddr)...)
 	}
 	for _, s := range opts.Sets {
 		if strings.HasPrefix(s, "file:") || strings.HasPrefix(s, "yaml:") {
@@ -151,10 +152,7 @@ func DefaultConfig() string { return filepath.Join(RepoRoot(), "otelcol.yaml") }
 func CollectorBinary(name string) (string, error) {
 	env := map[string]string{"otelcol": "OTELCOL_BIN", "otelcol-full": "OTELCOL_FULL_BIN"}[name]
 	target := map[string]string{"otelcol": "build", "otelcol-full": "build-full"}[name]
-	bin := os.Getenv(env)
-	if bin == "" {
-		bin = filepath.Join(RepoRoot(), name)
-	}
+	bin := cmp.Or(os.Getenv(env), filepath.Join(RepoRoot(), name))
 	built, err := os.Stat(bin)
 	if err != nil {
 		return "", fmt.Errorf("collector binary %s not found: run `make %s` first", bin, target)

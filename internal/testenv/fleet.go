@@ -26,41 +26,27 @@ type JolokiaFleet struct {
 func StartJolokiaFleet(t testing.TB, n int, responseFile, requestFile string) *JolokiaFleet {
 	t.Helper()
 	bin := filepath.Join(CacheDir(), "bin", "jolokiafleet")
-	if out, err := Run(Binary(t, "go"), "build", "-C", RepoRoot(), "-o", bin, "./internal/testenv/jolokiafleet"); err != nil {
-		t.Fatalf("build jolokiafleet: %v\n%s", err, out)
-	}
-	abs := func(p string) string {
-		a, err := filepath.Abs(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
-	args := []string{"-n", strconv.Itoa(n), "-response", abs(responseFile)}
+	out, err := Run(Binary(t, "go"), "build", "-C", RepoRoot(), "-o", bin, "./internal/testenv/jolokiafleet")
+	require.NoError(t, err, "build jolokiafleet: %s", out)
+	// It runs in the test's working directory: relative file names work.
+	args := []string{"-n", strconv.Itoa(n), "-response", responseFile}
 	if requestFile != "" {
-		args = append(args, "-request", abs(requestFile))
+		args = append(args, "-request", requestFile)
 	}
 	p := NewProcess(t, "jolokiafleet", bin, args...)
-	p.Dir = RepoRoot()
 	p.Start(t)
 	f := &JolokiaFleet{Process: p}
 	// jolokiafleet prints each listener's address, then "ready".
-	err := Poll(30*time.Second, 50*time.Millisecond, func() error {
+	require.NoError(t, p.waitUntil("not ready", 30*time.Second, 50*time.Millisecond, func() error {
 		lines := strings.Split(strings.TrimSpace(p.Log()), "\n")
 		if lines[len(lines)-1] != "ready" {
-			if !p.Running() {
-				return giveUp(errors.New("jolokiafleet exited"))
-			}
 			return errors.New("no \"ready\" line yet")
 		}
 		for _, l := range lines[:len(lines)-1] {
 			f.Endpoints = append(f.Endpoints, "http://"+l+"/jolokia")
 		}
 		return nil
-	})
-	if err != nil {
-		t.Fatal(p.failure("not ready: %v", err))
-	}
+	}))
 	require.Len(t, f.Endpoints, n, "jolokiafleet endpoints")
 	return f
 }

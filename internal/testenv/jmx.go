@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/require"
 )
 
 // JMXOptions configures StartJMXJVM.
@@ -35,21 +33,15 @@ type JMXJVM struct {
 
 // StartJMXJVM starts MBeanTestApp with the JDK's JMX agent on one free
 // loopback port (registry and connector), no SSL, and waits until the test
-// MBeans are registered. It is stopped at the test's cleanup; Kill + Restart
-// + WaitReady give the same port back.
+// MBeans are registered. It is stopped at the test's cleanup.
 func StartJMXJVM(t testing.TB, opts JMXOptions) *JMXJVM {
 	t.Helper()
-	return mustStart(t, func() (*JMXJVM, error) { return NewJMXJVM(t, opts) })
+	return mustStart(t, func() (*JMXJVM, error) {
+		return newServer(func(s *setup) *JMXJVM { return startJMXJVM(s, t, opts) })
+	})
 }
 
-// NewJMXJVM is StartJMXJVM for owner. A start that fails because
-// its free port was taken in between runs again on a new one.
-func NewJMXJVM(owner Owner, opts JMXOptions) (*JMXJVM, error) {
-	return startOnFreePorts(3, func() (*JMXJVM, error) { return startJMXJVM(owner, opts) })
-}
-
-func startJMXJVM(owner Owner, opts JMXOptions) (*JMXJVM, error) {
-	s := &setup{}
+func startJMXJVM(s *setup, owner Owner, opts JMXOptions) *JMXJVM {
 	java, classes, port := s.testApp()
 	dir := s.tempDir(owner, "jmx")
 
@@ -64,7 +56,7 @@ func startJMXJVM(owner Owner, opts JMXOptions) (*JMXJVM, error) {
 		"-Dcom.sun.management.jmxremote.local.only=true")
 	if opts.User != "" {
 		if strings.ContainsAny(opts.User+opts.Password, " \t\n") {
-			return nil, errors.New("StartJMXJVM: the JDK's JMX password file takes no white space in User or Password")
+			s.fail(errors.New("StartJMXJVM: the JDK's JMX password file takes no white space in User or Password"))
 		}
 		// The JDK refuses a password file that others can read: writeFile uses 0600.
 		pw := s.write(filepath.Join(dir, "jmxremote.password"), opts.User+" "+opts.Password+"\n")
@@ -78,38 +70,22 @@ func startJMXJVM(owner Owner, opts JMXOptions) (*JMXJVM, error) {
 	args = append(args, opts.ExtraArgs...)
 	args = append(args, "-cp", classes, "MBeanTestApp")
 
-	proc := s.launch(owner, "jvm-jmx-rmi", java, args...)
-	if s.err != nil {
-		return nil, fmt.Errorf("StartJMXJVM: %w", s.err)
-	}
 	j := &JMXJVM{
 		ServiceURL: fmt.Sprintf("service:jmx:rmi:///jndi/rmi://%s/jmxrmi", Addr(port)),
 		Port:       port,
-		Process:    proc,
+		Process:    s.launch(owner, "jvm-jmx-rmi", java, args...),
 	}
-	return j, j.waitReady()
+	s.step(j.waitReady)
+	return j
 }
 
-// WaitReady waits until the JMX port listens and MBeanTestApp has registered
+// waitReady waits until the JMX port listens and MBeanTestApp has registered
 // every MBean (it prints "MBeanTestApp ready" after the last one).
-func (j *JMXJVM) WaitReady(t testing.TB) {
-	t.Helper()
-	require.NoError(t, j.waitReady())
-}
-
 func (j *JMXJVM) waitReady() error {
-	err := Poll(startTimeout, 100*time.Millisecond, func() error {
-		if !j.Process.Running() {
-			return giveUp(errors.New("the JVM exited"))
-		}
-		// The log is appended across restarts: count the ready lines.
-		if strings.Count(j.Process.Log(), "MBeanTestApp ready") < j.Process.starts() {
+	return j.Process.waitUntil("JMX JVM on "+Addr(j.Port)+" is not ready", startTimeout, 100*time.Millisecond, func() error {
+		if !strings.Contains(j.Process.Log(), "MBeanTestApp ready") {
 			return errors.New("no \"MBeanTestApp ready\" line yet")
 		}
-		return WaitTCP(Addr(j.Port), 100*time.Millisecond)
+		return dial(Addr(j.Port))
 	})
-	if err != nil {
-		return j.Process.failure("JMX JVM on %s is not ready: %v", Addr(j.Port), err)
-	}
-	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -104,35 +105,20 @@ func (a JolokiaAgent) String() string {
 	return "jolokia-agent(" + strconv.Itoa(int(a)) + ")"
 }
 
-// Jar paths. The 2.x agent jar is fetched by scripts/install-deps.sh; the 1.x
-// jars come from the Debian packages libjolokia-core-java and libjson-simple-java.
+// Jar paths; a relative one is under CacheDir(). scripts/install-deps.sh
+// fetches the 2.x agent and jmx_exporter, and copies the library jars pinned
+// in java/pom.xml into java-deps/; the 1.x core jars come from the Debian
+// packages libjolokia-core-java and libjson-simple-java.
 const (
-	jolokia2AgentJarName  = "jolokia-agent-jvm-2.4.2-javaagent.jar"
-	jolokia1CoreJar       = "/usr/share/java/jolokia-core.jar"
-	jsonSimpleJar         = "/usr/share/java/json-simple.jar"
-	commonsPool2JarName   = "commons-pool2-2.12.1.jar"
-	jolokia1JSR160JarName = "jolokia-jsr160-1.7.1.jar"
-	jolokia1AgentJarName  = "jolokia-jvm-1.7.2.jar"
+	jolokia2AgentJar  = "jolokia/jolokia-agent-jvm-2.4.2-javaagent.jar"
+	jmxExporterJar    = "jmx_exporter/jmx_prometheus_javaagent-1.0.1.jar" // io.prometheus.jmx:jmx_prometheus_javaagent
+	javaDeps          = "java-deps"
+	commonsPool2Jar   = javaDeps + "/commons-pool2-2.12.1.jar"
+	jolokia1JSR160Jar = javaDeps + "/jolokia-jsr160-1.7.1.jar"
+	jolokia1AgentJar  = javaDeps + "/jolokia-jvm-1.7.2.jar"
+	jolokia1CoreJar   = "/usr/share/java/jolokia-core.jar"
+	jsonSimpleJar     = "/usr/share/java/json-simple.jar"
 )
-
-// JavaDep is a library jar of the test JVMs, pinned in java/pom.xml and copied
-// into .cache/java-deps/ by scripts/install-deps.sh.
-func JavaDep(jarName string) string {
-	return filepath.Join(CacheDir(), "java-deps", jarName)
-}
-
-// CommonsPool2Jar is org.apache.commons:commons-pool2:2.12.1.
-func CommonsPool2Jar() string { return JavaDep(commonsPool2JarName) }
-
-// Jolokia2AgentJar is the pinned Jolokia 2.x JVM agent jar.
-func Jolokia2AgentJar() string {
-	return filepath.Join(CacheDir(), "jolokia", jolokia2AgentJarName)
-}
-
-// JMXExporterJar is Maven Central's io.prometheus.jmx:jmx_prometheus_javaagent:1.0.1.
-func JMXExporterJar() string {
-	return filepath.Join(CacheDir(), "jmx_exporter", "jmx_prometheus_javaagent-1.0.1.jar")
-}
 
 // DefaultJVMArgs are the JVM flags every test JVM starts with; ExtraArgs come
 // after them and may override them. sun.net.httpserver.nodelay stays at the
@@ -253,63 +239,86 @@ func StartJVM(t testing.TB, opts JVMOptions) *JVM {
 // NewJVM is StartJVM for owner. A start that fails because
 // its free port was taken in between runs again on a new one.
 func NewJVM(owner Owner, opts JVMOptions) (*JVM, error) {
-	return startOnFreePorts(3, func() (*JVM, error) { return startJVM(owner, opts) })
+	return newServer(func(s *setup) *JVM {
+		java, classes, port := s.testApp()
+		j := &JVM{Endpoint: jolokiaEndpoint(opts, port), Port: port, opts: opts}
+		dir := s.tempDir(owner, "jvm")
+		classes, args := j.appArgs(s, classes)
+		args = append(args, opts.ExtraArgs...)
+		if opts.JMXExporter != "" {
+			jar := s.file(jmxExporterJar)
+			jmxPort := s.port()
+			j.JMXExporterConfig = s.write(filepath.Join(dir, "jmx_exporter.yaml"), opts.JMXExporter)
+			args = append(args, "-javaagent:"+jar+"="+Addr(jmxPort)+":"+j.JMXExporterConfig)
+			j.JMXExporterURL = "http://" + Addr(jmxPort) + "/metrics"
+		}
+		args = append(args, agentArgs(s, opts, dir, classes, port)...)
+		s.step(func() (err error) { j.client, err = jvmHTTPClient(opts); return err })
+		j.Process = s.launch(owner, "jvm-"+opts.Agent.String(), java, args...)
+		s.step(j.waitReady)
+		return j
+	})
 }
 
-func startJVM(owner Owner, opts JVMOptions) (*JVM, error) {
-	s := &setup{}
-	java, classes, port := s.testApp()
+func jolokiaEndpoint(opts JVMOptions, port int) string {
+	scheme := "http"
+	if opts.TLS != nil {
+		scheme = "https"
+	}
+	path := "/jolokia"
+	if opts.Agent == JolokiaAgent1 {
+		path = "/jolokia/" // the 1.x agent answers /jolokia with HTTP 404 (text/html)
+	}
+	return scheme + "://" + Addr(port) + path
+}
 
-	args := jvmArgs(opts.GC)
-	if opts.CommonsPool2 {
-		jar := s.file(CommonsPool2Jar())
+// appArgs adds the library profiles' classes to the test app's and returns
+// the JVM flags that start them.
+func (j *JVM) appArgs(s *setup, classes string) (string, []string) {
+	args := jvmArgs(j.opts.GC)
+	if j.opts.CommonsPool2 {
+		jar := s.file(commonsPool2Jar)
 		classes = joinPath(classes, s.compile("java/pool/*.java", []string{jar}, "CommonsPool2App.class"), jar)
 		args = append(args, "-Dmoalog.commonsPool2=true")
 	}
-	var tomcatPort int
-	var kafkaBootstrap string
-	if len(opts.Apps) > 0 {
-		var names []string
-		for _, app := range opts.Apps {
-			class, ok := javaAppClass[app]
-			if !ok {
-				return nil, fmt.Errorf("StartJVM: unknown Java app %q", app)
-			}
-			jars := s.jars(app)
-			classes = joinPath(classes, s.compile("java/apps/"+string(app)+"/*.java", jars, class+".class"), joinPath(jars...))
-			names = append(names, class)
-			switch app {
-			case AppTomcat:
-				tomcatPort = s.port()
-				args = append(args, "-Dmoalog.tomcat.port="+strconv.Itoa(tomcatPort))
-			case AppKafkaClient:
-				kafkaBootstrap = Addr(s.port())
-				args = append(args, "-Dmoalog.kafka.bootstrap="+kafkaBootstrap)
-			case AppHikariCP:
-				if opts.JDBC != nil {
-					args = append(args, "-Dmoalog.jdbc.url="+opts.JDBC.URL, "-Dmoalog.jdbc.user="+opts.JDBC.User,
-						"-Dmoalog.jdbc.password="+opts.JDBC.Password)
-				}
+	if len(j.opts.Apps) == 0 {
+		return classes, args
+	}
+	var names []string
+	for _, app := range j.opts.Apps {
+		class, ok := javaAppClass[app]
+		if !ok {
+			s.fail(fmt.Errorf("StartJVM: unknown Java app %q", app))
+		}
+		jars := s.jars(app)
+		classes = joinPath(classes, s.compile("java/apps/"+string(app)+"/*.java", jars, class+".class"), joinPath(jars...))
+		names = append(names, class)
+		switch app {
+		case AppTomcat:
+			j.TomcatPort = s.port()
+			args = append(args, "-Dmoalog.tomcat.port="+strconv.Itoa(j.TomcatPort))
+		case AppKafkaClient:
+			j.KafkaBootstrap = Addr(s.port())
+			args = append(args, "-Dmoalog.kafka.bootstrap="+j.KafkaBootstrap)
+		case AppHikariCP:
+			if jdbc := j.opts.JDBC; jdbc != nil {
+				args = append(args, "-Dmoalog.jdbc.url="+jdbc.URL, "-Dmoalog.jdbc.user="+jdbc.User,
+					"-Dmoalog.jdbc.password="+jdbc.Password)
 			}
 		}
-		args = append(args, "-Dmoalog.apps="+strings.Join(names, ","))
 	}
-	args = append(args, opts.ExtraArgs...)
-	dir := s.tempDir(owner, "jvm")
-	var jmxExporterURL, jmxExporterConfig string
-	if opts.JMXExporter != "" {
-		jar := s.file(JMXExporterJar())
-		jmxPort := s.port()
-		jmxExporterConfig = s.write(filepath.Join(dir, "jmx_exporter.yaml"), opts.JMXExporter)
-		args = append(args, "-javaagent:"+jar+"="+Addr(jmxPort)+":"+jmxExporterConfig)
-		jmxExporterURL = "http://" + Addr(jmxPort) + "/metrics"
+	return classes, append(args, "-Dmoalog.apps="+strings.Join(names, ","))
+}
+
+// agentArgs are the JVM flags, class path and main class that serve Jolokia
+// with opts.Agent on port: a -javaagent, or the 1.7.1 core (core1Args).
+func agentArgs(s *setup, opts JVMOptions, dir, classes string, port int) []string {
+	if opts.ClientAuth && opts.TLS == nil {
+		s.fail(errors.New("StartJVM: ClientAuth needs TLS"))
 	}
 	policyFile := ""
 	if opts.Policy != "" {
 		policyFile = s.write(filepath.Join(dir, "jolokia-access.xml"), opts.Policy)
-	}
-	if opts.ClientAuth && opts.TLS == nil {
-		return nil, errors.New("StartJVM: ClientAuth needs TLS")
 	}
 	allowedTargets := ""
 	if len(opts.ProxyAllowedTargets) > 0 {
@@ -317,11 +326,10 @@ func startJVM(owner Owner, opts JVMOptions) (*JVM, error) {
 	}
 	switch opts.Agent {
 	case JolokiaAgent2, JolokiaAgent1:
-		jar := s.file(Jolokia2AgentJar())
+		jar := s.file(jolokia2AgentJar)
 		allowedTargetsProp := "jolokia.jsr160ProxyAllowedTargets"
-		cp := classes
 		if opts.Agent == JolokiaAgent1 {
-			jar = s.file(JavaDep(jolokia1AgentJarName))
+			jar = s.file(jolokia1AgentJar)
 			allowedTargetsProp = "org.jolokia.jsr160ProxyAllowedTargets"
 		}
 		// Every agent option goes through a properties file (config=FILE), so
@@ -343,85 +351,59 @@ func startJVM(owner Owner, opts JVMOptions) (*JVM, error) {
 				props = append(props, [2]string{"useSslClientAuthentication", "true"}, [2]string{"authMatch", "all"})
 			}
 		}
+		var args []string
 		if opts.JSR160Proxy && opts.Agent == JolokiaAgent1 {
 			// The 1.x agent jar has no proxy dispatcher: add Maven Central's.
 			props = append(props, [2]string{"dispatcherClasses", "org.jolokia.jsr160.Jsr160RequestDispatcher"})
-			cp = joinPath(cp, s.file(JavaDep(jolokia1JSR160JarName)))
+			classes = joinPath(classes, s.file(jolokia1JSR160Jar))
 		}
 		if allowedTargets != "" {
 			args = append(args, "-D"+allowedTargetsProp+"="+allowedTargets)
 		}
 		config := s.write(filepath.Join(dir, "jolokia-agent.properties"), javaProperties(props))
 		if strings.ContainsAny(config, ",=") {
-			return nil, fmt.Errorf("StartJVM: the temporary folder %s holds ',' or '=': the agent option cannot name it", dir)
+			s.fail(fmt.Errorf("StartJVM: the temporary folder %s holds ',' or '=': the agent option cannot name it", dir))
 		}
-		args = append(args, "-javaagent:"+jar+"=config="+config, "-cp", cp, "MBeanTestApp")
+		return append(args, "-javaagent:"+jar+"=config="+config, "-cp", classes, "MBeanTestApp")
 	case JolokiaCore1:
-		cp := joinPath(classes, s.file(jolokia1CoreJar), s.file(jsonSimpleJar))
-		if opts.JSR160Proxy {
-			cp = joinPath(cp, s.file(JavaDep(jolokia1JSR160JarName)))
-			args = append(args, "-Dmoalog.jsr160=true")
-		}
-		if allowedTargets != "" {
-			args = append(args, "-Dorg.jolokia.jsr160ProxyAllowedTargets="+allowedTargets)
-		}
-		if policyFile != "" {
-			args = append(args, "-Dmoalog.policy="+policyFile)
-		}
-		if opts.TLS != nil {
-			args = append(args, "-Dmoalog.tls.cert="+opts.TLS.ServerCert, "-Dmoalog.tls.key="+opts.TLS.ServerKey,
-				"-Dmoalog.tls.ca="+opts.TLS.CACert)
-			if opts.ClientAuth {
-				args = append(args, "-Dmoalog.tls.clientAuth=true")
-			}
-		}
-		args = append(args, "-cp", cp, "Jolokia1Server", strconv.Itoa(port))
-		if opts.User != "" {
-			args = append(args, opts.User, opts.Password)
-		}
-	default:
-		return nil, fmt.Errorf("StartJVM: unknown agent %d", int(opts.Agent))
+		return core1Args(s, opts, joinPath(classes, s.file(jolokia1CoreJar), s.file(jsonSimpleJar)), policyFile, allowedTargets, port)
 	}
+	s.fail(fmt.Errorf("StartJVM: unknown agent %d", int(opts.Agent)))
+	return nil
+}
 
-	var client *http.Client
-	s.step(func() (err error) { client, err = jvmHTTPClient(opts); return err })
-	p := s.launch(owner, "jvm-"+opts.Agent.String(), java, args...)
-	if s.err != nil {
-		return nil, fmt.Errorf("StartJVM: %w", s.err)
+// core1Args runs java/Jolokia1Server.java, Debian's 1.7.1 core over the JDK HttpServer.
+func core1Args(s *setup, opts JVMOptions, cp, policyFile, allowedTargets string, port int) []string {
+	var args []string
+	if opts.JSR160Proxy {
+		cp = joinPath(cp, s.file(jolokia1JSR160Jar))
+		args = append(args, "-Dmoalog.jsr160=true")
 	}
-	scheme := "http"
+	if allowedTargets != "" {
+		args = append(args, "-Dorg.jolokia.jsr160ProxyAllowedTargets="+allowedTargets)
+	}
+	if policyFile != "" {
+		args = append(args, "-Dmoalog.policy="+policyFile)
+	}
 	if opts.TLS != nil {
-		scheme = "https"
+		args = append(args, "-Dmoalog.tls.cert="+opts.TLS.ServerCert, "-Dmoalog.tls.key="+opts.TLS.ServerKey,
+			"-Dmoalog.tls.ca="+opts.TLS.CACert)
+		if opts.ClientAuth {
+			args = append(args, "-Dmoalog.tls.clientAuth=true")
+		}
 	}
-	path := "/jolokia"
-	if opts.Agent == JolokiaAgent1 {
-		path = "/jolokia/" // the 1.x agent answers /jolokia with HTTP 404 (text/html)
+	args = append(args, "-cp", cp, "Jolokia1Server", strconv.Itoa(port))
+	if opts.User != "" {
+		args = append(args, opts.User, opts.Password)
 	}
-	j := &JVM{
-		Endpoint: scheme + "://" + Addr(port) + path,
-		Port:     port,
-		Process:  p,
-		opts:     opts,
-		client:   client,
-
-		TomcatPort:     tomcatPort,
-		KafkaBootstrap: kafkaBootstrap,
-		JMXExporterURL: jmxExporterURL,
-
-		JMXExporterConfig: jmxExporterConfig,
-	}
-	return j, j.waitReady()
+	return args
 }
 
 // jvmArgs is DefaultJVMArgs with gc in place of SerialGC.
 func jvmArgs(gc GC) []string {
-	args := append([]string{}, DefaultJVMArgs...)
-	if gc != "" {
-		for i, a := range args {
-			if a == "-XX:+UseSerialGC" {
-				args[i] = "-XX:+Use" + string(gc) + "GC"
-			}
-		}
+	args := slices.Clone(DefaultJVMArgs)
+	if i := slices.Index(args, "-XX:+UseSerialGC"); gc != "" && i >= 0 {
+		args[i] = "-XX:+Use" + string(gc) + "GC"
 	}
 	return args
 }
@@ -481,16 +463,8 @@ func (j *JVM) WaitReady(t testing.TB) {
 }
 
 func (j *JVM) waitReady() error {
-	err := Poll(startTimeout, 100*time.Millisecond, func() error {
-		if !j.Process.Running() {
-			return giveUp(errors.New("the JVM exited"))
-		}
-		return j.ready()
-	})
-	if err != nil {
-		return j.Process.failure("%s at %s is not ready: %v", j.opts.Agent, j.Endpoint, err)
-	}
-	return nil
+	what := fmt.Sprintf("%s at %s is not ready", j.opts.Agent, j.Endpoint)
+	return j.Process.waitUntil(what, startTimeout, 100*time.Millisecond, j.ready)
 }
 
 func (j *JVM) ready() error {
@@ -533,8 +507,12 @@ func (j *JVM) Post(body string) (int, []byte, error) {
 	return resp.StatusCode, b, err
 }
 
-// file is path, which must exist: a jar install-deps fetches.
+// file is path (under CacheDir() when relative), which must exist: a jar
+// install-deps fetches.
 func (s *setup) file(path string) string {
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(CacheDir(), path)
+	}
 	s.step(func() error {
 		if _, err := os.Stat(path); err != nil {
 			return fmt.Errorf("%s is missing: run `make test-deps` (scripts/install-deps.sh) first", path)
@@ -547,7 +525,7 @@ func (s *setup) file(path string) string {
 // jars lists the jars of a library profile.
 func (s *setup) jars(app JavaApp) (jars []string) {
 	s.step(func() error {
-		dir := JavaDep(string(app))
+		dir := filepath.Join(CacheDir(), javaDeps, string(app))
 		jars, _ = filepath.Glob(filepath.Join(dir, "*.jar"))
 		if len(jars) == 0 {
 			return fmt.Errorf("%s has no jars: run `make test-deps` (scripts/install-deps.sh) first", dir)
@@ -613,15 +591,11 @@ func compileSources(glob string, classpath []string, probe string) (string, erro
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
-	src := filepath.Join(tmp, "src")
-	out := filepath.Join(tmp, "classes")
-	if err := os.MkdirAll(src, 0o755); err != nil {
-		return "", err
-	}
+	out := filepath.Join(tmp, "classes") // javac makes it
 	args := []string{"-nowarn", "-encoding", "UTF-8", "-cp", cp, "-d", out}
 	for _, name := range names {
 		b, _ := javaSources.ReadFile(name)
-		dst := filepath.Join(src, filepath.Base(name))
+		dst := filepath.Join(tmp, filepath.Base(name))
 		if err := os.WriteFile(dst, b, 0o644); err != nil {
 			return "", err
 		}

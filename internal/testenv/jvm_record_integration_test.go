@@ -7,23 +7,21 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 var (
 	record     = flag.Bool("record", false, "record Jolokia responses into receiver/jolokiareceiver/testdata/recorded")
 	recordOnly = flag.String("record-only", "", "with -record: record only the fixtures whose name matches this regular expression")
 )
-
-// recordedDir is where TestRecordFixtures writes <agent>/<name>.json and
-// <name>.request.json.
-func recordedDir() string {
-	return filepath.Join(RepoRoot(), "receiver", "jolokiareceiver", "testdata", "recorded")
-}
 
 // fixture is one recorded exchange: the request body sent and the exact answer kept.
 type fixture struct {
@@ -38,11 +36,9 @@ type fixture struct {
 
 func read(mbean string, attrs ...string) map[string]any {
 	r := map[string]any{"type": "read", "mbean": mbean}
-	switch len(attrs) {
-	case 0:
-	case 1:
+	if len(attrs) == 1 {
 		r["attribute"] = attrs[0]
-	default:
+	} else if len(attrs) > 1 {
 		r["attribute"] = attrs
 	}
 	return r
@@ -156,12 +152,8 @@ var fixtures = []fixture{
 		read("java.lang:type=Memory", "HeapMemoryUsage"),
 		read("com.moalog.test:type=Missing"),
 	}, proxy: []string{"jmx", "jmx", "jmx", "jmx", "jmx", "jmx"}, opts: JVMOptions{JSR160Proxy: true}},
-	{name: "proxy-errors", request: []any{
-		read("com.moalog.test:type=Payments,name=card", "TotalPayments"),
-		read("com.moalog.test:type=Payments,name=card", "TotalPayments"),
-		read("com.moalog.test:type=Payments,name=card", "TotalPayments"),
-		read("com.moalog.test:type=Payments,name=card", "TotalPayments"),
-	}, proxy: []string{"jmx-wrong-password", "unreachable", "not-allowed", "jmx"}, opts: JVMOptions{JSR160Proxy: true}},
+	{name: "proxy-errors", request: slices.Repeat([]any{read("com.moalog.test:type=Payments,name=card", "TotalPayments")}, 4),
+		proxy: []string{"jmx-wrong-password", "unreachable", "not-allowed", "jmx"}, opts: JVMOptions{JSR160Proxy: true}},
 }
 
 const (
@@ -177,9 +169,7 @@ func TestRecordFixtures(t *testing.T) {
 		t.Skip("records fixtures only with -record")
 	}
 	only, err := regexp.Compile(*recordOnly)
-	if err != nil {
-		t.Fatalf("-record-only: %v", err)
-	}
+	require.NoError(t, err, "-record-only")
 	var jmx *JMXJVM
 	targets := map[string]map[string]any{}
 	for _, f := range fixtures {
@@ -196,10 +186,9 @@ func TestRecordFixtures(t *testing.T) {
 	}
 	for _, agent := range JolokiaAgents {
 		t.Run(agent.String(), func(t *testing.T) {
-			dir := filepath.Join(recordedDir(), agent.String())
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
+			// Each agent's <name>.json and <name>.request.json.
+			dir := filepath.Join(RepoRoot(), "receiver", "jolokiareceiver", "testdata", "recorded", agent.String())
+			require.NoError(t, os.MkdirAll(dir, 0o755))
 			jvms := map[string]*JVM{}
 			for _, f := range fixtures {
 				if !only.MatchString(f.name) {
@@ -231,10 +220,7 @@ func TestRecordFixtures(t *testing.T) {
 func withTargets(request []any, names []string, targets map[string]map[string]any) []any {
 	out := make([]any, len(request))
 	for i, r := range request {
-		e := map[string]any{}
-		for k, v := range r.(map[string]any) {
-			e[k] = v
-		}
+		e := maps.Clone(r.(map[string]any))
 		e["target"] = targets[names[i]]
 		out[i] = e
 	}
@@ -244,24 +230,15 @@ func withTargets(request []any, names []string, targets map[string]map[string]an
 func recordOne(t *testing.T, jvm *JVM, dir, name string, request []any) {
 	t.Helper()
 	body, err := json.MarshalIndent(request, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	body = append(body, '\n')
 	status, resp, err := jvm.Post(string(body))
-	if err != nil || status != http.StatusOK {
-		t.Fatalf("%s: HTTP %d %v: %s", name, status, err, resp)
-	}
-	if !json.Valid(resp) {
-		t.Fatalf("%s: not JSON: %s", name, resp)
-	}
+	require.NoError(t, err, name)
+	require.Equal(t, http.StatusOK, status, "%s: %s", name, resp)
+	require.True(t, json.Valid(resp), "%s: not JSON: %s", name, resp)
 	if !bytes.HasSuffix(resp, []byte("\n")) {
 		resp = append(resp, '\n') // files end with a newline; the agents send none
 	}
-	if err := os.WriteFile(filepath.Join(dir, name+".request.json"), body, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".json"), resp, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name+".request.json"), body, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name+".json"), resp, 0o644))
 }

@@ -4,6 +4,8 @@ import (
 	"net"
 	"sync"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // ServeTCP listens on a free loopback port and runs serve for every
@@ -14,9 +16,7 @@ import (
 func ServeTCP(t testing.TB, serve func(net.Conn)) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen on loopback: %v", err)
-	}
+	require.NoError(t, err, "listen on loopback")
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var conns []net.Conn

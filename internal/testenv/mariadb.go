@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -59,63 +60,59 @@ func StartMariaDB(t testing.TB, opts MariaDBOptions) *MariaDB {
 // NewMariaDB is StartMariaDB for owner. A start that fails because
 // its free port was taken in between runs again on a new one.
 func NewMariaDB(owner Owner, opts MariaDBOptions) (*MariaDB, error) {
-	return startOnFreePorts(3, func() (*MariaDB, error) { return startMariaDB(owner, opts) })
-}
-
-func startMariaDB(owner Owner, opts MariaDBOptions) (*MariaDB, error) {
-	s := &setup{}
-	server := s.binary("mariadbd", "/usr/sbin/mariadbd")
-	client := s.binary("mariadb")
-	dir := s.tempDir(owner, "mdb")
-	dataDir := filepath.Join(dir, "data")
-	s.step(func() error {
-		template, err := mariadbTemplate(server)
-		if err != nil {
+	return newServer(func(s *setup) *MariaDB {
+		server := s.binary("mariadbd", "/usr/sbin/mariadbd")
+		client := s.binary("mariadb")
+		dir := s.tempDir(owner, "mdb")
+		dataDir := filepath.Join(dir, "data")
+		s.step(func() error {
+			template, err := mariadbTemplate(server)
+			if err != nil {
+				return err
+			}
+			_, err = Run("cp", "-a", template, dataDir)
 			return err
+		})
+		id := opts.ServerID
+		if id == 0 {
+			id = int(mariadbServerIDs.Add(1)) + 100
 		}
-		_, err = Run("cp", "-a", template, dataDir)
-		return err
+		port := s.port()
+		m := &MariaDB{
+			Addr:     Addr(port),
+			Port:     port,
+			Socket:   filepath.Join(dir, "mysqld.sock"),
+			DataDir:  dataDir,
+			ServerID: id,
+			client:   client,
+		}
+		ps := "ON"
+		if opts.NoPerformanceSchema {
+			ps = "OFF"
+		}
+		args := append([]string{
+			"--no-defaults",
+			"--user=root",
+			"--datadir=" + dataDir,
+			"--socket=" + m.Socket,
+			"--port=" + strconv.Itoa(port),
+			"--bind-address=127.0.0.1",
+			"--pid-file=" + filepath.Join(dir, "mariadbd.pid"),
+			"--skip-name-resolve",
+			"--performance-schema=" + ps,
+			"--innodb-buffer-pool-size=32M",
+			"--innodb-log-file-size=4M",
+			"--innodb-data-file-path=ibdata1:8M:autoextend",
+			"--log-bin=mysql-bin",
+			"--server-id=" + strconv.Itoa(id),
+		}, opts.Args...)
+		if opts.TLS != nil {
+			args = append(args, "--ssl-ca="+opts.TLS.CACert, "--ssl-cert="+opts.TLS.ServerCert, "--ssl-key="+opts.TLS.ServerKey)
+		}
+		m.Process = s.launch(owner, "mariadbd", server, args...)
+		s.step(m.waitReady)
+		return m
 	})
-	id := opts.ServerID
-	if id == 0 {
-		id = int(mariadbServerIDs.Add(1)) + 100
-	}
-	port := s.port()
-	m := &MariaDB{
-		Addr:     Addr(port),
-		Port:     port,
-		Socket:   filepath.Join(dir, "mysqld.sock"),
-		DataDir:  dataDir,
-		ServerID: id,
-		client:   client,
-	}
-	ps := "ON"
-	if opts.NoPerformanceSchema {
-		ps = "OFF"
-	}
-	args := append([]string{
-		"--no-defaults",
-		"--user=root",
-		"--datadir=" + dataDir,
-		"--socket=" + m.Socket,
-		"--port=" + strconv.Itoa(port),
-		"--bind-address=127.0.0.1",
-		"--pid-file=" + filepath.Join(dir, "mariadbd.pid"),
-		"--skip-name-resolve",
-		"--performance-schema=" + ps,
-		"--innodb-buffer-pool-size=32M",
-		"--innodb-log-file-size=4M",
-		"--innodb-data-file-path=ibdata1:8M:autoextend",
-		"--log-bin=mysql-bin",
-		"--server-id=" + strconv.Itoa(id),
-	}, opts.Args...)
-	if opts.TLS != nil {
-		args = append(args, "--ssl-ca="+opts.TLS.CACert, "--ssl-cert="+opts.TLS.ServerCert, "--ssl-key="+opts.TLS.ServerKey)
-	}
-	if m.Process = s.launch(owner, "mariadbd", server, args...); s.err != nil {
-		return nil, fmt.Errorf("StartMariaDB: %w", s.err)
-	}
-	return m, m.waitReady()
 }
 
 // WaitReady waits until root can run a query (after Start or Restart).
@@ -125,17 +122,10 @@ func (m *MariaDB) WaitReady(t testing.TB) {
 }
 
 func (m *MariaDB) waitReady() error {
-	err := Poll(60*time.Second, 50*time.Millisecond, func() error {
+	return m.Process.waitUntil("not ready on "+m.Addr, 60*time.Second, 50*time.Millisecond, func() error {
 		_, err := m.query("SELECT 1")
-		if err != nil && !m.Process.Running() {
-			return giveUp(err)
-		}
 		return err
 	})
-	if err != nil {
-		return m.Process.failure("not ready on %s: %v", m.Addr, err)
-	}
-	return nil
 }
 
 // Exec runs statements as root over the socket, failing the test on error.
@@ -159,9 +149,7 @@ func (m *MariaDB) ExecAll(statements ...string) error {
 func (m *MariaDB) Query(t testing.TB, statement string) [][]string {
 	t.Helper()
 	out, err := m.query(statement)
-	if err != nil {
-		t.Fatalf("mariadb %s: %s: %v\n%s", m.Addr, statement, err, out)
-	}
+	require.NoError(t, err, "mariadb %s: %s\n%s", m.Addr, statement, out)
 	var rows [][]string
 	for _, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
 		if line != "" {
@@ -175,9 +163,8 @@ func (m *MariaDB) Query(t testing.TB, statement string) [][]string {
 func (m *MariaDB) QueryValue(t testing.TB, statement string) string {
 	t.Helper()
 	rows := m.Query(t, statement)
-	if len(rows) != 1 || len(rows[0]) != 1 {
-		t.Fatalf("mariadb %s: %s: want one value, got %q", m.Addr, statement, rows)
-	}
+	require.True(t, len(rows) == 1 && len(rows[0]) == 1, "mariadb %s: %s: want one value, got %q",
+		m.Addr, statement, rows)
 	return rows[0][0]
 }
 
@@ -233,33 +220,13 @@ func (m *MariaDB) StartReplica(t testing.TB, opts MariaDBOptions) *MariaDB {
 		fmt.Sprintf("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=%d, MASTER_USER='repl', MASTER_PASSWORD='repl', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1", m.Port),
 		"START SLAVE")
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
-		io, sql := r.replicaThreads(ct)
-		assert.Equal(ct, [2]string{"Yes", "Yes"}, [2]string{io, sql}, "Slave_IO_Running, Slave_SQL_Running of replica %s of %s", r.Addr, m.Addr)
+		// Slave_running is ON while both the I/O and the SQL thread run.
+		out, err := r.query("SHOW GLOBAL STATUS LIKE 'Slave_running'")
+		require.NoError(ct, err, "replica %s", r.Addr)
+		assert.Equal(ct, "Slave_running\tON", strings.TrimSpace(out), "replica %s of %s", r.Addr, m.Addr)
 	}, 30*time.Second, 50*time.Millisecond)
 	r.WaitReplicated(t, m)
 	return r
-}
-
-func (m *MariaDB) replicaThreads(ct *assert.CollectT) (io, sql string) {
-	out, err := Run(m.client, "--no-defaults", "--protocol=socket", "--socket="+m.Socket, "--user=root", "--batch", "-e", "SHOW SLAVE STATUS")
-	require.NoError(ct, err, "SHOW SLAVE STATUS on %s", m.Addr)
-	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	if len(lines) < 2 {
-		return "", ""
-	}
-	cols, vals := strings.Split(lines[0], "\t"), strings.Split(lines[1], "\t")
-	for i, c := range cols {
-		if i >= len(vals) {
-			break
-		}
-		switch c {
-		case "Slave_IO_Running":
-			io = vals[i]
-		case "Slave_SQL_Running":
-			sql = vals[i]
-		}
-	}
-	return io, sql
 }
 
 // WaitReplicated waits until this replica has applied everything the
@@ -271,14 +238,16 @@ func (m *MariaDB) WaitReplicated(t testing.TB, primary *MariaDB) {
 		return
 	}
 	got := m.QueryValue(t, fmt.Sprintf("SELECT MASTER_GTID_WAIT('%s', 30)", sqlEscape(pos)))
-	if got != "0" {
-		t.Fatalf("replica %s did not reach the primary's GTID position %s within 30s", m.Addr, pos)
-	}
+	require.Equal(t, "0", got, "replica %s did not reach the primary's GTID position %s within 30s", m.Addr, pos)
 }
 
 func sqlEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s)
 }
+
+// notInFolderName matches what the mariadbd version may not keep in the
+// template's folder name.
+var notInFolderName = regexp.MustCompile(`[^a-zA-Z0-9.-]`)
 
 // mariadbTemplate returns a datadir initialized by mariadb-install-db, made
 // once per mariadbd version and cached under CacheDir().
@@ -291,13 +260,7 @@ func mariadbTemplate(server string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	key := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
-			return r
-		}
-		return '_'
-	}, strings.TrimSpace(version))
-	final := filepath.Join(CacheDir(), "mariadb", key)
+	final := filepath.Join(CacheDir(), "mariadb", notInFolderName.ReplaceAllString(strings.TrimSpace(version), "_"))
 	if _, err := os.Stat(filepath.Join(final, "mysql")); err == nil {
 		return final, nil
 	}

@@ -49,6 +49,20 @@ func mustStart[T any](t testing.TB, start func() (T, error)) T {
 	return started
 }
 
+// newServer is the body of every NewX: start runs the steps of one server's
+// start on a fresh setup. A start that fails because a port it was given was
+// taken in between runs again on new ports.
+func newServer[T any](start func(s *setup) T) (T, error) {
+	return startOnFreePorts(3, func() (T, error) {
+		s := &setup{}
+		if started := start(s); s.err == nil {
+			return started, nil
+		}
+		var none T
+		return none, s.err
+	})
+}
+
 // tempDir makes a folder removed at owner's cleanup. Its path is short
 // (under os.TempDir, not t.TempDir's per-test name): unix socket paths must
 // stay under 108 bytes.
@@ -72,6 +86,9 @@ func (s *setup) step(f func() error) {
 		s.err = f()
 	}
 }
+
+// fail records err unless an earlier step failed.
+func (s *setup) fail(err error) { s.step(func() error { return err }) }
 
 func (s *setup) binary(name string, candidates ...string) (path string) {
 	s.step(func() (err error) { path, err = lookBinary(name, candidates...); return err })

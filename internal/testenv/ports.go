@@ -74,19 +74,6 @@ func freePort() (int, error) {
 	return 0, fmt.Errorf("free port: none of 1000 random ports in [%d, %d) could be bound on 127.0.0.1", low, high)
 }
 
-// freeAddrs returns n free loopback addresses ("127.0.0.1:port").
-func freeAddrs(n int) ([]string, error) {
-	addrs := make([]string, n)
-	for i := range addrs {
-		port, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		addrs[i] = Addr(port)
-	}
-	return addrs, nil
-}
-
 // startOnFreePorts calls start until it does not fail because a port it was
 // given was taken in between (another server bound it after FreePort let it
 // go), at most attempts times.

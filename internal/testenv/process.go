@@ -13,7 +13,6 @@
 package testenv
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -44,7 +43,6 @@ type Process struct {
 	mu     sync.Mutex
 	cmd    *exec.Cmd
 	exited chan struct{}
-	nStart int
 }
 
 // NewProcess describes a server; Start runs it. Its output goes to a file in
@@ -67,9 +65,7 @@ func newProcess(owner Owner, name string, path string, args ...string) (*Process
 // Start runs the process and registers its stop with t.
 func (p *Process) Start(t testing.TB) {
 	t.Helper()
-	if err := p.Launch(t); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, p.Launch(t))
 }
 
 // Launch runs the process and registers its stop with owner.
@@ -100,7 +96,6 @@ func (p *Process) start() error {
 	}
 	exited := make(chan struct{})
 	p.cmd, p.exited = cmd, exited
-	p.nStart++
 	go func() { _ = cmd.Wait(); close(exited) }()
 	return nil
 }
@@ -142,56 +137,41 @@ func (p *Process) Signal(sig syscall.Signal) error {
 // Restart starts a stopped or killed process again with the same arguments.
 func (p *Process) Restart(t testing.TB) {
 	t.Helper()
-	if err := p.start(); err != nil {
-		t.Fatalf("restart %s: %v", p.Name, err)
-	}
-}
-
-// starts counts how often the process was started (Start and Restart).
-func (p *Process) starts() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.nStart
+	require.NoError(t, p.start(), "restart %s", p.Name)
 }
 
 // Pid is the running process' id (0 when it is not running), for measurements.
 func (p *Process) Pid() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.cmd == nil {
-		return 0
+	if cmd, _ := p.state(); cmd != nil {
+		return cmd.Process.Pid
 	}
-	return p.cmd.Process.Pid
+	return 0
 }
 
 // Running reports whether the process is alive.
 func (p *Process) Running() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.cmd == nil {
-		return false
-	}
-	select {
-	case <-p.exited:
-		return false
-	default:
-		return true
-	}
+	cmd, exited := p.state()
+	return cmd != nil && !exited
 }
 
 // ExitCode is the exit code of a process that exited by itself (not through
 // Stop or Kill), -1 while it runs.
 func (p *Process) ExitCode() int {
+	if cmd, exited := p.state(); exited {
+		return cmd.ProcessState.ExitCode()
+	}
+	return -1
+}
+
+// state is the started command (nil once stopped or killed) and whether it exited.
+func (p *Process) state() (*exec.Cmd, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.cmd == nil {
-		return -1
-	}
 	select {
 	case <-p.exited:
-		return p.cmd.ProcessState.ExitCode()
+		return p.cmd, p.cmd != nil
 	default:
-		return -1
+		return p.cmd, false
 	}
 }
 
@@ -207,19 +187,14 @@ func (p *Process) failure(format string, args ...any) error {
 }
 
 // WaitTCP waits until addr accepts connections, failing the test with the
-// process log after timeout.
+// process log after timeout or when the process exits.
 func (p *Process) WaitTCP(t testing.TB, addr string, timeout time.Duration) {
 	t.Helper()
-	if err := p.waitTCP(addr, timeout); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, p.waitTCP(addr, timeout))
 }
 
 func (p *Process) waitTCP(addr string, timeout time.Duration) error {
-	if err := WaitTCP(addr, timeout); err != nil {
-		return p.failure("did not listen on %s: %v", addr, err)
-	}
-	return nil
+	return p.waitUntil("did not listen on "+addr, timeout, 50*time.Millisecond, func() error { return dial(addr) })
 }
 
 // WaitHTTP waits until url answers 200, failing the test with the process
@@ -230,35 +205,46 @@ func (p *Process) WaitHTTP(t testing.TB, url string, timeout time.Duration) {
 }
 
 func (p *Process) waitHTTP(url string, timeout time.Duration) error {
-	err := Poll(timeout, 100*time.Millisecond, func() error {
-		if !p.Running() {
-			return giveUp(errors.New("exited"))
-		}
+	return p.waitUntil(url+" did not answer 200", timeout, 100*time.Millisecond, func() error {
 		status, body, err := HTTPGet(url)
 		if err == nil && status != http.StatusOK {
 			err = fmt.Errorf("HTTP %d: %s", status, Tail(body, 200))
 		}
 		return err
 	})
+}
+
+// waitUntil calls ready every interval until it returns nil. It fails with
+// the end of the process log after timeout, or at once when the process
+// exits: every starter waits for its server with it.
+func (p *Process) waitUntil(what string, timeout, interval time.Duration, ready func() error) error {
+	err := Poll(timeout, interval, func() error {
+		if !p.Running() {
+			return giveUp(errors.New("the process exited"))
+		}
+		return ready()
+	})
 	if err != nil {
-		return p.failure("%s did not answer 200: %v", url, err)
+		return p.failure("%s: %v", what, err)
 	}
 	return nil
 }
 
 // WaitTCP waits until addr accepts a TCP (or, with a leading '/', unix) connection.
 func WaitTCP(addr string, timeout time.Duration) error {
+	return Poll(timeout, 50*time.Millisecond, func() error { return dial(addr) })
+}
+
+func dial(addr string) error {
 	network := "tcp"
 	if filepath.IsAbs(addr) {
 		network = "unix"
 	}
-	return Poll(timeout, 50*time.Millisecond, func() error {
-		conn, err := net.DialTimeout(network, addr, 200*time.Millisecond)
-		if err == nil {
-			conn.Close()
-		}
-		return err
-	})
+	conn, err := net.DialTimeout(network, addr, 200*time.Millisecond)
+	if err == nil {
+		conn.Close()
+	}
+	return err
 }
 
 // Addr is "127.0.0.1:port".
@@ -319,18 +305,11 @@ func CacheDir() string { return filepath.Join(RepoRoot(), ".cache") }
 
 // Run runs a short command (setup steps) and returns its combined output.
 func Run(name string, args ...string) (string, error) {
-	var out bytes.Buffer
-	cmd := exec.Command(name, args...)
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	err := cmd.Run()
-	if err != nil {
-		var exitErr *exec.ExitError
-		if errors.As(err, &exitErr) {
-			return out.String(), fmt.Errorf("%s %v: %w: %s", name, args, err, Tail(out.String(), 2000))
-		}
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if exitErr := (*exec.ExitError)(nil); errors.As(err, &exitErr) {
+		return string(out), fmt.Errorf("%s %v: %w: %s", name, args, err, Tail(string(out), 2000))
 	}
-	return out.String(), err
+	return string(out), err
 }
 
 // Tail is the last n bytes of s, for failure messages.

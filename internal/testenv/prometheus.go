@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -60,44 +61,34 @@ func StartPrometheus(t testing.TB, scrapeTargets []string, opts PrometheusOption
 // NewPrometheus is StartPrometheus for owner. A start that fails because
 // its free port was taken in between runs again on a new one.
 func NewPrometheus(owner Owner, scrapeTargets []string, opts PrometheusOptions) (*Prometheus, error) {
-	return startOnFreePorts(3, func() (*Prometheus, error) { return startPrometheus(owner, scrapeTargets, opts) })
-}
-
-func startPrometheus(owner Owner, scrapeTargets []string, opts PrometheusOptions) (*Prometheus, error) {
-	s := &setup{}
-	bin := s.binary("prometheus")
-	if opts.Job == "" {
-		opts.Job = "targets"
-	}
-	if opts.ScrapeInterval == 0 {
-		opts.ScrapeInterval = time.Second
-	}
-	dir := s.tempDir(owner, "prometheus")
-	configPath := s.write(filepath.Join(dir, "prometheus.yml"), renderPrometheusConfig(scrapeTargets, opts))
-	addr := opts.ListenAddress
-	if addr == "" {
-		addr = Addr(s.port())
-	}
-	if opts.Retention == 0 {
-		opts.Retention = time.Hour
-	}
-	args := []string{
-		"--config.file=" + configPath,
-		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
-		"--storage.tsdb.retention.time=" + model.Duration(opts.Retention).String(),
-		"--web.listen-address=" + addr,
-		"--log.level=warn",
-	}
-	prom := &Prometheus{URL: "http://" + addr}
-	if opts.RemoteWriteReceiver {
-		args = append(args, "--web.enable-remote-write-receiver")
-		prom.WriteURL = prom.URL + "/api/v1/write"
-	}
-	if prom.Process = s.launch(owner, "prometheus", bin, args...); s.err != nil {
-		return nil, fmt.Errorf("StartPrometheus: %w", s.err)
-	}
-	// Ready means the TSDB is open and the first config is applied.
-	return prom, prom.Process.waitHTTP(prom.URL+"/-/ready", 60*time.Second)
+	return newServer(func(s *setup) *Prometheus {
+		bin := s.binary("prometheus")
+		opts.Job = cmp.Or(opts.Job, "targets")
+		opts.ScrapeInterval = cmp.Or(opts.ScrapeInterval, time.Second)
+		opts.Retention = cmp.Or(opts.Retention, time.Hour)
+		dir := s.tempDir(owner, "prometheus")
+		configPath := s.write(filepath.Join(dir, "prometheus.yml"), renderPrometheusConfig(scrapeTargets, opts))
+		addr := opts.ListenAddress
+		if addr == "" {
+			addr = Addr(s.port())
+		}
+		args := []string{
+			"--config.file=" + configPath,
+			"--storage.tsdb.path=" + filepath.Join(dir, "data"),
+			"--storage.tsdb.retention.time=" + model.Duration(opts.Retention).String(),
+			"--web.listen-address=" + addr,
+			"--log.level=warn",
+		}
+		prom := &Prometheus{URL: "http://" + addr}
+		if opts.RemoteWriteReceiver {
+			args = append(args, "--web.enable-remote-write-receiver")
+			prom.WriteURL = prom.URL + "/api/v1/write"
+		}
+		prom.Process = s.launch(owner, "prometheus", bin, args...)
+		// Ready means the TSDB is open and the first config is applied.
+		s.step(func() error { return prom.Process.waitHTTP(prom.URL+"/-/ready", 60*time.Second) })
+		return prom
+	})
 }
 
 // StartVictoriaMetrics starts Debian's single-node victoria-metrics on a free
@@ -154,9 +145,7 @@ type Sample struct {
 func (p *Prometheus) Query(t testing.TB, promql string) []Sample {
 	t.Helper()
 	samples, err := p.QueryErr(promql)
-	if err != nil {
-		t.Fatalf("prometheus query %q: %v", promql, err)
-	}
+	require.NoError(t, err, "prometheus query %q", promql)
 	return samples
 }
 
@@ -171,40 +160,13 @@ func (p *Prometheus) QueryErr(promql string) ([]Sample, error) {
 			Result     json.RawMessage `json:"result"`
 		} `json:"data"`
 	}
-	if err := p.get("/api/v1/query?query="+url.QueryEscape(promql), &body); err != nil {
+	if err := p.GetJSON("/api/v1/query?query="+url.QueryEscape(promql), &body); err != nil {
 		return nil, err
 	}
 	if body.Status != "success" {
 		return nil, fmt.Errorf("%s: %s", body.ErrorType, body.Error)
 	}
-	switch body.Data.ResultType {
-	case "vector":
-		var series []struct {
-			Metric map[string]string `json:"metric"`
-			Value  [2]any            `json:"value"`
-		}
-		if err := json.Unmarshal(body.Data.Result, &series); err != nil {
-			return nil, err
-		}
-		out := make([]Sample, 0, len(series))
-		for _, s := range series {
-			v, _ := s.Value[1].(string)
-			out = append(out, Sample{Labels: s.Metric, Value: v})
-		}
-		return out, nil
-	case "matrix":
-		var series []struct {
-			Metric map[string]string `json:"metric"`
-		}
-		if err := json.Unmarshal(body.Data.Result, &series); err != nil {
-			return nil, err
-		}
-		out := make([]Sample, 0, len(series))
-		for _, s := range series {
-			out = append(out, Sample{Labels: s.Metric})
-		}
-		return out, nil
-	default: // scalar, string
+	if body.Data.ResultType == "scalar" || body.Data.ResultType == "string" {
 		var v [2]any
 		if err := json.Unmarshal(body.Data.Result, &v); err != nil {
 			return nil, err
@@ -212,6 +174,20 @@ func (p *Prometheus) QueryErr(promql string) ([]Sample, error) {
 		s, _ := v[1].(string)
 		return []Sample{{Value: s}}, nil
 	}
+	// A vector's series have a "value"; a matrix's have "values", left out.
+	var series []struct {
+		Metric map[string]string `json:"metric"`
+		Value  [2]any            `json:"value"`
+	}
+	if err := json.Unmarshal(body.Data.Result, &series); err != nil {
+		return nil, err
+	}
+	out := make([]Sample, 0, len(series))
+	for _, s := range series {
+		v, _ := s.Value[1].(string)
+		out = append(out, Sample{Labels: s.Metric, Value: v})
+	}
+	return out, nil
 }
 
 // MetricNames returns every metric name Prometheus holds.
@@ -221,8 +197,8 @@ func (p *Prometheus) MetricNames(t testing.TB) []string {
 		Status string   `json:"status"`
 		Data   []string `json:"data"`
 	}
-	if err := p.get("/api/v1/label/__name__/values", &body); err != nil {
-		t.Fatalf("prometheus metric names: %v", err)
+	if err := p.GetJSON("/api/v1/label/__name__/values", &body); err != nil {
+		t.Fatalf("prometheus metric names: %v", err) // not require: stackcheck's fakeT only records Errorf
 	}
 	sort.Strings(body.Data)
 	return body.Data
@@ -241,7 +217,8 @@ func (p *Prometheus) WaitFor(t testing.TB, promql string, timeout time.Duration)
 	return samples
 }
 
-func (p *Prometheus) get(path string, into any) error {
+// GetJSON GETs path of the HTTP API and decodes the JSON answer into into.
+func (p *Prometheus) GetJSON(path string, into any) error {
 	client := &http.Client{Timeout: 10 * time.Second}
 	resp, err := client.Get(p.URL + path)
 	if err != nil {

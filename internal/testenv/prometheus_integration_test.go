@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestStartPrometheus: a real Prometheus scrapes a target every second, keeps
@@ -23,18 +26,13 @@ func TestStartPrometheus(t *testing.T) {
 
 	prom := StartPrometheus(t, []string{addr}, PrometheusOptions{Job: "scraper", HonorLabels: true})
 	samples := prom.WaitFor(t, "demo_value", 30*time.Second)
-	if len(samples) != 1 || samples[0].Value != "42" || samples[0].Labels["job"] != "from-target" || samples[0].Labels["instance"] != "t1" {
-		t.Fatalf("demo_value = %+v, want 42 with job=from-target instance=t1", samples)
-	}
+	require.Len(t, samples, 1, "demo_value")
+	assert.Equal(t, []string{"42", "from-target", "t1"}, []string{samples[0].Value, samples[0].Labels["job"], samples[0].Labels["instance"]},
+		"demo_value's value, job and instance")
 	up := prom.Query(t, `up{job="scraper"}`)
-	if len(up) != 1 || up[0].Value != "1" {
-		t.Fatalf(`up{job="scraper"} = %+v`, up)
-	}
-	names := prom.MetricNames(t)
-	if !strings.Contains(strings.Join(names, ","), "demo_value") {
-		t.Fatalf("metric names %v lack demo_value", names)
-	}
-	if _, err := prom.QueryErr("rate(demo_value["); err == nil {
-		t.Fatal("a bad query must return an error")
-	}
+	require.Len(t, up, 1, `up{job="scraper"}`)
+	assert.Equal(t, "1", up[0].Value, `up{job="scraper"}`)
+	assert.Contains(t, prom.MetricNames(t), "demo_value")
+	_, err := prom.QueryErr("rate(demo_value[")
+	assert.Error(t, err, "a bad query must return an error")
 }

@@ -61,69 +61,61 @@ func StartRedis(t testing.TB, opts RedisOptions) *Redis {
 // NewRedis is StartRedis for owner. A start that fails because
 // its free port was taken in between runs again on a new one.
 func NewRedis(owner Owner, opts RedisOptions) (*Redis, error) {
-	return startOnFreePorts(3, func() (*Redis, error) { return startRedis(owner, opts) })
-}
-
-func startRedis(owner Owner, opts RedisOptions) (*Redis, error) {
-	s := &setup{}
-	bin := s.binary("redis-server")
-	dir := s.tempDir(owner, "redis")
-	r := &Redis{Port: s.port(), Password: opts.Password, Dir: dir}
-	r.Addr = Addr(r.Port)
-	conf := []string{
-		"bind 127.0.0.1",
-		"port " + strconv.Itoa(r.Port),
-		"protected-mode no",
-		"dir " + dir,
-		`save ""`,
-		"appendonly no",
-		"daemonize no",
-		"loglevel notice",
-	}
-	if opts.Password != "" {
-		conf = append(conf, "requirepass "+quoteConf(opts.Password))
-	}
-	for _, u := range opts.ACLUsers {
-		conf = append(conf, "user "+u)
-	}
-	if opts.UnixSocket {
-		r.SocketPath = filepath.Join(dir, "redis.sock")
-		conf = append(conf, "unixsocket "+r.SocketPath, "unixsocketperm 700")
-	}
-	if opts.TLS {
-		s.step(func() (err error) { r.TLS, err = newTestPKI(dir, "127.0.0.1", "localhost"); return err })
-		r.TLSPort = s.port()
-		r.TLSAddr = Addr(r.TLSPort)
-		conf = append(conf,
-			"tls-port "+strconv.Itoa(r.TLSPort),
-			"tls-cert-file "+r.TLS.ServerCert,
-			"tls-key-file "+r.TLS.ServerKey,
-			"tls-ca-cert-file "+r.TLS.CACert,
-			"tls-auth-clients optional",
-		)
-	}
-	if p := opts.ReplicaOf; p != nil {
-		conf = append(conf, fmt.Sprintf("replicaof 127.0.0.1 %d", p.Port))
-		if p.Password != "" {
-			conf = append(conf, "masterauth "+quoteConf(p.Password))
+	return newServer(func(s *setup) *Redis {
+		bin := s.binary("redis-server")
+		dir := s.tempDir(owner, "redis")
+		r := &Redis{Port: s.port(), Password: opts.Password, Dir: dir}
+		r.Addr = Addr(r.Port)
+		conf := []string{
+			"bind 127.0.0.1",
+			"port " + strconv.Itoa(r.Port),
+			"protected-mode no",
+			"dir " + dir,
+			`save ""`,
+			"appendonly no",
+			"daemonize no",
+			"loglevel notice",
 		}
-	}
-	if opts.Cluster {
-		conf = append(conf, "cluster-enabled yes", "cluster-config-file "+filepath.Join(dir, "nodes.conf"))
-	}
-	conf = append(conf, opts.Config...)
-	// redis-server changes into the conf's dir itself.
-	r.Process = s.launch(owner, "redis-server", bin, s.write(filepath.Join(dir, "redis.conf"), strings.Join(conf, "\n")+"\n"))
-	if s.err != nil {
-		return nil, fmt.Errorf("StartRedis: %w", s.err)
-	}
-	if err := r.Process.waitTCP(r.Addr, 15*time.Second); err != nil {
-		return nil, err
-	}
-	if opts.ReplicaOf != nil {
-		return r, r.waitReplicaInSync(15 * time.Second)
-	}
-	return r, nil
+		if opts.Password != "" {
+			conf = append(conf, "requirepass "+strconv.Quote(opts.Password))
+		}
+		for _, u := range opts.ACLUsers {
+			conf = append(conf, "user "+u)
+		}
+		if opts.UnixSocket {
+			r.SocketPath = filepath.Join(dir, "redis.sock")
+			conf = append(conf, "unixsocket "+r.SocketPath, "unixsocketperm 700")
+		}
+		if opts.TLS {
+			s.step(func() (err error) { r.TLS, err = newTestPKI(dir, "127.0.0.1", "localhost"); return err })
+			r.TLSPort = s.port()
+			r.TLSAddr = Addr(r.TLSPort)
+			conf = append(conf,
+				"tls-port "+strconv.Itoa(r.TLSPort),
+				"tls-cert-file "+r.TLS.ServerCert,
+				"tls-key-file "+r.TLS.ServerKey,
+				"tls-ca-cert-file "+r.TLS.CACert,
+				"tls-auth-clients optional",
+			)
+		}
+		if p := opts.ReplicaOf; p != nil {
+			conf = append(conf, fmt.Sprintf("replicaof 127.0.0.1 %d", p.Port))
+			if p.Password != "" {
+				conf = append(conf, "masterauth "+strconv.Quote(p.Password))
+			}
+		}
+		if opts.Cluster {
+			conf = append(conf, "cluster-enabled yes", "cluster-config-file "+filepath.Join(dir, "nodes.conf"))
+		}
+		conf = append(conf, opts.Config...)
+		// redis-server changes into the conf's dir itself.
+		r.Process = s.launch(owner, "redis-server", bin, s.write(filepath.Join(dir, "redis.conf"), strings.Join(conf, "\n")+"\n"))
+		s.step(func() error { return r.Process.waitTCP(r.Addr, 15*time.Second) })
+		if opts.ReplicaOf != nil {
+			s.step(r.waitReplicaInSync)
+		}
+		return r
+	})
 }
 
 // Kill kills the server (SIGKILL): the "target crashed" case.
@@ -149,12 +141,7 @@ func (r *Redis) CLI(t testing.TB, args ...string) string {
 
 // Do is CLI returning the error: "redis-cli ARGS: ...".
 func (r *Redis) Do(args ...string) (string, error) {
-	cliArgs := []string{"-h", "127.0.0.1", "-p", strconv.Itoa(r.Port), "--no-auth-warning", "--no-raw"}
-	if r.Password != "" {
-		cliArgs = append(cliArgs, "-a", r.Password)
-	}
-	cmd := exec.Command("redis-cli", append(cliArgs, args...)...)
-	out, err := cmd.CombinedOutput()
+	out, err := r.cli("--no-raw", args...)
 	text := strings.TrimSpace(string(out))
 	if err != nil {
 		return text, fmt.Errorf("redis-cli %s: %w: %s", strings.Join(args, " "), err, text)
@@ -169,32 +156,29 @@ func (r *Redis) Do(args ...string) (string, error) {
 // none), as redis-cli prints it with --raw.
 func (r *Redis) Info(t testing.TB, sections ...string) string {
 	t.Helper()
-	cliArgs := []string{"-h", "127.0.0.1", "-p", strconv.Itoa(r.Port), "--no-auth-warning", "--raw"}
+	out, err := r.cli("--raw", append([]string{"INFO"}, sections...)...)
+	require.NoError(t, err, "redis-cli INFO: %s", out)
+	return string(out)
+}
+
+// cli runs redis-cli with the reply format flag (--raw or --no-raw) against
+// the plain TCP port, authenticated as the default user.
+func (r *Redis) cli(format string, args ...string) ([]byte, error) {
+	cliArgs := []string{"-h", "127.0.0.1", "-p", strconv.Itoa(r.Port), "--no-auth-warning", format}
 	if r.Password != "" {
 		cliArgs = append(cliArgs, "-a", r.Password)
 	}
-	out, err := exec.Command("redis-cli", append(append(cliArgs, "INFO"), sections...)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("redis-cli INFO: %v: %s", err, out)
-	}
-	return string(out)
+	return exec.Command("redis-cli", append(cliArgs, args...)...).CombinedOutput()
 }
 
 // waitReplicaInSync waits until this server is a replica whose link to the
 // primary is up and whose initial sync finished.
-func (r *Redis) waitReplicaInSync(timeout time.Duration) error {
-	err := Poll(timeout, 50*time.Millisecond, func() error {
+func (r *Redis) waitReplicaInSync() error {
+	return r.Process.waitUntil("replica "+r.Addr, 15*time.Second, 50*time.Millisecond, func() error {
 		info, _ := r.Do("INFO", "replication")
 		if strings.Contains(info, "master_link_status:up") && strings.Contains(info, "master_sync_in_progress:0") {
 			return nil
 		}
 		return fmt.Errorf("not in sync:\n%s", info)
 	})
-	if err != nil {
-		return r.Process.failure("replica %s: %v", r.Addr, err)
-	}
-	return nil
 }
-
-// quoteConf quotes a redis.conf argument so spaces and quotes survive.
-func quoteConf(s string) string { return strconv.Quote(s) }

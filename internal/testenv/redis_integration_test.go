@@ -3,10 +3,11 @@
 package testenv
 
 import (
-	"os"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestStartRedisVariants(t *testing.T) {
@@ -16,30 +17,16 @@ func TestStartRedisVariants(t *testing.T) {
 		UnixSocket: true,
 		TLS:        true,
 	})
-	if got := primary.CLI(t, "PING"); got != "PONG" {
-		t.Fatalf("PING = %q", got)
-	}
-	if _, err := os.Stat(primary.SocketPath); err != nil {
-		t.Fatalf("unix socket: %v", err)
-	}
-	if err := WaitTCP(primary.TLSAddr, 5*time.Second); err != nil {
-		t.Fatalf("tls port: %v", err)
-	}
-	if users := primary.CLI(t, "ACL", "USERS"); !strings.Contains(users, "monitor") {
-		t.Fatalf("ACL USERS = %q", users)
-	}
+	require.Equal(t, "PONG", primary.CLI(t, "PING"))
+	require.FileExists(t, primary.SocketPath, "unix socket")
+	require.NoError(t, WaitTCP(primary.TLSAddr, 5*time.Second), "tls port")
+	require.Contains(t, primary.CLI(t, "ACL", "USERS"), "monitor")
 
 	replica := StartRedis(t, RedisOptions{ReplicaOf: primary})
-	if info := replica.Info(t, "replication"); !strings.Contains(info, "role:slave") {
-		t.Fatalf("replica INFO replication:\n%s", info)
-	}
+	require.Contains(t, replica.Info(t, "replication"), "role:slave")
 
 	primary.Kill()
-	if primary.Process.Running() {
-		t.Fatal("primary still running after Kill")
-	}
+	require.False(t, primary.Process.Running(), "primary still running after Kill")
 	primary.Restart(t)
-	if got := primary.CLI(t, "PING"); got != "PONG" {
-		t.Fatalf("PING after restart = %q", got)
-	}
+	assert.Equal(t, "PONG", primary.CLI(t, "PING"), "after restart")
 }

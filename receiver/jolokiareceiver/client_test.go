@@ -3,7 +3,6 @@ package jolokiareceiver
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,6 +16,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 // TestRecordedResponsesAreNotDense: every response recorded from a real
@@ -49,17 +50,10 @@ func TestCountValues(t *testing.T) {
 	}
 }
 
-func refusedEndpoint(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return "http://" + addr + "/jolokia"
-}
-
 // TestScrapeFaults: every fault of one target gives jolokia.up 0 and a clear
 // message naming it, and the other target keeps reporting without delay.
 func TestScrapeFaults(t *testing.T) {
+	good := recordedAgent(t)
 	stall := make(chan struct{})
 	t.Cleanup(func() { close(stall) })
 	status := func(code int) http.HandlerFunc {
@@ -74,8 +68,7 @@ func TestScrapeFaults(t *testing.T) {
 	body := func(s string) http.HandlerFunc {
 		return func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(s)) }
 	}
-	tests := []struct {
-		name     string
+	for name, tt := range map[string]struct {
 		handler  http.HandlerFunc // nil: nothing listens
 		maxBytes int64
 		tls      bool
@@ -83,8 +76,8 @@ func TestScrapeFaults(t *testing.T) {
 		httpsToPlain bool
 		err          string
 	}{
-		{name: "connection refused", err: "cannot connect: connect: connection refused: check that the JVM runs with the Jolokia agent and that `endpoint` has the right host and port"},
-		{name: "timeout", handler: func(_ http.ResponseWriter, r *http.Request) {
+		"connection refused": {err: "cannot connect: connect: connection refused: check that the JVM runs with the Jolokia agent and that `endpoint` has the right host and port"},
+		"timeout": {handler: func(_ http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, r.Body) // so that the server notices the client hanging up
 			select {
 			case <-stall:
@@ -92,31 +85,31 @@ func TestScrapeFaults(t *testing.T) {
 			}
 		},
 			err: "no response before the scrape `timeout`: check that the agent is alive, or raise `timeout`"},
-		{name: "401", handler: status(401), err: "HTTP 401 Unauthorized: set `username` and `password` to the agent's credentials"},
-		{name: "403", handler: status(403), err: "HTTP 403 Forbidden: the agent's access policy (jolokia-access.xml) or user roles refuse this client; allow `read` from this host"},
-		{name: "404", handler: status(404), err: "HTTP 404 Not Found: no Jolokia agent at this path; the endpoint usually ends in /jolokia"},
-		{name: "500", handler: status(500), err: "HTTP 500 Internal Server Error from the agent: check the agent's log"},
-		{name: "non-JSON", handler: body("<html>login</html>"),
+		"401": {handler: status(401), err: "HTTP 401 Unauthorized: set `username` and `password` to the agent's credentials"},
+		"403": {handler: status(403), err: "HTTP 403 Forbidden: the agent's access policy (jolokia-access.xml) or user roles refuse this client; allow `read` from this host"},
+		"404": {handler: status(404), err: "HTTP 404 Not Found: no Jolokia agent at this path; the endpoint usually ends in /jolokia"},
+		"500": {handler: status(500), err: "HTTP 500 Internal Server Error from the agent: check the agent's log"},
+		"non-JSON": {handler: body("<html>login</html>"),
 			err: `response is not JSON (it starts with "<html>login</html>"): check that the endpoint is a Jolokia agent (URL ends in /jolokia)`},
-		{name: "truncated body", handler: func(w http.ResponseWriter, _ *http.Request) {
+		"truncated body": {handler: func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Length", "1000")
 			_, _ = w.Write([]byte(`[{"status":200,"value":{`))
 		}, err: "response body is cut short (connection closed before Content-Length bytes): check for a proxy or a crashed agent"},
-		{name: "truncated JSON", handler: body(`[{"status":200,"value":{`),
+		"truncated JSON": {handler: body(`[{"status":200,"value":{`),
 			err: "response body is cut short (incomplete JSON): check for a proxy or a crashed agent"},
-		{name: "over max_response_bytes", maxBytes: 1 << 20, handler: body("[" + strings.Repeat(" ", 2<<20) + "]"),
+		"over max_response_bytes": {maxBytes: 1 << 20, handler: body("[" + strings.Repeat(" ", 2<<20) + "]"),
 			err: "response is larger than max_response_bytes (1048576 bytes): raise `max_response_bytes` or read fewer MBeans"},
-		{name: "values packed densely", maxBytes: 1 << 20, handler: body("[" + strings.Repeat("0,", 300000) + "0]"),
+		"values packed densely": {maxBytes: 1 << 20, handler: body("[" + strings.Repeat("0,", 300000) + "0]"),
 			err: "response has 300001 JSON values in 600003 bytes, more than max_response_bytes/8 (131072): refused before decoding, which would take 25-35 times its size in memory; raise `max_response_bytes` or read fewer MBeans"},
-		{name: "untrusted TLS certificate", tls: true, handler: body("[]"),
+		"untrusted TLS certificate": {tls: true, handler: body("[]"),
 			err: "the agent's TLS certificate is not trusted (x509: certificate signed by unknown authority): set `tls.ca_file` to the CA that signed it"},
-		{name: "https to a plain HTTP agent", httpsToPlain: true, handler: body("[]"),
+		"https to a plain HTTP agent": {httpsToPlain: true, handler: body("[]"),
 			err: "the agent does not speak TLS: use http:// in `endpoint`"},
-		{name: "307 to another port", handler: redirect(307, "http://127.0.0.1:1/jolokia"),
+		"307 to another port": {handler: redirect(307, "http://127.0.0.1:1/jolokia"),
 			err: "HTTP 307 to http://127.0.0.1:1/jolokia: the receiver does not follow redirects (they would carry the credentials); set `endpoint` to the final URL"},
-		{name: "302 with credentials in the Location", handler: redirect(302, "http://user:pw@elsewhere.example/jolokia"),
+		"302 with credentials in the Location": {handler: redirect(302, "http://user:pw@elsewhere.example/jolokia"),
 			err: "HTTP 302 to http://user:xxxxx@elsewhere.example/jolokia: the receiver does not follow redirects (they would carry the credentials); set `endpoint` to the final URL"},
-		{name: "body slower than the timeout", handler: func(w http.ResponseWriter, r *http.Request) {
+		"body slower than the timeout": {handler: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Length", "1000")
 			_, _ = w.Write([]byte(`[{"status":200,`))
 			w.(http.Flusher).Flush()
@@ -125,13 +118,11 @@ func TestScrapeFaults(t *testing.T) {
 			case <-r.Context().Done():
 			}
 		}, err: "the response body did not arrive before the scrape `timeout` (the agent sent the headers, then the body too slowly): check the agent's load and the network, or raise `timeout`"},
-		{name: "fewer entries", handler: body(`[{"status":200,"value":{}}]`),
+		"fewer entries": {handler: body(`[{"status":200,"value":{}}]`),
 			err: "bulk response has 1 entries for 7 requests: the agent or a proxy in between cut it short"},
-	}
-	good := recordedAgent(t)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			endpoint := refusedEndpoint(t)
+	} {
+		t.Run(name, func(t *testing.T) {
+			endpoint := "http://" + testenv.Addr(testenv.FreePort(t)) + "/jolokia" // nothing listens
 			if tt.handler != nil {
 				srv := httptest.NewUnstartedServer(tt.handler)
 				if tt.tls {
@@ -156,7 +147,7 @@ func TestScrapeFaults(t *testing.T) {
 			core, logs := observer.New(zap.DebugLevel)
 			s := newTestScraper(t, cfg, zap.New(core))
 
-			md := scrapeOnce(t, s)
+			md := scrapeOnce(s)
 			all := flattenMetrics(md)
 			broken, healthy := all[instanceID(endpoint)], all[instanceID(good.URL)]
 			assert.Equal(t, int64(0), broken["jolokia.up{}"])
@@ -176,8 +167,8 @@ func TestScrapeFaults(t *testing.T) {
 			}
 
 			// Still down: no new log line.
-			if !strings.Contains(tt.name, "timeout") {
-				scrapeOnce(t, s)
+			if !strings.Contains(name, "timeout") {
+				scrapeOnce(s)
 				assert.Len(t, logs.FilterLevelExact(zapcore.WarnLevel).All(), 1, "logged once per state change")
 			}
 		})

@@ -2,8 +2,8 @@ package jolokiareceiver
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -38,8 +38,7 @@ func TestLoadConfig(t *testing.T) {
 		Type: "sum", Unit: "{payment}", Description: "Payments processed", Labels: map[string]string{"payment.kind": "name"}}, fp.Metrics[0])
 	assert.Equal(t, 0.001, fp.Metrics[2].Scale)
 
-	every := createDefaultConfig()
-	every.Endpoint = "http://localhost:8778/jolokia"
+	every := configFor("http://localhost:8778/jolokia")
 	every.Presets = presetNames()
 	assert.Equal(t, []string{"commons-pool2", "hikaricp", "jvm", "kafka-client", "micrometer-jmx", "r2dbc-pool", "tomcat"}, every.Presets)
 	require.NoError(t, confmap.Validate(every), "every preset together")
@@ -54,92 +53,68 @@ func TestLoadConfig(t *testing.T) {
 }
 
 func TestValidateErrors(t *testing.T) {
-	tests := []struct {
-		name string
+	for name, tt := range map[string]struct {
 		mod  func(c *Config)
 		errs []string // every one must appear in the message
 	}{
-		{"no endpoint", func(c *Config) { c.Endpoint = "" },
+		"no endpoint": {func(c *Config) { c.Endpoint = "" },
 			[]string{"`endpoint` or `targets` is required: set `endpoint: http://<host>:8778/jolokia`"}},
-		{"both endpoint and targets", func(c *Config) { c.Targets = []Target{{Endpoint: "http://b:8778/jolokia"}} },
+		"both endpoint and targets": {func(c *Config) { c.Targets = []Target{{Endpoint: "http://b:8778/jolokia"}} },
 			[]string{"`endpoint` and `targets` are mutually exclusive: move the endpoint into `targets`"}},
-		{"endpoint without scheme", func(c *Config) { c.Endpoint = "localhost:8778/jolokia" },
+		"endpoint without scheme": {func(c *Config) { c.Endpoint = "localhost:8778/jolokia" },
 			[]string{"`endpoint`: \"localhost:8778/jolokia\" must start with http:// or https:// (e.g. http://localhost:8778/jolokia)"}},
-		{"credentials in the URL", func(c *Config) { c.Endpoint = "http://u:secret@h:8778/jolokia" },
+		"credentials in the URL": {func(c *Config) { c.Endpoint = "http://u:secret@h:8778/jolokia" },
 			[]string{"`endpoint`: \"http://h:8778/jolokia\" carries credentials: use `username` and `password` instead"}},
-		{"duplicate target", func(c *Config) {
+		"duplicate target": {func(c *Config) {
 			c.Endpoint = ""
 			c.Targets = []Target{{Endpoint: "http://a:8778/jolokia"}, {Endpoint: "http://a:8778/jolokia"}}
 		}, []string{"`targets[1].endpoint`: http://a:8778/jolokia is listed twice"}},
-		{"unknown preset", func(c *Config) { c.Presets = []string{"jvm", "websphere"} },
+		"unknown preset": {func(c *Config) { c.Presets = []string{"jvm", "websphere"} },
 			[]string{"`presets`: unknown preset \"websphere\" (known: commons-pool2, hikaricp, jvm, kafka-client, micrometer-jmx, r2dbc-pool, tomcat)"}},
-		{"bad ObjectName", func(c *Config) {
+		"bad ObjectName": {func(c *Config) {
 			c.Metrics = []MetricConfig{{Name: "app.x", MBean: "com.app:type", Attribute: "Count"}}
 		}, []string{"metrics[0] (app.x): `mbean` \"com.app:type\" is not a valid ObjectName: key property \"type\" has no \"=\""}},
-		{"unknown type", func(c *Config) {
+		"unknown type": {func(c *Config) {
 			c.Metrics = []MetricConfig{{Name: "app.x", MBean: "com.app:type=X", Attribute: "Count", Type: "counter"}}
 		}, []string{"metrics[0] (app.x): `type` \"counter\" is unknown: use gauge, sum or updowncounter"}},
-		{"missing keys", func(c *Config) { c.Metrics = []MetricConfig{{}} },
+		"missing keys": {func(c *Config) { c.Metrics = []MetricConfig{{}} },
 			[]string{"metrics[0] (): `name` is required", "`mbean` is required", "`attribute` is required"}},
-		{"same name, other unit", func(c *Config) {
+		"same name, other unit": {func(c *Config) {
 			c.Metrics = []MetricConfig{
 				{Name: "app.x", MBean: "com.app:type=X", Attribute: "Count", Unit: "ms"},
 				{Name: "app.x", MBean: "com.app:type=Y", Attribute: "Count", Unit: "s"},
 			}
 		}, []string{"metrics[1]: metric \"app.x\" is defined twice with different `type`/`unit` (gauge \"ms\" and gauge \"s\"): give one of them another `name`"}},
-		{"clash with the preset", func(c *Config) {
+		"clash with the preset": {func(c *Config) {
 			c.Metrics = []MetricConfig{{Name: "jvm.memory.used", MBean: "com.app:type=X", Attribute: "Used", Unit: "MiB"}}
 		}, []string{"metrics[0]: metric \"jvm.memory.used\" is defined twice with different `type`/`unit` (updowncounter \"By\" and gauge \"MiB\")"}},
-		{"path labels without wildcards", func(c *Config) {
+		"path labels without wildcards": {func(c *Config) {
 			c.Metrics = []MetricConfig{{Name: "app.x", MBean: "com.app:type=X", Attribute: "ByRegion", Path: "eu/value", PathLabels: []string{"region"}}}
 		}, []string{"`path_labels` names 1 segments but `path` \"eu/value\" has 0 \"*\""}},
-		{"attribute with a slash", func(c *Config) {
+		"attribute with a slash": {func(c *Config) {
 			c.Metrics = []MetricConfig{{Name: "app.x", MBean: "com.app:type=X", Attribute: "Usage/used"}}
 		}, []string{"`attribute` \"Usage/used\" must be one attribute name, without \"*\" or \"/\" (use `path` to go inside it)"}},
-		{"timeout", func(c *Config) { c.Timeout = 0 },
+		"timeout": {func(c *Config) { c.Timeout = 0 },
 			[]string{"`timeout` must be positive, got 0s: a target that never answers would hold up every scrape"}},
-		{"max_response_bytes", func(c *Config) { c.MaxResponseBytes = 0 },
+		"max_response_bytes": {func(c *Config) { c.MaxResponseBytes = 0 },
 			[]string{"`max_response_bytes` must be positive, got 0"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg := createDefaultConfig()
-			cfg.Endpoint = "http://localhost:8778/jolokia"
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := configFor("http://localhost:8778/jolokia")
 			tt.mod(cfg)
-			err := confmap.Validate(cfg)
-			require.Error(t, err)
 			for _, want := range tt.errs {
-				assert.Contains(t, err.Error(), want)
+				assert.ErrorContains(t, confmap.Validate(cfg), want)
 			}
 		})
 	}
 }
 
 func TestPasswordNeverPrinted(t *testing.T) {
-	cfg := createDefaultConfig()
-	cfg.Endpoint = "http://localhost:8778/jolokia"
+	cfg := configFor("http://localhost:8778/jolokia")
 	cfg.Password = "hunter2"
 	conf := confmap.New()
 	require.NoError(t, conf.Marshal(cfg))
-	assert.NotContains(t, strings.Join(flatten(conf.ToStringMap()), " "), "hunter2")
-}
-
-func flatten(m map[string]any) []string {
-	var out []string
-	for k, v := range m {
-		switch x := v.(type) {
-		case map[string]any:
-			out = append(out, flatten(x)...)
-		default:
-			out = append(out, k+"="+toString(x))
-		}
-	}
-	return out
-}
-
-func toString(v any) string {
-	s, _ := v.(string)
-	return s
+	assert.NotContains(t, fmt.Sprint(conf.ToStringMap()), "hunter2")
 }
 
 func TestLabelRegexValidate(t *testing.T) {
@@ -171,17 +146,10 @@ func TestLoadFleetConfig(t *testing.T) {
 	t.Setenv("SHARD_INDEX", "2")
 	t.Setenv("JOLOKIA_PASSWORD", "agent-pw")
 	t.Setenv("JMX_PASSWORD", "jmx-pw")
-	resolver, err := confmap.NewResolver(confmap.ResolverSettings{
-		URIs:              []string{"file:" + filepath.Join("testdata", "fleet.yaml")},
-		ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory(), envprovider.NewFactory()},
-	})
-	require.NoError(t, err)
-	conf, err := resolver.Resolve(context.Background())
-	require.NoError(t, err)
-	sub, err := conf.Sub("receivers::jolokia/fleet")
-	require.NoError(t, err)
-	cfg := createDefaultConfig()
-	require.NoError(t, sub.Unmarshal(cfg))
+	fleet := func() *Config {
+		return resolveReceiver(t, "file:"+filepath.Join("testdata", "fleet.yaml"), "jolokia/fleet", fileprovider.NewFactory())
+	}
+	cfg := fleet()
 	require.NoError(t, cfg.Validate())
 	assert.Equal(t, ShardConfig{Count: 3, Index: 2}, cfg.Shard)
 	require.Len(t, cfg.Targets, 3)
@@ -190,11 +158,25 @@ func TestLoadFleetConfig(t *testing.T) {
 	assert.Nil(t, cfg.Targets[0].ProxyTarget)
 
 	t.Setenv("SHARD_INDEX", "3")
-	conf, err = resolver.Resolve(context.Background())
+	assert.ErrorContains(t, fleet().Validate(), "`shard.index` must be in 0..2 for `shard.count` 3, got 3")
+}
+
+// resolveReceiver resolves uri as the collector does (the env provider and
+// default scheme besides provider) and decodes receivers::<id> over the
+// receiver's defaults.
+func resolveReceiver(t *testing.T, uri, id string, provider confmap.ProviderFactory) *Config {
+	t.Helper()
+	resolver, err := confmap.NewResolver(confmap.ResolverSettings{
+		URIs:              []string{uri},
+		ProviderFactories: []confmap.ProviderFactory{provider, envprovider.NewFactory()},
+		DefaultScheme:     "env",
+	})
 	require.NoError(t, err)
-	sub, err = conf.Sub("receivers::jolokia/fleet")
+	conf, err := resolver.Resolve(context.Background())
 	require.NoError(t, err)
-	cfg = createDefaultConfig()
+	sub, err := conf.Sub("receivers::" + id)
+	require.NoError(t, err)
+	cfg := createDefaultConfig()
 	require.NoError(t, sub.Unmarshal(cfg))
-	assert.ErrorContains(t, cfg.Validate(), "`shard.index` must be in 0..2 for `shard.count` 3, got 3")
+	return cfg
 }

@@ -73,7 +73,7 @@ func TestConvertRecordedTestMBeans(t *testing.T) {
 		{agent2, "receiver-test-mbeans-split", splitBody, splitSlots,
 			[]int{200, 200, 200, 200, 200, 400, 400, 200, 200, 200, 200, 404}, wantTestMBeanPoints},
 		// Without the split, 2.x loses every attribute of type=Counters.
-		{agent2, "receiver-test-mbeans", p.body, p.slots, []int{200, 200, 400, 200, 404}, withoutPrefix(wantTestMBeanPoints, "test.counters.")},
+		{agent2, "receiver-test-mbeans", p.body, p.slots, []int{200, 200, 400, 200, 404}, prefixed(wantTestMBeanPoints, "test.counters.", false)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.agent+"/"+tt.name, func(t *testing.T) {
@@ -86,30 +86,13 @@ func TestConvertRecordedTestMBeans(t *testing.T) {
 	}
 }
 
-func withoutPrefix(ps points, prefix string) points {
-	out := points{}
-	for k, v := range ps {
-		if len(k) < len(prefix) || k[:len(prefix)] != prefix {
-			out[k] = v
-		}
-	}
-	return out
-}
-
-// convertRecordedPreset converts the recorded answer of agent to the bulk
-// read of preset, after checking the fixture was recorded with that read.
-func convertRecordedPreset(t *testing.T, preset, agent, fixture string) (pmetric.Metrics, []entryResult) {
-	t.Helper()
-	p := mustPlan(t, []string{preset}, nil)
-	req, resp := readRecorded(t, agent, fixture)
-	require.JSONEq(t, string(p.body), string(req), "the fixture was recorded with this preset's bulk read")
-	return convertResponse(t, p, p.slots, resp)
-}
-
 func TestConvertRecordedJVMPreset(t *testing.T) {
+	p := mustPlan(t, []string{"jvm"}, nil)
 	for _, agent := range []string{agent2, core1} {
 		t.Run(agent, func(t *testing.T) {
-			md, results := convertRecordedPreset(t, "jvm", agent, "receiver-jvm-preset")
+			req, resp := readRecorded(t, agent, "receiver-jvm-preset")
+			require.JSONEq(t, string(p.body), string(req), "the fixture was recorded with the jvm preset's bulk read")
+			md, results := convertResponse(t, p, p.slots, resp)
 			for _, r := range results {
 				assert.Empty(t, r.err)
 			}

@@ -2,6 +2,7 @@ package jolokiareceiver
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"runtime"
 	"testing"
@@ -81,27 +82,23 @@ func TestDecodeRecordedErrors(t *testing.T) {
 
 			_, resp = readRecorded(t, agent, "errors-bad-objectname")
 			_, err = decodeResponse(resp, 2)
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), "agent refused the bulk read with status 400: ")
-			assert.Contains(t, err.Error(), "Invalid object name")
+			assert.ErrorContains(t, err, "agent refused the bulk read with status 400: ")
+			assert.ErrorContains(t, err, "Invalid object name")
 		})
 	}
 }
 
 func TestDecodeFaults(t *testing.T) {
-	tests := []struct {
-		name, body, err string
-	}{
-		{"empty", "", "empty response body: check that the endpoint is a Jolokia agent (URL ends in /jolokia)"},
-		{"html", "<html><body>Login</body></html>", `response is not JSON (it starts with "<html><body>Login</body></html>"): check that the endpoint is a Jolokia agent (URL ends in /jolokia)`},
-		{"2.x unparsable request", "400 (Bad Request)\n\nInvalid JSON request", `response is not JSON (it starts with "400 (Bad Request)\n\nInvalid JSON request"): check that the endpoint is a Jolokia agent (URL ends in /jolokia)`},
-		{"truncated", `[{"request":{"type":"read"},"value":{"A":1},"status":200},{"requ`, "response body is cut short (incomplete JSON): check for a proxy or a crashed agent"},
-		{"fewer entries", `[{"value":{"A":1},"status":200}]`, "bulk response has 1 entries for 2 requests: the agent or a proxy in between cut it short"},
-		{"object ok", `{"status":200,"value":{}}`, "agent answered the bulk read with a single object, not a list: check that the endpoint is a Jolokia agent"},
-		{"trailing garbage", `[{"status":200},{"status":200}] x`, `response is not a Jolokia bulk response: data after the JSON value`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	for name, tt := range map[string]struct{ body, err string }{
+		"empty":                  {"", "empty response body: check that the endpoint is a Jolokia agent (URL ends in /jolokia)"},
+		"html":                   {"<html><body>Login</body></html>", `response is not JSON (it starts with "<html><body>Login</body></html>"): check that the endpoint is a Jolokia agent (URL ends in /jolokia)`},
+		"2.x unparsable request": {"400 (Bad Request)\n\nInvalid JSON request", `response is not JSON (it starts with "400 (Bad Request)\n\nInvalid JSON request"): check that the endpoint is a Jolokia agent (URL ends in /jolokia)`},
+		"truncated":              {`[{"request":{"type":"read"},"value":{"A":1},"status":200},{"requ`, "response body is cut short (incomplete JSON): check for a proxy or a crashed agent"},
+		"fewer entries":          {`[{"value":{"A":1},"status":200}]`, "bulk response has 1 entries for 2 requests: the agent or a proxy in between cut it short"},
+		"object ok":              {`{"status":200,"value":{}}`, "agent answered the bulk read with a single object, not a list: check that the endpoint is a Jolokia agent"},
+		"trailing garbage":       {`[{"status":200},{"status":200}] x`, `response is not a Jolokia bulk response: data after the JSON value`},
+	} {
+		t.Run(name, func(t *testing.T) {
 			_, err := decodeResponse([]byte(tt.body), 2)
 			assert.EqualError(t, err, tt.err)
 		})
@@ -114,12 +111,12 @@ func TestToNumber(t *testing.T) {
 		want number
 		ok   bool
 	}{
-		{jsonNumber("9007199254740993"), number{i: 9007199254740993, isInt: true}, true},
-		{jsonNumber("9223372036854775807"), number{i: 9223372036854775807, isInt: true}, true},
-		{jsonNumber("18446744073709551615"), number{f: 18446744073709551615}, true},
-		{jsonNumber("-5"), number{i: -5, isInt: true}, true},
-		{jsonNumber("12.5"), number{f: 12.5}, true},
-		{jsonNumber("1e3"), number{f: 1000}, true},
+		{json.Number("9007199254740993"), number{i: 9007199254740993, isInt: true}, true},
+		{json.Number("9223372036854775807"), number{i: 9223372036854775807, isInt: true}, true},
+		{json.Number("18446744073709551615"), number{f: 18446744073709551615}, true},
+		{json.Number("-5"), number{i: -5, isInt: true}, true},
+		{json.Number("12.5"), number{f: 12.5}, true},
+		{json.Number("1e3"), number{f: 1000}, true},
 		{"9007199254740993", number{i: 9007199254740993, isInt: true}, true}, // serializeLong=string
 		{"12.75", number{f: 12.75}, true},
 		{true, number{i: 1, isInt: true}, true},

@@ -30,6 +30,7 @@ import (
 var (
 	fleetSizes    = flag.String("fleet", "", "run TestFleetScale with these numbers of simulated targets, e.g. 10,100,250,500,1000")
 	fleetDuration = flag.Duration("fleet-duration", 60*time.Second, "how long TestFleetScale runs the receiver per fleet size")
+	scrapeGap     = flag.Duration("gap", 0, "BenchmarkLiveScrape: pause between scrapes")
 )
 
 // TestFleetScale measures the receiver's own CPU and memory on a simulated
@@ -63,27 +64,18 @@ func TestFleetScale(t *testing.T) {
 			var durations []float64
 			sink, err := consumer.NewMetrics(func(_ context.Context, md pmetric.Metrics) error {
 				// One target per batch; Points leaves out the stale markers of Shutdown.
-				points.Add(int64(len(metrictest.Points[float64](md))))
-				for _, rm := range md.ResourceMetrics().All() {
-					for _, sm := range rm.ScopeMetrics().All() {
-						for _, m := range sm.Metrics().All() {
-							switch m.Name() {
-							case "jolokia.up":
-								dp := m.Gauge().DataPoints().At(0)
-								if dp.Flags().NoRecordedValue() {
-									continue // the stale marker of Shutdown, not a scrape
-								}
-								scrapes.Add(1)
-								if dp.IntValue() == 1 {
-									up.Add(1)
-								}
-							case "jolokia.scrape.duration":
-								mu.Lock()
-								durations = append(durations, m.Gauge().DataPoints().At(0).DoubleValue())
-								mu.Unlock()
-							}
-						}
+				got := metrictest.Points[float64](md)
+				points.Add(int64(len(got)))
+				if v, ok := got["jolokia.up"]; ok {
+					scrapes.Add(1)
+					if v == 1 {
+						up.Add(1)
 					}
+				}
+				if d, ok := got["jolokia.scrape.duration"]; ok {
+					mu.Lock()
+					durations = append(durations, d)
+					mu.Unlock()
 				}
 				return nil
 			})
@@ -93,7 +85,7 @@ func TestFleetScale(t *testing.T) {
 			r, logs := startReceiver(t, cfg, sink)
 			time.Sleep(*fleetDuration)
 			cpu, wall := cpuTime(t)-cpu0, time.Since(wall0)
-			rss, hwm := procStatus(t, "VmRSS"), procStatus(t, "VmHWM")
+			rss, hwm := testenv.ProcStatusBytes(t, os.Getpid(), "VmRSS"), testenv.ProcStatusBytes(t, os.Getpid(), "VmHWM")
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			require.NoError(t, r.Shutdown(context.Background()))
@@ -114,7 +106,7 @@ func TestFleetScale(t *testing.T) {
 			share := cpu.Seconds() / wall.Seconds()
 			perScrape := cpu.Seconds() / float64(scrapes.Load())
 			row := fmt.Sprintf("| %d | %d (%d up) | %d | %.2f%% | %.3f ms | %.1f / %.1f ms | %.0f | %.0f | %.1f | %.0f |", n, scrapes.Load(), up.Load(),
-				points.Load()/scrapes.Load(), 100*share, 1000*perScrape, q(0.5), q(0.99), float64(rss)/1024, float64(hwm)/1024,
+				points.Load()/scrapes.Load(), 100*share, 1000*perScrape, q(0.5), q(0.99), float64(rss)/(1<<20), float64(hwm)/(1<<20),
 				float64(ms.HeapInuse)/(1<<20), 0.5*15/perScrape)
 			t.Log(row)
 			rows = append(rows, row)
@@ -127,19 +119,4 @@ func cpuTime(t *testing.T) time.Duration {
 	var ru syscall.Rusage
 	require.NoError(t, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// procStatus reads a kB value of /proc/self/status.
-func procStatus(t *testing.T, key string) int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	require.NoError(t, err)
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, key+":") {
-			v, err := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
-			require.NoError(t, err)
-			return v
-		}
-	}
-	t.Fatalf("%s not in /proc/self/status", key)
-	return 0
 }

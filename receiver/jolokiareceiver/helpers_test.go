@@ -1,39 +1,38 @@
 package jolokiareceiver
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
-// point is one data point flattened for assertions: "name{k=v,...}" -> value
+// points are data points flattened for assertions: "name{k=v,...}" -> value
 // (int64 or float64).
 type points map[string]any
 
-func pointKey(name string, attrs pcommon.Map) string {
-	var kv []string
-	for k, v := range attrs.All() {
-		kv = append(kv, k+"="+v.AsString())
-	}
-	sort.Strings(kv)
-	return name + "{" + strings.Join(kv, ",") + "}"
+// prefixed is the points of ps whose key starts with prefix (with) or does not (!with).
+func prefixed(ps points, prefix string, with bool) points {
+	out := maps.Clone(ps)
+	maps.DeleteFunc(out, func(key string, _ any) bool { return strings.HasPrefix(key, prefix) != with })
+	return out
 }
 
 // flattenMetrics returns the points of every resource, keyed by
@@ -69,7 +68,7 @@ func flattenPoints(md pmetric.Metrics, stale bool) map[string]points {
 					if dp.Flags().NoRecordedValue() != stale {
 						continue
 					}
-					key := pointKey(m.Name(), dp.Attributes())
+					key := m.Name() + cmp.Or(metrictest.AttrString(dp.Attributes()), "{}")
 					if _, dup := ps[key]; dup {
 						panic("duplicate data point " + key)
 					}
@@ -90,10 +89,7 @@ func onlyResource(t *testing.T, md pmetric.Metrics) points {
 	t.Helper()
 	all := flattenMetrics(md)
 	require.Len(t, all, 1)
-	for _, ps := range all {
-		return ps
-	}
-	return nil
+	return all[sortedKeys(all)[0]]
 }
 
 // metricShapes returns "type unit" of every metric by name.
@@ -116,7 +112,14 @@ func metricShapes(md pmetric.Metrics) map[string]string {
 	return out
 }
 
-func newTestScraper(t *testing.T, cfg *Config, logger *zap.Logger) *jolokiaScraper {
+// configFor is the default configuration (the jvm preset) reading endpoint.
+func configFor(endpoint string) *Config {
+	cfg := createDefaultConfig()
+	cfg.Endpoint = endpoint
+	return cfg
+}
+
+func newTestScraper(t testing.TB, cfg *Config, logger *zap.Logger) *jolokiaScraper {
 	t.Helper()
 	set := receivertest.NewNopSettings(metadata.Type)
 	set.ID = component.MustNewIDWithName("jolokia", "test")
@@ -126,15 +129,8 @@ func newTestScraper(t *testing.T, cfg *Config, logger *zap.Logger) *jolokiaScrap
 	s, err := newScraper(cfg, set)
 	require.NoError(t, err)
 	require.NoError(t, s.start(context.Background(), nil))
-	t.Cleanup(func() { _ = s.shutdown(context.Background()) })
+	t.Cleanup(func() { assert.NoError(t, s.shutdown(context.Background())) })
 	return s
-}
-
-func scrapeOnce(t *testing.T, s *jolokiaScraper) pmetric.Metrics {
-	t.Helper()
-	md, err := s.scrape(context.Background())
-	require.NoError(t, err, "a scraper never returns errors: failed targets are reported through jolokia.up")
-	return md
 }
 
 // startReceiver starts the receiver as the collector does (factory, Start),
@@ -150,27 +146,24 @@ func startReceiver(t *testing.T, cfg *Config, next consumer.Metrics) (receiver.M
 	return r, logs
 }
 
-func jsonNumber(s string) any { return json.Number(s) }
-
-// scrape reads every target concurrently, as the receiver does, and returns
-// all their metrics at once (the receiver delivers each target on its own).
-func (s *jolokiaScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
+// scrapeOnce reads every target concurrently, as the receiver does, and
+// returns all their metrics at once (the receiver delivers each target on its
+// own). A scrape has no error: a failed target is reported through jolokia.up.
+func scrapeOnce(s *jolokiaScraper) pmetric.Metrics {
 	results := make([]pmetric.Metrics, len(s.targets))
 	sem := make(chan struct{}, s.cfg.MaxConcurrency)
 	var wg sync.WaitGroup
 	for i, t := range s.targets {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i] = s.scrapeTarget(ctx, t)
-		}()
+			results[i] = s.scrapeTarget(context.Background(), t)
+		})
 	}
 	wg.Wait()
 	out := pmetric.NewMetrics()
 	for _, r := range results {
 		r.ResourceMetrics().MoveAndAppendTo(out.ResourceMetrics())
 	}
-	return out, nil
+	return out
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,8 +15,6 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap/zaptest"
@@ -79,17 +76,16 @@ func TestJMXExporterSideBySide(t *testing.T) {
 // search, list or version.
 func checkBulk(t *testing.T, jvm *testenv.JVM) {
 	proxy := newRecordingProxy(t, jvm.Endpoint)
-	cfg := createDefaultConfig()
-	cfg.Endpoint = proxy.endpoint()
+	cfg := configFor(proxy.endpoint())
 	cfg.JMXExporter = decodeJMXExporter(t, []byte("{}\n"))
 	cfg.Timeout = 30 * time.Second
 	s := newTestScraper(t, cfg, nil)
-	scrapeOnce(t, s)
+	scrapeOnce(s)
 	first := proxy.requests()
 	assert.GreaterOrEqual(t, first, 3, "the first scrape lists the MBeans' attributes")
 	require.Eventually(t, func() bool { // an MBean registered meanwhile costs one scrape a list
 		before := proxy.requests()
-		scrapeOnce(t, s)
+		scrapeOnce(s)
 		return proxy.requests()-before == 2
 	}, 60*time.Second, 10*time.Millisecond)
 	proxy.assertOnlyReads(t)
@@ -100,8 +96,7 @@ func checkBulk(t *testing.T, jvm *testenv.JVM) {
 func checkExplain(t *testing.T, jvm *testenv.JVM) {
 	content, err := os.ReadFile(filepath.Join("testdata", "jmxexporter", "composite.yaml"))
 	require.NoError(t, err)
-	cfg := createDefaultConfig()
-	cfg.Endpoint = jvm.Endpoint
+	cfg := configFor(jvm.Endpoint)
 	cfg.Presets = nil
 	cfg.JMXExporter = decodeJMXExporter(t, content)
 	var out strings.Builder
@@ -123,22 +118,12 @@ func loadJMXExporterConfig(t *testing.T, jvm *testenv.JVM, content []byte, reloa
 	later := time.Now().Add(time.Duration(reloads) * time.Second)
 	require.NoError(t, os.Chtimes(jvm.JMXExporterConfig, later, later))
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		families, err := scrapeJMXExporter(jvm.JMXExporterURL)
+		families, err := testenv.ScrapePage(jvm.JMXExporterURL)
 		require.NoError(c, err)
 		got := families["jmx_config_reload_success_total"]
 		require.NotNil(c, got)
 		require.Equal(c, float64(reloads), got.GetMetric()[0].GetCounter().GetValue())
 	}, 60*time.Second, 200*time.Millisecond)
-}
-
-func scrapeJMXExporter(url string) (map[string]*dto.MetricFamily, error) {
-	resp, err := http.Get(url)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.LegacyValidation)
-	return parser.TextToMetricFamilies(resp.Body)
 }
 
 type sideBySide struct {
@@ -162,21 +147,18 @@ var presenceOnly = regexp.MustCompile(`(?i)(current_?thread\w*|cpu_?load|load_?a
 // again, and returns what matched and what did not.
 func compareSideBySide(t *testing.T, jvm *testenv.JVM, content []byte) sideBySide {
 	t.Helper()
-	before, err := scrapeJMXExporter(jvm.JMXExporterURL)
+	before, err := testenv.ScrapePage(jvm.JMXExporterURL)
 	require.NoError(t, err)
-	cfg := createDefaultConfig()
-	cfg.Endpoint = jvm.Endpoint
+	cfg := configFor(jvm.Endpoint)
 	cfg.Presets = nil
 	cfg.JMXExporter = decodeJMXExporter(t, content)
 	cfg.Timeout = 30 * time.Second
 	require.NoError(t, cfg.Validate())
-	md := scrapeOnce(t, newTestScraper(t, cfg, zaptest.NewLogger(t)))
-	ours := exporterFamilies(t, md)
-	after, err := scrapeJMXExporter(jvm.JMXExporterURL)
+	got := jmxSamples(exporterFamilies(t, scrapeOnce(newTestScraper(t, cfg, zaptest.NewLogger(t)))))
+	after, err := testenv.ScrapePage(jvm.JMXExporterURL)
 	require.NoError(t, err)
 
 	want, moved := jmxSamples(before), jmxSamples(after)
-	got := jmxSamples(ours)
 	r := sideBySide{samples: len(want)}
 	for _, k := range sortedKeys(want) {
 		v, ok := got[k]
@@ -216,9 +198,6 @@ func closeEnough(series string, got, before, after float64) bool {
 	return got >= lo && got <= hi
 }
 
-// ignoredLabels are added by the collector's exporter, not by the rules.
-var ignoredLabels = map[string]bool{"job": true, "instance": true, "otel_scope_name": true, "otel_scope_version": true, "otel_scope_schema_url": true}
-
 // jmxSamples keys every sample by name{sorted labels}, without self metrics.
 func jmxSamples(families map[string]*dto.MetricFamily) map[string]float64 {
 	out := map[string]float64{}
@@ -230,21 +209,13 @@ func jmxSamples(families map[string]*dto.MetricFamily) map[string]float64 {
 		for _, m := range f.GetMetric() {
 			var labels []string
 			for _, l := range m.GetLabel() {
-				if !ignoredLabels[l.GetName()] && !strings.HasPrefix(l.GetName(), "otel_scope_") {
+				// job, instance and otel_scope_* are the exporter's, not the rules'.
+				if l.GetName() != "job" && l.GetName() != "instance" && !strings.HasPrefix(l.GetName(), "otel_scope_") {
 					labels = append(labels, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
 				}
 			}
 			sort.Strings(labels)
-			var v float64
-			switch {
-			case m.Counter != nil:
-				v = m.GetCounter().GetValue()
-			case m.Gauge != nil:
-				v = m.GetGauge().GetValue()
-			default:
-				v = m.GetUntyped().GetValue()
-			}
-			out[name+"{"+strings.Join(labels, ",")+"}"] = v
+			out[name+"{"+strings.Join(labels, ",")+"}"] = testenv.SampleValue(m)
 		}
 	}
 	return out

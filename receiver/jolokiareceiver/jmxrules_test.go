@@ -2,14 +2,12 @@ package jolokiareceiver
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -17,7 +15,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/provider/envprovider"
 	"go.opentelemetry.io/collector/confmap/provider/yamlprovider"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.uber.org/zap"
@@ -37,12 +34,18 @@ func recordedJMXValues(t testing.TB) map[string]map[string]any {
 	return values
 }
 
-// jmxSeries runs the rules over values and returns "TYPE name{labels} value"
-// lines, sorted (TYPE: counter, gauge or untyped, as the exporter prints it).
+// jmxSeries runs the rules over values, except the MBeans the config
+// excludes, and returns "TYPE name{labels} value" lines, sorted (TYPE:
+// counter, gauge or untyped, as the exporter prints it).
 func jmxSeries(t testing.TB, st *jmxState, values map[string]map[string]any) []string {
 	t.Helper()
 	scrape := st.begin()
 	for _, name := range sortedKeys(values) {
+		on, err := parseObjectName(name)
+		require.NoError(t, err)
+		if st.engine.excluded(on) {
+			continue
+		}
 		mb := &jmxMBean{open: map[string]bool{}}
 		for a, v := range values[name] {
 			_, mb.open[a] = v.(map[string]any)
@@ -52,8 +55,7 @@ func jmxSeries(t testing.TB, st *jmxState, values map[string]map[string]any) []s
 	sm := pmetric.NewScopeMetrics()
 	scrape.emit(sm, 0, 0)
 	var out []string
-	for i := 0; i < sm.Metrics().Len(); i++ {
-		m := sm.Metrics().At(i)
+	for _, m := range sm.Metrics().All() {
 		typ, dps := "gauge", pmetric.NumberDataPointSlice{}
 		switch m.Type() {
 		case pmetric.MetricTypeSum:
@@ -64,13 +66,13 @@ func jmxSeries(t testing.TB, st *jmxState, values map[string]map[string]any) []s
 				typ = "untyped"
 			}
 		}
-		for j := 0; j < dps.Len(); j++ {
+		for _, dp := range dps.All() {
 			var labels []string
-			for k, v := range dps.At(j).Attributes().All() {
+			for k, v := range dp.Attributes().All() {
 				labels = append(labels, fmt.Sprintf("%s=%q", k, v.Str()))
 			}
 			sort.Strings(labels)
-			out = append(out, fmt.Sprintf("%s %s{%s} %v", typ, m.Name(), strings.Join(labels, ","), dps.At(j).DoubleValue()))
+			out = append(out, fmt.Sprintf("%s %s{%s} %v", typ, m.Name(), strings.Join(labels, ","), dp.DoubleValue()))
 		}
 	}
 	sort.Strings(out)
@@ -89,12 +91,11 @@ func mustJMXState(t testing.TB, rules string) *jmxState {
 // agent's output by TestJMXExporterSideBySide's rule sets).
 func TestJMXFlattening(t *testing.T) {
 	values := recordedJMXValues(t)
-	tests := []struct {
-		name  string
+	for name, tt := range map[string]struct {
 		rules string
 		want  []string
 	}{
-		{"default name: domain, first key value, attribute path; other keys are labels", "{}\n", []string{
+		"default name: domain, first key value, attribute path; other keys are labels": {"{}\n", []string{
 			`untyped com_moalog_test_Payments_Amount{name="card"} 12.5`,
 			`untyped com_moalog_test_Payments_Enabled{name="card"} 1`,
 			`untyped com_moalog_test_Payments_TotalPayments{name="card"} 42`,
@@ -125,7 +126,7 @@ func TestJMXFlattening(t *testing.T) {
 			`untyped java_lang_Memory_HeapMemoryUsage_used{} 9.065352e+06`,
 			`untyped java_lang_Memory_Verbose{} 0`,
 		}},
-		{"capture groups, valueFactor, lowercaseOutputName, COUNTER with _total", `
+		"capture groups, valueFactor, lowercaseOutputName, COUNTER with _total": {`
 lowercaseOutputName: true
 rules:
 - pattern: 'java.lang<type=Memory><HeapMemoryUsage>(\w+)'
@@ -144,7 +145,7 @@ rules:
 			`gauge heap_max_kb{} 64880.64`,
 			`gauge heap_used_kb{} 9065.352`,
 		}},
-		{"TabularData rows and the MXBean map of GcInfo; an empty label is left out", `
+		"TabularData rows and the MXBean map of GcInfo; an empty label is left out": {`
 rules:
 - pattern: 'com.moalog.test<type=Pool, name=(\w+)(?:, region=(\w+))?><(\w*)>(\w+)'
   name: pool_$3_$4
@@ -162,7 +163,7 @@ rules:
 			`untyped pool_by_region{pool="main",region="eu"} 3`, // "pool__by_region": runs of _ collapse
 			`untyped pool_by_region{pool="main",region="us"} 5`,
 		}},
-		{"value text in labels, value on a string, quotes kept, lowercaseOutputLabelNames", `
+		"value text in labels, value on a string, quotes kept, lowercaseOutputLabelNames": {`
 lowercaseOutputLabelNames: true
 rules:
 - pattern: 'com.moalog.test<type=Payments, name=(\w+)><>Status: OK'
@@ -180,7 +181,7 @@ rules:
 			`untyped payments_ok{} 1`,
 			`untyped quoted{name="\"a,b\""} 5`,
 		}},
-		{"same name and labels from two MBeans: _objectname; mixed types: untyped", `
+		"same name and labels from two MBeans: _objectname; mixed types: untyped": {`
 rules:
 - pattern: 'com.moalog.test<type=(\w+), name=(\w+)><(\w*)>(committed|TotalPayments)'
   name: same
@@ -193,7 +194,7 @@ rules:
 			`untyped same{_objectname="com.moalog.test<type=Pool, name=main><Usage>committed"} 500`,
 			`untyped same{_objectname="java.lang<type=Memory><HeapMemoryUsage>committed"} 6.488064e+07`,
 		}},
-		{"excludeObjectNames drops MBeans; cache: true matches the same", `
+		"excludeObjectNames drops MBeans; cache: true matches the same": {`
 excludeObjectNames: ["com.moalog.test:type=Payments,*"]
 rules:
 - pattern: 'com.moalog.test<(.*)><>(\w+)'
@@ -204,19 +205,9 @@ rules:
 			`untyped test_ByRegion{_objectname="com.moalog.test<type=Pool, name=main, region=us><>ByRegion"} 5`,
 			`untyped test_Value{} 5`,
 		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			st := mustJMXState(t, tt.rules)
-			kept := map[string]map[string]any{}
-			for name, attrs := range values {
-				on, err := parseObjectName(name)
-				require.NoError(t, err)
-				if !st.engine.excluded(on) {
-					kept[name] = attrs
-				}
-			}
-			assert.Equal(t, tt.want, jmxSeries(t, st, kept))
+	} {
+		t.Run(name, func(t *testing.T) {
+			assert.Equal(t, tt.want, jmxSeries(t, mustJMXState(t, tt.rules), values))
 		})
 	}
 }
@@ -239,7 +230,7 @@ rules:
 }
 
 func TestJMXExporterConfigErrors(t *testing.T) {
-	tests := []struct{ rules, want string }{
+	for _, tt := range []struct{ rules, want string }{
 		{"rules:\n- pattern: 'a(b'\n", "`jmx_exporter.rules[0]`: `pattern` \"a(b\" does not compile"},
 		{"rules:\n- pattern: '(?<=x)a'\n", "RE2 syntax: no look-around"},
 		{"rules:\n- pattern: ok\n- pattern: '(a)(b)'\n  name: x_$3\n", "`jmx_exporter.rules[1]`: `name` \"x_$3\": no capture group $3 (`pattern` \"(a)(b)\" has 2 capture groups)"},
@@ -250,21 +241,18 @@ func TestJMXExporterConfigErrors(t *testing.T) {
 		{"rules:\n- pattern: a\n  type: SUMMARY\n", "`jmx_exporter.rules[0]`: `type` \"SUMMARY\" is unknown: use GAUGE, COUNTER or UNTYPED"},
 		{"hostPort: localhost:9999\n", "`jmx_exporter.hostPort`/`jmxUrl`: this receiver reads through the Jolokia agent at `endpoint`"},
 		{"includeObjectNames: ['java.lang']\n", "`jmx_exporter.includeObjectNames[0]`: \"java.lang\" is not a valid ObjectName"},
-	}
-	for _, tt := range tests {
-		cfg := createDefaultConfig()
-		cfg.Endpoint = "http://localhost:8778/jolokia"
+	} {
+		cfg := configFor("http://localhost:8778/jolokia")
 		cfg.JMXExporter = decodeJMXExporter(t, []byte(tt.rules))
-		err := cfg.Validate()
-		require.Error(t, err, tt.rules)
-		assert.Contains(t, err.Error(), tt.want, tt.rules)
+		assert.ErrorContains(t, cfg.Validate(), tt.want, tt.rules)
 	}
 }
 
 func TestExpandJava(t *testing.T) {
-	re := mustCompileRule(t, `(?P<first>a)(b)(c)(d)(e)(f)(g)(h)(i)(j)(k)`)
-	m := re.FindStringSubmatch("abcdefghijk")
-	tests := map[string]string{
+	rule, err := compileJMXRule(JMXRule{Pattern: `(?P<first>a)(b)(c)(d)(e)(f)(g)(h)(i)(j)(k)`})
+	require.NoError(t, err)
+	m := rule.re.FindStringSubmatch("abcdefghijk")
+	for tmpl, want := range map[string]string{
 		"$1":        "a",
 		"$11":       "k", // as many digits as name a group
 		"$12":       "a2",
@@ -274,9 +262,8 @@ func TestExpandJava(t *testing.T) {
 		"plain":     "plain",
 		"$0":        "abcdefghijk",
 		"$1-$2.$10": "a-b.j",
-	}
-	for tmpl, want := range tests {
-		got, err := expandJava(tmpl, m, re)
+	} {
+		got, err := expandJava(tmpl, m, rule.re)
 		require.NoError(t, err, tmpl)
 		assert.Equal(t, want, got, tmpl)
 	}
@@ -292,30 +279,20 @@ func TestJMXNames(t *testing.T) {
 	for in, want := range map[string]string{"a_total": "a", "a_total_info": "a", "_total": "total", "a_totals": "a_totals", "a_created_bucket": "a"} {
 		assert.Equal(t, want, trimReservedSuffixes(in), in)
 	}
-	for _, tt := range []struct {
-		pattern, name string
-		want          bool
-	}{
-		{"*:*", "java.lang:type=Memory", true},
-		{"java.lang:type=Memory", "java.lang:type=Memory", true},
-		{"java.lang:type=Memory", "java.lang:type=Memory,x=y", false},
-		{"java.lang:type=Memory,*", "java.lang:type=Memory,x=y", true},
-		{"java.*:type=Mem?ry", "java.lang:type=Memory", true},
-		{"kafka.*:*", "java.lang:type=Memory", false},
+	for names, want := range map[[2]string]bool{ // pattern, name
+		{"*:*", "java.lang:type=Memory"}:                         true,
+		{"java.lang:type=Memory", "java.lang:type=Memory"}:       true,
+		{"java.lang:type=Memory", "java.lang:type=Memory,x=y"}:   false,
+		{"java.lang:type=Memory,*", "java.lang:type=Memory,x=y"}: true,
+		{"java.*:type=Mem?ry", "java.lang:type=Memory"}:          true,
+		{"kafka.*:*", "java.lang:type=Memory"}:                   false,
 	} {
-		p, err := parseObjectName(tt.pattern)
+		p, err := parseObjectName(names[0])
 		require.NoError(t, err)
-		on, err := parseObjectName(tt.name)
+		on, err := parseObjectName(names[1])
 		require.NoError(t, err)
-		assert.Equal(t, tt.want, p.matches(on), tt.pattern+" "+tt.name)
+		assert.Equal(t, want, p.matches(on), names)
 	}
-}
-
-func mustCompileRule(t testing.TB, pattern string) *regexp.Regexp {
-	t.Helper()
-	r, err := compileJMXRule(JMXRule{Pattern: pattern})
-	require.NoError(t, err)
-	return r.re
 }
 
 // TestReadmeJMXExporterExample: the README's "Coming from jmx_exporter"
@@ -329,18 +306,7 @@ func TestReadmeJMXExporterExample(t *testing.T) {
 	require.True(t, ok, "README has no jmx_exporter example")
 	_, after, _ = strings.Cut(after, "```yaml\n")
 	example, _, _ := strings.Cut(after, "```")
-	resolver, err := confmap.NewResolver(confmap.ResolverSettings{
-		URIs:              []string{"yaml:" + example},
-		ProviderFactories: []confmap.ProviderFactory{yamlprovider.NewFactory(), envprovider.NewFactory()},
-		DefaultScheme:     "env",
-	})
-	require.NoError(t, err)
-	conf, err := resolver.Resolve(context.Background())
-	require.NoError(t, err)
-	sub, err := conf.Sub("receivers::jolokia/payments")
-	require.NoError(t, err)
-	cfg := createDefaultConfig()
-	require.NoError(t, sub.Unmarshal(cfg))
+	cfg := resolveReceiver(t, "yaml:"+example, "jolokia/payments", yamlprovider.NewFactory())
 	require.NoError(t, cfg.Validate())
 	want, err := os.ReadFile(filepath.Join("testdata", "jmxexporter", "kafka-client.yaml"))
 	require.NoError(t, err)
@@ -395,12 +361,11 @@ func TestJMXSearchRefused(t *testing.T) {
 		require.NoError(t, json.NewEncoder(w).Encode(answers))
 	}))
 	defer srv.Close()
-	cfg := createDefaultConfig()
-	cfg.Endpoint = srv.URL + "/jolokia"
+	cfg := configFor(srv.URL + "/jolokia")
 	cfg.Presets = nil
 	cfg.JMXExporter = decodeJMXExporter(t, []byte("{}\n"))
 	core, logs := observer.New(zap.WarnLevel)
-	md := scrapeOnce(t, newTestScraper(t, cfg, zap.New(core)))
+	md := scrapeOnce(newTestScraper(t, cfg, zap.New(core)))
 	assert.Equal(t, int64(0), onlyResource(t, md)["jolokia.up{}"])
 	require.Equal(t, 1, logs.Len())
 	assert.Equal(t, "jolokia "+cfg.Endpoint+": jmx_exporter rules: search *:*: status 403: java.lang.SecurityException : Operation search not allowed: "+

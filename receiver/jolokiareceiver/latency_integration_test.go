@@ -3,21 +3,13 @@
 package jolokiareceiver
 
 import (
-	"context"
-	"flag"
 	"net/http"
-	"sort"
+	"slices"
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/receiver/receivertest"
-
 	"github.com/moalog/platform-collector/internal/testenv"
-	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
-
-var scrapeGap = flag.Duration("gap", 0, "BenchmarkLiveScrape: pause between scrapes")
 
 // BenchmarkLiveScrape measures whole scrapes (jvm preset + test MBeans, one
 // bulk POST) of a real JVM per agent, back to back on a kept-alive
@@ -38,46 +30,31 @@ func BenchmarkLiveScrape(b *testing.B) {
 				name += "/plain-transport"
 			}
 			b.Run(name, func(b *testing.B) {
-				cfg := createDefaultConfig()
-				cfg.Endpoint = jvm.Endpoint
+				cfg := configFor(jvm.Endpoint)
 				cfg.Metrics = testMBeanMetrics
-				set := receivertest.NewNopSettings(metadata.Type)
-				set.ID = component.MustNewIDWithName("jolokia", "bench")
-				s, err := newScraper(cfg, set)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := s.start(context.Background(), nil); err != nil {
-					b.Fatal(err)
-				}
-				defer func() {
-					if err := s.shutdown(context.Background()); err != nil {
-						b.Error(err)
-					}
-				}()
+				s := newTestScraper(b, cfg, nil)
 				if !quickAck { // for comparison: Go's default transport, no TCP_QUICKACK
 					plain := &http.Client{Transport: &http.Transport{}}
 					for _, t := range s.targets {
 						t.client.http = plain
 					}
 				}
-				ctx := context.Background()
 				for range 3 { // warm up (and let 2.x split type=Counters)
-					_, _ = s.scrape(ctx)
+					scrapeOnce(s)
 				}
 				durations := make([]time.Duration, 0, b.N)
 				b.ResetTimer()
 				for range b.N {
 					time.Sleep(*scrapeGap) // outside the measured span: began is taken after it
 					began := time.Now()
-					md, _ := s.scrape(ctx)
+					md := scrapeOnce(s)
 					durations = append(durations, time.Since(began))
 					if md.DataPointCount() < 50 {
 						b.Fatalf("scrape returned %d points", md.DataPointCount())
 					}
 				}
 				b.StopTimer()
-				sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
+				slices.Sort(durations)
 				b.ReportMetric(float64(durations[len(durations)/2].Microseconds())/1000, "p50-ms")
 				b.ReportMetric(float64(durations[len(durations)*99/100].Microseconds())/1000, "p99-ms")
 			})

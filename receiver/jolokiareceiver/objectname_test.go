@@ -9,41 +9,40 @@ import (
 )
 
 func TestParseObjectName(t *testing.T) {
-	tests := []struct {
-		in        string
+	type parsed struct {
 		canonical string
 		pattern   bool
 		values    map[string]string
-	}{
-		{"java.lang:type=Memory", "java.lang:type=Memory", false, map[string]string{"type": "Memory"}},
-		{"java.lang:type=MemoryPool,name=G1 Eden Space", "java.lang:name=G1 Eden Space,type=MemoryPool", false,
+	}
+	for in, want := range map[string]parsed{
+		"java.lang:type=Memory": {"java.lang:type=Memory", false, map[string]string{"type": "Memory"}},
+		"java.lang:type=MemoryPool,name=G1 Eden Space": {"java.lang:name=G1 Eden Space,type=MemoryPool", false,
 			map[string]string{"name": "G1 Eden Space", "type": "MemoryPool"}},
 		// Key order does not matter: canonicalNaming=false (2.x style) and true (1.x) give the same name.
-		{"com.moalog.test:name=card,type=Payments", "com.moalog.test:name=card,type=Payments", false, map[string]string{"name": "card"}},
-		{"com.moalog.test:type=Payments,name=card", "com.moalog.test:name=card,type=Payments", false, map[string]string{"name": "card"}},
-		{`com.moalog.test:type=Quoted,name="a,b"`, `com.moalog.test:name="a,b",type=Quoted`, false, map[string]string{"name": "a,b"}},
-		{`d:k="x\"y\\z\*\?\n"`, `d:k="x\"y\\z\*\?\n"`, false, map[string]string{"k": "x\"y\\z*?\n"}},
-		{`d:k="a=b:c"`, `d:k="a=b:c"`, false, map[string]string{"k": "a=b:c"}},
-		{`d:k=""`, `d:k=""`, false, map[string]string{"k": ""}},
-		{"java.lang:type=MemoryPool,name=*", "java.lang:name=*,type=MemoryPool", true, map[string]string{"name": "*"}},
-		{"java.lang:type=MemoryPool,*", "java.lang:type=MemoryPool,*", true, nil},
-		{"com.moalog.test:*", "com.moalog.test:*", true, nil},
-		{"*:type=Foo", "*:type=Foo", true, nil},
-		{"d:name=G?", "d:name=G?", true, nil},
-		{`d:name="x*"`, `d:name="x*"`, true, nil},
-		{`d:name="x\*"`, `d:name="x\*"`, false, map[string]string{"name": "x*"}},
-		{"d:*,type=Foo", "d:type=Foo,*", true, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			on, err := parseObjectName(tt.in)
+		"com.moalog.test:name=card,type=Payments": {"com.moalog.test:name=card,type=Payments", false, map[string]string{"name": "card"}},
+		"com.moalog.test:type=Payments,name=card": {"com.moalog.test:name=card,type=Payments", false, map[string]string{"name": "card"}},
+		`com.moalog.test:type=Quoted,name="a,b"`:  {`com.moalog.test:name="a,b",type=Quoted`, false, map[string]string{"name": "a,b"}},
+		`d:k="x\"y\\z\*\?\n"`:                     {`d:k="x\"y\\z\*\?\n"`, false, map[string]string{"k": "x\"y\\z*?\n"}},
+		`d:k="a=b:c"`:                             {`d:k="a=b:c"`, false, map[string]string{"k": "a=b:c"}},
+		`d:k=""`:                                  {`d:k=""`, false, map[string]string{"k": ""}},
+		"java.lang:type=MemoryPool,name=*":        {"java.lang:name=*,type=MemoryPool", true, map[string]string{"name": "*"}},
+		"java.lang:type=MemoryPool,*":             {"java.lang:type=MemoryPool,*", true, nil},
+		"com.moalog.test:*":                       {"com.moalog.test:*", true, nil},
+		"*:type=Foo":                              {"*:type=Foo", true, nil},
+		"d:name=G?":                               {"d:name=G?", true, nil},
+		`d:name="x*"`:                             {`d:name="x*"`, true, nil},
+		`d:name="x\*"`:                            {`d:name="x\*"`, false, map[string]string{"name": "x*"}},
+		"d:*,type=Foo":                            {"d:type=Foo,*", true, nil},
+	} {
+		t.Run(in, func(t *testing.T) {
+			on, err := parseObjectName(in)
 			require.NoError(t, err)
-			assert.Equal(t, tt.canonical, on.Canonical())
-			assert.Equal(t, tt.pattern, on.IsPattern())
-			for k, want := range tt.values {
+			assert.Equal(t, want.canonical, on.Canonical())
+			assert.Equal(t, want.pattern, on.IsPattern())
+			for k, v := range want.values {
 				got, ok := on.Value(k)
 				assert.True(t, ok, k)
-				assert.Equal(t, want, got, k)
+				assert.Equal(t, v, got, k)
 			}
 			_, ok := on.Value("absent")
 			assert.False(t, ok)

@@ -3,17 +3,13 @@ package jolokiareceiver
 import (
 	"context"
 	"maps"
-	"net/http"
 	"net/http/httptest"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/exporter/prometheusexporter"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
@@ -36,14 +32,11 @@ func TestAppPresetPrometheusNames(t *testing.T) {
 		"micrometer-jmx": "micrometer_counter_total micrometer_gauge micrometer_timer_count_total micrometer_timer_duration_max_seconds micrometer_timer_duration_mean_seconds micrometer_timer_duration_quantile_seconds",
 	}
 	for _, p := range appPresets {
-		var got []string
-		for name := range exporterFamilies(t, scrapeRecordedPreset(t, p.name)) {
-			if !strings.HasPrefix(name, "jolokia_") && name != "target_info" {
-				got = append(got, name)
-			}
-		}
-		sort.Strings(got)
-		assert.Equal(t, want[p.name], strings.Join(got, " "), p.name)
+		got := exporterFamilies(t, scrapeRecordedPreset(t, p.name))
+		maps.DeleteFunc(got, func(name string, _ *dto.MetricFamily) bool {
+			return strings.HasPrefix(name, "jolokia_") || name == "target_info"
+		})
+		assert.Equal(t, want[p.name], strings.Join(slices.Sorted(maps.Keys(got)), " "), p.name)
 	}
 }
 
@@ -72,17 +65,22 @@ func TestSelfMetricPrometheusNames(t *testing.T) {
 	assert.ElementsMatch(t, []string{"jolokia_scrape_duration_seconds", "jolokia_up"}, named)
 }
 
-// scrapeRecordedPreset scrapes an agent that answers with the recorded
-// response to the preset's bulk read.
+// scrapeRecordedPreset scrapes an agent that answers the preset's bulk read
+// with the recorded 2.x response.
 func scrapeRecordedPreset(t *testing.T, preset string) pmetric.Metrics {
 	t.Helper()
-	_, resp := readRecorded(t, agent2, "preset-"+preset)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(resp) }))
-	defer srv.Close()
-	cfg := createDefaultConfig()
-	cfg.Endpoint = srv.URL + "/jolokia"
-	cfg.Presets = []string{preset}
-	return scrapeOnce(t, newTestScraper(t, cfg, nil))
+	req, resp := readRecorded(t, agent2, "preset-"+preset)
+	return scrapeAgent(t, agentAnswering(t, req, resp), preset)
+}
+
+// scrapeAgent scrapes agent once with the presets alone, with the
+// credentials agentAnswering expects.
+func scrapeAgent(t *testing.T, agent *httptest.Server, presets ...string) pmetric.Metrics {
+	t.Helper()
+	cfg := configFor(agent.URL + "/jolokia")
+	cfg.Username, cfg.Password = "monitor", "hunter2"
+	cfg.Presets = presets
+	return scrapeOnce(newTestScraper(t, cfg, nil))
 }
 
 // exporterFamilies runs md through the collector's Prometheus exporter
@@ -98,11 +96,7 @@ func exporterFamilies(t *testing.T, md pmetric.Metrics) map[string]*dto.MetricFa
 	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))
 	defer func() { require.NoError(t, exp.Shutdown(context.Background())) }()
 	require.NoError(t, exp.ConsumeMetrics(context.Background(), md))
-	resp, err := http.Get("http://" + testenv.Addr(port) + "/metrics")
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
+	families, err := testenv.ScrapePage("http://" + testenv.Addr(port) + "/metrics")
 	require.NoError(t, err)
 	return families
 }

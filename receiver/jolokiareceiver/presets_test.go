@@ -1,10 +1,7 @@
 package jolokiareceiver
 
 import (
-	"bytes"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -117,26 +114,19 @@ func checkAppPreset(t *testing.T, preset string, want points, measured []string,
 	expand := func(k string) string { return strings.ReplaceAll(k, "CONNECTOR", connector) }
 	// Compared as numbers: the agents serialize some doubles differently
 	// (Kafka's buffer-total-bytes is 33554432 on 2.x, 3.3554432E7 on 1.x).
+	known := map[string]bool{}
 	for k, v := range want {
+		known[expand(k)] = true
 		if assert.Contains(t, got, expand(k), preset) {
 			assert.Equal(t, asFloat(v), asFloat(got[expand(k)]), "%s: %s", preset, expand(k))
 		}
 	}
 	for _, k := range measured {
+		known[expand(k)] = true
 		assert.Contains(t, got, expand(k), preset)
 	}
-	for k := range got {
-		if strings.HasPrefix(k, "jolokia.") {
-			continue
-		}
-		known := false
-		for w := range want {
-			known = known || expand(w) == k
-		}
-		for _, m := range measured {
-			known = known || expand(m) == k
-		}
-		assert.True(t, known, "%s: unexpected point %s = %v", preset, k, got[k])
+	for k, v := range prefixed(got, "jolokia.", false) {
+		assert.True(t, known[k], "%s: unexpected point %s = %v", preset, k, v)
 	}
 }
 
@@ -148,23 +138,11 @@ func TestRecordedAppPresets(t *testing.T) {
 		for _, p := range appPresets {
 			t.Run(agent+"/"+p.name, func(t *testing.T) {
 				req, resp := readRecorded(t, agent, "preset-"+p.name)
-				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					var body bytes.Buffer
-					_, _ = body.ReadFrom(r.Body)
-					if !bytes.Equal(bytes.TrimSpace(body.Bytes()), req) {
-						http.Error(w, "not the recorded request", http.StatusBadRequest)
-						return
-					}
-					_, _ = w.Write(resp)
-				}))
-				t.Cleanup(srv.Close)
-				cfg := createDefaultConfig()
-				cfg.Endpoint = srv.URL + "/jolokia"
-				cfg.Presets = []string{p.name}
-				md := scrapeOnce(t, newTestScraper(t, cfg, nil))
+				md := scrapeAgent(t, agentAnswering(t, req, resp), p.name)
 				connector := ""
 				if p.name == "tomcat" {
-					connector = recordedConnector(t, resp)
+					connector = string(regexp.MustCompile(`http-nio-127\.0\.0\.1-\d+`).Find(resp))
+					require.NotEmpty(t, connector)
 				}
 				checkAppPreset(t, p.name, p.want, p.measured, connector, md)
 			})
@@ -172,27 +150,12 @@ func TestRecordedAppPresets(t *testing.T) {
 	}
 }
 
-// recordedConnector finds Tomcat's connector name (it holds the recorded port).
-func recordedConnector(t *testing.T, resp []byte) string {
-	t.Helper()
-	s := string(resp)
-	i := strings.Index(s, "http-nio-127.0.0.1-")
-	require.GreaterOrEqual(t, i, 0)
-	j := i + len("http-nio-127.0.0.1-")
-	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-		j++
-	}
-	return s[i:j]
-}
-
+// asFloat is a point's value, int64 or float64, as a float64.
 func asFloat(v any) float64 {
-	switch x := v.(type) {
-	case int64:
-		return float64(x)
-	case float64:
-		return x
+	if i, ok := v.(int64); ok {
+		return float64(i)
 	}
-	panic(fmt.Sprintf("not a number: %T %v", v, v))
+	return v.(float64)
 }
 
 // TestPresetTables: the table of each preset (the jvm preset's in README.md,

@@ -2,8 +2,7 @@ package jolokiareceiver
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,48 +15,37 @@ import (
 func TestEchoedProxyTarget(t *testing.T) {
 	for _, agent := range []string{agent2, core1} {
 		t.Run(agent, func(t *testing.T) {
-			dir := filepath.Join("testdata", "recorded", agent)
-			req, err := os.ReadFile(filepath.Join(dir, "proxy.request.json"))
-			require.NoError(t, err)
+			req, resp := readRecorded(t, agent, "proxy")
 			var sent []struct {
 				Target requestTarget `json:"target"`
 			}
 			require.NoError(t, json.Unmarshal(req, &sent))
-			resp, err := os.ReadFile(filepath.Join(dir, "proxy.json"))
-			require.NoError(t, err)
 			entries, err := decodeResponse(resp, len(sent))
 			require.NoError(t, err)
 			for i, e := range entries {
 				assert.Equal(t, sent[i].Target.URL, e.Request.targetURL(), "entry %d", i)
 			}
-			// The same entries with the two sentinel reads appended.
+			// The same entries with the two sentinel reads appended: the
+			// MBeanServerIds of the proxied read and of the agent's own.
 			url := sent[0].Target.URL
-			sentinel := func(status int, id string) responseEntry {
-				return responseEntry{Status: status, Value: map[string]any{"MBeanServerId": id}, Error: "Authentication failed! Invalid username or password"}
+			withSentinels := func(proxiedStatus int, proxied, own string) []responseEntry {
+				sentinel := func(status int, id string) responseEntry {
+					return responseEntry{Status: status, Value: map[string]any{"MBeanServerId": id}, Error: "Authentication failed! Invalid username or password"}
+				}
+				return append(slices.Clip(entries), sentinel(proxiedStatus, proxied), sentinel(200, own))
 			}
 			p := &ProxyTarget{URL: url}
-			got, err := checkProxied(append(entries[:len(entries):len(entries)], sentinel(200, "remote_1"), sentinel(200, "agent_2")), p)
+			got, err := checkProxied(withSentinels(200, "remote_1", "agent_2"), p)
 			require.NoError(t, err)
 			assert.Len(t, got, len(entries), "the sentinels are cut off")
-			_, err = checkProxied(append(entries[:len(entries):len(entries)], sentinel(200, "agent_2"), sentinel(200, "agent_2")), p)
+			_, err = checkProxied(withSentinels(200, "agent_2", "agent_2"), p)
 			assert.ErrorContains(t, err, "the agent did not forward the read to "+url)
-			_, err = checkProxied(append(entries[:len(entries):len(entries)], sentinel(403, ""), sentinel(200, "agent_2")), p)
+			_, err = checkProxied(withSentinels(403, "", "agent_2"), p)
 			assert.ErrorContains(t, err, "proxy read of "+url+" failed: status 403: Authentication failed! Invalid username or password: check `proxy_target` `username` and `password`")
-			_, err = checkProxied(append(entries[:len(entries):len(entries)], sentinel(200, "remote_1"), sentinel(200, "agent_2")),
+			_, err = checkProxied(withSentinels(200, "remote_1", "agent_2"),
 				&ProxyTarget{URL: "service:jmx:rmi:///jndi/rmi://other:1/jmxrmi"})
 			assert.ErrorContains(t, err, "not service:jmx:rmi:///jndi/rmi://other:1/jmxrmi")
 		})
-	}
-}
-
-func TestJMXInstanceID(t *testing.T) {
-	for url, want := range map[string]string{
-		"service:jmx:rmi:///jndi/rmi://app-7:9010/jmxrmi":                 "app-7:9010",
-		"service:jmx:rmi://10.1.2.3:9011/jndi/rmi://10.1.2.3:9010/jmxrmi": "10.1.2.3:9010",
-		"service:jmx:jmxmp://host:5555":                                   "host:5555",
-		"service:jmx:rmi:///jndi/jmxrmi":                                  "service:jmx:rmi:///jndi/jmxrmi",
-	} {
-		assert.Equal(t, want, jmxInstanceID(url), url)
 	}
 }
 

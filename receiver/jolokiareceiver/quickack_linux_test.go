@@ -7,13 +7,15 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 // naglingServer answers HTTP/1.1 keep-alive requests like the JDK HttpServer
@@ -21,40 +23,27 @@ import (
 // writes, so the body waits for the client's ACK of the headers.
 func naglingServer(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = l.Close() })
-	go func() {
+	return "http://" + testenv.ServeTCP(t, func(conn net.Conn) {
+		_ = conn.(*net.TCPConn).SetNoDelay(false)
+		r := bufio.NewReader(conn)
 		for {
-			conn, err := l.Accept()
+			req, err := http.ReadRequest(r)
 			if err != nil {
 				return
 			}
-			go func() {
-				defer conn.Close()
-				_ = conn.(*net.TCPConn).SetNoDelay(false)
-				r := bufio.NewReader(conn)
-				for {
-					req, err := http.ReadRequest(r)
-					if err != nil {
-						return
-					}
-					_, _ = io.Copy(io.Discard, req.Body)
-					body := `[{"status":200,"value":{"A":1}}]`
-					_, _ = fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body))
-					_, _ = conn.Write([]byte(body))
-				}
-			}()
+			_, _ = io.Copy(io.Discard, req.Body)
+			body := `[{"status":200,"value":{"A":1}}]`
+			_, _ = fmt.Fprintf(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body))
+			_, _ = conn.Write([]byte(body))
 		}
-	}()
-	return "http://" + l.Addr().String() + "/jolokia"
+	}) + "/jolokia"
 }
 
 // medianRoundTrip sends n requests back to back on one kept-alive connection.
 func medianRoundTrip(t *testing.T, c *http.Client, endpoint string, n int) time.Duration {
 	t.Helper()
 	var d []time.Duration
-	for i := 0; i < n; i++ {
+	for range n {
 		began := time.Now()
 		resp, err := c.Post(endpoint, "application/json", strings.NewReader(`[{"type":"read"}]`))
 		require.NoError(t, err)
@@ -62,7 +51,7 @@ func medianRoundTrip(t *testing.T, c *http.Client, endpoint string, n int) time.
 		resp.Body.Close()
 		d = append(d, time.Since(began))
 	}
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	slices.Sort(d)
 	return d[len(d)/2]
 }
 
@@ -95,13 +84,9 @@ func TestQuickAckWrapsOnlyTCP(t *testing.T) {
 	defer b.Close()
 	assert.Equal(t, a, withQuickAck(a))
 
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
 	var d net.Dialer
-	conn, err := d.DialContext(context.Background(), "tcp", l.Addr().String())
+	conn, err := d.DialContext(context.Background(), "tcp", testenv.ServeTCP(t, nil))
 	require.NoError(t, err)
 	defer conn.Close()
-	_, ok := withQuickAck(conn).(*quickAckConn)
-	assert.True(t, ok)
+	assert.IsType(t, &quickAckConn{}, withQuickAck(conn))
 }

@@ -29,8 +29,7 @@ func TestShutdownCancelsScrapeInFlight(t *testing.T) {
 	}))
 	t.Cleanup(stalled.Close)
 
-	cfg := createDefaultConfig()
-	cfg.Endpoint = stalled.URL + "/jolokia"
+	cfg := configFor(stalled.URL + "/jolokia")
 	cfg.InitialDelay = 0
 	cfg.Timeout = time.Hour // only a cancel can end this scrape within the test's deadline
 	sink := new(consumertest.MetricsSink)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -20,25 +19,26 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/moalog/platform-collector/internal/metrictest"
+	"github.com/moalog/platform-collector/internal/testenv"
 	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
 
 // recordedAgent serves the recorded 2.x answer to the jvm preset's bulk read.
 func recordedAgent(t *testing.T) *httptest.Server {
 	t.Helper()
-	_, resp := readRecorded(t, agent2, "receiver-jvm-preset")
-	return agentAnswering(t, resp)
+	req, resp := readRecorded(t, agent2, "receiver-jvm-preset")
+	return agentAnswering(t, req, resp)
 }
 
-// agentAnswering answers the jvm preset's bulk read, sent with the test's
-// credentials, with resp.
-func agentAnswering(t *testing.T, resp []byte) *httptest.Server {
+// agentAnswering answers the bulk read req, sent with the test's credentials
+// (monitor, hunter2), with resp.
+func agentAnswering(t *testing.T, req, resp []byte) *httptest.Server {
 	t.Helper()
-	req, _ := readRecorded(t, agent2, "receiver-jvm-preset")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var body bytes.Buffer
 		_, _ = body.ReadFrom(r.Body)
@@ -59,12 +59,11 @@ func agentAnswering(t *testing.T, resp []byte) *httptest.Server {
 
 func TestScrapeResourceIdentity(t *testing.T) {
 	good := recordedAgent(t)
-	cfg := createDefaultConfig()
-	cfg.Endpoint = good.URL + "/jolokia"
+	cfg := configFor(good.URL + "/jolokia")
 	cfg.Username, cfg.Password = "monitor", "hunter2"
 	cfg.ResourceAttributes = map[string]string{"deployment.environment.name": "test"}
 	s := newTestScraper(t, cfg, nil)
-	md := scrapeOnce(t, s)
+	md := scrapeOnce(s)
 	require.Equal(t, 1, md.ResourceMetrics().Len())
 	attrs := md.ResourceMetrics().At(0).Resource().Attributes().AsRaw()
 	assert.Equal(t, map[string]any{
@@ -72,33 +71,41 @@ func TestScrapeResourceIdentity(t *testing.T) {
 		"service.instance.id":         strings.TrimPrefix(good.URL, "http://"),
 		"deployment.environment.name": "test",
 	}, attrs)
-	sm := md.ResourceMetrics().At(0).ScopeMetrics().At(0)
-	assert.Equal(t, metadata.ScopeName, sm.Scope().Name())
+	assert.Equal(t, metadata.ScopeName, md.ResourceMetrics().At(0).ScopeMetrics().At(0).Scope().Name())
 
 	// Sums start when the target was first seen up and keep that start.
-	var start1 pcommon.Timestamp
-	for _, m := range sm.Metrics().All() {
-		if m.Name() == "jvm.class.loaded" {
-			start1 = m.Sum().DataPoints().At(0).StartTimestamp()
+	classesLoadedSince := func(md pmetric.Metrics) pcommon.Timestamp {
+		for _, m := range md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().All() {
+			if m.Name() == "jvm.class.loaded" {
+				return m.Sum().DataPoints().At(0).StartTimestamp()
+			}
 		}
+		return 0
 	}
-	require.NotZero(t, start1)
-	md = scrapeOnce(t, s)
-	for _, m := range md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().All() {
-		if m.Name() == "jvm.class.loaded" {
-			assert.Equal(t, start1, m.Sum().DataPoints().At(0).StartTimestamp())
-		}
-	}
+	start := classesLoadedSince(md)
+	require.NotZero(t, start)
+	assert.Equal(t, start, classesLoadedSince(scrapeOnce(s)))
 }
 
+// TestInstanceID: a target's service.instance.id is its agent's host:port,
+// or for a proxied target the JMX service URL's host:port (jmxInstanceID).
 func TestInstanceID(t *testing.T) {
 	for in, want := range map[string]string{
 		"http://10.0.0.5:8778/jolokia":   "10.0.0.5:8778",
 		"http://fluxpay-engine/jolokia":  "fluxpay-engine:80",
 		"https://fluxpay-engine/jolokia": "fluxpay-engine:443",
 		"http://[::1]:8778/jolokia":      "[::1]:8778",
+
+		"service:jmx:rmi:///jndi/rmi://app-7:9010/jmxrmi":                 "app-7:9010",
+		"service:jmx:rmi://10.1.2.3:9011/jndi/rmi://10.1.2.3:9010/jmxrmi": "10.1.2.3:9010",
+		"service:jmx:jmxmp://host:5555":                                   "host:5555",
+		"service:jmx:rmi:///jndi/jmxrmi":                                  "service:jmx:rmi:///jndi/jmxrmi",
 	} {
-		assert.Equal(t, want, instanceID(in), in)
+		id := instanceID
+		if strings.HasPrefix(in, "service:jmx:") {
+			id = jmxInstanceID
+		}
+		assert.Equal(t, want, id(in), in)
 	}
 }
 
@@ -141,20 +148,10 @@ func pointKeys(flat map[string]points) map[string][]string {
 // not hold back the metrics of the other target of the same receiver.
 func TestReceiverDeliversEachTargetOnItsOwn(t *testing.T) {
 	good := recordedAgent(t)
-	stall := make(chan struct{})
-	stalled := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		select {
-		case <-stall:
-		case <-r.Context().Done():
-		}
-	}))
-	t.Cleanup(stalled.Close)
-	t.Cleanup(func() { close(stall) })
-
+	stalled := "http://" + testenv.ServeTCP(t, nil) + "/jolokia" // accepts, never answers
 	cfg := createDefaultConfig()
 	cfg.Username, cfg.Password = "monitor", "hunter2"
-	cfg.Targets = []Target{{Endpoint: stalled.URL + "/jolokia"}, {Endpoint: good.URL + "/jolokia"}}
+	cfg.Targets = []Target{{Endpoint: stalled}, {Endpoint: good.URL + "/jolokia"}}
 	cfg.CollectionInterval = 100 * time.Millisecond
 	cfg.InitialDelay = 0
 	cfg.Timeout = 3 * time.Second
@@ -162,15 +159,9 @@ func TestReceiverDeliversEachTargetOnItsOwn(t *testing.T) {
 	r, _ := startReceiver(t, cfg, sink)
 	defer func() { require.NoError(t, r.Shutdown(context.Background())) }()
 
-	goodID := instanceID(good.URL)
+	isHealthy := func(md pmetric.Metrics) bool { return flattenMetrics(md)[instanceID(good.URL)] != nil }
 	require.Eventually(t, func() bool {
-		n := 0
-		for _, md := range sink.AllMetrics() {
-			if _, ok := flattenMetrics(md)[goodID]; ok {
-				n++
-			}
-		}
-		return n >= 3
+		return len(slices.DeleteFunc(sink.AllMetrics(), func(md pmetric.Metrics) bool { return !isHealthy(md) })) >= 3
 	}, 2*time.Second, 20*time.Millisecond, "three scrapes of the healthy target while the other one hangs")
 }
 
@@ -182,8 +173,8 @@ func TestReceiverDeliversEachTargetOnItsOwn(t *testing.T) {
 // collector name that only the hostile target's JVM has.
 func TestConversionPanicIsTargetDown(t *testing.T) {
 	good := recordedAgent(t)
-	_, resp := readRecorded(t, agent2, "receiver-jvm-preset")
-	hostile := agentAnswering(t, bytes.ReplaceAll(resp, []byte("name=Copy,"), []byte("name=Hostile,")))
+	req, resp := readRecorded(t, agent2, "receiver-jvm-preset")
+	hostile := agentAnswering(t, req, bytes.ReplaceAll(resp, []byte("name=Copy,"), []byte("name=Hostile,")))
 	cfg := createDefaultConfig()
 	cfg.Username, cfg.Password = "monitor", "hunter2"
 	cfg.Targets = []Target{{Endpoint: good.URL + "/jolokia"}, {Endpoint: hostile.URL + "/jolokia"}}
@@ -203,7 +194,7 @@ func TestConversionPanicIsTargetDown(t *testing.T) {
 	require.Equal(t, 2, forced, "jvm.gc.collections.count and .elapsed")
 
 	for range 2 {
-		all := flattenMetrics(scrapeOnce(t, s))
+		all := flattenMetrics(scrapeOnce(s))
 		healthy, down := all[instanceID(good.URL)], all[instanceID(hostile.URL)]
 		assert.Equal(t, int64(1), healthy["jolokia.up{}"])
 		assert.Equal(t, int64(0), healthy["jvm.gc.collections.count{jvm.gc.name=Copy}"])
@@ -239,15 +230,14 @@ func TestEntryErrorLoggedOnceWhileItFails(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(answer)
 	}))
 	t.Cleanup(srv.Close)
-	cfg := createDefaultConfig()
-	cfg.Endpoint = srv.URL + "/jolokia"
+	cfg := configFor(srv.URL + "/jolokia")
 	core, logs := observer.New(zap.InfoLevel)
 	s := newTestScraper(t, cfg, zap.New(core))
 	for range 3 {
-		scrapeOnce(t, s)
+		scrapeOnce(s)
 	}
 	assert.Equal(t, 1, logs.FilterMessage("MBean read failed; logged again only after it has worked").Len())
-	scrapeOnce(t, s)
+	scrapeOnce(s)
 	assert.Equal(t, 1, logs.FilterMessage("MBean read works again").Len())
 }
 
@@ -256,18 +246,17 @@ func TestEntryErrorLoggedOnceWhileItFails(t *testing.T) {
 // scrape go stale.
 func TestMaxSeries(t *testing.T) {
 	good := recordedAgent(t)
-	cfg := createDefaultConfig()
-	cfg.Endpoint = good.URL + "/jolokia"
+	cfg := configFor(good.URL + "/jolokia")
 	cfg.Username, cfg.Password = "monitor", "hunter2"
 	core, logs := observer.New(zap.WarnLevel)
 	s := newTestScraper(t, cfg, zap.New(core))
-	before := scrapeOnce(t, s)
+	before := scrapeOnce(s)
 	series := before.DataPointCount()
 	// The limit counts what the bulk read converted: all but jolokia.up,
 	// jolokia.scrape.duration and the two jolokia.read.errors.
 	cfg.MaxSeries = series - 5
 
-	md := scrapeOnce(t, s)
+	md := scrapeOnce(s)
 	got := onlyResource(t, md)
 	assert.Equal(t, int64(0), got["jolokia.up{}"])
 	assert.Len(t, got, 2, "jolokia.up and jolokia.scrape.duration only: %v", got)
@@ -284,9 +273,8 @@ func TestMaxSeries(t *testing.T) {
 // target sends the stale points again.
 func TestRefusedStalePointsAreSentAgain(t *testing.T) {
 	agent := recordedAgent(t)
-	cfg := createDefaultConfig()
+	cfg := configFor(agent.URL + "/jolokia")
 	cfg.Username, cfg.Password = "monitor", "hunter2"
-	cfg.Endpoint = agent.URL + "/jolokia"
 	cfg.CollectionInterval = 50 * time.Millisecond
 	cfg.InitialDelay = 0
 	sink := new(metrictest.RefusingSink)

@@ -66,26 +66,21 @@ func TestShardIsPrometheusHashmod(t *testing.T) {
 }
 
 func TestShardValidate(t *testing.T) {
-	for _, tc := range []struct {
-		shard ShardConfig
-		err   string
-	}{
-		{ShardConfig{}, ""},
-		{ShardConfig{Count: 3, Index: 0}, ""},
-		{ShardConfig{Count: 3, Index: 2}, ""},
-		{ShardConfig{Count: 3, Index: 3}, "`shard.index` must be in 0..2 for `shard.count` 3, got 3"},
-		{ShardConfig{Count: 3, Index: -1}, "`shard.index` must be in 0..2 for `shard.count` 3, got -1"},
-		{ShardConfig{Count: -2}, "`shard.count` must be 0 (no sharding) or the number of replicas, got -2"},
-		{ShardConfig{Index: 1}, "`shard.index` is 1 but `shard.count` is not set"},
+	for shard, want := range map[ShardConfig]string{
+		{}:                    "",
+		{Count: 3, Index: 0}:  "",
+		{Count: 3, Index: 2}:  "",
+		{Count: 3, Index: 3}:  "`shard.index` must be in 0..2 for `shard.count` 3, got 3",
+		{Count: 3, Index: -1}: "`shard.index` must be in 0..2 for `shard.count` 3, got -1",
+		{Count: -2}:           "`shard.count` must be 0 (no sharding) or the number of replicas, got -2",
+		{Index: 1}:            "`shard.index` is 1 but `shard.count` is not set",
 	} {
-		cfg := createDefaultConfig()
-		cfg.Endpoint = "http://127.0.0.1:8778/jolokia"
-		cfg.Shard = tc.shard
-		err := cfg.Validate()
-		if tc.err == "" {
-			assert.NoError(t, err, "%+v", tc.shard)
-		} else if assert.Error(t, err, "%+v", tc.shard) {
-			assert.Contains(t, err.Error(), tc.err)
+		cfg := configFor("http://127.0.0.1:8778/jolokia")
+		cfg.Shard = shard
+		if want == "" {
+			assert.NoError(t, cfg.Validate(), "%+v", shard)
+		} else {
+			assert.ErrorContains(t, cfg.Validate(), want, "%+v", shard)
 		}
 	}
 }

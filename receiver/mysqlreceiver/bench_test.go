@@ -4,7 +4,9 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
 )
 
@@ -14,24 +16,12 @@ import (
 func BenchmarkStatusToMetrics(b *testing.B) {
 	status := readFixture(b, "testdata/primary/status.tsv")
 	mb := metadata.NewMetricsBuilder(metadata.DefaultMetricsBuilderConfig(), newNopSettings())
-	scrape := func() int {
+	metrictest.BenchPerPoint(b, func() pmetric.Metrics {
 		r := statusRecorder{mb: mb, ts: pcommon.Timestamp(1)}
 		for _, row := range status.rows {
 			r.record(row[0], row[1])
 		}
 		r.finish()
-		return mb.Emit().DataPointCount()
-	}
-	n := scrape()
-	allocs := testing.AllocsPerRun(20, func() { scrape() })
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		scrape()
-	}
-	b.StopTimer()
-	perOp := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
-	b.ReportMetric(float64(n), "points/op")
-	b.ReportMetric(perOp/float64(n), "ns/point")
-	b.ReportMetric(allocs/float64(n), "allocs/point")
+		return mb.Emit()
+	})
 }

@@ -6,9 +6,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/confignet"
-	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
@@ -16,11 +14,8 @@ import (
 
 func TestLoadConfig(t *testing.T) {
 	def := metrictest.LoadConfig(t, "mysql", createDefaultConfig().(*Config))
-	assert.Equal(t, "localhost:3306", def.Endpoint)
-	assert.Equal(t, confignet.TransportTypeTCP, def.Transport)
-	assert.Equal(t, 10*time.Second, def.CollectionInterval)
+	metrictest.CheckContribDefaults(t, "localhost:3306", def.AddrConfig, def.ControllerConfig, def.TLS)
 	assert.True(t, def.AllowNativePasswords)
-	assert.True(t, def.TLS.Insecure, "TLS is off unless configured, as in contrib")
 	assert.Equal(t, StatementEventsConfig{DigestTextLimit: 120, Limit: 250, TimeLimit: 24 * time.Hour}, def.StatementEvents)
 	assert.Equal(t, 100, def.TableLimit)
 	assert.Equal(t, metadata.DefaultMetricsBuilderConfig(), def.MetricsBuilderConfig)
@@ -29,6 +24,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, "mysql.internal:3307", all.Endpoint)
 	assert.Equal(t, "otel", all.Username)
 	assert.Equal(t, "s3cret", string(all.Password))
+	assert.Equal(t, "[REDACTED]", all.Password.String(), "configopaque: printing the config never shows it")
 	assert.Equal(t, "retrospect", all.Database)
 	assert.False(t, all.AllowNativePasswords)
 	assert.Equal(t, 30*time.Second, all.CollectionInterval)
@@ -47,14 +43,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.False(t, all.ResourceAttributes.MysqlInstanceEndpoint.Enabled)
 
 	unix := metrictest.LoadConfig(t, "mysql/unix", createDefaultConfig().(*Config))
-	assert.Equal(t, confignet.TransportTypeUnix, unix.Transport)
-	assert.Equal(t, "/run/mysqld/mysqld.sock", unix.Endpoint)
-}
-
-// The password is configopaque: printing the config never shows it.
-func TestPasswordIsOpaque(t *testing.T) {
-	cfg := metrictest.LoadConfig(t, "mysql/all_keys", createDefaultConfig().(*Config))
-	assert.Equal(t, "[REDACTED]", cfg.Password.String())
+	assert.Equal(t, confignet.AddrConfig{Endpoint: "/run/mysqld/mysqld.sock", Transport: confignet.TransportTypeUnix}, unix.AddrConfig)
 }
 
 func TestStatementEventsQueryFollowsConfig(t *testing.T) {
@@ -69,45 +58,29 @@ func TestStatementEventsQueryFollowsConfig(t *testing.T) {
 }
 
 func TestDefaultsMatchTheIssue(t *testing.T) {
-	m := metadata.DefaultMetricsBuilderConfig().Metrics
-	on := map[string]bool{
+	on, off := metrictest.Toggles(metadata.DefaultMetricsBuilderConfig().Metrics)
+	assert.Subset(t, on, []string{
 		// contrib's default set
-		"mysql.buffer_pool.data_pages": m.MysqlBufferPoolDataPages.Enabled, "mysql.buffer_pool.limit": m.MysqlBufferPoolLimit.Enabled,
-		"mysql.buffer_pool.operations": m.MysqlBufferPoolOperations.Enabled, "mysql.buffer_pool.page_flushes": m.MysqlBufferPoolPageFlushes.Enabled,
-		"mysql.buffer_pool.pages": m.MysqlBufferPoolPages.Enabled, "mysql.buffer_pool.usage": m.MysqlBufferPoolUsage.Enabled,
-		"mysql.double_writes": m.MysqlDoubleWrites.Enabled, "mysql.handlers": m.MysqlHandlers.Enabled,
-		"mysql.locks": m.MysqlLocks.Enabled, "mysql.log_operations": m.MysqlLogOperations.Enabled,
-		"mysql.opened_resources": m.MysqlOpenedResources.Enabled, "mysql.operations": m.MysqlOperations.Enabled,
-		"mysql.page_operations": m.MysqlPageOperations.Enabled, "mysql.prepared_statements": m.MysqlPreparedStatements.Enabled,
-		"mysql.row_locks": m.MysqlRowLocks.Enabled, "mysql.row_operations": m.MysqlRowOperations.Enabled,
-		"mysql.sorts": m.MysqlSorts.Enabled, "mysql.threads": m.MysqlThreads.Enabled,
-		"mysql.tmp_resources": m.MysqlTmpResources.Enabled, "mysql.uptime": m.MysqlUptime.Enabled,
-		"mysql.mysqlx_connections": m.MysqlMysqlxConnections.Enabled,
+		"mysql.buffer_pool.data_pages", "mysql.buffer_pool.limit", "mysql.buffer_pool.operations",
+		"mysql.buffer_pool.page_flushes", "mysql.buffer_pool.pages", "mysql.buffer_pool.usage",
+		"mysql.double_writes", "mysql.handlers", "mysql.locks", "mysql.log_operations", "mysql.opened_resources",
+		"mysql.operations", "mysql.page_operations", "mysql.prepared_statements", "mysql.row_locks",
+		"mysql.row_operations", "mysql.sorts", "mysql.threads", "mysql.tmp_resources", "mysql.uptime",
+		"mysql.mysqlx_connections",
 		// off in contrib, on here
-		"mysql.query.count": m.MysqlQueryCount.Enabled, "mysql.query.slow.count": m.MysqlQuerySlowCount.Enabled,
-		"mysql.connection.count": m.MysqlConnectionCount.Enabled, "mysql.connection.errors": m.MysqlConnectionErrors.Enabled,
-		"mysql.commands": m.MysqlCommands.Enabled, "mysql.client.network.io": m.MysqlClientNetworkIo.Enabled,
-		"mysql.replica.time_behind_source": m.MysqlReplicaTimeBehindSource.Enabled, "mysql.replica.sql_delay": m.MysqlReplicaSQLDelay.Enabled,
+		"mysql.query.count", "mysql.query.slow.count", "mysql.connection.count", "mysql.connection.errors",
+		"mysql.commands", "mysql.client.network.io", "mysql.replica.time_behind_source", "mysql.replica.sql_delay",
 		// ours
-		"mysql.up": m.MysqlUp.Enabled, "mysql.connection.max": m.MysqlConnectionMax.Enabled, "mysql.connection.max_used": m.MysqlConnectionMaxUsed.Enabled,
-	}
-	for name, enabled := range on {
-		assert.True(t, enabled, "%s is on by default", name)
-	}
-	off := map[string]bool{
+		"mysql.up", "mysql.connection.max", "mysql.connection.max_used",
+	}, "on by default")
+	assert.Subset(t, off, []string{
 		// on in contrib, off here: 32 series per table with one index, 64,090
 		// on 2,000 tables (TestSchemaScale), over max_series
-		"mysql.index.io.wait.count": m.MysqlIndexIoWaitCount.Enabled, "mysql.index.io.wait.time": m.MysqlIndexIoWaitTime.Enabled,
-		"mysql.table.io.wait.count": m.MysqlTableIoWaitCount.Enabled, "mysql.table.io.wait.time": m.MysqlTableIoWaitTime.Enabled,
-		"mysql.statement_event.count": m.MysqlStatementEventCount.Enabled, "mysql.statement_event.wait.time": m.MysqlStatementEventWaitTime.Enabled,
-		"mysql.joins": m.MysqlJoins.Enabled, "mysql.table_open_cache": m.MysqlTableOpenCache.Enabled,
-		"mysql.qcache.hits": m.MysqlQcacheHits.Enabled, "mysql.qcache.not.cached": m.MysqlQcacheNotCached.Enabled,
-		"mysql.qcache.queries": m.MysqlQcacheQueries.Enabled, "mysql.query.client.count": m.MysqlQueryClientCount.Enabled,
-		"mysql.mysqlx_worker_threads": m.MysqlMysqlxWorkerThreads.Enabled,
-	}
-	for name, enabled := range off {
-		assert.False(t, enabled, "%s is off by default", name)
-	}
+		"mysql.index.io.wait.count", "mysql.index.io.wait.time", "mysql.table.io.wait.count", "mysql.table.io.wait.time",
+		"mysql.statement_event.count", "mysql.statement_event.wait.time", "mysql.joins", "mysql.table_open_cache",
+		"mysql.qcache.hits", "mysql.qcache.not.cached", "mysql.qcache.queries", "mysql.query.client.count",
+		"mysql.mysqlx_worker_threads",
+	}, "off by default")
 	r := metadata.DefaultResourceAttributesConfig()
 	assert.True(t, r.MysqlInstanceEndpoint.Enabled && r.ServiceName.Enabled && r.ServiceInstanceID.Enabled)
 }
@@ -151,8 +124,7 @@ func TestValidate(t *testing.T) {
 				assert.NoError(t, err)
 				return
 			}
-			require.Error(t, err)
-			assert.Equal(t, tt.wantErr, err.Error())
+			assert.EqualError(t, err, tt.wantErr)
 		})
 	}
 }
@@ -181,16 +153,5 @@ var currentContribMetrics = []string{
 }
 
 func TestCurrentContribMetricKeysLoad(t *testing.T) {
-	metrics := map[string]any{}
-	for _, name := range currentContribMetrics {
-		metrics[name] = map[string]any{"enabled": true}
-	}
-	cfg := NewFactory().CreateDefaultConfig().(*Config)
-	require.NoError(t, confmap.NewFromStringMap(map[string]any{
-		"metrics":             metrics,
-		"resource_attributes": map[string]any{"db.system.name": map[string]any{"enabled": true}, "db.system.version": map[string]any{"enabled": true}},
-	}).Unmarshal(cfg))
-	assert.True(t, cfg.Metrics.MysqlTableLockWaitWriteTime.Enabled)
-	assert.Error(t, confmap.NewFromStringMap(map[string]any{"metrics": map[string]any{"mysql.no_such_metric": map[string]any{"enabled": true}}}).Unmarshal(cfg),
-		"an unknown key is refused, so the test can fail")
+	metrictest.LoadContribKeys(t, createDefaultConfig(), currentContribMetrics, []string{"db.system.name", "db.system.version"})
 }

@@ -1,18 +1,20 @@
 package mysqlreceiver
 
 import (
-	"bufio"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
@@ -29,16 +31,10 @@ type recorded struct {
 // readFixture reads a testdata/*.tsv file written by testdata/record.sh.
 func readFixture(t testing.TB, path string) recorded {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
 	var r recorded
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
+	for _, line := range strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n") {
 		switch {
 		case strings.HasPrefix(line, "# "):
 			_, stmt, ok := strings.Cut(line, `mariadb --batch -e "`)
@@ -67,10 +63,9 @@ func readFixture(t testing.TB, path string) recorded {
 // a statement without a fixture is an error, so the fixtures stay recorded
 // with the statements the scraper really sends.
 type fakeClient struct {
-	fixtures map[string]recorded
-	errs     map[string]error // statement prefix -> error to return
-	sent     []string
-	// reconnects counts reconnect calls.
+	fixtures   map[string]recorded
+	errs       map[string]error // statement prefix -> error to return
+	sent       []string
 	reconnects int
 }
 
@@ -114,55 +109,39 @@ func (c *fakeClient) close() error { return nil }
 // allMetrics enables every metric the receiver has.
 func allMetrics() metadata.MetricsBuilderConfig {
 	cfg := metadata.DefaultMetricsBuilderConfig()
-	m := &cfg.Metrics
-	for _, mc := range []*metadata.MetricConfig{
-		&m.MysqlJoins, &m.MysqlStatementEventCount, &m.MysqlStatementEventWaitTime,
-		&m.MysqlMysqlxWorkerThreads, &m.MysqlTableOpenCache, &m.MysqlQcacheHits,
-		&m.MysqlQcacheNotCached, &m.MysqlQcacheQueries, &m.MysqlQueryClientCount,
-		&m.MysqlTableIoWaitCount, &m.MysqlTableIoWaitTime, &m.MysqlIndexIoWaitCount, &m.MysqlIndexIoWaitTime,
-		&m.MysqlQcacheFreeMemory, &m.MysqlQcacheInserts, &m.MysqlQcacheLowmemPrunes,
-		&m.MysqlMaxUsedConnections, &m.MysqlCommandCalls, &m.MysqlProcesslistThreads,
-		&m.MysqlTableRows, &m.MysqlTableAverageRowLength, &m.MysqlTableSize,
-		&m.MysqlTableLockWaitReadCount, &m.MysqlTableLockWaitReadTime, &m.MysqlTableLockWaitWriteCount,
-		&m.MysqlTableLockWaitWriteTime, &m.MysqlInnodbRowLockWaitCount, &m.MysqlInnodbRowLockWaitDurationAvg,
-		&m.MysqlInnodbRowLockWaitDurationMax, &m.MysqlInnodbDataFileIo, &m.MysqlInnodbOperationPending,
-		&m.MysqlReplicaTempTableOpen,
-	} {
-		mc.Enabled = true
-	}
+	metrictest.Enable(&cfg.Metrics, "")
 	return cfg
 }
 
 // newFixtureScraper is a started scraper whose client answers from
-// testdata/<dir>.
-func newFixtureScraper(t testing.TB, dir string, mbc metadata.MetricsBuilderConfig) (*mysqlScraper, *fakeClient) {
+// testdata/<dir>, with its warnings in logs.
+func newFixtureScraper(t testing.TB, dir string, mbc metadata.MetricsBuilderConfig) (*mysqlScraper, *fakeClient, *observer.ObservedLogs) {
 	t.Helper()
 	cfg := createDefaultConfig().(*Config)
 	cfg.Endpoint = "db.internal:3306"
 	cfg.MetricsBuilderConfig = mbc
-	s := newScraper(cfg, receivertest.NewNopSettings(metadata.Type))
+	set, logs := metrictest.ObservedSettings(metadata.Type, zap.WarnLevel)
+	s := newScraper(cfg, set)
 	fc := newFakeClient(t, dir)
 	s.newClient = func() (client, error) { return fc, nil }
-	if err := s.start(context.Background(), nil); err != nil {
-		t.Fatal(err)
-	}
-	return s, fc
+	require.NoError(t, s.start(context.Background(), nil))
+	return s, fc, logs
+}
+
+// scrapeMetrics scrapes once. A failed target is mysql.up 0: the scraper
+// never returns an error, which scraperhelper would log at every interval.
+func (s *mysqlScraper) scrapeMetrics(t require.TestingT) pmetric.Metrics {
+	md, err := s.scrape(context.Background())
+	require.NoError(t, err)
+	return md
+}
+
+func (s *mysqlScraper) scrapePoints(t require.TestingT) map[string]int64 {
+	return points(s.scrapeMetrics(t))
 }
 
 // metricNames lists the metrics present.
-func metricNames(md pmetric.Metrics) []string {
-	seen := map[string]bool{}
-	for k := range points(md) {
-		name, _, _ := strings.Cut(k, "{")
-		seen[name] = true
-	}
-	var out []string
-	for n := range seen {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
+func metricNames(md pmetric.Metrics) []string { return metrictest.MetricNames(points(md)) }
 
 func newNopSettings() receiver.Settings { return receivertest.NewNopSettings(metadata.Type) }
 
@@ -171,11 +150,7 @@ func newNopSettings() receiver.Settings { return receivertest.NewNopSettings(met
 func points(md pmetric.Metrics) map[string]int64 { return metrictest.Points[int64](md) }
 
 func replicaPoints(got map[string]int64) map[string]int64 {
-	out := map[string]int64{}
-	for series, v := range got {
-		if strings.HasPrefix(series, "mysql.replica.") {
-			out[series] = v
-		}
-	}
+	out := maps.Clone(got)
+	maps.DeleteFunc(out, func(series string, _ int64) bool { return !strings.HasPrefix(series, "mysql.replica.") })
 	return out
 }

@@ -1,7 +1,6 @@
 package mysqlreceiver
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -12,6 +11,7 @@ import (
 	"encoding/pem"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,9 +19,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/moalog/platform-collector/internal/fakemysql"
+	"github.com/moalog/platform-collector/internal/metrictest"
+	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
 )
 
 const hostilePassword = "s3cret-monitoring-pw"
@@ -30,16 +33,19 @@ const hostilePassword = "s3cret-monitoring-pw"
 func ecKeyPEM(t testing.TB) []byte {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
-	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	require.NoError(t, err)
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+	return publicKeyPEM(t, &key.PublicKey)
 }
 
-// rsaKeyPEM is a key a rogue server holds the private half of.
-func rsaKeyPEM(t testing.TB) []byte {
+// rsaKey is a key a rogue server (or one in the test) holds the private
+// half of.
+func rsaKey(t testing.TB) *rsa.PrivateKey {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
-	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	return key
+}
+
+func publicKeyPEM(t testing.TB, key any) []byte {
+	der, err := x509.MarshalPKIXPublicKey(key)
 	require.NoError(t, err)
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
@@ -54,7 +60,7 @@ func hostileScripts(t testing.TB) map[string][][]byte {
 		"one-byte ERR":                        {fakemysql.Greeting("mysql_native_password"), fakemysql.Turn([]byte{0xff})},
 		"caching_sha2 full auth, EC key":      {fakemysql.Greeting("caching_sha2_password"), fakemysql.Turn([]byte{authMoreData, performFullAuthentication}), fakemysql.Turn(append([]byte{authMoreData}, ec...))},
 		"sha256_password, EC key":             {fakemysql.Greeting("sha256_password"), fakemysql.Turn(append([]byte{authMoreData}, ec...))},
-		"sha256_password, rogue RSA key":      {fakemysql.Greeting("sha256_password"), fakemysql.Turn(append([]byte{authMoreData}, rsaKeyPEM(t)...))},
+		"sha256_password, rogue RSA key":      {fakemysql.Greeting("sha256_password"), fakemysql.Turn(append([]byte{authMoreData}, publicKeyPEM(t, &rsaKey(t).PublicKey)...))},
 		"auth switch to sha256, EC key":       {fakemysql.Greeting("mysql_native_password"), fakemysql.Turn(append([]byte("\xfesha256_password\x00"), append(fakemysql.Scramble, 0)...)), fakemysql.Turn(append([]byte{authMoreData}, ec...))},
 		"result set cut in the column header": {fakemysql.Greeting("mysql_native_password"), fakemysql.Turn(fakemysql.OK), fakemysql.Turn([]byte{0x02}, fakemysql.Column("Variable_name"))},
 	}
@@ -65,19 +71,23 @@ func healthyScript() [][]byte {
 	return [][]byte{fakemysql.Greeting("mysql_native_password"), fakemysql.Turn(fakemysql.OK), fakemysql.ResultSet("Uptime", "5")}
 }
 
-func newLoopbackScraper(t testing.TB, addr string, logger *zap.Logger) *mysqlScraper {
+// newLoopbackScraper is a started scraper of the server at addr, logging
+// at level and above into logs, with configure applied last.
+func newLoopbackScraper(t testing.TB, addr string, level zapcore.Level, configure ...func(*Config)) (*mysqlScraper, *observer.ObservedLogs) {
 	t.Helper()
 	cfg := createDefaultConfig().(*Config)
 	cfg.Endpoint = addr
 	cfg.Username = "otel"
 	cfg.Password = hostilePassword
 	cfg.Timeout = time.Second
-	settings := newNopSettings()
-	settings.Logger = logger
-	s := newScraper(cfg, settings)
+	for _, c := range configure {
+		c(cfg)
+	}
+	set, logs := metrictest.ObservedSettings(metadata.Type, level)
+	s := newScraper(cfg, set)
 	require.NoError(t, s.start(context.Background(), nil))
 	t.Cleanup(func() { _ = s.shutdown(context.Background()) })
-	return s
+	return s, logs
 }
 
 // TestHostileServers: each hostile server makes its target down with a
@@ -85,12 +95,11 @@ func newLoopbackScraper(t testing.TB, addr string, logger *zap.Logger) *mysqlScr
 // value; the process survives (a panic escaping would end the test binary)
 // and the password never reaches a server without TLS.
 func TestHostileServers(t *testing.T) {
-	witness := newLoopbackScraper(t, fakemysql.Start(t, 5*time.Second, healthyScript()...).Addr(), zap.NewNop())
+	witness, _ := newLoopbackScraper(t, fakemysql.Start(t, 5*time.Second, healthyScript()...).Addr(), zap.WarnLevel)
 	for name, script := range hostileScripts(t) {
 		t.Run(name, func(t *testing.T) {
 			server := fakemysql.Start(t, 5*time.Second, script...)
-			core, logs := observer.New(zap.WarnLevel)
-			hostile := newLoopbackScraper(t, server.Addr(), zap.New(core))
+			hostile, logs := newLoopbackScraper(t, server.Addr(), zap.WarnLevel)
 			var wg sync.WaitGroup
 			var witnessPoints map[string]int64
 			wg.Go(func() {
@@ -99,9 +108,7 @@ func TestHostileServers(t *testing.T) {
 				witnessPoints = points(md)
 			})
 			for range 2 { // the second scrape runs on the client that replaced a panicked one
-				md, err := hostile.scrape(context.Background())
-				require.NoError(t, err)
-				assert.Equal(t, int64(0), points(md)["mysql.up"])
+				assert.Equal(t, int64(0), hostile.scrapePoints(t)["mysql.up"])
 			}
 			wg.Wait()
 			assert.Equal(t, int64(1), witnessPoints["mysql.up"])
@@ -122,11 +129,8 @@ func TestPasswordWithoutTLSRefused(t *testing.T) {
 	for _, name := range []string{"caching_sha2 full auth, EC key", "sha256_password, rogue RSA key"} {
 		t.Run(name, func(t *testing.T) {
 			server := fakemysql.Start(t, 5*time.Second, scripts[name]...)
-			core, logs := observer.New(zap.WarnLevel)
-			s := newLoopbackScraper(t, server.Addr(), zap.New(core))
-			md, err := s.scrape(context.Background())
-			require.NoError(t, err)
-			assert.Equal(t, int64(0), points(md)["mysql.up"])
+			s, logs := newLoopbackScraper(t, server.Addr(), zap.WarnLevel)
+			assert.Equal(t, int64(0), s.scrapePoints(t)["mysql.up"])
 			require.Equal(t, 1, logs.Len())
 			reason := logs.All()[0].ContextMap()["error"].(string)
 			assert.Contains(t, reason, "`tls::insecure: false`")
@@ -147,21 +151,14 @@ func TestPasswordWithoutTLSRefused(t *testing.T) {
 // TestScrapeByteBudget: a row larger than `max_scrape_bytes` ends the
 // scrape as down with the key to change, instead of growing the heap.
 func TestScrapeByteBudget(t *testing.T) {
-	huge := make([]byte, 0, 300)
-	huge = append(huge, bytes.Repeat([]byte("x"), 250)...)
+	huge := strings.Repeat("x", 250)
 	var rows []string
 	for range 1000 { // 250 KiB of rows
-		rows = append(rows, "Uptime", string(huge))
+		rows = append(rows, "Uptime", huge)
 	}
 	server := fakemysql.Start(t, 5*time.Second, fakemysql.Greeting("mysql_native_password"), fakemysql.Turn(fakemysql.OK), fakemysql.ResultSet(rows...))
-	core, logs := observer.New(zap.WarnLevel)
-	s := newLoopbackScraper(t, server.Addr(), zap.New(core))
-	s.cfg.MaxScrapeBytes = 128 << 10
-	s.client.close()
-	s.client, _ = s.newClient()
-	md, err := s.scrape(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, int64(0), points(md)["mysql.up"])
+	s, logs := newLoopbackScraper(t, server.Addr(), zap.WarnLevel, func(c *Config) { c.MaxScrapeBytes = 128 << 10 })
+	assert.Equal(t, int64(0), s.scrapePoints(t)["mysql.up"])
 	require.Equal(t, 1, logs.Len())
 	assert.Contains(t, logs.All()[0].ContextMap()["error"], "more than `max_scrape_bytes` (131072 bytes)")
 }
@@ -188,11 +185,8 @@ func FuzzServerReplies(f *testing.F) {
 		// silence otherwise (a reply whose packets are whole but too few).
 		// Each exec takes milliseconds, not the driver's waits.
 		server := fakemysql.Start(t, 20*time.Millisecond, greetingTurn, loginTurn, statementTurn)
-		s := newLoopbackScraper(t, server.Addr(), zap.NewNop())
-		s.cfg.Timeout = 200 * time.Millisecond
-		s.scrapeTimeout = s.cfg.Timeout
-		_, err := s.scrape(context.Background())
-		require.NoError(t, err)
+		s, _ := newLoopbackScraper(t, server.Addr(), zap.WarnLevel, func(c *Config) { c.Timeout = 200 * time.Millisecond })
+		s.scrapeMetrics(t)
 		require.NotContains(t, string(server.Received()), hostilePassword)
 	})
 }
@@ -201,26 +195,14 @@ func FuzzServerReplies(f *testing.F) {
 // authentication without TLS goes ahead, the password encrypted with that
 // key: the server holding its private half reads it, and the login works.
 func TestServerPublicKeyFile(t *testing.T) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	require.NoError(t, err)
-	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	require.NoError(t, err)
+	key := rsaKey(t)
 	keyFile := filepath.Join(t.TempDir(), "public_key.pem")
-	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600))
+	require.NoError(t, os.WriteFile(keyFile, publicKeyPEM(t, &key.PublicKey), 0o600))
 
 	server := fakemysql.Start(t, 5*time.Second, fakemysql.Greeting("caching_sha2_password"),
 		fakemysql.Turn([]byte{authMoreData, performFullAuthentication}), fakemysql.Turn(fakemysql.OK), fakemysql.ResultSet("Uptime", "5"))
-	cfg := createDefaultConfig().(*Config)
-	cfg.Endpoint = server.Addr()
-	cfg.Username = "otel"
-	cfg.Password = hostilePassword
-	cfg.ServerPublicKeyFile = keyFile
-	s := newScraper(cfg, newNopSettings())
-	require.NoError(t, s.start(context.Background(), nil))
-	t.Cleanup(func() { _ = s.shutdown(context.Background()) })
-	md, err := s.scrape(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, int64(1), points(md)["mysql.up"])
+	s, _ := newLoopbackScraper(t, server.Addr(), zap.WarnLevel, func(c *Config) { c.ServerPublicKeyFile = keyFile })
+	assert.Equal(t, int64(1), s.scrapePoints(t)["mysql.up"])
 
 	// The third client packet (sequence 3) is the password, XORed with the
 	// scramble and encrypted with the configured key.

@@ -1,11 +1,9 @@
 package mysqlreceiver
 
 import (
-	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/moalog/platform-collector/internal/metrictest"
@@ -15,9 +13,8 @@ import (
 // the MySQL-only status variables MariaDB 10.11 lacks, and renders every
 // metric's Prometheus name.
 func allRenderedNames(t *testing.T) map[string]string {
-	s, _ := newFixtureScraper(t, "replica", allMetrics())
-	md, err := s.scrape(context.Background())
-	require.NoError(t, err)
+	s, _, _ := newFixtureScraper(t, "replica", allMetrics())
+	md := s.scrapeMetrics(t)
 	r := statusRecorder{mb: s.mb, ts: pcommon.Timestamp(1)}
 	for _, name := range []string{"Innodb_rows_read", "Mysqlx_connections_accepted", "Mysqlx_worker_threads"} {
 		r.record([]byte(name), []byte("1"))

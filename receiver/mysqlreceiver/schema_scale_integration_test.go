@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/internal/testenv"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
 )
@@ -29,8 +30,7 @@ func TestSchemaScale(t *testing.T) {
 	if *schemaTables == 0 {
 		t.Skip("measurement: run with -schema-tables 2000 (see bench/RESULTS.md)")
 	}
-	m := testenv.StartMariaDB(t, testenv.MariaDBOptions{})
-	m.CreateMonitorUser(t, monitorUser, monitorPassword)
+	m := startMariaDB(t, testenv.MariaDBOptions{})
 	m.Exec(t, "CREATE DATABASE big")
 	const chunk = 400 // statements per client call, under the argument size limit
 	for from := 0; from < *schemaTables; from += chunk {
@@ -41,10 +41,7 @@ func TestSchemaScale(t *testing.T) {
 		m.Exec(t, sql.String())
 	}
 	ioWaitsOn := metadata.DefaultMetricsBuilderConfig()
-	for _, mc := range []*metadata.MetricConfig{&ioWaitsOn.Metrics.MysqlTableIoWaitCount, &ioWaitsOn.Metrics.MysqlTableIoWaitTime,
-		&ioWaitsOn.Metrics.MysqlIndexIoWaitCount, &ioWaitsOn.Metrics.MysqlIndexIoWaitTime} {
-		mc.Enabled = true
-	}
+	metrictest.Enable(&ioWaitsOn.Metrics, "mysql.table.io.wait.", "mysql.index.io.wait.")
 	for _, c := range []struct {
 		name string
 		mbc  metadata.MetricsBuilderConfig

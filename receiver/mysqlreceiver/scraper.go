@@ -15,11 +15,9 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.uber.org/zap"
 
-	"github.com/moalog/platform-collector/internal/memguard"
 	"github.com/moalog/platform-collector/internal/scrapeguard"
 	"github.com/moalog/platform-collector/internal/serieslimit"
-	"github.com/moalog/platform-collector/internal/staleness"
-	"github.com/moalog/platform-collector/internal/targetstate"
+	"github.com/moalog/platform-collector/internal/tcpscraper"
 	"github.com/moalog/platform-collector/receiver/mysqlreceiver/internal/metadata"
 )
 
@@ -65,18 +63,14 @@ const defaultDialTimeout = 5 * time.Second
 const picosPerNano = 1000
 
 type mysqlScraper struct {
-	cfg      *Config
-	settings receiver.Settings
-	logger   *zap.Logger
-	mb       *metadata.MetricsBuilder
-	tracker  *targetstate.Tracker
-	guard    *scrapeguard.Guard
-	client   client
-	// stale marks the series the server stopped producing (all but mysql.up
-	// when it is down, the lag while the SQL thread is stopped).
-	stale staleness.Tracker
-	// memory sheds the scrape while the heap is over memory_guard's limit.
-	memory *memguard.Guard
+	cfg    *Config
+	logger *zap.Logger
+	mb     *metadata.MetricsBuilder
+	client client
+	// target ends each scrape: the log, stale markers for the series the
+	// server stopped producing (the lag while the SQL thread is stopped, too)
+	// and memory_guard.
+	target tcpscraper.Target
 	// newClient is replaced by tests.
 	newClient func() (client, error)
 
@@ -128,12 +122,10 @@ func (i serverInfo) systemName() string {
 func newScraper(cfg *Config, settings receiver.Settings) *mysqlScraper {
 	m := cfg.Metrics
 	s := &mysqlScraper{
-		cfg:      cfg,
-		settings: settings,
-		logger:   settings.Logger,
-		mb:       metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, settings),
-		tracker:  targetstate.New(settings.Logger),
-		guard:    scrapeguard.New(settings.Logger),
+		cfg:    cfg,
+		logger: settings.Logger,
+		mb:     metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, settings),
+		target: tcpscraper.NewTarget(cfg.Endpoint, settings.Logger),
 		statementEventsQuery: fmt.Sprintf(statementEventsFormat, cfg.StatementEvents.DigestTextLimit,
 			int64(cfg.StatementEvents.TimeLimit/time.Second), cfg.StatementEvents.Limit),
 		ioWaitsQuery:    fmt.Sprintf(ioWaitsFormat, cfg.TableLimit, cfg.TableLimit),
@@ -171,7 +163,7 @@ func newScraper(cfg *Config, settings receiver.Settings) *mysqlScraper {
 }
 
 func (s *mysqlScraper) start(_ context.Context, host component.Host) error {
-	s.memory = memguard.Find(host)
+	s.target.FindMemoryGuard(host)
 	c, err := s.newClient()
 	if err != nil {
 		return err
@@ -188,9 +180,8 @@ const maxPanicBackoff = 5 * time.Minute
 // scrape recorded.
 func (s *mysqlScraper) emitDown(now pcommon.Timestamp, err error) pmetric.Metrics {
 	s.mb.Emit()
-	s.tracker.Observe(s.cfg.Endpoint, s.explain(err, ""))
 	s.mb.RecordMysqlUpDataPoint(now, 0)
-	return s.emit(now, serverInfo{})
+	return s.target.Down(s.build(serverInfo{}), now, s.explain(err, ""))
 }
 
 // backOff schedules the next try after a panic (1, 2, 4... intervals) and
@@ -210,7 +201,7 @@ func (s *mysqlScraper) replaceClient() {
 	_ = s.client.close()
 	c, err := s.newClient()
 	if err != nil {
-		s.tracker.Observe(s.cfg.Endpoint, err)
+		s.target.Tracker.Observe(s.cfg.Endpoint, err)
 		return
 	}
 	s.client = c
@@ -244,7 +235,7 @@ func (s *mysqlScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 	}
 	s.client.beginScrape()
 	var info serverInfo
-	err := s.guard.Run(s.cfg.Endpoint, func() error {
+	err := s.target.RunGuarded(func() error {
 		var err error
 		info, err = s.scrapeRequired(ctx, now)
 		if err != nil {
@@ -269,10 +260,7 @@ func (s *mysqlScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 	if err := serieslimit.Check(md, s.cfg.MaxSeries); err != nil {
 		return s.emitDown(now, err), nil
 	}
-	s.tracker.Observe(s.cfg.Endpoint, nil)
-	s.memory.Shed(s.cfg.Endpoint, md, metadata.MetricsInfo.MysqlUp.Name)
-	s.stale.Mark(md, now)
-	return md, nil
+	return s.target.Up(md, now, metadata.MetricsInfo.MysqlUp.Name), nil
 }
 
 func (s *mysqlScraper) scrapeRequired(ctx context.Context, now pcommon.Timestamp) (serverInfo, error) {
@@ -395,7 +383,7 @@ func (s *mysqlScraper) optionalPart(ctx context.Context, part, statement string,
 	}
 	target := s.cfg.Endpoint + " " + part
 	if err != nil {
-		s.tracker.Observe(target, s.explain(err, part))
+		s.target.Tracker.Observe(target, s.explain(err, part))
 		var merr *mysql.MySQLError
 		if errors.As(err, &merr) && merr.Number == errSpecificAccessDenied {
 			// A GRANT of the missing global privilege only reaches new
@@ -404,7 +392,7 @@ func (s *mysqlScraper) optionalPart(ctx context.Context, part, statement string,
 		}
 		return
 	}
-	s.tracker.Observe(target, nil)
+	s.target.Tracker.Observe(target, nil)
 }
 
 // replicaStatusQuery picks the statement that lists every replication
@@ -627,15 +615,8 @@ func (s *mysqlScraper) recordProcesslist(now pcommon.Timestamp, row [][]byte) {
 	}
 }
 
-// emit ends the scrape; info is empty when the variables were not read.
-// emit emits what the scrape recorded and marks what it no longer has stale.
-func (s *mysqlScraper) emit(now pcommon.Timestamp, info serverInfo) pmetric.Metrics {
-	md := s.build(info)
-	s.stale.Mark(md, now)
-	return md
-}
-
-// build emits what the scrape recorded, with the target's resource.
+// build emits what the scrape recorded, with the target's resource; info is
+// empty when the variables were not read.
 func (s *mysqlScraper) build(info serverInfo) pmetric.Metrics {
 	rb := s.mb.NewResourceBuilder()
 	if info.version != "" {
@@ -652,7 +633,7 @@ func (s *mysqlScraper) build(info serverInfo) pmetric.Metrics {
 func (s *mysqlScraper) refused() {
 	s.scrapeMu.Lock()
 	defer s.scrapeMu.Unlock()
-	s.stale.Refused()
+	s.target.Refused()
 }
 
 // noteOnce writes a debug line the first time key comes up.

@@ -41,13 +41,11 @@ func TestFileSD(t *testing.T) {
 }
 
 func TestHTTPSD(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/targets" {
-			http.NotFound(w, r)
-			return
-		}
+	mux := http.NewServeMux() // any other path is 404
+	mux.HandleFunc("/targets", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte(`[{"targets": ["a:8080"], "labels": {"team": "pay"}}]`))
-	}))
+	})
+	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	groups, err := fetchHTTPSD(context.Background(), srv.URL+"/targets")
 	require.NoError(t, err)
@@ -108,9 +106,8 @@ func TestJobRefresh(t *testing.T) {
 	file := filepath.Join(dir, "targets.json")
 	write := func(content string) { require.NoError(t, os.WriteFile(file, []byte(content), 0o644)) }
 	write(`[{"targets": ["127.0.0.1:1", "127.0.0.1:2"]}]`)
-	sc := &ScrapeConfig{JobName: "app", ScrapeInterval: model.Duration(3600e9), ScrapeTimeout: model.Duration(1e9), MetricsPath: "/metrics", Scheme: "http",
-		FileSDConfigs: []FileSDConfig{{Files: []string{file}}}}
-	l := newTestLoop(t, sc, "127.0.0.1:1")
+	sc := &ScrapeConfig{JobName: "app", FileSDConfigs: []FileSDConfig{{Files: []string{file}}}}
+	l := newTestLoop(t, sc, "127.0.0.1:1") // sets the interval, timeout, path and scheme
 	j := &job{r: l.j.r, sc: sc, client: http.DefaultClient, loops: map[string]context.CancelFunc{}, groups: map[string][]group{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { cancel(); j.r.wg.Wait() })

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	commonconfig "github.com/prometheus/common/config"
@@ -14,27 +13,6 @@ import (
 
 	"github.com/moalog/platform-collector/internal/metrictest"
 )
-
-// recordingTarget serves one gauge and remembers the Authorization header
-// of every request.
-type recordingTarget struct {
-	mu   sync.Mutex
-	auth []string
-}
-
-func (rt *recordingTarget) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rt.mu.Lock()
-	rt.auth = append(rt.auth, r.Header.Get("Authorization"))
-	rt.mu.Unlock()
-	w.Header().Set("Content-Type", textFormat)
-	_, _ = w.Write([]byte("# TYPE a gauge\na 1\n"))
-}
-
-func (rt *recordingTarget) seen() []string {
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	return append([]string(nil), rt.auth...)
-}
 
 // TestRedirects: a target with basic_auth that redirects to another port.
 // By default the scrape fails with up 0, naming the status, the Location
@@ -51,10 +29,7 @@ func TestRedirects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(http.StatusText(tt.status), func(t *testing.T) {
-			final := &recordingTarget{}
-			finalServer := httptest.NewServer(final)
-			t.Cleanup(finalServer.Close)
-			finalAddr := finalServer.Listener.Addr().String()
+			final, finalAddr := serve(t, "# TYPE a gauge\na 1\n", textFormat)
 			redirecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, "http://"+tt.userinfo+finalAddr+"/metrics", tt.status)
 			}))

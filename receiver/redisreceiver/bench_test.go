@@ -1,12 +1,12 @@
 package redisreceiver
 
 import (
-	"runtime"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/receiver/redisreceiver/internal/metadata"
 )
 
@@ -30,24 +30,11 @@ func BenchmarkParseAndConvert(b *testing.B) {
 			s := newScraper(&Config{MetricsBuilderConfig: c.cfg}, newTestSettings())
 			s.address, s.port = "127.0.0.1", "6379"
 			ts := pcommon.Timestamp(1)
-			scrapeOnce := func() pmetric.Metrics {
+			metrictest.BenchPerPoint(b, func() pmetric.Metrics {
 				s.mb.RecordRedisUpDataPoint(ts, 1)
 				sum := recordInfo(s.mb, ts, text)
-				return s.emit(ts, sum.version)
-			}
-			perScrape := scrapeOnce().DataPointCount()
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				scrapeOnce()
-			}
-			b.StopTimer()
-			runtime.ReadMemStats(&after)
-			n := float64(b.N) * float64(perScrape)
-			b.ReportMetric(float64(perScrape), "points/op")
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/point")
-			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/point")
+				return s.target.Up(s.build(sum.version), ts, metadata.MetricsInfo.RedisUp.Name)
+			})
 		})
 	}
 }

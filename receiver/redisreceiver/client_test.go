@@ -4,40 +4,13 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-)
 
-// fakeServer accepts connections on loopback and hands each to serve; it
-// stops at cleanup.
-func fakeServer(t *testing.T, serve func(net.Conn)) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer conn.Close()
-				serve(conn)
-			}()
-		}
-	}()
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	return l.Addr().String()
-}
+	"github.com/moalog/platform-collector/internal/testenv"
+)
 
 // Targets that are not Redis, or do not answer, are reported with a hint.
 func TestNotRedisOrSilentTarget(t *testing.T) {
@@ -60,14 +33,10 @@ func TestNotRedisOrSilentTarget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			addr := fakeServer(t, tt.serve)
+			addr := testenv.ServeTCP(t, tt.serve)
 			cfg := configFor(addr)
 			cfg.Timeout = 300 * time.Millisecond
-			target := startScraper(t, cfg)
-			got, _ := target.scrape(t)
-			assert.Equal(t, map[string]float64{"redis.up": 0}, got)
-			require.Equal(t, 1, target.logs.Len())
-			msg := fmt.Sprint(target.logs.All()[0].ContextMap()["error"])
+			msg := startScraper(t, cfg).scrapeDown(t)
 			assert.Contains(t, msg, "redis "+addr+": INFO: ")
 			assert.Contains(t, msg, tt.wantLog)
 		})

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/confignet"
 	"go.opentelemetry.io/collector/confmap"
 
@@ -16,10 +15,7 @@ import (
 
 func TestLoadConfig(t *testing.T) {
 	def := metrictest.LoadConfig(t, "redis", createDefaultConfig().(*Config))
-	assert.Equal(t, "localhost:6379", def.Endpoint)
-	assert.Equal(t, confignet.TransportTypeTCP, def.Transport)
-	assert.Equal(t, 10*time.Second, def.CollectionInterval)
-	assert.True(t, def.TLS.Insecure, "TLS is off unless configured, as in contrib")
+	metrictest.CheckContribDefaults(t, "localhost:6379", def.AddrConfig, def.ControllerConfig, def.TLS)
 	assert.Equal(t, metadata.DefaultMetricsBuilderConfig(), def.MetricsBuilderConfig)
 
 	all := metrictest.LoadConfig(t, "redis/all_keys", createDefaultConfig().(*Config))
@@ -37,20 +33,16 @@ func TestLoadConfig(t *testing.T) {
 	assert.False(t, all.ResourceAttributes.ServerAddress.Enabled)
 
 	unix := metrictest.LoadConfig(t, "redis/unix", createDefaultConfig().(*Config))
-	assert.Equal(t, confignet.TransportTypeUnix, unix.Transport)
+	assert.Equal(t, confignet.AddrConfig{Endpoint: "/run/redis/redis.sock", Transport: confignet.TransportTypeUnix}, unix.AddrConfig)
 }
 
 func TestDefaultsMatchTheIssue(t *testing.T) {
 	m := metadata.DefaultMetricsBuilderConfig()
-	for name, enabled := range map[string]bool{
-		"redis.maxmemory": m.Metrics.RedisMaxmemory.Enabled, "redis.role": m.Metrics.RedisRole.Enabled,
-		"redis.cmd.calls": m.Metrics.RedisCmdCalls.Enabled, "redis.cmd.usec": m.Metrics.RedisCmdUsec.Enabled,
-		"redis.cmd.latency": m.Metrics.RedisCmdLatency.Enabled, "redis.replication.replica_offset": m.Metrics.RedisReplicationReplicaOffset.Enabled,
-	} {
-		assert.False(t, enabled, "%s is off by default, like contrib", name)
-	}
-	assert.True(t, m.Metrics.RedisUp.Enabled)
-	assert.True(t, m.Metrics.RedisDbKeys.Enabled)
+	on, off := metrictest.Toggles(m.Metrics)
+	assert.Subset(t, off, []string{
+		"redis.maxmemory", "redis.role", "redis.cmd.calls", "redis.cmd.usec", "redis.cmd.latency", "redis.replication.replica_offset",
+	}, "off by default, like contrib")
+	assert.Subset(t, on, []string{"redis.up", "redis.db.keys"})
 	r := m.ResourceAttributes
 	assert.True(t, r.RedisVersion.Enabled && r.ServerAddress.Enabled && r.ServerPort.Enabled && r.ServiceName.Enabled && r.ServiceInstanceID.Enabled)
 }
@@ -79,8 +71,7 @@ func TestValidate(t *testing.T) {
 				assert.NoError(t, err)
 				return
 			}
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.wantErr)
+			assert.ErrorContains(t, err, tt.wantErr)
 		})
 	}
 }
@@ -91,10 +82,9 @@ func TestStartFailsOnUnreadableTLSFiles(t *testing.T) {
 	cfg.TLS.CAFile = filepath.Join(t.TempDir(), "missing-ca.pem")
 	s := newScraper(cfg, newTestSettings())
 	err := s.start(t.Context(), nil)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "redis localhost:6380: failed to load TLS config")
-	assert.Contains(t, err.Error(), "missing-ca.pem")
-	assert.Contains(t, err.Error(), "check the files under `tls`")
+	assert.ErrorContains(t, err, "redis localhost:6380: failed to load TLS config")
+	assert.ErrorContains(t, err, "missing-ca.pem")
+	assert.ErrorContains(t, err, "check the files under `tls`")
 }
 
 // currentContribMetrics are the metric keys of the contrib redis receiver's
@@ -120,14 +110,5 @@ var currentContribMetrics = []string{
 }
 
 func TestCurrentContribMetricKeysLoad(t *testing.T) {
-	metrics := map[string]any{}
-	for _, name := range currentContribMetrics {
-		metrics[name] = map[string]any{"enabled": true}
-	}
-	cfg := NewFactory().CreateDefaultConfig().(*Config)
-	require.NoError(t, confmap.NewFromStringMap(map[string]any{"endpoint": "localhost:6379", "metrics": metrics}).Unmarshal(cfg))
-	assert.True(t, cfg.Metrics.RedisSentinelTotalTilt.Enabled)
-	assert.True(t, cfg.Metrics.RedisMode.Enabled)
-	assert.Error(t, confmap.NewFromStringMap(map[string]any{"metrics": map[string]any{"redis.no_such_metric": map[string]any{"enabled": true}}}).Unmarshal(cfg),
-		"an unknown key is refused, so the test can fail")
+	metrictest.LoadContribKeys(t, createDefaultConfig(), currentContribMetrics, nil)
 }

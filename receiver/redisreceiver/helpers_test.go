@@ -2,6 +2,7 @@ package redisreceiver
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,10 +11,10 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
-	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/moalog/platform-collector/internal/metrictest"
@@ -33,17 +34,7 @@ func fixture(t testing.TB, name string) string {
 // allMetrics enables every metric the receiver has.
 func allMetrics() metadata.MetricsBuilderConfig {
 	cfg := metadata.DefaultMetricsBuilderConfig()
-	m := &cfg.Metrics
-	for _, mc := range []*metadata.MetricConfig{
-		&m.RedisMaxmemory, &m.RedisRole, &m.RedisCmdCalls, &m.RedisCmdUsec,
-		&m.RedisCmdLatency, &m.RedisReplicationReplicaOffset, &m.RedisMode,
-		&m.RedisMemoryUsedMemoryOverhead, &m.RedisMemoryUsedMemoryStartup, &m.RedisTrackingTotalKeys,
-		&m.RedisClusterClusterEnabled, &m.RedisSentinelMasters, &m.RedisSentinelRunningScripts,
-		&m.RedisSentinelScriptsQueueLength, &m.RedisSentinelSimulateFailureFlags,
-		&m.RedisSentinelTiltSinceSeconds, &m.RedisSentinelTotalTilt,
-	} {
-		mc.Enabled = true
-	}
+	metrictest.Enable(&cfg.Metrics, "")
 	return cfg
 }
 
@@ -76,9 +67,7 @@ type testTarget struct {
 func startScraper(t *testing.T, cfg *Config) *testTarget {
 	t.Helper()
 	require.NoError(t, cfg.Validate())
-	core, logs := observer.New(zapcore.InfoLevel)
-	set := newTestSettings()
-	set.Logger = zap.New(core)
+	set, logs := metrictest.ObservedSettings(metadata.Type, zapcore.InfoLevel)
 	s := newScraper(cfg, set)
 	require.NoError(t, s.start(context.Background(), nil))
 	t.Cleanup(func() { require.NoError(t, s.shutdown(context.Background())) })
@@ -96,6 +85,16 @@ func (tt *testTarget) scrape(t *testing.T) (map[string]float64, pmetric.Metrics)
 	md, err := tt.s.scrape(ctx)
 	require.NoError(t, err, "a failed target is reported through redis.up, not an error")
 	return points(md), md
+}
+
+// scrapeDown scrapes a target that is down: only redis.up 0, and one line
+// logged, whose error it returns.
+func (tt *testTarget) scrapeDown(t *testing.T) string {
+	t.Helper()
+	got, _ := tt.scrape(t)
+	assert.Equal(t, map[string]float64{"redis.up": 0}, got)
+	require.Equal(t, 1, tt.logs.Len(), "logged once per change of state, not per scrape")
+	return fmt.Sprint(tt.logs.All()[0].ContextMap()["error"])
 }
 
 func configFor(endpoint string) *Config {

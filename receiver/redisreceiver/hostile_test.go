@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moalog/platform-collector/internal/metrictest"
+	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 // respServer answers AUTH with authReply and INFO with a bulk string of
@@ -28,8 +29,10 @@ func respServer(authReply string, info func() string) func(net.Conn) {
 			if !strings.HasPrefix(line, "*") {
 				continue
 			}
+			var n int
+			_, _ = fmt.Sscanf(line, "*%d", &n) // not a count: no arguments to read
 			var args []string
-			for range 2 * argCount(line) {
+			for range 2 * n {
 				l, err := r.ReadString('\n')
 				if err != nil {
 					return
@@ -48,14 +51,6 @@ func respServer(authReply string, info func() string) func(net.Conn) {
 
 func fixed(info string) func() string { return func() string { return info } }
 
-func argCount(header string) int {
-	var n int
-	if _, err := fmt.Sscanf(header, "*%d", &n); err != nil {
-		return 0 // not an array header: no arguments to read
-	}
-	return n
-}
-
 // TestAuthReplies: only +OK logs in; any other reply to AUTH is reported
 // as an AUTH failure, not as an INFO one.
 func TestAuthReplies(t *testing.T) {
@@ -72,14 +67,10 @@ func TestAuthReplies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.reply, func(t *testing.T) {
-			addr := fakeServer(t, respServer(tt.reply, fixed("redis_version:7.0.15\r\n")))
+			addr := testenv.ServeTCP(t, respServer(tt.reply, fixed("redis_version:7.0.15\r\n")))
 			cfg := configFor(addr)
 			cfg.Password = "s3cret"
-			target := startScraper(t, cfg)
-			got, _ := target.scrape(t)
-			assert.Equal(t, map[string]float64{"redis.up": 0}, got)
-			require.Equal(t, 1, target.logs.Len())
-			msg := fmt.Sprint(target.logs.All()[0].ContextMap()["error"])
+			msg := startScraper(t, cfg).scrapeDown(t)
 			assert.Contains(t, msg, "redis "+addr+": "+tt.wantLog)
 			assert.NotContains(t, msg, "s3cret")
 		})
@@ -94,8 +85,8 @@ func TestAuthReplies(t *testing.T) {
 func TestMovedIsNotFollowed(t *testing.T) {
 	t.Parallel()
 	var dialed atomic.Int32
-	named := fakeServer(t, func(net.Conn) { dialed.Add(1) })
-	addr := fakeServer(t, func(c net.Conn) {
+	named := testenv.ServeTCP(t, func(net.Conn) { dialed.Add(1) })
+	addr := testenv.ServeTCP(t, func(c net.Conn) {
 		r := bufio.NewReader(c)
 		for {
 			line, err := r.ReadString('\n')
@@ -107,11 +98,7 @@ func TestMovedIsNotFollowed(t *testing.T) {
 			}
 		}
 	})
-	target := startScraper(t, configFor(addr))
-	got, _ := target.scrape(t)
-	assert.Equal(t, map[string]float64{"redis.up": 0}, got)
-	require.Equal(t, 1, target.logs.Len())
-	assert.Contains(t, target.logs.All()[0].ContextMap()["error"], "redis "+addr+": INFO: MOVED 3999 "+named)
+	assert.Contains(t, startScraper(t, configFor(addr)).scrapeDown(t), "redis "+addr+": INFO: MOVED 3999 "+named)
 	assert.Zero(t, dialed.Load())
 }
 
@@ -119,7 +106,7 @@ func TestMovedIsNotFollowed(t *testing.T) {
 // UTF-8 instead of failing the target's target_info at the exporter.
 func TestNonUTF8Version(t *testing.T) {
 	t.Parallel()
-	addr := fakeServer(t, respServer("+OK\r\n", fixed("redis_version:7.\xff\xfe0\r\nuptime_in_seconds:9\r\n")))
+	addr := testenv.ServeTCP(t, respServer("+OK\r\n", fixed("redis_version:7.\xff\xfe0\r\nuptime_in_seconds:9\r\n")))
 	target := startScraper(t, configFor(addr))
 	got, md := target.scrape(t)
 	assert.Equal(t, float64(1), got["redis.up"])
@@ -165,7 +152,7 @@ func TestMaxSeries(t *testing.T) {
 		fmt.Fprintf(&keyspace, "db%d:keys=1,expires=0,avg_ttl=0\r\n", db)
 	}
 	var scrapes atomic.Int64
-	addr := fakeServer(t, respServer("+OK\r\n", func() string {
+	addr := testenv.ServeTCP(t, respServer("+OK\r\n", func() string {
 		if scrapes.Add(1) == 1 {
 			return "uptime_in_seconds:9\r\ndb0:keys=1,expires=0,avg_ttl=0\r\n"
 		}

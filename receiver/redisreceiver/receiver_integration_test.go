@@ -10,13 +10,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/receiver"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/internal/testenv"
+	"github.com/moalog/platform-collector/receiver/redisreceiver/internal/metadata"
 )
 
 // Two receivers built by the factory and run by scraperhelper, one on a
@@ -28,22 +30,10 @@ func TestReceiversRunIndependently(t *testing.T) {
 	srv := testenv.StartRedis(t, testenv.RedisOptions{})
 	down := testenv.Addr(testenv.FreePort(t))
 
-	core, logs := observer.New(zapcore.InfoLevel)
-	run := func(endpoint string) *consumertest.MetricsSink {
-		cfg := createDefaultConfig().(*Config)
-		cfg.Endpoint = endpoint
-		cfg.CollectionInterval = 50 * time.Millisecond
-		cfg.InitialDelay = 0
-		set := newTestSettings()
-		set.Logger = zap.New(core)
-		sink := new(consumertest.MetricsSink)
-		rcv, err := NewFactory().CreateMetrics(context.Background(), set, cfg, sink)
-		require.NoError(t, err)
-		require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
-		t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })
-		return sink
-	}
-	up, failing := run(srv.Addr), run(down)
+	set, logs := metrictest.ObservedSettings(metadata.Type, zapcore.InfoLevel)
+	up, failing := new(consumertest.MetricsSink), new(consumertest.MetricsSink)
+	startReceiver(t, set, srv.Addr, up)
+	startReceiver(t, set, down, failing)
 
 	require.Eventually(t, func() bool {
 		return len(up.AllMetrics()) >= 5 && len(failing.AllMetrics()) >= 5
@@ -67,14 +57,21 @@ func TestRefusedStalePointsAreSentAgain(t *testing.T) {
 	t.Parallel()
 	srv := testenv.StartRedis(t, testenv.RedisOptions{})
 	sink := new(metrictest.RefusingSink)
-	cfg := configFor(srv.Addr)
-	cfg.CollectionInterval = 50 * time.Millisecond
-	cfg.InitialDelay = 0
-	rcv, err := NewFactory().CreateMetrics(context.Background(), newTestSettings(), cfg, sink)
-	require.NoError(t, err)
-	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
-	t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })
+	startReceiver(t, newTestSettings(), srv.Addr, sink)
 	next := sink.AfterRefusedStale(t, srv.Kill)
 	assert.Contains(t, metrictest.Stale(next), "redis.memory.used", "sent again after the refusal")
 	assert.Equal(t, map[string]float64{"redis.up": 0}, points(next))
+}
+
+// startReceiver runs the factory's receiver for endpoint, scraping every
+// 50ms into next, until the test ends.
+func startReceiver(t *testing.T, set receiver.Settings, endpoint string, next consumer.Metrics) {
+	t.Helper()
+	cfg := configFor(endpoint)
+	cfg.CollectionInterval = 50 * time.Millisecond
+	cfg.InitialDelay = 0
+	rcv, err := NewFactory().CreateMetrics(context.Background(), set, cfg, next)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })
 }

@@ -121,13 +121,16 @@ var infoFields = map[string]fieldRecorder{
 	},
 	"master_sync_in_progress": intField((*mb).RecordRedisReplicationMasterSyncInProgressDataPoint),
 	"role": func(m *mb, ts pcommon.Timestamp, v string) {
-		switch v {
-		case "master":
-			m.RecordRedisRoleDataPoint(ts, 1, metadata.AttributeRolePrimary)
-		case "slave":
-			m.RecordRedisRoleDataPoint(ts, 1, metadata.AttributeRoleReplica)
+		if role, ok := roles[v]; ok {
+			m.RecordRedisRoleDataPoint(ts, 1, role)
 		}
 	},
+}
+
+// roles maps INFO's role to the role attribute's value.
+var roles = map[string]metadata.AttributeRole{
+	"master": metadata.AttributeRolePrimary,
+	"slave":  metadata.AttributeRoleReplica,
 }
 
 // clusterFields maps CLUSTER INFO fields to their metric.

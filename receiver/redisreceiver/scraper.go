@@ -17,11 +17,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
 
-	"github.com/moalog/platform-collector/internal/memguard"
 	"github.com/moalog/platform-collector/internal/scrapeguard"
 	"github.com/moalog/platform-collector/internal/serieslimit"
-	"github.com/moalog/platform-collector/internal/staleness"
-	"github.com/moalog/platform-collector/internal/targetstate"
+	"github.com/moalog/platform-collector/internal/tcpscraper"
 	"github.com/moalog/platform-collector/receiver/redisreceiver/internal/metadata"
 )
 
@@ -29,17 +27,13 @@ import (
 const defaultDialTimeout = 5 * time.Second
 
 type redisScraper struct {
-	cfg      *Config
-	settings receiver.Settings
-	mb       *metadata.MetricsBuilder
-	tracker  *targetstate.Tracker
-	guard    *scrapeguard.Guard
-	client   client
-	// stale marks the series the server stopped producing (all but redis.up
-	// when it is down, a db that lost its last key, replica fields).
-	stale staleness.Tracker
-	// memory sheds the scrape while the heap is over memory_guard's limit.
-	memory *memguard.Guard
+	cfg    *Config
+	mb     *metadata.MetricsBuilder
+	client client
+	// target ends each scrape: the log, stale markers for the series the
+	// server stopped producing (a db that lost its last key, replica fields,
+	// too) and memory_guard.
+	target tcpscraper.Target
 
 	// Fixed at creation from the configuration.
 	infoArgs    []string // INFO, or INFO all when per-command metrics are on
@@ -51,10 +45,8 @@ type redisScraper struct {
 func newScraper(cfg *Config, settings receiver.Settings) *redisScraper {
 	s := &redisScraper{
 		cfg:      cfg,
-		settings: settings,
 		mb:       metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, settings),
-		tracker:  targetstate.New(settings.Logger),
-		guard:    scrapeguard.New(settings.Logger),
+		target:   tcpscraper.NewTarget(cfg.Endpoint, settings.Logger),
 		infoArgs: []string{"INFO"},
 		address:  cfg.Endpoint,
 	}
@@ -78,7 +70,7 @@ func newScraper(cfg *Config, settings receiver.Settings) *redisScraper {
 }
 
 func (s *redisScraper) start(ctx context.Context, host component.Host) error {
-	s.memory = memguard.Find(host)
+	s.target.FindMemoryGuard(host)
 	tlsConfig, err := s.cfg.TLS.LoadTLSConfig(ctx)
 	if err != nil {
 		return fmt.Errorf("redis %s: %w: check the files under `tls`", s.cfg.Endpoint, err)
@@ -111,7 +103,7 @@ func (s *redisScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 		return pmetric.NewMetrics(), errors.New("redis scraper used before start")
 	}
 	var sum infoSummary
-	err := s.guard.Run(s.cfg.Endpoint, func() error {
+	err := s.target.RunGuarded(func() error {
 		text, err := s.client.do(ctx, s.infoArgs...)
 		if err != nil {
 			return s.explain(err, "INFO")
@@ -128,21 +120,20 @@ func (s *redisScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 	}
 	if err != nil {
 		s.mb.Emit() // drop what a failed scrape recorded
-		s.tracker.Observe(s.cfg.Endpoint, err)
-		s.mb.RecordRedisUpDataPoint(now, 0)
-		return s.emit(now, ""), nil
+		return s.emitDown(now, err), nil
 	}
 	s.mb.RecordRedisUpDataPoint(now, 1)
 	md := s.build(sum.version)
 	if err := serieslimit.Check(md, s.cfg.MaxSeries); err != nil {
-		s.tracker.Observe(s.cfg.Endpoint, fmt.Errorf("redis %s: %w", s.cfg.Endpoint, err))
-		s.mb.RecordRedisUpDataPoint(now, 0)
-		return s.emit(now, ""), nil
+		return s.emitDown(now, fmt.Errorf("redis %s: %w", s.cfg.Endpoint, err)), nil
 	}
-	s.tracker.Observe(s.cfg.Endpoint, nil)
-	s.memory.Shed(s.cfg.Endpoint, md, metadata.MetricsInfo.RedisUp.Name)
-	s.stale.Mark(md, now)
-	return md, nil
+	return s.target.Up(md, now, metadata.MetricsInfo.RedisUp.Name), nil
+}
+
+// emitDown reports the target down for err.
+func (s *redisScraper) emitDown(now pcommon.Timestamp, err error) pmetric.Metrics {
+	s.mb.RecordRedisUpDataPoint(now, 0)
+	return s.target.Down(s.build(""), now, err)
 }
 
 // scrapeCluster runs CLUSTER INFO on a server that is up: its failure (e.g.
@@ -152,17 +143,11 @@ func (s *redisScraper) scrapeCluster(ctx context.Context, now pcommon.Timestamp)
 	clusterText, err := s.client.do(ctx, "CLUSTER", "INFO")
 	clusterTarget := s.cfg.Endpoint + " CLUSTER INFO"
 	if err != nil {
-		s.tracker.Observe(clusterTarget, s.explain(err, "CLUSTER INFO"))
+		s.target.Tracker.Observe(clusterTarget, s.explain(err, "CLUSTER INFO"))
 		return
 	}
-	s.tracker.Observe(clusterTarget, nil)
+	s.target.Tracker.Observe(clusterTarget, nil)
 	recordClusterInfo(s.mb, now, clusterText)
-}
-
-func (s *redisScraper) emit(now pcommon.Timestamp, version string) pmetric.Metrics {
-	md := s.build(version)
-	s.stale.Mark(md, now)
-	return md
 }
 
 // build emits what the scrape recorded, with the target's resource.

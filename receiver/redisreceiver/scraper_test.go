@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/moalog/platform-collector/internal/testenv"
 )
 
 // TestCanceledScrapeIsNotLogged: a scrape whose context is canceled (the
@@ -14,7 +16,7 @@ import (
 // any caller that does.
 func TestCanceledScrapeIsNotLogged(t *testing.T) {
 	t.Parallel()
-	target := startScraper(t, configFor(fakeServer(t, respServer("+OK\r\n", fixed("uptime_in_seconds:9\r\n")))))
+	target := startScraper(t, configFor(testenv.ServeTCP(t, respServer("+OK\r\n", fixed("uptime_in_seconds:9\r\n")))))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := target.s.scrape(ctx)

@@ -27,35 +27,28 @@ import (
 )
 
 func main() {
-	collector := flag.String("collector", "otelcol", "the collector binary (make build)")
-	config := flag.String("config", "otelcol.yaml", "the collector config; target addresses are overridden")
-	promAddr := flag.String("prometheus", "127.0.0.1:9091", "Prometheus listen address")
+	opts := stackcheck.StackOptions{FixedPorts: true, PrometheusScrapeInterval: 5 * time.Second, Retention: 6 * time.Hour}
+	flag.StringVar(&opts.Collector, "collector", "otelcol", "the collector binary (make build)")
+	flag.StringVar(&opts.Config, "config", "otelcol.yaml", "the collector config; target addresses are overridden")
+	flag.StringVar(&opts.PrometheusAddr, "prometheus", "127.0.0.1:9091", "Prometheus listen address")
 	flag.Parse()
+	// Relative paths name files in the repository, wherever the demo runs from.
+	for _, path := range []*string{&opts.Collector, &opts.Config} {
+		if !filepath.IsAbs(*path) {
+			*path = filepath.Join(testenv.RepoRoot(), *path)
+		}
+	}
 
 	env := &testenv.Env{}
-	err := run(env, *collector, *config, *promAddr)
+	err := run(env, opts)
 	env.Close()
 	if err != nil {
 		log.Fatalf("demo: %v", err)
 	}
 }
 
-func run(env *testenv.Env, collectorBin, configPath, promAddr string) error {
-	root := testenv.RepoRoot()
-	if !filepath.IsAbs(collectorBin) {
-		collectorBin = filepath.Join(root, collectorBin)
-	}
-	if !filepath.IsAbs(configPath) {
-		configPath = filepath.Join(root, configPath)
-	}
-	s, err := stackcheck.NewStack(env, stackcheck.StackOptions{
-		Collector:                collectorBin,
-		Config:                   configPath,
-		FixedPorts:               true,
-		PrometheusAddr:           promAddr,
-		PrometheusScrapeInterval: 5 * time.Second,
-		Retention:                6 * time.Hour,
-	})
+func run(env *testenv.Env, opts stackcheck.StackOptions) error {
+	s, err := stackcheck.NewStack(env, opts)
 	if err != nil {
 		return err
 	}

@@ -20,25 +20,25 @@ public final class KafkaClientApp {
     private KafkaClientApp() {}
 
     public static synchronized void register() {
-        String bootstrap = System.getProperty("moalog.kafka.bootstrap");
-
-        Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrap);
-        p.put("client.id", "payments-producer");
+        Properties p = client("payments-producer");
         p.put("key.serializer", StringSerializer.class.getName());
         p.put("value.serializer", StringSerializer.class.getName());
-        p.put("reconnect.backoff.ms", "1000");
-        p.put("reconnect.backoff.max.ms", "10000");
         producer = new KafkaProducer<>(p);
 
-        Properties c = new Properties();
-        c.put("bootstrap.servers", bootstrap);
-        c.put("client.id", "payments-consumer");
+        Properties c = client("payments-consumer");
         c.put("group.id", "payments");
         c.put("key.deserializer", StringDeserializer.class.getName());
         c.put("value.deserializer", StringDeserializer.class.getName());
-        c.put("reconnect.backoff.ms", "1000");
-        c.put("reconnect.backoff.max.ms", "10000");
         consumer = new KafkaConsumer<>(c);
+    }
+
+    /** The settings producer and consumer share: the broker that is not there, and the id. */
+    private static Properties client(String clientId) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", System.getProperty("moalog.kafka.bootstrap"));
+        p.put("client.id", clientId);
+        p.put("reconnect.backoff.ms", "1000");
+        p.put("reconnect.backoff.max.ms", "10000");
+        return p;
     }
 }
