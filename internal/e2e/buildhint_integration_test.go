@@ -19,11 +19,11 @@ func TestLeanBuildPointsToTheFullBuild(t *testing.T) {
 	// a shared machine may hold.
 	args := []string{"--config", filepath.Join(testenv.RepoRoot(), ".ci", "full-build.yaml"),
 		"--set=exporters::prometheus::endpoint=" + testenv.Addr(testenv.FreePort(t)), "--set=service::telemetry::metrics::level=none"}
-	code, out := validate(t, args...)
+	code, out := validate(t, "otelcol", args...)
 	assert.Equal(t, 1, code)
 	assert.Equal(t, validatePrefix+`receivers::prometheus/kubernetes: the "prometheus" receiver is in the full build only: `+
 		"run ./otelcol-full (`make build-full`, README \"Which build\")", strings.TrimSpace(out))
 
-	code, out = validateWith(t, fullBinary(t), args...)
+	code, out = validate(t, "otelcol-full", args...)
 	assert.Equal(t, 0, code, out)
 }

@@ -41,36 +41,16 @@ func TestDefaultConfigRunsWithoutTargets(t *testing.T) {
 }
 
 func TestValidateDefaultConfig(t *testing.T) {
-	out, err := exec.Command(binary(t), "validate", "--config", testenv.DefaultConfig()).CombinedOutput()
+	out, err := exec.Command(testenv.CollectorBin(t, "otelcol"), "validate", "--config", testenv.DefaultConfig()).CombinedOutput()
 	require.NoError(t, err, string(out))
 }
 
 // Every component the README promises is in the binary, and nothing else.
 func TestComponentsListed(t *testing.T) {
-	out, err := exec.Command(binary(t), "components").Output()
+	out, err := exec.Command(testenv.CollectorBin(t, "otelcol"), "components").Output()
 	require.NoError(t, err, string(out))
-	type named struct {
-		Name   string `yaml:"name"`
-		Scheme string `yaml:"scheme"`
-	}
-	var listed struct {
-		Receivers  []named `yaml:"receivers"`
-		Processors []named `yaml:"processors"`
-		Exporters  []named `yaml:"exporters"`
-		Connectors []named `yaml:"connectors"`
-		Extensions []named `yaml:"extensions"`
-		Providers  []named `yaml:"providers"`
-	}
+	var listed map[string]yaml.Node // a list of components by kind, and the build info
 	require.NoError(t, yaml.Unmarshal(out, &listed))
-	names := map[string][]string{}
-	for kind, components := range map[string][]named{
-		"receivers": listed.Receivers, "processors": listed.Processors, "exporters": listed.Exporters,
-		"connectors": listed.Connectors, "extensions": listed.Extensions, "providers": listed.Providers,
-	} {
-		for _, c := range components {
-			names[kind] = append(names[kind], c.Name+c.Scheme)
-		}
-	}
 	want := map[string][]string{
 		"receivers":  {"otlp", "promscrape", "jolokia", "redis", "mysql"},
 		"processors": {"batch", "memory_limiter", "resource"},
@@ -80,7 +60,14 @@ func TestComponentsListed(t *testing.T) {
 		"connectors": nil,
 	}
 	for kind, components := range want {
-		assert.ElementsMatch(t, components, names[kind], kind)
+		var named []struct{ Name, Scheme string } // providers have a scheme, the others a name
+		node := listed[kind]
+		require.NoError(t, node.Decode(&named), kind)
+		var names []string
+		for _, c := range named {
+			names = append(names, c.Name+c.Scheme)
+		}
+		assert.ElementsMatch(t, components, names, kind)
 	}
 }
 
@@ -88,13 +75,12 @@ func TestComponentsListed(t *testing.T) {
 func TestReloadOnSIGHUP(t *testing.T) {
 	down1 := testenv.Addr(testenv.FreePort(t))
 	down2 := testenv.Addr(testenv.FreePort(t))
-	config := filepath.Join(t.TempDir(), "otelcol.yaml")
-	writeScrapeConfig(t, config, "promscrape", "before-reload", down1)
+	config := writeTemp(t, "otelcol.yaml", scrapeConfig("promscrape", "before-reload", down1))
 	c := testenv.StartOtelcol(t, config)
 	c.WaitForSample(t, "up", map[string]string{"job": "before-reload"}, equals(0), 20*time.Second)
 	pid := c.Pid()
 
-	writeScrapeConfig(t, config, "promscrape", "after-reload", down2)
+	require.NoError(t, os.WriteFile(config, []byte(scrapeConfig("promscrape", "after-reload", down2)), 0o600))
 	require.NoError(t, c.Signal(syscall.SIGHUP))
 	c.WaitForSample(t, "up", map[string]string{"job": "after-reload", "instance": down2}, equals(0), 20*time.Second)
 	assert.True(t, c.Running())
@@ -108,8 +94,7 @@ func TestReloadOnSIGHUP(t *testing.T) {
 func TestStalenessAcrossSIGHUP(t *testing.T) {
 	redis := testenv.StartRedis(t, testenv.RedisOptions{})
 	redis.CLI(t, "SET", "k", "v")
-	config := filepath.Join(t.TempDir(), "otelcol.yaml")
-	writeConfig(t, config, "redis", "{endpoint: "+redis.Addr+", collection_interval: 1s}")
+	config := writeTemp(t, "otelcol.yaml", receiverConfig("redis", "{endpoint: "+redis.Addr+", collection_interval: 1s}"))
 	c := testenv.StartOtelcol(t, config)
 	id := map[string]string{"job": "redis", "instance": redis.Addr}
 	c.WaitForSample(t, "redis_db_keys", with(id, "db", "0"), equals(1), 20*time.Second)
@@ -130,19 +115,26 @@ func TestStalenessAcrossSIGHUP(t *testing.T) {
 	c.WaitForSeries(t, id, before, 20*time.Second)
 }
 
-// writeScrapeConfig writes a pipeline of one Prometheus scrape receiver of
-// receiverType (promscrape or, in the full build, prometheus) scraping target
-// every second, into the Prometheus exporter.
-func writeScrapeConfig(t *testing.T, path, receiverType, job, target string) {
+// writeTemp writes content to a file of that name in a directory that goes
+// when the test ends, and returns its path.
+func writeTemp(t *testing.T, name, content string) string {
 	t.Helper()
-	writeConfig(t, path, receiverType, "{config: {scrape_configs: [{job_name: "+job+", scrape_interval: 1s, static_configs: [{targets: ["+target+"]}]}]}}")
+	path := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+	return path
 }
 
-// writeConfig writes a collector config whose one receiver (its name and
+// scrapeConfig is a pipeline of one Prometheus scrape receiver of
+// receiverType (promscrape or, in the full build, prometheus) scraping target
+// every second, into the Prometheus exporter.
+func scrapeConfig(receiverType, job, target string) string {
+	return receiverConfig(receiverType, "{config: {scrape_configs: [{job_name: "+job+", scrape_interval: 1s, static_configs: [{targets: ["+target+"]}]}]}}")
+}
+
+// receiverConfig is a collector config whose one receiver (its name and
 // settings as a YAML flow mapping) feeds the Prometheus exporter.
-func writeConfig(t *testing.T, path, receiver, settings string) {
-	t.Helper()
-	config := strings.NewReplacer("RECEIVER", receiver, "SETTINGS", settings).Replace(`
+func receiverConfig(receiver, settings string) string {
+	return strings.NewReplacer("RECEIVER", receiver, "SETTINGS", settings).Replace(`
 receivers:
   RECEIVER: SETTINGS
 exporters:
@@ -159,5 +151,4 @@ service:
   pipelines:
     metrics: {receivers: [RECEIVER], exporters: [prometheus]}
 `)
-	require.NoError(t, os.WriteFile(path, []byte(config), 0o600))
 }

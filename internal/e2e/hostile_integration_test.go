@@ -12,11 +12,11 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,36 +30,33 @@ import (
 )
 
 // hostileCase is one hostile server of issue 17 and what the collector
-// must make of it: its receiver block, its up metric and instance, and
-// the reason the log gives.
+// must make of it: its receiver block, its up metric, and the reason the
+// log gives.
 type hostileCase struct {
 	name     string
 	receiver string // receivers:: key
-	block    string // YAML of the receiver, ENDPOINT replaced by the server's address
+	block    string // YAML of the receiver, ENDPOINT replaced by the server's host:port
 	up       string
-	instance func(endpoint string) string
 	reason   string
-	start    func(t *testing.T) string
+	start    func(t *testing.T) string // starts the server, returns its host:port
 }
 
 const hostileMySQLPassword = "s3cret-monitoring-pw"
 
 func hostileCases() []hostileCase {
-	same := func(e string) string { return e }
-	hostPort := func(e string) string { return strings.TrimSuffix(strings.TrimPrefix(e, "http://"), "/jolokia") }
 	mysqlBlock := "{endpoint: ENDPOINT, username: otel, password: " + hostileMySQLPassword + ", collection_interval: 1s, timeout: 2s}"
-	jolokiaBlock := "{endpoint: ENDPOINT, username: monitor, password: hunter2, collection_interval: 1s, timeout: 2s}"
+	jolokiaBlock := "{endpoint: http://ENDPOINT/jolokia, username: monitor, password: hunter2, collection_interval: 1s, timeout: 2s}"
 	return []hostileCase{
-		{name: "MySQL greeting of 5 bytes", receiver: "mysql/greeting", block: mysqlBlock, up: "mysql_up", instance: same,
+		{name: "MySQL greeting of 5 bytes", receiver: "mysql/greeting", block: mysqlBlock, up: "mysql_up",
 			reason: "the client panicked on the target's reply", start: func(t *testing.T) string {
 				return fakemysql.Start(t, 5*time.Second, fakemysql.Turn([]byte{0x0a})).Addr()
 			}},
-		{name: "MySQL asks for full auth without TLS, offers its key", receiver: "mysql/rogue-key", block: mysqlBlock, up: "mysql_up", instance: same,
+		{name: "MySQL asks for full auth without TLS, offers its key", receiver: "mysql/rogue-key", block: mysqlBlock, up: "mysql_up",
 			reason: "the server asks for the password on a connection without TLS", start: func(t *testing.T) string {
 				return fakemysql.Start(t, 5*time.Second, fakemysql.Greeting("caching_sha2_password"),
 					fakemysql.Turn([]byte{0x01, 0x04}), fakemysql.Turn(append([]byte{0x01}, ecPEM(t)...))).Addr()
 			}},
-		{name: "MySQL rows of 48 MiB", receiver: "mysql/huge-rows", block: mysqlBlock, up: "mysql_up", instance: same,
+		{name: "MySQL rows of 48 MiB", receiver: "mysql/huge-rows", block: mysqlBlock, up: "mysql_up",
 			reason: "more than `max_scrape_bytes` (33554432 bytes)", start: func(t *testing.T) string {
 				var rows []string
 				value := strings.Repeat("x", 1<<20)
@@ -69,19 +66,19 @@ func hostileCases() []hostileCase {
 				return fakemysql.Start(t, 5*time.Second, fakemysql.Greeting("mysql_native_password"),
 					fakemysql.Turn(fakemysql.OK), fakemysql.ResultSet(rows...)).Addr()
 			}},
-		{name: "Jolokia 307 to another port", receiver: "jolokia/redirect", block: jolokiaBlock, up: "jolokia_up", instance: hostPort,
+		{name: "Jolokia 307 to another port", receiver: "jolokia/redirect", block: jolokiaBlock, up: "jolokia_up",
 			reason: "HTTP 307 to http://127.0.0.1:1/jolokia: the receiver does not follow redirects", start: func(t *testing.T) string {
 				return serveHTTP(t, func(w http.ResponseWriter, _ *http.Request) {
 					w.Header().Set("Location", "http://127.0.0.1:1/jolokia")
 					w.WriteHeader(http.StatusTemporaryRedirect)
-				}) + "/jolokia"
+				})
 			}},
-		{name: "Jolokia 3.8 MB of [0,0,...]", receiver: "jolokia/dense", block: jolokiaBlock, up: "jolokia_up", instance: hostPort,
+		{name: "Jolokia 3.8 MB of [0,0,...]", receiver: "jolokia/dense", block: jolokiaBlock, up: "jolokia_up",
 			reason: "JSON values in", start: func(t *testing.T) string {
 				body := []byte("[" + strings.Repeat("0,", 1900000) + "0]")
-				return serveHTTP(t, func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) }) + "/jolokia"
+				return serveHTTP(t, func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) })
 			}},
-		{name: "Jolokia 4 MiB of {} values, as dense as allowed", receiver: "jolokia/empty-objects", block: jolokiaBlock, up: "jolokia_up", instance: hostPort,
+		{name: "Jolokia 4 MiB of {} values, as dense as allowed", receiver: "jolokia/empty-objects", block: jolokiaBlock, up: "jolokia_up",
 			reason: "bulk response has 1 entries for", start: func(t *testing.T) string {
 				var b bytes.Buffer
 				b.WriteString(`[{"status":200,"value":{`)
@@ -93,23 +90,22 @@ func hostileCases() []hostileCase {
 				}
 				b.WriteString(`}}]`)
 				body := b.Bytes()
-				return serveHTTP(t, func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) }) + "/jolokia"
+				return serveHTTP(t, func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) })
 			}},
 		{name: "Redis answers AUTH with +NOTOK", receiver: "redis/notok", block: "{endpoint: ENDPOINT, password: s3cret, collection_interval: 1s, timeout: 2s}",
-			up: "redis_up", instance: same, reason: `AUTH answered \"+NOTOK\"`, start: func(t *testing.T) string {
-				return serveRESP(t, func(string) string { return "+NOTOK\r\n" })
+			up: "redis_up", reason: `AUTH answered \"+NOTOK\"`, start: func(t *testing.T) string {
+				return serveRESP(t, "+NOTOK\r\n")
 			}},
 		{name: "Redis keyspace of 3,000 dbs", receiver: "redis/keyspace", block: "{endpoint: ENDPOINT, collection_interval: 1s, timeout: 2s}",
-			up: "redis_up", instance: same, reason: "over `max_series` (5000)", start: func(t *testing.T) string {
+			up: "redis_up", reason: "over `max_series` (5000)", start: func(t *testing.T) string {
 				var info strings.Builder
 				info.WriteString("redis_version:7.0.15\r\n")
 				for db := range 3000 {
 					fmt.Fprintf(&info, "db%d:keys=1,expires=0,avg_ttl=0\r\n", db)
 				}
-				reply := fmt.Sprintf("$%d\r\n%s\r\n", info.Len(), info.String())
-				return serveRESP(t, func(string) string { return reply })
+				return serveRESP(t, fmt.Sprintf("$%d\r\n%s\r\n", info.Len(), info.String()))
 			}},
-		{name: "moalog /metrics: 64 MiB (65 KB of gzip when asked for it)", receiver: "promscrape/bomb", up: "up", instance: same, reason: "body_size_limit",
+		{name: "moalog /metrics: 64 MiB (65 KB of gzip when asked for it)", receiver: "promscrape/bomb", up: "up", reason: "body_size_limit",
 			block: `{config: {scrape_configs: [{job_name: bomb, scrape_interval: 1s, body_size_limit: 16MB, sample_limit: 5000, static_configs: [{targets: [ENDPOINT]}]}]}}`,
 			start: func(t *testing.T) string {
 				plain := []byte("# " + strings.Repeat("x", 64<<20) + "\n")
@@ -117,7 +113,7 @@ func hostileCases() []hostileCase {
 				zw := gzip.NewWriter(&zipped)
 				_, _ = zw.Write(plain)
 				require.NoError(t, zw.Close())
-				return strings.TrimPrefix(serveHTTP(t, func(w http.ResponseWriter, r *http.Request) {
+				return serveHTTP(t, func(w http.ResponseWriter, r *http.Request) {
 					w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 					if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
 						w.Header().Set("Content-Encoding", "gzip")
@@ -125,7 +121,7 @@ func hostileCases() []hostileCase {
 						return
 					}
 					_, _ = w.Write(plain)
-				}), "http://")
+				})
 			}},
 	}
 }
@@ -138,34 +134,28 @@ func ecPEM(t *testing.T) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
 
+// serveHTTP serves handler until the test ends and returns its host:port.
 func serveHTTP(t *testing.T, handler http.HandlerFunc) string {
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
-	return srv.URL
+	return srv.Listener.Addr().String()
 }
 
-// serveRESP answers every command (a RESP array) with reply(first argument).
-func serveRESP(t *testing.T, reply func(command string) string) string {
+// serveRESP answers every command (a RESP array: *N, then N lengths and
+// arguments) with reply.
+func serveRESP(t *testing.T, reply string) string {
 	return testenv.ServeTCP(t, func(c net.Conn) {
 		r := bufio.NewReader(c)
 		for {
 			header, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
 			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(header, "*")))
-			var args []string
-			for range 2 * n {
-				line, err := r.ReadString('\n')
-				if err != nil {
-					return
-				}
-				args = append(args, strings.TrimSpace(line))
+			for i := 0; err == nil && i < 2*n; i++ {
+				_, err = r.ReadString('\n')
 			}
-			if len(args) < 2 {
+			if err != nil || n < 1 {
 				return
 			}
-			if _, err := c.Write([]byte(reply(args[1]))); err != nil {
+			if _, err := io.WriteString(c, reply); err != nil {
 				return
 			}
 		}
@@ -193,9 +183,8 @@ func TestHostileTargets(t *testing.T) {
 func runHostile(t *testing.T, name string, cases []hostileCase) {
 	t.Run(name, func(t *testing.T) {
 		witness := testenv.StartRedis(t, testenv.RedisOptions{})
-		var receivers, names []string
-		receivers = append(receivers, "  redis/witness: {endpoint: "+witness.Addr+", collection_interval: 1s, timeout: 2s}")
-		names = append(names, "redis/witness")
+		receivers := []string{"  redis/witness: {endpoint: " + witness.Addr + ", collection_interval: 1s, timeout: 2s}"}
+		names := []string{"redis/witness"}
 		endpoints := map[string]string{}
 		for _, c := range cases {
 			endpoint := c.start(t)
@@ -216,15 +205,13 @@ service:
   pipelines:
     metrics: {receivers: [` + strings.Join(names, ", ") + `], processors: [memory_limiter, batch], exporters: [prometheus]}
 `
-		path := filepath.Join(t.TempDir(), "hostile.yaml")
-		require.NoError(t, os.WriteFile(path, []byte(config), 0o600))
-		c := testenv.StartOtelcol(t, path)
+		c := testenv.StartOtelcol(t, writeTemp(t, "hostile.yaml", config))
 
 		began := time.Now()
 		witnessID := map[string]string{"instance": witness.Addr}
 		firstUptime := c.WaitForSample(t, "redis_uptime_seconds_total", witnessID, func(float64) bool { return true }, 30*time.Second)
 		for _, hc := range cases {
-			id := map[string]string{"instance": hc.instance(endpoints[hc.name])}
+			id := map[string]string{"instance": endpoints[hc.name]}
 			c.WaitForSample(t, hc.up, id, equals(0), 30*time.Second)
 			assert.True(t, strings.Contains(c.Log(), hc.reason), "%s: no %q in the log", hc.name, hc.reason)
 		}

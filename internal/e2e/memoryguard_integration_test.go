@@ -7,7 +7,6 @@ import (
 	"maps"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -146,10 +145,7 @@ func TestMemoryGuardBurst(t *testing.T) {
 	page := seriesPage(series, 60)
 	var targets []string
 	for range targetCount {
-		targets = append(targets, strings.TrimPrefix(serveHTTP(t, func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-			_, _ = w.Write(page)
-		}), "http://"))
+		targets = append(targets, servePage(t, func() []byte { return page }))
 	}
 	c := testenv.StartOtelcol(t, testenv.DefaultConfig(),
 		"receivers::promscrape/moalog::config::scrape_configs=[{job_name: many, scrape_interval: 15s, "+
@@ -215,15 +211,21 @@ func seriesPage(n, padding int) []byte {
 func serveSeries(t *testing.T) (string, *atomic.Bool) {
 	big := &atomic.Bool{}
 	bigBody, smallBody := seriesPage(bigSeries, 300), seriesPage(3, 300)
-	url := serveHTTP(t, func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		body := smallBody
+	return servePage(t, func() []byte {
 		if big.Load() {
-			body = bigBody
+			return bigBody
 		}
-		_, _ = w.Write(body)
+		return smallBody
+	}), big
+}
+
+// servePage serves the Prometheus text page that page returns at each
+// request, and returns its host:port.
+func servePage(t *testing.T, page func() []byte) string {
+	return serveHTTP(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		_, _ = w.Write(page())
 	})
-	return strings.TrimPrefix(url, "http://"), big
 }
 
 // memoryConfig is a collector config that scrapes target (job big) every 2 s
@@ -268,9 +270,7 @@ extensions:
   pipelines:
     metrics: {receivers: [` + strings.Join(names, ", ") + `], processors: [memory_limiter, batch], exporters: [prometheus]}
 `
-	path := filepath.Join(t.TempDir(), "memory.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(config), 0o600))
-	return path
+	return writeTemp(t, "memory.yaml", config)
 }
 
 // requireHealth waits until health_check's GET / answers status with a body containing want.

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -30,7 +31,7 @@ import (
 // then kills each target and watches it go down and come back without a restart.
 func TestPlatform(t *testing.T) {
 	s := stackcheck.StartStack(t, stackcheck.StackOptions{
-		Collector:          binary(t),
+		Collector:          testenv.CollectorBin(t, "otelcol"),
 		CollectionInterval: time.Second,
 		FluxpayAgent:       testenv.JolokiaCore1,
 		ExtraConfigs:       []string{"file:" + filepath.Join("testdata", "test-jvm-metrics.yaml")},
@@ -62,9 +63,7 @@ func TestPlatform(t *testing.T) {
 	t.Run("redis", func(t *testing.T) {
 		dbsize := strings.Fields(s.Redis.CLI(t, "DBSIZE")) // "(integer) 50"
 		keys, err := strconv.Atoi(dbsize[len(dbsize)-1])
-		if err != nil {
-			t.Fatalf("DBSIZE: %v", err)
-		}
+		require.NoError(t, err, "DBSIZE")
 		s.Redis.CLI(t, "SET", "platform-test:k1", "v")
 		s.Redis.CLI(t, "SET", "platform-test:k2", "v")
 		s.Redis.CLI(t, "GET", "platform-test:k1")
@@ -121,29 +120,27 @@ func TestPlatform(t *testing.T) {
 	}
 	everyone := []map[string]string{rateLimiter, fluxpay, redis, mysql, moalog}
 	for _, target := range targets {
+		// The series of every target but this one, by identity.
+		othersSeries := func(families testenv.Families) map[string][]string {
+			series := map[string][]string{}
+			for _, other := range everyone {
+				if !maps.Equal(other, target.id) {
+					series[fmt.Sprint(other)] = testenv.SeriesOf(families, other)
+				}
+			}
+			return series
+		}
 		t.Run(target.name+" down and back", func(t *testing.T) {
 			families := c.Families(t)
 			before := testenv.SeriesOf(families, target.id)
-			var others [][]string
-			for _, other := range everyone {
-				if !maps.Equal(other, target.id) {
-					others = append(others, testenv.SeriesOf(families, other))
-				}
-			}
+			others := othersSeries(families)
 
 			target.kill()
 			took := c.WaitOnlyDown(t, target.up, target.id, 10*time.Second)
 			t.Logf("%s: kill to series gone on :9090: %s", target.name, took.Round(time.Millisecond))
 			// Two 1s intervals, and a second for a loaded machine.
 			assert.Less(t, took, 3*time.Second, "series gone within two intervals")
-			families = c.Families(t)
-			i := 0
-			for _, other := range everyone {
-				if !maps.Equal(other, target.id) {
-					assert.Equal(t, others[i], testenv.SeriesOf(families, other), "%v keeps its series", other)
-					i++
-				}
-			}
+			assert.Equal(t, others, othersSeries(c.Families(t)), "every other target keeps its series")
 
 			target.restart(t)
 			c.WaitForSeries(t, target.id, before, settle)
@@ -156,10 +153,7 @@ func jvmIdentity(job string, jvm *testenv.JVM) map[string]string {
 }
 
 func with(labels map[string]string, more ...string) map[string]string {
-	out := map[string]string{}
-	for k, v := range labels {
-		out[k] = v
-	}
+	out := maps.Clone(labels)
 	for i := 0; i+1 < len(more); i += 2 {
 		out[more[i]] = more[i+1]
 	}
@@ -167,6 +161,8 @@ func with(labels map[string]string, more ...string) map[string]string {
 }
 
 func positive(v float64) bool { return v > 0 }
+
+func equals(want float64) func(float64) bool { return func(v float64) bool { return v == want } }
 
 // compatRules are the opt-in exporter-compat recording rules.
 var compatRules = filepath.Join(testenv.RepoRoot(), "compose", "prometheus", "exporter-compat", "exporter-compat.yml")

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/confmap"
 	"gopkg.in/yaml.v3"
 
@@ -32,20 +34,16 @@ func TestShippedConfigsBindLoopback(t *testing.T) {
 	checked := 0
 	for _, rel := range yamlFiles(t, root) {
 		raw, err := os.ReadFile(filepath.Join(root, rel))
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		var cfg map[string]any
 		if yaml.Unmarshal(raw, &cfg) != nil {
 			continue
 		}
-		if _, ok := cfg["service"].(map[string]any); !ok {
+		_, hasService := cfg["service"].(map[string]any)
+		_, hasReceivers := cfg["receivers"]
+		_, hasExporters := cfg["exporters"]
+		if !hasService || !hasReceivers && !hasExporters {
 			continue // not a collector config
-		}
-		if _, ok := cfg["receivers"]; !ok {
-			if _, ok := cfg["exporters"]; !ok {
-				continue
-			}
 		}
 		checked++
 		for _, l := range listencheck.Listeners(confmap.NewFromStringMap(cfg)) {
@@ -60,9 +58,7 @@ func TestShippedConfigsBindLoopback(t *testing.T) {
 			}
 		}
 	}
-	if checked < 2 {
-		t.Fatalf("found only %d collector configs; expected at least otelcol.yaml and compose/otelcol.yaml", checked)
-	}
+	require.GreaterOrEqual(t, checked, 2, "collector configs found; expected at least otelcol.yaml and compose/otelcol.yaml")
 }
 
 // yamlFiles lists the YAML files below root, relative to it, leaving out
@@ -84,9 +80,7 @@ func yamlFiles(t *testing.T, root string) []string {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatalf("listing the YAML files below %s: %v", root, err)
-	}
+	require.NoError(t, err, "listing the YAML files below %s", root)
 	return rels
 }
 
@@ -104,21 +98,15 @@ func listenHost(v string) string {
 // interface of the host: "9090:9090" does, "127.0.0.1:9090:9090" does not.
 func TestComposePublishesCollectorOnLoopback(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "compose", "docker-compose.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var compose struct {
 		Services map[string]struct {
 			Ports []any `yaml:"ports"`
 		} `yaml:"services"`
 	}
-	if err := yaml.Unmarshal(raw, &compose); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, yaml.Unmarshal(raw, &compose))
 	svc, ok := compose.Services["otelcol"]
-	if !ok {
-		t.Fatal("compose/docker-compose.yaml has no otelcol service")
-	}
+	require.True(t, ok, "compose/docker-compose.yaml has no otelcol service")
 	for _, p := range svc.Ports {
 		var hostIP string
 		switch v := p.(type) {
@@ -130,8 +118,6 @@ func TestComposePublishesCollectorOnLoopback(t *testing.T) {
 		case map[string]any:
 			hostIP, _ = v["host_ip"].(string)
 		}
-		if hostIP != "127.0.0.1" && hostIP != "::1" {
-			t.Errorf("compose publishes the collector's port %v on every host interface: write \"127.0.0.1:%v\"", p, p)
-		}
+		assert.Contains(t, []string{"127.0.0.1", "::1"}, hostIP, "compose publishes the collector's port %v on every host interface: write \"127.0.0.1:%v\"", p, p)
 	}
 }

@@ -6,11 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -38,13 +37,10 @@ import (
 //	OTELCOL_BIN=$PWD/otelcol go test -count=1 -tags integration ./internal/e2e -run TestRoundTrip
 //	OTELCOL_BIN=$PWD/otelcol-full go test -count=1 -tags integration ./internal/e2e -run TestRoundTrip -roundtrip.receiver=prometheus
 var (
+	roundTripDir      = filepath.Join(testenv.RepoRoot(), "internal", "e2e", "testdata", "roundtrip")
 	recordRoundTrip   = flag.Bool("record-roundtrip", false, "record the round-trip sources and the contrib receiver's goldens into testdata/roundtrip")
 	roundTripReceiver = flag.String("roundtrip.receiver", "promscrape", "receiver type scraping the round-trip sources")
 )
-
-func roundTripDir() string {
-	return filepath.Join(testenv.RepoRoot(), "internal", "e2e", "testdata", "roundtrip")
-}
 
 // exposition formats a source is recorded in: the Accept header asked for and
 // the Content-Type the fixture server answers with.
@@ -65,9 +61,9 @@ func TestRoundTrip(t *testing.T) {
 	if *recordRoundTrip {
 		recordRoundTripSources(t)
 	}
-	bodies, err := filepath.Glob(filepath.Join(roundTripDir(), "*.body"))
+	bodies, err := filepath.Glob(filepath.Join(roundTripDir, "*.body"))
 	require.NoError(t, err)
-	require.NotEmpty(t, bodies, "no recorded sources in %s: record them with -record-roundtrip", roundTripDir())
+	require.NotEmpty(t, bodies, "no recorded sources in %s: record them with -record-roundtrip", roundTripDir)
 	for _, body := range bodies {
 		name := strings.TrimSuffix(filepath.Base(body), ".body")
 		t.Run(name, func(t *testing.T) {
@@ -84,19 +80,16 @@ func checkRoundTrip(t *testing.T, base string) {
 	require.NoError(t, err)
 	format := roundTripFormats[strings.TrimPrefix(filepath.Ext(filepath.Base(base)), ".")]
 	require.NotEmpty(t, format.contentType, "%s: the file name must end in .<format>.body, formats: openmetrics, text", base)
-	source := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	target := serveHTTP(t, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", format.contentType)
 		_, _ = w.Write(body)
-	}))
-	t.Cleanup(source.Close)
-	target := source.Listener.Addr().String()
+	})
 
 	receiverType := *roundTripReceiver
 	if *recordRoundTrip {
 		receiverType = "prometheus"
 	}
-	config := filepath.Join(t.TempDir(), "roundtrip.yaml")
-	writeScrapeConfig(t, config, receiverType, "roundtrip", target)
+	config := writeTemp(t, "roundtrip.yaml", scrapeConfig(receiverType, "roundtrip", target))
 	c := testenv.StartOtelcol(t, config)
 	// The second scrape of an unchanged body adds no series: from then on the output is stable.
 	c.WaitForSample(t, "scrape_series_added", map[string]string{"instance": target}, equals(0), 60*time.Second)
@@ -115,23 +108,10 @@ func checkRoundTrip(t *testing.T, base string) {
 
 // difference lists the lines only want has and the lines only got has.
 func difference(want, got []string) (missing, extra []string) {
-	inGot := map[string]bool{}
-	for _, line := range got {
-		inGot[line] = true
+	onlyIn := func(lines, other []string) []string {
+		return slices.DeleteFunc(slices.Clone(lines), func(line string) bool { return slices.Contains(other, line) })
 	}
-	inWant := map[string]bool{}
-	for _, line := range want {
-		inWant[line] = true
-		if !inGot[line] {
-			missing = append(missing, line)
-		}
-	}
-	for _, line := range got {
-		if !inWant[line] {
-			extra = append(extra, line)
-		}
-	}
-	return missing, extra
+	return onlyIn(want, got), onlyIn(got, want)
 }
 
 // flattenSamples renders every sample of the exporter's output as one sorted
@@ -157,7 +137,7 @@ func flattenSamples(families map[string]*dto.MetricFamily, target string) []stri
 				}
 			}
 			for _, s := range samplesOf(name, m) {
-				value := formatValue(s.value)
+				value := fmt.Sprint(s.value)
 				if name == "scrape_duration_seconds" {
 					value = "<varies>"
 				}
@@ -182,14 +162,14 @@ func samplesOf(name string, m *dto.Metric) []sample {
 		h := m.GetHistogram()
 		out := []sample{{name: name + "_sum", value: h.GetSampleSum()}, {name: name + "_count", value: float64(h.GetSampleCount())}}
 		for _, b := range h.GetBucket() {
-			out = append(out, sample{name: name + "_bucket", extra: [2]string{"le", formatValue(b.GetUpperBound())}, value: float64(b.GetCumulativeCount())})
+			out = append(out, sample{name: name + "_bucket", extra: [2]string{"le", fmt.Sprint(b.GetUpperBound())}, value: float64(b.GetCumulativeCount())})
 		}
 		return out
 	case m.Summary != nil:
 		s := m.GetSummary()
 		out := []sample{{name: name + "_sum", value: s.GetSampleSum()}, {name: name + "_count", value: float64(s.GetSampleCount())}}
 		for _, q := range s.GetQuantile() {
-			out = append(out, sample{name: name, extra: [2]string{"quantile", formatValue(q.GetQuantile())}, value: q.GetValue()})
+			out = append(out, sample{name: name, extra: [2]string{"quantile", fmt.Sprint(q.GetQuantile())}, value: q.GetValue()})
 		}
 		return out
 	default:
@@ -209,22 +189,14 @@ func renderLabels(labels map[string]string, extra [2]string) string {
 	return "{" + strings.Join(pairs, ",") + "}"
 }
 
-func formatValue(v float64) string {
-	if math.IsInf(v, +1) {
-		return "+Inf"
-	}
-	return fmt.Sprint(v)
-}
-
 // recordRoundTripSources records each real source's /metrics once, in every
 // format it speaks, into testdata/roundtrip/<source>.<format>.body.
 func recordRoundTripSources(t *testing.T) {
-	require.NoError(t, os.MkdirAll(roundTripDir(), 0o755))
+	require.NoError(t, os.MkdirAll(roundTripDir, 0o755))
 	// The contract program at a fixed moment (an hour after its start).
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	moalog := httptest.NewServer(moalogcontract.NewAt(start, func() time.Time { return start.Add(time.Hour) }))
-	t.Cleanup(moalog.Close)
-	recordSource(t, "moalog", moalog.URL+"/metrics")
+	moalog := serveHTTP(t, moalogcontract.NewAt(start, func() time.Time { return start.Add(time.Hour) }).ServeHTTP)
+	recordSource(t, "moalog", "http://"+moalog+"/metrics")
 
 	// Debian's Prometheus, scraping itself until it has observed histograms and summaries.
 	promAddr := testenv.Addr(testenv.FreePort(t))
@@ -265,6 +237,6 @@ func recordSource(t *testing.T, source, url string) {
 			t.Logf("%s does not speak %s (answered %s): not recorded in that format", source, format, resp.Header.Get("Content-Type"))
 			continue
 		}
-		require.NoError(t, os.WriteFile(filepath.Join(roundTripDir(), source+"."+format+".body"), body, 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(roundTripDir, source+"."+format+".body"), body, 0o644))
 	}
 }

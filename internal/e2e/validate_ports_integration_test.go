@@ -30,12 +30,11 @@ func freeListenAddrs(t *testing.T) listenAddrs {
 	return listenAddrs{testenv.Addr(testenv.FreePort(t)), testenv.Addr(testenv.FreePort(t))}
 }
 
-// writePortsConfig writes a pipeline from a redis receiver with no server
-// into exporter (a Prometheus exporter's id), with a health check and the
+// portsConfig is a pipeline from a redis receiver with no server into
+// exporter (a Prometheus exporter's id), with a health check and the
 // collector's own metrics on free ports.
-func writePortsConfig(t *testing.T, path, exporter string, addrs listenAddrs) {
-	t.Helper()
-	config := fmt.Sprintf(`
+func portsConfig(t *testing.T, exporter string, addrs listenAddrs) string {
+	return fmt.Sprintf(`
 receivers:
   redis: {endpoint: %s, collection_interval: 1s}
 exporters:
@@ -47,7 +46,6 @@ service:
   telemetry: {metrics: {readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: %d}}}}]}}
   pipelines: {metrics: {receivers: [redis], exporters: [%s]}}
 `, testenv.Addr(testenv.FreePort(t)), exporter, addrs.exporter, addrs.health, testenv.FreePort(t), exporter)
-	require.NoError(t, os.WriteFile(path, []byte(config), 0o600))
 }
 
 // listenHere holds a free loopback port in this test process, which is not
@@ -71,16 +69,11 @@ func heldByThisTest(t *testing.T, component, key, address string) string {
 		component, address, key, os.Getpid(), exe, key)
 }
 
-// validate runs `otelcol validate` and returns its exit code and output.
-func validate(t *testing.T, args ...string) (int, string) {
+// validate runs the validate command of a build ("otelcol" or
+// "otelcol-full") and returns its exit code and output.
+func validate(t *testing.T, build string, args ...string) (int, string) {
 	t.Helper()
-	return validateWith(t, binary(t), args...)
-}
-
-// validateWith runs the validate command of the collector binary bin.
-func validateWith(t *testing.T, bin string, args ...string) (int, string) {
-	t.Helper()
-	out, err := exec.Command(bin, append([]string{"validate"}, args...)...).CombinedOutput()
+	out, err := exec.Command(testenv.CollectorBin(t, build), append([]string{"validate"}, args...)...).CombinedOutput()
 	if exitErr, ok := err.(*exec.ExitError); ok {
 		return exitErr.ExitCode(), string(out)
 	}
@@ -102,18 +95,17 @@ func TestValidateRefusesAddressInUse(t *testing.T) {
 			addrs := freeListenAddrs(t)
 			taken := listenHere(t)
 			tc.taken(&addrs, taken)
-			config := filepath.Join(t.TempDir(), "otelcol.yaml")
-			writePortsConfig(t, config, "prometheus", addrs)
+			config := writeTemp(t, "otelcol.yaml", portsConfig(t, "prometheus", addrs))
 
 			reason := validatePrefix + heldByThisTest(t, tc.component, tc.key, taken)
-			code, out := validate(t, "--config", config)
+			code, out := validate(t, "otelcol", "--config", config)
 			assert.Equal(t, 1, code)
 			assert.Equal(t, reason, strings.TrimSpace(out))
 
 			// A start runs the same check: it ends before any component binds.
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			started, err := exec.CommandContext(ctx, binary(t), "--config", config).CombinedOutput()
+			started, err := exec.CommandContext(ctx, testenv.CollectorBin(t, "otelcol"), "--config", config).CombinedOutput()
 			require.Error(t, err)
 			assert.Equal(t, 1, err.(*exec.ExitError).ExitCode(), string(started))
 			lines := strings.Split(strings.TrimSpace(string(started)), "\n")
@@ -125,15 +117,12 @@ func TestValidateRefusesAddressInUse(t *testing.T) {
 // The ports a running collector of the same executable holds pass validate:
 // a reload frees them before binding them again.
 func TestValidatePassesOnTheRunningCollectorsPorts(t *testing.T) {
-	config := filepath.Join(t.TempDir(), "otelcol.yaml")
-	writePortsConfig(t, config, "prometheus", freeListenAddrs(t))
-	telemetry := filepath.Join(t.TempDir(), "telemetry.yaml")
-	require.NoError(t, os.WriteFile(telemetry, []byte(fmt.Sprintf(
-		"service: {telemetry: {metrics: {readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: %d}}}}]}}}\n",
-		testenv.FreePort(t))), 0o600))
+	config := writeTemp(t, "otelcol.yaml", portsConfig(t, "prometheus", freeListenAddrs(t)))
+	telemetry := writeTemp(t, "telemetry.yaml", fmt.Sprintf(
+		"service: {telemetry: {metrics: {readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: %d}}}}]}}}\n", testenv.FreePort(t)))
 	c := testenv.StartOtelcol(t, config, "file:"+telemetry)
 
-	code, out := validate(t, "--config", config, "--config", "file:"+telemetry,
+	code, out := validate(t, "otelcol", "--config", config, "--config", "file:"+telemetry,
 		"--set=exporters::prometheus::endpoint="+c.MetricsAddr, "--set=extensions::health_check::endpoint="+c.HealthAddr)
 	assert.Equal(t, 0, code, out)
 	status, _ := testenv.HTTPGetText("http://" + c.HealthAddr + "/")
@@ -144,24 +133,21 @@ func TestValidatePassesOnTheRunningCollectorsPorts(t *testing.T) {
 // The README's `validate` step refuses the new config; a SIGHUP without it
 // stops the collector with exit code 1 and the same reason.
 func TestValidateCatchesAReloadThatWouldStopTheCollector(t *testing.T) {
-	config := filepath.Join(t.TempDir(), "otelcol.yaml")
-	writePortsConfig(t, config, "prometheus", freeListenAddrs(t))
+	config := writeTemp(t, "otelcol.yaml", portsConfig(t, "prometheus", freeListenAddrs(t)))
 	c := testenv.StartOtelcol(t, config)
 
 	// startCollector pins exporters::prometheus with --set; the new config
 	// exports through another Prometheus exporter, on a taken port.
 	taken := listenHere(t)
-	moved := filepath.Join(t.TempDir(), "moved.yaml")
-	writePortsConfig(t, moved, "prometheus/moved", listenAddrs{taken, testenv.Addr(testenv.FreePort(t))})
+	movedConfig := portsConfig(t, "prometheus/moved", listenAddrs{taken, testenv.Addr(testenv.FreePort(t))})
+	moved := writeTemp(t, "moved.yaml", movedConfig)
 	reason := heldByThisTest(t, `exporter "prometheus/moved"`, "exporters::prometheus/moved::endpoint", taken)
 
-	code, out := validate(t, "--config", moved)
+	code, out := validate(t, "otelcol", "--config", moved)
 	assert.Equal(t, 1, code)
 	assert.Equal(t, validatePrefix+reason, strings.TrimSpace(out))
 
-	content, err := os.ReadFile(moved)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(config, content, 0o600))
+	require.NoError(t, os.WriteFile(config, []byte(movedConfig), 0o600))
 	require.NoError(t, c.Signal(syscall.SIGHUP))
 	require.Eventually(t, func() bool { return !c.Running() }, 30*time.Second, 50*time.Millisecond, "the failed reload stops the collector")
 	assert.Equal(t, 1, c.Process.ExitCode())

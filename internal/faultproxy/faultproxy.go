@@ -78,6 +78,7 @@ type recorder struct {
 	delay    time.Duration
 	changed  chan struct{} // closed and replaced at every mode change
 	closed   chan struct{}
+	closing  sync.Once
 	requests []Request
 	conns    []time.Time // when each client connection was accepted
 }
@@ -87,17 +88,10 @@ func newRecorder() recorder {
 }
 
 // markClosed closes closed once, which releases every held request.
-func (r *recorder) markClosed() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	select {
-	case <-r.closed:
-	default:
-		close(r.closed)
-	}
-}
+func (r *recorder) markClosed() { r.closing.Do(func() { close(r.closed) }) }
 
-func (r *recorder) setMode(m Mode) {
+// SetMode switches the proxy; requests held by Blackhole or Delay are released.
+func (r *recorder) SetMode(m Mode) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.mode = m
@@ -165,9 +159,6 @@ func (r *recorder) Arrivals() []time.Time {
 	slices.SortFunc(out, time.Time.Compare)
 	return out
 }
-
-// Mode is the current mode.
-func (r *recorder) Mode() Mode { m, _, _ := r.current(); return m }
 
 // hold blocks until the mode changes (true), the proxy closes or done
 // closes (false).

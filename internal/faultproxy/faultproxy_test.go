@@ -9,26 +9,33 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moalog/platform-collector/internal/testenv"
 )
 
+// proxied starts an upstream answering with handler and a proxy to its
+// /jolokia (start is StartHTTP or StartHTTPS); both close when the test ends.
+func proxied(t *testing.T, start func(string) (*HTTP, error), handler http.HandlerFunc) *HTTP {
+	upstream := httptest.NewServer(handler)
+	t.Cleanup(upstream.Close)
+	p, err := start(upstream.URL + "/jolokia")
+	require.NoError(t, err)
+	t.Cleanup(p.Close)
+	return p
+}
+
 func TestHTTPModes(t *testing.T) {
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		user, pass, _ := r.BasicAuth()
-		if user != "u" || pass != "p" {
+	p := proxied(t, StartHTTP, func(w http.ResponseWriter, r *http.Request) {
+		if user, pass, _ := r.BasicAuth(); user != "u" || pass != "p" {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
 		_, _ = io.WriteString(w, `{"value":"ok","status":200}`)
-	}))
-	defer upstream.Close()
-	p, err := StartHTTP(upstream.URL + "/jolokia")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	if !strings.HasPrefix(p.URL, "http://127.0.0.1:") || !strings.HasSuffix(p.URL, "/jolokia") {
-		t.Fatalf("URL %q", p.URL)
-	}
+	})
+	require.Regexp(t, `^http://127\.0\.0\.1:\d+/jolokia$`, p.URL)
 	client := &http.Client{Timeout: 2 * time.Second}
 	get := func() (int, string, error) {
 		req, _ := http.NewRequest(http.MethodPost, p.URL, strings.NewReader(`{"type":"read"}`))
@@ -59,16 +66,13 @@ func TestHTTPModes(t *testing.T) {
 	for _, c := range cases {
 		p.SetMode(c.mode)
 		s, b, err := get()
-		if !c.check(s, b, err) {
-			t.Errorf("%s: status %d, body %.100q, err %v", c.mode, s, b, err)
-		}
+		assert.True(t, c.check(s, b, err), "%s: status %d, body %.100q, err %v", c.mode, s, b, err)
 	}
 	p.SetDelay(300 * time.Millisecond)
 	p.SetMode(Delay)
 	start := time.Now()
-	if s, _, err := get(); err != nil || s != 200 || time.Since(start) < 300*time.Millisecond {
-		t.Errorf("delay: %d %v after %s", s, err, time.Since(start))
-	}
+	s, _, err := get()
+	assert.True(t, err == nil && s == 200 && time.Since(start) >= 300*time.Millisecond, "delay: %d %v after %s", s, err, time.Since(start))
 	reqs := p.Requests()
 	if len(reqs) != len(cases)+1 || string(reqs[0].Body) != `{"type":"read"}` || reqs[0].Status != 200 || reqs[0].Mode != Pass {
 		t.Errorf("recorded %d requests, first %+v", len(reqs), reqs[0])
@@ -76,24 +80,9 @@ func TestHTTPModes(t *testing.T) {
 }
 
 func TestTCPModes(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() { // an echo server
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { _, _ = io.Copy(c, c); c.Close() }()
-		}
-	}()
-	p, err := StartTCP(ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	echo := testenv.ServeTCP(t, func(c net.Conn) { _, _ = io.Copy(c, c); c.Close() })
+	p, err := StartTCP(echo)
+	require.NoError(t, err)
 	defer p.Close()
 	roundTrip := func() (string, error) {
 		c, err := net.DialTimeout("tcp", p.Addr, time.Second)
@@ -105,61 +94,38 @@ func TestTCPModes(t *testing.T) {
 		if _, err := c.Write([]byte("PING\r\n")); err != nil {
 			return "", err
 		}
-		line, err := bufio.NewReader(c).ReadString('\n')
-		return line, err
+		return bufio.NewReader(c).ReadString('\n')
 	}
-	if line, err := roundTrip(); err != nil || line != "PING\r\n" {
-		t.Fatalf("pass: %q %v", line, err)
+	echoed := func(line string, err error) bool { return err == nil && line == "PING\r\n" }
+	for _, step := range []struct {
+		mode  Mode
+		check func(line string, err error) bool
+	}{
+		{Pass, echoed},
+		{Malformed, func(line string, _ error) bool { return strings.HasPrefix(line, "HTTP/1.1 400") }},
+		{Blackhole, func(_ string, err error) bool { return err != nil && strings.Contains(err.Error(), "timeout") }},
+		{Refuse, func(_ string, err error) bool { return err != nil }},
+		{Pass, echoed},
+	} {
+		p.SetMode(step.mode)
+		line, err := roundTrip()
+		assert.True(t, step.check(line, err), "%s: %q %v", step.mode, line, err)
 	}
-	p.SetMode(Malformed)
-	if line, _ := roundTrip(); !strings.HasPrefix(line, "HTTP/1.1 400") {
-		t.Errorf("malformed: %q", line)
-	}
-	p.SetMode(Blackhole)
-	if _, err := roundTrip(); err == nil || !strings.Contains(err.Error(), "timeout") {
-		t.Errorf("blackhole: %v", err)
-	}
-	p.SetMode(Refuse)
-	if _, err := roundTrip(); err == nil {
-		t.Error("refuse: no error")
-	}
-	p.SetMode(Pass)
-	if line, err := roundTrip(); err != nil || line != "PING\r\n" {
-		t.Errorf("pass again: %q %v", line, err)
-	}
-	if n := len(p.Times(nil)); n < 4 {
-		t.Errorf("recorded %d writes", n)
-	}
+	assert.GreaterOrEqual(t, len(p.Times(nil)), 4, "recorded writes")
 	// Five connections (the refused one sent nothing) and four writes.
-	if n := len(p.Arrivals()); n != 9 {
-		t.Errorf("%d arrivals; want 9", n)
-	}
+	assert.Len(t, p.Arrivals(), 9)
 }
 
 // A client that gives up in the TLS handshake leaves a connection and no
 // request; a client that trusts the certificate leaves both.
 func TestArrivalsCountConnectionsWithoutRequests(t *testing.T) {
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = io.WriteString(w, "{}")
-	}))
-	defer upstream.Close()
-	p, err := StartHTTPS(upstream.URL + "/jolokia")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	if _, err := http.Get(p.URL); err == nil || !strings.Contains(err.Error(), "certificate") {
-		t.Fatalf("an untrusting client: %v", err)
-	}
-	if n, m := len(p.Arrivals()), len(p.Requests()); n != 1 || m != 0 {
-		t.Errorf("after a failed handshake: %d arrivals, %d requests; want 1 and 0", n, m)
-	}
+	p := proxied(t, StartHTTPS, func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "{}") })
+	_, err := http.Get(p.URL)
+	require.ErrorContains(t, err, "certificate", "an untrusting client")
+	assert.Len(t, p.Arrivals(), 1, "arrivals after a failed handshake")
+	assert.Empty(t, p.Requests(), "requests after a failed handshake")
 	resp, err := p.server.Client().Get(p.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	resp.Body.Close()
-	if n := len(p.Arrivals()); n != 3 {
-		t.Errorf("after a trusted request: %d arrivals; want 3 (two connections, one request)", n)
-	}
+	assert.Len(t, p.Arrivals(), 3, "after a trusted request: two connections, one request")
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"log"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -64,9 +65,6 @@ func start(upstream string, tls bool) (*HTTP, error) {
 	return p, nil
 }
 
-// SetMode switches the proxy; requests held by Blackhole or Delay are released.
-func (p *HTTP) SetMode(m Mode) { p.setMode(m) }
-
 // SetDelay sets how long Delay holds a request before forwarding it.
 func (p *HTTP) SetDelay(d time.Duration) {
 	p.mu.Lock()
@@ -87,11 +85,8 @@ func (p *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	i := p.add(Request{Time: time.Now(), Mode: mode, Method: r.Method, Path: r.URL.RequestURI(), Body: body})
 
 	switch mode {
-	case Refuse:
-		p.drop(w, false)
-		return
-	case Reset:
-		p.drop(w, true)
+	case Refuse, Reset:
+		p.drop(w, mode == Reset)
 		return
 	case Blackhole:
 		// Released by a mode change, the request is answered like a hung
@@ -132,11 +127,8 @@ func (p *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case Truncated:
 		respBody = respBody[:len(respBody)/2]
 	}
-	for k, v := range header {
-		if k != "Content-Length" {
-			w.Header()[k] = v
-		}
-	}
+	maps.Copy(w.Header(), header)
+	w.Header().Del("Content-Length") // the body may be cut or malformed
 	w.WriteHeader(status)
 	_, _ = w.Write(respBody)
 	p.setStatus(i, status)

@@ -44,8 +44,7 @@ func StartTCP(upstream string) (*TCP, error) {
 		conns:   map[net.Conn]struct{}{},
 		Garbage: []byte("HTTP/1.1 400 Bad Request\r\n\x00\xff\xfe garbage \x01\r\n"),
 		Prefix:  []byte("$5000\r\n# Server\r\nredis_version:7.0.15\r\n")}
-	p.wg.Add(1)
-	go p.accept()
+	p.wg.Go(p.accept)
 	return p, nil
 }
 
@@ -54,25 +53,23 @@ func StartTCP(upstream string) (*TCP, error) {
 // back to Pass leaves them: a held connection stays silent until the client
 // gives up on it, as a hung server that recovers would.
 func (p *TCP) SetMode(m Mode) {
-	p.setMode(m)
+	p.recorder.SetMode(m)
 	if m != Pass {
-		p.closeConns()
+		p.DropConnections()
 	}
 }
-
-// DropConnections closes every open connection (e.g. so that the client
-// logs in again after the server's password changed).
-func (p *TCP) DropConnections() { p.closeConns() }
 
 // Close stops the proxy and closes every connection.
 func (p *TCP) Close() {
 	p.markClosed()
 	p.ln.Close()
-	p.closeConns()
+	p.DropConnections()
 	p.wg.Wait()
 }
 
-func (p *TCP) closeConns() {
+// DropConnections closes every open connection (e.g. so that the client
+// logs in again after the server's password changed).
+func (p *TCP) DropConnections() {
 	p.connMu.Lock()
 	defer p.connMu.Unlock()
 	for c := range p.conns {
@@ -101,7 +98,6 @@ func (p *TCP) untrack(c net.Conn) {
 }
 
 func (p *TCP) accept() {
-	defer p.wg.Done()
 	for {
 		c, err := p.ln.Accept()
 		if err != nil {
@@ -111,12 +107,10 @@ func (p *TCP) accept() {
 			continue
 		}
 		p.addConn()
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
+		p.wg.Go(func() {
 			defer p.untrack(c)
 			p.serve(c)
-		}()
+		})
 	}
 }
 
@@ -151,45 +145,32 @@ func (p *TCP) serve(client net.Conn) {
 		upstream.Close()
 		<-done
 	default:
-		if p.ServerFirst {
-			switch mode {
-			case Malformed:
-				_, _ = client.Write(p.Garbage)
-			case Truncated:
-				_, _ = client.Write(p.Prefix)
-				return
-			case Gigantic:
-				writeGigantic(client, p.giganticPrefix(), nil)
-				return
-			case Reset:
-				reset(client)
-				return
-			}
+		// Where the server speaks first, the client meets the fault before
+		// it writes anything.
+		if p.ServerFirst && !p.answerFault(client, mode) {
+			return
 		}
-		answered := false
-		p.recordWrites(client, mode, func([]byte) bool {
-			switch mode {
-			case Blackhole:
-				return true
-			case Malformed:
-				_, err := client.Write(p.Garbage)
-				return err == nil
-			case Reset:
-				reset(client)
-				return false
-			case Truncated:
-				if !answered {
-					answered = true
-					_, _ = client.Write(p.Prefix)
-				}
-				return false // and close
-			case Gigantic:
-				writeGigantic(client, p.giganticPrefix(), nil)
-				return false
-			}
-			return false
-		})
+		p.recordWrites(client, mode, func([]byte) bool { return p.answerFault(client, mode) })
 	}
+}
+
+// answerFault answers the client as the fault mode says and reports whether
+// to go on reading from it (false: the connection ends).
+func (p *TCP) answerFault(client net.Conn, mode Mode) bool {
+	switch mode {
+	case Blackhole:
+		return true
+	case Malformed:
+		_, err := client.Write(p.Garbage)
+		return err == nil
+	case Truncated:
+		_, _ = client.Write(p.Prefix)
+	case Gigantic:
+		writeGigantic(client, p.giganticPrefix(), nil)
+	case Reset:
+		reset(client)
+	}
+	return false
 }
 
 // recordWrites reads what the client sends, records each chunk and hands it

@@ -3,6 +3,7 @@
 package reliability
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,9 +12,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -52,15 +54,14 @@ func (f *figures) flush(t *testing.T, title string) {
 		return
 	}
 	defer file.Close()
-	fmt.Fprintf(file, "\n## %s (%s)\n\n", title, time.Now().UTC().Format(time.RFC3339))
-	for _, l := range f.lines {
-		fmt.Fprintf(file, "- %s\n", l)
-	}
+	fmt.Fprintf(file, "\n## %s (%s)\n\n- %s\n", title, time.Now().UTC().Format(time.RFC3339), strings.Join(f.lines, "\n- "))
 }
 
 // witness is a healthy target whose scrape times are recorded by its proxy.
 type witness struct {
 	name  string
+	up    string            // its *_up metric
+	id    map[string]string // its job and instance on :9090
 	times func() []time.Time
 }
 
@@ -142,22 +143,17 @@ func TestReliability(t *testing.T) {
 		// fault above (their targets are the witnesses fluxpay and redis; run
 		// alone, this waits for failingScrapes+1 attempts at each, all but the
 		// last complete): they are down and say why, once.
-		tlsJolokia := map[string]string{"job": "untrusted-tls"}
-		tlsRedis := map[string]string{"job": "redis", "instance": r.tlsRedisProxy.Addr}
-		r.waitUp(t, "jolokia_up", tlsJolokia, 0, 5*time.Second)
-		r.waitUp(t, "redis_up", tlsRedis, 0, 5*time.Second)
+		r.waitUp(t, "jolokia_up", map[string]string{"job": "untrusted-tls"}, 0, 5*time.Second)
+		r.waitUp(t, "redis_up", promID("redis", r.tlsRedisProxy.Addr), 0, 5*time.Second)
 		r.waitScrapes(t, "untrusted-tls", r.tlsProxy.Arrivals, time.Time{}, failingScrapes+1, 30*time.Second)
 		r.waitScrapes(t, "redis/untrusted-tls", r.tlsRedisProxy.Arrivals, time.Time{}, failingScrapes+1, 30*time.Second)
 		log := r.c.Log()
 		for _, target := range []string{r.tlsProxy.URL, r.tlsRedisProxy.Addr} {
 			lines := linesWith(log, "target scrape failed", target)
-			if len(lines) != 1 {
-				t.Errorf("want exactly one failure line for %s (logged once per change of state), got %d:\n%s", target, len(lines), strings.Join(lines, "\n"))
+			if !assert.Len(t, lines, 1, "want exactly one failure line for %s (logged once per change of state)", target) {
 				continue
 			}
-			if !strings.Contains(lines[0], "certificate") {
-				t.Errorf("the failure line for %s does not say the certificate is the problem:\n%s", target, lines[0])
-			}
+			assert.Contains(t, lines[0], "certificate", "the failure line for %s does not say the certificate is the problem", target)
 			figs.add(t, "untrusted TLS %s: %s", target, errorField(lines[0]))
 		}
 	})
@@ -183,9 +179,12 @@ type faultLane struct {
 // witnesses are the targets that never fail, one per receiver type.
 func (r *relRig) witnesses() []witness {
 	return []witness{
-		{"fluxpay (Jolokia 1.7.1)", func() []time.Time { return r.fpProxy.Times(nil) }},
-		{"witness redis", func() []time.Time { return r.redisWitnessProxy.Times(redisScrapes) }},
-		{"witness mysql (MariaDB)", func() []time.Time { return r.mysqlWitnessProxy.Times(nil) }},
+		{"fluxpay (Jolokia 1.7.1)", "jolokia_up", promID("fluxpay-engine", r.fpProxy.Addr),
+			func() []time.Time { return r.fpProxy.Times(nil) }},
+		{"witness redis", "redis_up", promID("redis", r.redisWitnessProxy.Addr),
+			func() []time.Time { return r.redisWitnessProxy.Times(redisScrapes) }},
+		{"witness mysql (MariaDB)", "mysql_up", promID("mysql", r.mysqlWitnessProxy.Addr),
+			func() []time.Time { return r.mysqlWitnessProxy.Times(nil) }},
 	}
 }
 
@@ -194,15 +193,19 @@ func (r *relRig) witnesses() []witness {
 // faults; its witnesses are r.witnesses().
 func relFaultLanes(r *relRig) []faultLane {
 	witnesses := r.witnesses()
-	jolokia := func(lane string, p *faultproxy.HTTP, id map[string]string) *faultTarget {
-		return &faultTarget{lane: lane, up: "jolokia_up", id: id, logTarget: p.URL, proxy: p, arrivals: p.Arrivals, witnesses: witnesses}
+	jolokia := func(lane, job string, p *faultproxy.HTTP) *faultTarget {
+		return &faultTarget{lane: lane, up: "jolokia_up", id: promID(job, p.Addr),
+			logTarget: p.URL, proxy: p, arrivals: p.Arrivals, witnesses: witnesses}
 	}
-	rl := jolokia("jolokia 2.4.2", r.rlProxy, r.rateLimiterID())
-	ledger := jolokia("jolokia 1.7.1", r.ledgerProxy, r.ledgerID())
-	rd := &faultTarget{lane: "redis", up: "redis_up", id: r.redisID(), logTarget: r.redisProxy.Addr, proxy: r.redisProxy,
-		arrivals: r.redisProxy.Arrivals, witnesses: witnesses}
-	my := &faultTarget{lane: "mysql", up: "mysql_up", id: r.mysqlID(), logTarget: r.mysqlProxy.Addr, proxy: r.mysqlProxy,
-		arrivals: r.mysqlProxy.Arrivals, witnesses: witnesses}
+	// A redis or mysql target: its lane is its job.
+	stream := func(job string, p *faultproxy.TCP) *faultTarget {
+		return &faultTarget{lane: job, up: job + "_up", id: promID(job, p.Addr),
+			logTarget: p.Addr, proxy: p, arrivals: p.Arrivals, witnesses: witnesses}
+	}
+	rl := jolokia("jolokia 2.4.2", "rate-limiter", r.rlProxy)
+	ledger := jolokia("jolokia 1.7.1", "ledger", r.ledgerProxy)
+	rd := stream("redis", r.redisProxy)
+	my := stream("mysql", r.mysqlProxy)
 	alterPassword := func(t *testing.T, password string) {
 		r.mariadb.Exec(t, fmt.Sprintf("ALTER USER '%s'@'%%' IDENTIFIED BY '%s'", relMySQLUser, password))
 	}
@@ -291,24 +294,18 @@ func runFault(t *testing.T, r *relRig, f fault, figs *figures) {
 		r.waitScrapes(t, w.name, w.times, upAt, witnessScrapes, 10*time.Second)
 	}
 
-	log := r.logSince(offset)
+	log := r.c.Log()[offset:]
 	// The exact target: the mysql receiver's optional parts log as "<endpoint> <part>".
 	target := fmt.Sprintf(`"target": %q`, f.logTarget)
 	failed := linesWith(log, "target scrape failed", target)
 	back := linesWith(log, "target is reachable again", target)
-	if len(failed) == 0 {
-		t.Errorf("no \"target scrape failed\" line naming %s; log since the fault:\n%s", f.logTarget, log)
-	}
+	assert.NotEmpty(t, failed, "no \"target scrape failed\" line naming %s; log since the fault:\n%s", f.logTarget, log)
 	// Once per outage and reason, never once per scrape. How many reasons a
 	// fault gives depends on timing (a dying server resets reads, writes and
 	// connects; a hang is first a lost connection, then a timeout), so what
 	// must hold is that no reason is logged twice.
-	if repeated := repeatedReasons(failed); len(repeated) > 0 {
-		t.Errorf("a reason logged more than once during one fault (want each once per outage): %q\n%s", repeated, strings.Join(failed, "\n"))
-	}
-	if len(back) != 1 {
-		t.Errorf("want one \"target is reachable again\" line naming %s, got %d; log since the fault:\n%s", f.logTarget, len(back), log)
-	}
+	assert.Empty(t, repeatedReasons(failed), "a reason logged more than once during one fault (want each once per outage):\n%s", strings.Join(failed, "\n"))
+	assert.Len(t, back, 1, "want one \"target is reachable again\" line naming %s; log since the fault:\n%s", f.logTarget, log)
 	reason := ""
 	if len(failed) > 0 {
 		reason = errorField(failed[0])
@@ -322,14 +319,12 @@ func runFault(t *testing.T, r *relRig, f fault, figs *figures) {
 		s := intervalStats(w.times(), start, end, relInterval)
 		figs.add(t, "  %s during it: %s", w.name, s)
 		want := int(end.Sub(start)/relInterval) - 2
-		if s.n < want {
-			t.Errorf("%s was scraped %d times in %s (want at least %d at a %s interval)", w.name, s.n+1, end.Sub(start).Round(time.Second), want, relInterval)
-		}
+		assert.GreaterOrEqual(t, s.n, want, "%s was scraped %d times in %s (want at least %d at a %s interval)",
+			w.name, s.n+1, end.Sub(start).Round(time.Second), want, relInterval)
 		// A scrape that waited for the failing target would cost a gap of at
 		// least its 3s timeout; allow CPU contention below that.
-		if s.max > 2500*time.Millisecond || absDur(s.median-relInterval) > 150*time.Millisecond {
-			t.Errorf("%s lost its %s interval during the fault: %s", w.name, relInterval, s)
-		}
+		assert.False(t, s.max > 2500*time.Millisecond || (s.median-relInterval).Abs() > 150*time.Millisecond,
+			"%s lost its %s interval during the fault: %s", w.name, relInterval, s)
 	}
 }
 
@@ -366,12 +361,8 @@ func errorField(line string) string {
 // runLoad sends a fixed number of concurrent scrapes to the collector's
 // Prometheus endpoint while every receiver runs.
 func runLoad(t *testing.T, r *relRig, figs *figures) {
-	total := 1000
-	if v := os.Getenv("RELIABILITY_LOAD"); v != "" {
-		if _, err := fmt.Sscan(v, &total); err != nil {
-			t.Fatalf("RELIABILITY_LOAD must be a number of scrapes: %v", err)
-		}
-	}
+	total, err := strconv.Atoi(cmp.Or(os.Getenv("RELIABILITY_LOAD"), "1000"))
+	require.NoError(t, err, "RELIABILITY_LOAD must be a number of scrapes")
 	const workers = 16
 	transport := &http.Transport{MaxIdleConnsPerHost: workers}
 	client := &http.Client{Timeout: 10 * time.Second, Transport: transport}
@@ -381,18 +372,12 @@ func runLoad(t *testing.T, r *relRig, figs *figures) {
 	var mu sync.Mutex
 	var latencies []time.Duration
 	var failures []string
-	jobs := make(chan struct{}, total)
-	for i := 0; i < total; i++ {
-		jobs <- struct{}{}
-	}
-	close(jobs)
+	var taken atomic.Int64
 	started := time.Now()
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range jobs {
+	for range workers {
+		wg.Go(func() {
+			for taken.Add(1) <= int64(total) {
 				t0 := time.Now()
 				resp, err := client.Get(url)
 				var n int64
@@ -412,7 +397,7 @@ func runLoad(t *testing.T, r *relRig, figs *figures) {
 				}
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	elapsed := time.Since(started)
@@ -420,7 +405,7 @@ func runLoad(t *testing.T, r *relRig, figs *figures) {
 	if len(failures) > 0 {
 		t.Errorf("%d of %d scrapes failed, first: %s", len(failures), total, failures[0])
 	}
-	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	slices.Sort(latencies)
 	pct := func(p float64) time.Duration {
 		if len(latencies) == 0 {
 			return 0
@@ -434,7 +419,7 @@ func runLoad(t *testing.T, r *relRig, figs *figures) {
 	after := pprofGoroutines(t, r.pprofAddr)
 	figs.add(t, "load: %d scrapes of /metrics by %d concurrent clients in %s (%.0f/s): p50 %s, p90 %s, p99 %s, max %s; %d errors; goroutines %d before, %d after",
 		total, workers, elapsed.Round(time.Millisecond), float64(total)/elapsed.Seconds(), pct(0.5), pct(0.9), pct(0.99), pct(1), len(failures), before, after)
-	r.waitUp(t, "jolokia_up", r.fluxpayID(), 1, 5*time.Second)
+	r.waitAllUp(t, 5*time.Second)
 }
 
 // runSoak samples RSS and goroutines while every receiver runs (two of them
@@ -443,7 +428,8 @@ func runLoad(t *testing.T, r *relRig, figs *figures) {
 // RELIABILITY_SOAK sets its length, as `make reliability` does: a soak short
 // enough for every `make test` would fit a line through noise.
 func runSoak(t *testing.T, r *relRig, figs *figures) {
-	duration := relDuration(t, "RELIABILITY_SOAK", 0)
+	duration, err := time.ParseDuration(cmp.Or(os.Getenv("RELIABILITY_SOAK"), "0s"))
+	require.NoError(t, err, "RELIABILITY_SOAK")
 	if duration == 0 {
 		t.Skip("the soak runs in `make reliability` (RELIABILITY_SOAK=10m); set RELIABILITY_SOAK=2m for a short one")
 	}
@@ -460,42 +446,23 @@ func runSoak(t *testing.T, r *relRig, figs *figures) {
 			rss = append(rss, float64(testenv.ProcStatusBytes(t, pid, "VmRSS"))/(1<<20))
 			gor = append(gor, float64(pprofGoroutines(t, r.pprofAddr)))
 		}
-		if !r.c.Running() {
-			t.Fatalf("collector exited during the soak:\n%s", r.c.Log())
-		}
+		require.True(t, r.c.Running(), "collector exited during the soak:\n%s", r.c.Log())
 	}
 	// The first fifth is warm-up (heap growing to its steady size).
 	warm := len(xs) / 5
 	xs, rss, gor = xs[warm:], rss[warm:], gor[warm:]
 	rssSlope := linearSlope(xs, rss)
 	gorSlope := linearSlope(xs, gor)
-	minMax := func(v []float64) (float64, float64) {
-		lo, hi := v[0], v[0]
-		for _, x := range v {
-			lo, hi = min(lo, x), max(hi, x)
-		}
-		return lo, hi
-	}
-	rLo, rHi := minMax(rss)
-	gLo, gHi := minMax(gor)
 	// Bounds: the fitted growth over the run stays under 8 MiB of RSS and 5
 	// goroutines (and under 0.5 MiB/min and 0.3 goroutines/min for runs
 	// longer than 16 minutes).
 	minutes := duration.Minutes()
 	rssBound, gorBound := max(0.5, 8/minutes), max(0.3, 5/minutes)
 	figs.add(t, "soak %s (%d samples after warm-up): RSS %.1f-%.1f MiB, slope %+.2f MiB/min (bound %.2f); goroutines %.0f-%.0f, slope %+.2f/min (bound %.2f)",
-		duration, len(xs), rLo, rHi, rssSlope, rssBound, gLo, gHi, gorSlope, gorBound)
-	if rssSlope > rssBound {
-		t.Errorf("RSS grows %.2f MiB/min over the soak (bound %.2f)", rssSlope, rssBound)
-	}
-	if gorSlope > gorBound {
-		t.Errorf("goroutines grow %.2f/min over the soak (bound %.2f)", gorSlope, gorBound)
-	}
-	for _, id := range []map[string]string{r.rateLimiterID(), r.fluxpayID()} {
-		r.waitUp(t, "jolokia_up", id, 1, 5*time.Second)
-	}
-	r.waitUp(t, "redis_up", r.redisID(), 1, 5*time.Second)
-	r.waitUp(t, "mysql_up", r.mysqlID(), 1, 5*time.Second)
+		duration, len(xs), slices.Min(rss), slices.Max(rss), rssSlope, rssBound, slices.Min(gor), slices.Max(gor), gorSlope, gorBound)
+	assert.LessOrEqual(t, rssSlope, rssBound, "RSS growth over the soak, MiB/min")
+	assert.LessOrEqual(t, gorSlope, gorBound, "goroutine growth over the soak, per minute")
+	r.waitAllUp(t, 5*time.Second)
 }
 
 // allowedJolokia are the only Jolokia operations the collector may send.
@@ -512,16 +479,12 @@ func runSecurity(t *testing.T, r *relRig, figs *figures) {
 			for _, req := range p.Requests() {
 				for _, typ := range jolokiaTypes(t, name, req) {
 					seen[typ]++
-					if !allowedJolokia[typ] {
-						t.Errorf("%s: the collector sent a Jolokia %q request: %s %s %.300s", name, typ, req.Method, req.Path, req.Body)
-					}
+					assert.True(t, allowedJolokia[typ], "%s: the collector sent a Jolokia %q request: %s %s %.300s", name, typ, req.Method, req.Path, req.Body)
 				}
 			}
 		}
 		figs.add(t, "Jolokia operations the collector sent during the whole run: %v", seen)
-		if seen["read"] == 0 {
-			t.Error("no read request recorded at all")
-		}
+		assert.NotZero(t, seen["read"], "no read request recorded at all")
 	})
 
 	t.Run("redis commands", func(t *testing.T) {
@@ -529,9 +492,7 @@ func runSecurity(t *testing.T, r *relRig, figs *figures) {
 		for _, req := range append(r.redisProxy.Requests(), r.redisWitnessProxy.Requests()...) {
 			for _, cmd := range respCommands(req.Body) {
 				seen[cmd]++
-				if !allowedRedis[cmd] {
-					t.Errorf("the collector sent the Redis command %q: %q", cmd, req.Body)
-				}
+				assert.True(t, allowedRedis[cmd], "the collector sent the Redis command %q: %q", cmd, req.Body)
 			}
 		}
 		figs.add(t, "Redis commands the collector sent during the whole run: %v", seen)
@@ -549,21 +510,16 @@ func runSecurity(t *testing.T, r *relRig, figs *figures) {
 				`{"type":"write","mbean":"java.lang:type=Memory","attribute":"Verbose","value":true}`,
 			} {
 				status, body, err := jvm.post(req)
-				if err != nil {
-					t.Fatalf("%s: %v", jvm.name, err)
-				}
+				require.NoError(t, err, jvm.name)
 				var entry struct {
 					Status int `json:"status"`
 				}
 				_ = json.Unmarshal(body, &entry)
-				if status == http.StatusOK && entry.Status != http.StatusForbidden {
-					t.Errorf("%s allowed %s: HTTP %d %s", jvm.name, req, status, body)
-				}
+				assert.False(t, status == http.StatusOK && entry.Status != http.StatusForbidden, "%s allowed %s: HTTP %d %s", jvm.name, req, status, body)
 			}
 			status, body, err := jvm.post(`{"type":"read","mbean":"java.lang:type=Memory","attribute":"HeapMemoryUsage"}`)
-			if err != nil || status != http.StatusOK || !strings.Contains(string(body), `"status":200`) {
-				t.Errorf("%s refused a read through the shipped policy: %d %s %v", jvm.name, status, body, err)
-			}
+			assert.True(t, err == nil && status == http.StatusOK && strings.Contains(string(body), `"status":200`),
+				"%s refused a read through the shipped policy: %d %s %v", jvm.name, status, body, err)
 		}
 	})
 
@@ -572,21 +528,15 @@ func runSecurity(t *testing.T, r *relRig, figs *figures) {
 		sources := map[string]string{"collector log": r.c.Log()}
 		for _, page := range []string{"/debug/servicez", "/debug/pipelinez", "/debug/extensionz", "/debug/featurez"} {
 			status, body := testenv.HTTPGetText("http://" + r.zpagesAddr + page)
-			if status != http.StatusOK {
-				t.Errorf("zpages %s: %d", page, status)
-			}
+			assert.Equal(t, http.StatusOK, status, "zpages %s", page)
 			sources["zpages "+page] = body
 		}
 		_, sources["/metrics"] = testenv.HTTPGetText("http://" + r.c.MetricsAddr + "/metrics")
 		_, sources["pprof cmdline"] = testenv.HTTPGetText("http://" + r.pprofAddr + "/debug/pprof/cmdline")
 		out, err := exec.Command(testenv.CollectorBin(t, "otelcol"), "print-config", "--config", testenv.DefaultConfig(), "--config", "file:"+r.configLayer).CombinedOutput()
-		if err != nil {
-			t.Fatalf("print-config: %v\n%s", err, out)
-		}
+		require.NoError(t, err, "print-config: %s", out)
 		sources["print-config"] = string(out)
-		if !strings.Contains(string(out), "[REDACTED]") {
-			t.Errorf("print-config shows no [REDACTED] password:\n%s", out)
-		}
+		assert.Contains(t, string(out), "[REDACTED]", "print-config shows no [REDACTED] password")
 		for name, text := range sources {
 			for _, s := range secrets {
 				if strings.Contains(text, s) {
@@ -607,28 +557,16 @@ func jolokiaTypes(t *testing.T, proxy string, req faultproxy.Request) []string {
 		rest = strings.TrimPrefix(rest, "/")
 		typ, _, _ := strings.Cut(rest, "/")
 		typ, _, _ = strings.Cut(typ, "?")
-		if typ == "" {
-			typ = "version" // GET /jolokia is version
-		}
-		return []string{typ}
+		return []string{cmp.Or(typ, "version")} // GET /jolokia is version
 	}
 	body := strings.TrimSpace(string(req.Body))
+	if !strings.HasPrefix(body, "[") {
+		body = "[" + body + "]" // one operation: decoded as a bulk request of one
+	}
 	var ops []struct {
 		Type string `json:"type"`
 	}
-	if strings.HasPrefix(body, "[") {
-		if err := json.Unmarshal([]byte(body), &ops); err != nil {
-			t.Errorf("%s: undecodable request body: %v: %.300s", proxy, err, body)
-		}
-	} else {
-		var op struct {
-			Type string `json:"type"`
-		}
-		if err := json.Unmarshal([]byte(body), &op); err != nil {
-			t.Errorf("%s: undecodable request body: %v: %.300s", proxy, err, body)
-		}
-		ops = append(ops, op)
-	}
+	assert.NoError(t, json.Unmarshal([]byte(body), &ops), "%s: undecodable request body: %.300s", proxy, req.Body)
 	var out []string
 	for _, op := range ops {
 		out = append(out, strings.ToLower(op.Type))
@@ -646,19 +584,13 @@ func jolokiaTypes(t *testing.T, proxy string, req faultproxy.Request) []string {
 // flushes everything already collected to the exporters, and the process
 // exits within 2s.
 func runShutdown(t *testing.T, r *relRig, figs *figures) {
-	slow, err := faultproxy.StartHTTP(r.fluxpay.Endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer slow.Close()
+	slow := startProxy(t, faultproxy.StartHTTP, r.fluxpay.Endpoint)
 	slow.SetDelay(3 * time.Second)
 	slow.SetMode(faultproxy.Delay)
-	redisProxy, err := faultproxy.StartTCP(r.redis.Addr)
-	require.NoError(t, err)
-	defer redisProxy.Close()
+	redisProxy := startProxy(t, faultproxy.StartTCP, r.redis.Addr)
 	const timeout = 5 * time.Second
 	config := filepath.Join(t.TempDir(), "shutdown.yaml")
-	if err := os.WriteFile(config, []byte(fmt.Sprintf(`receivers:
+	require.NoError(t, os.WriteFile(config, []byte(fmt.Sprintf(`receivers:
   jolokia/fluxpay:
     endpoint: %s
     service_name: fluxpay-engine
@@ -690,9 +622,7 @@ service:
       receivers: [jolokia/fluxpay, redis]
       processors: [batch]
       exporters: [debug, prometheus]
-`, slow.URL, timeout, redisProxy.Addr)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`, slow.URL, timeout, redisProxy.Addr)), 0o600))
 	c := testenv.StartOtelcol(t, config)
 	require.EventuallyWithT(t, func(ct *assert.CollectT) {
 		assert.NotEmpty(ct, slow.Requests(), "the Jolokia scrape reached the agent")
@@ -707,9 +637,7 @@ service:
 		t.Fatalf("the batch processor exported before shutdown; the test needs it to hold the data:\n%s", before)
 	}
 	sent := time.Now()
-	if err := c.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, c.Signal(syscall.SIGTERM))
 	require.Eventually(t, func() bool { return !c.Running() }, timeout+10*time.Second, 5*time.Millisecond, "exit after SIGTERM")
 	took := time.Since(sent)
 	after := c.Log()[len(before):]
@@ -717,16 +645,10 @@ service:
 	redisExported := strings.Contains(after, "Str(redis)") && strings.Contains(after, "redis.up")
 	figs.add(t, "shutdown: SIGTERM %s into a Jolokia scrape the agent answers after 3s (timeout %s): exited after %s; in-flight Jolokia scrape exported: %v (the rule: canceled, dropped); batch-held redis data exported: %v",
 		sent.Sub(held.Time).Round(10*time.Millisecond), timeout, took.Round(10*time.Millisecond), jolokiaExported, redisExported)
-	if took > 2*time.Second {
-		t.Errorf("shutdown took %s; the in-flight Jolokia scrape should be canceled at once", took)
-	}
-	if jolokiaExported {
-		t.Errorf("the in-flight Jolokia scrape was exported at shutdown; the documented rule is that it is canceled and dropped (update docs/RELIABILITY.md if the receiver changed)")
-	}
+	assert.LessOrEqual(t, took, 2*time.Second, "shutdown: the in-flight Jolokia scrape should be canceled at once")
+	assert.False(t, jolokiaExported, "the in-flight Jolokia scrape was exported at shutdown; the documented rule is that it is canceled and dropped (update docs/RELIABILITY.md if the receiver changed)")
 	if strings.Contains(after, "target scrape failed") {
 		t.Errorf("the canceled scrape was logged as a target failure after SIGTERM:\n%.3000s", after)
 	}
-	if !redisExported {
-		t.Errorf("the redis data held by the batch processor was not flushed at shutdown; log after SIGTERM:\n%.3000s", after)
-	}
+	assert.True(t, redisExported, "the redis data held by the batch processor was not flushed at shutdown; log after SIGTERM:\n%.3000s", after)
 }

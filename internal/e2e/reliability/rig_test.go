@@ -9,16 +9,13 @@ package reliability
 // faults. See docs/RELIABILITY.md.
 
 import (
-	"bufio"
 	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
-	"sort"
-	"strconv"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -69,37 +66,9 @@ type relRig struct {
 	gigantic sync.Mutex
 }
 
-// Prometheus identities of the targets, as the exporter labels them.
-func (r *relRig) rateLimiterID() map[string]string {
-	return map[string]string{"job": "rate-limiter", "instance": r.rlProxy.Addr}
-}
-func (r *relRig) ledgerID() map[string]string {
-	return map[string]string{"job": "ledger", "instance": r.ledgerProxy.Addr}
-}
-func (r *relRig) fluxpayID() map[string]string {
-	return map[string]string{"job": "fluxpay-engine", "instance": r.fpProxy.Addr}
-}
-func (r *relRig) redisID() map[string]string {
-	return map[string]string{"job": "redis", "instance": r.redisProxy.Addr}
-}
-func (r *relRig) mysqlID() map[string]string {
-	return map[string]string{"job": "mysql", "instance": r.mysqlProxy.Addr}
-}
-func (r *relRig) redisWitnessID() map[string]string {
-	return map[string]string{"job": "redis", "instance": r.redisWitnessProxy.Addr}
-}
-func (r *relRig) mysqlWitnessID() map[string]string {
-	return map[string]string{"job": "mysql", "instance": r.mysqlWitnessProxy.Addr}
-}
-
-// shippedPolicy is the Jolokia read-only policy the compose stack ships.
-func shippedPolicy(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "compose", "jolokia", "jolokia-access.xml"))
-	if err != nil {
-		t.Fatalf("the shipped Jolokia policy: %v", err)
-	}
-	return string(b)
+// promID is a target's identity on :9090, as the exporter labels it.
+func promID(job, instance string) map[string]string {
+	return map[string]string{"job": job, "instance": instance}
 }
 
 // startRelRig starts the targets, their proxies, and the collector with
@@ -122,32 +91,8 @@ func startRelRig(t *testing.T) *relRig {
 	t.Setenv("MYSQL_PASSWORD", relMySQLPassword)
 	r.c = testenv.StartOtelcol(t, testenv.DefaultConfig(),
 		"file:"+filepath.Join(testenv.RepoRoot(), "internal", "e2e", "testdata", "test-jvm-metrics.yaml"),
-		"file:"+r.configLayer,
-		"receivers::promscrape/moalog::config::scrape_configs=[{job_name: moalog-server, scrape_interval: 1s, static_configs: [{targets: ["+r.moalogAddr+"]}]}]",
-		"receivers::jolokia/rate-limiter::endpoint="+r.rlProxy.URL,
-		"receivers::jolokia/rate-limiter::collection_interval=1s",
-		// A short timeout keeps the delay and black-hole faults quick; the
-		// witnesses keep the shipped 5s.
-		"receivers::jolokia/rate-limiter::timeout=3s",
-		"receivers::jolokia/fluxpay::endpoint="+r.fpProxy.URL,
-		"receivers::jolokia/fluxpay::collection_interval=1s",
-		"receivers::redis::endpoint="+r.redisProxy.Addr,
-		"receivers::redis::collection_interval=1s",
-		"receivers::redis::timeout=3s",
-		"receivers::mysql::endpoint="+r.mysqlProxy.Addr,
-		"receivers::mysql::collection_interval=1s",
-		"receivers::mysql::timeout=3s",
-	)
-	const settle = 40 * time.Second
-	for _, up := range []struct {
-		name string
-		id   map[string]string
-	}{
-		{"jolokia_up", r.rateLimiterID()}, {"jolokia_up", r.ledgerID()}, {"jolokia_up", r.fluxpayID()}, {"redis_up", r.redisID()},
-		{"mysql_up", r.mysqlID()}, {"redis_up", r.redisWitnessID()}, {"mysql_up", r.mysqlWitnessID()},
-	} {
-		r.waitUp(t, up.name, up.id, 1, settle)
-	}
+		"file:"+r.configLayer)
+	r.waitAllUp(t, 40*time.Second)
 	return r
 }
 
@@ -157,14 +102,12 @@ func startRelRig(t *testing.T) *relRig {
 // witness with a TLS port too), two mariadbds with a least-privilege monitor
 // user, and the moalog contract.
 func startRelTargets(t *testing.T) *relRig {
-	policy := shippedPolicy(t)
-	r := &relRig{}
-	r.rateLimiter = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2,
-		User: relJolokiaUser, Password: relJolokiaPassword, Policy: policy})
-	r.ledger = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaCore1,
-		User: relJolokiaUser, Password: relJolokiaPassword, Policy: policy})
-	r.fluxpay = testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaCore1,
-		User: relJolokiaUser, Password: relJolokiaPassword, Policy: policy})
+	policy, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "compose", "jolokia", "jolokia-access.xml"))
+	require.NoError(t, err, "the shipped Jolokia policy")
+	jvm := func(agent testenv.JolokiaAgent) *testenv.JVM {
+		return testenv.StartJVM(t, testenv.JVMOptions{Agent: agent, User: relJolokiaUser, Password: relJolokiaPassword, Policy: string(policy)})
+	}
+	r := &relRig{rateLimiter: jvm(testenv.JolokiaAgent2), ledger: jvm(testenv.JolokiaCore1), fluxpay: jvm(testenv.JolokiaCore1)}
 	r.redis = testenv.StartRedis(t, testenv.RedisOptions{Password: relRedisPassword})
 	r.redisWitness = testenv.StartRedis(t, testenv.RedisOptions{Password: relRedisPassword, TLS: true})
 	r.mariadb = testenv.StartMariaDB(t, testenv.MariaDBOptions{})
@@ -203,11 +146,20 @@ func startProxy[P interface{ Close() }](t *testing.T, start func(string) (P, err
 	return p
 }
 
-// layer is the config layer over the shipped otelcol.yaml: the ledger JVM
-// (3s timeout, as the rate-limiter's), the witness redis and mysql, two
-// receivers that can never succeed (untrusted TLS), pprof and zpages.
+// layer is the config layer over the shipped otelcol.yaml: the shipped
+// receivers pointed at the proxies at 1s, the ledger JVM, the witness redis
+// and mysql, two receivers that can never succeed (untrusted TLS), pprof and
+// zpages.
 func (r *relRig) layer() string {
 	return fmt.Sprintf(`receivers:
+  promscrape/moalog:
+    config: {scrape_configs: [{job_name: moalog-server, scrape_interval: 1s, static_configs: [{targets: [%s]}]}]}
+  # A short timeout keeps the delay and black-hole faults quick; the
+  # witnesses keep the shipped 5s.
+  jolokia/rate-limiter: {endpoint: %s, collection_interval: 1s, timeout: 3s}
+  jolokia/fluxpay: {endpoint: %s, collection_interval: 1s}
+  redis: {endpoint: %s, collection_interval: 1s, timeout: 3s}
+  mysql: {endpoint: %s, collection_interval: 1s, timeout: 3s}
   jolokia/ledger:
     endpoint: %s
     service_name: ledger
@@ -250,7 +202,8 @@ service:
   pipelines:
     metrics:
       receivers: [promscrape/moalog, jolokia/rate-limiter, jolokia/ledger, jolokia/fluxpay, redis, mysql, redis/witness, mysql/witness, jolokia/untrusted-tls, redis/untrusted-tls]
-`, r.ledgerProxy.URL, r.redisWitnessProxy.Addr, r.mysqlWitnessProxy.Addr, r.tlsProxy.URL, r.tlsRedisProxy.Addr, r.pprofAddr, r.zpagesAddr)
+`, r.moalogAddr, r.rlProxy.URL, r.fpProxy.URL, r.redisProxy.Addr, r.mysqlProxy.Addr,
+		r.ledgerProxy.URL, r.redisWitnessProxy.Addr, r.mysqlWitnessProxy.Addr, r.tlsProxy.URL, r.tlsRedisProxy.Addr, r.pprofAddr, r.zpagesAddr)
 }
 
 // waitUp polls /metrics until the up sample equals want and returns when it
@@ -268,6 +221,18 @@ func (r *relRig) waitUp(t *testing.T, name string, labels map[string]string, wan
 		seen <- time.Now()
 	}, timeout, 100*time.Millisecond)
 	return <-seen
+}
+
+// waitAllUp waits until every target that can be up, the faulty ones and
+// the witnesses, is.
+func (r *relRig) waitAllUp(t *testing.T, timeout time.Duration) {
+	t.Helper()
+	for _, lane := range relFaultLanes(r) {
+		r.waitUp(t, lane.up, lane.id, 1, timeout)
+	}
+	for _, w := range r.witnesses() {
+		r.waitUp(t, w.up, w.id, 1, timeout)
+	}
 }
 
 // waitScrapes waits until arrivals (a proxy's, see faultproxy.Arrivals) hold
@@ -288,7 +253,6 @@ type gapStats struct {
 	n                int
 	median, max, p99 time.Duration
 	jitter           time.Duration // max |gap - interval|
-	firstAt, lastAt  time.Time
 }
 
 func intervalStats(times []time.Time, from, to time.Time, interval time.Duration) gapStats {
@@ -297,28 +261,18 @@ func intervalStats(times []time.Time, from, to time.Time, interval time.Duration
 	if len(in) < 2 {
 		return s
 	}
-	s.firstAt, s.lastAt = in[0], in[len(in)-1]
 	var gaps []time.Duration
 	for i := 1; i < len(in); i++ {
 		g := in[i].Sub(in[i-1])
 		gaps = append(gaps, g)
-		if d := absDur(g - interval); d > s.jitter {
-			s.jitter = d
-		}
+		s.jitter = max(s.jitter, (g - interval).Abs())
 	}
-	sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
+	slices.Sort(gaps)
 	s.n = len(gaps)
 	s.median = gaps[len(gaps)/2]
 	s.max = gaps[len(gaps)-1]
 	s.p99 = gaps[int(math.Ceil(0.99*float64(len(gaps))))-1]
 	return s
-}
-
-func absDur(d time.Duration) time.Duration {
-	if d < 0 {
-		return -d
-	}
-	return d
 }
 
 func (s gapStats) String() string {
@@ -331,22 +285,14 @@ func redisScrapes(req faultproxy.Request) bool {
 	return strings.Contains(strings.ToUpper(string(req.Body)), "\r\nINFO\r\n")
 }
 
-// respCommands extracts the command names of the RESP arrays in a client write.
+// respCommands extracts the command names of the RESP arrays in a client
+// write: an array header (*N), the name's length ($N), the name.
 func respCommands(b []byte) []string {
 	var out []string
-	sc := bufio.NewScanner(strings.NewReader(string(b)))
-	expectName := false
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "*"):
-			expectName = true
-		case strings.HasPrefix(line, "$"):
-		default:
-			if expectName {
-				out = append(out, strings.ToUpper(line))
-				expectName = false
-			}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\r\n"), "\r\n")
+	for i := 0; i+2 < len(lines); i++ {
+		if strings.HasPrefix(lines[i], "*") && strings.HasPrefix(lines[i+1], "$") {
+			out = append(out, strings.ToUpper(lines[i+2]))
 		}
 	}
 	return out
@@ -356,38 +302,17 @@ func respCommands(b []byte) []string {
 func pprofGoroutines(t require.TestingT, addr string) int {
 	status, body := testenv.HTTPGetText("http://" + addr + "/debug/pprof/goroutine?debug=1")
 	require.Equal(t, http.StatusOK, status, "pprof goroutine: %s", body)
-	m := regexp.MustCompile(`goroutine profile: total (\d+)`).FindStringSubmatch(body)
-	require.NotNil(t, m, "pprof goroutine: no total in %.200s", body)
-	n, err := strconv.Atoi(m[1])
-	require.NoError(t, err)
+	var n int // the page starts "goroutine profile: total N"
+	_, err := fmt.Sscanf(body, "goroutine profile: total %d", &n)
+	require.NoError(t, err, "pprof goroutine: no total in %.200s", body)
 	return n
-}
-
-// logSince returns what the collector logged after offset bytes.
-func (r *relRig) logSince(offset int) string {
-	s := r.c.Log()
-	if offset > len(s) {
-		return ""
-	}
-	return s[offset:]
 }
 
 // linesWith returns the log lines holding every one of subs.
 func linesWith(log string, subs ...string) []string {
-	var out []string
-	for _, line := range strings.Split(log, "\n") {
-		ok := true
-		for _, s := range subs {
-			if !strings.Contains(line, s) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			out = append(out, line)
-		}
-	}
-	return out
+	return slices.DeleteFunc(strings.Split(log, "\n"), func(line string) bool {
+		return slices.ContainsFunc(subs, func(sub string) bool { return !strings.Contains(line, sub) })
+	})
 }
 
 // linearSlope fits y = a + b*x by least squares and returns b.
@@ -405,19 +330,4 @@ func linearSlope(xs, ys []float64) float64 {
 		return 0
 	}
 	return (n*sxy - sx*sy) / den
-}
-
-// relDuration reads a duration from the environment (make reliability sets
-// the long forms), or def.
-func relDuration(t *testing.T, env string, def time.Duration) time.Duration {
-	t.Helper()
-	v := os.Getenv(env)
-	if v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		t.Fatalf("%s=%q: %v", env, v, err)
-	}
-	return d
 }

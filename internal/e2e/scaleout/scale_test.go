@@ -6,7 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,18 +18,16 @@ import (
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
-// `make scale` runs TestScaleOutTable: sharded replicas of
-// examples/scale-out/replica.yaml over a large simulated fleet, writing into
-// VictoriaMetrics, each row measured (not extrapolated) on this machine.
+// fleetProcessTargets keeps each simulator process well under the per-process
+// file limit (20,000 here): one listener and one accepted connection per target.
+const fleetProcessTargets = 2500
+
+// TestScaleOutTable's rows and measurement (`make scale SCALE_ARGS=...`).
 var (
 	scaleRows     = flag.String("scale.rows", "3000x3,3000x5,10000x3,10000x5", "targets x replicas, comma-separated")
 	scaleWindow   = flag.Duration("scale.window", 90*time.Second, "measurement window, after every target is in the store")
 	scaleInterval = flag.Duration("scale.interval", 15*time.Second, "collection_interval")
 )
-
-// fleetProcessTargets keeps each simulator process well under the per-process
-// file limit (20,000 here): one listener and one accepted connection per target.
-const fleetProcessTargets = 2500
 
 // usage is a process' CPU time and resident memory from /proc.
 type usage struct{ cpu, rss float64 }
@@ -49,8 +47,10 @@ func procUsage(t *testing.T, pid int) usage {
 	return usage{cpu: (ticks(14) + ticks(15)) / clockTicks, rss: ticks(24) * pageSize}
 }
 
+// TestScaleOutTable, run by `make scale`: sharded replicas of
+// examples/scale-out/replica.yaml over a large simulated fleet, writing into
+// VictoriaMetrics, each row measured (not extrapolated) on this machine.
 func TestScaleOutTable(t *testing.T) {
-	recorded := filepath.Join(testenv.RepoRoot(), "receiver", "jolokiareceiver", "testdata", "recorded", "jolokia-2.4.2-agent", "receiver-jvm-preset.json")
 	table := []string{
 		"| targets | replicas | targets per replica | CPU per replica, share of one core (min-max) | RSS per replica MiB (min-max) | samples/s into the store | store CPU, share of one core | store RSS MiB | load average (1 min) before, after |",
 		"|---|---|---|---|---|---|---|---|---|",
@@ -63,7 +63,7 @@ func TestScaleOutTable(t *testing.T) {
 		r, err := strconv.Atoi(replicas)
 		require.NoError(t, err)
 		t.Run(row, func(t *testing.T) {
-			line := measureScaleOut(t, recorded, n, r)
+			line := measureScaleOut(t, n, r)
 			t.Log(line) // kept if a later row fails
 			table = append(table, line)
 		})
@@ -72,10 +72,10 @@ func TestScaleOutTable(t *testing.T) {
 		*scaleInterval, *scaleWindow, strings.Join(table, "\n"))
 }
 
-func measureScaleOut(t *testing.T, recorded string, targets, count int) string {
+func measureScaleOut(t *testing.T, targets, count int) string {
 	var endpoints []string
 	for left := targets; left > 0; left -= fleetProcessTargets {
-		endpoints = append(endpoints, testenv.StartJolokiaFleet(t, min(left, fleetProcessTargets), recorded, "").Endpoints...)
+		endpoints = append(endpoints, testenv.StartJolokiaFleet(t, min(left, fleetProcessTargets), recordedPreset, "").Endpoints...)
 	}
 	vm := testenv.StartVictoriaMetrics(t)
 	replicas := make([]replica, count)
@@ -90,12 +90,7 @@ func measureScaleOut(t *testing.T, recorded string, targets, count int) string {
 	}, 5*time.Minute, time.Second, "every target up in the store")
 	// Steady state: whatever queued while the targets came up has reached the store.
 	require.Eventually(t, func() bool {
-		for _, r := range replicas {
-			if telemetryValue(t, r.telemetry(), "otelcol_exporter_queue_size") > 1 {
-				return false
-			}
-		}
-		return true
+		return !slices.ContainsFunc(replicas, func(r replica) bool { return telemetryValue(t, r, "otelcol_exporter_queue_size") > 1 })
 	}, 5*time.Minute, time.Second, "remote-write queues drained")
 	loadBefore := loadAverage(t)
 

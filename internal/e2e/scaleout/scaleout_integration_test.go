@@ -3,6 +3,7 @@
 package scaleout
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"os"
@@ -25,11 +26,12 @@ import (
 // (prometheus_remote_write) against real stores: VictoriaMetrics and
 // Prometheus with its remote-write receiver.
 
+// recordedPreset is the real 2.4.2 agent's answer to the jvm preset's read,
+// which every simulated agent of a fleet serves.
+var recordedPreset = filepath.Join(testenv.RepoRoot(), "receiver", "jolokiareceiver", "testdata", "recorded", "jolokia-2.4.2-agent", "receiver-jvm-preset.json")
+
 // replica is one collector of examples/scale-out/replica.yaml.
 type replica struct{ *testenv.Collector }
-
-// telemetry is the collector's own metrics page (exporter queue size).
-func (r replica) telemetry() string { return r.Telemetry().MetricsURL() }
 
 // replicaOptions says which share of targets a replica scrapes and where it writes.
 type replicaOptions struct {
@@ -46,11 +48,9 @@ type replicaOptions struct {
 // ports.
 func startReplica(t *testing.T, opts replicaOptions) replica {
 	t.Helper()
-	if opts.interval == 0 {
-		opts.interval = time.Second
-	}
 	var overlay strings.Builder
-	fmt.Fprintf(&overlay, "receivers:\n  jolokia/fleet:\n    collection_interval: %s\n    initial_delay: 0s\n    targets:\n", opts.interval)
+	fmt.Fprintf(&overlay, "receivers:\n  jolokia/fleet:\n    collection_interval: %s\n    initial_delay: 0s\n    targets:\n",
+		cmp.Or(opts.interval, time.Second))
 	for _, target := range opts.targets {
 		fmt.Fprintf(&overlay, "      - endpoint: %s\n", target)
 	}
@@ -75,22 +75,24 @@ func startReplica(t *testing.T, opts replicaOptions) replica {
 // 2.4.2 agent) and one real test JVM, and returns their endpoints.
 func fleetTargets(t *testing.T, n int) []string {
 	t.Helper()
-	recorded := filepath.Join(testenv.RepoRoot(), "receiver", "jolokiareceiver", "testdata", "recorded", "jolokia-2.4.2-agent", "receiver-jvm-preset.json")
-	fleet := testenv.StartJolokiaFleet(t, n, recorded, "")
+	fleet := testenv.StartJolokiaFleet(t, n, recordedPreset, "")
 	jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2})
 	return append(slices.Clone(fleet.Endpoints), jvm.Endpoint)
 }
 
-// seriesIn lists the series a store holds now, each as its sorted labels.
-func seriesIn(t *testing.T, store *testenv.Prometheus, selector string) []string {
+// queried lists the series of a query, each as key(its labels), sorted:
+// labelString for the whole series, instance for its target.
+func queried(t *testing.T, store *testenv.Prometheus, promql string, key func(map[string]string) string) []string {
 	t.Helper()
 	var out []string
-	for _, s := range store.Query(t, selector) {
-		out = append(out, labelString(s.Labels))
+	for _, s := range store.Query(t, promql) {
+		out = append(out, key(s.Labels))
 	}
 	sort.Strings(out)
 	return out
 }
+
+func instance(labels map[string]string) string { return labels["instance"] }
 
 // pageFamilies reads a Prometheus text page.
 func pageFamilies(t *testing.T, page string) map[string]*dto.MetricFamily {
@@ -100,9 +102,10 @@ func pageFamilies(t *testing.T, page string) map[string]*dto.MetricFamily {
 	return families
 }
 
-// telemetryValue is the sum of a metric's samples on a collector's own metrics page.
-func telemetryValue(t *testing.T, page, name string) float64 {
+// telemetryValue is the sum of a metric's samples on a replica's own metrics page.
+func telemetryValue(t *testing.T, r replica, name string) float64 {
 	t.Helper()
+	page := r.Telemetry().MetricsURL()
 	family := pageFamilies(t, page)[name]
 	require.NotNil(t, family, "%s on %s", name, page)
 	sum := 0.0
@@ -112,7 +115,7 @@ func telemetryValue(t *testing.T, page, name string) float64 {
 	return sum
 }
 
-// seriesOnPage lists the series of a Prometheus exporter page the same way.
+// seriesOnPage lists the series of a Prometheus exporter page as labelString does.
 func seriesOnPage(t *testing.T, page string) []string {
 	t.Helper()
 	var out []string
@@ -150,17 +153,6 @@ func labelString(labels map[string]string) string {
 		kv = append(kv, k+"="+strconv.Quote(labels[k]))
 	}
 	return "{" + strings.Join(kv, ",") + "}"
-}
-
-// instances lists the instance label of a query's series.
-func instances(t *testing.T, store *testenv.Prometheus, promql string) []string {
-	t.Helper()
-	var out []string
-	for _, s := range store.Query(t, promql) {
-		out = append(out, s.Labels["instance"])
-	}
-	sort.Strings(out)
-	return out
 }
 
 // waitForTargets waits until the store holds a current jolokia_up for every
@@ -201,18 +193,18 @@ func TestRemoteWriteShardedReplicas(t *testing.T) {
 	waitForTargets(t, prom, len(targets), 3)
 	t.Run("exactly once", func(t *testing.T) {
 		assertScrapedOnce(t, vm)
-		sharded := seriesIn(t, vm, `{job!=""}`)
-		assertSameSeries(t, seriesIn(t, prom, `{job!=""}`), sharded, "3 replicas in VictoriaMetrics = one collector in Prometheus")
+		sharded := queried(t, vm, `{job!=""}`, labelString)
+		assertSameSeries(t, queried(t, prom, `{job!=""}`, labelString), sharded, "3 replicas in VictoriaMetrics = one collector in Prometheus")
 		assertSameSeries(t, seriesOnPage(t, whole.MetricsURL()), sharded, "the store holds what the Prometheus exporter page shows")
 	})
 
 	t.Run("SIGTERM marks the replica's series stale", func(t *testing.T) {
-		before := instances(t, vm, "jolokia_up")
+		before := queried(t, vm, "jolokia_up", instance)
 		stopped := time.Now()
 		replicas[0].Process.Stop()
 		var gone []string
 		require.EventuallyWithT(t, func(c *assert.CollectT) {
-			now := instances(t, vm, "jolokia_up")
+			now := queried(t, vm, "jolokia_up", instance)
 			gone = slices.DeleteFunc(slices.Clone(before), func(i string) bool { return slices.Contains(now, i) })
 			assert.NotEmpty(c, gone, "replica 0's targets left the store")
 			// Series of the live replicas are fresh; none of replica 0's is left behind.
@@ -220,7 +212,7 @@ func TestRemoteWriteShardedReplicas(t *testing.T) {
 		}, 15*time.Second, 100*time.Millisecond)
 		t.Logf("stale in VictoriaMetrics %.1fs after SIGTERM: %d of %d targets", time.Since(stopped).Seconds(), len(gone), len(before))
 		selector := fmt.Sprintf(`{instance=~%q}`, strings.Join(gone, "|"))
-		assert.Empty(t, head(seriesIn(t, vm, selector)), "no series of replica 0 stays current")
+		assert.Empty(t, head(queried(t, vm, selector, labelString)), "no series of replica 0 stays current")
 	})
 
 	// The replacement: same index, a fresh process without state (started here: it lives until the test ends).
@@ -228,28 +220,28 @@ func TestRemoteWriteShardedReplicas(t *testing.T) {
 	t.Run("replaced", func(t *testing.T) {
 		waitForTargets(t, vm, len(targets), 3)
 		assertScrapedOnce(t, vm)
-		assertSameSeries(t, seriesIn(t, prom, `{job!=""}`), seriesIn(t, vm, `{job!=""}`), "the same series as before, once")
+		assertSameSeries(t, queried(t, prom, `{job!=""}`, labelString), queried(t, vm, `{job!=""}`, labelString),
+			"the same series as before, once")
 	})
 
 	t.Run("kill -9: series freeze until the store's lookback", func(t *testing.T) {
-		before := instances(t, vm, "jolokia_up")
 		killed := time.Now()
 		replicas[1].Process.Kill()
 		// The signal of the frozen-series alert (examples/scale-out/store-alerts.yml), at 10 intervals:
 		// replica 1's targets stop advancing, the others do not.
 		var frozen []string
 		require.EventuallyWithT(t, func(c *assert.CollectT) {
-			frozen = instances(t, vm, "time() - timestamp(jolokia_up) > 10")
-			fresh := instances(t, vm, "time() - timestamp(jolokia_up) < 5")
+			frozen = queried(t, vm, "time() - timestamp(jolokia_up) > 10", instance)
+			fresh := queried(t, vm, "time() - timestamp(jolokia_up) < 5", instance)
 			assert.NotEmpty(c, frozen)
-			assert.Equal(c, len(before), len(frozen)+len(fresh))
+			assert.Equal(c, len(targets), len(frozen)+len(fresh))
 		}, 30*time.Second, 250*time.Millisecond, "replica 1's series stop advancing")
 		t.Logf("kill -9: %d targets' series frozen but current in VictoriaMetrics %.1fs later (1s interval)", len(frozen), time.Since(killed).Seconds())
 		if os.Getenv("SCALEOUT_KILL_LOOKBACK") == "" {
 			return
 		}
 		require.EventuallyWithT(t, func(c *assert.CollectT) {
-			assert.Len(c, instances(t, vm, "jolokia_up"), len(before)-len(frozen))
+			assert.Len(c, queried(t, vm, "jolokia_up", instance), len(targets)-len(frozen))
 		}, 10*time.Minute, time.Second, "replica 1's targets leave the store")
 		t.Logf("kill -9: they left VictoriaMetrics %.1fs after the kill", time.Since(killed).Seconds())
 	})
@@ -258,7 +250,7 @@ func TestRemoteWriteShardedReplicas(t *testing.T) {
 		stopped := time.Now()
 		whole.Process.Stop()
 		require.EventuallyWithT(t, func(c *assert.CollectT) {
-			assert.Empty(c, head(seriesIn(t, prom, `{job!=""}`)))
+			assert.Empty(c, head(queried(t, prom, `{job!=""}`, labelString)))
 		}, 15*time.Second, 100*time.Millisecond)
 		t.Logf("stale in Prometheus %.1fs after SIGTERM", time.Since(stopped).Seconds())
 	})
@@ -270,28 +262,27 @@ func TestRemoteWriteShardedReplicas(t *testing.T) {
 // every sample of the outage.
 func TestRemoteWriteBackPressure(t *testing.T) {
 	const targets, outage = 30, 30 * time.Second
-	recorded := filepath.Join(testenv.RepoRoot(), "receiver", "jolokiareceiver", "testdata", "recorded", "jolokia-2.4.2-agent", "receiver-jvm-preset.json")
-	fleet := testenv.StartJolokiaFleet(t, targets, recorded, "")
+	fleet := testenv.StartJolokiaFleet(t, targets, recordedPreset, "")
 	vm := testenv.StartVictoriaMetrics(t)
 	r := startReplica(t, replicaOptions{targets: fleet.Endpoints, writeURL: vm.WriteURL})
 	waitForTargets(t, vm, targets, 2)
 	const queueSize, capacity, heap, accepted = "otelcol_exporter_queue_size", "otelcol_exporter_queue_capacity",
 		"otelcol_process_runtime_heap_alloc_bytes", "otelcol_receiver_accepted_metric_points"
-	require.Equal(t, 10000.0, telemetryValue(t, r.telemetry(), capacity), "queue_size of examples/scale-out/replica.yaml")
-	heapBefore, acceptedBefore := telemetryValue(t, r.telemetry(), heap), telemetryValue(t, r.telemetry(), accepted)
+	require.Equal(t, 10000.0, telemetryValue(t, r, capacity), "queue_size of examples/scale-out/replica.yaml")
+	heapBefore, acceptedBefore := telemetryValue(t, r, heap), telemetryValue(t, r, accepted)
 
 	vm.Process.Stop()
 	stopped := time.Now()
 	peakQueue, peakHeap := 0.0, 0.0
 	for time.Since(stopped) < outage { // the outage itself; the queue is observed throughout
-		peakQueue = max(peakQueue, telemetryValue(t, r.telemetry(), queueSize))
-		peakHeap = max(peakHeap, telemetryValue(t, r.telemetry(), heap))
+		peakQueue = max(peakQueue, telemetryValue(t, r, queueSize))
+		peakHeap = max(peakHeap, telemetryValue(t, r, heap))
 		time.Sleep(500 * time.Millisecond)
 	}
-	queuedPoints := telemetryValue(t, r.telemetry(), accepted) - acceptedBefore
+	queuedPoints := telemetryValue(t, r, accepted) - acceptedBefore
 	vm.Process.Restart(t)
 	restarted := time.Now()
-	require.Eventually(t, func() bool { return telemetryValue(t, r.telemetry(), queueSize) == 0 }, 60*time.Second, 100*time.Millisecond, "the queue drains")
+	require.Eventually(t, func() bool { return telemetryValue(t, r, queueSize) == 0 }, 60*time.Second, 100*time.Millisecond, "the queue drains")
 	drained := time.Since(restarted)
 	assert.GreaterOrEqual(t, peakQueue, 10.0, "batches waited in the queue during the outage")
 
@@ -311,7 +302,7 @@ func TestRemoteWriteBackPressure(t *testing.T) {
 	stored := time.Since(restarted)
 	t.Logf("outage %s: %.0f points queued in at most %.0f of %.0f requests; Go heap %.1f -> peak %.1f MiB (%.0f B per queued point); "+
 		"queue empty %.1fs and every sample queryable %.1fs after the store returned",
-		outage, queuedPoints, peakQueue, telemetryValue(t, r.telemetry(), capacity), heapBefore/(1<<20), peakHeap/(1<<20),
+		outage, queuedPoints, peakQueue, telemetryValue(t, r, capacity), heapBefore/(1<<20), peakHeap/(1<<20),
 		(peakHeap-heapBefore)/queuedPoints, drained.Seconds(), stored.Seconds())
 }
 
