@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"crypto/ecdsa"
@@ -12,12 +11,9 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -103,7 +99,7 @@ func hostileCases() []hostileCase {
 				for db := range 3000 {
 					fmt.Fprintf(&info, "db%d:keys=1,expires=0,avg_ttl=0\r\n", db)
 				}
-				return serveRESP(t, fmt.Sprintf("$%d\r\n%s\r\n", info.Len(), info.String()))
+				return serveRESP(t, testenv.RESPBulk(info.String()))
 			}},
 		{name: "moalog /metrics: 64 MiB (65 KB of gzip when asked for it)", receiver: "promscrape/bomb", up: "up", reason: "body_size_limit",
 			block: `{config: {scrape_configs: [{job_name: bomb, scrape_interval: 1s, body_size_limit: 16MB, sample_limit: 5000, static_configs: [{targets: [ENDPOINT]}]}]}}`,
@@ -141,25 +137,9 @@ func serveHTTP(t *testing.T, handler http.HandlerFunc) string {
 	return srv.Listener.Addr().String()
 }
 
-// serveRESP answers every command (a RESP array: *N, then N lengths and
-// arguments) with reply.
+// serveRESP answers every command with reply.
 func serveRESP(t *testing.T, reply string) string {
-	return testenv.ServeTCP(t, func(c net.Conn) {
-		r := bufio.NewReader(c)
-		for {
-			header, err := r.ReadString('\n')
-			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(header, "*")))
-			for i := 0; err == nil && i < 2*n; i++ {
-				_, err = r.ReadString('\n')
-			}
-			if err != nil || n < 1 {
-				return
-			}
-			if _, err := io.WriteString(c, reply); err != nil {
-				return
-			}
-		}
-	})
+	return testenv.ServeTCP(t, testenv.RESPHandler(func([]string) string { return reply }))
 }
 
 // TestHostileTargets runs the built collector with the shipped processors

@@ -1,7 +1,6 @@
 package redisreceiver
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net"
@@ -16,37 +15,15 @@ import (
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
-// respServer answers AUTH with authReply and INFO with a bulk string of
-// info(); it reads one command per reply.
+// respServer answers AUTH with authReply and any other command with a bulk
+// string of info().
 func respServer(authReply string, info func() string) func(net.Conn) {
-	return func(c net.Conn) {
-		r := bufio.NewReader(c)
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			if !strings.HasPrefix(line, "*") {
-				continue
-			}
-			var n int
-			_, _ = fmt.Sscanf(line, "*%d", &n) // not a count: no arguments to read
-			var args []string
-			for range 2 * n {
-				l, err := r.ReadString('\n')
-				if err != nil {
-					return
-				}
-				args = append(args, strings.TrimSuffix(l, "\r\n"))
-			}
-			if len(args) >= 2 && args[1] == "AUTH" {
-				fmt.Fprint(c, authReply)
-			} else {
-				text := info()
-				fmt.Fprintf(c, "$%d\r\n%s\r\n", len(text), text)
-			}
+	return testenv.RESPHandler(func(args []string) string {
+		if args[0] == "AUTH" {
+			return authReply
 		}
-	}
+		return testenv.RESPBulk(info())
+	})
 }
 
 func fixed(info string) func() string { return func() string { return info } }
@@ -86,18 +63,12 @@ func TestMovedIsNotFollowed(t *testing.T) {
 	t.Parallel()
 	var dialed atomic.Int32
 	named := testenv.ServeTCP(t, func(net.Conn) { dialed.Add(1) })
-	addr := testenv.ServeTCP(t, func(c net.Conn) {
-		r := bufio.NewReader(c)
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			if line == "INFO\r\n" {
-				fmt.Fprintf(c, "-MOVED 3999 %s\r\n", named)
-			}
+	addr := testenv.ServeTCP(t, testenv.RESPHandler(func(args []string) string {
+		if args[0] == "INFO" {
+			return "-MOVED 3999 " + named + "\r\n"
 		}
-	})
+		return ""
+	}))
 	assert.Contains(t, startScraper(t, configFor(addr)).scrapeDown(t), "redis "+addr+": INFO: MOVED 3999 "+named)
 	assert.Zero(t, dialed.Load())
 }

@@ -1,0 +1,69 @@
+package testenv
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+)
+
+// RESPHandler is a fake Redis for ServeTCP: it reads one command after
+// another (a RESP array of bulk strings, as every client sends them) and
+// writes answer(args), a raw RESP reply, for each; args[0] is the command's
+// name. An empty answer writes nothing, so the client waits for a reply
+// that never comes. It stops at the end of the connection or at anything
+// that is not such a command.
+func RESPHandler(answer func(args []string) string) func(net.Conn) {
+	return func(c net.Conn) {
+		r := bufio.NewReader(c)
+		for {
+			args, err := readRESPCommand(r)
+			if err != nil {
+				return
+			}
+			if _, err := io.WriteString(c, answer(args)); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// RESPBulk is text as a RESP bulk string reply, e.g. the answer to INFO.
+func RESPBulk(text string) string { return fmt.Sprintf("$%d\r\n%s\r\n", len(text), text) }
+
+// readRESPCommand reads "*N\r\n" and N bulk strings "$LEN\r\nVALUE\r\n".
+func readRESPCommand(r *bufio.Reader) ([]string, error) {
+	n, err := readRESPLength(r, '*')
+	if err != nil {
+		return nil, err
+	}
+	if n < 1 {
+		return nil, fmt.Errorf("a command of %d arguments", n)
+	}
+	args := make([]string, n)
+	for i := range args {
+		size, err := readRESPLength(r, '$')
+		if err != nil {
+			return nil, err
+		}
+		value := make([]byte, size+2) // with its \r\n
+		if _, err := io.ReadFull(r, value); err != nil {
+			return nil, err
+		}
+		args[i] = string(value[:size])
+	}
+	return args, nil
+}
+
+// readRESPLength reads a line "<kind><length>\r\n", e.g. "*2\r\n" or "$4\r\n".
+func readRESPLength(r *bufio.Reader, kind byte) (int, error) {
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if _, err := fmt.Sscanf(line, string(kind)+"%d", &n); err != nil || n < 0 {
+		return 0, fmt.Errorf("%q is not a RESP length of kind %c", line, kind)
+	}
+	return n, nil
+}
