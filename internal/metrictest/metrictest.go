@@ -141,16 +141,21 @@ func ObservedSettings(typ component.Type, level zapcore.Level) (receiver.Setting
 // emits) and reports its data points and the time and allocations per data
 // point besides per scrape.
 func BenchPerPoint(b *testing.B, scrape func() pmetric.Metrics) {
-	points := float64(scrape().DataPointCount())
+	BenchPoints(b, scrape().DataPointCount(), func() { scrape() })
+}
+
+// BenchPoints is BenchPerPoint for work that makes points data points per
+// run without returning them as pmetric.Metrics.
+func BenchPoints(b *testing.B, points int, run func()) {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	b.ReportAllocs()
 	for b.Loop() {
-		scrape()
+		run()
 	}
 	runtime.ReadMemStats(&after)
-	n := float64(b.N) * points
-	b.ReportMetric(points, "points/op")
+	n := float64(b.N) * float64(points)
+	b.ReportMetric(float64(points), "points/op")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/point")
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/point")
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/moalog/platform-collector/internal/metrictest"
 )
 
 // benchMetrics maps the 1,000 recorded com.moalog.bench:type=Item MBeans:
@@ -43,11 +45,9 @@ func BenchmarkDecodeConvert(b *testing.B) {
 	for _, agent := range []string{agent2, core1} {
 		_, resp := readRecorded(b, agent, "bench-1000")
 		b.Run(agent, func(b *testing.B) {
-			b.ReportAllocs()
 			b.SetBytes(int64(len(resp)))
-			var points int
 			names := nameCache{} // as a scraper keeps it between scrapes of a target
-			for range b.N {
+			metrictest.BenchPerPoint(b, func() pmetric.Metrics {
 				entries, err := decodeResponse(resp, len(p.slots))
 				if err != nil {
 					b.Fatal(err)
@@ -55,9 +55,8 @@ func BenchmarkDecodeConvert(b *testing.B) {
 				md := pmetric.NewMetrics()
 				sm := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty()
 				newConverter(p, sm, 1, 2, names).convert(entries, p.slots)
-				points = md.DataPointCount()
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*points), "ns/point")
+				return md
+			})
 		})
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/moalog/platform-collector/internal/metrictest"
 )
 
 // jmxBenchRules end with the rule that matches, after two that do not: the
@@ -28,7 +30,7 @@ rules:
 
 // BenchmarkJMXRules flattens and matches 1,000 MBeans x 10 numeric
 // attributes (10,000 data points) per iteration, with the rules' match cache
-// off and on; ns/point is the cost per data point.
+// off and on; ns/point and allocs/point are the cost per data point.
 func BenchmarkJMXRules(b *testing.B) {
 	values := map[string]map[string]any{}
 	for i := 0; i < 1000; i++ {
@@ -42,9 +44,7 @@ func BenchmarkJMXRules(b *testing.B) {
 	for _, cache := range []bool{false, true} {
 		b.Run(fmt.Sprintf("cache=%v", cache), func(b *testing.B) {
 			st := mustJMXState(b, fmt.Sprintf(jmxBenchRules, cache))
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
+			metrictest.BenchPoints(b, 10000, func() {
 				scrape := st.begin()
 				for name, attrs := range values {
 					scrape.flattenBean(name, attrs, mb)
@@ -52,8 +52,7 @@ func BenchmarkJMXRules(b *testing.B) {
 				if len(scrape.samples) != 10000 {
 					b.Fatalf("%d samples", len(scrape.samples))
 				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*10000), "ns/point")
+			})
 		})
 	}
 }
