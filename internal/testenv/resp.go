@@ -31,20 +31,18 @@ func RESPHandler(answer func(args []string) string) func(net.Conn) {
 // RESPBulk is text as a RESP bulk string reply, e.g. the answer to INFO.
 func RESPBulk(text string) string { return fmt.Sprintf("$%d\r\n%s\r\n", len(text), text) }
 
-// readRESPCommand reads "*N\r\n" and N bulk strings "$LEN\r\nVALUE\r\n".
+// readRESPCommand reads "*N\r\n" and N bulk strings "$LEN\r\nVALUE\r\n"
+// (fmt's "\n" matches "\r\n").
 func readRESPCommand(r *bufio.Reader) ([]string, error) {
-	n, err := readRESPLength(r, '*')
-	if err != nil {
-		return nil, err
-	}
-	if n < 1 {
-		return nil, fmt.Errorf("a command of %d arguments", n)
+	var n int
+	if _, err := fmt.Fscanf(r, "*%d\n", &n); err != nil || n < 1 {
+		return nil, fmt.Errorf("not a RESP command: %d arguments (%v)", n, err)
 	}
 	args := make([]string, n)
 	for i := range args {
-		size, err := readRESPLength(r, '$')
-		if err != nil {
-			return nil, err
+		var size int
+		if _, err := fmt.Fscanf(r, "$%d\n", &size); err != nil || size < 0 {
+			return nil, fmt.Errorf("not a RESP bulk string: length %d (%v)", size, err)
 		}
 		value := make([]byte, size+2) // with its \r\n
 		if _, err := io.ReadFull(r, value); err != nil {
@@ -53,17 +51,4 @@ func readRESPCommand(r *bufio.Reader) ([]string, error) {
 		args[i] = string(value[:size])
 	}
 	return args, nil
-}
-
-// readRESPLength reads a line "<kind><length>\r\n", e.g. "*2\r\n" or "$4\r\n".
-func readRESPLength(r *bufio.Reader, kind byte) (int, error) {
-	line, err := r.ReadString('\n')
-	if err != nil {
-		return 0, err
-	}
-	var n int
-	if _, err := fmt.Sscanf(line, string(kind)+"%d", &n); err != nil || n < 0 {
-		return 0, fmt.Errorf("%q is not a RESP length of kind %c", line, kind)
-	}
-	return n, nil
 }
