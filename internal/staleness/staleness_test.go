@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,21 +25,15 @@ var (
 	unreachable = metrictest.Target{Service: "redis", Instance: "127.0.0.1:6379"}
 )
 
-// staleSeries lists md's NoRecordedValue points as "name{attrs}", sorted, and
-// checks they all come before md's other points.
+// staleSeries is metrictest.Stale of md; it checks that md's stale points
+// all come before its other points.
 func staleSeries(t *testing.T, md pmetric.Metrics) []string {
-	var stale []string
 	live := false
-	forEachPoint(md, func(m pmetric.Metric, attrs pcommon.Map, flags pmetric.DataPointFlags) {
-		if !flags.NoRecordedValue() {
-			live = true
-			return
-		}
-		assert.False(t, live, "stale point %s after a live one", m.Name())
-		stale = append(stale, m.Name()+metrictest.AttrString(attrs))
+	forEachPoint(md, func(m pmetric.Metric, _ pcommon.Map, flags pmetric.DataPointFlags) {
+		assert.False(t, live && flags.NoRecordedValue(), "stale point %s after a live one", m.Name())
+		live = live || !flags.NoRecordedValue()
 	})
-	sort.Strings(stale)
-	return stale
+	return metrictest.Stale(md)
 }
 
 func forEachPoint(md pmetric.Metrics, f func(pmetric.Metric, pcommon.Map, pmetric.DataPointFlags)) {
