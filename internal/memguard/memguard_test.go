@@ -1,6 +1,7 @@
 package memguard
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -12,6 +13,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/moalog/platform-collector/internal/metrictest"
 )
 
 const mib = 1 << 20
@@ -81,20 +84,8 @@ func TestCheck(t *testing.T) {
 
 // scrape is one target's metrics: its up and size metrics, plus n series of app.series.
 func scrape(n int) pmetric.Metrics {
-	md := pmetric.NewMetrics()
-	ms := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics()
-	for _, name := range []string{"redis.up", "scrape.duration"} {
-		m := ms.AppendEmpty()
-		m.SetName(name)
-		m.SetEmptyGauge().DataPoints().AppendEmpty().SetIntValue(1)
-	}
-	m := ms.AppendEmpty()
-	m.SetName("app.series")
-	m.SetEmptyGauge()
-	for i := range n {
-		m.Gauge().DataPoints().AppendEmpty().SetIntValue(int64(i))
-	}
-	return md
+	series := append([]string{"redis.up", "scrape.duration"}, slices.Repeat([]string{"app.series"}, n)...)
+	return metrictest.Target{}.Scrape(series...)
 }
 
 func names(md pmetric.Metrics) []string {
@@ -125,9 +116,7 @@ func TestShedKeepsOnlyTheNamedMetricsWhileShedding(t *testing.T) {
 	md = scrape(0)
 	assert.True(t, g.Shed("redis a:1", md, "redis.up"))
 	assert.Equal(t, []string{"redis.up"}, names(md))
-	down := scrape(0)
-	down.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().RemoveIf(func(m pmetric.Metric) bool { return m.Name() != "redis.up" })
-	assert.False(t, g.Shed("redis c:3", down, "redis.up"), "a scrape with only up loses nothing and is not counted")
+	assert.False(t, g.Shed("redis c:3", metrictest.Target{}.Scrape("redis.up"), "redis.up"), "a scrape with only up loses nothing and is not counted")
 	assert.Equal(t, int64(2), g.DroppedScrapes())
 	assert.True(t, g.Shedding())
 

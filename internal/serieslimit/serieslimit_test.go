@@ -1,26 +1,23 @@
 package serieslimit
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/moalog/platform-collector/internal/metrictest"
 )
 
 // scrape has, per metric name, that many gauge points.
 func scrape(points map[string]int) pmetric.Metrics {
-	md := pmetric.NewMetrics()
-	ms := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics()
+	var series []string
 	for name, n := range points {
-		m := ms.AppendEmpty()
-		m.SetName(name)
-		dps := m.SetEmptyGauge().DataPoints()
-		for range n {
-			dps.AppendEmpty()
-		}
+		series = append(series, slices.Repeat([]string{name}, n)...)
 	}
-	return md
+	return metrictest.Target{}.Scrape(series...)
 }
 
 func TestCheck(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/internal/testenv"
 )
 
@@ -22,24 +23,24 @@ import (
 // series stay.
 func TestPrometheusExporterDropsStaleSeries(t *testing.T) {
 	exp, metricsURL := startExporter(t)
-	other := target{"redis", "127.0.0.1:6380", "7.0.15"}
+	other := metrictest.Target{Service: "redis", Instance: "127.0.0.1:6380", Version: "7.0.15"}
 	dying := New()
-	full := scrape(redis, "redis.up", "redis.scrape.duration", "redis.memory.used{db=db0}")
+	full := redis.Scrape("redis.up", "redis.scrape.duration", "redis.memory.used{db=db0}")
 	addEveryMetricType(full)
 	dying.Mark(full, 1)
 	require.NoError(t, exp.ConsumeMetrics(context.Background(), full))
-	require.NoError(t, exp.ConsumeMetrics(context.Background(), scrape(other, "redis.up", "redis.memory.used{db=db0}")))
-	before := seriesOf(t, metricsURL, redis.instance)
+	require.NoError(t, exp.ConsumeMetrics(context.Background(), other.Scrape("redis.up", "redis.memory.used{db=db0}")))
+	before := seriesOf(t, metricsURL, redis.Instance)
 	// The text format has no exponential histograms; target_info is the resource.
 	require.Equal(t, []string{"app_latency", "app_pending", "app_requests_total", "app_wait", "redis_memory_used",
 		"redis_scrape_duration", "redis_up", "target_info"}, before)
 
-	down := scrape(unreachable, "redis.up", "redis.scrape.duration")
+	down := unreachable.Scrape("redis.up", "redis.scrape.duration")
 	dying.Mark(down, 2)
 	require.NoError(t, exp.ConsumeMetrics(context.Background(), down))
 
-	assert.Equal(t, []string{"redis_scrape_duration", "redis_up", "target_info"}, seriesOf(t, metricsURL, redis.instance))
-	assert.Equal(t, []string{"redis_memory_used", "redis_up", "target_info"}, seriesOf(t, metricsURL, other.instance))
+	assert.Equal(t, []string{"redis_scrape_duration", "redis_up", "target_info"}, seriesOf(t, metricsURL, redis.Instance))
+	assert.Equal(t, []string{"redis_memory_used", "redis_up", "target_info"}, seriesOf(t, metricsURL, other.Instance))
 }
 
 func startExporter(t *testing.T) (exporter.Metrics, string) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,59 +18,22 @@ import (
 	"github.com/moalog/platform-collector/internal/metrictest"
 )
 
-// target is a resource as the receivers emit it; version stands for the
-// attributes only a successful scrape knows (redis.version).
-type target struct{ service, instance, version string }
-
 var (
-	redis   = target{"redis", "127.0.0.1:6379", "7.0.15"}
-	upgrade = target{"redis", "127.0.0.1:6379", "7.2.4"}
+	redis   = metrictest.Target{Service: "redis", Instance: "127.0.0.1:6379", Version: "7.0.15"}
+	upgrade = metrictest.Target{Service: "redis", Instance: "127.0.0.1:6379", Version: "7.2.4"}
 	// unreachable is redis when its scrape fails: no version is known.
-	unreachable = target{"redis", "127.0.0.1:6379", ""}
+	unreachable = metrictest.Target{Service: "redis", Instance: "127.0.0.1:6379"}
 )
 
-// scrape is one scrape result of tgt with the given series, "name" or
-// "name{key=value,...}", each a gauge.
-func scrape(tgt target, series ...string) pmetric.Metrics {
-	md := pmetric.NewMetrics()
-	rm := md.ResourceMetrics().AppendEmpty()
-	rm.Resource().Attributes().PutStr("service.name", tgt.service)
-	rm.Resource().Attributes().PutStr("service.instance.id", tgt.instance)
-	if tgt.version != "" {
-		rm.Resource().Attributes().PutStr("server.version", tgt.version)
-	}
-	sm := rm.ScopeMetrics().AppendEmpty()
-	sm.Scope().SetName("test")
-	for _, s := range series {
-		name, attrs, _ := strings.Cut(strings.TrimSuffix(s, "}"), "{")
-		m := sm.Metrics().AppendEmpty()
-		m.SetName(name)
-		dp := m.SetEmptyGauge().DataPoints().AppendEmpty()
-		dp.SetIntValue(1)
-		for _, kv := range strings.Split(attrs, ",") {
-			if k, v, ok := strings.Cut(kv, "="); ok {
-				dp.Attributes().PutStr(k, v)
-			}
-		}
-	}
-	return md
-}
-
-// staleSeries lists md's NoRecordedValue points as "name{attrs}", sorted, and
-// checks they all come before md's other points.
+// staleSeries is metrictest.Stale of md; it checks that md's stale points
+// all come before its other points.
 func staleSeries(t *testing.T, md pmetric.Metrics) []string {
-	var stale []string
 	live := false
-	forEachPoint(md, func(m pmetric.Metric, attrs pcommon.Map, flags pmetric.DataPointFlags) {
-		if !flags.NoRecordedValue() {
-			live = true
-			return
-		}
-		assert.False(t, live, "stale point %s after a live one", m.Name())
-		stale = append(stale, m.Name()+metrictest.AttrString(attrs))
+	forEachPoint(md, func(m pmetric.Metric, _ pcommon.Map, flags pmetric.DataPointFlags) {
+		assert.False(t, live && flags.NoRecordedValue(), "stale point %s after a live one", m.Name())
+		live = live || !flags.NoRecordedValue()
 	})
-	sort.Strings(stale)
-	return stale
+	return metrictest.Stale(md)
 }
 
 func forEachPoint(md pmetric.Metrics, f func(pmetric.Metric, pcommon.Map, pmetric.DataPointFlags)) {
@@ -114,26 +76,26 @@ func TestMark(t *testing.T) {
 		previous, current pmetric.Metrics // previous: none when zero
 		want              []string
 	}{
-		{"first scrape: nothing was seen before", pmetric.Metrics{}, scrape(redis, redisUp...), nil},
-		{"target down: everything but up and the scrape duration goes stale", scrape(redis, redisUp...), scrape(unreachable, redisDown...),
+		{"first scrape: nothing was seen before", pmetric.Metrics{}, redis.Scrape(redisUp...), nil},
+		{"target down: everything but up and the scrape duration goes stale", redis.Scrape(redisUp...), unreachable.Scrape(redisDown...),
 			[]string{"redis.clients.connected", "redis.db.keys{db=db0}", "redis.db.keys{db=db1}", "redis.memory.used", "redis.replica.link.up"}},
-		{"target back: its series come back, nothing is stale", scrape(unreachable, redisDown...), scrape(redis, redisUp...), nil},
-		{"MBean unregistered: only its series go", scrape(redis, jvm...),
-			scrape(redis, "jolokia.up", "jvm.memory.pool.used{pool=G1 Old Gen}", "app.pool.active{name=orders}", "app.pool.active{name=payments}"),
+		{"target back: its series come back, nothing is stale", unreachable.Scrape(redisDown...), redis.Scrape(redisUp...), nil},
+		{"MBean unregistered: only its series go", redis.Scrape(jvm...),
+			redis.Scrape("jolokia.up", "jvm.memory.pool.used{pool=G1 Old Gen}", "app.pool.active{name=orders}", "app.pool.active{name=payments}"),
 			[]string{"jvm.memory.pool.used{pool=G1 Eden Space}"}},
-		{"wildcard match gone: only that match goes", scrape(redis, jvm...),
-			scrape(redis, "jolokia.up", "jvm.memory.pool.used{pool=G1 Eden Space}", "jvm.memory.pool.used{pool=G1 Old Gen}", "app.pool.active{name=orders}"),
+		{"wildcard match gone: only that match goes", redis.Scrape(jvm...),
+			redis.Scrape("jolokia.up", "jvm.memory.pool.used{pool=G1 Eden Space}", "jvm.memory.pool.used{pool=G1 Old Gen}", "app.pool.active{name=orders}"),
 			[]string{"app.pool.active{name=payments}"}},
-		{"Redis db lost its last key", scrape(redis, redisUp...),
-			scrape(redis, "redis.up", "redis.scrape.duration", "redis.memory.used", "redis.clients.connected", "redis.db.keys{db=db0}", "redis.replica.link.up"),
+		{"Redis db lost its last key", redis.Scrape(redisUp...),
+			redis.Scrape("redis.up", "redis.scrape.duration", "redis.memory.used", "redis.clients.connected", "redis.db.keys{db=db0}", "redis.replica.link.up"),
 			[]string{"redis.db.keys{db=db1}"}},
-		{"replica no longer a replica", scrape(redis, redisUp...), scrape(redis, redisUp[:6]...), []string{"redis.replica.link.up"}},
-		{"NULL lag: the lag goes, sql_running stays", scrape(redis, mysqlReplica...), scrape(redis, mysqlReplica[:2]...),
+		{"replica no longer a replica", redis.Scrape(redisUp...), redis.Scrape(redisUp[:6]...), []string{"redis.replica.link.up"}},
+		{"NULL lag: the lag goes, sql_running stays", redis.Scrape(mysqlReplica...), redis.Scrape(mysqlReplica[:2]...),
 			[]string{"mysql.replica.time_behind_source{channel=}"}},
-		{"an attribute's value changed: the old series goes", scrape(redis, "redis.role{role=replica}"), scrape(redis, "redis.role{role=master}"),
+		{"an attribute's value changed: the old series goes", redis.Scrape("redis.role{role=replica}"), redis.Scrape("redis.role{role=master}"),
 			[]string{"redis.role{role=replica}"}},
-		{"server version changed: the same series, nothing stale", scrape(redis, redisUp...), scrape(upgrade, redisUp...), nil},
-		{"another instance is another series", scrape(redis, "redis.up"), scrape(target{"redis", "127.0.0.1:6380", ""}, "redis.up"),
+		{"server version changed: the same series, nothing stale", redis.Scrape(redisUp...), upgrade.Scrape(redisUp...), nil},
+		{"another instance is another series", redis.Scrape("redis.up"), metrictest.Target{Service: "redis", Instance: "127.0.0.1:6380"}.Scrape("redis.up"),
 			[]string{"redis.up"}},
 	}
 	for _, c := range cases {
@@ -157,8 +119,8 @@ func TestMark(t *testing.T) {
 // reached the exporter: the next scrape sends it again, then never more.
 func TestRefusedStalePointIsSentAgain(t *testing.T) {
 	tracker := New()
-	tracker.Mark(scrape(redis, "redis.up", "redis.memory.used", "redis.db.keys{db=db0}"), 1)
-	refused := scrape(redis, "redis.up", "redis.db.keys{db=db0}")
+	tracker.Mark(redis.Scrape("redis.up", "redis.memory.used", "redis.db.keys{db=db0}"), 1)
+	refused := redis.Scrape("redis.up", "redis.db.keys{db=db0}")
 	tracker.Mark(refused, 2)
 	require.Equal(t, []string{"redis.memory.used"}, staleSeries(t, refused))
 	tracker.Refused()
@@ -173,7 +135,7 @@ func TestRefusedStalePointIsSentAgain(t *testing.T) {
 		{"back", []string{"redis.up", "redis.memory.used"}, nil},
 	}
 	for i, step := range steps {
-		md := scrape(redis, step.series...)
+		md := redis.Scrape(step.series...)
 		tracker.Mark(md, pcommon.Timestamp(3+i))
 		assert.Equal(t, step.want, staleSeries(t, md), step.name)
 	}
@@ -184,7 +146,7 @@ func TestRefusedStalePointIsSentAgain(t *testing.T) {
 // non-monotonic sum before it reads the flag), the scope and the last
 // resource attributes.
 func TestStalePointKeepsWhatTheExporterChecks(t *testing.T) {
-	md := scrape(redis)
+	md := redis.Scrape()
 	sm := md.ResourceMetrics().At(0).ScopeMetrics().At(0)
 	sm.Scope().SetVersion("1.2")
 	sm.Scope().Attributes().PutStr("scope.attr", "x")
@@ -202,7 +164,7 @@ func TestStalePointKeepsWhatTheExporterChecks(t *testing.T) {
 
 	tracker := New()
 	tracker.Mark(md, 1)
-	down := scrape(unreachable)
+	down := unreachable.Scrape()
 	tracker.Mark(down, 2)
 
 	require.Equal(t, 1, down.ResourceMetrics().Len()-1, "one stale ResourceMetrics before the scrape's own")
@@ -294,7 +256,7 @@ func TestNotifyRefused(t *testing.T) {
 		calls := 0
 		next, err := NotifyRefused(c.next, func() { calls++ })
 		require.NoError(t, err)
-		err = next.ConsumeMetrics(context.Background(), scrape(redis, "redis.up"))
+		err = next.ConsumeMetrics(context.Background(), redis.Scrape("redis.up"))
 		assert.Equal(t, c.refused == 1, err != nil, c.name)
 		assert.Equal(t, c.refused, calls, c.name)
 	}
@@ -321,7 +283,7 @@ func jvmLikeScrape(instance string) pmetric.Metrics {
 		"jvm.file_descriptor.limit", "jvm.system.cpu.utilization", "jvm.system.cpu.load_1m", "process.uptime", "jvm.memory.used_after_last_gc", "jvm.uptime"} {
 		series = append(series, m)
 	}
-	return scrape(target{"rate-limiter", instance, ""}, series...)
+	return metrictest.Target{Service: "rate-limiter", Instance: instance}.Scrape(series...)
 }
 
 // BenchmarkTrackerMemory is the memory a Tracker keeps per series of a

@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/moalog/platform-collector/internal/metrictest"
 	"github.com/moalog/platform-collector/internal/testenv"
 	"github.com/moalog/platform-collector/receiver/jolokiareceiver/internal/metadata"
 )
@@ -138,9 +139,7 @@ func TestAcceptedPointsCountedBeforeHandOff(t *testing.T) {
 	r, err := newReceiver(configFor("http://127.0.0.1:1/jolokia"), set, movesAway)
 	require.NoError(t, err)
 
-	md := pmetric.NewMetrics()
-	md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty().SetEmptyGauge().DataPoints().AppendEmpty()
-	require.NoError(t, r.consume(context.Background(), md))
+	require.NoError(t, r.consume(context.Background(), metrictest.Target{}.Scrape("jvm.threads.count")))
 
 	accepted, err := tel.GetMetric("otelcol_receiver_accepted_metric_points")
 	require.NoError(t, err)

@@ -22,7 +22,6 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 	"go.yaml.in/yaml/v3"
@@ -322,9 +321,7 @@ config:
 // newTestReceiver is a receiver of cfg that logs into the returned observer.
 func newTestReceiver(t *testing.T, cfg *Config) (*promReceiver, *consumertest.MetricsSink, *observer.ObservedLogs) {
 	t.Helper()
-	core, logs := observer.New(zap.InfoLevel)
-	set := receivertest.NewNopSettings(metadata.Type)
-	set.Logger = zap.New(core)
+	set, logs := metrictest.ObservedSettings(metadata.Type, zap.InfoLevel)
 	sink := &consumertest.MetricsSink{}
 	r, err := newReceiver(cfg, set, sink)
 	require.NoError(t, err)
