@@ -39,9 +39,10 @@ const bigSeries = 30000
 // other receiver: a real JVM with the Jolokia agent, a real MariaDB and a
 // real redis-server. While the guard sheds: health_check's GET / answers 500
 // with the reason, otelcol_memory_guard_shedding is 1 on the telemetry
-// endpoint, the series of the big target, the JVM and the MariaDB are gone
-// from :9090 while their up stays 1, and the Redis, killed, reads redis_up 0. When the target is small again,
-// everything comes back and one log line says the period ended.
+// endpoint, the series of the big target, the JVM, the MariaDB and the Redis
+// are gone from :9090 while their up stays 1, and the Redis, killed, reads
+// redis_up 0. When the target is small again, everything comes back and one
+// log line says the period ended.
 func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 	witness := testenv.StartRedis(t, testenv.RedisOptions{})
 	jvm := testenv.StartJVM(t, testenv.JVMOptions{Agent: testenv.JolokiaAgent2})
@@ -81,7 +82,7 @@ func TestMemoryGuardKeepsUpFlowing(t *testing.T) {
 	for _, shed := range []struct {
 		up string
 		id map[string]string
-	}{{"up", bigID}, {"jolokia_up", jvmID}, {"mysql_up", dbID}} {
+	}{{"up", bigID}, {"jolokia_up", jvmID}, {"mysql_up", dbID}, {"redis_up", witnessID}} {
 		require.EventuallyWithT(t, func(ct *assert.CollectT) {
 			families, err := c.Scrape()
 			require.NoError(ct, err)
