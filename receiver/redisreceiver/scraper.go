@@ -119,7 +119,6 @@ func (s *redisScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 		err = fmt.Errorf("redis %s: %w", s.cfg.Endpoint, err)
 	}
 	if err != nil {
-		s.mb.Emit() // drop what a failed scrape recorded
 		return s.emitDown(now, err), nil
 	}
 	s.mb.RecordRedisUpDataPoint(now, 1)
@@ -130,8 +129,10 @@ func (s *redisScraper) scrape(ctx context.Context) (pmetric.Metrics, error) {
 	return s.target.Up(md, now, metadata.MetricsInfo.RedisUp.Name), nil
 }
 
-// emitDown reports the target down for err.
+// emitDown reports the target down for err, dropping what the failed
+// scrape recorded.
 func (s *redisScraper) emitDown(now pcommon.Timestamp, err error) pmetric.Metrics {
+	s.mb.Emit()
 	s.mb.RecordRedisUpDataPoint(now, 0)
 	return s.target.Down(s.build(""), now, err)
 }
