@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/moalog/platform-collector/extension/memoryguardextension/internal/metadata"
+	"github.com/moalog/platform-collector/internal/gatedefaults"
 	"github.com/moalog/platform-collector/internal/memguard"
 )
 
@@ -27,8 +28,8 @@ func holds(checkInterval time.Duration) (shortest, longest time.Duration) {
 
 // healthGate is the health_check extension's switch to component status: only
 // with it on does its endpoint report the RecoverableError of a shedding
-// period (cmd/otelcol turns it on by default).
-const healthGate = "extension.healthcheck.useComponentStatus" // internal/gatedefaults turns it on
+// period (our builds turn it on by default).
+const healthGate = gatedefaults.HealthFromComponentStatus
 
 var errShedding = errors.New("memory_guard: the heap is over `limit_mib`: receivers send only their targets' up and scrape duration " +
 	"(see the collector log for the largest targets)")

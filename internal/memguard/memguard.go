@@ -14,8 +14,9 @@
 // ours produces.
 //
 // The memory_guard extension (extension/memoryguardextension) owns the
-// Guard, calls Check at its check_interval and reports what Check returns;
-// receivers find it with Find.
+// Guard, calls Check at its check_interval and reports each period that
+// starts or ends through OnChange (which also hears of the checks scrapes
+// run); receivers find it with Find.
 package memguard
 
 import (
