@@ -87,16 +87,22 @@ func NewRedis(owner Owner, opts RedisOptions) (*Redis, error) {
 			conf = append(conf, "unixsocket "+r.SocketPath, "unixsocketperm 700")
 		}
 		if opts.TLS {
-			s.step(func() (err error) { r.TLS, err = newTestPKI(dir, "127.0.0.1", "localhost"); return err })
 			r.TLSPort = s.port()
 			r.TLSAddr = Addr(r.TLSPort)
-			conf = append(conf,
-				"tls-port "+strconv.Itoa(r.TLSPort),
-				"tls-cert-file "+r.TLS.ServerCert,
-				"tls-key-file "+r.TLS.ServerKey,
-				"tls-ca-cert-file "+r.TLS.CACert,
-				"tls-auth-clients optional",
-			)
+			// In the step, so that a failed earlier step (r.TLS nil) skips it.
+			s.step(func() (err error) {
+				if r.TLS, err = newTestPKI(dir, "127.0.0.1", "localhost"); err != nil {
+					return err
+				}
+				conf = append(conf,
+					"tls-port "+strconv.Itoa(r.TLSPort),
+					"tls-cert-file "+r.TLS.ServerCert,
+					"tls-key-file "+r.TLS.ServerKey,
+					"tls-ca-cert-file "+r.TLS.CACert,
+					"tls-auth-clients optional",
+				)
+				return nil
+			})
 		}
 		if p := opts.ReplicaOf; p != nil {
 			conf = append(conf, fmt.Sprintf("replicaof 127.0.0.1 %d", p.Port))
