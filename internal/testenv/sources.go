@@ -16,21 +16,18 @@ type source struct {
 	modTime time.Time
 }
 
-// buildTags are the Makefile's BUILD_TAGS: the files they select are the
-// ones the binary holds.
-const buildTags = "remove_all_sd,enable_dns_sd"
-
 var newestSources sync.Map // main package dir -> source
 
 // newestSource is the most recently changed of go.mod, go.sum and this
 // module's Go and embedded files that the main package in dir is built from
-// (test files, tools and test helpers are not). It asks `go list` once per
-// test binary and package.
+// (test files, tools and test helpers are not). The Makefile's BUILD_TAGS
+// select files of dependencies only, which are not listed, so no -tags. It
+// asks `go list` once per test binary and package.
 func newestSource(dir string) (source, error) {
 	if cached, ok := newestSources.Load(dir); ok {
 		return cached.(source), nil
 	}
-	cmd := exec.Command("go", "list", "-deps", "-tags", buildTags, "-f",
+	cmd := exec.Command("go", "list", "-deps", "-f",
 		`{{if .Module}}{{if .Module.Main}}{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}
 {{end}}{{range .EmbedFiles}}{{$d}}/{{.}}
 {{end}}{{end}}{{end}}`, ".")
