@@ -136,7 +136,7 @@ func TestValidateCatchesAReloadThatWouldStopTheCollector(t *testing.T) {
 	config := writeTemp(t, "otelcol.yaml", portsConfig(t, "prometheus", freeListenAddrs(t)))
 	c := testenv.StartOtelcol(t, config)
 
-	// startCollector pins exporters::prometheus with --set; the new config
+	// testenv.StartOtelcol pins exporters::prometheus with --set; the new config
 	// exports through another Prometheus exporter, on a taken port.
 	taken := listenHere(t)
 	movedConfig := portsConfig(t, "prometheus/moved", listenAddrs{taken, testenv.Addr(testenv.FreePort(t))})

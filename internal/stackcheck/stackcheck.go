@@ -80,7 +80,7 @@ func (d DashboardResult) failures() []string {
 // MariaDBAbsent are the dashboards' metric names MariaDB 10.11, the test
 // server (and the compose test's mysql stand-in), cannot produce.
 var MariaDBAbsent = map[string]string{
-	"mysql_row_operations_total": "MariaDB 10.11 (the test server) has no Innodb_rows_* status variables; MySQL 8.0 has them",
+	dashboards.MySQLRowOps: "MariaDB 10.11 (the test server) has no Innodb_rows_* status variables; MySQL 8.0 has them",
 }
 
 // Options tunes CheckDashboardsLive.

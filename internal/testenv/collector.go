@@ -101,7 +101,7 @@ func launchCollector(owner Owner, opts CollectorOptions) (*Collector, error) {
 	}
 	p.Env = opts.Env
 	c.Process = p
-	if err := p.Launch(owner); err != nil {
+	if err := p.launch(owner); err != nil {
 		return nil, err
 	}
 	if err := p.waitHTTP("http://"+c.HealthAddr+"/", 60*time.Second); err != nil {
@@ -137,7 +137,7 @@ func (c *Collector) MetricsURL() string { return "http://" + c.MetricsAddr + "/m
 // ports.
 func StartOtelcol(t testing.TB, config string, sets ...string) *Collector {
 	t.Helper()
-	return StartCollector(t, CollectorOptions{Binary: CollectorBin(t, "otelcol"), Config: config, Sets: sets})
+	return StartCollector(t, CollectorOptions{Config: config, Sets: sets}) // the lean build is the default Binary
 }
 
 // DefaultConfig is the shipped otelcol.yaml, the config the README runs.

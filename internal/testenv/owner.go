@@ -118,7 +118,7 @@ func (s *setup) launch(owner Owner, name, path string, args ...string) (p *Proce
 		if p, err = newProcess(owner, name, path, args...); err != nil {
 			return err
 		}
-		return p.Launch(owner)
+		return p.launch(owner)
 	})
 	return p
 }

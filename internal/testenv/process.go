@@ -3,9 +3,10 @@
 // loopback, on free ports, and stops them when the test ends, also when it
 // fails or the test binary dies.
 //
-// Every starter comes twice: NewX(owner, opts) (*X, error) for programs
-// (tools/demo passes an *Env) and StartX(t, opts) *X, which fails the test on
-// the error. The owner's Cleanup stops what the starter started.
+// The starters a program needs come twice: NewX(owner, opts) (*X, error) for
+// programs (tools/demo passes an *Env) and StartX(t, opts) *X, which fails the
+// test on the error; those only tests use come as StartX alone. The owner's
+// Cleanup stops what the starter started.
 //
 // Every server comes from a Debian package or Maven Central; scripts/install-deps.sh
 // installs what a fresh machine lacks. A missing binary fails the test with the
@@ -46,7 +47,7 @@ type Process struct {
 }
 
 // NewProcess describes a server; Start runs it. Its output goes to a file in
-// the test's temporary directory (LogPath, read by Log).
+// a temporary directory of its own (LogPath, read by Log).
 func NewProcess(t testing.TB, name string, path string, args ...string) *Process {
 	t.Helper()
 	v, err := newProcess(t, name, path, args...)
@@ -65,11 +66,11 @@ func newProcess(owner Owner, name string, path string, args ...string) (*Process
 // Start runs the process and registers its stop with t.
 func (p *Process) Start(t testing.TB) {
 	t.Helper()
-	require.NoError(t, p.Launch(t))
+	require.NoError(t, p.launch(t))
 }
 
-// Launch runs the process and registers its stop with owner.
-func (p *Process) Launch(owner Owner) error {
+// launch runs the process and registers its stop with owner.
+func (p *Process) launch(owner Owner) error {
 	if err := p.start(); err != nil {
 		return fmt.Errorf("start %s: %w", p.Name, err)
 	}
@@ -206,7 +207,7 @@ func (p *Process) WaitHTTP(t testing.TB, url string, timeout time.Duration) {
 
 func (p *Process) waitHTTP(url string, timeout time.Duration) error {
 	return p.waitUntil(url+" did not answer 200", timeout, 100*time.Millisecond, func() error {
-		status, body, err := HTTPGet(url)
+		status, body, err := httpGet(url)
 		if err == nil && status != http.StatusOK {
 			err = fmt.Errorf("HTTP %d: %s", status, Tail(body, 200))
 		}

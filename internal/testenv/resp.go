@@ -17,7 +17,7 @@ func RESPHandler(answer func(args []string) string) func(net.Conn) {
 	return func(c net.Conn) {
 		r := bufio.NewReader(c)
 		for {
-			args, err := readRESPCommand(r)
+			args, err := ReadRESPCommand(r)
 			if err != nil {
 				return
 			}
@@ -31,9 +31,9 @@ func RESPHandler(answer func(args []string) string) func(net.Conn) {
 // RESPBulk is text as a RESP bulk string reply, e.g. the answer to INFO.
 func RESPBulk(text string) string { return fmt.Sprintf("$%d\r\n%s\r\n", len(text), text) }
 
-// readRESPCommand reads "*N\r\n" and N bulk strings "$LEN\r\nVALUE\r\n"
-// (fmt's "\n" matches "\r\n").
-func readRESPCommand(r *bufio.Reader) ([]string, error) {
+// ReadRESPCommand reads one command a client sent: "*N\r\n" and N bulk
+// strings "$LEN\r\nVALUE\r\n" (fmt's "\n" matches "\r\n").
+func ReadRESPCommand(r *bufio.Reader) ([]string, error) {
 	var n int
 	if _, err := fmt.Fscanf(r, "*%d\n", &n); err != nil || n < 1 {
 		return nil, fmt.Errorf("not a RESP command: %d arguments (%v)", n, err)

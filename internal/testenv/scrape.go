@@ -19,8 +19,8 @@ import (
 // Families is a parsed Prometheus text page: metric families by name.
 type Families = map[string]*dto.MetricFamily
 
-// HTTPGet returns the status and body of a GET with a 5 s timeout.
-func HTTPGet(url string) (int, string, error) {
+// httpGet returns the status and body of a GET with a 5 s timeout.
+func httpGet(url string) (int, string, error) {
 	client := http.Client{Timeout: 5 * time.Second}
 	resp, err := client.Get(url)
 	if err != nil {
@@ -34,7 +34,7 @@ func HTTPGet(url string) (int, string, error) {
 // HTTPGetText is a GET's status and body, or 0 and the error's text when it
 // failed: for checks that read whatever came back.
 func HTTPGetText(url string) (int, string) {
-	status, body, err := HTTPGet(url)
+	status, body, err := httpGet(url)
 	if err != nil {
 		return 0, err.Error()
 	}
@@ -44,7 +44,7 @@ func HTTPGetText(url string) (int, string) {
 // ScrapePage GETs a Prometheus text page (a collector's /metrics, an
 // exporter's) and parses it with expfmt.
 func ScrapePage(url string) (Families, error) {
-	status, body, err := HTTPGet(url)
+	status, body, err := httpGet(url)
 	if err != nil {
 		return nil, err
 	}

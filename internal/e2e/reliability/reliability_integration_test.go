@@ -496,6 +496,7 @@ func runSecurity(t *testing.T, r *relRig, figs *figures) {
 			}
 		}
 		figs.add(t, "Redis commands the collector sent during the whole run: %v", seen)
+		assert.NotZero(t, seen["INFO"], "no INFO command recorded at all")
 	})
 
 	t.Run("read-only policy on the real agents", func(t *testing.T) {

@@ -9,6 +9,8 @@ package reliability
 // faults. See docs/RELIABILITY.md.
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"math"
 	"net/http"
@@ -285,17 +287,18 @@ func redisScrapes(req faultproxy.Request) bool {
 	return strings.Contains(strings.ToUpper(string(req.Body)), "\r\nINFO\r\n")
 }
 
-// respCommands extracts the command names of the RESP arrays in a client
-// write: an array header (*N), the name's length ($N), the name.
+// respCommands lists the command names in a client write, up to a command
+// the write cuts off.
 func respCommands(b []byte) []string {
 	var out []string
-	lines := strings.Split(strings.TrimSuffix(string(b), "\r\n"), "\r\n")
-	for i := 0; i+2 < len(lines); i++ {
-		if strings.HasPrefix(lines[i], "*") && strings.HasPrefix(lines[i+1], "$") {
-			out = append(out, strings.ToUpper(lines[i+2]))
+	r := bufio.NewReader(bytes.NewReader(b))
+	for {
+		args, err := testenv.ReadRESPCommand(r)
+		if err != nil {
+			return out
 		}
+		out = append(out, strings.ToUpper(args[0]))
 	}
-	return out
 }
 
 // pprofGoroutines reads the goroutine count from the pprof extension.
